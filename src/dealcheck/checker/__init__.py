@@ -1,0 +1,1 @@
+"""Evaluation: verdicts, explanations, aggregates, reports and their renderers."""

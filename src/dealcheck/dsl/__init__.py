@@ -1,0 +1,1 @@
+"""The dsl stage: grammar, Lark tree to typed AST, spans, diagnostics, formatter."""

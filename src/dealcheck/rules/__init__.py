@@ -1,0 +1,1 @@
+"""The resolved terms model: vocabulary, clauses, amendments, units; static analysis."""

@@ -1,0 +1,337 @@
+"""The resolved terms model: vocabulary, clauses, amendments — all plain data.
+
+Scopes and conditions stay data (not closures) so that static analysis can
+reason over them; the checker compiles them into an index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dealcheck.dsl.span import Span
+from dealcheck.rules.units import Quantity, UnitTable
+
+# --------------------------------------------------------------------------
+# Vocabulary
+
+
+class FactKind(enum.StrEnum):
+    BOOL = "bool"
+    ENUM = "enum"
+    NUMBER = "number"
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True)
+class FactType:
+    kind: FactKind
+    values: tuple[str, ...] = ()       # ENUM: the members, in declaration order
+    unit: str | None = None            # NUMBER: the declared unit, if any
+    dimension: str = ""                # NUMBER: the unit's dimension ("" = plain number)
+
+    def describe(self) -> str:
+        if self.kind is FactKind.ENUM:
+            return "one of " + ", ".join(self.values)
+        if self.kind is FactKind.NUMBER:
+            return f"number {self.unit}" if self.unit else "number"
+        return str(self.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    name: str
+    type: FactType
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    operator: str
+    span: Span = field(compare=False)
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    """Every name a clause or a scenario may use, with where it was declared."""
+
+    parties: dict[str, Span] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    workloads: dict[str, Span] = field(default_factory=dict)
+    workload_groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    regions: dict[str, Span] = field(default_factory=dict)
+    region_groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    facts: dict[str, Fact] = field(default_factory=dict)
+    units: UnitTable = field(default_factory=UnitTable)
+
+    def names_of(self, kind: str) -> list[str]:
+        """The declared names of one kind: party, provider, workload, region, fact."""
+        table: dict[str, object] = {
+            "party": self.parties, "provider": self.providers, "workload": self.workloads,
+            "region": self.regions, "fact": self.facts,
+        }[kind]  # type: ignore[assignment]
+        return list(table)
+
+
+# --------------------------------------------------------------------------
+# Conditions (three-valued at evaluation time)
+
+#: Deployment fields a condition may read, with the kind of value they hold.
+DEPLOYMENT_FIELDS: dict[str, str] = {
+    "party": "party", "workload": "workload", "provider": "provider", "region": "region",
+    "start": "date", "end": "date", "capacity": "quantity", "value": "quantity",
+    "operator": "party",
+}
+
+
+class CmpOp(enum.StrEnum):
+    EQ = "="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+Constant = bool | str | Quantity | dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef:
+    """A deployment field (`provider`, `start`, …) or a fact (`rofr_declined`)."""
+
+    name: str
+    is_fact: bool
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    ref: FieldRef
+    op: CmpOp
+    value: Constant
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """``ref in {values}`` (`negated` for ``not in``); groups already expanded."""
+
+    ref: FieldRef
+    values: frozenset[str]
+    negated: bool
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Truthy:
+    """A bare boolean fact: ``microsoft_consent`` means ``microsoft_consent = true``."""
+
+    ref: FieldRef
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Condition
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Condition, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Condition, ...]
+    span: Span = field(compare=False)
+
+
+Condition = Compare | Member | Truthy | Not | And | Or
+
+
+def facts_in(cond: Condition | None) -> Iterator[str]:
+    """The fact names a condition reads, in order of appearance."""
+    if cond is None:
+        return
+    if isinstance(cond, Compare | Member | Truthy):
+        if cond.ref.is_fact:
+            yield cond.ref.name
+    elif isinstance(cond, Not):
+        yield from facts_in(cond.item)
+    else:
+        for item in cond.items:
+            yield from facts_in(item)
+
+
+# --------------------------------------------------------------------------
+# Scopes and clauses
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which deployments a clause speaks of.
+
+    ``None`` means "any". Sets are expanded (groups replaced by members).
+    A negated set means "not one of these" (``off Azure``, ``outside EU``).
+    """
+
+    parties: frozenset[str] | None = None
+    workloads: frozenset[str] | None = None
+    providers: frozenset[str] | None = None
+    providers_negated: bool = False
+    regions: frozenset[str] | None = None
+    regions_negated: bool = False
+    condition: Condition | None = None
+
+
+class ClauseKind(enum.StrEnum):
+    EXCLUSIVITY = "exclusivity"
+    PROHIBITION = "prohibition"
+    REQUIREMENT = "requirement"
+    PERMISSION = "permission"
+    CAP = "cap"
+    COMMITMENT = "commitment"
+
+    @property
+    def is_aggregate(self) -> bool:
+        return self in (ClauseKind.CAP, ClauseKind.COMMITMENT)
+
+    @property
+    def is_restriction(self) -> bool:
+        return self in (ClauseKind.EXCLUSIVITY, ClauseKind.PROHIBITION, ClauseKind.REQUIREMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusivity:
+    """Deployments in scope run only on `allowed` (providers or regions)."""
+
+    target: str                       # "provider" or "region"
+    allowed: frozenset[str]
+    written: tuple[str, ...]          # the names as written (groups unexpanded), for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Prohibition:
+    """Deployments in scope must not happen."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """Deployments in scope must satisfy `condition`."""
+
+    condition: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """For deployments in scope, the clauses in `Clause.overrides` do not bind."""
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A cap (``total <= limit``) or a commitment (``total >= limit`` by `deadline`)."""
+
+    measure: str                      # "value" or "capacity"
+    limit: Quantity
+    window_from: dt.date | None
+    window_through: dt.date | None
+    deadline: dt.date | None = None   # commitments only
+
+
+Rule = Exclusivity | Prohibition | Requirement | Permission | Aggregate
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One clause as it stands in one version of the terms.
+
+    `in_force_from` / `in_force_through` are the effective window after
+    amendments are applied (inclusive; ``None`` = open-ended).
+    """
+
+    id: str
+    kind: ClauseKind
+    scope: Scope
+    rule: Rule
+    label: str | None
+    sources: tuple[str, ...]
+    overrides: tuple[str, ...]        # `notwithstanding` targets (permissions)
+    in_force_from: dt.date
+    in_force_through: dt.date | None
+    introduced_by: str | None         # amendment id, None for the base agreement
+    span: Span = field(compare=False)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.in_force_from <= day and (
+            self.in_force_through is None or day <= self.in_force_through)
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    id: str
+    title: str | None
+    effective: dt.date
+    added: tuple[str, ...]
+    revoked: tuple[str, ...]
+    replaced: tuple[str, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleDeployment:
+    id: str
+    fields: dict[str, object]         # raw scenario-style fields, validated like a scenario
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    subject: str | None               # deployment id or aggregate clause id; None = the only deployment
+    verdict: str
+    clauses: tuple[str, ...]
+    missing: tuple[str, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    title: str
+    as_of: dt.date | None
+    deployments: tuple[ExampleDeployment, ...]
+    expectations: tuple[Expectation, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(slots=True)
+class Terms:
+    """A resolved terms file: vocabulary, every version of every clause, amendments.
+
+    `clauses` holds each clause version once, in file order; a replaced clause
+    appears twice (same id, disjoint windows).
+    """
+
+    path: str
+    title: str
+    effective: dt.date
+    vocabulary: Vocabulary
+    clauses: tuple[Clause, ...]
+    amendments: tuple[Amendment, ...]
+    examples: tuple[Example, ...]
+    source: str = ""
+    sha256: str = ""
+
+    def in_force(self, day: dt.date) -> list[Clause]:
+        """The clauses in force on `day`, in file order."""
+        return [c for c in self.clauses if c.in_force_on(day)]
+
+    def clause(self, clause_id: str, day: dt.date | None = None) -> Clause | None:
+        for c in self.clauses:
+            if c.id == clause_id and (day is None or c.in_force_on(day)):
+                return c
+        return None

@@ -1,0 +1,129 @@
+"""Units and quantities: dimensions, conversion, and the `<number>[k|M|B|T] <unit>` notation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+#: Multipliers written directly after a number: ``11.9B USD``.
+MULTIPLIERS: dict[str, Decimal] = {
+    "": Decimal(1), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6,
+    "B": Decimal(10) ** 9, "T": Decimal(10) ** 12,
+}
+
+#: Built-in units: name -> (dimension, factor to the dimension's base unit).
+BUILTIN_UNITS: dict[str, tuple[str, Decimal]] = {
+    "W": ("power", Decimal(1)),
+    "kW": ("power", Decimal(10) ** 3),
+    "MW": ("power", Decimal(10) ** 6),
+    "GW": ("power", Decimal(10) ** 9),
+    "USD": ("money", Decimal(1)),
+    "GPU": ("count", Decimal(1)),
+    "GPUs": ("count", Decimal(1)),
+}
+
+#: How totals are displayed, per dimension: units from largest to smallest.
+DISPLAY_UNITS: dict[str, tuple[str, ...]] = {
+    "power": ("GW", "MW", "kW", "W"),
+    "money": ("USD",),
+    "count": ("GPU",),
+}
+
+NUMBER_RE = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<mult>[kMBT]?)$")
+QUANTITY_RE = re.compile(
+    r"^\s*(?P<num>[0-9][0-9_,]*(?:\.[0-9]+)?)(?P<mult>[kMBT]?)\s*(?P<unit>[A-Za-z][A-Za-z0-9_]*)?\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """An amount in the base unit of its dimension (W, USD, GPU, ...).
+
+    `text` keeps what the user wrote, for messages; it takes no part in equality.
+    """
+
+    amount: Decimal
+    dimension: str
+    text: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return self.text or format_amount(self.amount, self.dimension)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTable:
+    """The units a terms file can use: the built-ins plus its own `unit` declarations."""
+
+    units: dict[str, tuple[str, Decimal]] = field(default_factory=lambda: dict(BUILTIN_UNITS))
+
+    def declare(self, name: str) -> None:
+        """A declared unit is a new dimension of its own (e.g. ``unit TPU``)."""
+        self.units[name] = (name, Decimal(1))
+
+    def dimension_of(self, unit: str) -> str | None:
+        entry = self.units.get(unit)
+        return entry[0] if entry else None
+
+    def quantity(self, number: str, unit: str | None, text: str | None = None) -> Quantity:
+        """Build a quantity from a number with optional multiplier and a unit name.
+
+        Raises `ValueError` with a message fit for a diagnostic.
+        """
+        m = NUMBER_RE.match(number.replace("_", "").replace(",", ""))
+        if not m:
+            raise ValueError(f"malformed number `{number}`")
+        try:
+            amount = Decimal(m["num"]) * MULTIPLIERS[m["mult"]]
+        except InvalidOperation:  # pragma: no cover - the regex admits only digits
+            raise ValueError(f"malformed number `{number}`") from None
+        if unit is None:
+            return Quantity(amount, "", text or number)
+        entry = self.units.get(unit)
+        if entry is None:
+            raise ValueError(f"unknown unit `{unit}`")
+        dimension, factor = entry
+        return Quantity(amount * factor, dimension, text or f"{number} {unit}")
+
+    def parse(self, text: str) -> Quantity:
+        """Parse ``"11.9B USD"``, ``"1.2 GW"``, ``"4,608 GPU"``.
+
+        >>> UnitTable().parse("1.2 GW").amount
+        Decimal('1200000000.0')
+        """
+        m = QUANTITY_RE.match(text)
+        if not m:
+            raise ValueError(f"malformed quantity `{text}`")
+        return self.quantity(m["num"] + m["mult"], m["unit"], text.strip())
+
+
+def format_amount(amount: Decimal, dimension: str) -> str:
+    """Render an amount in its dimension's display unit: ``38B USD``, ``7.7 GW``.
+
+    >>> format_amount(Decimal("38000000000"), "money")
+    '38B USD'
+    >>> format_amount(Decimal("7700000000"), "power")
+    '7.7 GW'
+    """
+    units = DISPLAY_UNITS.get(dimension)
+    if units is None:
+        return f"{_plain(amount)} {dimension}".strip()
+    if dimension == "power":
+        for unit in units:
+            factor = BUILTIN_UNITS[unit][1]
+            if abs(amount) >= factor or unit == units[-1]:
+                return f"{_plain(amount / factor)} {unit}"
+    if dimension != "money":
+        return f"{_plain(amount)} {units[0]}"
+    for suffix in ("T", "B", "M", "k"):
+        factor = MULTIPLIERS[suffix]
+        if abs(amount) >= factor:
+            return f"{_plain(amount / factor)}{suffix} {units[0]}"
+    return f"{_plain(amount)} {units[0]}"
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 7.70 -> '7.7', 1E+1 -> '10'."""
+    q = value.quantize(Decimal("0.001")).normalize()
+    text = format(q, "f")
+    return text

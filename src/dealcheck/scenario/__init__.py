@@ -1,0 +1,1 @@
+"""Reading deployments: YAML, JSON, CSV and JSON Lines scenario files."""

@@ -1,0 +1,54 @@
+"""The deployment record the checker evaluates: plain, slotted and cheap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from dealcheck.rules.units import Quantity
+
+#: A fact's value on a deployment: bool, enumeration member, quantity or date.
+FactValue = bool | str | Quantity | dt.date
+
+_NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a deployment was written: the scenario file and its line."""
+
+    file: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One proposed deployment, validated against the terms' vocabulary.
+
+    A fact absent from `facts` is *unknown* (three-valued logic).
+    """
+
+    id: str
+    party: str
+    workload: str
+    provider: str
+    start: dt.date
+    region: str | None = None
+    end: dt.date | None = None
+    capacity: Quantity | None = None
+    value: Quantity | None = None
+    facts: Mapping[str, FactValue] = field(default=_NO_FACTS)
+    source: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """The deployments read from one scenario file."""
+
+    path: str
+    name: str | None
+    deployments: tuple[Deployment, ...]
+    sha256: str = ""

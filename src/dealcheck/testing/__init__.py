@@ -1,0 +1,1 @@
+"""Hypothesis strategies and the pytest plugin for dealcheck terms and scenarios."""
