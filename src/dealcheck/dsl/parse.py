@@ -1,0 +1,446 @@
+"""Source text → typed AST, with syntax errors translated into our own diagnostics.
+
+The grammar is LALR(1) with Lark's contextual lexer. Indentation is turned
+into `_INDENT`/`_DEDENT` tokens by `DealIndenter`. Comments are collected
+while lexing so that the formatter can keep them.
+
+Recovery: a syntax error blanks the top-level item it occurs in (keeping
+every offset) and parsing starts again, so one file reports every broken
+item at once rather than only the first.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import (
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+from lark.lark import PostLex
+
+from dealcheck.dsl import ast
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
+from dealcheck.dsl.span import Span
+from dealcheck.dsl.transform import ToAst
+
+#: At most this many syntax errors are reported per file before giving up.
+MAX_SYNTAX_ERRORS = 50
+
+_TOP_LEVEL_START = re.compile(r"^[^\s#]", re.MULTILINE)
+_COMMENT_IN_NL = re.compile(r"#[^\r\n]*")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class IndentationError_(Exception):  # noqa: N801 - distinct from the builtin
+    def __init__(self, token: Token) -> None:
+        super().__init__("unindent does not match any outer indentation level")
+        self.token = token
+
+
+class DealIndenter(PostLex):
+    """Turns `_NL` tokens into `_INDENT` / `_DEDENT`; comment lines never count."""
+
+    always_accept = ("_NL",)
+
+    def __init__(self) -> None:
+        self.levels = [0]
+        self.parens = 0
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        self.levels = [0]
+        self.parens = 0
+        for token in stream:
+            if token.type == "_NL":
+                if self.parens:
+                    continue
+                yield token
+                yield from self._indentation(token)
+                continue
+            if token.type == "LPAR":
+                self.parens += 1
+            elif token.type == "RPAR":
+                self.parens = max(0, self.parens - 1)
+            yield token
+        while len(self.levels) > 1:
+            self.levels.pop()
+            yield Token("_DEDENT", "")
+
+    def _indentation(self, token: Token) -> Iterator[Token]:
+        last = str(token).rsplit("\n", 1)[1]
+        indent = len(last.expandtabs(8))
+        if indent > self.levels[-1]:
+            self.levels.append(indent)
+            yield Token.new_borrow_pos("_INDENT", last, token)
+            return
+        while indent < self.levels[-1]:
+            self.levels.pop()
+            yield Token.new_borrow_pos("_DEDENT", last, token)
+        if indent != self.levels[-1]:
+            raise IndentationError_(token)
+
+
+_sink = threading.local()
+
+
+def _on_nl(token: Token) -> Token:
+    sink: list[tuple[int, str]] | None = getattr(_sink, "comments", None)
+    if sink is not None and "#" in token:
+        base = token.start_pos or 0
+        for m in _COMMENT_IN_NL.finditer(str(token)):
+            sink.append((base + m.start(), m.group()))
+    return token
+
+
+def _on_comment(token: Token) -> Token:
+    sink: list[tuple[int, str]] | None = getattr(_sink, "comments", None)
+    if sink is not None:
+        sink.append((token.start_pos or 0, str(token)))
+    return token
+
+
+@cache
+def grammar_text() -> str:
+    return resources.files("dealcheck.dsl").joinpath("deal.lark").read_text("utf-8")
+
+
+@cache
+def _parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        postlex=DealIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"_NL": _on_nl, "COMMENT": _on_comment},
+    )
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """The AST (None if nothing could be parsed), diagnostics, and the names of broken items."""
+
+    document: ast.Document | None
+    diagnostics: list[Diagnostic]
+    broken_names: frozenset[str] = field(default_factory=frozenset)
+
+
+def parse(text: str, file: str = "<terms>") -> ast.Document:
+    """Parse a terms file; raises `DiagnosticsError` on any syntax error.
+
+    Args:
+        text: the source of a ``.deal`` file.
+        file: the name used in spans and diagnostics.
+
+    Returns:
+        The typed AST.
+    """
+    result = parse_with_recovery(text, file)
+    if result.diagnostics or result.document is None:
+        raise DiagnosticsError(result.diagnostics, {file: text})
+    return result.document
+
+
+def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
+    """Parse, reporting every broken top-level item rather than only the first."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    work = text
+    diagnostics: list[Diagnostic] = []
+    broken: set[str] = set()
+    blanked: set[int] = set()
+    for _ in range(MAX_SYNTAX_ERRORS):
+        try:
+            document = _parse_once(work, file)
+        except _SyntaxProblem as problem:
+            diagnostics.append(problem.diagnostic)
+            start, end = _enclosing_item(work, problem.diagnostic.span.start)
+            if start in blanked or start == 0 and not _starts_with_agreement(work):
+                # Nothing left to blank that would help: stop at what we have.
+                return ParseResult(None, diagnostics, frozenset(broken))
+            blanked.add(start)
+            first_line = work[start:end].split("\n", 1)[0]
+            broken.update(_IDENT.findall(first_line))
+            work = work[:start] + re.sub(r"[^\r\n]", " ", work[start:end]) + work[end:]
+            if start == 0:
+                return ParseResult(None, diagnostics, frozenset(broken))
+            continue
+        if diagnostics:
+            return ParseResult(document, diagnostics, frozenset(broken))
+        return ParseResult(document, [], frozenset())
+    return ParseResult(None, diagnostics, frozenset(broken))
+
+
+def _starts_with_agreement(text: str) -> bool:
+    return text.lstrip().startswith("agreement")
+
+
+def _enclosing_item(text: str, offset: int) -> tuple[int, int]:
+    """The top-level item around `offset`: from its first column-0 line to the next one."""
+    start = 0
+    end = len(text)
+    for m in _TOP_LEVEL_START.finditer(text):
+        if m.start() <= offset:
+            start = m.start()
+        else:
+            end = m.start()
+            break
+    if start == 0 and _starts_with_agreement(text):
+        # The agreement header is a single line; never blank the items after it.
+        first_nl = text.find("\n")
+        if first_nl != -1 and offset > first_nl:
+            start = first_nl + 1
+    return start, end
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _parse_once(text: str, file: str) -> ast.Document:
+    comments: list[tuple[int, str]] = []
+    _sink.comments = comments
+    source = text if text.endswith("\n") else text + "\n"
+    try:
+        tree = _parser().parse(source)
+    except IndentationError_ as exc:
+        raise _SyntaxProblem(_indentation_diagnostic(exc, text, file)) from None
+    except UnexpectedInput as exc:
+        raise _SyntaxProblem(_translate(exc, text, file)) from None
+    except LarkError as exc:  # pragma: no cover - defensive: never show Lark's text
+        raise _SyntaxProblem(error("DC001", "cannot parse this file",
+                                   Span.point(file, 1, 1), str(type(exc).__name__))) from None
+    finally:
+        _sink.comments = None
+    try:
+        document: ast.Document = ToAst(file).transform(tree)
+    except VisitError as exc:  # pragma: no cover - a transformer bug, not a user error
+        raise exc.orig_exc from None
+    return ast.Document(
+        document.agreement, document.items,
+        tuple(_comment(text, file, pos, body) for pos, body in sorted(comments)),
+        span=document.span,
+    )
+
+
+def _comment(text: str, file: str, pos: int, body: str) -> ast.Comment:
+    line_start = text.rfind("\n", 0, pos) + 1
+    line = text.count("\n", 0, pos) + 1
+    column = pos - line_start + 1
+    own_line = text[line_start:pos].strip() == ""
+    span = Span(file, pos, pos + len(body), line, column, line, column + len(body))
+    return ast.Comment(body, own_line, span=span)
+
+
+# ---------------------------------------------------------------- error translation
+
+_TERMINAL_WORDS: dict[str, str] = {
+    "NAME": "a name",
+    "DATE": "a date (`YYYY-MM-DD`)",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "CMP": "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+    "VERDICT": "a verdict (`compliant`, `violation`, `undetermined`, `not_covered`, `open`)",
+    "_NL": "end of line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "$END": "end of file",
+}
+
+
+def _expected_words(expected: set[str] | frozenset[str]) -> list[str]:
+    words: set[str] = set()
+    for name in expected:
+        if name in _TERMINAL_WORDS:
+            words.add(_TERMINAL_WORDS[name])
+            continue
+        try:
+            pattern = _parser().get_terminal(name).pattern
+        except KeyError:
+            continue
+        if pattern.type == "str":
+            words.add(f"`{pattern.value}`")
+        else:
+            words.add(name.lower())
+    return sorted(words, key=lambda w: (not w.startswith("`"), w))
+
+
+def _keywords(expected: set[str] | frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for name in expected:
+        try:
+            pattern = _parser().get_terminal(name).pattern
+        except KeyError:
+            continue
+        if pattern.type == "str" and pattern.value.isalpha():
+            out.append(pattern.value)
+    if "VERDICT" in expected:
+        out.extend(["compliant", "violation", "undetermined", "not_covered", "open"])
+    return out
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _span_at(text: str, file: str, start: int, end: int) -> Span:
+    line, col = _line_col(text, start)
+    end = max(end, start)
+    end_line, end_col = _line_col(text, end)
+    return Span(file, start, end, line, col, end_line, end_col)
+
+
+def _expected_list(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    if len(words) <= 8:
+        return "one of: " + ", ".join(words)
+    return "one of: " + ", ".join(words[:8]) + ", …"
+
+
+def _translate(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedCharacters):
+        return _unexpected_character(exc, text, file)
+    if isinstance(exc, UnexpectedToken):
+        return _unexpected_token(exc, text, file)
+    if isinstance(exc, UnexpectedEOF):
+        end = len(text.rstrip())
+        span = _span_at(text, file, end, end)
+        words = _expected_words(set(exc.expected))
+        return error("DC001", "unexpected end of file", span,
+                     f"expected {_expected_list(words)}" if words else None)
+    pos = getattr(exc, "pos_in_stream", 0) or 0  # pragma: no cover
+    return error("DC001", "syntax error", _span_at(text, file, pos, pos + 1))  # pragma: no cover
+
+
+def _unexpected_character(exc: UnexpectedCharacters, text: str, file: str) -> Diagnostic:
+    pos = exc.pos_in_stream
+    ch = text[pos] if pos < len(text) else ""
+    span = _span_at(text, file, pos, pos + 1)
+    words = _expected_words(_acceptable(exc, set(exc.allowed or ())))
+    expected = f"expected {_expected_list(words)}" if words else None
+    if ch == '"':
+        end = text.find("\n", pos)
+        span = _span_at(text, file, pos, len(text) if end == -1 else end)
+        return error("DC003", "unterminated string", span,
+                     'close the string with `"` on the same line')
+    if ch and not ch.isascii():
+        return _confusable(text, file, pos)
+    shown = ch if ch.strip() else repr(ch)
+    return error("DC002", f"unexpected character `{shown}`", span, expected)
+
+
+def _acceptable(exc: UnexpectedInput, fallback: set[str]) -> set[str]:
+    """The terminals that would let the parser move on from where it stopped.
+
+    LALR merges look-ahead sets, so the state's table lists tokens that only
+    some contexts accept; like Lark's `InteractiveParser.accepts`, each
+    candidate is fed to a copy of the parser state to keep the real ones.
+    """
+    state = getattr(exc, "state", None)
+    try:
+        table = state.parse_conf.parse_table.states[state.position]  # type: ignore[union-attr]
+        conf = copy.copy(state.parse_conf)  # type: ignore[union-attr]
+    except (AttributeError, KeyError, TypeError):
+        return fallback
+    conf.callbacks = {}
+    accepted: set[str] = set()
+    for name in table:
+        if not name.isupper() and not name.startswith("_") and name != "$END":
+            continue
+        trial = type(state)(conf, state.lexer, list(state.state_stack),  # type: ignore[union-attr]
+                            list(state.value_stack))  # type: ignore[union-attr]
+        try:
+            trial.feed_token(Token(name, ""), name == "$END")
+        except (UnexpectedToken, AssertionError, KeyError):
+            continue
+        accepted.add(name)
+    return accepted or fallback
+
+
+def _confusable(text: str, file: str, pos: int) -> Diagnostic:
+    ch = text[pos]
+    name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+    folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+    look = _CONFUSABLES.get(ch, folded)
+    hint = f"it looks like `{look}`: " if look.strip() else ""
+    return error("DC004", f"unexpected character `{ch}` ({name.lower()})",
+                 _span_at(text, file, pos, pos + 1),
+                 f"{hint}names and keywords use ASCII letters, digits and `_` only")
+
+
+def _unexpected_token(exc: UnexpectedToken, text: str, file: str) -> Diagnostic:
+    tok: Token = exc.token
+    expected = _acceptable(exc, set(exc.expected))
+    words = _expected_words(expected)
+    expected_text = f"expected {_expected_list(words)}" if words else None
+    if tok.type == "$END":
+        end = len(text.rstrip())
+        return error("DC001", "unexpected end of file", _span_at(text, file, end, end),
+                     expected_text)
+    start = tok.start_pos or 0
+    after = tok.end_pos or start
+    if after < len(text) and not text[after].isascii() and text[after].isalpha():
+        return _confusable(text, file, after)
+    if tok.type == "_NL":
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end == -1 else line_end
+        cut = text.rfind("#", start, line_end)
+        # Point just past the last token of the line, not at the comment.
+        end_of_code = len(text[start:line_end if cut == -1 else cut].rstrip()) + start
+        return error("DC001", "unexpected end of line", _span_at(text, file, end_of_code,
+                                                                 end_of_code), expected_text)
+    if tok.type == "_INDENT":
+        line_start = start + 1 if text[start:start + 1] == "\n" else start
+        return error("DC005", "unexpected indentation",
+                     _span_at(text, file, line_start, line_start + len(str(tok))),
+                     "only the body of a `clause`, `amendment` or `example` is indented")
+    if tok.type == "_DEDENT":
+        pos = min(start + 1, len(text))
+        return error("DC001", "unexpected end of block", _span_at(text, file, pos, pos),
+                     expected_text)
+    span = _span_at(text, file, start, tok.end_pos or start + len(str(tok)))
+    value = str(tok)
+    help_text = expected_text
+    if tok.type == "NAME" or value.isalpha():
+        close = did_you_mean(value, _keywords(expected))
+        if close and close != value:
+            help_text = f"did you mean `{close}`?"
+            if expected_text:
+                help_text += f" ({expected_text})"
+    return error("DC001", f"unexpected `{value}`", span, help_text)
+
+
+def _indentation_diagnostic(exc: IndentationError_, text: str, file: str) -> Diagnostic:
+    start = (exc.token.start_pos or 0)
+    last_nl = str(exc.token).rfind("\n")
+    line_start = start + last_nl + 1
+    width = len(str(exc.token)) - last_nl - 1
+    return error("DC005", "unindent does not match any outer indentation level",
+                 _span_at(text, file, line_start, line_start + max(width, 1)),
+                 "indent the line like the lines of the block it belongs to")
+
+
+#: Common look-alikes of ASCII letters seen in pasted contract text.
+_CONFUSABLES: dict[str, str] = {
+    "\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u0441": "c",
+    "\u0443": "y", "\u0445": "x", "\u0456": "i", "\u0410": "A", "\u0415": "E",
+    "\u041e": "O", "\u0420": "P", "\u0421": "C", "\u0391": "A", "\u0392": "B",
+    "\u0395": "E", "\u039f": "O", "\u03bf": "o", "\u2013": "-", "\u2014": "-",
+    "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " ",
+}

@@ -1,0 +1,289 @@
+"""Lark's concrete tree → the typed AST: one method per grammar rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from dealcheck.dsl import ast
+from dealcheck.dsl.span import UNKNOWN_SPAN, Span
+
+
+def unquote(text: str) -> str:
+    r"""The value of a string literal: quotes removed, ``\"`` and ``\\`` unescaped."""
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    chars = iter(body)
+    for ch in chars:
+        out.append(next(chars, "\\") if ch == "\\" else ch)
+    return "".join(out)
+
+
+@v_args(meta=True)
+class ToAst(Transformer[Token, ast.Document]):
+    """Builds frozen AST nodes; every node gets the span of its source text."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__(visit_tokens=True)
+        self.file = file
+
+    # ------------------------------------------------------------ helpers
+    def _span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return UNKNOWN_SPAN
+        return Span(self.file, meta.start_pos, meta.end_pos, meta.line, meta.column,
+                    meta.end_line, meta.end_column)
+
+    def _tok_span(self, tok: Token) -> Span:
+        return Span(self.file, tok.start_pos or 0, tok.end_pos or 0, tok.line or 1,
+                    tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+
+    def _name(self, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), span=self._tok_span(tok))
+
+    def _date(self, tok: Token | None) -> ast.DateLit | None:
+        return None if tok is None else ast.DateLit(str(tok), span=self._tok_span(tok))
+
+    def _str(self, tok: Token | None) -> str | None:
+        return None if tok is None else unquote(str(tok))
+
+    # ------------------------------------------------------------ top level
+    def start(self, meta: Meta, c: list[Any]) -> ast.Document:
+        return ast.Document(agreement=c[0], items=tuple(c[1:]), span=self._span(meta))
+
+    def agreement(self, meta: Meta, c: list[Any]) -> ast.Agreement:
+        return ast.Agreement(unquote(c[0]), self._date(c[1]), span=self._span(meta))  # type: ignore[arg-type]
+
+    def names(self, meta: Meta, c: list[Token]) -> tuple[ast.Name, ...]:
+        return tuple(self._name(t) for t in c)
+
+    # ------------------------------------------------------------ vocabulary
+    def party_decl(self, meta: Meta, c: list[Any]) -> ast.PartyDecl:
+        return ast.PartyDecl(c[0], span=self._span(meta))
+
+    def provider_decl(self, meta: Meta, c: list[Any]) -> ast.ProviderDecl:
+        return ast.ProviderDecl(self._name(c[0]), self._name(c[1]), span=self._span(meta))
+
+    def workload_decl(self, meta: Meta, c: list[Any]) -> ast.WorkloadDecl:
+        return ast.WorkloadDecl(c[0], span=self._span(meta))
+
+    def workload_group_decl(self, meta: Meta, c: list[Any]) -> ast.WorkloadGroupDecl:
+        return ast.WorkloadGroupDecl(self._name(c[0]), c[1], span=self._span(meta))
+
+    def region_decl(self, meta: Meta, c: list[Any]) -> ast.RegionDecl:
+        return ast.RegionDecl(c[0], span=self._span(meta))
+
+    def region_group_decl(self, meta: Meta, c: list[Any]) -> ast.RegionGroupDecl:
+        return ast.RegionGroupDecl(self._name(c[0]), c[1], span=self._span(meta))
+
+    def fact_decl(self, meta: Meta, c: list[Any]) -> ast.FactDecl:
+        return ast.FactDecl(self._name(c[0]), c[1], span=self._span(meta))
+
+    def unit_decl(self, meta: Meta, c: list[Any]) -> ast.UnitDecl:
+        return ast.UnitDecl(self._name(c[0]), span=self._span(meta))
+
+    def bool_type(self, meta: Meta, c: list[Any]) -> ast.BoolType:
+        return ast.BoolType(span=self._span(meta))
+
+    def enum_type(self, meta: Meta, c: list[Any]) -> ast.EnumType:
+        return ast.EnumType(c[0], span=self._span(meta))
+
+    def number_type(self, meta: Meta, c: list[Any]) -> ast.NumberType:
+        return ast.NumberType(None if c[0] is None else self._name(c[0]), span=self._span(meta))
+
+    def date_type(self, meta: Meta, c: list[Any]) -> ast.DateType:
+        return ast.DateType(span=self._span(meta))
+
+    # ------------------------------------------------------------ clauses
+    def clause(self, meta: Meta, c: list[Any]) -> ast.Clause:
+        ident, label, from_date, through_date, notwithstanding, *rest = c
+        *sources, rule = rest
+        return ast.Clause(
+            self._name(ident), self._str(label), from_date, through_date,
+            notwithstanding or (), tuple(sources), rule, span=self._span(meta),
+        )
+
+    def replace(self, meta: Meta, c: list[Any]) -> ast.Replace:
+        return ast.Replace(c[0], span=self._span(meta))
+
+    def from_date(self, meta: Meta, c: list[Any]) -> ast.DateLit | None:
+        return self._date(c[0])
+
+    through_date = from_date
+
+    def notwithstanding(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
+        return tuple(c[0])
+
+    def source(self, meta: Meta, c: list[Any]) -> str:
+        return unquote(c[0])
+
+    def _pattern(self, meta: Meta, parties: ast.Selection, workloads: ast.Selection,
+                 providers: ast.Selection | None, regions: ast.Selection | None,
+                 when: ast.Cond | None) -> ast.Pattern:
+        return ast.Pattern(parties, workloads, providers, regions, when, span=self._span(meta))
+
+    def restriction(self, meta: Meta, c: list[Any]) -> ast.Restriction:
+        parties, workloads, providers, regions, kind, when = c
+        pattern = self._pattern(meta, parties, workloads, providers, regions, when)
+        return ast.Restriction(pattern, kind, span=self._span(meta))
+
+    def only_on(self, meta: Meta, c: list[Any]) -> ast.OnlyOn:
+        return ast.OnlyOn(c[0], span=self._span(meta))
+
+    def only_in(self, meta: Meta, c: list[Any]) -> ast.OnlyIn:
+        return ast.OnlyIn(c[0], span=self._span(meta))
+
+    def only_if(self, meta: Meta, c: list[Any]) -> ast.OnlyIf:
+        return ast.OnlyIf(c[0], span=self._span(meta))
+
+    def prohibition(self, meta: Meta, c: list[Any]) -> ast.Prohibition:
+        return ast.Prohibition(self._pattern(meta, *c), span=self._span(meta))
+
+    def permission(self, meta: Meta, c: list[Any]) -> ast.Permission:
+        return ast.Permission(self._pattern(meta, *c), span=self._span(meta))
+
+    def aggregate(self, meta: Meta, c: list[Any]) -> ast.Aggregate:
+        measure, parties, workloads, providers, regions, window, bound, when = c
+        anyone = ast.Selection(None)
+        pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
+                                regions, when)
+        window_from, window_through = window or (None, None)
+        is_cap, limit, deadline = bound
+        return ast.Aggregate(self._name(measure), pattern, window_from, window_through, is_cap,
+                             limit, deadline, span=self._span(meta))
+
+    def by_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
+        return ast.Selection(c[0], span=self._span(meta))
+
+    of_workloads = by_parties
+
+    def window_from(self, meta: Meta, c: list[Any]) -> tuple[ast.DateLit | None, ...]:
+        return (self._date(c[0]), self._date(c[1]))
+
+    def window_through(self, meta: Meta, c: list[Any]) -> tuple[ast.DateLit | None, ...]:
+        return (None, self._date(c[0]))
+
+    def at_most(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None]:
+        return (True, c[0], None)
+
+    def reaches(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None]:
+        return (False, c[0], self._date(c[1]))
+
+    def some_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
+        return ast.Selection(c[0], span=self._span(meta))
+
+    some_workloads = some_parties
+    on_providers = some_parties
+    in_regions = some_parties
+
+    def off_providers(self, meta: Meta, c: list[Any]) -> ast.Selection:
+        return ast.Selection(c[0], negated=True, span=self._span(meta))
+
+    outside_regions = off_providers
+
+    def any_party(self, meta: Meta, c: list[Any]) -> ast.Selection:
+        return ast.Selection(None, span=self._span(meta))
+
+    any_workload = any_party
+    any_provider = any_party
+    any_region = any_party
+
+    def when(self, meta: Meta, c: list[Any]) -> ast.Cond:
+        cond: ast.Cond = c[0]
+        return cond
+
+    # ------------------------------------------------------------ conditions
+    def or_cond(self, meta: Meta, c: list[Any]) -> ast.Or:
+        return ast.Or(tuple(c), span=self._span(meta))
+
+    def and_cond(self, meta: Meta, c: list[Any]) -> ast.And:
+        return ast.And(tuple(c), span=self._span(meta))
+
+    def not_(self, meta: Meta, c: list[Any]) -> ast.Not:
+        return ast.Not(c[0], span=self._span(meta))
+
+    def group(self, meta: Meta, c: list[Any]) -> ast.Group:
+        return ast.Group(c[0], span=self._span(meta))
+
+    def compare(self, meta: Meta, c: list[Any]) -> ast.Compare:
+        return ast.Compare(self._name(c[0]), str(c[1]), c[2], span=self._span(meta))
+
+    def member(self, meta: Meta, c: list[Any]) -> ast.Member:
+        return ast.Member(self._name(c[0]), c[1], span=self._span(meta))
+
+    def not_member(self, meta: Meta, c: list[Any]) -> ast.Member:
+        return ast.Member(self._name(c[0]), c[1], negated=True, span=self._span(meta))
+
+    def truthy(self, meta: Meta, c: list[Any]) -> ast.Truthy:
+        return ast.Truthy(self._name(c[0]), span=self._span(meta))
+
+    def name_value(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return self._name(c[0])
+
+    def date_value(self, meta: Meta, c: list[Any]) -> ast.DateLit | None:
+        return self._date(c[0])
+
+    def true_value(self, meta: Meta, c: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(True, span=self._span(meta))
+
+    def false_value(self, meta: Meta, c: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(False, span=self._span(meta))
+
+    def quantity(self, meta: Meta, c: list[Any]) -> ast.QuantityLit:
+        unit = None if c[1] is None else self._name(c[1])
+        return ast.QuantityLit(str(c[0]), unit, span=self._span(meta))
+
+    # ------------------------------------------------------------ amendments
+    def amendment(self, meta: Meta, c: list[Any]) -> ast.Amendment:
+        ident, title, effective, *items = c
+        return ast.Amendment(self._name(ident), self._str(title), self._date(effective),  # type: ignore[arg-type]
+                             tuple(items), span=self._span(meta))
+
+    def revoke(self, meta: Meta, c: list[Any]) -> ast.Revoke:
+        return ast.Revoke(c[0], span=self._span(meta))
+
+    # ------------------------------------------------------------ examples
+    def example(self, meta: Meta, c: list[Any]) -> ast.Example:
+        title, as_of, *items = c
+        return ast.Example(unquote(title), as_of, tuple(items), span=self._span(meta))
+
+    def as_of(self, meta: Meta, c: list[Any]) -> ast.DateLit | None:
+        return self._date(c[0])
+
+    def deployment(self, meta: Meta, c: list[Any]) -> ast.DeploymentLit:
+        ident, party, workload, provider, region, start, end, capacity, value, facts = c
+        return ast.DeploymentLit(
+            None if ident is None else self._name(ident), self._name(party),
+            self._name(workload), self._name(provider),
+            None if region is None else self._name(region), self._date(start),  # type: ignore[arg-type]
+            self._date(end), capacity, value, facts or (), span=self._span(meta),
+        )
+
+    def capacity(self, meta: Meta, c: list[Any]) -> ast.QuantityLit:
+        q: ast.QuantityLit = c[0]
+        return q
+
+    amount = capacity
+
+    def with_facts(self, meta: Meta, c: list[Any]) -> tuple[ast.FactValueLit, ...]:
+        return tuple(c)
+
+    def fact_value(self, meta: Meta, c: list[Any]) -> ast.FactValueLit:
+        return ast.FactValueLit(self._name(c[0]), c[1], span=self._span(meta))
+
+    def expectation(self, meta: Meta, c: list[Any]) -> ast.Expectation:
+        subject, verdict, clauses, missing = c
+        return ast.Expectation(subject, str(verdict), clauses or (), missing or (),
+                               span=self._span(meta))
+
+    def subject(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return self._name(c[0])
+
+    def of_clauses(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
+        return tuple(c[0])
+
+    missing = of_clauses
