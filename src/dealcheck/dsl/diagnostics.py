@@ -131,6 +131,8 @@ def _snippet(span: Span, source: str | None) -> list[str]:
     width = 1
     if span.end_line == span.line and span.end_column > span.column:
         width = span.end_column - span.column
+    elif span.end_line > span.line:
+        width = len(text.rstrip()) - span.column + 1
     width = max(1, min(width, len(text) - span.column + 2))
     return [gutter + text, " " * (len(gutter) + span.column - 1) + "^" * width]
 

@@ -53,7 +53,9 @@ class IndentationError_(Exception):  # noqa: N801 - distinct from the builtin
 class DealIndenter(PostLex):
     """Turns `_NL` tokens into `_INDENT` / `_DEDENT`; comment lines never count."""
 
-    always_accept = ("_NL",)
+    # NAME is always lexable so that a keyword never matches the prefix of a
+    # longer word (`onn` must be one unexpected name, not `on` then `n`).
+    always_accept = ("_NL", "NAME")
 
     def __init__(self) -> None:
         self.levels = [0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dealcheck.dsl.span import Span
 from dealcheck.rules.units import Quantity, UnitTable
+from dealcheck.scenario.model import Deployment
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -285,8 +286,7 @@ class Amendment:
 
 @dataclass(frozen=True, slots=True)
 class ExampleDeployment:
-    id: str
-    fields: dict[str, object]         # raw scenario-style fields, validated like a scenario
+    deployment: Deployment
     span: Span = field(compare=False)
 
 

@@ -40,7 +40,7 @@ class Deployment:
     end: dt.date | None = None
     capacity: Quantity | None = None
     value: Quantity | None = None
-    facts: Mapping[str, FactValue] = field(default=_NO_FACTS)
+    facts: Mapping[str, FactValue] = field(default_factory=lambda: _NO_FACTS)
     source: SourceLocation | None = field(default=None, compare=False)
 
 

@@ -1,0 +1,350 @@
+"""Report output: the streaming renderer protocol, bounded spooling and atomic file writes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    Report,
+    SourceRef,
+    Verdict,
+)
+
+__all__ = [
+    "FAIL_ON_CHOICES",
+    "AccumulatingRenderer",
+    "ReportMeta",
+    "StreamingRenderer",
+    "SummaryCounter",
+    "TextSpool",
+    "atomic_writer",
+    "check_fail_on",
+    "make_renderer",
+    "stream_report",
+    "write_atomic",
+    "write_atomic_chunks",
+]
+
+#: The values `--fail-on` accepts, weakest last.
+FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
+
+#: Default number of characters a spool keeps in memory before it moves to a temporary file.
+DEFAULT_SPOOL_CHARS = 8 * 1024 * 1024
+
+
+def check_fail_on(fail_on: str) -> str:
+    """Validate a `--fail-on` value.
+
+    Args:
+        fail_on: `violation` or `undetermined`.
+
+    Returns:
+        The value, unchanged.
+
+    >>> check_fail_on("undetermined")
+    'undetermined'
+    """
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ValueError(f"unknown fail-on level `{fail_on}`, expected one of: violation, undetermined")
+    return str(fail_on)
+
+
+# --------------------------------------------------------------------------- streaming protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What a report says before its first deployment: the inputs and the evaluation date."""
+
+    terms: SourceRef
+    scenarios: tuple[SourceRef, ...]
+    as_of: dt.date | None
+
+    @classmethod
+    def of(cls, report: Report) -> ReportMeta:
+        """The header of an in-memory report."""
+        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of)
+
+
+class SummaryCounter:
+    """Counts verdicts as deployments stream past; `as_dict` matches `Report.summary()`."""
+
+    __slots__ = ("compliant", "deployments", "not_covered", "undetermined", "violation")
+
+    def __init__(self) -> None:
+        self.deployments = 0
+        self.compliant = 0
+        self.violation = 0
+        self.undetermined = 0
+        self.not_covered = 0
+
+    def add(self, result: DeploymentResult) -> None:
+        self.deployments += 1
+        if result.verdict is Verdict.VIOLATION:
+            self.violation += 1
+        elif result.verdict is Verdict.UNDETERMINED:
+            self.undetermined += 1
+        else:
+            self.compliant += 1
+        if result.not_covered:
+            self.not_covered += 1
+
+    def as_dict(self) -> dict[str, int]:
+        # INVARIANT: same keys, same order as `Report.summary()`.
+        return {
+            "deployments": self.deployments,
+            "compliant": self.compliant,
+            "violation": self.violation,
+            "undetermined": self.undetermined,
+            "not_covered": self.not_covered,
+        }
+
+
+class StreamingRenderer(Protocol):
+    """A renderer fed one deployment at a time; each step returns the text it can emit now.
+
+    `begin` is called once, then `deployment` for every result in order, then `end` once
+    with the aggregates (known only after every deployment was seen) and the summary.
+    Concatenating everything the three steps return gives the whole document.
+    """
+
+    def begin(self, meta: ReportMeta) -> Iterable[str]: ...
+
+    def deployment(self, result: DeploymentResult) -> Iterable[str]: ...
+
+    def end(
+        self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
+    ) -> Iterable[str]: ...
+
+
+AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
+
+
+def stream_report(
+    renderer: StreamingRenderer,
+    meta: ReportMeta,
+    deployments: Iterable[DeploymentResult],
+    aggregates: AggregatesSource,
+) -> Iterator[str]:
+    """Drive a streaming renderer over deployments that arrive one by one.
+
+    Args:
+        renderer: the output format.
+        meta: the report header.
+        deployments: results in report order; consumed once, never held.
+        aggregates: the aggregate results, or a callable returning them that is called
+            only after the last deployment (the checker computes aggregates as it goes).
+
+    Returns:
+        The document as text chunks, suitable for `write_atomic_chunks`.
+    """
+    yield from renderer.begin(meta)
+    counter = SummaryCounter()
+    for result in deployments:
+        counter.add(result)
+        yield from renderer.deployment(result)
+    final = aggregates() if callable(aggregates) else aggregates
+    yield from renderer.end(final, counter.as_dict())
+
+
+class AccumulatingRenderer:
+    """Adapts a whole-report renderer (text, markdown, SARIF) to the streaming protocol.
+
+    It holds every deployment until `end`: fine for reports meant for people.
+    """
+
+    def __init__(self, render: Callable[[Report], str]) -> None:
+        self._render = render
+        self._meta: ReportMeta | None = None
+        self._deployments: list[DeploymentResult] = []
+
+    def begin(self, meta: ReportMeta) -> Iterable[str]:
+        self._meta = meta
+        self._deployments = []
+        return ()
+
+    def deployment(self, result: DeploymentResult) -> Iterable[str]:
+        self._deployments.append(result)
+        return ()
+
+    def end(self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]) -> Iterable[str]:
+        if self._meta is None:
+            raise RuntimeError("renderer ended before it began")
+        report = Report(
+            terms=self._meta.terms,
+            scenarios=list(self._meta.scenarios),
+            as_of=self._meta.as_of,
+            deployments=self._deployments,
+            aggregates=list(aggregates),
+        )
+        self._deployments = []
+        return (self._render(report),)
+
+
+def make_renderer(
+    format: str, *, fail_on: str = "violation", color: bool = False, width: int = 100
+) -> StreamingRenderer:
+    """The streaming renderer for a `--format` value.
+
+    Args:
+        format: `text`, `json`, `junit`, `sarif` or `markdown`.
+        fail_on: the `--fail-on` level (JUnit marks undetermined as failures only at
+            `undetermined`).
+        color: ANSI colour in `text` output.
+        width: the width of `text` output.
+
+    Returns:
+        A renderer to pass to `stream_report`.
+    """
+    check_fail_on(fail_on)
+    if format == "json":
+        from dealcheck.checker.render_json import JsonStreamRenderer
+
+        return JsonStreamRenderer()
+    if format == "junit":
+        from dealcheck.checker.render_junit import JunitStreamRenderer
+
+        return JunitStreamRenderer(fail_on=fail_on)
+    if format == "sarif":
+        from dealcheck.checker.render_sarif import render_sarif
+
+        return AccumulatingRenderer(render_sarif)
+    if format == "markdown":
+        from dealcheck.checker.render_markdown import render_markdown
+
+        return AccumulatingRenderer(render_markdown)
+    if format == "text":
+        from dealcheck.checker.render_text import render_text
+
+        return AccumulatingRenderer(lambda report: render_text(report, color=color, width=width))
+    raise ValueError(f"unknown report format `{format}`")
+
+
+# --------------------------------------------------------------------------- spooling
+
+
+class TextSpool:
+    """Append-only text buffer kept in memory up to a size, then in a temporary file.
+
+    Streaming renderers whose header depends on totals (JSON's summary, JUnit's counts)
+    write their body here and replay it at the end, so memory stays bounded.
+    """
+
+    def __init__(self, max_chars: int = DEFAULT_SPOOL_CHARS) -> None:
+        self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
+            max_size=max_chars, mode="w+", encoding="utf-8", newline=""
+        )
+
+    def write(self, text: str) -> None:
+        self._file.write(text)
+
+    def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
+        """Yield everything written, in chunks, then release the buffer."""
+        try:
+            self._file.seek(0)
+            while chunk := self._file.read(chunk_chars):
+                yield chunk
+        finally:
+            self._file.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _temp_path(directory: str, name: str) -> tuple[int, str]:
+    """Create a new, empty, hidden file next to the target; the umask decides its mode."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        candidate = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(candidate, flags, 0o666), candidate
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
+
+
+def _fsync_directory(directory: str) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Open a text file that replaces `path` only if the block completes.
+
+    The text goes to a temporary file in the same directory, which is flushed, fsynced and
+    renamed over `path`. On any exception, `KeyboardInterrupt` included, the temporary file
+    is removed and the previous `path` is left exactly as it was. Newlines are written as
+    given (no platform translation). An existing target keeps its permission bits.
+
+    Args:
+        path: the file to create or replace.
+        encoding: the text encoding.
+
+    Returns:
+        A context manager giving a writable text file object.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    fd, temp = _temp_path(directory, os.path.basename(target))
+    try:
+        with open(fd, "w", encoding=encoding, newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(directory)
+
+
+def write_atomic_chunks(
+    path: str | os.PathLike[str], chunks: Iterable[str], *, encoding: str = "utf-8"
+) -> None:
+    """Write text chunks to `path` atomically, consuming the iterator as it goes.
+
+    If the iterator raises (or the user interrupts), `path` keeps its previous content and
+    no temporary file remains.
+
+    Args:
+        path: the file to create or replace.
+        chunks: the text, for example from `stream_report`.
+        encoding: the text encoding.
+    """
+    with atomic_writer(path, encoding=encoding) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+def write_atomic(
+    path: str | os.PathLike[str], content: str | Iterable[str], *, encoding: str = "utf-8"
+) -> None:
+    """Write text (or text chunks) to `path` atomically: temporary file, fsync, rename.
+
+    Args:
+        path: the file to create or replace.
+        content: the whole text, or an iterable of chunks.
+        encoding: the text encoding.
+    """
+    write_atomic_chunks(path, (content,) if isinstance(content, str) else content, encoding=encoding)

@@ -1,0 +1,215 @@
+"""Report → JSON text (DESIGN §6): plain dicts, stable key order, streamable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeAlias
+
+from dealcheck.checker.output import (
+    DEFAULT_SPOOL_CHARS,
+    AggregatesSource,
+    ReportMeta,
+    TextSpool,
+    stream_report,
+)
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    Finding,
+    Location,
+    Report,
+    SourceRef,
+)
+from dealcheck.scenario.model import SourceLocation
+
+__all__ = [
+    "JsonStreamRenderer",
+    "JsonValue",
+    "aggregate_to_dict",
+    "deployment_to_dict",
+    "dumps",
+    "finding_to_dict",
+    "iter_json_chunks",
+    "render_json",
+    "report_to_dict",
+]
+
+JsonValue: TypeAlias = "str | int | bool | None | list[JsonValue] | dict[str, JsonValue]"
+
+# The indentation of one deployment object inside the top-level "deployments" array.
+_ITEM_INDENT = "    "
+
+
+def dumps(value: JsonValue) -> str:
+    """The one JSON formatting of dealcheck reports: 2-space indent, UTF-8 kept, newline-ended.
+
+    Args:
+        value: plain JSON data; key order is kept as built.
+
+    Returns:
+        The text.
+
+    >>> dumps({"b": 1, "a": ["é"]})
+    '{\\n  "b": 1,\\n  "a": [\\n    "é"\\n  ]\\n}\\n'
+    """
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def _location(location: Location | SourceLocation) -> dict[str, JsonValue]:
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def _source_ref(ref: SourceRef) -> dict[str, JsonValue]:
+    return {"path": ref.path, "sha256": ref.sha256}
+
+
+def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
+    """One finding as it appears in the report."""
+    return {
+        "clause": finding.clause,
+        "outcome": finding.outcome.value,
+        "message": finding.message,
+        "location": _location(finding.location),
+        "missing_facts": list(finding.missing_facts),
+        "fix": finding.fix,
+        "overridden_by": list(finding.overridden_by),
+    }
+
+
+def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
+    """One deployment result as it appears in the report."""
+    return {
+        "id": result.id,
+        "verdict": result.verdict.value,
+        "evaluated_on": result.evaluated_on.isoformat(),
+        "not_covered": result.not_covered,
+        "findings": [finding_to_dict(f) for f in result.findings],
+        "source": None if result.source is None else _location(result.source),
+    }
+
+
+def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
+    """One aggregate (cap or commitment) as it appears in the report."""
+    # INVARIANT: the keys DESIGN §6 shows come first, in its order; extensions follow.
+    return {
+        "clause": aggregate.clause,
+        "verdict": aggregate.verdict.value,
+        "total": aggregate.total,
+        "limit": aggregate.limit,
+        "contributors": list(aggregate.contributors),
+        "kind": aggregate.kind,
+        "message": aggregate.message,
+        "location": _location(aggregate.location),
+        "evaluated_on": aggregate.evaluated_on.isoformat(),
+        "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
+        "missing_quantity": list(aggregate.missing_quantity),
+        "unknown_scope": list(aggregate.unknown_scope),
+    }
+
+
+def _head_to_dict(meta: ReportMeta, summary: Mapping[str, int]) -> dict[str, JsonValue]:
+    from dealcheck import __version__
+
+    return {
+        "dealcheck_version": __version__,
+        "terms": _source_ref(meta.terms),
+        "scenarios": [_source_ref(s) for s in meta.scenarios],
+        "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
+        "summary": dict(summary),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, JsonValue]:
+    """The whole report as plain JSON data (holds everything; `iter_json_chunks` streams)."""
+    document = _head_to_dict(ReportMeta.of(report), report.summary())
+    document["deployments"] = [deployment_to_dict(d) for d in report.deployments]
+    document["aggregates"] = [aggregate_to_dict(a) for a in report.aggregates]
+    return document
+
+
+class JsonStreamRenderer:
+    """Streams the JSON report; the text equals `render_json` of the same report, byte for byte.
+
+    The summary precedes the deployments in the document but is known only after the last
+    one, so each deployment's text goes to a `TextSpool` (memory, then a temporary file) and
+    the whole document is emitted by `end`. No result object is kept.
+    """
+
+    def __init__(self, *, spool_chars: int = DEFAULT_SPOOL_CHARS) -> None:
+        self._spool_chars = spool_chars
+        self._meta: ReportMeta | None = None
+        self._spool: TextSpool | None = None
+        self._count = 0
+
+    def begin(self, meta: ReportMeta) -> Iterable[str]:
+        self._meta = meta
+        self._spool = TextSpool(self._spool_chars)
+        self._count = 0
+        return ()
+
+    def deployment(self, result: DeploymentResult) -> Iterable[str]:
+        if self._spool is None:
+            raise RuntimeError("renderer got a deployment before it began")
+        # json's own indentation of a nested object, shifted to its depth in the document;
+        # strings never contain a raw newline, so only structural newlines are shifted.
+        text = json.dumps(deployment_to_dict(result), ensure_ascii=False, indent=2)
+        self._spool.write(("," if self._count else "") + "\n" + _ITEM_INDENT)
+        self._spool.write(text.replace("\n", "\n" + _ITEM_INDENT))
+        self._count += 1
+        return ()
+
+    def end(self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]) -> Iterator[str]:
+        if self._meta is None or self._spool is None:
+            raise RuntimeError("renderer ended before it began")
+        spool, self._spool = self._spool, None
+        head = json.dumps(_head_to_dict(self._meta, summary), ensure_ascii=False, indent=2)
+        # INVARIANT: `head` ends with "\n}"; the document continues inside the same object.
+        yield head[:-2] + ",\n"
+        if self._count == 0:
+            spool.close()
+            yield '  "deployments": [],\n'
+        else:
+            yield '  "deployments": ['
+            yield from spool.drain()
+            yield "\n  ],\n"
+        tail = json.dumps(
+            {"aggregates": [aggregate_to_dict(a) for a in aggregates]}, ensure_ascii=False, indent=2
+        )
+        # INVARIANT: `tail` starts with "{\n"; its key belongs to the document's object.
+        yield tail[2:] + "\n"
+
+
+def iter_json_chunks(
+    meta: ReportMeta,
+    deployments: Iterable[DeploymentResult],
+    aggregates: AggregatesSource,
+    *,
+    spool_chars: int = DEFAULT_SPOOL_CHARS,
+) -> Iterator[str]:
+    """Stream the JSON report of deployments that arrive one at a time.
+
+    Args:
+        meta: the report header (`ReportMeta.of(report)` for an in-memory report).
+        deployments: results in report order; consumed once.
+        aggregates: the aggregate results, or a callable returning them after the last
+            deployment.
+        spool_chars: how much deployment text to keep in memory before spilling to disk.
+
+    Returns:
+        Text chunks whose concatenation is the JSON document.
+    """
+    renderer = JsonStreamRenderer(spool_chars=spool_chars)
+    return stream_report(renderer, meta, deployments, aggregates)
+
+
+def render_json(report: Report) -> str:
+    """The JSON report (DESIGN §6): deterministic, byte-identical for equal reports.
+
+    Args:
+        report: the outcome of a check.
+
+    Returns:
+        The JSON text, ending with a newline.
+    """
+    return "".join(iter_json_chunks(ReportMeta.of(report), report.deployments, report.aggregates))

@@ -1,0 +1,143 @@
+"""Scenario source text: reading bytes, decoding UTF-8 and turning offsets into spans."""
+
+from __future__ import annotations
+
+import bisect
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
+from dealcheck.dsl.span import Span
+from dealcheck.scenario import errors
+
+BOM = "\ufeff"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, or a `DiagnosticsError` saying why it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DiagnosticsError([unreadable(str(path), exc)]) from None
+
+
+def unreadable(file: str, exc: OSError) -> Diagnostic:
+    reason = (exc.strerror or str(exc)).lower()
+    return error(errors.MALFORMED_FILE, f"cannot read `{file}`: {reason}",
+                 Span.point(file, 1, 1))
+
+
+def decode_text(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
+    """Decode UTF-8 (a leading BOM is dropped); report each line holding bytes that are not UTF-8.
+
+    Returns the text (undecodable bytes replaced, so carets still render) and
+    the diagnostics; the text is only parsed when there are none.
+    """
+    try:
+        return _drop_bom(data.decode("utf-8")), []
+    except UnicodeDecodeError:
+        pass
+    index = LineIndex(file)
+    diagnostics: list[Diagnostic] = []
+    for number, line in enumerate(io.BytesIO(data), 1):
+        text, problem = decode_line(line, file, number, index.offset_of_line(number),
+                                    first=number == 1)
+        index.add_line(text)
+        if problem is not None:
+            diagnostics.append(problem)
+    return _drop_bom(data.decode("utf-8", errors="replace")), diagnostics
+
+
+def decode_line(raw: bytes, file: str, line: int, offset: int,
+                first: bool = False) -> tuple[str, Diagnostic | None]:
+    """Decode one physical line; on bad bytes, a diagnostic pointing at the first of them."""
+    try:
+        text = raw.decode("utf-8")
+        return (_drop_bom(text) if first else text), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8", errors="replace")
+        if first:
+            before = _drop_bom(before)
+        column = len(before) + 1
+        span = Span(file, offset + column - 1, offset + column, line, column, line, column + 1)
+        bad = raw[exc.start : exc.end].hex(" ")
+        text = raw.decode("utf-8", errors="replace")
+        return (_drop_bom(text) if first else text), error(
+            errors.MALFORMED_FILE, f"invalid UTF-8 (byte `{bad}`)", span,
+            help="save the file as UTF-8")
+
+
+def _drop_bom(text: str) -> str:
+    return text[1:] if text.startswith(BOM) else text
+
+
+@dataclass(slots=True)
+class LineIndex:
+    """Character offsets of line starts, to turn an offset into a line and column.
+
+    Lines end at ``\\n`` only (a ``\\r`` before it belongs to the line), as
+    Python splits a binary file and as the csv and json modules count.
+    """
+
+    file: str
+    starts: list[int] = field(default_factory=lambda: [0])
+
+    @classmethod
+    def of(cls, file: str, text: str) -> LineIndex:
+        index = cls(file)
+        position = text.find("\n")
+        while position != -1:
+            index.starts.append(position + 1)
+            position = text.find("\n", position + 1)
+        return index
+
+    def add_line(self, line: str) -> None:
+        """Record the next physical line (with its line ending)."""
+        self.starts.append(self.starts[-1] + len(line))
+
+    def offset_of_line(self, line: int) -> int:
+        return self.starts[line - 1] if line <= len(self.starts) else self.starts[-1]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of a character offset."""
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(self.file, start, end, line, column, end_line, end_column)
+
+
+def line_span(file: str, line: int, offset: int, text: str) -> Span:
+    """The span of a whole physical line, without its line ending."""
+    width = len(text.rstrip("\r\n"))
+    return Span(file, offset, offset + width, line, 1, line, width + 1)
+
+
+def excerpt(path: str | Path, lines: Iterable[int]) -> str:
+    """The file's text with only the given lines kept (others left empty), for rendering carets.
+
+    Reads the file as a stream, so a diagnostic deep in a large inventory does
+    not load the whole file.
+    """
+    wanted = sorted(set(lines))
+    if not wanted:
+        return ""
+    keep = set(wanted)
+    out: list[str] = []
+    try:
+        with Path(path).open("rb") as stream:
+            for number, raw in enumerate(stream, 1):
+                if number > wanted[-1]:
+                    break
+                if number not in keep:
+                    out.append("\n")
+                    continue
+                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                out.append((_drop_bom(text) if number == 1 else text) + "\n")
+    except OSError:
+        return ""
+    return "".join(out)
