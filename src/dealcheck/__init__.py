@@ -1,3 +1,103 @@
-"""dealcheck: check proposed deployments against the terms of partnership agreements."""
+"""dealcheck: check proposed deployments against the terms of partnership agreements.
+
+The package facade only chains the stages::
+
+    source text --parse--> AST --resolve--> Terms --compile--> index --check--> Report
+
+>>> import dealcheck
+>>> terms = dealcheck.loads('''
+... agreement "Demo" effective 2025-01-01
+... party Acme
+... provider Cloud operated by Acme
+... provider Other operated by Acme
+... workload api
+... clause api_exclusive:
+...   Acme runs api only on Cloud
+... ''')
+>>> report = terms.check([{"id": "d1", "party": "Acme", "workload": "api",
+...                        "provider": "Other", "start": "2025-06-01"}])
+>>> report.verdict_of("d1")
+<Verdict.VIOLATION: 'violation'>
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dealcheck.checker.results import (
+    AggregateResult,
+    AggregateVerdict,
+    DeploymentResult,
+    Finding,
+    Outcome,
+    Report,
+    Verdict,
+)
+from dealcheck.dsl.ast import Document
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
+from dealcheck.rules.model import Terms
+from dealcheck.scenario.model import Deployment
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",
+    "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Severity", "Terms",
+    "Verdict", "__version__", "analyze", "load", "loads", "parse",
+]
+
+
+def parse(text: str, file: str = "<terms>") -> Document:
+    """Parse terms source into its AST; raises `DiagnosticsError` on syntax errors."""
+    from dealcheck.dsl.parse import parse as parse_text
+
+    return parse_text(text, file)
+
+
+def analyze(text: str, file: str = "<terms>", warnings: bool = False
+            ) -> tuple[Terms | None, list[Diagnostic]]:
+    """Parse and resolve, collecting every diagnostic instead of raising.
+
+    Args:
+        text: the terms source.
+        file: the name used in diagnostics.
+        warnings: also run the lint passes (when the terms resolve).
+
+    Returns:
+        The terms (None if errors prevented building them) and all diagnostics, sorted.
+    """
+    from dealcheck.dsl.diagnostics import sort_diagnostics
+    from dealcheck.dsl.parse import parse_with_recovery
+    from dealcheck.rules.lint import lint
+    from dealcheck.rules.resolve import resolve
+
+    parsed = parse_with_recovery(text, file)
+    diagnostics = list(parsed.diagnostics)
+    terms: Terms | None = None
+    if parsed.document is not None:
+        resolution = resolve(parsed.document, file, text, parsed.broken_names)
+        diagnostics += resolution.diagnostics
+        terms = resolution.terms
+        clean = not any(d.severity is Severity.ERROR for d in diagnostics)
+        if warnings and terms is not None and clean:
+            diagnostics += lint(terms, resolution.uses)
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        terms = None
+    return terms, sort_diagnostics(diagnostics)
+
+
+def loads(text: str, file: str = "<terms>") -> Terms:
+    """Parse and resolve terms source; raises `DiagnosticsError` with every error found."""
+    terms, diagnostics = analyze(text, file)
+    if terms is None:
+        raise DiagnosticsError([d for d in diagnostics if d.severity is Severity.ERROR],
+                               {file: text})
+    return terms
+
+
+def load(path: str | Path) -> Terms:
+    """Read, parse and resolve a ``.deal`` file; raises `DiagnosticsError`."""
+    from dealcheck.io_text import read_text
+
+    name = str(path)
+    return loads(read_text(name), name)
