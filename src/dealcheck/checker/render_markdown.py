@@ -1,0 +1,188 @@
+"""Report → Markdown for pull-request comments: headline, tables, compliant ones collapsed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dealcheck.checker.results import (
+    AggregateResult,
+    AggregateVerdict,
+    DeploymentResult,
+    Finding,
+    Outcome,
+    Report,
+    Verdict,
+)
+
+__all__ = ["overall_status", "render_markdown"]
+
+#: Rows per table before the rest is summarised; PR comments have a size limit.
+DEFAULT_MAX_ROWS = 200
+
+
+def overall_status(report: Report) -> str:
+    """The one word a reviewer reads first: `violation`, `undetermined` or `compliant`.
+
+    Open commitments (still before their deadline) do not change it.
+    """
+    summary = report.summary()
+    verdicts = {a.verdict for a in report.aggregates}
+    if summary["violation"] or AggregateVerdict.VIOLATION in verdicts:
+        return "violation"
+    if summary["undetermined"] or AggregateVerdict.UNDETERMINED in verdicts:
+        return "undetermined"
+    return "compliant"
+
+
+def _cell(text: str) -> str:
+    """Plain text made safe for a table cell: no HTML, no column breaks, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    """Inline code for a table cell; code spans are literal, only `|` needs escaping."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    flat = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _codes(items: Iterable[str]) -> str:
+    return ", ".join(_code(i) for i in items)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _remedy(finding: Finding) -> str:
+    parts = []
+    if finding.fix:
+        parts.append("fix: " + _cell(finding.fix))
+    if finding.missing_facts:
+        parts.append("missing facts: " + _codes(finding.missing_facts))
+    return "<br>".join(parts)
+
+
+def _table(header: list[str], rows: list[list[str]], max_rows: int, noun: str) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows[:max_rows])
+    if len(rows) > max_rows:
+        lines.append("")
+        lines.append(f"… and {len(rows) - max_rows} more {noun} not shown; see the JSON report.")
+    return lines
+
+
+def _non_compliant_rows(deployments: list[DeploymentResult]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for d in deployments:
+        reasons = [f for f in d.findings if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)]
+        if not reasons:  # a verdict without its reason: still list the deployment
+            rows.append([_code(d.id), d.verdict.value, "", "", ""])
+        for f in reasons:
+            verdict = d.verdict.value
+            if f.outcome is Outcome.UNKNOWN and d.verdict is Verdict.VIOLATION:
+                verdict += " (also unknown)"
+            rows.append([_code(d.id), verdict, _code(f.clause), _cell(f.message), _remedy(f)])
+    return rows
+
+
+def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for a in aggregates:
+        message = _cell(a.message)
+        if a.deadline is not None:
+            message += f"<br>deadline: {a.deadline.isoformat()}"
+        if a.missing_quantity:
+            message += "<br>missing quantity: " + _codes(a.missing_quantity)
+        if a.unknown_scope:
+            message += "<br>may be in scope: " + _codes(a.unknown_scope)
+        rows.append(
+            [
+                _code(a.clause),
+                _cell(a.kind),
+                a.verdict.value,
+                _cell(a.total),
+                _cell(a.limit),
+                message,
+            ]
+        )
+    return rows
+
+
+def _compliant_note(d: DeploymentResult) -> str:
+    notes = ["not covered by any clause"] if d.not_covered else []
+    for f in d.findings:
+        if f.outcome is Outcome.OVERRIDDEN:
+            by = f" by {_codes(f.overridden_by)}" if f.overridden_by else ""
+            notes.append(f"{_code(f.clause)} overridden{by}")
+        elif f.outcome is Outcome.UNKNOWN:
+            notes.append(f"{_code(f.clause)} unknown, without effect")
+    return "; ".join(notes)
+
+
+def render_markdown(report: Report, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """The report as GitHub-flavoured Markdown for a pull-request comment.
+
+    Args:
+        report: the outcome of a check.
+        max_rows: rows per table before the rest is summarised.
+
+    Returns:
+        Markdown text, deterministic, ending with a newline.
+    """
+    summary = report.summary()
+    status = overall_status(report)
+    lines = [f"## dealcheck: {status}", ""]
+
+    counts = [
+        _plural(summary["deployments"], "deployment") + ":",
+        f"{summary['compliant']} compliant ({summary['not_covered']} not covered),",
+        f"{summary['violation']} violation,",
+        f"{summary['undetermined']} undetermined",
+    ]
+    headline = "**" + " ".join(counts) + "**"
+    if report.aggregates:
+        by_verdict = [
+            f"{n} {v.value}"
+            for v in AggregateVerdict
+            if (n := sum(1 for a in report.aggregates if a.verdict is v))
+        ]
+        headline += (
+            "; " + _plural(len(report.aggregates), "aggregate") + ": " + ", ".join(by_verdict)
+        )
+    lines += [headline, ""]
+
+    scenarios = _codes(s.path for s in report.scenarios) or "none"
+    as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
+    lines += [f"Terms {_code(report.terms.path)}; scenarios {scenarios}; as of {as_of}.", ""]
+
+    failing = [d for d in report.deployments if d.verdict is not Verdict.COMPLIANT]
+    if failing:
+        lines += ["### Deployments that do not comply", ""]
+        header = ["Deployment", "Verdict", "Clause", "Message", "Fix or missing facts"]
+        lines += _table(header, _non_compliant_rows(failing), max_rows, "rows")
+        lines.append("")
+
+    if report.aggregates:
+        lines += ["### Aggregates", ""]
+        header = ["Clause", "Kind", "Verdict", "Total", "Limit", "Message"]
+        lines += _table(header, _aggregate_rows(report.aggregates), max_rows, "aggregates")
+        lines.append("")
+
+    compliant = [d for d in report.deployments if d.verdict is Verdict.COMPLIANT]
+    if compliant:
+        lines += [
+            "<details>",
+            f"<summary>{_plural(len(compliant), 'compliant deployment')}</summary>",
+            "",
+        ]
+        rows = [[_code(d.id), d.evaluated_on.isoformat(), _compliant_note(d)] for d in compliant]
+        lines += _table(["Deployment", "Evaluated on", "Note"], rows, max_rows, "deployments")
+        lines += ["", "</details>", ""]
+
+    from dealcheck import __version__
+
+    lines.append(f"<sub>dealcheck {_cell(__version__)}</sub>")
+    return "\n".join(lines) + "\n"

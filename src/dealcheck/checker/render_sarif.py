@@ -1,0 +1,236 @@
+"""Report → SARIF 2.1.0: results at the deployment in the scenario, related to the clause."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import PurePath, PureWindowsPath
+from urllib.parse import quote
+
+from dealcheck.checker.render_json import JsonValue, dumps
+from dealcheck.checker.results import (
+    AggregateResult,
+    AggregateVerdict,
+    DeploymentResult,
+    Finding,
+    Location,
+    Outcome,
+    Report,
+)
+
+__all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "artifact_uri", "render_sarif", "sarif_log"]
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+
+_FINGERPRINT_KEY = "dealcheck/v1"
+_URI_SAFE = "/:@!$&'()*+,;=-._~"
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def artifact_uri(path: str) -> str:
+    """A file path as a SARIF artifact URI: relative paths stay relative, with `/`.
+
+    Args:
+        path: a path as the user named it.
+
+    Returns:
+        A URI reference (`file://` for absolute paths), percent-encoded.
+
+    >>> artifact_uri("deals/terms v2.deal")
+    'deals/terms%20v2.deal'
+    >>> artifact_uri("/srv/terms.deal")
+    'file:///srv/terms.deal'
+    """
+    if _DRIVE.match(path):
+        return "file:///" + quote(PureWindowsPath(path).as_posix(), safe=_URI_SAFE)
+    posix = path.replace(os.sep, "/") if os.sep != "/" else path
+    if PurePath(posix).is_absolute() or posix.startswith("/"):
+        return "file://" + quote(posix, safe=_URI_SAFE)
+    # A relative path whose first segment holds ':' would read as a URI scheme.
+    return quote(posix, safe=_URI_SAFE.replace(":", ""))
+
+
+def _physical(file: str, line: int, column: int) -> dict[str, JsonValue]:
+    return {
+        "artifactLocation": {"uri": artifact_uri(file)},
+        "region": {"startLine": max(line, 1), "startColumn": max(column, 1)},
+    }
+
+
+def _clause_location(location: Location, clause: str, id: int) -> dict[str, JsonValue]:
+    return {
+        "id": id,
+        "physicalLocation": _physical(location.file, location.line, location.column),
+        "message": {"text": f"clause `{clause}`"},
+    }
+
+
+def _finding_text(result: DeploymentResult, finding: Finding) -> str:
+    text = f"`{result.id}`: {finding.message}"
+    if finding.missing_facts:
+        text += " (missing facts: " + ", ".join(f"`{f}`" for f in finding.missing_facts) + ")"
+    if finding.fix:
+        text += f" (fix: {finding.fix})"
+    return text
+
+
+def _finding_result(
+    result: DeploymentResult, finding: Finding, rule_index: int
+) -> dict[str, JsonValue]:
+    violated = finding.outcome is Outcome.VIOLATED
+    clause_loc = finding.location
+    # Without a scenario position (a deployment built in code) the clause is the best place.
+    at = result.source if result.source is not None else clause_loc
+    primary: dict[str, JsonValue] = {
+        "physicalLocation": _physical(at.file, at.line, at.column),
+        "logicalLocations": [{"name": result.id, "kind": "object"}],
+    }
+    return {
+        "ruleId": finding.clause,
+        "ruleIndex": rule_index,
+        "kind": "fail" if violated else "review",
+        "level": "error" if violated else "warning",
+        "message": {"text": _finding_text(result, finding)},
+        "locations": [primary],
+        "relatedLocations": [_clause_location(clause_loc, finding.clause, 1)],
+        "partialFingerprints": {_FINGERPRINT_KEY: f"deployment:{result.id}:{finding.clause}"},
+        "properties": {
+            "deployment": result.id,
+            "verdict": result.verdict.value,
+            "outcome": finding.outcome.value,
+            "evaluated_on": result.evaluated_on.isoformat(),
+            "missing_facts": list(finding.missing_facts),
+            "fix": finding.fix,
+        },
+    }
+
+
+def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, JsonValue]:
+    violation = aggregate.verdict is AggregateVerdict.VIOLATION
+    loc = aggregate.location
+    text = f"{aggregate.kind} `{aggregate.clause}`: {aggregate.message}"
+    text += f" (total {aggregate.total}, limit {aggregate.limit})"
+    if aggregate.missing_quantity:
+        text += " (missing quantity: " + ", ".join(f"`{d}`" for d in aggregate.missing_quantity)
+        text += ")"
+    return {
+        "ruleId": aggregate.clause,
+        "ruleIndex": rule_index,
+        "kind": "fail" if violation else "review",
+        "level": "error" if violation else "warning",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": _physical(loc.file, loc.line, loc.column)}],
+        "partialFingerprints": {_FINGERPRINT_KEY: f"aggregate:{aggregate.clause}"},
+        "properties": {
+            "kind": aggregate.kind,
+            "verdict": aggregate.verdict.value,
+            "total": aggregate.total,
+            "limit": aggregate.limit,
+            "contributors": list(aggregate.contributors),
+            "evaluated_on": aggregate.evaluated_on.isoformat(),
+            "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
+            "missing_quantity": list(aggregate.missing_quantity),
+            "unknown_scope": list(aggregate.unknown_scope),
+        },
+    }
+
+
+def _reported(
+    report: Report,
+) -> tuple[list[tuple[DeploymentResult, Finding]], list[AggregateResult]]:
+    findings = [
+        (d, f)
+        for d in report.deployments
+        for f in d.findings
+        if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)
+    ]
+    aggregates = [
+        a
+        for a in report.aggregates
+        if a.verdict in (AggregateVerdict.VIOLATION, AggregateVerdict.UNDETERMINED)
+    ]
+    return findings, aggregates
+
+
+def sarif_log(report: Report) -> dict[str, JsonValue]:
+    """The SARIF log as plain JSON data.
+
+    One run; `tool.driver.rules` lists each clause that a result refers to, sorted by id.
+    A violated finding is an `error` and an unknown one a `warning`, located at the
+    deployment in its scenario file, with the clause in the terms file as related location.
+    Aggregates in violation (`error`) or undetermined (`warning`) are located at the clause.
+
+    Args:
+        report: the outcome of a check.
+
+    Returns:
+        The SARIF 2.1.0 log object.
+    """
+    from dealcheck import __version__
+
+    findings, aggregates = _reported(report)
+    clause_at: dict[str, Location] = {}
+    for _, finding in findings:
+        clause_at.setdefault(finding.clause, finding.location)
+    for aggregate in aggregates:
+        clause_at.setdefault(aggregate.clause, aggregate.location)
+    rule_ids = sorted(clause_at)
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    rules: list[JsonValue] = []
+    for rule in rule_ids:
+        loc = clause_at[rule]
+        rules.append(
+            {
+                "id": rule,
+                "shortDescription": {"text": f"clause `{rule}` of the terms"},
+                "properties": {"file": loc.file, "line": loc.line, "column": loc.column},
+            }
+        )
+    results: list[JsonValue] = [_finding_result(d, f, index[f.clause]) for d, f in findings]
+    results.extend(_aggregate_result(a, index[a.clause]) for a in aggregates)
+
+    artifacts: list[JsonValue] = []
+    seen: set[str] = set()
+    for ref in (report.terms, *report.scenarios):
+        uri = artifact_uri(ref.path)
+        if uri in seen:  # the schema wants unique artifacts
+            continue
+        seen.add(uri)
+        artifact: dict[str, JsonValue] = {"location": {"uri": uri}}
+        if ref.sha256:
+            artifact["hashes"] = {"sha-256": ref.sha256}
+        artifacts.append(artifact)
+
+    run: dict[str, JsonValue] = {
+        "tool": {
+            "driver": {
+                "name": "dealcheck",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "artifacts": artifacts,
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "as_of": None if report.as_of is None else report.as_of.isoformat(),
+            "summary": dict(report.summary()),
+        },
+    }
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render_sarif(report: Report) -> str:
+    """The report as a SARIF 2.1.0 log, for code-scanning dashboards.
+
+    Args:
+        report: the outcome of a check.
+
+    Returns:
+        The JSON text, deterministic, ending with a newline.
+    """
+    return dumps(sarif_log(report))

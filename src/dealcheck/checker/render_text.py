@@ -1,0 +1,242 @@
+"""Report → text for people (rich): summary table, reasons per deployment, aggregates."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from dealcheck.checker.render_markdown import overall_status
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    Finding,
+    Outcome,
+    Report,
+    Verdict,
+)
+
+__all__ = ["render_text", "text_report", "with_progress", "write_text"]
+
+T = TypeVar("T")
+
+#: Width of text output that is not going to a terminal, so golden files stay stable.
+DEFAULT_WIDTH = 100
+#: Inputs shorter than this finish before a progress bar is worth drawing.
+PROGRESS_MIN_TOTAL = 1000
+#: Not-covered deployments named one by one before the rest are counted.
+_NOT_COVERED_SHOWN = 20
+
+_STYLE = {
+    "compliant": "green",
+    "violation": "bold red",
+    "undetermined": "yellow",
+    "open": "cyan",
+    "satisfied": "green",
+    "violated": "bold red",
+    "unknown": "yellow",
+    "overridden": "blue",
+}
+
+
+def _word(value: str) -> Text:
+    return Text(value, style=_STYLE.get(value, ""))
+
+
+def _summary_table(report: Report) -> Table:
+    summary = report.summary()
+    table = Table(box=box.SIMPLE_HEAD, title="summary", title_justify="left", pad_edge=False)
+    for column in ("deployments", "compliant", "violation", "undetermined", "not covered"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary["deployments"]),
+        Text(str(summary["compliant"]), style=_STYLE["compliant"]),
+        Text(str(summary["violation"]), style=_STYLE["violation"] if summary["violation"] else ""),
+        Text(
+            str(summary["undetermined"]),
+            style=_STYLE["undetermined"] if summary["undetermined"] else "",
+        ),
+        str(summary["not_covered"]),
+    )
+    return table
+
+
+def _finding(finding: Finding) -> RenderableType:
+    loc = finding.location
+    head = Text("  ")
+    head.append_text(_word(finding.outcome.value))
+    head.append(" ")
+    head.append(finding.clause, style="bold")
+    head.append(f"  {loc.file}:{loc.line}:{loc.column}", style="dim")
+    body = [Text(finding.message)]
+    if finding.missing_facts:
+        body.append(Text("missing facts: " + ", ".join(finding.missing_facts), style="yellow"))
+    if finding.fix:
+        body.append(Text("fix: " + finding.fix, style="green"))
+    if finding.overridden_by:
+        body.append(Text("overridden by: " + ", ".join(finding.overridden_by), style="blue"))
+    return Group(head, Padding(Group(*body), (0, 0, 0, 4)))
+
+
+def _deployment(result: DeploymentResult) -> RenderableType:
+    head = _word(result.verdict.value)
+    head.append(" ")
+    head.append(result.id, style="bold")
+    where = f"evaluated on {result.evaluated_on.isoformat()}"
+    if result.source is not None:
+        src = result.source
+        where = f"at {src.file}:{src.line}:{src.column}, {where}"
+    head.append(f"\n  {where}", style="dim")
+    # Satisfied findings are noise here; overridden ones explain why a clause did not bind.
+    shown = [f for f in result.findings if f.outcome is not Outcome.SATISFIED]
+    return Group(head, *(_finding(f) for f in shown), Text())
+
+
+def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
+    table = Table(box=box.SIMPLE_HEAD, title="aggregates", title_justify="left", pad_edge=False)
+    table.add_column("clause", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("verdict")
+    table.add_column("total", justify="right")
+    table.add_column("limit", justify="right")
+    table.add_column("deadline")
+    notes: list[RenderableType] = []
+    for a in aggregates:
+        deadline = a.deadline.isoformat() if a.deadline is not None else ""
+        table.add_row(Text(a.clause), a.kind, _word(a.verdict.value), a.total, a.limit, deadline)
+        # Messages go under the table: in a column they would wrap into slivers.
+        head = Text("  ")
+        head.append(a.clause, style="bold")
+        head.append(": " + a.message)
+        extra = []
+        if a.missing_quantity:
+            extra.append(Text("missing quantity: " + ", ".join(a.missing_quantity), style="yellow"))
+        if a.unknown_scope:
+            extra.append(Text("may be in scope: " + ", ".join(a.unknown_scope), style="yellow"))
+        notes.append(Group(head, Padding(Group(*extra), (0, 0, 0, 4))) if extra else head)
+    return Group(table, *notes)
+
+
+def _header(report: Report) -> Text:
+    from dealcheck import __version__
+
+    status = overall_status(report)
+    line = Text("dealcheck: ")
+    line.append_text(_word(status))
+    line.append(f"  (dealcheck {__version__})", style="dim")
+    scenarios = ", ".join(s.path for s in report.scenarios) or "none"
+    as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
+    line.append(f"\nterms: {report.terms.path}\nscenarios: {scenarios}\nas of: {as_of}")
+    return line
+
+
+def text_report(report: Report) -> list[RenderableType]:
+    """The text report as rich renderables, for a caller that owns the console."""
+    parts: list[RenderableType] = [_header(report), Text(), _summary_table(report)]
+    failing = [d for d in report.deployments if d.verdict is not Verdict.COMPLIANT]
+    if failing:
+        parts.append(Text("deployments that do not comply", style="bold"))
+        parts.append(Text())
+        parts.extend(_deployment(d) for d in failing)
+    elif report.deployments:
+        parts.append(Text(f"all {len(report.deployments)} deployments comply", style="green"))
+        parts.append(Text())
+    not_covered = [d.id for d in report.deployments if d.not_covered]
+    if not_covered:
+        names = ", ".join(not_covered[:_NOT_COVERED_SHOWN])
+        rest = len(not_covered) - _NOT_COVERED_SHOWN
+        if rest > 0:
+            names += f" and {rest} more"
+        parts.append(Text(f"not covered by any clause in force: {names}", style="dim"))
+        parts.append(Text())
+    if report.aggregates:
+        parts.append(_aggregates(report.aggregates))
+    return parts
+
+
+def write_text(report: Report, console: Console) -> None:
+    """Print the text report on a console (its width and colour settings apply)."""
+    for part in text_report(report):
+        console.print(part)
+
+
+def render_text(report: Report, *, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
+    """The report as text for people.
+
+    Args:
+        report: the outcome of a check.
+        color: emit ANSI colour (pass whether the output is a terminal); when false the
+            text contains no escape sequence at all.
+        width: the line width; fixed, so output that is not a terminal is stable.
+
+    Returns:
+        The text, ending with a newline.
+    """
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+        soft_wrap=False,
+    )
+    write_text(report, console)
+    # Trailing spaces from table padding are invisible and make golden files brittle.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def with_progress(
+    iterable: Iterable[T],
+    total: int | None,
+    enabled: bool,
+    *,
+    description: str = "checking",
+    min_total: int = PROGRESS_MIN_TOTAL,
+    console: Console | None = None,
+) -> Iterator[T]:
+    """Yield the items of `iterable`, drawing a progress bar on stderr while they pass.
+
+    The bar appears only when `enabled`, the console (stderr by default) is a terminal and
+    the input is long (`total` unknown, or at least `min_total`); otherwise the items pass
+    straight through. The bar is removed when the iteration ends.
+
+    Args:
+        iterable: the items, for example deployments being checked.
+        total: how many items there are, if known.
+        enabled: the caller's switch (e.g. only for `--format text`).
+        description: the label before the bar.
+        min_total: below this total no bar is drawn.
+        console: where to draw; stderr if omitted.
+
+    Returns:
+        An iterator over the same items in the same order.
+    """
+    if not enabled or (total is not None and total < min_total):
+        yield from iterable
+        return
+    out = console if console is not None else Console(stderr=True)
+    if not out.is_terminal:
+        yield from iterable
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=out, transient=True) as progress:
+        yield from progress.track(iterable, total=total, description=description)

@@ -1,0 +1,285 @@
+"""Pydantic models of the JSON report (DESIGN §6): its JSON Schema, parsing and round trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dealcheck.checker.render_json import dumps
+from dealcheck.checker.results import (
+    AggregateResult,
+    AggregateVerdict,
+    DeploymentResult,
+    Finding,
+    Location,
+    Outcome,
+    Report,
+    SourceRef,
+    Verdict,
+)
+from dealcheck.scenario.model import SourceLocation
+
+__all__ = [
+    "AggregateModel",
+    "DeploymentModel",
+    "FindingModel",
+    "LocationModel",
+    "ReportDocument",
+    "SourceRefModel",
+    "SummaryModel",
+    "parse_report_json",
+    "report_json_schema",
+]
+
+#: The JSON Schema dialect `report_json_schema` declares.
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class _Strict(BaseModel):
+    # Every key is required and none other is allowed: the schema then pins the exact
+    # shape that `render_json` emits, and a typo in a consumer's fixture fails loudly.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRefModel(_Strict):
+    model_config = ConfigDict(title="SourceRef")
+
+    path: str = Field(description="the file as named on the command line")
+    sha256: str = Field(description="hex SHA-256 of the file's bytes")
+
+    @classmethod
+    def of(cls, ref: SourceRef) -> Self:
+        return cls(path=ref.path, sha256=ref.sha256)
+
+
+class LocationModel(_Strict):
+    model_config = ConfigDict(title="Location")
+
+    file: str
+    line: int = Field(ge=1, description="1-based line")
+    column: int = Field(ge=1, description="1-based column")
+
+    @classmethod
+    def of(cls, location: Location | SourceLocation) -> Self:
+        return cls(file=location.file, line=location.line, column=location.column)
+
+
+class SummaryModel(_Strict):
+    model_config = ConfigDict(title="Summary")
+
+    deployments: int = Field(ge=0)
+    compliant: int = Field(ge=0)
+    violation: int = Field(ge=0)
+    undetermined: int = Field(ge=0)
+    not_covered: int = Field(
+        ge=0, description="compliant deployments that no clause in force scopes"
+    )
+
+
+class FindingModel(_Strict):
+    model_config = ConfigDict(title="Finding")
+
+    clause: str = Field(description="the clause id")
+    outcome: Outcome
+    message: str
+    location: LocationModel = Field(description="the clause in the terms file")
+    missing_facts: list[str] = Field(
+        description="facts whose values would decide an unknown outcome"
+    )
+    fix: str | None = Field(description="what would make the deployment comply")
+    overridden_by: list[str] = Field(description="permissions that lifted this clause")
+
+    @classmethod
+    def of(cls, finding: Finding) -> Self:
+        return cls(
+            clause=finding.clause,
+            outcome=finding.outcome,
+            message=finding.message,
+            location=LocationModel.of(finding.location),
+            missing_facts=list(finding.missing_facts),
+            fix=finding.fix,
+            overridden_by=list(finding.overridden_by),
+        )
+
+    def to_finding(self) -> Finding:
+        loc = self.location
+        return Finding(
+            clause=self.clause,
+            outcome=self.outcome,
+            message=self.message,
+            location=Location(file=loc.file, line=loc.line, column=loc.column),
+            missing_facts=tuple(self.missing_facts),
+            fix=self.fix,
+            overridden_by=tuple(self.overridden_by),
+        )
+
+
+class DeploymentModel(_Strict):
+    model_config = ConfigDict(title="Deployment")
+
+    id: str
+    verdict: Verdict
+    evaluated_on: dt.date = Field(description="the date whose terms in force judged it")
+    not_covered: bool
+    findings: list[FindingModel]
+    source: LocationModel | None = Field(description="where the scenario file declares it")
+
+    @classmethod
+    def of(cls, result: DeploymentResult) -> Self:
+        return cls(
+            id=result.id,
+            verdict=result.verdict,
+            evaluated_on=result.evaluated_on,
+            not_covered=result.not_covered,
+            findings=[FindingModel.of(f) for f in result.findings],
+            source=None if result.source is None else LocationModel.of(result.source),
+        )
+
+    def to_result(self) -> DeploymentResult:
+        src = self.source
+        return DeploymentResult(
+            id=self.id,
+            verdict=self.verdict,
+            evaluated_on=self.evaluated_on,
+            not_covered=self.not_covered,
+            findings=tuple(f.to_finding() for f in self.findings),
+            source=None if src is None else SourceLocation(src.file, src.line, src.column),
+        )
+
+
+class AggregateModel(_Strict):
+    model_config = ConfigDict(title="Aggregate")
+
+    # INVARIANT: field order is the JSON key order of `render_json.aggregate_to_dict`.
+    clause: str
+    verdict: AggregateVerdict
+    total: str = Field(description="the sum so far, e.g. `38B USD`")
+    limit: str = Field(description="the cap or commitment, e.g. `250B USD`")
+    contributors: list[str] = Field(description="ids of the deployments summed")
+    kind: str = Field(description="`cap` or `commitment`")
+    message: str
+    location: LocationModel = Field(description="the clause in the terms file")
+    evaluated_on: dt.date
+    deadline: dt.date | None
+    missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
+    unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
+
+    @classmethod
+    def of(cls, aggregate: AggregateResult) -> Self:
+        return cls(
+            clause=aggregate.clause,
+            verdict=aggregate.verdict,
+            total=aggregate.total,
+            limit=aggregate.limit,
+            contributors=list(aggregate.contributors),
+            kind=aggregate.kind,
+            message=aggregate.message,
+            location=LocationModel.of(aggregate.location),
+            evaluated_on=aggregate.evaluated_on,
+            deadline=aggregate.deadline,
+            missing_quantity=list(aggregate.missing_quantity),
+            unknown_scope=list(aggregate.unknown_scope),
+        )
+
+    def to_result(self) -> AggregateResult:
+        loc = self.location
+        return AggregateResult(
+            clause=self.clause,
+            kind=self.kind,
+            verdict=self.verdict,
+            total=self.total,
+            limit=self.limit,
+            contributors=tuple(self.contributors),
+            message=self.message,
+            location=Location(file=loc.file, line=loc.line, column=loc.column),
+            evaluated_on=self.evaluated_on,
+            deadline=self.deadline,
+            missing_quantity=tuple(self.missing_quantity),
+            unknown_scope=tuple(self.unknown_scope),
+        )
+
+
+class ReportDocument(_Strict):
+    """The JSON report of one check."""
+
+    model_config = ConfigDict(title="dealcheck report")
+
+    dealcheck_version: str
+    terms: SourceRefModel
+    scenarios: list[SourceRefModel]
+    as_of: dt.date | None = Field(description="the --as-of date, or null: each deployment's start")
+    summary: SummaryModel
+    deployments: list[DeploymentModel]
+    aggregates: list[AggregateModel]
+
+    @classmethod
+    def from_report(cls, report: Report) -> Self:
+        """Build the document from a report (validating every value on the way).
+
+        Args:
+            report: the outcome of a check.
+
+        Returns:
+            The model; `to_json()` gives the same text as `render_json(report)`.
+        """
+        from dealcheck import __version__
+
+        return cls(
+            dealcheck_version=__version__,
+            terms=SourceRefModel.of(report.terms),
+            scenarios=[SourceRefModel.of(s) for s in report.scenarios],
+            as_of=report.as_of,
+            summary=SummaryModel(**report.summary()),
+            deployments=[DeploymentModel.of(d) for d in report.deployments],
+            aggregates=[AggregateModel.of(a) for a in report.aggregates],
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Parse and validate a JSON report.
+
+        Raises:
+            pydantic.ValidationError: the text is not a valid report.
+        """
+        return cls.model_validate_json(text)
+
+    def to_json(self) -> str:
+        """The document as text, formatted exactly as `render_json` formats it."""
+        return dumps(self.model_dump(mode="json"))
+
+    def to_report(self) -> Report:
+        """Back to the checker's result types (the version string is not kept)."""
+        return Report(
+            terms=SourceRef(self.terms.path, self.terms.sha256),
+            scenarios=[SourceRef(s.path, s.sha256) for s in self.scenarios],
+            as_of=self.as_of,
+            deployments=[d.to_result() for d in self.deployments],
+            aggregates=[a.to_result() for a in self.aggregates],
+        )
+
+
+def parse_report_json(text: str | bytes) -> ReportDocument:
+    """Parse and validate a JSON report produced by `dealcheck check --format json`.
+
+    Args:
+        text: the JSON text.
+
+    Returns:
+        The validated document.
+
+    Raises:
+        pydantic.ValidationError: the text is not a valid report.
+    """
+    return ReportDocument.from_json(text)
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, printed by `dealcheck schema report`.
+
+    Returns:
+        A JSON Schema (draft 2020-12) document; every key is required, none other allowed.
+    """
+    schema = ReportDocument.model_json_schema(mode="serialization")
+    return {"$schema": SCHEMA_DIALECT, **schema}
