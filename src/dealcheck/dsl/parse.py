@@ -27,7 +27,6 @@ from lark.exceptions import (
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
-    VisitError,
 )
 from lark.lark import PostLex
 
@@ -228,10 +227,7 @@ def _parse_once(text: str, file: str) -> ast.Document:
                                    Span.point(file, 1, 1), str(type(exc).__name__))) from None
     finally:
         _sink.comments = None
-    try:
-        document: ast.Document = ToAst(file).transform(tree)
-    except VisitError as exc:  # pragma: no cover - a transformer bug, not a user error
-        raise exc.orig_exc from None
+    document = ToAst(file).transform(tree)
     return ast.Document(
         document.agreement, document.items,
         tuple(_comment(text, file, pos, body) for pos, body in sorted(comments)),

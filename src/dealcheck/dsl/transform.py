@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Tree
 from lark.tree import Meta
 
 from dealcheck.dsl import ast
@@ -23,13 +23,32 @@ def unquote(text: str) -> str:
     return "".join(out)
 
 
-@v_args(meta=True)
-class ToAst(Transformer[Token, ast.Document]):
-    """Builds frozen AST nodes; every node gets the span of its source text."""
+class ToAst:
+    """Builds frozen AST nodes; every node gets the span of its source text.
+
+    One method per grammar rule, called as ``method(meta, children)`` with the
+    children already built. The walk is our own (a dispatch table) rather than
+    `lark.Transformer`, whose per-call wrapping of meta arguments costs more
+    than the whole AST construction.
+    """
 
     def __init__(self, file: str) -> None:
-        super().__init__(visit_tokens=True)
         self.file = file
+        self._table: dict[str, Any] = {}
+
+    def transform(self, tree: Tree[Token]) -> ast.Document:
+        table = self._table
+
+        def build(node: Tree[Token]) -> Any:
+            children = [build(c) if isinstance(c, Tree) else c for c in node.children]
+            rule = str(node.data)
+            method = table.get(rule)
+            if method is None:
+                method = table[rule] = getattr(self, rule)
+            return method(node.meta, children)
+
+        document: ast.Document = build(tree)
+        return document
 
     # ------------------------------------------------------------ helpers
     def _span(self, meta: Meta) -> Span:

@@ -1,0 +1,7 @@
+"""`python -m dealcheck`: the same as the `dealcheck` command."""
+
+import sys
+
+from dealcheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,123 @@
+"""Executable examples: run the examples written inside terms files, with clause coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dealcheck.checker.check import check
+from dealcheck.checker.results import Outcome, Report
+from dealcheck.rules import model as m
+
+#: Every outcome a clause can have in a report, per kind of clause.
+OUTCOMES_OF: dict[m.ClauseKind, tuple[str, ...]] = {
+    m.ClauseKind.EXCLUSIVITY: ("satisfied", "violated", "overridden", "unknown"),
+    m.ClauseKind.PROHIBITION: ("violated", "overridden", "unknown"),
+    m.ClauseKind.REQUIREMENT: ("satisfied", "violated", "overridden", "unknown"),
+    m.ClauseKind.PERMISSION: ("applied",),
+    m.ClauseKind.CAP: ("compliant", "violation", "undetermined"),
+    m.ClauseKind.COMMITMENT: ("compliant", "violation", "open", "undetermined"),
+}
+
+
+@dataclass(slots=True)
+class ExampleOutcome:
+    """One example's result: failures are human-readable lines."""
+
+    example: m.Example
+    report: Report
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass(slots=True)
+class Coverage:
+    """Which outcomes of which clauses the examples exercised."""
+
+    seen: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, report: Report) -> None:
+        for d in report.deployments:
+            for f in d.findings:
+                self.seen.setdefault(f.clause, set()).add(str(f.outcome))
+                for p in f.overridden_by:
+                    self.seen.setdefault(p, set()).add("applied")
+        for a in report.aggregates:
+            self.seen.setdefault(a.clause, set()).add(str(a.verdict))
+
+    def uncovered(self, terms: m.Terms) -> list[str]:
+        ids = list(dict.fromkeys(c.id for c in terms.clauses))
+        return [i for i in ids if i not in self.seen]
+
+    def unseen_outcomes(self, terms: m.Terms) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for c in terms.clauses:
+            missing = [o for o in OUTCOMES_OF[c.kind] if o not in self.seen.get(c.id, set())]
+            if missing and c.id in self.seen:
+                out[c.id] = missing
+        return out
+
+
+def run_example(terms: m.Terms, example: m.Example) -> ExampleOutcome:
+    """Check the example's deployments and compare with what it expects."""
+    deployments = [e.deployment for e in example.deployments]
+    report = check(terms.compiled(), deployments, example.as_of)
+    failures: list[str] = []
+    only = deployments[0].id if len(deployments) == 1 else None
+    for x in example.expectations:
+        subject = x.subject or only
+        assert subject is not None  # INVARIANT: resolution requires a subject otherwise
+        try:
+            result = report.result_of(subject)
+        except KeyError:
+            result = None
+        if result is None:
+            try:
+                agg = report.aggregate(subject)
+            except KeyError:
+                failures.append(f"`{subject}`: the aggregate is not in force on the "
+                                "evaluation date")
+                continue
+            if str(agg.verdict) != x.verdict:
+                failures.append(f"`{subject}`: expected {x.verdict}, got {agg.verdict}: "
+                                f"{agg.message}")
+            continue
+        got = "not_covered" if result.not_covered and x.verdict == "not_covered" else str(
+            result.verdict)
+        if x.verdict == "not_covered" and not result.not_covered:
+            got = str(result.verdict)
+        if got != x.verdict:
+            detail = "; ".join(f"{f.clause}: {f.outcome}: {f.message}" for f in result.findings)
+            failures.append(f"`{subject}`: expected {x.verdict}, got {got}"
+                            + (f" ({detail})" if detail else " (no clause scopes it)"))
+            continue
+        by_clause = {f.clause: f for f in result.findings}
+        wanted = {"violation": Outcome.VIOLATED, "undetermined": Outcome.UNKNOWN}.get(x.verdict)
+        for clause in x.clauses:
+            finding = by_clause.get(clause)
+            if finding is None:
+                failures.append(f"`{subject}`: `{clause}` does not scope it")
+            elif wanted is not None and finding.outcome is not wanted:
+                failures.append(f"`{subject}`: `{clause}` is {finding.outcome}, expected "
+                                f"{wanted}: {finding.message}")
+            elif wanted is None and x.verdict == "compliant" and finding.outcome in (
+                    Outcome.VIOLATED, Outcome.UNKNOWN):
+                failures.append(f"`{subject}`: `{clause}` is {finding.outcome}")
+        missing = {name for f in result.findings for name in f.missing_facts}
+        for fact in x.missing:
+            if fact not in missing:
+                failures.append(f"`{subject}`: `{fact}` is not among the missing facts "
+                                f"({', '.join(sorted(missing)) or 'none'})")
+    return ExampleOutcome(example, report, failures)
+
+
+def run_examples(terms: m.Terms, coverage: Coverage | None = None) -> list[ExampleOutcome]:
+    outcomes = []
+    for example in terms.examples:
+        outcome = run_example(terms, example)
+        if coverage is not None:
+            coverage.record(outcome.report)
+        outcomes.append(outcome)
+    return outcomes

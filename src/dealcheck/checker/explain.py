@@ -1,0 +1,141 @@
+"""Explanations: the whole derivation of one deployment's verdict, step by step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.evaluate import evaluate_deployment
+from dealcheck.checker.logic import compile_condition, describe
+from dealcheck.checker.results import DeploymentResult
+from dealcheck.rules import model as m
+from dealcheck.scenario.model import Deployment
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseStep:
+    clause: m.Clause
+    scoped: str          # "yes", "no", "maybe"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    deployment: Deployment
+    day: dt.date
+    as_of: dt.date | None
+    in_force: tuple[m.Clause, ...]
+    amendments: tuple[m.Amendment, ...]
+    steps: tuple[ClauseStep, ...]
+    result: DeploymentResult
+
+
+def _names(values: frozenset[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[str, str]:
+    """Whether `clause` scopes `d` ("yes"/"no"/"maybe") and why, in words."""
+    s = clause.scope
+    if s.parties is not None and d.party not in s.parties:
+        return "no", f"party `{d.party}` is not {_names(s.parties)}"
+    if s.workloads is not None and d.workload not in s.workloads:
+        return "no", f"workload `{d.workload}` is not one of {_names(s.workloads)}"
+    if s.providers is not None and (d.provider in s.providers) == s.providers_negated:
+        word = "is" if s.providers_negated else "is not"
+        return "no", f"provider `{d.provider}` {word} {_names(s.providers)}"
+    if s.regions is not None:
+        if d.region is None:
+            return "maybe", "the deployment's region is unknown"
+        if (d.region in s.regions) == s.regions_negated:
+            word = "is" if s.regions_negated else "is not"
+            return "no", f"region `{d.region}` {word} {_names(s.regions)}"
+    if isinstance(clause.rule, m.Aggregate):
+        rule = clause.rule
+        if rule.window_from and d.start < rule.window_from:
+            return "no", f"it starts before {rule.window_from}"
+        if rule.window_through and d.start > rule.window_through:
+            return "no", f"it starts after {rule.window_through}"
+    if s.condition is not None:
+        value = compile_condition(s.condition, ct.operators)(d)
+        text = describe(s.condition)
+        if value is False:
+            return "no", f"`{text}` does not hold"
+        if value is None:
+            return "maybe", f"`{text}` is unknown"
+        return "yes", f"`{text}` holds"
+    return "yes", "it is in the clause's scope"
+
+
+def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> Explanation:
+    """The terms in force, which clauses scoped the deployment, and what each concluded."""
+    day = as_of or d.start
+    epoch = ct.epoch(day)
+    in_force = epoch.clauses if epoch else ()
+    steps = tuple(ClauseStep(c, *scope_reason(c, d, ct)) for c in in_force)
+    amendments = tuple(a for a in ct.terms.amendments if a.effective <= day)
+    return Explanation(d, day, as_of, in_force, amendments, steps,
+                       evaluate_deployment(ct, d, as_of))
+
+
+def render_explanation(e: Explanation, terms: m.Terms) -> str:
+    d = e.deployment
+    lines: list[str] = []
+    where = f" in {d.region}" if d.region else ""
+    lines.append(f"deployment `{d.id}`: {d.party} runs {d.workload} on {d.provider}{where}, "
+                 f"starting {d.start}")
+    if d.facts:
+        facts = ", ".join(f"{k} = {_show(v)}" for k, v in sorted(d.facts.items()))
+        lines.append(f"  facts: {facts}")
+    why = "the --as-of date" if e.as_of else "its start"
+    lines.append(f"evaluated on {e.day} ({why})")
+    lines.append("")
+    if e.day < terms.effective:
+        lines.append(f"the agreement takes effect on {terms.effective}: no terms are in force")
+    else:
+        chain = f'the agreement "{terms.title}" of {terms.effective}'
+        for a in e.amendments:
+            chain += f", then amendment `{a.id}` of {a.effective}"
+        lines.append(f"terms in force on {e.day}: {chain}")
+        for c in e.in_force:
+            origin = f"added by `{c.introduced_by}`" if c.introduced_by else "base agreement"
+            until = f" through {c.in_force_through}" if c.in_force_through else ""
+            lines.append(f"  {c.id:<24} {c.kind:<12} from {c.in_force_from}{until} "
+                         f"({origin}; {c.span.file}:{c.span.line})")
+    lines.append("")
+    lines.append("clauses:")
+    findings = {f.clause: f for f in e.result.findings}
+    for step in e.steps:
+        c = step.clause
+        if step.scoped == "no":
+            lines.append(f"  {c.id}: does not scope it: {step.reason}")
+            continue
+        lines.append(f"  {c.id}: {'scopes it' if step.scoped == 'yes' else 'may scope it'}: "
+                     f"{step.reason}")
+        f = findings.get(c.id)
+        if c.kind is m.ClauseKind.PERMISSION:
+            lines.append(f"    a permission notwithstanding {', '.join(c.overrides)}")
+        elif c.kind.is_aggregate:
+            lines.append("    an aggregate: counted in its total (see the aggregates of the "
+                         "check)")
+        if f is not None:
+            lines.append(f"    → {f.outcome}: {f.message}")
+            if f.overridden_by:
+                lines.append(f"    overridden by: {', '.join(f.overridden_by)}")
+            if f.missing_facts:
+                lines.append(f"    deciding facts: {', '.join(f.missing_facts)}")
+            if f.fix:
+                lines.append(f"    fix: {f.fix}")
+    if not e.steps:
+        lines.append("  (none)")
+    lines.append("")
+    covered = " (not covered: no clause in force scopes it)" if e.result.not_covered else ""
+    lines.append(f"verdict: {e.result.verdict}{covered}")
+    return "\n".join(lines) + "\n"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
