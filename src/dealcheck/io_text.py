@@ -27,8 +27,9 @@ def read_text(path: str) -> str:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise DiagnosticsError([error("DC901", f"cannot read `{path}`: "
-                                      f"{exc.strerror or exc}".lower(), where,
+        reason = str(exc.strerror or exc)
+        reason = reason[:1].lower() + reason[1:]
+        raise DiagnosticsError([error("DC901", f"cannot read `{path}`: {reason}", where,
                                       "check the path")]) from None
     try:
         text = data.decode("utf-8")

@@ -33,7 +33,7 @@ from lark.lark import PostLex
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
 from dealcheck.dsl.span import Span
-from dealcheck.dsl.transform import ToAst
+from dealcheck.dsl.transform import ToAst, code_end
 
 #: At most this many syntax errors are reported per file before giving up.
 MAX_SYNTAX_ERRORS = 50
@@ -41,6 +41,8 @@ MAX_SYNTAX_ERRORS = 50
 _TOP_LEVEL_START = re.compile(r"^[^\s#]", re.MULTILINE)
 _COMMENT_IN_NL = re.compile(r"#[^\r\n]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GLUED_UNIT = re.compile(r"(?P<num>[0-9][0-9_]*(?:\.[0-9]+)?)(?P<unit>[A-Za-z_][A-Za-z0-9_]*)")
+_CLAUSE_ID = re.compile(r"\bclause\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class IndentationError_(Exception):  # noqa: N801 - distinct from the builtin
@@ -167,13 +169,14 @@ def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
             document = _parse_once(work, file)
         except _SyntaxProblem as problem:
             diagnostics.append(problem.diagnostic)
-            start, end = _enclosing_item(work, problem.diagnostic.span.start)
+            start, end = _enclosing_item(work, problem.anchor)
             if start in blanked or start == 0 and not _starts_with_agreement(work):
                 # Nothing left to blank that would help: stop at what we have.
                 return ParseResult(None, diagnostics, frozenset(broken))
             blanked.add(start)
-            first_line = work[start:end].split("\n", 1)[0]
-            broken.update(_IDENT.findall(first_line))
+            chunk = work[start:end]
+            broken.update(_IDENT.findall(chunk.split("\n", 1)[0]))
+            broken.update(_CLAUSE_ID.findall(chunk))
             work = work[:start] + re.sub(r"[^\r\n]", " ", work[start:end]) + work[end:]
             if start == 0:
                 return ParseResult(None, diagnostics, frozenset(broken))
@@ -207,9 +210,11 @@ def _enclosing_item(text: str, offset: int) -> tuple[int, int]:
 
 
 class _SyntaxProblem(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
+    def __init__(self, diagnostic: Diagnostic, anchor: int | None = None) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        #: An offset inside the broken item (the diagnostic may point past its end).
+        self.anchor = diagnostic.span.start if anchor is None else anchor
 
 
 def _parse_once(text: str, file: str) -> ast.Document:
@@ -221,13 +226,18 @@ def _parse_once(text: str, file: str) -> ast.Document:
     except IndentationError_ as exc:
         raise _SyntaxProblem(_indentation_diagnostic(exc, text, file)) from None
     except UnexpectedInput as exc:
-        raise _SyntaxProblem(_translate(exc, text, file)) from None
+        token = getattr(exc, "token", None)
+        diagnostic = _translate(exc, text, file)
+        anchor = diagnostic.span.start
+        if token is not None and token.type == "_DEDENT" and token.start_pos is not None:
+            anchor = min(anchor, token.start_pos)
+        raise _SyntaxProblem(diagnostic, anchor) from None
     except LarkError as exc:  # pragma: no cover - defensive: never show Lark's text
         raise _SyntaxProblem(error("DC001", "cannot parse this file",
                                    Span.point(file, 1, 1), str(type(exc).__name__))) from None
     finally:
         _sink.comments = None
-    document = ToAst(file).transform(tree)
+    document = ToAst(file, source).transform(tree)
     return ast.Document(
         document.agreement, document.items,
         tuple(_comment(text, file, pos, body) for pos, body in sorted(comments)),
@@ -339,6 +349,12 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, file: str) -> Di
                      'close the string with `"` on the same line')
     if ch and not ch.isascii():
         return _confusable(text, file, pos)
+    glued = _GLUED_UNIT.match(text, pos)
+    if glued:
+        return error("DC002", f"malformed quantity `{glued.group()}`",
+                     _span_at(text, file, pos, glued.end()),
+                     f"put a space between the number and its unit, e.g. "
+                     f"`{glued['num']} {glued['unit']}`")
     shown = ch if ch.strip() else repr(ch)
     return error("DC002", f"unexpected character `{shown}`", span, expected)
 
@@ -393,14 +409,11 @@ def _unexpected_token(exc: UnexpectedToken, text: str, file: str) -> Diagnostic:
                      expected_text)
     start = tok.start_pos or 0
     after = tok.end_pos or start
-    if after < len(text) and not text[after].isascii() and text[after].isalpha():
+    if after < len(text) and not text[after].isascii() and not text[after].isspace():
         return _confusable(text, file, after)
     if tok.type == "_NL":
-        line_end = text.find("\n", start)
-        line_end = len(text) if line_end == -1 else line_end
-        cut = text.rfind("#", start, line_end)
-        # Point just past the last token of the line, not at the comment.
-        end_of_code = len(text[start:line_end if cut == -1 else cut].rstrip()) + start
+        # Point just past the last token of the line, not at a trailing comment.
+        end_of_code = code_end(text, text.rfind("\n", 0, start) + 1, start)
         return error("DC001", "unexpected end of line", _span_at(text, file, end_of_code,
                                                                  end_of_code), expected_text)
     if tok.type == "_INDENT":
@@ -409,7 +422,10 @@ def _unexpected_token(exc: UnexpectedToken, text: str, file: str) -> Diagnostic:
                      _span_at(text, file, line_start, line_start + len(str(tok))),
                      "only the body of a `clause`, `amendment` or `example` is indented")
     if tok.type == "_DEDENT":
-        pos = min(start + 1, len(text))
+        # The block ends where the next line of code starts (blank and comment lines skipped).
+        pos = min(tok.end_pos if tok.end_pos is not None else len(text), len(text))
+        if not str(tok) and tok.end_pos is None:
+            pos = len(text.rstrip())
         return error("DC001", "unexpected end of block", _span_at(text, file, pos, pos),
                      expected_text)
     span = _span_at(text, file, start, tok.end_pos or start + len(str(tok)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from lark import Token, Tree
@@ -23,6 +24,31 @@ def unquote(text: str) -> str:
     return "".join(out)
 
 
+def code_end(text: str, line_start: int, limit: int) -> int:
+    """The offset just past the last code character of a line (comments and blanks excluded)."""
+    in_string = False
+    end = line_start
+    i = line_start
+    while i < limit:
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_string = False
+            end = i + 1
+        elif ch == '"':
+            in_string = True
+            end = i + 1
+        elif ch == "#":
+            break
+        elif ch not in " \t\r\n":
+            end = i + 1
+        i += 1
+    return end
+
+
+
 class ToAst:
     """Builds frozen AST nodes; every node gets the span of its source text.
 
@@ -32,9 +58,11 @@ class ToAst:
     than the whole AST construction.
     """
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         self.file = file
+        self.text = text
         self._table: dict[str, Any] = {}
+        self._line_starts: list[int] | None = None
 
     def transform(self, tree: Tree[Token]) -> ast.Document:
         table = self._table
@@ -54,8 +82,41 @@ class ToAst:
     def _span(self, meta: Meta) -> Span:
         if getattr(meta, "empty", True):
             return UNKNOWN_SPAN
-        return Span(self.file, meta.start_pos, meta.end_pos, meta.line, meta.column,
+        end = meta.end_pos
+        text = self.text
+        if text and end > meta.start_pos and (text[end - 1] in " \t\r\n" or "#" in
+                                              text[text.rfind("\n", 0, end - 1) + 1:end]):
+            end = self._trim(meta.start_pos, end)
+            line, column = self._line_col(end)
+            return Span(self.file, meta.start_pos, end, meta.line, meta.column, line, column)
+        return Span(self.file, meta.start_pos, end, meta.line, meta.column,
                     meta.end_line, meta.end_column)
+
+    def _trim(self, start: int, end: int) -> int:
+        """Pull a span's end back over line breaks, blank lines and comments."""
+        text = self.text
+        while end > start:
+            if text[end - 1] in " \t\r\n":
+                end -= 1
+                continue
+            line_start = max(text.rfind("\n", 0, end - 1) + 1, start)
+            code = code_end(text, line_start, end)
+            if code >= end or code <= line_start and line_start == start:
+                break
+            end = code
+        return end
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
 
     def _tok_span(self, tok: Token) -> Span:
         return Span(self.file, tok.start_pos or 0, tok.end_pos or 0, tok.line or 1,

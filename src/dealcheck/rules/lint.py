@@ -53,6 +53,10 @@ def unused(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
         if name not in used.get("fact", set()):
             out.append(warning("DC201", f"fact `{name}` is never read by a clause",
                                fact.span, "use it in a condition, or remove it"))
+    for name, span in terms.vocabulary.declared_units.items():
+        if name not in used.get("unit", set()):
+            out.append(warning("DC201", f"unit `{name}` is never used", span,
+                               "use it in a quantity, or remove it"))
     return out
 
 
@@ -86,11 +90,25 @@ def idle_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnost
 
 def unrelated_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    overrides = {c.id: set(c.overrides) for c in terms.clauses}
+
+    def reaches(start: str) -> set[str]:
+        """Every clause an exception overrides, directly or through the exceptions it overrides."""
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            for target in overrides.get(stack.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
     for p in terms.clauses:
         if p.kind is not m.ClauseKind.PERMISSION:
             continue
+        named = reaches(p.id)
         for r in terms.clauses:
-            if not r.kind.is_restriction or r.id in p.overrides:
+            if not r.kind.is_restriction or r.id in named:
                 continue
             if windows_meet(p, r) and scopes_meet(p.scope, r.scope):
                 out.append(warning(

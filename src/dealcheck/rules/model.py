@@ -72,6 +72,7 @@ class Vocabulary:
     region_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
     units: UnitTable = field(default_factory=UnitTable)
+    declared_units: dict[str, Span] = field(default_factory=dict)
 
     def names_of(self, kind: str) -> list[str]:
         """The declared names of one kind: party, provider, workload, region, fact."""

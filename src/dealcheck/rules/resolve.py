@@ -123,7 +123,8 @@ class _Resolver:
         if close:
             help_text = f"did you mean `{close}`?"
         else:
-            help_text = f"declare it first, e.g. `{_DECL_HINT.get(kind, kind)} {name.value}`"
+            hint = _DECL_HINT.get(kind, kind + " {name}").format(name=name.value)
+            help_text = f"declare it first, e.g. `{hint}`"
         self.err("DC101", f"unknown {kind} `{name.value}`", name.span, help_text)
 
     def kind_of(self, name: str) -> str | None:
@@ -149,7 +150,7 @@ class _Resolver:
 
     def vocabulary(self) -> None:
         v = self.vocab
-        groups: list[tuple[ast.WorkloadGroupDecl | ast.RegionGroupDecl]] = []
+        groups: list[ast.WorkloadGroupDecl | ast.RegionGroupDecl] = []
         for item in self.doc.items:
             if isinstance(item, ast.PartyDecl):
                 for n in item.names:
@@ -169,44 +170,67 @@ class _Resolver:
                              item.name.span, "use the existing unit")
                 else:
                     v.units.declare(item.name.value)
+                    v.declared_units[item.name.value] = item.name.span
             elif isinstance(item, ast.WorkloadGroupDecl | ast.RegionGroupDecl):
-                groups.append((item,))
+                groups.append(item)
         for item in self.doc.items:
             if isinstance(item, ast.FactDecl):
                 self.fact(item)
-        for (g,) in groups:
-            self.group(g)
+        self.groups(groups)
         for p in v.providers.values():
             if p.operator not in v.parties and p.operator not in self.broken:
                 decl = next(i for i in self.doc.items if isinstance(i, ast.ProviderDecl)
                             and i.name.value == p.name)
                 self.unknown("party", decl.operator, v.parties)
 
-    def group(self, g: ast.WorkloadGroupDecl | ast.RegionGroupDecl) -> None:
+    def groups(self, decls: list[ast.WorkloadGroupDecl | ast.RegionGroupDecl]) -> None:
+        """Resolve groups in any order; a group may name groups declared after it."""
         v = self.vocab
-        if isinstance(g, ast.WorkloadGroupDecl):
-            kind, members_table, groups = "workload", v.workloads, v.workload_groups
-        else:
-            kind, members_table, groups = "region", v.regions, v.region_groups
-        if g.name.value in members_table:
-            self.err("DC102", f"`{g.name.value}` is already a {kind}", g.name.span,
-                     "give the group a name of its own")
-            return
-        members: set[str] = set()
-        for n in g.members:
-            if n.value in members_table:
-                members.add(n.value)
-            elif n.value in groups:
-                members |= groups[n.value]
-            else:
-                self.unknown(kind, n, list(members_table))
-        if g.name.value in groups:
-            self.err("DC102", f"{kind} group `{g.name.value}` is declared twice", g.name.span,
-                     "remove one of the declarations",
-                     [Related(self.group_spans[g.name.value], "first declared here")])
-            return
-        groups[g.name.value] = frozenset(members)
-        self.group_spans[g.name.value] = g.name.span
+        pending: dict[tuple[str, str], ast.WorkloadGroupDecl | ast.RegionGroupDecl] = {}
+        for g in decls:
+            kind = "workload" if isinstance(g, ast.WorkloadGroupDecl) else "region"
+            members_table = v.workloads if kind == "workload" else v.regions
+            if g.name.value in members_table:
+                self.err("DC102", f"`{g.name.value}` is already a {kind}", g.name.span,
+                         "give the group a name of its own")
+                continue
+            key = (kind, g.name.value)
+            if key in pending:
+                self.err("DC102", f"{kind} group `{g.name.value}` is declared twice",
+                         g.name.span, "remove one of the declarations",
+                         [Related(pending[key].name.span, "first declared here")])
+                continue
+            pending[key] = g
+        resolving: set[tuple[str, str]] = set()
+
+        def resolve_group(key: tuple[str, str]) -> frozenset[str]:
+            kind, name = key
+            groups = v.workload_groups if kind == "workload" else v.region_groups
+            if name in groups:
+                return groups[name]
+            g = pending[key]
+            if key in resolving:
+                self.err("DC112", f"{kind} group `{name}` contains itself", g.name.span,
+                         "a group lists members or groups declared without it")
+                return frozenset()
+            resolving.add(key)
+            members_table = v.workloads if kind == "workload" else v.regions
+            members: set[str] = set()
+            for n in g.members:
+                if n.value in members_table:
+                    members.add(n.value)
+                elif (kind, n.value) in pending:
+                    members |= resolve_group((kind, n.value))
+                else:
+                    self.unknown(kind, n, [*members_table, *(k[1] for k in pending
+                                                            if k[0] == kind)])
+            resolving.discard(key)
+            groups[name] = frozenset(members)
+            self.group_spans[name] = g.name.span
+            return groups[name]
+
+        for key in pending:
+            resolve_group(key)
 
     def fact(self, d: ast.FactDecl) -> None:
         v = self.vocab
@@ -605,10 +629,10 @@ class _Resolver:
         current = found[-1]
         if current.ended_by is not None or (current.through is not None
                                             and current.through < when):
-            how = (f"{current.ended_by[0]}d by `{current.ended_by[1]}`" if current.ended_by
-                   else f"expired on {current.through}")
+            how = (f"it was {current.ended_by[0]}d by `{current.ended_by[1]}`"
+                   if current.ended_by else f"it expired on {current.through}")
             self.err("DC110", f"clause `{ident.value}` is not in force on {when.isoformat()}",
-                     ident.span, f"it was {how}",
+                     ident.span, how,
                      [Related(current.node.id.span, "the clause is defined here")])
             return False
         day_before = when - dt.timedelta(days=1)
@@ -698,7 +722,7 @@ class _Resolver:
         expectations: list[m.Expectation] = []
         for x in (i for i in e.items if isinstance(i, ast.Expectation)):
             subject = x.subject.value if x.subject else None
-            if subject is None and len(lits) != 1:
+            if subject is None and len(lits) > 1:
                 self.err("DC116", "say which deployment this expectation is about", x.span,
                          "write `expect ID is VERDICT`")
                 ok = False
@@ -723,7 +747,7 @@ class _Resolver:
                              f"did you mean `{close}`?" if close else None)
                     ok = False
             for f in x.missing:
-                if f.value not in self.vocab.facts:
+                if f.value not in self.vocab.facts and f.value not in KEYWORD_FIELDS:
                     self.unknown("fact", f, self.vocab.facts)
                     ok = False
             expectations.append(m.Expectation(subject, x.verdict,
@@ -765,7 +789,6 @@ class _Resolver:
                 self.err("DC116", f"fact `{fv.name.value}` is given twice", fv.name.span,
                          "give each fact once")
                 continue
-            self.used["fact"].add(fact.name)
             ref = m.FieldRef(fact.name, True, fv.name.span)
             if fact.type.kind is m.FactKind.ENUM and isinstance(fv.value, ast.Name) and \
                     fv.value.value not in fact.type.values:
@@ -827,8 +850,9 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return visit(start)
 
 
-_DECL_HINT = {"party": "party", "provider": "provider NAME operated by", "workload": "workload",
-              "region": "region", "fact": "fact"}
+_DECL_HINT = {"party": "party {name}", "provider": "provider {name} operated by PARTY",
+              "workload": "workload {name}", "region": "region {name}",
+              "fact": "fact {name}: bool"}
 
 
 def _describe_dimension(dimension: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,7 @@ def read_bytes(path: str | Path) -> bytes:
 
 def unreadable(file: str, exc: OSError) -> Diagnostic:
     reason = (exc.strerror or str(exc)).lower()
-    return error(errors.MALFORMED_FILE, f"cannot read `{file}`: {reason}",
-                 Span.point(file, 1, 1))
+    return error(errors.MALFORMED_FILE, f"cannot read `{file}`: {reason}", Span.point(file, 1, 1))
 
 
 def decode_text(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
@@ -42,16 +42,18 @@ def decode_text(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
     index = LineIndex(file)
     diagnostics: list[Diagnostic] = []
     for number, line in enumerate(io.BytesIO(data), 1):
-        text, problem = decode_line(line, file, number, index.offset_of_line(number),
-                                    first=number == 1)
+        text, problem = decode_line(
+            line, file, number, index.offset_of_line(number), first=number == 1
+        )
         index.add_line(text)
         if problem is not None:
             diagnostics.append(problem)
     return _drop_bom(data.decode("utf-8", errors="replace")), diagnostics
 
 
-def decode_line(raw: bytes, file: str, line: int, offset: int,
-                first: bool = False) -> tuple[str, Diagnostic | None]:
+def decode_line(
+    raw: bytes, file: str, line: int, offset: int, first: bool = False
+) -> tuple[str, Diagnostic | None]:
     """Decode one physical line; on bad bytes, a diagnostic pointing at the first of them."""
     try:
         text = raw.decode("utf-8")
@@ -65,8 +67,16 @@ def decode_line(raw: bytes, file: str, line: int, offset: int,
         bad = raw[exc.start : exc.end].hex(" ")
         text = raw.decode("utf-8", errors="replace")
         return (_drop_bom(text) if first else text), error(
-            errors.MALFORMED_FILE, f"invalid UTF-8 (byte `{bad}`)", span,
-            help="save the file as UTF-8")
+            errors.MALFORMED_FILE,
+            f"invalid UTF-8 (byte `{bad}`)",
+            span,
+            help="save the file as UTF-8",
+        )
+
+
+def quote_tokens(message: str) -> str:
+    """Library messages quote tokens with ``'…'``; ours put them in backticks."""
+    return re.sub(r"'([^']*)'", r"`\1`", message)
 
 
 def _drop_bom(text: str) -> str:
@@ -78,15 +88,19 @@ class LineIndex:
     """Character offsets of line starts, to turn an offset into a line and column.
 
     Lines end at ``\\n`` only (a ``\\r`` before it belongs to the line), as
-    Python splits a binary file and as the csv and json modules count.
+    Python splits a binary file and as the csv and json modules count. The
+    indexed text may be a piece of the file: `first_line` is the line it
+    starts on and `base` its offset.
     """
 
     file: str
     starts: list[int] = field(default_factory=lambda: [0])
+    first_line: int = 1
+    base: int = 0
 
     @classmethod
-    def of(cls, file: str, text: str) -> LineIndex:
-        index = cls(file)
+    def of(cls, file: str, text: str, *, first_line: int = 1, base: int = 0) -> LineIndex:
+        index = cls(file, [0], first_line, base)
         position = text.find("\n")
         while position != -1:
             index.starts.append(position + 1)
@@ -98,17 +112,20 @@ class LineIndex:
         self.starts.append(self.starts[-1] + len(line))
 
     def offset_of_line(self, line: int) -> int:
-        return self.starts[line - 1] if line <= len(self.starts) else self.starts[-1]
+        return self.starts[min(line - self.first_line, len(self.starts) - 1)]
 
     def position(self, offset: int) -> tuple[int, int]:
-        """The 1-based line and column of a character offset."""
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+        """The line and column (1-based) of an offset into the indexed text."""
+        number = bisect.bisect_right(self.starts, offset)
+        return self.first_line + number - 1, offset - self.starts[number - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
+        """The span of `text[start:end]`, with offsets in the whole file."""
         line, column = self.position(start)
         end_line, end_column = self.position(end)
-        return Span(self.file, start, end, line, column, end_line, end_column)
+        return Span(
+            self.file, self.base + start, self.base + end, line, column, end_line, end_column
+        )
 
 
 def line_span(file: str, line: int, offset: int, text: str) -> Span:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dealcheck.dsl.span import Span
 
+# The node classes are not frozen: a frozen dataclass's __init__ goes through
+# object.__setattr__, and bulk inventories build ~10 nodes a row. Nothing
+# mutates a node once a reader has built it.
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Scalar:
     """One value as the reader found it: text, number, boolean, null (or a date or quantity).
 
@@ -22,7 +26,7 @@ class Scalar:
     textual: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Seq:
     """A list."""
 
@@ -30,7 +34,7 @@ class Seq:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     """One key of a mapping, in the order written; duplicate keys are kept for diagnostics."""
 
@@ -39,7 +43,7 @@ class Entry:
     value: Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Map:
     """A mapping: a deployment, its facts, or a whole scenario document."""
 
@@ -62,19 +66,46 @@ def node_from_python(value: object, span: Span, *, depth: int = 8) -> Node:
     if isinstance(value, Mapping):
         if depth <= 0:
             return Map((), span)
-        return Map(
-            tuple(
-                Entry(k if isinstance(k, str) else repr(k), span,
-                      node_from_python(v, span, depth=depth - 1))
-                for k, v in value.items()
-            ),
-            span,
-        )
+        entries = []
+        for key, item in value.items():
+            child = (
+                Scalar(item, span)
+                if item is None or isinstance(item, str | bool | int | float)
+                else node_from_python(item, span, depth=depth - 1)
+            )
+            entries.append(Entry(key if isinstance(key, str) else repr(key), span, child))
+        return Map(tuple(entries), span)
     if isinstance(value, list | tuple):
         if depth <= 0:
             return Seq((), span)
         return Seq(tuple(node_from_python(v, span, depth=depth - 1) for v in value), span)
     return Scalar(value, span)
+
+
+def code(text: object, limit: int = 60) -> str:
+    """User input for a message: in backticks, with control characters escaped and long text cut.
+
+    >>> code("api\\nx")
+    '`api\\\\nx`'
+    """
+    shown = str(text)
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    if not shown.isprintable():
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+    return f"`{shown}`"
+
+
+def listing(items: Sequence[str]) -> str:
+    """Names joined for a message: ```a```, ```a`` and ``b```, ```a``, ``b`` and ``c```.
+
+    >>> listing(["id", "party", "start"])
+    '`id`, `party` and `start`'
+    """
+    quoted = [f"`{item}`" for item in items]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def kind_of(node: Node) -> str:
@@ -116,5 +147,5 @@ def show(node: Node) -> str:
 def describe(node: Node) -> str:
     """A node for a "found …" clause: ``an integer `2025``` or ``a list``."""
     if isinstance(node, Scalar) and node.value is not None:
-        return f"{kind_of(node)} `{show(node)}`"
+        return f"{kind_of(node)} {code(show(node))}"
     return kind_of(node)

@@ -1,0 +1,390 @@
+"""Read scenario files (YAML, JSON, CSV, JSON Lines) into validated deployments.
+
+Three ways in:
+
+* `load_scenario` reads a whole file and returns a `Scenario`, or raises a
+  `DiagnosticsError` with every problem found.
+* For bulk inventories (CSV, JSON Lines), `validate_file` then
+  `iter_deployments`: a first streaming pass that only collects diagnostics,
+  and a second that yields deployments. Memory stays bounded apart from the
+  set of ids seen; nothing is checked until the whole input is known valid.
+* `open_scenarios` does both for the files of one check: it validates them
+  all (ids unique across them), then hands out their deployments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error, sort_diagnostics
+from dealcheck.dsl.span import Span
+from dealcheck.rules.model import Vocabulary
+from dealcheck.scenario import errors
+from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.scenario.read_json import parse_json
+from dealcheck.scenario.read_tabular import Row, read_csv_rows, read_jsonl_rows
+from dealcheck.scenario.source import decode_text, excerpt, read_bytes, unreadable
+from dealcheck.scenario.tree import code
+from dealcheck.scenario.validate import (
+    DeploymentValidator,
+    UniqueIds,
+    check_document,
+    parse_deployment,
+    parse_deployments,
+)
+
+__all__ = [
+    "FORMATS",
+    "ScenarioInputs",
+    "ScenarioSource",
+    "iter_deployments",
+    "load_scenario",
+    "open_scenarios",
+    "parse_deployment",
+    "parse_deployments",
+    "scenario_format",
+    "source_excerpt",
+    "validate_file",
+]
+
+#: File extensions and the format each is read as.
+FORMATS: dict[str, str] = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+_STREAMED = frozenset(("csv", "jsonl"))
+
+
+def scenario_format(path: str | Path) -> str:
+    """The format a scenario file is read as, from its extension.
+
+    >>> scenario_format("plan.YML")
+    'yaml'
+
+    Raises:
+        DiagnosticsError: for an extension that is not a scenario format.
+    """
+    suffix = Path(path).suffix.lower()
+    found = FORMATS.get(suffix)
+    if found is None:
+        listed = ", ".join(f"`{s}`" for s in FORMATS)
+        raise DiagnosticsError(
+            [
+                error(
+                    errors.MALFORMED_FILE,
+                    f"unsupported scenario format {code(suffix or Path(path).name)}",
+                    Span.point(str(path), 1, 1),
+                    help=f"name the file with one of {listed}",
+                )
+            ]
+        )
+    return found
+
+
+def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
+    """Read and validate a whole scenario file.
+
+    Args:
+        path: a ``.yaml``/``.yml``, ``.json``, ``.csv`` or ``.jsonl``/``.ndjson`` file.
+        vocabulary: the names the terms declare.
+
+    Returns:
+        the scenario, with its deployments in file order and the sha256 of its bytes.
+
+    Raises:
+        DiagnosticsError: with every problem found, and the file's text as source
+            so that carets render.
+    """
+    return _load(path, vocabulary, UniqueIds())
+
+
+def validate_file(
+    path: str | Path, vocabulary: Vocabulary, max_errors: int | None = None
+) -> list[Diagnostic]:
+    """The first pass: every problem in a scenario file, streaming CSV and JSON Lines.
+
+    Args:
+        path: the scenario file.
+        vocabulary: the names the terms declare.
+        max_errors: stop after this many diagnostics (``None``: report all).
+
+    Returns:
+        the diagnostics, sorted by position; empty when the file is valid.
+    """
+    try:
+        if scenario_format(path) in _STREAMED:
+            found = _validate_stream(path, vocabulary, UniqueIds(), max_errors).diagnostics
+        else:
+            load_scenario(path, vocabulary)
+            found = []
+    except DiagnosticsError as exc:
+        found = exc.diagnostics
+    found = sort_diagnostics(found)
+    return found[:max_errors] if max_errors is not None else found
+
+
+def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Deployment, None, None]:
+    """The second pass: the deployments of a scenario file, one at a time.
+
+    CSV and JSON Lines are streamed: rows are read, validated and yielded one
+    by one. Call `validate_file` first when nothing may be checked before the
+    whole input is known valid; this generator assumes it and raises at the
+    first invalid row. Close it (or exhaust it) to close the file.
+
+    Raises:
+        DiagnosticsError: at the first invalid row (after the rows before it
+            were yielded), with that row's diagnostics.
+    """
+    file = str(path)
+    kind = scenario_format(path)
+    if kind not in _STREAMED:
+        yield from load_scenario(path, vocabulary).deployments
+        return
+    try:
+        stream = Path(path).open("rb")  # noqa: SIM115 - the `with` below closes it
+    except OSError as exc:
+        raise DiagnosticsError([unreadable(file, exc)]) from None
+    with stream:
+        rows = _rows(kind, stream, file, vocabulary)
+        for deployment, diagnostics in _checked_rows(rows, vocabulary, UniqueIds()):
+            if diagnostics:
+                raise DiagnosticsError(diagnostics, source_excerpt(path, diagnostics))
+            assert deployment is not None
+            yield deployment
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioSource:
+    """One validated scenario file: what the report says about it."""
+
+    path: str
+    sha256: str
+    name: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioInputs:
+    """The validated scenario files of one check, ready to be read deployment by deployment.
+
+    YAML and JSON scenarios are held in memory (they were read whole); CSV and
+    JSON Lines are read again, streaming, each time `deployments` is called.
+    """
+
+    sources: tuple[ScenarioSource, ...]
+    _loaded: tuple[Scenario | None, ...]
+    _vocabulary: Vocabulary
+
+    @property
+    def count(self) -> int:
+        """How many deployments the files hold."""
+        return sum(source.count for source in self.sources)
+
+    def deployments(self) -> Iterator[Deployment]:
+        """Every deployment, file by file, in file order.
+
+        Raises:
+            DiagnosticsError: if a streamed file changed since it was validated.
+        """
+        for source, loaded in zip(self.sources, self._loaded, strict=True):
+            if loaded is not None:
+                yield from loaded.deployments
+            else:
+                yield from iter_deployments(source.path, self._vocabulary)
+
+
+def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> ScenarioInputs:
+    """Validate the scenario files of one check, all of them, before any is checked.
+
+    Ids must be unique across the files, since reports name deployments by id.
+
+    Raises:
+        DiagnosticsError: with every problem in every file.
+    """
+    ids = UniqueIds()
+    sources: list[ScenarioSource] = []
+    loaded: list[Scenario | None] = []
+    diagnostics: list[Diagnostic] = []
+    texts: dict[str, str] = {}
+    for path in paths:
+        file = str(path)
+        try:
+            if scenario_format(path) in _STREAMED:
+                checked = _validate_stream(path, vocabulary, ids)
+                if checked.diagnostics:
+                    diagnostics.extend(checked.diagnostics)
+                    texts.update(source_excerpt(path, checked.diagnostics))
+                sources.append(ScenarioSource(file, checked.sha256, None, checked.count))
+                loaded.append(None)
+            else:
+                scenario = _load(path, vocabulary, ids)
+                sources.append(
+                    ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
+                )
+                loaded.append(scenario)
+        except DiagnosticsError as exc:
+            diagnostics.extend(exc.diagnostics)
+            texts.update(exc.sources)
+    if diagnostics:
+        # A duplicate id's note may point into a file that was itself valid.
+        for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():
+            texts.update(source_excerpt(file, diagnostics))
+        raise DiagnosticsError(diagnostics, texts)
+    return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary)
+
+
+def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
+    """The `sources` to render diagnostics of a large file with: only the lines they point at."""
+    file = str(path)
+    lines: set[int] = set()
+    for diagnostic in diagnostics:
+        for span in (diagnostic.span, *(r.span for r in diagnostic.related)):
+            if span.file == file:
+                lines.add(span.line)
+    return {file: excerpt(path, lines)}
+
+
+# -- internals ---------------------------------------------------------------------
+
+
+def _load(path: str | Path, vocabulary: Vocabulary, ids: UniqueIds) -> Scenario:
+    file = str(path)
+    kind = scenario_format(path)
+    data = read_bytes(path)
+    text, diagnostics = decode_text(data, file)
+    sources = {file: text}
+    name: str | None = None
+    deployments: list[Deployment] = []
+    if kind in _STREAMED:
+        # The rows report bad bytes themselves, line by line, among their other
+        # problems: exactly what the streaming `validate_file` finds.
+        diagnostics = []
+        rows = _rows(kind, io.BytesIO(data), file, vocabulary)
+        for deployment, found in _checked_rows(rows, vocabulary, ids):
+            diagnostics.extend(found)
+            if deployment is not None and not diagnostics:
+                deployments.append(deployment)
+    elif not diagnostics:  # YAML and JSON text is only parsed once it decodes
+        name, deployments = _read_document(kind, text, file, vocabulary, ids, diagnostics)
+    if diagnostics:
+        raise DiagnosticsError(diagnostics, sources)
+    return Scenario(file, name, tuple(deployments), hashlib.sha256(data).hexdigest())
+
+
+@dataclass(slots=True)
+class _StreamCheck:
+    diagnostics: list[Diagnostic]
+    sha256: str
+    count: int
+
+
+def _validate_stream(
+    path: str | Path, vocabulary: Vocabulary, ids: UniqueIds, max_errors: int | None = None
+) -> _StreamCheck:
+    """One streaming pass over a CSV or JSON Lines file: diagnostics, sha256 and row count."""
+    file = str(path)
+    found: list[Diagnostic] = []
+    count = 0
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as stream:
+            rows = _rows(scenario_format(path), _hashed(stream, digest.update), file, vocabulary)
+            for deployment, diagnostics in _checked_rows(rows, vocabulary, ids):
+                found.extend(diagnostics)
+                count += deployment is not None
+                if max_errors is not None and len(found) >= max_errors:
+                    break
+    except OSError as exc:
+        return _StreamCheck([unreadable(file, exc)], "", 0)
+    return _StreamCheck(found, digest.hexdigest(), count)
+
+
+def _hashed(stream: BinaryIO, update: Callable[[bytes], object]) -> Iterator[bytes]:
+    for line in stream:
+        update(line)
+        yield line
+
+
+def _read_document(
+    kind: str,
+    text: str,
+    file: str,
+    vocabulary: Vocabulary,
+    ids: UniqueIds,
+    diagnostics: list[Diagnostic],
+) -> tuple[str | None, list[Deployment]]:
+    if not text.strip():
+        diagnostics.append(_empty(file))
+        return None, []
+    if kind == "yaml":
+        # Imported here: ruamel.yaml costs ~30 ms, which JSON, CSV and JSON Lines
+        # users (and `import dealcheck`) need not pay.
+        from dealcheck.scenario.read_yaml import parse_yaml
+
+        root, found = parse_yaml(text, file)
+    else:
+        root, found = parse_json(text, file)
+    diagnostics.extend(found)
+    if root is None:
+        if not found:
+            diagnostics.append(_empty(file))
+        return None, []
+    document = check_document(root, diagnostics)
+    validator = DeploymentValidator(vocabulary)
+    deployments: list[Deployment] = []
+    for node in document.deployments:
+        checked = validator.check(node)
+        diagnostics.extend(checked.diagnostics)
+        if checked.id is not None and checked.id_span is not None:
+            duplicate = ids.add(checked.id, checked.id_span)
+            if duplicate is not None:
+                diagnostics.append(duplicate)
+        if checked.deployment is not None:
+            deployments.append(checked.deployment)
+    return document.name, deployments
+
+
+def _empty(file: str) -> Diagnostic:
+    return error(
+        errors.MALFORMED_FILE,
+        "empty scenario file",
+        Span.point(file, 1, 1),
+        help="a scenario file holds a mapping with a `deployments` list",
+    )
+
+
+def _rows(kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> Iterator[Row]:
+    if kind == "csv":
+        return read_csv_rows(lines, file, vocabulary)
+    return read_jsonl_rows(lines, file)
+
+
+def _checked_rows(
+    rows: Iterable[Row], vocabulary: Vocabulary, ids: UniqueIds
+) -> Iterator[tuple[Deployment | None, list[Diagnostic]]]:
+    """Validate rows one at a time: each deployment (if valid) with its diagnostics."""
+    validator = DeploymentValidator(vocabulary)
+    for row in rows:
+        if row.node is None:
+            yield None, row.diagnostics
+            continue
+        checked = validator.check(row.node, absent_ok=row.absent_ok)
+        if row.locate is not None and (checked.diagnostics or checked.id in ids):
+            exact = row.locate()  # only now: exact positions cost a second parse
+            if exact is not None:
+                checked = validator.check(exact, absent_ok=row.absent_ok)
+        diagnostics = row.diagnostics + checked.diagnostics
+        if checked.id is not None and checked.id_span is not None:
+            duplicate = ids.add(checked.id, checked.id_span)
+            if duplicate is not None:
+                diagnostics.append(duplicate)
+        yield (None if diagnostics else checked.deployment), diagnostics

@@ -1,0 +1,219 @@
+"""Read YAML scenario text into the raw input tree, with exact spans and no unsafe features."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from dealcheck.dsl.diagnostics import Diagnostic, Related, error
+from dealcheck.dsl.span import Span
+from dealcheck.scenario import errors
+from dealcheck.scenario.source import LineIndex, quote_tokens
+from dealcheck.scenario.tree import Entry, Map, Node, Scalar, Seq, code
+
+_TAG = "tag:yaml.org,2002:"
+#: Tags whose scalars stay text. `timestamp` too: dates are validated (with
+#: good messages) by `validate.parse_date`, not by the YAML loader, which would
+#: abort on `2025-02-30`. `merge` and `value` are how YAML 1.1 resolves a bare
+#: `<<` or `=`; with anchors rejected they can only be text.
+_TEXT_TAGS = frozenset(_TAG + t for t in ("str", "timestamp", "merge", "value"))
+_TYPED_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float"))
+_COLLECTION_TAGS = frozenset((_TAG + "map", _TAG + "seq"))
+#: Deeper than this, a collection is only kept as "a list" or "a mapping" for
+#: messages: no scenario value nests deeper (document > deployments > deployment
+#: > facts > value).
+_MAX_DEPTH = 6
+
+
+def parse_yaml(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document into a tree.
+
+    Anchors, aliases and tags other than the core schema's are rejected (a
+    scenario never needs them, and rejecting them rules out alias bombs and
+    object construction). Duplicate keys are kept in the tree and reported by
+    the validator, with both places.
+
+    Returns:
+        the tree (``None`` for an empty document or one that cannot be used)
+        and the diagnostics.
+    """
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        return None, [_syntax_error(exc, file)]
+    except YAMLError as exc:  # ReaderError: a character YAML does not allow
+        position = getattr(exc, "position", 0)
+        character = getattr(exc, "character", "")
+        span = LineIndex.of(file, text).span(position, position + 1)
+        if isinstance(character, int):
+            character = chr(character)
+        shown = code(character) + " " if isinstance(character, str) and character else ""
+        return None, [
+            error(
+                errors.MALFORMED_FILE,
+                f"invalid YAML: control character {shown}is not allowed",
+                span,
+                help="remove the character, or write it as an escape in a double-quoted string",
+            )
+        ]
+    except RecursionError:
+        return None, [
+            error(errors.MALFORMED_FILE, "invalid YAML: nesting too deep", Span.point(file, 1, 1))
+        ]
+    if root is None:
+        return None, []
+    problems = _unsupported(root, file)
+    if problems:
+        return None, problems
+    diagnostics: list[Diagnostic] = []
+    return _convert(root, file, yaml.constructor, diagnostics, 0), diagnostics
+
+
+def _unsupported(root: Any, file: str) -> list[Diagnostic]:
+    """Anchors, aliases and unsupported tags anywhere in the document.
+
+    Walks the composed graph once, visiting each node once: an alias is the
+    same node object as its anchor, so a billion-laughs document costs no more
+    than its text.
+    """
+    found: list[Diagnostic] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue  # reached through an alias; its anchor is reported already
+        seen.add(id(node))
+        tag = str(node.tag)
+        if getattr(node, "anchor", None) is not None:
+            found.append(
+                error(
+                    errors.UNSUPPORTED_YAML,
+                    f"YAML anchor `&{node.anchor}` is not allowed here",
+                    _span(node, file),
+                    help="scenario files do not use anchors or aliases: "
+                    "write each deployment out in full",
+                )
+            )
+            continue
+        if not (tag in _TEXT_TAGS or tag in _TYPED_TAGS or tag in _COLLECTION_TAGS):
+            shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+            found.append(
+                error(
+                    errors.UNSUPPORTED_YAML,
+                    f"unsupported YAML tag {code(shown)}",
+                    _span(node, file),
+                    help="scenario files use plain values: text, numbers, booleans, dates, "
+                    "lists and mappings",
+                )
+            )
+            continue
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.extend((value, key))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+    return found
+
+
+def _convert(
+    node: Any, file: str, constructor: Any, diagnostics: list[Diagnostic], depth: int
+) -> Node:
+    span = _span(node, file)
+    if isinstance(node, MappingNode):
+        if depth >= _MAX_DEPTH:
+            return Map((), span)
+        entries: list[Entry] = []
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                diagnostics.append(
+                    error(
+                        errors.WRONG_SHAPE,
+                        "a key must be a name, found a "
+                        + ("list" if isinstance(key, SequenceNode) else "mapping"),
+                        _span(key, file),
+                    )
+                )
+                continue
+            entries.append(
+                Entry(
+                    str(key.value),
+                    _span(key, file),
+                    _convert(value, file, constructor, diagnostics, depth + 1),
+                )
+            )
+        return Map(tuple(entries), span)
+    if isinstance(node, SequenceNode):
+        if depth >= _MAX_DEPTH:
+            return Seq((), span)
+        return Seq(
+            tuple(_convert(item, file, constructor, diagnostics, depth + 1) for item in node.value),
+            span,
+        )
+    tag = str(node.tag)
+    if tag in _TEXT_TAGS:
+        return Scalar(str(node.value), span)
+    try:
+        if tag == _TAG + "null":
+            return Scalar(None, span)
+        if tag == _TAG + "bool":
+            return Scalar(bool(constructor.construct_yaml_bool(node)), span)
+        if tag == _TAG + "int":
+            return Scalar(int(constructor.construct_yaml_int(node)), span)
+        return Scalar(float(constructor.construct_yaml_float(node)), span)
+    except (YAMLError, ValueError):
+        # INVARIANT: the resolver only tags what these constructors accept; text otherwise.
+        return Scalar(str(node.value), span)
+
+
+def _span(node: Any, file: str) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(
+        file, start.index, end.index, start.line + 1, start.column + 1, end.line + 1, end.column + 1
+    )
+
+
+def _syntax_error(exc: MarkedYAMLError, file: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "malformed YAML"
+    span = (
+        Span(
+            file,
+            mark.index,
+            mark.index + 1,
+            mark.line + 1,
+            mark.column + 1,
+            mark.line + 1,
+            mark.column + 2,
+        )
+        if mark is not None
+        else Span.point(file, 1, 1)
+    )
+    related = []
+    context = exc.context if exc.problem else None
+    if context and not context.startswith("while"):
+        problem = f"{context}, {problem}"  # "expected a single document …, but found another"
+    elif context and exc.context_mark is not None:
+        cm = exc.context_mark
+        related.append(
+            Related(Span.point(file, cm.line + 1, cm.column + 1, cm.index), quote_tokens(context))
+        )
+    hint = None
+    if "\\t" in problem:
+        hint = "indent with spaces: YAML does not allow tabs"
+    elif "single document" in problem:
+        hint = "a scenario file holds one document: remove the `---` separator"
+    return error(
+        errors.MALFORMED_FILE,
+        f"invalid YAML: {quote_tokens(problem)}",
+        span,
+        help=hint,
+        related=related,
+    )

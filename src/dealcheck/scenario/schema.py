@@ -1,0 +1,88 @@
+"""The scenario input format as pydantic models, for `dealcheck schema scenario` only.
+
+Files are validated by `scenario.validate` (hand-written, located diagnostics);
+these models describe the same format for editors and other tools.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: `rules.units.QUANTITY_RE` in the regex dialect JSON Schema uses (no named groups).
+QUANTITY_PATTERN = r"^\s*[0-9][0-9_,]*(\.[0-9]+)?[kMBT]?\s*[A-Za-z][A-Za-z0-9_]*\s*$"
+
+_NAME = "Must be declared in the terms (case-sensitive)."
+
+
+class DeploymentInput(BaseModel):
+    """One proposed deployment."""
+
+    model_config = ConfigDict(extra="forbid", title="Deployment")
+
+    id: str = Field(
+        min_length=1, description="Unique within the scenario.", examples=["coreweave-2025"]
+    )
+    party: str = Field(description=f"The party that deploys. {_NAME}", examples=["OpenAI"])
+    workload: str = Field(
+        description=f"The workload (not a workload group). {_NAME}", examples=["training"]
+    )
+    provider: str = Field(description=f"The provider it runs on. {_NAME}", examples=["CoreWeave"])
+    region: str | None = Field(
+        None, description=f"Where it runs (not a region group). {_NAME}", examples=["US"]
+    )
+    capacity: str | None = Field(
+        None,
+        pattern=QUANTITY_PATTERN,
+        description="Power or a count: `<number>[k|M|B|T] <unit>`, e.g. `300 MW`, `4608 GPU`.",
+        examples=["300 MW", "4608 GPU"],
+    )
+    value: str | None = Field(
+        None,
+        pattern=QUANTITY_PATTERN,
+        description="Money: `<number>[k|M|B|T] <unit>`, e.g. `11.9B USD`.",
+        examples=["11.9B USD"],
+    )
+    start: dt.date = Field(
+        description="ISO date (YYYY-MM-DD) the deployment starts; the date "
+        "it is judged on unless the check gives one.",
+        examples=["2025-03-10"],
+    )
+    end: dt.date | None = Field(
+        None, description="ISO date it ends; not before `start`.", examples=["2030-03-10"]
+    )
+    facts: dict[str, bool | float | str | None] | None = Field(
+        None,
+        description="Facts declared in the terms, by name. A boolean fact takes `true` or "
+        "`false`, an enumeration one of its members, a number a number or a "
+        "quantity in the fact's unit, a date an ISO date. An absent (or null) "
+        "fact is unknown.",
+        examples=[{"rofr_declined": True}],
+    )
+
+
+class ScenarioFile(BaseModel):
+    """A scenario file: an optional name and the deployments it proposes.
+
+    CSV and JSON Lines files hold the same deployments one a row (CSV facts in
+    columns named `facts.NAME`).
+    """
+
+    model_config = ConfigDict(extra="forbid", title="Scenario")
+
+    scenario: str | None = Field(
+        None, description="The scenario's name.", examples=["OpenAI compute plan 2025"]
+    )
+    deployments: list[DeploymentInput] = Field(description="The proposed deployments.")
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a YAML or JSON scenario file.
+
+    >>> scenario_json_schema()["additionalProperties"]
+    False
+    """
+    schema = ScenarioFile.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,0 +1,801 @@
+"""Validate the raw input tree against the terms' vocabulary and build `Deployment`s."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+
+from dealcheck.dsl.diagnostics import (
+    Diagnostic,
+    DiagnosticsError,
+    Related,
+    did_you_mean,
+    error,
+)
+from dealcheck.dsl.span import Span
+from dealcheck.rules.model import Fact, FactKind, Vocabulary
+from dealcheck.rules.units import BUILTIN_UNITS, QUANTITY_RE, Quantity
+from dealcheck.scenario import errors
+from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
+from dealcheck.scenario.tree import (
+    Entry,
+    Map,
+    Node,
+    Scalar,
+    Seq,
+    code,
+    describe,
+    listing,
+    node_from_python,
+)
+
+#: The fields of a deployment, in the order DESIGN §4 lists them.
+FIELDS: tuple[str, ...] = (
+    "id",
+    "party",
+    "workload",
+    "provider",
+    "region",
+    "capacity",
+    "value",
+    "start",
+    "end",
+    "facts",
+)
+#: The fields every deployment must give.
+REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
+#: The keys of a YAML or JSON scenario document.
+DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "deployments")
+
+_FIELD_SET = frozenset(FIELDS)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_BUILTIN_DIMENSIONS = frozenset(dim for dim, _ in BUILTIN_UNITS.values())
+_NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+_REQUIRED_HELP = "a deployment needs `id`, `party`, `workload`, `provider` and `start`"
+
+
+@dataclass(slots=True)
+class Checked:
+    """The outcome of validating one deployment: the deployment if valid, and what went wrong.
+
+    `id` and `id_span` are set whenever the id itself is valid, so duplicate
+    ids are found even among otherwise invalid deployments.
+    """
+
+    deployment: Deployment | None
+    id: str | None
+    id_span: Span | None
+    diagnostics: list[Diagnostic]
+
+
+class UniqueIds:
+    """The deployment ids seen so far in one scenario, with where each was first used."""
+
+    __slots__ = ("_first",)
+
+    def __init__(self) -> None:
+        # INVARIANT: one small entry per id (the file name is a shared string)
+        # and nothing else, so that streaming stays O(1) in memory apart from this.
+        self._first: dict[str, tuple[str, int, int]] = {}
+
+    def __contains__(self, deployment_id: object) -> bool:
+        return deployment_id in self._first
+
+    def add(self, deployment_id: str, span: Span) -> Diagnostic | None:
+        """Record an id; a diagnostic if it was used before."""
+        first = self._first.get(deployment_id)
+        if first is None:
+            self._first[deployment_id] = (span.file, span.line, span.column)
+            return None
+        file, line, column = first
+        return error(
+            errors.DUPLICATE_ID,
+            f"duplicate deployment id {code(deployment_id)}",
+            span,
+            help="give each deployment its own id",
+            related=[Related(Span.point(file, line, column), "first used here")],
+        )
+
+
+class DeploymentValidator:
+    """Turns raw deployment mappings into `Deployment`s, or into diagnostics.
+
+    Hand-written rather than pydantic: this is the per-row hot path of bulk
+    inventories, and every message must name the field and point at the value.
+    """
+
+    __slots__ = ("vocabulary",)
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def check(self, node: Node, *, absent_ok: Collection[str] = ()) -> Checked:
+        """Validate one deployment.
+
+        Args:
+            node: the deployment as read (a `Map`, or anything else for a shape error).
+            absent_ok: required fields whose absence was already reported for the
+                whole file (a CSV header without the column).
+
+        Returns:
+            the deployment (only when there are no diagnostics) and the diagnostics.
+        """
+        diagnostics: list[Diagnostic] = []
+        if not isinstance(node, Map):
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"a deployment must be a mapping, found {describe(node)}",
+                    node.span,
+                    help=_REQUIRED_HELP,
+                )
+            )
+            return Checked(None, None, None, diagnostics)
+        fields = unique_entries(node, diagnostics)
+        for key, entry in fields.items():
+            if key not in _FIELD_SET:
+                diagnostics.append(unknown_field(key, entry.key_span, FIELDS))
+        absent = [k for k in REQUIRED_FIELDS if k not in absent_ok and k not in fields]
+        if absent:
+            names = listing(absent)
+            plural = "s" if len(absent) > 1 else ""
+            diagnostics.append(
+                error(
+                    errors.MISSING_FIELD,
+                    f"missing required field{plural} {names}",
+                    node.span,
+                    help=_REQUIRED_HELP,
+                )
+            )
+        for key in REQUIRED_FIELDS:
+            given = fields.get(key)
+            if key not in absent_ok and given is not None and _given(given) is None:
+                diagnostics.append(
+                    error(
+                        errors.MISSING_FIELD,
+                        f"missing value for required field `{key}`",
+                        given.key_span,
+                        help=_REQUIRED_HELP,
+                    )
+                )
+        vocabulary = self.vocabulary
+        deployment_id, id_span = self._id(_given(fields.get("id")), diagnostics)
+        party = self._name(
+            _given(fields.get("party")), vocabulary.parties, "party", "parties", diagnostics
+        )
+        workload = self._name(
+            _given(fields.get("workload")),
+            vocabulary.workloads,
+            "workload",
+            "workloads",
+            diagnostics,
+            groups=vocabulary.workload_groups,
+        )
+        provider = self._name(
+            _given(fields.get("provider")),
+            vocabulary.providers,
+            "provider",
+            "providers",
+            diagnostics,
+        )
+        region = self._name(
+            _given(fields.get("region")),
+            vocabulary.regions,
+            "region",
+            "regions",
+            diagnostics,
+            groups=vocabulary.region_groups,
+        )
+        capacity = self._quantity(_given(fields.get("capacity")), "capacity", diagnostics)
+        value = self._quantity(_given(fields.get("value")), "value", diagnostics)
+        start_node, end_node = _given(fields.get("start")), _given(fields.get("end"))
+        start = end = None
+        if start_node is not None:
+            start = parse_date(start_node, "`start`", errors.MALFORMED_DATE, diagnostics)
+        if end_node is not None:
+            end = parse_date(end_node, "`end`", errors.MALFORMED_DATE, diagnostics)
+            if start_node is not None and start is not None and end is not None and end < start:
+                diagnostics.append(
+                    error(
+                        errors.END_BEFORE_START,
+                        f"deployment ends before it starts: `end` is {end}, `start` is {start}",
+                        end_node.span,
+                        help="`end` must be on or after `start`",
+                        related=[Related(start_node.span, "starts here")],
+                    )
+                )
+        facts = self._facts(_given(fields.get("facts")), diagnostics)
+        if (
+            diagnostics
+            or deployment_id is None
+            or party is None
+            or workload is None
+            or provider is None
+            or start is None
+        ):
+            # Without diagnostics, a required field is missing from a CSV header
+            # (`absent_ok`), which is reported once for the whole file.
+            return Checked(None, deployment_id, id_span, diagnostics)
+        span = node.span
+        deployment = Deployment(
+            id=deployment_id,
+            party=party,
+            workload=workload,
+            provider=provider,
+            start=start,
+            region=region,
+            end=end,
+            capacity=capacity,
+            value=value,
+            facts=MappingProxyType(facts) if facts else _NO_FACTS,
+            source=SourceLocation(span.file, span.line, span.column),
+        )
+        return Checked(deployment, deployment_id, id_span, diagnostics)
+
+    # -- fields --------------------------------------------------------------
+
+    def _id(
+        self, node: Node | None, diagnostics: list[Diagnostic]
+    ) -> tuple[str | None, Span | None]:
+        if node is None:
+            return None, None
+        if not isinstance(node, Scalar) or not isinstance(node.value, str):
+            hint = None
+            if isinstance(node, Scalar):
+                hint = f'quote it: `"{_plain_text(node)}"`'
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"`id` must be text, found {describe(node)}",
+                    node.span,
+                    help=hint,
+                )
+            )
+            return None, None
+        if not node.value.strip():
+            diagnostics.append(error(errors.WRONG_SHAPE, "`id` must not be empty", node.span))
+            return None, None
+        return node.value, node.span
+
+    def _name(
+        self,
+        node: Node | None,
+        declared: Mapping[str, object],
+        kind: str,
+        plural: str,
+        diagnostics: list[Diagnostic],
+        groups: Mapping[str, frozenset[str]] | None = None,
+    ) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, Scalar) or not isinstance(node.value, str):
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"`{kind}` must be a {kind} name, found {describe(node)}",
+                    node.span,
+                    help=_declared_help(plural, declared),
+                )
+            )
+            return None
+        name = node.value
+        if name in declared:
+            return name
+        if groups is not None and name in groups:
+            members = ", ".join(f"`{m}`" for m in sorted(groups[name]))
+            diagnostics.append(
+                error(
+                    errors.UNDECLARED_NAME,
+                    f"{code(name)} is a {kind} group, not a {kind}",
+                    node.span,
+                    help=f"a deployment names one {kind}: one of {members}",
+                )
+            )
+            return None
+        suggestion = did_you_mean(name, declared)
+        diagnostics.append(
+            error(
+                errors.UNDECLARED_NAME,
+                f"undeclared {kind} {code(name)}",
+                node.span,
+                help=f"did you mean `{suggestion}`?"
+                if suggestion
+                else _declared_help(plural, declared),
+            )
+        )
+        return None
+
+    def _quantity(
+        self, node: Node | None, key: str, diagnostics: list[Diagnostic]
+    ) -> Quantity | None:
+        if node is None:
+            return None
+        quantity = self._parse_quantity(node, f"`{key}`", diagnostics)
+        if quantity is None:
+            return None
+        if key == "value":
+            allowed, example = quantity.dimension == "money", "write value in USD, e.g. `11.9B USD`"
+            wanted = "money"
+        else:
+            allowed = quantity.dimension in ("power", "count") or (
+                quantity.dimension != "" and quantity.dimension not in _BUILTIN_DIMENSIONS
+            )
+            example = "write capacity as power or a count, e.g. `300 MW` or `4608 GPU`"
+            wanted = "power or a count"
+        if allowed:
+            return quantity
+        if quantity.dimension == "":
+            message = f"`{key}` needs a unit, found {code(_plain_text(node))}"
+        else:
+            message = (
+                f"`{key}` must be {wanted}, found {_dimension_name(quantity.dimension)} "
+                f"{code(_plain_text(node))}"
+            )
+        diagnostics.append(error(errors.WRONG_DIMENSION, message, node.span, help=example))
+        return None
+
+    def _parse_quantity(
+        self,
+        node: Node,
+        label: str,
+        diagnostics: list[Diagnostic],
+        default_unit: str | None = None,
+    ) -> Quantity | None:
+        """A quantity from text (``"300 MW"``), a number, or a `Quantity`; unitless numbers
+        take `default_unit`."""
+        value = node.value if isinstance(node, Scalar) else None
+        if isinstance(value, Quantity):
+            return value
+        units = self.vocabulary.units
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = format(Decimal(repr(value) if isinstance(value, float) else value), "f")
+            try:
+                return units.quantity(number, default_unit)
+            except ValueError:  # negative, NaN, infinite
+                diagnostics.append(
+                    error(
+                        errors.MALFORMED_QUANTITY,
+                        f"malformed number {code(number)} in {label}",
+                        node.span,
+                        help="write a finite number, zero or more",
+                    )
+                )
+                return None
+        if not isinstance(value, str):
+            diagnostics.append(
+                error(
+                    errors.MALFORMED_QUANTITY,
+                    f"{label} must be a quantity such as `300 MW`, found {describe(node)}",
+                    node.span,
+                )
+            )
+            return None
+        match = QUANTITY_RE.match(value)
+        try:
+            if match and match["unit"] is None:
+                return units.quantity(match["num"] + match["mult"], default_unit)
+            return units.parse(value)
+        except ValueError:
+            pass
+        # The units module's own messages quote the raw text; ours escape it.
+        unit = match["unit"] if match else None
+        if unit is not None and unit not in units.units:
+            suggestion = did_you_mean(unit, units.units)
+            message = f"unknown unit {code(unit)} in {label}"
+            hint = (
+                f"did you mean `{suggestion}`?"
+                if suggestion
+                else "known units: " + ", ".join(f"`{u}`" for u in units.units)
+            )
+        else:
+            message = f"malformed quantity {code(value)} in {label}"
+            hint = "write a number, an optional k, M, B or T, and a unit, e.g. `11.9B USD`"
+        diagnostics.append(error(errors.MALFORMED_QUANTITY, message, node.span, help=hint))
+        return None
+
+    def _facts(self, node: Node | None, diagnostics: list[Diagnostic]) -> dict[str, FactValue]:
+        facts: dict[str, FactValue] = {}
+        if node is None:
+            return facts
+        if not isinstance(node, Map):
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"`facts` must be a mapping, found {describe(node)}",
+                    node.span,
+                    help="write facts as names and values, e.g. `facts: {rofr_declined: true}`",
+                )
+            )
+            return facts
+        declared = self.vocabulary.facts
+        for name, fact_entry in unique_entries(node, diagnostics).items():
+            fact = declared.get(name)
+            if fact is None:
+                suggestion = did_you_mean(name, declared)
+                diagnostics.append(
+                    error(
+                        errors.UNDECLARED_NAME,
+                        f"undeclared fact {code(name)}",
+                        fact_entry.key_span,
+                        help=f"did you mean `{suggestion}`?"
+                        if suggestion
+                        else _declared_help("facts", declared),
+                    )
+                )
+                continue
+            fact_node = _given(fact_entry)
+            if fact_node is None:
+                continue  # an explicit null leaves the fact unknown
+            value = self._fact_value(fact, fact_node, diagnostics)
+            if value is not None:
+                facts[name] = value
+        return facts
+
+    def _fact_value(
+        self, fact: Fact, node: Node, diagnostics: list[Diagnostic]
+    ) -> FactValue | None:
+        kind = fact.type.kind
+        value = node.value if isinstance(node, Scalar) else None
+        label = f"fact `{fact.name}`"
+        if kind is FactKind.BOOL:
+            if isinstance(value, bool):
+                return value
+            textual = isinstance(node, Scalar) and node.textual and isinstance(value, str)
+            if textual and str(value).lower() in ("true", "false"):
+                return str(value).lower() == "true"
+            quoted = isinstance(value, str) and value.lower() in ("true", "false")
+            diagnostics.append(
+                error(
+                    errors.WRONG_FACT_TYPE,
+                    f"{label} must be `true` or `false`, found {describe(node)}",
+                    node.span,
+                    help="write the boolean without quotes"
+                    if quoted
+                    else f"`{fact.name}` is a yes/no fact",
+                )
+            )
+            return None
+        if kind is FactKind.ENUM:
+            members = fact.type.values
+            listed = ", ".join(f"`{m}`" for m in members)
+            if isinstance(value, str):
+                if value in members:
+                    return value
+                suggestion = did_you_mean(value, members)
+                diagnostics.append(
+                    error(
+                        errors.WRONG_FACT_TYPE,
+                        f"{code(value)} is not a value of {label}",
+                        node.span,
+                        help=f"did you mean `{suggestion}`?"
+                        if suggestion
+                        else f"expected one of: {listed}",
+                    )
+                )
+                return None
+            diagnostics.append(
+                error(
+                    errors.WRONG_FACT_TYPE,
+                    f"{label} must be one of {listed}, found {describe(node)}",
+                    node.span,
+                )
+            )
+            return None
+        if kind is FactKind.DATE:
+            return parse_date(node, label, errors.WRONG_FACT_TYPE, diagnostics)
+        # FactKind.NUMBER
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal | Quantity):
+            unit = f" in {fact.type.unit}" if fact.type.unit else ""
+            diagnostics.append(
+                error(
+                    errors.WRONG_FACT_TYPE,
+                    f"{label} must be a number{unit}, found {describe(node)}",
+                    node.span,
+                )
+            )
+            return None
+        quantity = self._parse_quantity(node, label, diagnostics, default_unit=fact.type.unit)
+        if quantity is None:
+            return None
+        if quantity.dimension != fact.type.dimension:
+            wanted = (
+                f"in {fact.type.unit} ({_dimension_name(fact.type.dimension)})"
+                if fact.type.unit
+                else "a plain number"
+            )
+            diagnostics.append(
+                error(
+                    errors.WRONG_DIMENSION,
+                    f"{label} is {wanted}, found "
+                    f"{_dimension_name(quantity.dimension)} {code(_plain_text(node))}",
+                    node.span,
+                    help=f"write it {wanted}" if fact.type.unit else "drop the unit",
+                )
+            )
+            return None
+        return quantity
+
+
+# -- the scenario document (YAML and JSON) -----------------------------------
+
+
+@dataclass(slots=True)
+class Document:
+    """A YAML or JSON scenario's top level: its name and its deployments, still raw."""
+
+    name: str | None
+    deployments: tuple[Node, ...]
+
+
+def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
+    """Validate the top level of a YAML or JSON scenario; the deployments are checked later."""
+    if not isinstance(node, Map):
+        hint = (
+            "put the list under a `deployments` key"
+            if isinstance(node, Seq)
+            else "a scenario file holds a mapping with a `deployments` list"
+        )
+        diagnostics.append(
+            error(
+                errors.WRONG_SHAPE,
+                f"a scenario must be a mapping with a `deployments` list, found {describe(node)}",
+                node.span,
+                help=hint,
+            )
+        )
+        return Document(None, ())
+    fields = unique_entries(node, diagnostics)
+    for key, entry in fields.items():
+        if key in _FIELD_SET:
+            diagnostics.append(
+                error(
+                    errors.UNKNOWN_FIELD,
+                    f"unknown field {code(key)} at the top of the scenario",
+                    entry.key_span,
+                    help="deployment fields belong to an item of `deployments`",
+                )
+            )
+        elif key not in DOCUMENT_FIELDS:
+            diagnostics.append(unknown_field(key, entry.key_span, DOCUMENT_FIELDS))
+    name: str | None = None
+    name_entry = fields.get("scenario")
+    value = _given(name_entry)
+    if value is not None:
+        if isinstance(value, Scalar) and isinstance(value.value, str):
+            name = value.value
+        else:
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"`scenario` must be a name, found {describe(value)}",
+                    value.span,
+                    help="the scenario's name is text, e.g. `scenario: 2025 plan`",
+                )
+            )
+    listed = fields.get("deployments")
+    if listed is None or _given(listed) is None:
+        diagnostics.append(
+            error(
+                errors.MISSING_FIELD,
+                "missing required field `deployments`",
+                node.span if listed is None else listed.key_span,
+                help="list the deployments under `deployments:`",
+            )
+        )
+        return Document(name, ())
+    if not isinstance(listed.value, Seq):
+        diagnostics.append(
+            error(
+                errors.WRONG_SHAPE,
+                f"`deployments` must be a list, found {describe(listed.value)}",
+                listed.value.span,
+                help="in YAML, start each deployment with `- `",
+            )
+        )
+        return Document(name, ())
+    return Document(name, listed.value.items)
+
+
+# -- shared helpers ----------------------------------------------------------
+
+
+def unique_entries(node: Map, diagnostics: list[Diagnostic]) -> dict[str, Entry]:
+    """A mapping's entries by key; a repeated key is reported and the first one kept."""
+    fields: dict[str, Entry] = {}
+    for entry in node.entries:
+        first = fields.get(entry.key)
+        if first is None:
+            fields[entry.key] = entry
+            continue
+        diagnostics.append(
+            error(
+                errors.DUPLICATE_KEY,
+                f"duplicate key {code(entry.key)}",
+                entry.key_span,
+                help="give each key once",
+                related=[Related(first.key_span, "first given here")],
+            )
+        )
+    return fields
+
+
+def unknown_field(key: str, span: Span, expected: tuple[str, ...]) -> Diagnostic:
+    suggestion = did_you_mean(key, expected)
+    hint = (
+        f"did you mean `{suggestion}`?"
+        if suggestion
+        else "expected one of: " + ", ".join(f"`{k}`" for k in expected)
+    )
+    return error(errors.UNKNOWN_FIELD, f"unknown field {code(key)}", span, help=hint)
+
+
+def parse_date(
+    node: Node, label: str, type_code: str, diagnostics: list[Diagnostic]
+) -> dt.date | None:
+    """An ISO date (``YYYY-MM-DD``) from text or a `datetime.date`; a diagnostic otherwise.
+
+    `type_code` is the code for a value that is not text at all (a number, a
+    boolean): malformed-date for fields, wrong-fact-type for date facts.
+    """
+    value = node.value if isinstance(node, Scalar) else None
+    if isinstance(value, dt.datetime):
+        diagnostics.append(
+            error(
+                errors.MALFORMED_DATE,
+                f"{label} must be a date, found a date and time `{value}`",
+                node.span,
+                help=f"drop the time: `{value.date()}`",
+            )
+        )
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        error_code = errors.WRONG_SHAPE if isinstance(node, Seq | Map) else type_code
+        diagnostics.append(
+            error(
+                error_code,
+                f"{label} must be a date such as `2025-03-10`, found {describe(node)}",
+                node.span,
+            )
+        )
+        return None
+    match = _ISO_DATE.fullmatch(value)
+    if match is None:
+        diagnostics.append(
+            error(
+                errors.MALFORMED_DATE,
+                f"malformed date {code(value)} in {label}",
+                node.span,
+                help="write dates as YYYY-MM-DD, e.g. `2025-03-10`",
+            )
+        )
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if year < dt.MINYEAR:
+        problem = "there is no year 0"
+    elif not 1 <= month <= 12:
+        problem = f"there is no month {month}"
+    else:
+        days = calendar.monthrange(year, month)[1]
+        if 1 <= day <= days:
+            return dt.date(year, month, day)
+        problem = f"{calendar.month_name[month]} {year} has {days} days"
+    diagnostics.append(
+        error(
+            errors.MALFORMED_DATE,
+            f"invalid date {code(value)} in {label}",
+            node.span,
+            help=problem,
+        )
+    )
+    return None
+
+
+def parse_deployment(
+    mapping: Mapping[str, object], vocabulary: Vocabulary, location: SourceLocation | None = None
+) -> Deployment:
+    """Validate one deployment given as plain data (the library API and executable examples).
+
+    Args:
+        mapping: the fields as in a scenario file; dates may be `datetime.date`
+            or ISO text, quantities a `Quantity` or text such as ``"300 MW"``,
+            `facts` a mapping.
+        vocabulary: the names the terms declare.
+        location: where the deployment was written, for diagnostics and `source`.
+
+    Returns:
+        the deployment.
+
+    Raises:
+        DiagnosticsError: with every problem found.
+    """
+    where = location or SourceLocation("<input>", 1, 1)
+    checked = DeploymentValidator(vocabulary).check(node_from_python(mapping, _span_at(where)))
+    if checked.deployment is None:
+        raise DiagnosticsError(checked.diagnostics)
+    return dataclasses.replace(checked.deployment, source=location)
+
+
+def parse_deployments(
+    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary
+) -> list[Deployment]:
+    """Validate every deployment of a list, as `terms.check([...])` receives them.
+
+    Mappings are read like scenario entries; `Deployment` objects are checked
+    against the vocabulary too (an undeclared name must never silently match
+    nothing) and returned as they are. Diagnostics name the item as
+    ``deployments[i]``.
+
+    Raises:
+        DiagnosticsError: with every problem in every item, duplicate ids included.
+    """
+    validator = DeploymentValidator(vocabulary)
+    ids = UniqueIds()
+    found: list[Deployment] = []
+    diagnostics: list[Diagnostic] = []
+    for number, item in enumerate(deployments):
+        span = _span_at(SourceLocation(f"deployments[{number}]", 1, 1))
+        fields = _as_fields(item) if isinstance(item, Deployment) else item
+        checked = validator.check(node_from_python(fields, span))
+        diagnostics.extend(checked.diagnostics)
+        if checked.id is not None and checked.id_span is not None:
+            duplicate = ids.add(checked.id, checked.id_span)
+            if duplicate is not None:
+                diagnostics.append(duplicate)
+        if checked.deployment is not None:
+            found.append(
+                item
+                if isinstance(item, Deployment)
+                else dataclasses.replace(checked.deployment, source=None)
+            )
+    if diagnostics:
+        raise DiagnosticsError(diagnostics)
+    return found
+
+
+def _as_fields(deployment: Deployment) -> dict[str, object]:
+    """A `Deployment` as scenario fields, to validate it like any other input."""
+    fields: dict[str, object] = {
+        name: getattr(deployment, name) for name in FIELDS if name != "facts"
+    }
+    fields["facts"] = dict(deployment.facts)
+    return fields
+
+
+def _span_at(where: SourceLocation) -> Span:
+    return Span(where.file, 0, 0, where.line, where.column, where.line, where.column)
+
+
+def _given(entry: Entry | None) -> Node | None:
+    """A field's value, or ``None`` when it is absent or null (YAML ``~``, JSON ``null``,
+    an empty CSV cell)."""
+    if entry is None or (isinstance(entry.value, Scalar) and entry.value.value is None):
+        return None
+    return entry.value
+
+
+def _plain_text(node: Node) -> str:
+    if isinstance(node, Scalar) and isinstance(node.value, bool):
+        return "true" if node.value else "false"
+    return str(node.value) if isinstance(node, Scalar) else ""
+
+
+def _dimension_name(dimension: str) -> str:
+    return {"power": "power", "money": "money", "count": "a count", "": "a plain number"}.get(
+        dimension, f"a quantity of `{dimension}`"
+    )
+
+
+def _declared_help(plural: str, declared: Mapping[str, object]) -> str:
+    names = list(declared)
+    if not names:
+        return f"the terms declare no {plural}"
+    shown = ", ".join(f"`{n}`" for n in names[:12])
+    return f"declared {plural}: {shown}" + (", …" if len(names) > 12 else "")

@@ -1,0 +1,228 @@
+"""Shared test helpers: a readable AST dump for golden files, and expected diagnostics.
+
+`dump_ast` writes the node class name and its fields, indented, without spans,
+so that golden files change only when the parser's output really changes.
+`ExpectedDiagnostic` plays the part of cedar's `ExpectedErrorMessageBuilder`:
+a test states the code, message, help, position and underlined text, and
+`assert_diagnostic` compares them with the diagnostic and with what
+`render_text` draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dealcheck.dsl.ast import Node
+from dealcheck.dsl.diagnostics import Diagnostic, render_text
+
+#: Set to 1 to rewrite golden files from the current output (then review the diff).
+UPDATE_ENV = "DEALCHECK_UPDATE_GOLDEN"
+
+#: Nodes whose one-line form is at most this long are written on one line.
+_INLINE_WIDTH = 72
+
+
+# ---------------------------------------------------------------- AST dump
+
+
+def _fields(node: object) -> list[tuple[str, object]]:
+    return [(f.name, getattr(node, f.name)) for f in dataclasses.fields(node)  # type: ignore[arg-type]
+            if f.name != "span"]
+
+
+def _inline(value: object) -> str | None:
+    """The one-line form of a value, or None if it holds a node that needs a block."""
+    if value is None or isinstance(value, str | bool | int):
+        return repr(value)
+    if isinstance(value, tuple):
+        parts = [_inline(v) for v in value]
+        if any(p is None for p in parts):
+            return None
+        return "[" + ", ".join(p for p in parts if p is not None) + "]"
+    if dataclasses.is_dataclass(value):
+        fields = _fields(value)
+        parts = [_inline(v) for _, v in fields]
+        if any(p is None for p in parts):
+            return None
+        if len(fields) == 1:
+            return f"{type(value).__name__}({parts[0]})"
+        inner = ", ".join(f"{name}={p}" for (name, _), p in zip(fields, parts, strict=True))
+        return f"{type(value).__name__}({inner})"
+    raise TypeError(f"cannot dump {type(value).__name__}")  # pragma: no cover
+
+
+def _block(value: object, indent: int, out: list[str], lead: str) -> None:
+    """Append `value` to `out`; `lead` is what precedes it on its first line."""
+    pad = " " * indent
+    one_line = _inline(value)
+    fits = one_line is not None and len(lead) + len(one_line) <= _INLINE_WIDTH
+    if one_line is not None and (fits or not isinstance(value, tuple | Node)):
+        out.append(f"{pad}{lead}{one_line}")
+        return
+    if isinstance(value, tuple):
+        out.append(f"{pad}{lead}".rstrip())
+        for item in value:
+            _block(item, indent + 2, out, "- ")
+        return
+    out.append(f"{pad}{lead}{type(value).__name__}")
+    inner = indent + (4 if lead == "- " else 2)
+    for name, v in _fields(value):
+        _block(v, inner, out, f"{name}: ")
+
+
+def dump_ast(node: object) -> str:
+    """A stable, readable dump of an AST: class names and fields, indented, no spans.
+
+    Comments of a `Document` are included (they take no part in AST equality,
+    but the parser must still collect them).
+
+    >>> from dealcheck.dsl.ast import Name, Truthy
+    >>> print(dump_ast(Truthy(Name("consent"))), end="")
+    Truthy(Name('consent'))
+    """
+    out: list[str] = []
+    _block(node, 0, out, "")
+    return "\n".join(out) + "\n"
+
+
+def compare_golden(path: Path, actual: str) -> None:
+    """Assert that `path` holds `actual`; rewrite it instead when DEALCHECK_UPDATE_GOLDEN=1."""
+    if os.environ.get(UPDATE_ENV) == "1":
+        path.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"missing golden file {path}; run with {UPDATE_ENV}=1"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{path.name} differs; review, then run with {UPDATE_ENV}=1"
+
+
+# ---------------------------------------------------------------- expected diagnostics
+
+
+@dataclass(frozen=True)
+class ExpectedRelated:
+    line: int
+    column: int
+    message: str
+    underline: str
+
+
+@dataclass(frozen=True)
+class ExpectedDiagnostic:
+    """What one diagnostic must be: build it with `ExpectedDiagnostic.builder(code)`."""
+
+    code: str
+    message: str
+    help: str | None
+    line: int
+    column: int
+    underline: str
+    multiline: bool = False
+    severity: str = "error"
+    related: tuple[ExpectedRelated, ...] = ()
+
+    @staticmethod
+    def builder(code: str) -> ExpectedDiagnosticBuilder:
+        return ExpectedDiagnosticBuilder(code)
+
+    def rendered(self, file: str, source: str | None) -> str:
+        """What `render_text` must draw, built from the expectation alone."""
+        out = [f"{file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"]
+        if source is not None:
+            out += _snippet(source, self.line, self.column, self.underline)
+        for rel in self.related:
+            out.append(f"  note: {file}:{rel.line}:{rel.column}: {rel.message}")
+            if source is not None:
+                out += _snippet(source, rel.line, rel.column, rel.underline)
+        if self.help is not None:
+            out.append(f"  help: {self.help}")
+        return "\n".join(out) + "\n"
+
+
+def _snippet(source: str, line: int, column: int, underline: str) -> list[str]:
+    text = source.splitlines()[line - 1]
+    gutter = f"{line:>4} | "
+    width = max(1, len(underline.split("\n", 1)[0].rstrip("\r")))
+    return [gutter + text, " " * (len(gutter) + column - 1) + "^" * width]
+
+
+@dataclass
+class ExpectedDiagnosticBuilder:
+    """Fluent builder, after cedar's `ExpectedErrorMessageBuilder`."""
+
+    code: str
+    _message: str = ""
+    _help: str | None = None
+    _line: int = 0
+    _column: int = 0
+    _underline: str = ""
+    _multiline: bool = False
+    _severity: str = "error"
+    _related: list[ExpectedRelated] = field(default_factory=list)
+
+    def message(self, text: str) -> ExpectedDiagnosticBuilder:
+        self._message = text
+        return self
+
+    def help(self, text: str | None) -> ExpectedDiagnosticBuilder:
+        self._help = text
+        return self
+
+    def at(self, line: int, column: int) -> ExpectedDiagnosticBuilder:
+        self._line, self._column = line, column
+        return self
+
+    def underline(self, text: str, multiline: bool = False) -> ExpectedDiagnosticBuilder:
+        """The exact source text under the span ('' for a point).
+
+        With `multiline`, the span starts with `text` and goes on past the line.
+        """
+        self._underline, self._multiline = text, multiline
+        return self
+
+    def warning(self) -> ExpectedDiagnosticBuilder:
+        self._severity = "warning"
+        return self
+
+    def related(self, line: int, column: int, message: str,
+                underline: str) -> ExpectedDiagnosticBuilder:
+        self._related.append(ExpectedRelated(line, column, message, underline))
+        return self
+
+    def build(self) -> ExpectedDiagnostic:
+        assert self._message and self._line, "an expected diagnostic needs a message and a place"
+        return ExpectedDiagnostic(self.code, self._message, self._help, self._line,
+                                  self._column, self._underline, self._multiline,
+                                  self._severity, tuple(self._related))
+
+
+def assert_diagnostic(actual: Diagnostic, expected: ExpectedDiagnostic, source: str | None,
+                      ) -> None:
+    """Compare one diagnostic with the expectation, field by field, then as rendered text."""
+    span = actual.span
+    assert (actual.code, str(actual.severity)) == (expected.code, expected.severity)
+    assert actual.message == expected.message
+    assert actual.help == expected.help
+    assert (span.line, span.column) == (expected.line, expected.column)
+    if source is not None:
+        under = source[span.start:span.end]
+        if expected.multiline:
+            assert under.startswith(expected.underline) and "\n" in under, under
+        else:
+            assert under == expected.underline
+    assert [(r.span.line, r.span.column, r.message) for r in actual.related] == [
+        (r.line, r.column, r.message) for r in expected.related]
+    sources = {} if source is None else {span.file: source}
+    assert render_text([actual], sources) == expected.rendered(span.file, source)
+
+
+def assert_diagnostics(actual: Sequence[Diagnostic], expected: Sequence[ExpectedDiagnostic],
+                       source: str | None) -> None:
+    """The diagnostics are exactly `expected`, in this order."""
+    assert [d.code for d in actual] == [e.code for e in expected], [
+        (d.code, d.message) for d in actual]
+    for got, want in zip(actual, expected, strict=True):
+        assert_diagnostic(got, want, source)
