@@ -8,15 +8,38 @@ from dealcheck.checker.check import check
 from dealcheck.checker.results import Outcome, Report
 from dealcheck.rules import model as m
 
-#: Every outcome a clause can have in a report, per kind of clause.
-OUTCOMES_OF: dict[m.ClauseKind, tuple[str, ...]] = {
-    m.ClauseKind.EXCLUSIVITY: ("satisfied", "violated", "overridden", "unknown"),
-    m.ClauseKind.PROHIBITION: ("violated", "overridden", "unknown"),
-    m.ClauseKind.REQUIREMENT: ("satisfied", "violated", "overridden", "unknown"),
-    m.ClauseKind.PERMISSION: ("applied",),
-    m.ClauseKind.CAP: ("compliant", "violation", "undetermined"),
-    m.ClauseKind.COMMITMENT: ("compliant", "violation", "open", "undetermined"),
-}
+def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
+    """The outcomes `clause` can have in some report, given how it is written.
+
+    `overridden` only if a permission names it; `unknown` only if a fact or an
+    absent field can leave it open; `violation` of a commitment only with a
+    deadline. Coverage asks examples to show exactly these.
+    """
+    kind = clause.kind
+    if kind is m.ClauseKind.PERMISSION:
+        return ("applied",)
+    if kind is m.ClauseKind.CAP:
+        return ("compliant", "violation", "undetermined")
+    if kind is m.ClauseKind.COMMITMENT:
+        rule = clause.rule
+        assert isinstance(rule, m.Aggregate)
+        deadline = ("violation",) if rule.deadline else ()
+        return ("compliant", "open", *deadline, "undetermined")
+    overriders = [c for c in terms.clauses if clause.id in c.overrides]
+    out = [] if kind is m.ClauseKind.PROHIBITION else ["satisfied"]
+    out.append("violated")
+    if overriders:
+        out.append("overridden")
+
+    def open_ended(scope: m.Scope) -> bool:
+        return scope.condition is not None or scope.regions is not None
+
+    rule = clause.rule
+    if (open_ended(clause.scope) or isinstance(rule, m.Requirement)
+            or isinstance(rule, m.Exclusivity) and rule.target == "region"
+            or any(open_ended(p.scope) for p in overriders)):
+        out.append("unknown")
+    return tuple(out)
 
 
 @dataclass(slots=True)
@@ -54,7 +77,8 @@ class Coverage:
     def unseen_outcomes(self, terms: m.Terms) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for c in terms.clauses:
-            missing = [o for o in OUTCOMES_OF[c.kind] if o not in self.seen.get(c.id, set())]
+            missing = [o for o in possible_outcomes(c, terms)
+                       if o not in self.seen.get(c.id, set())]
             if missing and c.id in self.seen:
                 out[c.id] = missing
         return out
