@@ -57,15 +57,26 @@ def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[st
             return "no", f"it starts before {rule.window_from}"
         if rule.window_through and d.start > rule.window_through:
             return "no", f"it starts after {rule.window_through}"
+    matched = []
+    if s.parties is not None:
+        matched.append(f"party `{d.party}`")
+    if s.workloads is not None:
+        matched.append(f"workload `{d.workload}` is one of {_names(s.workloads)}")
+    if s.providers is not None:
+        word = "is not" if s.providers_negated else "is"
+        matched.append(f"provider `{d.provider}` {word} {_names(s.providers)}")
+    if s.regions is not None:
+        word = "is not" if s.regions_negated else "is"
+        matched.append(f"region `{d.region}` {word} {_names(s.regions)}")
     if s.condition is not None:
         value = compile_condition(s.condition, ct.operators)(d)
         text = describe(s.condition)
         if value is False:
             return "no", f"`{text}` does not hold"
         if value is None:
-            return "maybe", f"`{text}` is unknown"
-        return "yes", f"`{text}` holds"
-    return "yes", "it is in the clause's scope"
+            return "maybe", "; ".join([*matched, f"`{text}` is unknown"])
+        matched.append(f"`{text}` holds")
+    return "yes", "; ".join(matched) if matched else "it applies to every deployment"
 
 
 def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> Explanation:

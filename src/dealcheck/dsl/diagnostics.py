@@ -39,8 +39,8 @@ class Diagnostic:
     related: tuple[Related, ...] = field(default=())
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.span.file, self.span.start, self.span.end, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.file, self.span.start, self.span.end, self.code, self.message)
 
     def to_dict(self) -> dict[str, object]:
         return {

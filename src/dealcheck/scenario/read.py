@@ -1,16 +1,15 @@
-"""Read scenario files (YAML, JSON, CSV, JSON Lines) into validated deployments.
+"""Read scenario files (YAML, JSON, CSV, JSON Lines) into validated deployments."""
 
-Three ways in:
-
-* `load_scenario` reads a whole file and returns a `Scenario`, or raises a
-  `DiagnosticsError` with every problem found.
-* For bulk inventories (CSV, JSON Lines), `validate_file` then
-  `iter_deployments`: a first streaming pass that only collects diagnostics,
-  and a second that yields deployments. Memory stays bounded apart from the
-  set of ids seen; nothing is checked until the whole input is known valid.
-* `open_scenarios` does both for the files of one check: it validates them
-  all (ids unique across them), then hands out their deployments.
-"""
+# Three ways in:
+#
+# * `load_scenario` reads a whole file and returns a `Scenario`, or raises a
+#   `DiagnosticsError` with every problem found.
+# * For bulk inventories (CSV, JSON Lines), `validate_file` then
+#   `iter_deployments`: a first streaming pass that only collects diagnostics,
+#   and a second that yields deployments. Memory stays bounded apart from the
+#   set of ids seen; nothing is checked until the whole input is known valid.
+# * `open_scenarios` does both for the files of one check: it validates them
+#   all (ids unique across them), then hands out their deployments.
 
 from __future__ import annotations
 

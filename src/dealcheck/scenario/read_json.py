@@ -1,10 +1,9 @@
-"""Read JSON scenario text into the raw input tree, with exact spans for every key and value.
+"""Read JSON scenario text into the raw input tree, with exact spans for every key and value."""
 
-The stdlib decoder gives no positions, so this one keeps its grammar and
-errors (the pure-Python scanner, with hooks for objects and arrays) and only
-records where each value starts and ends. It is ~40x faster than reading JSON
-as YAML, which bulk JSON scenarios need.
-"""
+# The stdlib decoder gives no positions, so this one keeps its grammar and
+# errors (the pure-Python scanner, with hooks for objects and arrays) and only
+# records where each value starts and ends. It is ~40x faster than reading JSON
+# as YAML, which bulk JSON scenarios need.
 
 from __future__ import annotations
 

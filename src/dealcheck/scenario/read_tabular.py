@@ -1,9 +1,8 @@
-"""Read CSV and JSON Lines inventories as a stream of rows, one deployment each.
+"""Read CSV and JSON Lines inventories as a stream of rows, one deployment each."""
 
-Rows come with cheap spans (the whole row) and a way to compute exact ones
-(the cell or key), which is only called for a row that turns out invalid:
-bulk inventories are mostly valid, and exact positions cost a second parse.
-"""
+# Rows come with cheap spans (the whole row) and a way to compute exact ones
+# (the cell or key), which is only called for a row that turns out invalid:
+# bulk inventories are mostly valid, and exact positions cost a second parse.
 
 from __future__ import annotations
 

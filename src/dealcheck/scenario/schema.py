@@ -1,8 +1,7 @@
-"""The scenario input format as pydantic models, for `dealcheck schema scenario` only.
+"""The scenario input format as pydantic models, for `dealcheck schema scenario` only."""
 
-Files are validated by `scenario.validate` (hand-written, located diagnostics);
-these models describe the same format for editors and other tools.
-"""
+# Files are validated by `scenario.validate` (hand-written, located diagnostics);
+# these models describe the same format for editors and other tools.
 
 from __future__ import annotations
 

@@ -1,0 +1,253 @@
+"""Streaming CSV and JSON Lines: lazy, bounded memory, validate first, then iterate."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import inspect
+import json
+import os
+import queue
+import threading
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dealcheck.dsl.diagnostics import DiagnosticsError, render_text
+from dealcheck.rules.model import Vocabulary
+from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.read import iter_deployments, load_scenario, open_scenarios, validate_file
+
+ROWS = 50_000
+
+
+def _row(number: int) -> dict[str, object]:
+    return {
+        "id": f"d{number}",
+        "party": "OpenAI",
+        "workload": "training",
+        "provider": "Azure",
+        "region": "US",
+        "capacity": "300 MW",
+        "value": "1.5B USD",
+        "start": "2025-03-10",
+        "facts": {"rofr_declined": number % 2 == 0, "customer": "commercial"},
+    }
+
+
+@pytest.fixture(scope="module")
+def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("stream") / "inventory.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(ROWS):
+            out.write(json.dumps(_row(number)) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("stream") / "inventory.csv"
+    fields = ["id", "party", "workload", "provider", "region", "capacity", "value", "start"]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([*fields, "facts.rofr_declined", "facts.customer"])
+        for number in range(ROWS):
+            row = _row(number)
+            facts = row["facts"]
+            assert isinstance(facts, dict)
+            writer.writerow(
+                [*(row[f] for f in fields), str(facts["rofr_declined"]).lower(), facts["customer"]]
+            )
+    return path
+
+
+def _peak_memory(deployments: Iterator[Deployment], keep: bool) -> tuple[int, int]:
+    """Consume `deployments` (keeping them in a list if `keep`); count and peak bytes."""
+    tracemalloc.start()
+    try:
+        count = len(list(deployments)) if keep else sum(1 for _ in deployments)
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fixture", ["big_jsonl", "big_csv"])
+def test_iter_deployments_is_a_lazy_generator(
+    fixture: str, request: pytest.FixtureRequest, vocabulary: Vocabulary
+) -> None:
+    path: Path = request.getfixturevalue(fixture)
+    deployments = iter_deployments(path, vocabulary)
+    is_generator = inspect.isgenerator(deployments)  # (kept out of `assert`: no narrowing)
+    assert is_generator
+    first = next(deployments)
+    assert (first.id, first.facts["rofr_declined"]) == ("d0", True)
+    assert first.source is not None and first.source.line == (1 if fixture == "big_jsonl" else 2)
+    second = next(deployments)
+    assert (second.id, second.facts["rofr_declined"]) == ("d1", False)
+    deployments.close()  # closes the file
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_each_row_is_yielded_before_the_next_is_written(
+    tmp_path: Path, vocabulary: Vocabulary, suffix: str
+) -> None:
+    # Through a pipe, a reader that materialised the rows would wait for the end
+    # of the input; a streaming one yields each row as soon as it is written.
+    pipe = tmp_path / f"live{suffix}"
+    os.mkfifo(pipe)
+    ids: queue.Queue[str | None] = queue.Queue()
+
+    def consume() -> None:
+        for deployment in iter_deployments(pipe, vocabulary):
+            ids.put(deployment.id)
+        ids.put(None)
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    with pipe.open("w", encoding="utf-8") as writer:
+        if suffix == ".csv":
+            writer.write("id,party,workload,provider,start\n")
+        for number in range(3):
+            row = _row(number)
+            if suffix == ".csv":
+                writer.write(f"d{number},OpenAI,training,Azure,2025-03-10\n")
+            else:
+                writer.write(json.dumps(row) + "\n")
+            writer.flush()
+            assert ids.get(timeout=10) == f"d{number}"
+    assert ids.get(timeout=10) is None
+    thread.join(timeout=10)
+
+
+def test_streaming_memory_stays_bounded(tmp_path: Path, vocabulary: Vocabulary) -> None:
+    # 10k rows rather than 50k: tracemalloc slows allocation-heavy code ~10x.
+    path = tmp_path / "inventory.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(10_000):
+            out.write(json.dumps(_row(number)) + "\n")
+    streamed, stream_peak = _peak_memory(iter_deployments(path, vocabulary), keep=False)
+    kept, list_peak = _peak_memory(iter_deployments(path, vocabulary), keep=True)
+    assert streamed == kept == 10_000
+    # Only the set of seen ids grows; holding the deployments costs several times more.
+    assert stream_peak * 4 < list_peak
+
+
+def test_iter_raises_at_the_first_invalid_row_after_yielding_the_rows_before(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    path = tmp_path / "late.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(ROWS - 1):
+            out.write(json.dumps(_row(number)) + "\n")
+        out.write(json.dumps({**_row(ROWS), "provider": "Azur"}) + "\n")
+    yielded = 0
+    with pytest.raises(DiagnosticsError) as caught:
+        for _ in iter_deployments(path, vocabulary):
+            yielded += 1
+    assert yielded == ROWS - 1
+    (found,) = caught.value.diagnostics
+    last_line = path.read_text(encoding="utf-8").splitlines()[-1]
+    assert (found.code, found.span.line, found.span.column, found.message) == (
+        "DC303",
+        ROWS,
+        last_line.index('"Azur"') + 1,
+        "undeclared provider `Azur`",
+    )
+    # The sources hold only the lines the diagnostics point at, enough for carets.
+    rendered = render_text(caught.value.diagnostics, caught.value.sources)
+    assert f"{ROWS} | " in rendered and "^^^^^^" in rendered
+
+
+def test_validate_file_collects_every_error_in_one_pass(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "id,party,workload,provider,start\n"
+        "a,OpenAl,api,AWS,2025-01-01\n"
+        "b,OpenAI,api,AWS,2025-01-01\n"
+        "c,OpenAI,api,AWS,2025-02-30\n"
+        "a,OpenAI,api,AWS,2025-01-01\n",
+        encoding="utf-8",
+    )
+    found = validate_file(path, vocabulary)
+    assert [(d.code, d.span.line, d.span.column) for d in found] == [
+        ("DC303", 2, 3),
+        ("DC306", 4, 18),
+        ("DC304", 5, 1),
+    ]
+    assert validate_file(path, vocabulary, max_errors=2) == found[:2]
+    with pytest.raises(DiagnosticsError) as caught:
+        load_scenario(path, vocabulary)
+    assert caught.value.diagnostics == found
+
+
+def test_validate_file_reports_a_missing_file(tmp_path: Path, vocabulary: Vocabulary) -> None:
+    (found,) = validate_file(tmp_path / "gone.jsonl", vocabulary)
+    assert (found.code, found.message) == (
+        "DC310",
+        f"cannot read `{tmp_path / 'gone.jsonl'}`: no such file or directory",
+    )
+
+
+def test_iter_deployments_reads_yaml_whole(vocabulary: Vocabulary) -> None:
+    from scenario_helpers import FIXTURES
+
+    ids = [d.id for d in iter_deployments(FIXTURES / "plan.yaml", vocabulary)]
+    assert ids == ["azure-training", "aws-api", "2025"]
+
+
+def test_open_scenarios_validates_all_files_then_reads_them(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    from scenario_helpers import FIXTURES
+
+    inventory = tmp_path / "more.jsonl"
+    inventory.write_text(
+        "\n".join(json.dumps({**_row(n), "id": f"extra-{n}"}) for n in range(3)) + "\n",
+        encoding="utf-8",
+    )
+    inputs = open_scenarios([FIXTURES / "plan.yaml", inventory], vocabulary)
+    assert [(s.path, s.name, s.count) for s in inputs.sources] == [
+        (str(FIXTURES / "plan.yaml"), "OpenAI compute plan 2025", 3),
+        (str(inventory), None, 3),
+    ]
+    assert inputs.sources[1].sha256 == hashlib.sha256(inventory.read_bytes()).hexdigest()
+    assert inputs.count == 6
+    ids = ["azure-training", "aws-api", "2025", "extra-0", "extra-1", "extra-2"]
+    assert [d.id for d in inputs.deployments()] == ids
+    assert [d.id for d in inputs.deployments()] == ids  # readable again
+
+
+def test_open_scenarios_reports_every_file_and_ids_shared_across_files(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    from scenario_helpers import FIXTURES
+
+    clash = tmp_path / "clash.csv"
+    clash.write_text(
+        "id,party,workload,provider,start\naws-api,OpenAI,api,AWS,2025-01-01\n"
+        "x,OpenAI,api,AWZ,2025-01-01\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("deployments: [\n", encoding="utf-8")
+    with pytest.raises(DiagnosticsError) as caught:
+        open_scenarios([FIXTURES / "plan.yaml", clash, broken], vocabulary)
+    found = [(d.code, d.span.file, d.span.line) for d in caught.value.diagnostics]
+    assert sorted(found) == sorted(
+        [
+            ("DC304", str(clash), 2),
+            ("DC303", str(clash), 3),
+            ("DC310", str(broken), 2),
+        ]
+    )
+    duplicate = next(d for d in caught.value.diagnostics if d.code == "DC304")
+    assert (duplicate.related[0].span.file, duplicate.related[0].span.line) == (
+        str(FIXTURES / "plan.yaml"),
+        14,
+    )
+    assert set(caught.value.sources) == {str(clash), str(broken), str(FIXTURES / "plan.yaml")}
