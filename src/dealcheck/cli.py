@@ -6,6 +6,7 @@ Exit codes (DESIGN.md §5): 0 nothing failed; 1 a finding at or above
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -59,10 +60,8 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
     sources = dict(exc.sources)
     for d in exc.diagnostics:
         if d.span.file not in sources and os.path.isfile(d.span.file):
-            try:
+            with contextlib.suppress(OSError):
                 sources[d.span.file] = Path(d.span.file).read_text("utf-8", errors="replace")
-            except OSError:
-                pass
     report_diagnostics(exc.diagnostics, sources, error_format)
     raise Failure(EXIT_INPUT)
 
@@ -167,10 +166,9 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
 
         write_atomic_chunks(output, chunks)
     else:
-        out = click.get_text_stream("stdout")
         for chunk in chunks:
-            out.write(chunk)
-        out.flush()
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -348,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return _exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are caught
+    except Exception as exc:
         if debug:
             raise
         name = type(exc).__name__

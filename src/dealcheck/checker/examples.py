@@ -8,6 +8,7 @@ from dealcheck.checker.check import check
 from dealcheck.checker.results import Outcome, Report
 from dealcheck.rules import model as m
 
+
 def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
     """The outcomes `clause` can have in some report, given how it is written.
 
@@ -36,7 +37,7 @@ def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
 
     rule = clause.rule
     if (open_ended(clause.scope) or isinstance(rule, m.Requirement)
-            or isinstance(rule, m.Exclusivity) and rule.target == "region"
+            or (isinstance(rule, m.Exclusivity) and rule.target == "region")
             or any(open_ended(p.scope) for p in overriders)):
         out.append("unknown")
     return tuple(out)

@@ -298,7 +298,7 @@ class ExampleDeployment:
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
-    subject: str | None               # deployment id or aggregate clause id; None = the only deployment
+    subject: str | None   # a deployment id or an aggregate clause id; None: the only deployment
     verdict: str
     clauses: tuple[str, ...]
     missing: tuple[str, ...]

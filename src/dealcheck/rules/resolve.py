@@ -277,10 +277,8 @@ class _Resolver:
         v = self.vocab
         out: set[str] = set()
         for n in names:
-            if kind == "party" and n.value in v.parties or kind == "provider" and \
-                    n.value in v.providers:
-                out.add(n.value)
-            elif kind == "workload" and n.value in v.workloads:
+            if (kind == "party" and n.value in v.parties) or (kind == "provider" and \
+                    n.value in v.providers) or (kind == "workload" and n.value in v.workloads):
                 out.add(n.value)
             elif kind == "workload" and n.value in v.workload_groups:
                 out |= v.workload_groups[n.value]
@@ -291,10 +289,11 @@ class _Resolver:
                 out |= v.region_groups[n.value]
                 self.used["region_group"].add(n.value)
             else:
-                table = {"party": v.parties, "provider": v.providers,
-                         "workload": {**v.workloads, **v.workload_groups},
-                         "region": {**v.regions, **v.region_groups}}[kind]
-                self.unknown(kind, n, table)
+                tables: dict[str, Iterable[str]] = {
+                    "party": v.parties, "provider": v.providers,
+                    "workload": [*v.workloads, *v.workload_groups],
+                    "region": [*v.regions, *v.region_groups]}
+                self.unknown(kind, n, tables[kind])
         return frozenset(out)
 
     def selection(self, sel: ast.Selection | None, kind: str) -> tuple[frozenset[str] | None, bool]:
@@ -674,7 +673,7 @@ class _Resolver:
                                  "name a clause defined in this file")
                     continue
                 graph.setdefault(c.id.value, set()).add(target.value)
-                if kinds.get(target.value, None) is not None and kinds[target.value].is_aggregate:
+                if kinds.get(target.value) is not None and kinds[target.value].is_aggregate:
                     self.err("DC111", f"`{target.value}` is a {kinds[target.value]}",
                              target.span, "a permission can override a restriction or "
                              "another permission, not an aggregate")
