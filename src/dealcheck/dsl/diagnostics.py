@@ -158,6 +158,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         limit = max(1, min(3, len(name) // 3))
         if dist <= limit and (best is None or dist < best[0]):
             best = (dist, cand)
+    if best is None and len(name) >= 3:
+        # A unique candidate that starts with what was typed: `coreweave` -> `coreweave-contract`.
+        prefixed = [c for c in set(candidates) if c.lower().startswith(lowered)]
+        if len(prefixed) == 1:
+            return prefixed[0]
     return best[1] if best else None
 
 
