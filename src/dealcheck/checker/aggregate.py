@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dealcheck.checker.compile import CompiledTerms, Plan
+from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
 from dealcheck.checker.results import AggregateResult, AggregateVerdict
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
@@ -25,47 +26,112 @@ class Tally:
     missing_quantity: list[str] = field(default_factory=list)
     unknown_scope: list[str] = field(default_factory=list)
 
-    def add(self, d: Deployment) -> None:
+    def observe(self, d: Deployment) -> Sighting | None:
+        """How `d` counts towards this aggregate, or None when it does not count."""
+        return self.plan.tests.observer(d)
+
+    def observe_reference(self, d: Deployment) -> Sighting | None:
+        """`observe`, interpreted from the clause: the definition the observer is compiled from."""
         rule = self.rule
         if rule.window_from is not None and d.start < rule.window_from:
-            return
+            return None
         if rule.window_through is not None and d.start > rule.window_through:
-            return
+            return None
         if rule.deadline is not None and d.start > rule.deadline:
-            return
+            return None
         applies = self.plan.full_match(d)
         if applies is False:
-            return
+            return None
         quantity = getattr(d, rule.measure)
         known = quantity is not None and quantity.dimension == rule.limit.dimension
-        if applies is True:
-            self.contributors.append(d.id)
-            if known:
-                self.known += quantity.amount
+        return applies is True, quantity.amount if known else None
+
+    def record(self, ident: str, certain: bool, amount: Decimal | None) -> None:
+        """Count a deployment that `observe` saw, in input order."""
+        if certain:
+            self.contributors.append(ident)
+            if amount is not None:
+                self.known += amount
             else:
-                self.missing_quantity.append(d.id)
+                self.missing_quantity.append(ident)
         else:
-            self.unknown_scope.append(d.id)
-            if known:
-                self.possible += quantity.amount
+            self.unknown_scope.append(ident)
+            if amount is not None:
+                self.possible += amount
             else:
-                self.missing_quantity.append(d.id)
+                self.missing_quantity.append(ident)
+
+    def add(self, d: Deployment) -> None:
+        seen = self.observe(d)
+        if seen is not None:
+            self.record(d.id, *seen)
+
+
+#: Whether a deployment certainly counts (else it may), and its quantity if known.
+Sighting = tuple[bool, Decimal | None]
+#: A compiled `Tally.observe`.
+Observer = Callable[[Deployment], Sighting | None]
 
 
 class AggregateBook:
-    """Tallies for every aggregate clause; fed one deployment at a time."""
+    """Tallies for every aggregate clause; fed one deployment at a time.
+
+    Each deployment is shown only to the tallies whose party and workload
+    sets admit it.
+    """
 
     def __init__(self, ct: CompiledTerms) -> None:
         self.ct = ct
         self.tallies = [Tally(plan, plan.clause.rule) for plan in ct.plans.values()  # type: ignore[arg-type]
                         if plan.clause.kind.is_aggregate]
         self.latest: dt.date | None = None
+        self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
+        self._tallies_by_key: dict[str, dict[str, tuple[tuple[Observer, Tally], ...]]] = {}
+
+    def relevant(self, party: str, workload: str) -> tuple[int, ...]:
+        """The positions in `tallies` of those a deployment of the key may count towards."""
+        row = self._by_key.get(party)
+        if row is None:
+            row = self._by_key[party] = {}
+        found = row.get(workload)
+        if found is None:
+            found = row[workload] = tuple(
+                i for i, t in enumerate(self.tallies)
+                if in_static_scope(t.plan.clause.scope, party, workload))
+        return found
+
+    def observe(self, d: Deployment) -> list[tuple[int, bool, Decimal | None]]:
+        """What `d` adds to each tally, without adding it (see `replay`)."""
+        out: list[tuple[int, bool, Decimal | None]] = []
+        for i in self.relevant(d.party, d.workload):
+            seen = self.tallies[i].observe(d)
+            if seen is not None:
+                out.append((i, *seen))
+        return out
+
+    def replay(self, ident: str, start: dt.date,
+               sightings: list[tuple[int, bool, Decimal | None]]) -> None:
+        """Add what `observe` saw of one deployment (in another process, perhaps)."""
+        if self.latest is None or start > self.latest:
+            self.latest = start
+        for i, certain, amount in sightings:
+            self.tallies[i].record(ident, certain, amount)
 
     def add(self, d: Deployment) -> None:
-        if self.latest is None or d.start > self.latest:
-            self.latest = d.start
-        for tally in self.tallies:
-            tally.add(d)
+        start = d.start
+        latest = self.latest
+        if latest is None or start > latest:
+            self.latest = start
+        row = self._tallies_by_key.get(d.party)
+        found = None if row is None else row.get(d.workload)
+        if found is None:
+            found = self._tallies_by_key.setdefault(d.party, {})[d.workload] = tuple(
+                (self.tallies[i].plan.tests.observer, self.tallies[i])
+                for i in self.relevant(d.party, d.workload))
+        for observe, tally in found:
+            seen = observe(d)
+            if seen is not None:
+                tally.record(d.id, seen[0], seen[1])
 
     def results(self, as_of: dt.date | None) -> list[AggregateResult]:
         """Verdicts on the evaluation date: `as_of`, else the latest deployment start."""

@@ -59,12 +59,23 @@ def evaluate_deployment(ct: CompiledTerms, d: Deployment,
     Returns:
         The verdict with one finding per clause that scopes the deployment.
     """
+    return ct.evaluate(d, as_of)
+
+
+def evaluate_reference(ct: CompiledTerms, d: Deployment,
+                       as_of: dt.date | None = None) -> DeploymentResult:
+    """Judge one deployment by interpreting the clause plans directly.
+
+    This is the definition of a deployment's result: the compiled evaluators
+    (`checker.codegen`) call it once per distinct outcome key and share what
+    it builds. It returns exactly what `evaluate_deployment` returns.
+    """
     day = as_of or d.start
     epoch = ct.epoch(day)
     if epoch is None:
         return DeploymentResult(d.id, Verdict.COMPLIANT, day, True, _NO_FINDINGS, d.source)
-    plans = epoch.restrictions.get((d.party, d.workload))
-    if plans is None:
+    plans = epoch.restrictions_for(d.party, d.workload)
+    if not plans:
         return DeploymentResult(d.id, Verdict.COMPLIANT, day, not _covered(epoch, d),
                                 _NO_FINDINGS, d.source)
     findings: list[Finding] = []
@@ -103,16 +114,18 @@ def evaluate_deployment(ct: CompiledTerms, d: Deployment,
 
 def evaluate_all(ct: CompiledTerms, deployments: Iterable[Deployment],
                  as_of: dt.date | None = None) -> Iterator[DeploymentResult]:
-    for d in deployments:
-        yield evaluate_deployment(ct, d, as_of)
+    """Judge deployments one by one, in order."""
+    from dealcheck.checker.codegen import evaluate_stream
+
+    return evaluate_stream(ct, deployments, as_of)
 
 
 def _covered(epoch: Epoch, d: Deployment) -> bool:
     """Whether any clause in force (permissions and aggregates included) scopes `d`."""
-    for plan in epoch.restrictions.get((d.party, d.workload), ()):
+    for plan in epoch.restrictions_for(d.party, d.workload):
         if plan.match(d) is not False:
             return True
-    for plan in epoch.permissions.get((d.party, d.workload), ()):
+    for plan in epoch.permissions_for(d.party, d.workload):
         if plan.match(d) is not False:
             return True
     for plan in epoch.aggregates:
@@ -158,12 +171,15 @@ def _permission_unknowns(plan: Plan, d: Deployment, ct: CompiledTerms) -> list[s
     names: list[str] = []
     for permission in plan.overriders:
         applies = permission.full_match(d)
+        if applies is False:
+            continue
+        inner, _ = overrides(permission, d)
+        if inner is True:
+            continue  # an exception to it certainly applies: it cannot override
         if applies is None:
             names += _scope_unknowns(permission.clause.scope, d, ct)
-        if applies is not False:
-            inner, _ = overrides(permission, d)
-            if inner is None:
-                names += _permission_unknowns(permission, d, ct)
+        if inner is None:
+            names += _permission_unknowns(permission, d, ct)
     return names
 
 
@@ -206,7 +222,7 @@ def _violated_message(plan: Plan, d: Deployment) -> str:
 
 def _unknown_message(plan: Plan, missing: list[str]) -> str:
     facts = _names(missing) if missing else "a fact"
-    verb = "is" if len(missing) == 1 else "are"
+    verb = "are" if len(missing) > 1 else "is"
     return f"whether `{plan.id}` is met depends on {facts}, which {verb} unknown"
 
 
@@ -242,6 +258,8 @@ def fix_for(plan: Plan, d: Deployment, ct: CompiledTerms) -> str:
     else:
         options += _scope_exit(plan.clause.scope)
     for permission in plan.overriders:
+        if overrides(permission, d)[0] is True:
+            continue  # an exception to the permission applies: it cannot help
         scope = permission.clause.scope
         fields_only = m.Scope(scope.parties, scope.workloads, scope.providers,
                               scope.providers_negated, scope.regions, scope.regions_negated)

@@ -47,7 +47,8 @@ def reader(ref: m.FieldRef, operators: Mapping[str, str]) -> Callable[[Deploymen
     return lambda d: getattr(d, name)
 
 
-def _compare(op: m.CmpOp, left: object, right: m.Constant) -> Tri:
+def compare_values(op: m.CmpOp, left: object, right: m.Constant) -> Tri:
+    """``left op right``, three-valued: None when `left` is absent or not comparable."""
     if left is None:
         return None
     if isinstance(left, Quantity) and isinstance(right, Quantity):
@@ -70,12 +71,12 @@ def _ordered(op: m.CmpOp, a: object, b: object) -> bool:
     if op is m.CmpOp.NE:
         return a != b
     if op is m.CmpOp.LT:
-        return a < b  # type: ignore[operator]
+        return bool(a < b)  # type: ignore[operator]
     if op is m.CmpOp.LE:
-        return a <= b  # type: ignore[operator]
+        return bool(a <= b)  # type: ignore[operator]
     if op is m.CmpOp.GT:
-        return a > b  # type: ignore[operator]
-    return a >= b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
+    return bool(a >= b)  # type: ignore[operator]
 
 
 def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
@@ -95,7 +96,7 @@ def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
                 value = read(d)
                 return None if value is None else value == right
             return equals
-        return lambda d: _compare(op, read(d), right)
+        return lambda d: compare_values(op, read(d), right)
     if isinstance(cond, m.Member):
         read = reader(cond.ref, operators)
         values, negated = cond.values, cond.negated
@@ -135,15 +136,17 @@ def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
 
 
 def undecided(cond: m.Condition | None, d: Deployment, operators: Mapping[str, str]) -> list[str]:
-    """The absent facts and fields that leave `cond` unknown on `d`, in order.
+    """The facts and fields that leave `cond` unknown on `d`, in order.
 
     Only sub-conditions that are themselves unknown contribute, so a fact that
-    cannot change the outcome is never named.
+    cannot change the outcome is never named. A field that is present but not
+    comparable (a capacity in GPUs against a limit in GW) is named too: its
+    value in the right unit would decide the condition.
     """
     if cond is None or compile_condition(cond, operators)(d) is not None:
         return []
     if isinstance(cond, m.Truthy | m.Compare | m.Member):
-        return [cond.ref.name] if reader(cond.ref, operators)(d) is None else []
+        return [cond.ref.name]
     if isinstance(cond, m.Not):
         return undecided(cond.item, d, operators)
     out: list[str] = []

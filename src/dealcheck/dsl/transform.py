@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Tree
@@ -26,6 +28,12 @@ def unquote(text: str) -> str:
 
 def code_end(text: str, line_start: int, limit: int) -> int:
     """The offset just past the last code character of a line (comments and blanks excluded)."""
+    segment = text[line_start:limit]
+    if '"' not in segment:  # no string: code ends at a comment, then blanks are dropped
+        comment = segment.find("#")
+        if comment != -1:
+            segment = segment[:comment]
+        return line_start + len(segment.rstrip(" \t\r\n"))
     in_string = False
     end = line_start
     i = line_start
@@ -47,6 +55,37 @@ def code_end(text: str, line_start: int, limit: int) -> int:
         i += 1
     return end
 
+
+
+def _span_factory() -> Callable[[str, int, int, int, int, int, int], Span]:
+    """``Span(...)``, built without the frozen dataclass's ``__init__`` (a file has
+    one span per node and token; its ``object.__setattr__`` per field is most of
+    the cost). Used only while `Span` has exactly the expected slots."""
+    names = ("file", "start", "end", "line", "column", "end_line", "end_column")
+    try:
+        if tuple(f.name for f in dataclasses.fields(Span)) != names:
+            return Span
+        setters = [getattr(Span, n).__set__ for n in names]
+    except (TypeError, AttributeError):  # pragma: no cover - the class changed shape
+        return Span
+    s_file, s_start, s_end, s_line, s_column, s_end_line, s_end_column = setters
+    new = object.__new__
+
+    def make(file: str, start: int, end: int, line: int, column: int, end_line: int,
+             end_column: int) -> Span:
+        span: Span = new(Span)
+        s_file(span, file)
+        s_start(span, start)
+        s_end(span, end)
+        s_line(span, line)
+        s_column(span, column)
+        s_end_line(span, end_line)
+        s_end_column(span, end_column)
+        return span
+    return make
+
+
+_new_span = _span_factory()
 
 
 class ToAst:
@@ -88,9 +127,9 @@ class ToAst:
                                               text[text.rfind("\n", 0, end - 1) + 1:end]):
             end = self._trim(meta.start_pos, end)
             line, column = self._line_col(end)
-            return Span(self.file, meta.start_pos, end, meta.line, meta.column, line, column)
-        return Span(self.file, meta.start_pos, end, meta.line, meta.column,
-                    meta.end_line, meta.end_column)
+            return _new_span(self.file, meta.start_pos, end, meta.line, meta.column, line, column)
+        return _new_span(self.file, meta.start_pos, end, meta.line, meta.column,
+                         meta.end_line, meta.end_column)
 
     def _trim(self, start: int, end: int) -> int:
         """Pull a span's end back over line breaks, blank lines and comments."""
@@ -119,8 +158,8 @@ class ToAst:
         return index + 1, offset - self._line_starts[index] + 1
 
     def _tok_span(self, tok: Token) -> Span:
-        return Span(self.file, tok.start_pos or 0, tok.end_pos or 0, tok.line or 1,
-                    tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+        return _new_span(self.file, tok.start_pos or 0, tok.end_pos or 0, tok.line or 1,
+                         tok.column or 1, tok.end_line or 1, tok.end_column or 1)
 
     def _name(self, tok: Token) -> ast.Name:
         return ast.Name(str(tok), span=self._tok_span(tok))

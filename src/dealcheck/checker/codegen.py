@@ -1,0 +1,407 @@
+"""Code generation: one specialised Python function per epoch and ``(party, workload)``.
+
+A deployment's verdict, `not_covered` flag and findings are a pure function of
+a few things (see `KeyShape`): its provider and region, the three-valued
+state of each atomic condition that a clause able to scope it reads (facts,
+dates, quantities), and, for aggregates, whether its start falls in their
+windows. Everything else in the result — id, evaluation date, source — is
+copied from the deployment.
+
+So each ``(epoch, party, workload)`` gets a function, generated as Python
+source and compiled once (as template engines compile templates), that reads
+exactly those inputs with inlined tests, looks the outcome up in a memo, and
+builds the `DeploymentResult` around it. The first deployment with a given
+outcome key runs the reference evaluator (`evaluate.evaluate_reference`),
+which builds the findings, messages, missing facts and fixes; every later one
+shares them. The common compliant path allocates the key tuple and the
+result, nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
+from dealcheck.checker.logic import compare_values
+from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment, SourceLocation
+
+#: Judges one deployment on a day: the compiled form of one epoch and key.
+KeyEvaluator = Callable[[Deployment, dt.date], DeploymentResult]
+#: What the memo keeps per outcome key: verdict, `not_covered`, findings.
+Outcome = tuple[Verdict, bool, tuple[Finding, ...]]
+
+#: The state of an atomic condition whose field or fact is absent (True, False
+#: and None are the others: None when present but undecidable, e.g. a
+#: quantity of another dimension).
+ABSENT = 2
+
+#: Outcomes remembered per key function before its memo starts again.
+MEMO_LIMIT = 1 << 15
+
+#: Deployment fields that a condition may read and that the key does not already hold.
+_VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
+
+_RESULT_FIELDS = ("id", "verdict", "evaluated_on", "not_covered", "findings", "source")
+
+
+def _slot_setters() -> tuple[Any, ...] | None:
+    """The slot descriptors of `DeploymentResult`, to build results without `__init__`.
+
+    A frozen dataclass's `__init__` goes through ``object.__setattr__`` once per
+    field, which costs more than the whole evaluation of a compliant
+    deployment; setting the slots directly builds the identical object in half
+    the time. Only used while the class has exactly the expected fields.
+    """
+    try:
+        names = tuple(f.name for f in dataclasses.fields(DeploymentResult))
+        if names != _RESULT_FIELDS or hasattr(DeploymentResult, "__post_init__"):
+            return None
+        setters = tuple(getattr(DeploymentResult, n).__set__ for n in names)
+    except (TypeError, AttributeError):  # pragma: no cover - the class changed shape
+        return None
+    return setters
+
+
+_SETTERS = _slot_setters()
+
+
+def new_result(ident: str, verdict: Verdict, day: dt.date, not_covered: bool,
+               findings: tuple[Finding, ...], source: SourceLocation | None,
+               ) -> DeploymentResult:
+    """``DeploymentResult(...)``, built the way the generated evaluators build it."""
+    if _SETTERS is None:  # pragma: no cover - the result class changed shape
+        return DeploymentResult(ident, verdict, day, not_covered, findings, source)
+    result: DeploymentResult = object.__new__(DeploymentResult)
+    s_id, s_verdict, s_day, s_not_covered, s_findings, s_source = _SETTERS
+    s_id(result, ident)
+    s_verdict(result, verdict)
+    s_day(result, day)
+    s_not_covered(result, not_covered)
+    s_findings(result, findings)
+    s_source(result, source)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class KeyShape:
+    """What the outcome of one epoch and ``(party, workload)`` depends on."""
+
+    restrictions: tuple[Plan, ...]
+    permissions: tuple[Plan, ...]     # those that can scope the key, and overriders
+    aggregates: tuple[Plan, ...]
+    atoms: tuple[m.Compare | m.Member | m.Truthy, ...]
+
+    @property
+    def constant(self) -> bool:
+        """No clause in force can scope the key: compliant and not covered."""
+        return not (self.restrictions or self.permissions or self.aggregates)
+
+
+def key_shape(epoch: Epoch, party: str, workload: str) -> KeyShape:
+    """The plans that can matter to deployments of `party` and `workload`, and their atoms."""
+    restrictions = epoch.restrictions_for(party, workload)
+    permissions: dict[int, Plan] = {}
+
+    def add_overriders(plan: Plan) -> None:
+        for permission in plan.overriders:
+            # A permission outside the key's party or workload never applies.
+            if id(permission) not in permissions and in_static_scope(
+                    permission.clause.scope, party, workload):
+                permissions[id(permission)] = permission
+                add_overriders(permission)
+
+    for plan in restrictions:
+        add_overriders(plan)
+    for plan in epoch.permissions_for(party, workload):
+        if id(plan) not in permissions:
+            permissions[id(plan)] = plan
+            add_overriders(plan)
+    aggregates = tuple(p for p in epoch.aggregates
+                       if in_static_scope(p.clause.scope, party, workload))
+    atoms: dict[m.Condition, None] = {}
+    for plan in (*restrictions, *permissions.values(), *aggregates):
+        _collect_atoms(plan.clause.scope.condition, atoms)
+        if isinstance(plan.clause.rule, m.Requirement):
+            _collect_atoms(plan.clause.rule.condition, atoms)
+    return KeyShape(restrictions, tuple(permissions.values()), aggregates,
+                    tuple(atoms))  # type: ignore[arg-type]
+
+
+def _collect_atoms(cond: m.Condition | None, out: dict[m.Condition, None]) -> None:
+    if cond is None:
+        return
+    if isinstance(cond, m.Compare | m.Member | m.Truthy):
+        # Party and workload are fixed per key; provider, region (and so the
+        # operator) are part of the key itself.
+        if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
+            out[cond] = None
+    elif isinstance(cond, m.Not):
+        _collect_atoms(cond.item, out)
+    else:
+        for item in cond.items:
+            _collect_atoms(item, out)
+
+
+class _Source:
+    """Python source under construction, with its constants bound by name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, object] = {}
+
+    def constant(self, value: object) -> str:
+        name = f"K{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def line(self, text: str, depth: int = 2) -> None:
+        self.lines.append("    " * depth + text)
+
+
+def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
+    """An expression for the atom's three-valued value, given its field or fact in `v`.
+
+    INVARIANT: the same value as `logic.compile_condition(atom)` for any `v`
+    that is not None.
+    """
+    if isinstance(atom, m.Truthy):
+        return "v is True"
+    if isinstance(atom, m.Member):
+        values = src.constant(atom.values)
+        return f"v not in {values}" if atom.negated else f"v in {values}"
+    right = src.constant(atom.value)
+    if atom.op is m.CmpOp.EQ and not isinstance(atom.value, Quantity | dt.date):
+        return f"v == {right}"
+    return f"compare({src.constant(atom.op)}, v, {right})"
+
+
+def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
+    """The Python source of a key's evaluator factory, and the constants it names."""
+    src = _Source()
+    body: list[str] = []
+    key_parts = ["d.provider", "d.region"]
+    if any(a.ref.is_fact for a in shape.atoms):
+        body.append("facts = d.facts")
+    for number, atom in enumerate(shape.atoms):
+        read = (f"facts.get({atom.ref.name!r})" if atom.ref.is_fact
+                else f"d.{atom.ref.name}")
+        body.append(f"v = {read}")
+        body.append(f"a{number} = ABSENT if v is None else {_atom_code(atom, src)}")
+        key_parts.append(f"a{number}")
+    windows = []
+    for plan in shape.aggregates:
+        rule = plan.clause.rule
+        assert isinstance(rule, m.Aggregate)  # INVARIANT: aggregates only
+        tests = []
+        if rule.window_from is not None:
+            tests.append(f"not start < {src.constant(rule.window_from)}")
+        if rule.window_through is not None:
+            tests.append(f"not start > {src.constant(rule.window_through)}")
+        if tests:
+            windows.append(" and ".join(tests))
+    if windows:
+        body.append("start = d.start")
+        key_parts += [f"({w})" for w in windows]
+    lines = ["def factory(memo, miss, compare, ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, "
+             "S_NOT_COVERED, S_FINDINGS, S_SOURCE, " + "".join(f"{k}, " for k in src.constants)
+             + "):",
+             "    get = memo.get",
+             "    def evaluate(d, day):"]
+    lines += ["        " + b for b in body]
+    lines.append(f"        key = ({', '.join(key_parts)},)")
+    lines.append("        hit = get(key)")
+    lines.append("        if hit is None:")
+    lines.append("            hit = miss(d, day, key)")
+    lines += _result_code("hit[0]", "hit[1]", "hit[2]")
+    lines.append("    return evaluate")
+    return "\n".join(lines) + "\n", src.constants
+
+
+def _result_code(verdict: str, not_covered: str, findings: str) -> list[str]:
+    if _SETTERS is None:  # pragma: no cover - the result class changed shape
+        return [f"        return DR(d.id, {verdict}, day, {not_covered}, {findings}, d.source)"]
+    return [
+        "        r = NEW(DR)",
+        "        S_ID(r, d.id)",
+        f"        S_VERDICT(r, {verdict})",
+        "        S_DAY(r, day)",
+        f"        S_NOT_COVERED(r, {not_covered})",
+        f"        S_FINDINGS(r, {findings})",
+        "        S_SOURCE(r, d.source)",
+        "        return r",
+    ]
+
+
+def _constant_source() -> str:
+    lines = ["def factory(ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, S_NOT_COVERED, "
+             "S_FINDINGS, S_SOURCE, VERDICT, FINDINGS):",
+             "    def evaluate(d, day):"]
+    lines += _result_code("VERDICT", "True", "FINDINGS")
+    lines.append("    return evaluate")
+    return "\n".join(lines) + "\n"
+
+
+def _runtime() -> dict[str, object]:
+    setters = _SETTERS or (None,) * len(_RESULT_FIELDS)
+    names = ("S_ID", "S_VERDICT", "S_DAY", "S_NOT_COVERED", "S_FINDINGS", "S_SOURCE")
+    return {"ABSENT": ABSENT, "NEW": object.__new__, "DR": DeploymentResult,
+            **dict(zip(names, setters, strict=True))}
+
+
+_CONSTANT_FACTORY: Callable[..., KeyEvaluator] | None = None
+
+
+def constant_evaluator() -> KeyEvaluator:
+    """The evaluator of a key no clause can scope: compliant, not covered, no findings."""
+    global _CONSTANT_FACTORY
+    if _CONSTANT_FACTORY is None:
+        namespace: dict[str, Any] = {}
+        exec(compile(_constant_source(), "<dealcheck constant evaluator>", "exec"), namespace)
+        _CONSTANT_FACTORY = namespace["factory"]
+    return _CONSTANT_FACTORY(**_runtime(), VERDICT=Verdict.COMPLIANT, FINDINGS=())
+
+
+def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
+                    workload: str) -> KeyEvaluator:
+    """Generate and compile the evaluator of one epoch and ``(party, workload)``."""
+    shape = key_shape(epoch, party, workload)
+    if shape.constant:
+        return constant_evaluator()
+    from dealcheck.checker.evaluate import evaluate_reference
+
+    memo: dict[tuple[object, ...], Outcome] = {}
+
+    def miss(d: Deployment, day: dt.date, key: tuple[object, ...]) -> Outcome:
+        result = evaluate_reference(ct, d, day)
+        outcome = (result.verdict, result.not_covered, result.findings)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = outcome
+        return outcome
+
+    source, constants = generate_source(shape)
+    namespace: dict[str, Any] = {}
+    name = f"<dealcheck evaluator {epoch.start} {party} {workload}>"
+    exec(compile(source, name, "exec"), namespace)
+    factory: Callable[..., KeyEvaluator] = namespace["factory"]
+    return factory(memo, miss, compare_values, **_runtime(), **constants)
+
+
+def observer_source(scope: m.Scope, rule: m.Aggregate) -> tuple[str, dict[str, object]]:
+    """The source of an aggregate's observer: how a deployment counts towards its total.
+
+    INVARIANT: the same answer as `aggregate.Tally.observe` written with the
+    clause's `full_match` closure: None when the deployment does not count,
+    else whether it certainly counts and its quantity (None when unknown).
+    """
+    src = _Source()
+    body = ["start = d.start"]
+    for bound, test in ((rule.window_from, "<"), (rule.window_through, ">"),
+                        (rule.deadline, ">")):
+        if bound is not None:
+            body.append(f"if start {test} {src.constant(bound)}:")
+            body.append("    return None")
+    body.append("applies = True")
+    for values, attr, negated in ((scope.parties, "party", False),
+                                  (scope.workloads, "workload", False),
+                                  (scope.providers, "provider", scope.providers_negated)):
+        if values is not None:
+            name = src.constant(values)
+            test = f"v is None or v in {name}" if negated else f"v not in {name}"
+            body += [f"v = d.{attr}", f"if {test}:", "    return None"]
+    if scope.regions is not None:
+        name = src.constant(scope.regions)
+        test = f"v in {name}" if scope.regions_negated else f"v not in {name}"
+        body += ["v = d.region", "if v is None:", "    applies = None",
+                 f"elif {test}:", "    return None"]
+    if scope.condition is not None:
+        body += [f"v = {src.constant(scope.condition)}(d)", "if v is False:", "    return None",
+                 "if v is None:", "    applies = None"]
+    dimension = src.constant(rule.limit.dimension)
+    body += [f"q = d.{rule.measure}",
+             f"if q is not None and q.dimension == {dimension}:",
+             "    return applies is True, q.amount",
+             "return applies is True, None"]
+    lines = ["def factory(" + "".join(f"{k}, " for k in src.constants) + "):",
+             "    def observe(d):"]
+    lines += ["        " + b for b in body]
+    lines.append("    return observe")
+    return "\n".join(lines) + "\n", src.constants
+
+
+def build_observer(plan: Plan, operators: Mapping[str, str],
+                   ) -> Callable[[Deployment], tuple[bool, Decimal | None] | None]:
+    """Generate and compile the observer of an aggregate clause (see `observer_source`)."""
+    from dealcheck.checker.logic import compile_condition
+
+    rule = plan.clause.rule
+    assert isinstance(rule, m.Aggregate)  # INVARIANT: aggregates only
+    source, constants = observer_source(plan.clause.scope, rule)
+    condition = plan.clause.scope.condition
+    for name, value in constants.items():
+        if value is condition and condition is not None:
+            constants[name] = compile_condition(condition, operators)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<dealcheck aggregate {plan.id}>", "exec"), namespace)
+    observe: Callable[[Deployment], tuple[bool, Decimal | None] | None] = \
+        namespace["factory"](**constants)
+    return observe
+
+
+def evaluator_for(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> KeyEvaluator:
+    """The compiled evaluator for deployments of `party` and `workload` judged on `day`."""
+    epoch = ct.epoch(day)
+    if epoch is None:
+        return constant_evaluator()
+    row = epoch.evaluators.get(party)
+    if row is None:
+        row = epoch.evaluators[party] = {}
+    found = row.get(workload)
+    if found is None:
+        found = row[workload] = build_evaluator(ct, epoch, party, workload)
+    return found
+
+
+def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
+                    as_of: dt.date | None,
+                    observe: Callable[[Deployment], object] | None = None,
+                    ) -> Iterator[DeploymentResult]:
+    """Judge deployments one by one with the compiled evaluators, in order.
+
+    `observe` (the aggregate tallies) sees each deployment before it is judged.
+    """
+    # INVARIANT: `tables[day]` is the evaluator table of day's epoch, or None
+    # before the agreement; days repeat heavily, so each is looked up once.
+    tables: dict[dt.date, dict[str, dict[str, KeyEvaluator]] | None] = {}
+    missing = _MISSING
+    constant = constant_evaluator()
+    for d in deployments:
+        if observe is not None:
+            observe(d)
+        day = as_of or d.start
+        table = tables.get(day, missing)
+        if table is missing:
+            epoch = ct.epoch(day)
+            table = tables[day] = None if epoch is None else epoch.evaluators
+            if len(tables) > _MAX_TABLE_DAYS:
+                tables.clear()
+        if table is None:
+            yield constant(d, day)
+            continue
+        row = table.get(d.party)
+        fn = None if row is None else row.get(d.workload)
+        if fn is None:
+            fn = evaluator_for(ct, day, d.party, d.workload)
+        yield fn(d, day)
+
+
+_MISSING: Any = object()
+_MAX_TABLE_DAYS = 1 << 16

@@ -1,0 +1,294 @@
+"""Parallel checking: bulk scenario files split at line boundaries, judged in worker processes.
+
+`dealcheck check --jobs N` calls `check_parallel` after every scenario file
+was validated. Each CSV or JSON Lines file is cut into pieces of whole lines
+(for CSV, whole records: a cut never falls inside a quoted cell); worker
+processes, each with the terms compiled once, read, evaluate and observe the
+aggregates of one piece at a time. The parent takes the pieces back in input
+order, replays the aggregate observations into its own tallies (so
+contributors and totals are exactly those of a sequential check) and hands
+the results on, so the report is byte-identical to ``--jobs 1``.
+
+A worker returns each outcome (verdict, `not_covered`, findings) once per
+piece and, per deployment, only its id, outcome number, evaluation date and
+line: little to send, and results are rebuilt cheaply on the way out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.check import stream
+from dealcheck.checker.codegen import evaluate_stream, new_result
+from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.scenario.model import Deployment, SourceLocation
+
+if TYPE_CHECKING:
+    from dealcheck.scenario.read import ScenarioInputs
+
+#: Bytes per piece: large enough that a piece's overhead is negligible, small
+#: enough that results stream out steadily and memory stays bounded. A file of
+#: one piece is checked in the parent: a pool would not pay off.
+PIECE_BYTES = 4 << 20
+#: Pieces in flight per worker.
+_AHEAD = 2
+
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Bytes ``[start, end)`` of a file; for CSV past the header, `header_end` > 0."""
+
+    path: str
+    kind: str
+    start: int
+    end: int
+    header_end: int
+
+
+#: One outcome as sent back: verdict, not_covered, findings.
+SentOutcome = tuple[Verdict, bool, tuple[Finding, ...]]
+#: One deployment as sent back: id, outcome number, evaluation date, line in piece, column.
+SentRecord = tuple[str, int, dt.date, int, int]
+#: Aggregate observations: id, start, and (tally, certainly counts, amount) per tally.
+SentSighting = tuple[str, dt.date, list[tuple[int, bool, Decimal | None]]]
+
+
+@dataclass(slots=True)
+class PieceResult:
+    outcomes: list[SentOutcome]
+    records: list[SentRecord]
+    sightings: list[SentSighting]
+    latest: dt.date | None
+    lines: int
+
+
+def check_parallel(terms_path: str, inputs: ScenarioInputs, when: dt.date | None, jobs: int,
+                   book: AggregateBook) -> Iterator[DeploymentResult]:
+    """Judge the deployments of validated scenario files with `jobs` processes, in input order.
+
+    Args:
+        terms_path: the terms file; each worker loads and compiles it once.
+        inputs: the validated scenario files (`scenario.read.open_scenarios`).
+        when: the `--as-of` date, if any.
+        jobs: worker processes.
+        book: the aggregate tallies to feed, as `check.stream` would.
+
+    Returns:
+        The results, exactly as ``stream(book.ct, inputs.deployments(), book, when)``
+        would give them.
+    """
+    ct = book.ct
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index, source in enumerate(inputs.sources):
+            held = inputs.held(index)
+            kind = _FORMATS.get(os.path.splitext(source.path)[1].lower())
+            pieces = None
+            if held is None and kind is not None and jobs > 1:
+                pieces = split(source.path, kind, PIECE_BYTES)
+            if held is not None or pieces is None or len(pieces) < 2:
+                deployments: Iterator[Deployment]
+                if held is not None:
+                    deployments = iter(held.deployments)
+                else:
+                    from dealcheck.scenario.read import iter_deployments
+
+                    deployments = iter_deployments(source.path, ct.terms.vocabulary)
+                yield from stream(ct, deployments, book, when)
+                continue
+            if pool is None:
+                pool = _pool(terms_path, ct, jobs)
+            yield from _judge_pieces(pool, pieces, source.path, when, jobs, book)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                               initargs=(terms_path, ct.terms.sha256))
+
+
+def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], file: str,
+                  when: dt.date | None, jobs: int,
+                  book: AggregateBook) -> Iterator[DeploymentResult]:
+    pending: deque[Future[PieceResult]] = deque()
+    queued = iter(pieces)
+    for piece in queued:
+        pending.append(pool.submit(_judge_piece, piece, when))
+        if len(pending) >= jobs * _AHEAD:
+            break
+    first_line = 1
+    while pending:
+        done = pending.popleft().result()
+        for piece in queued:
+            pending.append(pool.submit(_judge_piece, piece, when))
+            break
+        for ident, start, sightings in done.sightings:
+            book.replay(ident, start, sightings)
+        if done.latest is not None and (book.latest is None or done.latest > book.latest):
+            book.latest = done.latest
+        outcomes = done.outcomes
+        base = first_line - 1
+        for ident, number, day, line, column in done.records:
+            verdict, not_covered, findings = outcomes[number]
+            yield new_result(ident, verdict, day, not_covered, findings,
+                             SourceLocation(file, base + line, column))
+        first_line += done.lines
+
+
+# ---------------------------------------------------------------- splitting
+
+
+def split(path: str, kind: str, size: int) -> list[Piece] | None:
+    """Cut a file into pieces of about `size` bytes at record boundaries.
+
+    Returns None when the file cannot be cut safely (a CSV header that is not
+    one plain line): it is then read in one piece.
+    """
+    total = os.path.getsize(path)
+    header_end = 0
+    if kind == "csv":
+        found = _csv_header_end(path)
+        if found is None:
+            return None
+        header_end = found
+    bounds = [0]
+    with open(path, "rb") as stream:
+        if kind == "jsonl":
+            # JSON text never holds a raw line break: every line ends a record.
+            while bounds[-1] + size < total:
+                stream.seek(bounds[-1] + size)
+                stream.readline()
+                bounds.append(stream.tell())
+        else:
+            bounds += _csv_bounds(stream, max(size, header_end + 1), total)
+    if bounds[-1] < total:
+        bounds.append(total)
+    return [Piece(path, kind, start, end, header_end if start else 0)
+            for start, end in itertools.pairwise(bounds) if end > start]
+
+
+def _csv_bounds(stream: io.BufferedReader, size: int, total: int) -> list[int]:
+    """Offsets after a line break outside quotes, about every `size` bytes."""
+    bounds: list[int] = []
+    quotes = 0          # quote characters before `offset`
+    offset = 0
+    target = size
+    while offset < total:
+        block = stream.read(1 << 22)
+        if not block:
+            break
+        if offset + len(block) > target:
+            position = max(target - offset, 0)
+            while True:
+                newline = block.find(b"\n", position)
+                if newline == -1:
+                    break
+                if (quotes + block.count(b'"', 0, newline)) % 2 == 0:
+                    cut = offset + newline + 1
+                    if cut < total:
+                        bounds.append(cut)
+                    target = cut + size
+                    if target >= offset + len(block):
+                        break
+                    position = target - offset
+                else:
+                    position = newline + 1
+        quotes += block.count(b'"')
+        offset += len(block)
+    return bounds
+
+
+def _csv_header_end(path: str) -> int | None:
+    """The offset just past the header record, when it is one line without quoted breaks."""
+    with open(path, "rb") as stream:
+        for raw in stream:
+            if raw.count(b'"') % 2:
+                return None
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return None
+            cells = next(csv.reader([text]), [])
+            if any(cell.strip() for cell in cells):
+                return stream.tell()
+    return None
+
+
+# ---------------------------------------------------------------- in the worker
+
+_WORKER: CompiledTerms | None = None
+
+
+def _start_worker(terms_path: str, sha256: str) -> None:
+    global _WORKER
+    import dealcheck
+
+    terms = dealcheck.load(terms_path)
+    if terms.sha256 != sha256:
+        raise RuntimeError(f"`{terms_path}` changed while it was being checked")
+    _WORKER = terms.compiled()
+
+
+def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
+    from dealcheck.scenario.read import iter_piece
+
+    ct = _WORKER
+    assert ct is not None  # INVARIANT: set by the pool's initializer
+    with open(piece.path, "rb") as stream:
+        prefix = stream.read(piece.header_end) if piece.header_end else b""
+        stream.seek(piece.start)
+        data = stream.read(piece.end - piece.start)
+    prefix_lines = prefix.count(b"\n")
+    deployments = iter_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
+                             ct.terms.vocabulary)
+    book = AggregateBook(ct)
+    observe = book.observe if book.tallies else None
+    sightings: list[SentSighting] = []
+    latest: list[dt.date] = []
+
+    def watch(d: Deployment) -> None:
+        if not latest:
+            latest.append(d.start)
+        elif d.start > latest[0]:
+            latest[0] = d.start
+        if observe is not None:
+            seen = observe(d)
+            if seen:
+                sightings.append((d.id, d.start, seen))
+
+    numbers: dict[tuple[Verdict, bool, int], int] = {}
+    outcomes: list[SentOutcome] = []
+    records: list[SentRecord] = []
+    for result in evaluate_stream(ct, deployments, when, watch):
+        # INVARIANT: `outcomes` keeps every findings tuple alive, so no two
+        # distinct tuples seen in this piece share an id().
+        key = (result.verdict, result.not_covered, id(result.findings))
+        number = numbers.get(key)
+        if number is None:
+            number = numbers[key] = len(outcomes)
+            outcomes.append((result.verdict, result.not_covered, result.findings))
+        source = result.source
+        assert source is not None  # INVARIANT: streamed rows always know their line
+        records.append((result.id, number, result.evaluated_on, source.line - prefix_lines,
+                        source.column))
+    return PieceResult(outcomes, records, sightings, latest[0] if latest else None,
+                       data.count(b"\n"))

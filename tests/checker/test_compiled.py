@@ -1,0 +1,118 @@
+"""The compiled evaluators and the parallel check give exactly what the reference gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import dealcheck
+from dealcheck.checker import parallel
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.check import check
+from dealcheck.checker.evaluate import evaluate_deployment, evaluate_reference
+from dealcheck.cli import main
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment, SourceLocation
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TERMS = [EXAMPLES / "microsoft-openai" / "terms.deal", EXAMPLES / "stargate" / "terms.deal"]
+
+
+def _deployments(terms: dealcheck.Terms, count: int, seed: int) -> list[Deployment]:
+    vocabulary = terms.vocabulary
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        facts: dict[str, object] = {}
+        for name, fact in vocabulary.facts.items():
+            if rng.random() < 0.4:
+                facts[name] = (rng.random() < 0.5 if fact.type.kind == "bool"
+                               else rng.choice(fact.type.values))
+        start = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(3200))
+        out.append(Deployment(
+            id=f"d{i}", party=rng.choice(list(vocabulary.parties)),
+            workload=rng.choice(list(vocabulary.workloads)),
+            provider=rng.choice(list(vocabulary.providers)), start=start,
+            region=rng.choice([*vocabulary.regions, None]),
+            value=rng.choice([None, Quantity(Decimal(10**9), "money", "1B USD")]),
+            capacity=rng.choice([None, Quantity(Decimal(10**9), "power", "1 GW")]),
+            facts=facts, source=SourceLocation("inventory", i + 1, 1)))
+    return out
+
+
+@pytest.mark.parametrize("path", TERMS, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("as_of", [None, dt.date(2025, 11, 1), dt.date(2026, 5, 1)])
+def test_compiled_evaluation_equals_the_reference(path: Path, as_of: dt.date | None) -> None:
+    terms = dealcheck.load(path)
+    ct = terms.compiled()
+    deployments = _deployments(terms, 3000, seed=len(str(path)))
+    report = check(ct, deployments, as_of)
+    for d, got in zip(deployments, report.deployments, strict=True):
+        want = evaluate_reference(ct, d, as_of)
+        assert got == want and got.source == want.source
+        assert evaluate_deployment(ct, d, as_of) == want
+
+
+def test_aggregates_compiled_observers_equal_the_reference() -> None:
+    terms = dealcheck.load(TERMS[1])
+    book = AggregateBook(terms.compiled())
+    for d in _deployments(terms, 2000, seed=7):
+        for tally in book.tallies:
+            assert tally.observe(d) == tally.observe_reference(d)
+
+
+def _inventory(tmp_path: Path) -> tuple[Path, Path]:
+    terms = dealcheck.load(TERMS[0])
+    lines, rows = [], ["id,party,workload,provider,region,start,value,facts.rofr_declined"]
+    for d in _deployments(terms, 1500, seed=3):
+        region = f', "region": "{d.region}"' if d.region else ""
+        declined = d.facts.get("rofr_declined")
+        flag = str(declined).lower()
+        fact = "" if declined is None else f', "facts": {{"rofr_declined": {flag}}}'
+        lines.append(f'{{"id": "{d.id}", "party": "{d.party}", "workload": "{d.workload}", '
+                     f'"provider": "{d.provider}", "start": "{d.start}"{region}'
+                     f', "value": "1B USD"{fact}}}')
+        cells = [f'"c{d.id} with ""quotes"", commas"', d.party, d.workload, d.provider,
+                 d.region or "", d.start.isoformat(), "2B USD",
+                 "" if declined is None else str(declined).lower()]
+        rows.append(",".join(cells))
+        if len(rows) % 100 == 0:
+            rows.append("")  # blank lines are skipped
+    jsonl, csv = tmp_path / "inventory.jsonl", tmp_path / "inventory.csv"
+    jsonl.write_text("\n".join(lines) + "\n", "utf-8")
+    csv.write_text("\n".join(rows) + "\n", "utf-8")
+    return jsonl, csv
+
+
+@pytest.mark.parametrize("as_of", [None, "2025-11-01"])
+def test_jobs_give_the_byte_identical_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             as_of: str | None) -> None:
+    # Small pieces, so that each file is cut many times (at line and record boundaries).
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    jsonl, csv = _inventory(tmp_path)
+    yaml = EXAMPLES / "microsoft-openai" / "deals.yaml"
+    reports = []
+    for jobs in ("1", "3"):
+        out = tmp_path / f"report{jobs}.json"
+        argv = ["check", str(TERMS[0]), str(jsonl), str(yaml), str(csv), "--format", "json",
+                "-o", str(out), "--jobs", jobs] + (["--as-of", as_of] if as_of else [])
+        assert main(argv) in (0, 1)
+        reports.append(out.read_bytes())
+    assert reports[0] == reports[1]
+    assert b'"contributors": [\n        "d' in reports[0] or b'"contributors": []' in reports[0]
+
+
+def test_split_cuts_csv_only_outside_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(b'id,party\n' + b''.join(
+        b'"a\nb%d",P\n' % i if i % 3 == 0 else b'x%d,P\n' % i for i in range(500)))
+    pieces = parallel.split(str(path), "csv", 256)
+    assert pieces is not None and len(pieces) > 5
+    data = path.read_bytes()
+    for piece in pieces:
+        before = data[:piece.start]
+        assert before.count(b'"') % 2 == 0 and (not before or before.endswith(b"\n"))
