@@ -1,0 +1,519 @@
+"""Random valid terms documents, built as ASTs: vocabulary, clauses, amendments.
+
+Every document this module draws resolves without error: names are declared
+before use and typed, windows are never inverted, revocations hit clauses in
+force, and a permission names only earlier clauses (so exceptions never form
+a cycle) that share some time with it. Hypothesis is imported at module level:
+import this module only from `dealcheck.testing.strategies`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from hypothesis import strategies as st
+
+from dealcheck.dsl import ast
+
+# ---------------------------------------------------------------- name pools
+# INVARIANT: no name below is a keyword of the language (tests check it against
+# the grammar), and the pools of different kinds never share a name.
+
+PARTY_POOL = ("Acme", "Nimbus", "Orbit", "Vega")
+PROVIDER_POOL = ("Sky", "Vault", "Forge", "Harbor")
+WORKLOAD_POOL = ("api", "chat", "train", "infer", "weights")
+WORKLOAD_GROUP_POOL = ("serving", "heavy")
+REGION_POOL = ("US", "EU", "UK", "JP")
+REGION_GROUP_POOL = ("west", "east")
+UNIT_POOL = ("TPU",)
+ENUM_MEMBERS = ("commercial", "government", "defence")
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """A fact declaration: `kind` is bool, enum, number or date."""
+
+    name: str
+    kind: str
+    values: tuple[str, ...] = ()
+    unit: str | None = None
+    dimension: str = ""
+
+
+FACT_POOL = (
+    FactSpec("consent", "bool"),
+    FactSpec("declined", "bool"),
+    FactSpec("customer", "enum", ENUM_MEMBERS),
+    FactSpec("tier", "enum", ("gold", "silver")),
+    FactSpec("share", "number"),
+    FactSpec("draw", "number", unit="MW", dimension="power"),
+    FactSpec("pods", "number", unit="TPU", dimension="TPU"),
+    FactSpec("signed", "date"),
+)
+
+#: Numbers written in the terms, per dimension, with the units they are written in.
+QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "power": (("1", "GW"), ("1.5", "GW"), ("0.5", "GW"), ("300", "MW"), ("750", "MW"),
+              ("10", "GW"), ("200_000", "kW")),
+    "count": (("4608", "GPU"), ("1_000", "GPUs"), ("10k", "GPU")),
+    "money": (("1B", "USD"), ("11.9B", "USD"), ("38B", "USD"), ("100B", "USD"),
+              ("250B", "USD"), ("500M", "USD")),
+    "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
+    "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
+}
+
+T = TypeVar("T")
+
+TEXTS = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]),
+                max_size=16)
+
+
+# ---------------------------------------------------------------- the vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class VocabularySpec:
+    """The names a generated document declares."""
+
+    parties: tuple[str, ...]
+    providers: tuple[tuple[str, str], ...]           # (provider, operator)
+    workloads: tuple[str, ...]
+    workload_groups: tuple[tuple[str, tuple[str, ...]], ...]
+    regions: tuple[str, ...]
+    region_groups: tuple[tuple[str, tuple[str, ...]], ...]
+    facts: tuple[FactSpec, ...]
+    units: tuple[str, ...]
+
+    def declarations(self) -> list[ast.Item]:
+        items: list[ast.Item] = [ast.PartyDecl(_names(self.parties))]
+        items += [ast.ProviderDecl(ast.Name(p), ast.Name(o)) for p, o in self.providers]
+        items.append(ast.WorkloadDecl(_names(self.workloads)))
+        items += [ast.WorkloadGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.workload_groups]
+        if self.regions:
+            items.append(ast.RegionDecl(_names(self.regions)))
+        items += [ast.RegionGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.region_groups]
+        items += [ast.UnitDecl(ast.Name(u)) for u in self.units]
+        items += [ast.FactDecl(ast.Name(f.name), _fact_type(f)) for f in self.facts]
+        return items
+
+
+def _names(values: Sequence[str]) -> tuple[ast.Name, ...]:
+    return tuple(ast.Name(v) for v in values)
+
+
+def _fact_type(f: FactSpec) -> ast.FactTypeNode:
+    if f.kind == "bool":
+        return ast.BoolType()
+    if f.kind == "enum":
+        return ast.EnumType(_names(f.values))
+    if f.kind == "date":
+        return ast.DateType()
+    return ast.NumberType(ast.Name(f.unit) if f.unit else None)
+
+
+# Drawing helpers. Documents are drawn with primitive strategies only (an index, a
+# boolean): building nested `one_of` trees anew for every clause is far slower.
+
+_BOOLEANS = st.booleans()
+
+
+def _pick(draw: st.DrawFn, pool: Sequence[T]) -> T:
+    """One element of `pool`; shrinks towards the first."""
+    return pool[draw(st.integers(0, len(pool) - 1))]
+
+
+def _some(draw: st.DrawFn, pool: Sequence[T], low: int, high: int) -> tuple[T, ...]:
+    """Between `low` and `high` distinct elements of `pool`, in drawn order."""
+    left = list(pool)
+    count = draw(st.integers(min(low, len(left)), min(high, len(left))))
+    return tuple(left.pop(draw(st.integers(0, len(left) - 1))) for _ in range(count))
+
+
+def _maybe(draw: st.DrawFn, weight_none: int = 1) -> bool:
+    """True with probability 1 / (1 + weight_none): whether to write an optional part."""
+    return draw(st.integers(0, weight_none)) == weight_none
+
+
+@st.composite
+def vocabularies(draw: st.DrawFn) -> VocabularySpec:
+    """A vocabulary of 1–3 parties, 1–4 providers, 1–4 workloads, 0–3 regions and some facts."""
+    parties = _some(draw, PARTY_POOL, 1, 3)
+    providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
+    workloads = _some(draw, WORKLOAD_POOL, 1, 4)
+    workload_groups = tuple((g, _some(draw, workloads, 1, 3))
+                            for g in _some(draw, WORKLOAD_GROUP_POOL, 0, 2))
+    regions = _some(draw, REGION_POOL, 0, 3)
+    region_groups = tuple((g, _some(draw, regions, 1, 2))
+                          for g in (_some(draw, REGION_GROUP_POOL, 0, 1) if regions else ()))
+    facts = tuple(f for f in FACT_POOL if draw(_BOOLEANS))
+    units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
+    return VocabularySpec(parties, providers, workloads, workload_groups, regions,
+                          region_groups, facts, units)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _operand(c: ast.Cond) -> ast.Cond:
+    """`c` as an operand of `and`/`not`: compound conditions need parentheses."""
+    return ast.Group(c) if isinstance(c, ast.And | ast.Or) else c
+
+
+def _disjunct(c: ast.Cond) -> ast.Cond:
+    return ast.Group(c) if isinstance(c, ast.Or) else c
+
+
+def _quantity(draw: st.DrawFn, dimension: str) -> ast.QuantityLit:
+    number, unit = _pick(draw, QUANTITY_POOL[dimension])
+    return ast.QuantityLit(number, ast.Name(unit) if unit else None)
+
+
+ORDERED = ("<", "<=", ">", ">=", "=", "!=")
+EQUALITY = ("=", "!=")
+
+
+def _name_atom(draw: st.DrawFn, field_name: str, singles: Sequence[str],
+               members: Sequence[str]) -> ast.Cond:
+    """`field = x`, `field != x` (single names) or `field [not] in a, b` (groups allowed)."""
+    left = ast.Name(field_name)
+    if draw(_BOOLEANS):
+        return ast.Compare(left, _pick(draw, EQUALITY), ast.Name(_pick(draw, singles)))
+    return ast.Member(left, _names(_some(draw, members, 1, 2)), draw(_BOOLEANS))
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What clause generation draws from: the vocabulary and the dates it may mention."""
+
+    vocab: VocabularySpec
+    effective: dt.date
+
+    def date(self, draw: st.DrawFn, after: dt.date | None = None) -> dt.date:
+        return (after or self.effective) + dt.timedelta(days=_offset(draw))
+
+    def providers(self) -> list[str]:
+        return [p for p, _ in self.vocab.providers]
+
+    def workloads(self) -> list[str]:
+        return [*self.vocab.workloads, *(g for g, _ in self.vocab.workload_groups)]
+
+    def regions(self) -> list[str]:
+        return [*self.vocab.regions, *(g for g, _ in self.vocab.region_groups)]
+
+
+def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
+    """One comparison over a deployment field or a declared fact, correctly typed."""
+    vocab = cx.vocab
+    fields = ["party", "operator", "provider", "workload", "start", "end", "capacity", "value"]
+    if vocab.regions:
+        fields.append("region")
+    choice = _pick(draw, [*fields, *(f.name for f in vocab.facts)])
+    name = ast.Name(choice)
+    if choice in ("party", "operator"):
+        return _name_atom(draw, choice, vocab.parties, vocab.parties)
+    if choice == "provider":
+        return _name_atom(draw, choice, cx.providers(), cx.providers())
+    if choice == "workload":
+        return _name_atom(draw, choice, vocab.workloads, cx.workloads())
+    if choice == "region":
+        return _name_atom(draw, choice, vocab.regions, cx.regions())
+    if choice in ("start", "end"):
+        return ast.Compare(name, _pick(draw, ORDERED), ast.DateLit(cx.date(draw).isoformat()))
+    if choice == "capacity":
+        return ast.Compare(name, _pick(draw, ORDERED),
+                           _quantity(draw, _pick(draw, ("power", "count"))))
+    if choice == "value":
+        return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, "money"))
+    fact = next(f for f in vocab.facts if f.name == choice)
+    if fact.kind == "bool":
+        if draw(_BOOLEANS):
+            return ast.Truthy(name)
+        return ast.Compare(name, _pick(draw, EQUALITY), ast.BoolLit(draw(_BOOLEANS)))
+    if fact.kind == "enum":
+        return _name_atom(draw, choice, fact.values, fact.values)
+    if fact.kind == "date":
+        return ast.Compare(name, _pick(draw, ORDERED), ast.DateLit(cx.date(draw).isoformat()))
+    return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, fact.dimension))
+
+
+def _condition(draw: st.DrawFn, cx: _Context, depth: int = 2) -> ast.Cond:
+    """A condition nested up to `depth`, shaped as the parser builds it (explicit groups)."""
+    shape = draw(st.integers(0, 4)) if depth > 0 else 0
+    if shape <= 1:
+        return _atom(draw, cx)
+    if shape == 2:
+        return ast.Not(_operand(_condition(draw, cx, depth - 1)))
+    items = [_condition(draw, cx, depth - 1) for _ in range(draw(st.integers(2, 3)))]
+    if shape == 3:
+        return ast.And(tuple(_operand(i) for i in items))
+    return ast.Or(tuple(_disjunct(i) for i in items))
+
+
+@st.composite
+def conditions(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date,
+               depth: int = 2) -> ast.Cond:
+    """Conditions over `vocab` nested up to `depth`, mentioning dates after `effective`."""
+    return _condition(draw, _Context(vocab, effective), depth)
+
+
+# ---------------------------------------------------------------- scopes and rules
+
+
+def _selection(draw: st.DrawFn, pool: Sequence[str]) -> ast.Selection:
+    if draw(_BOOLEANS):
+        return ast.Selection(None)
+    return ast.Selection(_names(_some(draw, pool, 1, 2)))
+
+
+def _placement(draw: st.DrawFn, pool: Sequence[str]) -> ast.Selection | None:
+    shape = draw(st.integers(0, 3)) if pool else 0
+    if shape <= 1:
+        return None
+    if shape == 2:
+        return ast.Selection(None)
+    return ast.Selection(_names(_some(draw, pool, 1, 2)), draw(_BOOLEANS))
+
+
+def _pattern(draw: st.DrawFn, cx: _Context) -> ast.Pattern:
+    return ast.Pattern(
+        _selection(draw, cx.vocab.parties),
+        _selection(draw, cx.workloads()),
+        _placement(draw, cx.providers()),
+        _placement(draw, cx.regions()),
+        _condition(draw, cx) if _maybe(draw, 2) else None,
+    )
+
+
+@st.composite
+def patterns(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date) -> ast.Pattern:
+    """Which deployments a rule speaks of: parties, workloads, providers, regions, `when`."""
+    return _pattern(draw, _Context(vocab, effective))
+
+
+#: Kinds of clause the generator writes; `permission` gets its targets at the end.
+RESTRICTIONS = ("only_on", "only_in", "only_if", "must_not")
+KINDS = (*RESTRICTIONS, "permission", "cap", "commitment")
+
+
+def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
+    """A rule of the given kind."""
+    pattern = _pattern(draw, cx)
+    if kind == "only_on":
+        return ast.Restriction(pattern, ast.OnlyOn(_names(_some(draw, cx.providers(), 1, 2))))
+    if kind == "only_in":
+        return ast.Restriction(pattern, ast.OnlyIn(_names(_some(draw, cx.regions(), 1, 2))))
+    if kind == "only_if":
+        return ast.Restriction(pattern, ast.OnlyIf(_condition(draw, cx)))
+    if kind == "must_not":
+        return ast.Prohibition(pattern)
+    if kind == "permission":
+        return ast.Permission(pattern)
+    measure = _pick(draw, ("value", "capacity"))
+    dimension = "money" if measure == "value" else _pick(draw, ("power", "count"))
+    window_from = cx.date(draw) if _maybe(draw) else None
+    window_through = cx.date(draw) if _maybe(draw) else None
+    if window_from and window_through and window_through < window_from:
+        window_from, window_through = window_through, window_from
+    is_cap = kind == "cap"
+    deadline = cx.date(draw) if not is_cap and _maybe(draw) else None
+    return ast.Aggregate(
+        ast.Name(measure), pattern,
+        ast.DateLit(window_from.isoformat()) if window_from else None,
+        ast.DateLit(window_through.isoformat()) if window_through else None,
+        is_cap, _quantity(draw, dimension),
+        ast.DateLit(deadline.isoformat()) if deadline else None,
+    )
+
+
+# ---------------------------------------------------------------- the timeline
+
+
+def _class(kind: str) -> str:
+    return "aggregate" if kind in ("cap", "commitment") else "rule"
+
+
+@dataclass(slots=True)
+class ClauseVersion:
+    """One version of a clause, with the window resolution will compute for it."""
+
+    id: str
+    kind: str
+    rule: ast.Rule
+    start: dt.date                     # the later of its introduction and its `from` date
+    through: dt.date | None            # its `through` date, shortened by revocations
+    from_date: dt.date | None
+    through_date: dt.date | None
+    label: str | None
+    sources: tuple[str, ...]
+    notwithstanding: tuple[str, ...] = ()
+    ended: bool = False
+
+    def node(self) -> ast.Clause:
+        return ast.Clause(
+            ast.Name(self.id), self.label,
+            ast.DateLit(self.from_date.isoformat()) if self.from_date else None,
+            ast.DateLit(self.through_date.isoformat()) if self.through_date else None,
+            _names(self.notwithstanding), self.sources, self.rule)
+
+    def overlaps(self, other: ClauseVersion) -> bool:
+        # The same test as resolution's DC109 check, on the same windows.
+        a_end = self.through or dt.date.max
+        b_end = other.through or dt.date.max
+        return self.start <= b_end and other.start <= a_end
+
+
+@dataclass(slots=True)
+class AmendmentSpec:
+    id: str
+    title: str | None
+    effective: dt.date
+    items: list[tuple[str, ClauseVersion | str]]   # ("add"|"replace", version) or ("revoke", id)
+
+
+@dataclass(slots=True)
+class TermsPlan:
+    """A generated document before printing; metamorphic tests derive variants from it."""
+
+    title: str
+    effective: dt.date
+    vocab: VocabularySpec
+    base: list[ClauseVersion]
+    amendments: list[AmendmentSpec]
+    extra: list[ast.Clause] = field(default_factory=list)
+
+    def versions(self) -> list[ClauseVersion]:
+        out = list(self.base)
+        for a in self.amendments:
+            out += [v for verb, v in a.items if verb != "revoke" and isinstance(v, ClauseVersion)]
+        return out
+
+    def document(self) -> ast.Document:
+        items: list[ast.Item] = self.vocab.declarations()
+        items += [v.node() for v in self.base]
+        items += self.extra
+        for a in self.amendments:
+            sub: list[ast.AmendmentItem] = []
+            for verb, v in a.items:
+                if verb == "revoke":
+                    assert isinstance(v, str)
+                    sub.append(ast.Revoke((ast.Name(v),)))
+                elif verb == "replace":
+                    assert isinstance(v, ClauseVersion)
+                    sub.append(ast.Replace(v.node()))
+                else:
+                    assert isinstance(v, ClauseVersion)
+                    sub.append(v.node())
+            items.append(ast.Amendment(ast.Name(a.id), a.title,
+                                       ast.DateLit(a.effective.isoformat()), tuple(sub)))
+        return ast.Document(ast.Agreement(self.title, ast.DateLit(self.effective.isoformat())),
+                            tuple(items))
+
+    def permuted(self, order: Sequence[int], amendment_orders: Sequence[Sequence[int]]
+                 ) -> TermsPlan:
+        """The same terms with base clauses and each amendment's items reordered."""
+        base = [self.base[i] for i in order]
+        amendments = [replace(a, items=[a.items[i] for i in o])
+                      for a, o in zip(self.amendments, amendment_orders, strict=True)]
+        return replace(self, base=base, amendments=amendments)
+
+
+_COMMON_OFFSETS = (0, 1, 10, 30, 31, 60)
+
+
+def _offset(draw: st.DrawFn) -> int:
+    """Days after a reference date: mostly a few shared offsets, so that windows,
+    amendments and the dates in conditions coincide."""
+    if draw(_BOOLEANS):
+        return _pick(draw, _COMMON_OFFSETS)
+    return draw(st.integers(0, 120))
+
+
+@st.composite
+def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
+                max_amendments: int = 2) -> TermsPlan:
+    """A valid document as a plan: vocabulary, base clauses, amendments in date order."""
+    effective = dt.date(2025, 1, 1) + dt.timedelta(days=draw(st.integers(-800, 800)))
+    vocab = draw(vocabularies())
+    cx = _Context(vocab, effective)
+    kinds = [k for k in KINDS if k != "only_in" or vocab.regions]
+    order: dict[str, int] = {}
+    latest: dict[str, ClauseVersion] = {}
+    all_versions: list[ClauseVersion] = []
+
+    def text() -> str | None:
+        return draw(TEXTS) if _maybe(draw, 2) else None
+
+    def version(ident: str, kind: str, intro: dt.date) -> ClauseVersion:
+        from_date = cx.date(draw, intro) if _maybe(draw, 2) else None
+        begin = from_date or intro
+        through_date = cx.date(draw, begin) if _maybe(draw, 2) else None
+        label = text()
+        sources = tuple(t for t in (text(),) if t is not None)
+        v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through_date,
+                          from_date, through_date, label, sources)
+        all_versions.append(v)
+        latest[ident] = v
+        return v
+
+    def new_clause(intro: dt.date) -> ClauseVersion:
+        ident = f"c{len(order) + 1}"
+        order[ident] = len(order)
+        return version(ident, _pick(draw, kinds), intro)
+
+    base = [new_clause(effective)
+            for _ in range(draw(st.integers(min_clauses, max_clauses)))]
+    amendments: list[AmendmentSpec] = []
+    when = effective
+    for number in range(1, draw(st.integers(0, max_amendments)) + 1):
+        when = cx.date(draw, when)
+        items: list[tuple[str, ClauseVersion | str]] = []
+        touched: set[str] = set()
+        for _ in range(draw(st.integers(1, 3))):
+            live = [i for i, v in latest.items() if i not in touched and not v.ended
+                    and (v.through is None or v.through >= when)]
+            verb = _pick(draw, ("add", "revoke", "replace"))
+            if verb != "add" and live:
+                ident = _pick(draw, live)
+                touched.add(ident)
+                old = latest[ident]
+                end = when - dt.timedelta(days=1)
+                old.through = end if old.through is None else min(old.through, end)
+                old.ended = True
+                if verb == "revoke":
+                    items.append(("revoke", ident))
+                else:
+                    same_class = [k for k in kinds if _class(k) == _class(old.kind)]
+                    items.append(("replace", version(ident, _pick(draw, same_class), when)))
+            else:
+                added = new_clause(when)
+                touched.add(added.id)
+                items.append(("add", added))
+        amendments.append(AmendmentSpec(f"a{number}", text(), when, items))
+    # Permissions name earlier clauses that share time with them: no cycles, no DC109.
+    by_id: dict[str, list[ClauseVersion]] = {}
+    for v in all_versions:
+        by_id.setdefault(v.id, []).append(v)
+    for v in all_versions:
+        if v.kind != "permission":
+            continue
+        candidates = [i for i, rank in order.items() if rank < order[v.id]
+                      and _class(by_id[i][0].kind) == "rule"
+                      and any(v.overlaps(t) for t in by_id[i])]
+        if not candidates:
+            v.kind = "must_not"
+            assert isinstance(v.rule, ast.Permission)
+            v.rule = ast.Prohibition(v.rule.pattern)
+            continue
+        v.notwithstanding = _some(draw, candidates, 1, 2)
+        if draw(_BOOLEANS):
+            # An exception usually speaks of the deployments its target restricts,
+            # under a condition: share the target's parties and workloads.
+            target = by_id[v.notwithstanding[0]][-1].rule
+            assert isinstance(target, ast.Restriction | ast.Prohibition | ast.Permission)
+            mine = v.rule.pattern
+            v.rule = ast.Permission(replace(mine, parties=target.pattern.parties,
+                                            workloads=target.pattern.workloads))
+    return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)

@@ -1,0 +1,358 @@
+"""A small, slow reference interpreter of DESIGN.md §3, for differential tests.
+
+It shares no evaluation code with `dealcheck.checker`: it reads the resolved
+terms model (clause windows come from resolution, which is not evaluation)
+and decides every verdict by direct case analysis, with Kleene's three truth
+values written out (`None` is *unknown*). Nothing here is compiled, indexed or
+cached; every clause is looked at for every deployment.
+
+What it implements, rule by rule:
+
+- evaluation date: the `as_of` date if given, else the deployment's start;
+  the clauses in force on it are those whose window holds it;
+- a clause *scopes* a deployment when its party, workload, provider, region
+  and `when` condition all hold (three-valued; an absent region or field is
+  unknown);
+- a restriction that may scope a deployment gives a finding: `satisfied`
+  when it certainly is not broken, `overridden` when a permission naming it
+  certainly applies (and is not itself overridden), `violated` when it
+  certainly binds and is broken, else `unknown`, naming the absent facts and
+  fields of the unknown parts (only those: an unknown that cannot change the
+  outcome is never named);
+- verdict: violation > undetermined > compliant; `not_covered` when no clause
+  in force (restriction, permission or aggregate) may scope the deployment;
+- aggregates: judged on `as_of`, else the latest start, else the agreement's
+  date, when in force then; a deployment counts when its start is inside the
+  window (and, for a commitment, on or before the deadline) and it is in
+  scope; a missing (or incommensurable) quantity or an unknown scope makes
+  the total a lower bound, and the verdict undetermined when that could
+  change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity, format_amount
+from dealcheck.scenario.model import Deployment
+
+Tri = bool | None
+
+
+# ---------------------------------------------------------------- Kleene logic
+
+
+def k_not(a: Tri) -> Tri:
+    return None if a is None else not a
+
+
+def k_and(values: Iterable[Tri]) -> Tri:
+    values = list(values)
+    if any(v is False for v in values):
+        return False
+    if any(v is None for v in values):
+        return None
+    return True
+
+
+def k_or(values: Iterable[Tri]) -> Tri:
+    values = list(values)
+    if any(v is True for v in values):
+        return True
+    if any(v is None for v in values):
+        return None
+    return False
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A three-valued truth with, when unknown, the names that leave it unknown."""
+
+    value: Tri
+    unknowns: frozenset[str] = frozenset()
+
+
+def j_not(a: Judged) -> Judged:
+    return Judged(k_not(a.value), a.unknowns)
+
+
+def j_and(parts: Sequence[Judged]) -> Judged:
+    value = k_and(p.value for p in parts)
+    if value is not None:
+        return Judged(value)
+    return Judged(None, frozenset().union(*(p.unknowns for p in parts if p.value is None)))
+
+
+def j_or(parts: Sequence[Judged]) -> Judged:
+    value = k_or(p.value for p in parts)
+    if value is not None:
+        return Judged(value)
+    return Judged(None, frozenset().union(*(p.unknowns for p in parts if p.value is None)))
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def read(d: Deployment, ref: m.FieldRef, operators: Mapping[str, str]) -> object:
+    """A fact or field of `d`, or None when the deployment does not give it."""
+    if ref.is_fact:
+        return d.facts.get(ref.name)
+    if ref.name == "operator":
+        return operators[d.provider]
+    return getattr(d, ref.name)
+
+
+def compare(op: m.CmpOp, left: object, right: object) -> Tri:
+    if isinstance(left, Quantity) and isinstance(right, Quantity):
+        if left.dimension != right.dimension:
+            return None      # quantities of different dimensions never compare
+        left, right = left.amount, right.amount
+    if op is m.CmpOp.EQ:
+        return left == right
+    if op is m.CmpOp.NE:
+        return left != right
+    if not (isinstance(left, Decimal | dt.date) and type(left) is type(right)):
+        return None
+    if op is m.CmpOp.LT:
+        return left < right  # type: ignore[operator]
+    if op is m.CmpOp.LE:
+        return left <= right  # type: ignore[operator]
+    if op is m.CmpOp.GT:
+        return left > right  # type: ignore[operator]
+    return left >= right  # type: ignore[operator]
+
+
+def condition(c: m.Condition, d: Deployment, operators: Mapping[str, str]) -> Judged:
+    if isinstance(c, m.Not):
+        return j_not(condition(c.item, d, operators))
+    if isinstance(c, m.And):
+        return j_and([condition(i, d, operators) for i in c.items])
+    if isinstance(c, m.Or):
+        return j_or([condition(i, d, operators) for i in c.items])
+    value = read(d, c.ref, operators)
+    result: Tri
+    if value is None:
+        result = None
+    elif isinstance(c, m.Truthy):
+        result = value is True
+    elif isinstance(c, m.Member):
+        result = (value in c.values) != c.negated
+    else:
+        result = compare(c.op, value, c.value)
+    return Judged(result, frozenset({c.ref.name}) if result is None else frozenset())
+
+
+# ---------------------------------------------------------------- scopes and clauses
+
+
+def scope(s: m.Scope, d: Deployment, operators: Mapping[str, str]) -> Judged:
+    """Whether the scope holds for `d`, three-valued."""
+    parts: list[Judged] = []
+    if s.parties is not None:
+        parts.append(Judged(d.party in s.parties))
+    if s.workloads is not None:
+        parts.append(Judged(d.workload in s.workloads))
+    if s.providers is not None:
+        parts.append(Judged((d.provider in s.providers) != s.providers_negated))
+    if s.regions is not None:
+        if d.region is None:
+            parts.append(Judged(None, frozenset({"region"})))
+        else:
+            parts.append(Judged((d.region in s.regions) != s.regions_negated))
+    if s.condition is not None:
+        parts.append(condition(s.condition, d, operators))
+    return j_and(parts)
+
+
+def broken(c: m.Clause, d: Deployment, operators: Mapping[str, str]) -> Judged:
+    """Whether a deployment in the restriction's scope breaks it."""
+    rule = c.rule
+    if isinstance(rule, m.Prohibition):
+        return Judged(True)
+    if isinstance(rule, m.Requirement):
+        return j_not(condition(rule.condition, d, operators))
+    assert isinstance(rule, m.Exclusivity), rule
+    if rule.target == "provider":
+        return Judged(d.provider not in rule.allowed)
+    if d.region is None:
+        return Judged(None, frozenset({"region"}))
+    return Judged(d.region not in rule.allowed)
+
+
+def in_force(terms: m.Terms, day: dt.date) -> list[m.Clause]:
+    if day < terms.effective:
+        return []
+    return [c for c in terms.clauses if c.in_force_from <= day
+            and (c.in_force_through is None or day <= c.in_force_through)]
+
+
+def overridden(clause_id: str, d: Deployment, clauses: Sequence[m.Clause],
+               operators: Mapping[str, str]) -> tuple[Judged, list[str]]:
+    """Whether some permission in force naming `clause_id` applies and is not overridden.
+
+    Returns the judgement and the permissions that certainly apply.
+    """
+    parts: list[Judged] = []
+    applying: list[str] = []
+    for p in clauses:
+        if p.kind is not m.ClauseKind.PERMISSION or clause_id not in p.overrides:
+            continue
+        applies = scope(p.scope, d, operators)
+        lifted, _ = overridden(p.id, d, clauses, operators)
+        effective = j_and([applies, j_not(lifted)])
+        if effective.value is True:
+            applying.append(p.id)
+        parts.append(effective)
+    return j_or(parts), applying
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class FindingOutcome:
+    outcome: str
+    missing: frozenset[str] = frozenset()
+    overridden_by: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DeploymentOutcome:
+    verdict: str
+    evaluated_on: dt.date
+    not_covered: bool
+    findings: tuple[tuple[str, FindingOutcome], ...]   # sorted by clause id
+
+
+@dataclass(frozen=True)
+class AggregateOutcome:
+    kind: str
+    verdict: str
+    total: str
+    contributors: tuple[str, ...]
+    missing_quantity: tuple[str, ...]
+    unknown_scope: tuple[str, ...]
+    evaluated_on: dt.date
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything the differential tests compare, per deployment id and aggregate clause."""
+
+    deployments: tuple[tuple[str, DeploymentOutcome], ...]
+    aggregates: tuple[tuple[str, AggregateOutcome], ...]
+
+
+def judge_deployment(terms: m.Terms, d: Deployment, as_of: dt.date | None,
+                     operators: Mapping[str, str]) -> DeploymentOutcome:
+    day = as_of if as_of is not None else d.start
+    clauses = in_force(terms, day)
+    findings: dict[str, FindingOutcome] = {}
+    covered = False
+    for c in clauses:
+        applies = scope(c.scope, d, operators)
+        if c.kind.is_aggregate:
+            rule = c.rule
+            assert isinstance(rule, m.Aggregate)
+            inside = ((rule.window_from is None or d.start >= rule.window_from)
+                      and (rule.window_through is None or d.start <= rule.window_through))
+            covered = covered or (inside and applies.value is not False)
+            continue
+        if applies.value is False:
+            continue
+        covered = True
+        if c.kind is m.ClauseKind.PERMISSION:
+            continue
+        breach = broken(c, d, operators)
+        violated = j_and([applies, breach])
+        if violated.value is False:
+            findings[c.id] = FindingOutcome("satisfied")
+            continue
+        lifted, applying = overridden(c.id, d, clauses, operators)
+        if lifted.value is True:
+            findings[c.id] = FindingOutcome("overridden", overridden_by=frozenset(applying))
+            continue
+        binds = j_and([applies, breach, j_not(lifted)])
+        if binds.value is True:
+            findings[c.id] = FindingOutcome("violated")
+        else:
+            findings[c.id] = FindingOutcome("unknown", binds.unknowns)
+    outcomes = {f.outcome for f in findings.values()}
+    verdict = ("violation" if "violated" in outcomes
+               else "undetermined" if "unknown" in outcomes else "compliant")
+    return DeploymentOutcome(verdict, day, not covered, tuple(sorted(findings.items())))
+
+
+def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], day: dt.date,
+                    operators: Mapping[str, str]) -> AggregateOutcome:
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate)
+    known = possible = Decimal(0)
+    contributors: list[str] = []
+    missing: list[str] = []
+    unknown_scope: list[str] = []
+    for d in deployments:
+        if rule.window_from is not None and d.start < rule.window_from:
+            continue
+        if rule.window_through is not None and d.start > rule.window_through:
+            continue
+        if rule.deadline is not None and d.start > rule.deadline:
+            continue
+        applies = scope(c.scope, d, operators).value
+        if applies is False:
+            continue
+        quantity = getattr(d, rule.measure)
+        measured = quantity is not None and quantity.dimension == rule.limit.dimension
+        if applies:
+            contributors.append(d.id)
+            if measured:
+                known += quantity.amount
+        else:
+            unknown_scope.append(d.id)
+            if measured:
+                possible += quantity.amount
+        if not measured:
+            missing.append(d.id)
+    limit = rule.limit.amount
+    unbounded = bool(missing)
+    if c.kind is m.ClauseKind.CAP:
+        if known > limit:
+            verdict = "violation"
+        elif unbounded or known + possible > limit:
+            verdict = "undetermined"
+        else:
+            verdict = "compliant"
+    else:
+        could_reach = unbounded or known + possible >= limit
+        if known >= limit:
+            verdict = "compliant"
+        elif could_reach:
+            verdict = "undetermined"
+        elif rule.deadline is not None and day > rule.deadline:
+            verdict = "violation"
+        else:
+            verdict = "open"
+    return AggregateOutcome(str(c.kind), verdict, format_amount(known, rule.limit.dimension),
+                            tuple(contributors), tuple(missing), tuple(unknown_scope), day)
+
+
+def judge(terms: m.Terms, deployments: Sequence[Deployment],
+          as_of: dt.date | None = None) -> Outcome:
+    """Every deployment's and every aggregate's outcome, by the letter of §3."""
+    operators = {name: p.operator for name, p in terms.vocabulary.providers.items()}
+    per_deployment = tuple(
+        (d.id, judge_deployment(terms, d, as_of, operators)) for d in deployments)
+    if as_of is not None:
+        day = as_of
+    elif deployments:
+        day = max(d.start for d in deployments)
+    else:
+        day = terms.effective
+    aggregates = tuple(
+        (c.id, judge_aggregate(c, deployments, day, operators))
+        for c in in_force(terms, day) if c.kind.is_aggregate)
+    return Outcome(per_deployment, tuple(sorted(aggregates)))
