@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import DiagnosticsError, error
 from dealcheck.dsl.span import Span
-
-#: Input files larger than this are refused before being read (see docs/limits.md).
-MAX_FILE_BYTES = int(os.environ.get("DEALCHECK_MAX_FILE_BYTES", 64 * 1024 * 1024))
 
 
 def read_text(path: str) -> str:
@@ -18,19 +16,22 @@ def read_text(path: str) -> str:
     too large or not UTF-8.
     """
     where = Span.point(path, 1, 1)
+    limit = limits.MAX_FILE_BYTES.value()
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise DiagnosticsError([error(
-                "DC902", f"`{path}` is {size} bytes, over the limit of {MAX_FILE_BYTES}",
-                where, "raise the limit with DEALCHECK_MAX_FILE_BYTES if this is intended")])
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # The size on disk first; then a bounded read, for files whose size
+            # the file system does not know (a pipe, /dev/zero).
+            size: int | None = os.fstat(handle.fileno()).st_size
+            data = handle.read(limit + 1) if size is not None and size <= limit else b""
+            if len(data) > limit:
+                size = None
     except OSError as exc:
         reason = str(exc.strerror or exc)
         reason = reason[:1].lower() + reason[1:]
         raise DiagnosticsError([error("DC901", f"cannot read `{path}`: {reason}", where,
                                       "check the path")]) from None
+    if size is None or size > limit:
+        raise too_large(path, size, limit)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -41,3 +42,16 @@ def read_text(path: str) -> str:
             f"{exc.start}", Span(path, exc.start, exc.start + 1, line, column, line, column + 1),
             "save the file as UTF-8")]) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def too_large(path: str, size: int | None, limit: int) -> DiagnosticsError:
+    """The DC902 error for a file over `limits.MAX_FILE_BYTES`; `size` None when unknown (a pipe).
+
+    The file's text is not part of the error: rendering it must not read the file.
+    """
+    message = (f"`{path}` is {size} bytes, over the limit of {limit}" if size is not None
+               else f"`{path}` is over the limit of {limit} bytes")
+    return DiagnosticsError(
+        [error("DC902", message,
+               Span.point(path, 1, 1), limits.over_limit_help(limits.MAX_FILE_BYTES))],
+        {path: ""})

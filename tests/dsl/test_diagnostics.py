@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import dealcheck
-from dealcheck import io_text
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, render_text
 from dealcheck.rules import lint, resolve
 from helpers import ExpectedDiagnostic, assert_diagnostic, assert_diagnostics
@@ -609,7 +608,8 @@ def test_dc118_number_too_large() -> None:
     number = "9" * 26 + "T"
     check(f"clause c1:\n  total value of deployments reaches {number} USD\n",
           E("DC118").message(f"`{number}` is too large")
-          .help("quantities are limited to 1e+30 base units")
+          .help("quantities are limited to 1e+30 base units; raise the limit with "
+                "DEALCHECK_MAX_QUANTITY if this is intended")
           .at(10, 38).underline(f"{number} USD").build())
 
 
@@ -683,7 +683,7 @@ def test_dc901_message_keeps_the_path_as_written(tmp_path: Path,
 def test_dc902_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("big.deal").write_text(HEADER, encoding="utf-8")
-    monkeypatch.setattr(io_text, "MAX_FILE_BYTES", 100)
+    monkeypatch.setenv("DEALCHECK_MAX_FILE_BYTES", "100")
     size = len(HEADER.encode())
     assert_diagnostic(_load_error("big.deal"),
                       E("DC902").message(f"`big.deal` is {size} bytes, over the limit of 100")

@@ -32,6 +32,8 @@ from lark.lark import PostLex
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
+from dealcheck.dsl.nesting import nesting_problem
+from dealcheck.dsl.quickparse import Undecided, quick_parse
 from dealcheck.dsl.span import Span
 from dealcheck.dsl.transform import ToAst, code_end
 
@@ -160,6 +162,8 @@ def parse(text: str, file: str = "<terms>") -> ast.Document:
 def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
     """Parse, reporting every broken top-level item rather than only the first."""
     text = text[1:] if text.startswith("\ufeff") else text
+    if (too_deep := nesting_problem(text, file)) is not None:
+        return ParseResult(None, [too_deep])
     work = text
     diagnostics: list[Diagnostic] = []
     broken: set[str] = set()
@@ -218,9 +222,17 @@ class _SyntaxProblem(Exception):
 
 
 def _parse_once(text: str, file: str) -> ast.Document:
+    source = text if text.endswith("\n") else text + "\n"
+    try:
+        # Valid files take the quick parser; it gives up on anything else, and
+        # Lark then parses the text and explains what is wrong.
+        quick, found = quick_parse(source, file)
+    except Undecided:
+        pass
+    else:
+        return _with_comments(quick, text, file, found)
     comments: list[tuple[int, str]] = []
     _sink.comments = comments
-    source = text if text.endswith("\n") else text + "\n"
     try:
         tree = _parser().parse(source)
     except IndentationError_ as exc:
@@ -237,7 +249,11 @@ def _parse_once(text: str, file: str) -> ast.Document:
                                    Span.point(file, 1, 1), str(type(exc).__name__))) from None
     finally:
         _sink.comments = None
-    document = ToAst(file, source).transform(tree)
+    return _with_comments(ToAst(file, source).transform(tree), text, file, comments)
+
+
+def _with_comments(document: ast.Document, text: str, file: str,
+                   comments: list[tuple[int, str]]) -> ast.Document:
     return ast.Document(
         document.agreement, document.items,
         tuple(_comment(text, file, pos, body) for pos, body in sorted(comments)),

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from dealcheck import limits
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, Related, did_you_mean, error
 from dealcheck.dsl.span import Span
@@ -44,7 +45,6 @@ CODES: dict[str, str] = {
 
 KEYWORD_FIELDS = frozenset(m.DEPLOYMENT_FIELDS)
 MEASURES = {"value": ("money",), "capacity": ("power", "count")}
-MAX_MAGNITUDE = 10**30
 _MONTHS = ["", "January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -463,9 +463,11 @@ class _Resolver:
         except ValueError as exc:
             self.err("DC118", str(exc), q.span, "write a number such as `1.5`, `300M` or `4608`")
             return None
-        if quantity.amount > MAX_MAGNITUDE:
-            self.err("DC118", f"`{q.number}` is too large", q.span,
-                     f"quantities are limited to {MAX_MAGNITUDE:.0e} base units")
+        if quantity.amount > (largest := limits.MAX_QUANTITY.value()):
+            shown = q.number if len(q.number) <= 40 else q.number[:39] + "…"
+            self.err("DC118", f"`{shown}` is too large", q.span,
+                     f"quantities are limited to {largest:.0e} base units; "
+                     f"{limits.over_limit_help(limits.MAX_QUANTITY)}")
             return None
         if quantity.dimension not in dimensions:
             wanted = " or ".join(_describe_dimension(d) for d in dimensions)

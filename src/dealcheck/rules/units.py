@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_PREC, Context, Decimal
 
 #: Multipliers written directly after a number: ``11.9B USD``.
 MULTIPLIERS: dict[str, Decimal] = {
@@ -75,8 +75,9 @@ class UnitTable:
             raise ValueError(f"malformed number `{number}`")
         try:
             amount = Decimal(m["num"]) * MULTIPLIERS[m["mult"]]
-        except InvalidOperation:  # pragma: no cover - the regex admits only digits
-            raise ValueError(f"malformed number `{number}`") from None
+        except ArithmeticError:  # decimal.Overflow: a number of a million digits
+            shown = number if len(number) <= 40 else number[:39] + "…"
+            raise ValueError(f"`{shown}` is too large") from None
         if unit is None:
             return Quantity(amount, "", text or number)
         entry = self.units.get(unit)
@@ -122,8 +123,17 @@ def format_amount(amount: Decimal, dimension: str) -> str:
     return f"{_plain(amount)} {units[0]}"
 
 
+#: Room for every digit of any amount when rounding for display (the default
+#: context's 28 digits made `quantize` fail on totals of 10**25 and more).
+_DISPLAY = Context(prec=MAX_PREC)
+
+
 def _plain(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: 7.70 -> '7.7', 1E+1 -> '10'."""
-    q = value.quantize(Decimal("0.001")).normalize()
+    """A decimal without exponent or trailing zeros: 7.70 -> '7.7', 1E+1 -> '10'.
+
+    >>> _plain(Decimal("99999999999999999999999999"))
+    '99999999999999999999999999'
+    """
+    q = value.quantize(Decimal("0.001"), context=_DISPLAY).normalize(_DISPLAY)
     text = format(q, "f")
     return text

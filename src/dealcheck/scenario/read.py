@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error, sort_diagnostics
 from dealcheck.dsl.span import Span
 from dealcheck.rules.model import Vocabulary
@@ -42,6 +44,7 @@ __all__ = [
     "ScenarioInputs",
     "ScenarioSource",
     "iter_deployments",
+    "iter_piece",
     "load_scenario",
     "open_scenarios",
     "parse_deployment",
@@ -103,7 +106,7 @@ def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
         DiagnosticsError: with every problem found, and the file's text as source
             so that carets render.
     """
-    return _load(path, vocabulary, UniqueIds())
+    return _load(path, vocabulary, UniqueIds(), _Budget())
 
 
 def validate_file(
@@ -121,7 +124,9 @@ def validate_file(
     """
     try:
         if scenario_format(path) in _STREAMED:
-            found = _validate_stream(path, vocabulary, UniqueIds(), max_errors).diagnostics
+            found = _validate_stream(
+                path, vocabulary, UniqueIds(), _Budget(), max_errors
+            ).diagnostics
         else:
             load_scenario(path, vocabulary)
             found = []
@@ -153,12 +158,36 @@ def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Depl
     except OSError as exc:
         raise DiagnosticsError([unreadable(file, exc)]) from None
     with stream:
-        rows = _rows(kind, stream, file, vocabulary)
+        rows = _bounded(_rows(kind, _lines(stream, file), file, vocabulary), file, _Budget())
         for deployment, diagnostics in _checked_rows(rows, vocabulary, UniqueIds()):
             if diagnostics:
                 raise DiagnosticsError(diagnostics, source_excerpt(path, diagnostics))
             assert deployment is not None
             yield deployment
+
+
+def iter_piece(
+    kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary
+) -> Iterator[Deployment]:
+    """The deployments of a piece of a validated CSV or JSON Lines file.
+
+    For reading one file in several processes (`checker.parallel`): the piece
+    is whole lines; for CSV, `lines` start with the file's header. Line
+    numbers count from the first of `lines`.
+
+    Raises:
+        DiagnosticsError: at the first invalid row (the file changed since it
+            was validated).
+    """
+    if kind == "csv":
+        rows = read_csv_rows(lines, file, vocabulary)
+    else:
+        rows = read_jsonl_rows(lines, file, whole_file=False)
+    for deployment, diagnostics in _checked_rows(rows, vocabulary, UniqueIds()):
+        if diagnostics:
+            raise DiagnosticsError(diagnostics)
+        assert deployment is not None
+        yield deployment
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +211,10 @@ class ScenarioInputs:
     sources: tuple[ScenarioSource, ...]
     _loaded: tuple[Scenario | None, ...]
     _vocabulary: Vocabulary
+
+    def held(self, index: int) -> Scenario | None:
+        """The scenario of ``sources[index]`` if it was read whole (YAML, JSON), else None."""
+        return self._loaded[index]
 
     @property
     def count(self) -> int:
@@ -210,6 +243,7 @@ def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> Scena
         DiagnosticsError: with every problem in every file.
     """
     ids = UniqueIds()
+    budget = _Budget()  # INVARIANT: one for all the files: the limit is per check
     sources: list[ScenarioSource] = []
     loaded: list[Scenario | None] = []
     diagnostics: list[Diagnostic] = []
@@ -218,14 +252,14 @@ def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> Scena
         file = str(path)
         try:
             if scenario_format(path) in _STREAMED:
-                checked = _validate_stream(path, vocabulary, ids)
+                checked = _validate_stream(path, vocabulary, ids, budget)
                 if checked.diagnostics:
                     diagnostics.extend(checked.diagnostics)
                     texts.update(source_excerpt(path, checked.diagnostics))
                 sources.append(ScenarioSource(file, checked.sha256, None, checked.count))
                 loaded.append(None)
             else:
-                scenario = _load(path, vocabulary, ids)
+                scenario = _load(path, vocabulary, ids, budget)
                 sources.append(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
@@ -255,7 +289,7 @@ def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[
 # -- internals ---------------------------------------------------------------------
 
 
-def _load(path: str | Path, vocabulary: Vocabulary, ids: UniqueIds) -> Scenario:
+def _load(path: str | Path, vocabulary: Vocabulary, ids: UniqueIds, budget: _Budget) -> Scenario:
     file = str(path)
     kind = scenario_format(path)
     data = read_bytes(path)
@@ -267,13 +301,16 @@ def _load(path: str | Path, vocabulary: Vocabulary, ids: UniqueIds) -> Scenario:
         # The rows report bad bytes themselves, line by line, among their other
         # problems: exactly what the streaming `validate_file` finds.
         diagnostics = []
-        rows = _rows(kind, io.BytesIO(data), file, vocabulary)
+        lines = _lines(io.BytesIO(data), file)
+        rows = _bounded(_rows(kind, lines, file, vocabulary), file, budget)
         for deployment, found in _checked_rows(rows, vocabulary, ids):
             diagnostics.extend(found)
             if deployment is not None and not diagnostics:
                 deployments.append(deployment)
     elif not diagnostics:  # YAML and JSON text is only parsed once it decodes
-        name, deployments = _read_document(kind, text, file, vocabulary, ids, diagnostics)
+        name, deployments = _read_document(
+            kind, text, file, vocabulary, ids, budget, diagnostics
+        )
     if diagnostics:
         raise DiagnosticsError(diagnostics, sources)
     return Scenario(file, name, tuple(deployments), hashlib.sha256(data).hexdigest())
@@ -287,7 +324,11 @@ class _StreamCheck:
 
 
 def _validate_stream(
-    path: str | Path, vocabulary: Vocabulary, ids: UniqueIds, max_errors: int | None = None
+    path: str | Path,
+    vocabulary: Vocabulary,
+    ids: UniqueIds,
+    budget: _Budget,
+    max_errors: int | None = None,
 ) -> _StreamCheck:
     """One streaming pass over a CSV or JSON Lines file: diagnostics, sha256 and row count."""
     file = str(path)
@@ -296,8 +337,9 @@ def _validate_stream(
     digest = hashlib.sha256()
     try:
         with Path(path).open("rb") as stream:
-            rows = _rows(scenario_format(path), _hashed(stream, digest.update), file, vocabulary)
-            for deployment, diagnostics in _checked_rows(rows, vocabulary, ids):
+            lines = _lines(stream, file, digest.update)
+            rows = _bounded(_rows(scenario_format(path), lines, file, vocabulary), file, budget)
+            for deployment, diagnostics in _checked_rows(rows, vocabulary, ids, build=False):
                 found.extend(diagnostics)
                 count += deployment is not None
                 if max_errors is not None and len(found) >= max_errors:
@@ -307,10 +349,79 @@ def _validate_stream(
     return _StreamCheck(found, digest.hexdigest(), count)
 
 
-def _hashed(stream: BinaryIO, update: Callable[[bytes], object]) -> Iterator[bytes]:
-    for line in stream:
-        update(line)
+class _Budget:
+    """How many more deployments one call may read (`limits.MAX_DEPLOYMENTS`)."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self) -> None:
+        self.limit = limits.MAX_DEPLOYMENTS.value()
+        self.left = self.limit
+
+    def take(self, span: Span) -> Diagnostic | None:
+        """Count one deployment (valid or not); a DC907 diagnostic for the first one too many."""
+        self.left -= 1
+        if self.left >= 0:
+            return None
+        return error(
+            limits.MAX_DEPLOYMENTS.code,
+            f"more than {self.limit} deployments",
+            span,
+            help="split the scenario, or " + limits.over_limit_help(limits.MAX_DEPLOYMENTS),
+        )
+
+
+class _LineTooLong(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _lines(
+    stream: BinaryIO, file: str, update: Callable[[bytes], object] | None = None
+) -> Iterator[bytes]:
+    """The lines of a streamed file; `_LineTooLong` (DC905) for one over `limits.MAX_LINE_BYTES`.
+
+    Each line is read with a bound, so that a file without line breaks is
+    refused after `limit` bytes rather than read whole into memory.
+    """
+    limit = limits.MAX_LINE_BYTES.value()
+    number = 0
+    offset = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
+            raise _LineTooLong(
+                error(
+                    limits.MAX_LINE_BYTES.code,
+                    f"line {number} is longer than {limit} bytes",
+                    Span.point(file, number, 1, offset),
+                    help="a row of a CSV or JSON Lines scenario is one deployment; "
+                    + limits.over_limit_help(limits.MAX_LINE_BYTES),
+                )
+            )
+        if update is not None:
+            update(line)
+        offset += len(line)
         yield line
+
+
+def _bounded(rows: Iterable[Row], file: str, budget: _Budget) -> Iterator[Row]:
+    """The rows, up to the first one over a limit (a line too long, too many deployments)."""
+    pending = iter(rows)
+    while True:
+        try:
+            row = next(pending)
+        except StopIteration:
+            return
+        except _LineTooLong as exc:
+            yield Row(exc.diagnostic.span.line, None, [exc.diagnostic])
+            return
+        over = budget.take(Span.point(file, row.line, 1))
+        if over is not None:
+            yield Row(row.line, None, [over])
+            return
+        yield row
 
 
 def _read_document(
@@ -319,6 +430,7 @@ def _read_document(
     file: str,
     vocabulary: Vocabulary,
     ids: UniqueIds,
+    budget: _Budget,
     diagnostics: list[Diagnostic],
 ) -> tuple[str | None, list[Deployment]]:
     if not text.strip():
@@ -341,6 +453,10 @@ def _read_document(
     validator = DeploymentValidator(vocabulary)
     deployments: list[Deployment] = []
     for node in document.deployments:
+        over = budget.take(node.span)
+        if over is not None:
+            diagnostics.append(over)
+            break
         checked = validator.check(node)
         diagnostics.extend(checked.diagnostics)
         if checked.id is not None and checked.id_span is not None:
@@ -367,12 +483,35 @@ def _rows(kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary) 
     return read_jsonl_rows(lines, file)
 
 
+#: Stands for a valid deployment that `_checked_rows` did not build.
+_VALID = Deployment(id="", party="", workload="", provider="", start=dt.date.min)
+
+
 def _checked_rows(
-    rows: Iterable[Row], vocabulary: Vocabulary, ids: UniqueIds
+    rows: Iterable[Row], vocabulary: Vocabulary, ids: UniqueIds, *, build: bool = True
 ) -> Iterator[tuple[Deployment | None, list[Diagnostic]]]:
-    """Validate rows one at a time: each deployment (if valid) with its diagnostics."""
+    """Validate rows one at a time: each deployment (if valid) with its diagnostics.
+
+    With `build` False, a valid row read by the quick path yields `_VALID`
+    instead of its deployment (the first, validating pass only counts them).
+    """
     validator = DeploymentValidator(vocabulary)
+    quick = validator.quick if build else None
+    quick_fields = validator.quick_fields
     for row in rows:
+        if row.data is not None:
+            if quick is not None:
+                deployment = quick(row.data, row.file, row.line)
+                ident = None if deployment is None else deployment.id
+            else:
+                fields = quick_fields(row.data)
+                deployment, ident = (None, None) if fields is None else (_VALID, fields[0])
+            if ident is not None and ident not in ids:
+                # INVARIANT: what `ids.add` records for the row's coarse id span.
+                ids.note(ident, row.file, row.line, 1)
+                yield deployment, []
+                continue
+            row = row.with_tree()
         if row.node is None:
             yield None, row.diagnostics
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from json.decoder import (  # type: ignore[attr-defined]  # undocumented, stable since 2.6
     JSONArray,
     JSONObject,
@@ -16,6 +17,7 @@ from json.decoder import (  # type: ignore[attr-defined]  # undocumented, stable
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from typing import Any
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, error
 from dealcheck.scenario import errors
 from dealcheck.scenario.source import LineIndex, quote_tokens
@@ -36,18 +38,62 @@ def reject_constant(name: str) -> object:
     raise NonFiniteNumber(name)
 
 
+def parse_int(digits: str) -> int | Decimal:
+    """A JSON integer; as a `Decimal` past the digits `int()` converts (4300 by default).
+
+    The validator then reports it as a number too large, rather than Python
+    raising `ValueError` mid-parse.
+    """
+    return int(digits) if len(digits) <= 4000 else Decimal(digits)
+
+
+class _OverLimit(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
 class _PositionalDecoder(json.JSONDecoder):
     """A `JSONDecoder` whose objects and arrays come out as `Map` and `Seq` with spans."""
 
     def __init__(self, index: LineIndex) -> None:
-        super().__init__(parse_constant=reject_constant)
+        super().__init__(parse_constant=reject_constant, parse_int=parse_int)
         self.index = index
         self.parse_object = self._parse_object
         self.parse_array = self._parse_array
         self.scan_once = py_make_scanner(self)
+        self.depth = 0
+        self.max_depth = limits.MAX_NESTING.value()
+        self.max_items = limits.MAX_DEPLOYMENTS.value()
 
-    def _recording(self, scan_once: Scan, positions: list[tuple[int, int]]) -> Scan:
+    def _enter(self, start: int) -> None:
+        """One level deeper, at `start` (the bracket): DC906 past `limits.MAX_NESTING`."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise _OverLimit(
+                error(
+                    limits.MAX_NESTING.code,
+                    f"JSON nested deeper than {self.max_depth} levels",
+                    self.index.span(start, start + 1),
+                    help="a scenario nests four levels deep: document, deployments, "
+                    "deployment, facts",
+                )
+            )
+
+    def _recording(
+        self, scan_once: Scan, positions: list[tuple[int, int]], max_items: int | None = None
+    ) -> Scan:
         def scan(text: str, start: int) -> tuple[Any, int]:
+            if max_items is not None and len(positions) >= max_items:
+                raise _OverLimit(
+                    error(
+                        limits.MAX_DEPLOYMENTS.code,
+                        f"more than {max_items} items in one list",
+                        self.index.span(start, start + 1),
+                        help="split the scenario, or "
+                        + limits.over_limit_help(limits.MAX_DEPLOYMENTS),
+                    )
+                )
             try:
                 value, end = scan_once(text, start)
             except NonFiniteNumber as exc:
@@ -75,9 +121,11 @@ class _PositionalDecoder(json.JSONDecoder):
         text, after_brace = text_and_end
         positions: list[tuple[int, int]] = []
         pairs: list[tuple[str, object]]
+        self._enter(after_brace - 1)
         pairs, end = JSONObject(
             text_and_end, strict, self._recording(scan_once, positions), None, _keep_pairs, memo
         )
+        self.depth -= 1
         entries: list[Entry] = []
         previous = after_brace
         for (key, value), (start, stop) in zip(pairs, positions, strict=True):
@@ -95,7 +143,11 @@ class _PositionalDecoder(json.JSONDecoder):
         self, text_and_end: tuple[str, int], scan_once: Scan, *_: object
     ) -> tuple[Seq, int]:
         positions: list[tuple[int, int]] = []
-        values, end = JSONArray(text_and_end, self._recording(scan_once, positions))
+        self._enter(text_and_end[1] - 1)
+        values, end = JSONArray(
+            text_and_end, self._recording(scan_once, positions, self.max_items)
+        )
+        self.depth -= 1
         items = tuple(
             self._wrap(value, start, stop)
             for value, (start, stop) in zip(values, positions, strict=True)
@@ -125,6 +177,8 @@ def parse_json(
     decoder = _PositionalDecoder(index)
     try:
         value = decoder.decode(text)
+    except _OverLimit as exc:
+        return None, [exc.diagnostic]
     except NonFiniteNumber as exc:
         start = len(text) - len(text.lstrip())
         return None, [_syntax_error(f"`{exc.name}` is not valid JSON", index, start, text)]

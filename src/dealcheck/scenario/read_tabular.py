@@ -49,6 +49,21 @@ class Row:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     locate: Callable[[], Node | None] | None = None
     absent_ok: frozenset[str] = frozenset()
+    #: A JSON Lines object as plain data, for `DeploymentValidator.quick`; `node`
+    #: is then None until `with_tree` builds it (see `read_jsonl_rows`).
+    data: dict[str, object] | None = None
+    file: str = ""
+    text: str = ""
+    offset: int = 0
+
+    def with_tree(self) -> Row:
+        """This row with its tree (coarse spans) and `locate`, built from `data`."""
+        if self.data is None:
+            return self
+        span = line_span(self.file, self.line, self.offset, self.text)
+        coarse = node_from_python(self.data, span)
+        return _jsonl_row(self.line, coarse, [],
+                          _relocate_json(self.text, self.file, self.line, self.offset))
 
 
 # -- JSON Lines ------------------------------------------------------------------
@@ -65,12 +80,20 @@ def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
-def read_jsonl_rows(lines: Iterable[bytes], file: str) -> Iterator[Row]:
+#: `json.loads(text, object_pairs_hook=..., parse_constant=...)`, built once.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=reject_constant)
+
+
+def read_jsonl_rows(lines: Iterable[bytes], file: str, *, whole_file: bool = True) -> Iterator[Row]:
     """Rows of a JSON Lines file: one JSON object a line, blank lines skipped.
 
     Each line is parsed with the C decoder; only a line that fails (or later
-    turns out invalid) is parsed again for exact positions.
+    turns out invalid) is parsed again for exact positions. An object comes
+    as plain `data`, its tree built only if the quick check needs it.
+    `whole_file` False reads a piece of a file (`checker.parallel`), which
+    may hold only blank lines.
     """
+    decode = _DECODER.decode
     offset = 0
     seen_content = False
     for number, raw in enumerate(lines, 1):
@@ -84,9 +107,7 @@ def read_jsonl_rows(lines: Iterable[bytes], file: str) -> Iterator[Row]:
             continue
         seen_content = True
         try:
-            value = json.loads(
-                text, object_pairs_hook=_unique_pairs, parse_constant=reject_constant
-            )
+            value = decode(text)
         except (ValueError, _DuplicateKey, RecursionError):
             node, diagnostics = parse_json(text, file, first_line=number, base=line_offset)
             if node is None:
@@ -94,9 +115,12 @@ def read_jsonl_rows(lines: Iterable[bytes], file: str) -> Iterator[Row]:
             else:
                 yield _jsonl_row(number, node, diagnostics)
             continue
+        if type(value) is dict:
+            yield Row(number, None, [], data=value, file=file, text=text, offset=line_offset)
+            continue
         coarse = node_from_python(value, line_span(file, number, line_offset, text))
         yield _jsonl_row(number, coarse, [], _relocate_json(text, file, number, line_offset))
-    if not seen_content:
+    if not seen_content and whole_file:
         yield Row(
             1,
             None,
@@ -242,6 +266,7 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
     feed = _LineFeed(lines, file)
     reader = csv.reader(feed, strict=True)
     header: _Header | None = None
+    unreadable = False
     while True:
         feed.start_row()
         line_before = feed.line
@@ -252,6 +277,7 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
         except csv.Error as exc:
             problems = feed.diagnostics or [_csv_error(exc, feed)]
             yield Row(feed.row_line, None, problems)
+            unreadable = True
             if feed.line == line_before:
                 break  # nothing consumed: the reader cannot move on
             continue
@@ -286,7 +312,7 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
             header, cells, feed.file, feed.row_lines, feed.row_line, feed.row_offset
         )
         yield Row(feed.row_line, coarse, [], locate, header.missing)
-    if header is None:
+    if header is None and not unreadable:  # an unreadable file is not an empty one
         yield Row(
             1,
             None,
@@ -304,6 +330,14 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
 
 def _csv_error(exc: csv.Error, feed: _LineFeed) -> Diagnostic:
     message = quote_tokens(str(exc))
+    if message.startswith("new-line character seen in unquoted field"):
+        # Python's words; the cause is a file whose lines end with `\r` alone.
+        return error(
+            errors.MALFORMED_FILE,
+            "invalid CSV: lines end with a carriage return (`\\r`) alone",
+            feed.last_line_span(),
+            help="save the file with LF or CRLF line endings",
+        )
     return error(
         errors.MALFORMED_FILE,
         f"invalid CSV: {message}",

@@ -7,8 +7,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, Related, error
 from dealcheck.dsl.span import Span
 from dealcheck.scenario import errors
@@ -41,17 +43,23 @@ def parse_yaml(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         the tree (``None`` for an empty document or one that cannot be used)
         and the diagnostics.
     """
+    # Lines and columns come from offsets, counting `\n` only, as every reader does:
+    # YAML's own marks also count `\r`, U+0085, U+2028 and U+2029 as line breaks.
+    lines = LineIndex.of(file, text)
     yaml = YAML(typ="safe", pure=True)
+    _bound_composer(yaml, lines)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             root = yaml.compose(text)
+    except _OverLimit as exc:
+        return None, [exc.diagnostic]
     except MarkedYAMLError as exc:
-        return None, [_syntax_error(exc, file)]
+        return None, [_syntax_error(exc, lines)]
     except YAMLError as exc:  # ReaderError: a character YAML does not allow
         position = getattr(exc, "position", 0)
         character = getattr(exc, "character", "")
-        span = LineIndex.of(file, text).span(position, position + 1)
+        span = lines.span(position, position + 1)
         if isinstance(character, int):
             character = chr(character)
         shown = code(character) + " " if isinstance(character, str) and character else ""
@@ -69,14 +77,72 @@ def parse_yaml(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         ]
     if root is None:
         return None, []
-    problems = _unsupported(root, file)
+    problems = _unsupported(root, lines)
     if problems:
         return None, problems
     diagnostics: list[Diagnostic] = []
-    return _convert(root, file, yaml.constructor, diagnostics, 0), diagnostics
+    return _convert(root, lines, yaml.constructor, diagnostics, 0), diagnostics
 
 
-def _unsupported(root: Any, file: str) -> list[Diagnostic]:
+class _OverLimit(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _bound_composer(yaml: YAML, lines: LineIndex) -> None:
+    """Make `yaml`'s composer stop at `limits.MAX_NESTING` and `limits.MAX_DEPLOYMENTS`.
+
+    The composer builds the node tree recursively, one `compose_node` call a
+    node; wrapping that one method (on this instance only) bounds both the
+    depth of every list and mapping and the length of every list before they
+    are built.
+    """
+    composer = yaml.composer
+    compose_node = composer.compose_node
+    max_depth = limits.MAX_NESTING.value()
+    max_items = limits.MAX_DEPLOYMENTS.value()
+    depth = 0
+
+    def bounded(parent: Any, index: Any) -> Any:
+        nonlocal depth
+        parser = composer.parser
+        if isinstance(parent, SequenceNode) and len(parent.value) >= max_items:
+            raise _OverLimit(
+                error(
+                    limits.MAX_DEPLOYMENTS.code,
+                    f"more than {max_items} items in one list",
+                    _mark_span(parser.peek_event().start_mark, lines),
+                    help="split the scenario, or "
+                    + limits.over_limit_help(limits.MAX_DEPLOYMENTS),
+                )
+            )
+        if not parser.check_event(MappingStartEvent, SequenceStartEvent):
+            return compose_node(parent, index)
+        depth += 1
+        try:
+            if depth > max_depth:
+                raise _OverLimit(
+                    error(
+                        limits.MAX_NESTING.code,
+                        f"YAML nested deeper than {max_depth} levels",
+                        _mark_span(parser.peek_event().start_mark, lines),
+                        help="a scenario nests four levels deep: document, deployments, "
+                        "deployment, facts",
+                    )
+                )
+            return compose_node(parent, index)
+        finally:
+            depth -= 1
+
+    composer.compose_node = bounded
+
+
+def _mark_span(mark: Any, lines: LineIndex) -> Span:
+    return lines.span(mark.index, mark.index + 1)
+
+
+def _unsupported(root: Any, lines: LineIndex) -> list[Diagnostic]:
     """Anchors, aliases and unsupported tags anywhere in the document.
 
     Walks the composed graph once, visiting each node once: an alias is the
@@ -97,7 +163,7 @@ def _unsupported(root: Any, file: str) -> list[Diagnostic]:
                 error(
                     errors.UNSUPPORTED_YAML,
                     f"YAML anchor `&{node.anchor}` is not allowed here",
-                    _span(node, file),
+                    _span(node, lines),
                     help="scenario files do not use anchors or aliases: "
                     "write each deployment out in full",
                 )
@@ -109,7 +175,7 @@ def _unsupported(root: Any, file: str) -> list[Diagnostic]:
                 error(
                     errors.UNSUPPORTED_YAML,
                     f"unsupported YAML tag {code(shown)}",
-                    _span(node, file),
+                    _span(node, lines),
                     help="scenario files use plain values: text, numbers, booleans, dates, "
                     "lists and mappings",
                 )
@@ -124,9 +190,9 @@ def _unsupported(root: Any, file: str) -> list[Diagnostic]:
 
 
 def _convert(
-    node: Any, file: str, constructor: Any, diagnostics: list[Diagnostic], depth: int
+    node: Any, lines: LineIndex, constructor: Any, diagnostics: list[Diagnostic], depth: int
 ) -> Node:
-    span = _span(node, file)
+    span = _span(node, lines)
     if isinstance(node, MappingNode):
         if depth >= _MAX_DEPTH:
             return Map((), span)
@@ -138,15 +204,15 @@ def _convert(
                         errors.WRONG_SHAPE,
                         "a key must be a name, found a "
                         + ("list" if isinstance(key, SequenceNode) else "mapping"),
-                        _span(key, file),
+                        _span(key, lines),
                     )
                 )
                 continue
             entries.append(
                 Entry(
                     str(key.value),
-                    _span(key, file),
-                    _convert(value, file, constructor, diagnostics, depth + 1),
+                    _span(key, lines),
+                    _convert(value, lines, constructor, diagnostics, depth + 1),
                 )
             )
         return Map(tuple(entries), span)
@@ -154,7 +220,9 @@ def _convert(
         if depth >= _MAX_DEPTH:
             return Seq((), span)
         return Seq(
-            tuple(_convert(item, file, constructor, diagnostics, depth + 1) for item in node.value),
+            tuple(
+                _convert(item, lines, constructor, diagnostics, depth + 1) for item in node.value
+            ),
             span,
         )
     tag = str(node.tag)
@@ -173,38 +241,21 @@ def _convert(
         return Scalar(str(node.value), span)
 
 
-def _span(node: Any, file: str) -> Span:
-    start, end = node.start_mark, node.end_mark
-    return Span(
-        file, start.index, end.index, start.line + 1, start.column + 1, end.line + 1, end.column + 1
-    )
+def _span(node: Any, lines: LineIndex) -> Span:
+    return lines.span(node.start_mark.index, node.end_mark.index)
 
 
-def _syntax_error(exc: MarkedYAMLError, file: str) -> Diagnostic:
+def _syntax_error(exc: MarkedYAMLError, lines: LineIndex) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "malformed YAML"
-    span = (
-        Span(
-            file,
-            mark.index,
-            mark.index + 1,
-            mark.line + 1,
-            mark.column + 1,
-            mark.line + 1,
-            mark.column + 2,
-        )
-        if mark is not None
-        else Span.point(file, 1, 1)
-    )
+    span = _mark_span(mark, lines) if mark is not None else Span.point(lines.file, 1, 1)
     related = []
     context = exc.context if exc.problem else None
     if context and not context.startswith("while"):
         problem = f"{context}, {problem}"  # "expected a single document …, but found another"
     elif context and exc.context_mark is not None:
-        cm = exc.context_mark
-        related.append(
-            Related(Span.point(file, cm.line + 1, cm.column + 1, cm.index), quote_tokens(context))
-        )
+        where = lines.span(exc.context_mark.index, exc.context_mark.index)
+        related.append(Related(where, quote_tokens(context)))
     hint = None
     if "\\t" in problem:
         hint = "indent with spaces: YAML does not allow tabs"

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import bisect
 import io
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
 from dealcheck.dsl.span import Span
+from dealcheck.io_text import too_large
 from dealcheck.scenario import errors
 
 BOM = "\ufeff"
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, or a `DiagnosticsError` saying why it cannot be read."""
+    """The file's bytes, or a `DiagnosticsError` saying why it cannot be read.
+
+    A file over `limits.MAX_FILE_BYTES` is refused (DC902) without reading it.
+    """
+    limit = limits.MAX_FILE_BYTES.value()
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            size: int | None = os.fstat(handle.fileno()).st_size
+            # A bounded read even when the size looks fine: a pipe reports 0.
+            data = handle.read(limit + 1) if size is not None and size <= limit else b""
+            if len(data) > limit:
+                size = None
     except OSError as exc:
         raise DiagnosticsError([unreadable(str(path), exc)]) from None
+    if size is None or size > limit:
+        raise too_large(str(path), size, limit)
+    return data
 
 
 def unreadable(file: str, exc: OSError) -> Diagnostic:
@@ -145,11 +160,20 @@ def excerpt(path: str | Path, lines: Iterable[int]) -> str:
         return ""
     keep = set(wanted)
     out: list[str] = []
+    # Each line is read with a bound: a diagnostic may be about a line too long to hold.
+    limit = limits.MAX_LINE_BYTES.value()
     try:
         with Path(path).open("rb") as stream:
-            for number, raw in enumerate(stream, 1):
+            number = 0
+            while raw := stream.readline(limit + 1):
+                number += 1
                 if number > wanted[-1]:
                     break
+                if not raw.endswith(b"\n") and len(raw) > limit:
+                    raw = raw[:limit]
+                    while number < wanted[-1] and (rest := stream.readline(limit + 1)):
+                        if rest.endswith(b"\n"):
+                            break  # skipped the rest of the long line
                 if number not in keep:
                     out.append("\n")
                     continue

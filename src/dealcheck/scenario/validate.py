@@ -6,11 +6,13 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from dealcheck import limits
 from dealcheck.dsl.diagnostics import (
     Diagnostic,
     DiagnosticsError,
@@ -57,6 +59,11 @@ _FIELD_SET = frozenset(FIELDS)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _BUILTIN_DIMENSIONS = frozenset(dim for dim, _ in BUILTIN_UNITS.values())
 _NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+#: Entries the quick path's memos hold before they start again.
+_QUICK_MEMO_LIMIT = 1 << 14
+#: The span of values the quick path checks: never shown, since any problem
+#: sends the row to the full check, which has the real spans.
+_QUICK_SPAN = Span("", 0, 0, 1, 1, 1, 1)
 _REQUIRED_HELP = "a deployment needs `id`, `party`, `workload`, `provider` and `start`"
 
 
@@ -87,6 +94,10 @@ class UniqueIds:
     def __contains__(self, deployment_id: object) -> bool:
         return deployment_id in self._first
 
+    def note(self, deployment_id: str, file: str, line: int, column: int) -> None:
+        """Record an id known to be new, first used at `file`, `line`, `column`."""
+        self._first[deployment_id] = (file, line, column)
+
     def add(self, deployment_id: str, span: Span) -> Diagnostic | None:
         """Record an id; a diagnostic if it was used before."""
         first = self._first.get(deployment_id)
@@ -103,6 +114,12 @@ class UniqueIds:
         )
 
 
+#: What `DeploymentValidator.quick_fields` finds: id, party, workload, provider, start,
+#: region, end, capacity, value, facts.
+QuickFields = tuple[str, str, str, str, dt.date, str | None, dt.date | None,
+                    Quantity | None, Quantity | None, Mapping[str, FactValue]]
+
+
 class DeploymentValidator:
     """Turns raw deployment mappings into `Deployment`s, or into diagnostics.
 
@@ -110,10 +127,131 @@ class DeploymentValidator:
     inventories, and every message must name the field and point at the value.
     """
 
-    __slots__ = ("vocabulary",)
+    __slots__ = ("_dates", "_facts_seen", "_values", "vocabulary")
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
+        # Memos of the quick path: text (or a typed value) -> what the full check makes of it.
+        self._dates: dict[str, dt.date | None] = {}
+        self._values: dict[tuple[str, type, object], object] = {}
+        self._facts_seen: dict[tuple[str, type, object], object] = {}
+
+    def quick(self, data: Mapping[str, object], file: str, line: int) -> Deployment | None:
+        """The deployment a plain mapping (a JSON object) describes, if quickly found valid.
+
+        Returns exactly the deployment `check` would build from the mapping read
+        as a tree whose spans all start on `line` (as JSON Lines rows are), or
+        None when anything is unusual: `check` then decides and explains.
+        """
+        fields = self.quick_fields(data)
+        if fields is None:
+            return None
+        ident, party, workload, provider, start, region, end, capacity, value, facts = fields
+        return Deployment(id=ident, party=party, workload=workload, provider=provider,
+                          start=start, region=region, end=end, capacity=capacity, value=value,
+                          facts=facts, source=SourceLocation(file, line, 1))
+
+    def quick_fields(self, data: Mapping[str, object]) -> QuickFields | None:
+        """The fields of the deployment `quick` builds, or None: the check without the building.
+
+        Bulk inventories are mostly valid, and most of their texts repeat
+        (names, dates, quantities), so this is the per-row fast path.
+        """
+        if type(data) is not dict or not data.keys() <= _FIELD_SET:
+            return None
+        vocabulary = self.vocabulary
+        get = data.get
+        ident, party, workload, provider = get("id"), get("party"), get("workload"), get("provider")
+        region = get("region")
+        if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or type(party) is not str or party not in vocabulary.parties
+                or type(workload) is not str or workload not in vocabulary.workloads
+                or type(provider) is not str or provider not in vocabulary.providers
+                or (region is not None and (type(region) is not str
+                                            or region not in vocabulary.regions))):
+            return None
+        start = self._date(get("start"))
+        if start is None:
+            return None
+        end: dt.date | None = None
+        end_text = get("end")
+        if end_text is not None:
+            end = self._date(end_text)
+            if end is None or end < start:
+                return None
+        capacity = value = None
+        capacity_text, value_text = get("capacity"), get("value")
+        if capacity_text is not None:
+            capacity = self._memo(self._values, "capacity", capacity_text, self._quick_quantity)
+            if capacity is None:
+                return None
+        if value_text is not None:
+            value = self._memo(self._values, "value", value_text, self._quick_quantity)
+            if value is None:
+                return None
+        facts: Mapping[str, FactValue] = _NO_FACTS
+        given = get("facts")
+        if given is not None:
+            if type(given) is not dict:
+                return None
+            found: dict[str, FactValue] = {}
+            declared = vocabulary.facts
+            for name, raw in given.items():
+                if name not in declared:
+                    return None
+                if raw is None:
+                    continue  # an explicit null leaves the fact unknown
+                fact_value = self._memo(self._facts_seen, name, raw, self._quick_fact)
+                if fact_value is None:
+                    return None
+                found[name] = fact_value  # type: ignore[assignment]
+            if found:
+                facts = MappingProxyType(found)
+        return (ident, party, workload, provider, start, region, end,
+                capacity, value, facts)  # type: ignore[return-value]
+
+    def _date(self, text: object) -> dt.date | None:
+        if type(text) is not str:
+            return None
+        try:
+            return self._dates[text]
+        except KeyError:
+            pass
+        found: list[Diagnostic] = []
+        day = parse_date(Scalar(text, _QUICK_SPAN), "", errors.MALFORMED_DATE, found)
+        if len(self._dates) >= _QUICK_MEMO_LIMIT:
+            self._dates.clear()
+        self._dates[text] = None if found else day
+        return None if found else day
+
+    @staticmethod
+    def _memo(memo: dict[tuple[str, type, object], object], key: str, raw: object,
+              compute: Callable[[str, object], object | None]) -> object | None:
+        kind = type(raw)
+        if kind is float:
+            return compute(key, raw)  # not memoised: 0.0 and -0.0 are equal keys
+        if kind is not str and kind is not bool and kind is not int:
+            return None
+        memo_key = (key, kind, raw)
+        try:
+            return memo[memo_key]
+        except KeyError:
+            pass
+        found = compute(key, raw)
+        if len(memo) >= _QUICK_MEMO_LIMIT:
+            memo.clear()
+        memo[memo_key] = found
+        return found
+
+    def _quick_quantity(self, key: str, raw: object) -> Quantity | None:
+        found: list[Diagnostic] = []
+        quantity = self._quantity(Scalar(raw, _QUICK_SPAN), key, found)
+        return None if found else quantity
+
+    def _quick_fact(self, name: str, raw: object) -> FactValue | None:
+        found: list[Diagnostic] = []
+        value = self._fact_value(self.vocabulary.facts[name], Scalar(raw, _QUICK_SPAN), found)
+        return None if found else value
 
     def check(self, node: Node, *, absent_ok: Collection[str] = ()) -> Checked:
         """Validate one deployment.
@@ -261,6 +399,18 @@ class DeploymentValidator:
         if not node.value.strip():
             diagnostics.append(error(errors.WRONG_SHAPE, "`id` must not be empty", node.span))
             return None, None
+        unfit = None if node.value.isprintable() else _unprintable(node.value)
+        if unfit is not None:
+            diagnostics.append(
+                error(
+                    errors.WRONG_SHAPE,
+                    f"`id` contains {unfit}",
+                    node.span,
+                    help="reports print ids as they are: use letters, digits, spaces and "
+                    "punctuation",
+                )
+            )
+            return None, None
         return node.value, node.span
 
     def _name(
@@ -341,6 +491,28 @@ class DeploymentValidator:
         return None
 
     def _parse_quantity(
+        self,
+        node: Node,
+        label: str,
+        diagnostics: list[Diagnostic],
+        default_unit: str | None = None,
+    ) -> Quantity | None:
+        """`_read_quantity`, then no larger than `limits.MAX_QUANTITY` (DC307)."""
+        quantity = self._read_quantity(node, label, diagnostics, default_unit)
+        if quantity is None or quantity.amount <= (largest := limits.MAX_QUANTITY.value()):
+            return quantity
+        diagnostics.append(
+            error(
+                errors.MALFORMED_QUANTITY,
+                f"{code(_plain_text(node))} in {label} is too large",
+                node.span,
+                help=f"quantities are limited to {largest:.0e} base units; "
+                + limits.over_limit_help(limits.MAX_QUANTITY),
+            )
+        )
+        return None
+
+    def _read_quantity(
         self,
         node: Node,
         label: str,
@@ -740,7 +912,14 @@ def parse_deployments(
     ids = UniqueIds()
     found: list[Deployment] = []
     diagnostics: list[Diagnostic] = []
+    accepts = _acceptor(vocabulary)
+    first_use = ids._first  # the quick path records ids itself: millions of calls saved
     for number, item in enumerate(deployments):
+        if type(item) is Deployment and accepts(item) and item.id not in first_use:
+            # INVARIANT: what `ids.add` records for the span `_span_at` would build.
+            first_use[item.id] = (f"deployments[{number}]", 1, 1)
+            found.append(item)
+            continue
         span = _span_at(SourceLocation(f"deployments[{number}]", 1, 1))
         fields = _as_fields(item) if isinstance(item, Deployment) else item
         checked = validator.check(node_from_python(fields, span))
@@ -758,6 +937,74 @@ def parse_deployments(
     if diagnostics:
         raise DiagnosticsError(diagnostics)
     return found
+
+
+_CAPACITY_DIMENSIONS = frozenset(("power", "count"))
+
+
+def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
+    """A quick test that a `Deployment` object is valid, from its typed fields alone.
+
+    True only when `DeploymentValidator.check` of its fields would report
+    nothing (duplicate ids aside); False means "run the full check", which
+    then decides. Library callers pass millions of ready-made deployments,
+    and the full check builds a tree of every one.
+    """
+    parties, workloads = vocabulary.parties, vocabulary.workloads
+    providers, regions = vocabulary.providers, vocabulary.regions
+    date, quantity = dt.date, Quantity
+    builtin, capacity_dimensions = _BUILTIN_DIMENSIONS, _CAPACITY_DIMENSIONS
+    # name -> (0 bool | 1 enum | 2 date | 3 number, the members or the dimension)
+    kinds = {FactKind.BOOL: 0, FactKind.ENUM: 1, FactKind.DATE: 2, FactKind.NUMBER: 3}
+    specs: dict[str, tuple[int, object]] = {
+        name: (kinds[fact.type.kind], frozenset(fact.type.values)
+               if fact.type.kind is FactKind.ENUM else fact.type.dimension)
+        for name, fact in vocabulary.facts.items()}
+
+    def facts_ok(facts: Mapping[str, object]) -> bool:
+        for name, value in facts.items():
+            spec = specs.get(name) if type(name) is str else None
+            if spec is None:
+                return False
+            if value is None:
+                continue  # an explicit null leaves the fact unknown
+            kind, detail = spec
+            if kind == 0:
+                if value is not True and value is not False:
+                    return False
+            elif kind == 1:
+                if type(value) is not str or value not in detail:  # type: ignore[operator]
+                    return False
+            elif kind == 2:
+                if type(value) is not date:
+                    return False
+            elif type(value) is not quantity or value.dimension != detail:
+                return False
+        return True
+
+    def accepts(d: Deployment) -> bool:
+        ident, party, workload, provider, region = d.id, d.party, d.workload, d.provider, d.region
+        if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or type(party) is not str or party not in parties
+                or type(workload) is not str or workload not in workloads
+                or type(provider) is not str or provider not in providers
+                or (region is not None and (type(region) is not str or region not in regions))):
+            return False
+        start, end = d.start, d.end
+        if type(start) is not date or (end is not None and (type(end) is not date or end < start)):
+            return False
+        capacity, value = d.capacity, d.value
+        if capacity is not None and (
+                type(capacity) is not quantity
+                or (capacity.dimension not in capacity_dimensions
+                and (capacity.dimension == "" or capacity.dimension in builtin))):
+            return False
+        if value is not None and (type(value) is not quantity or value.dimension != "money"):
+            return False
+        facts = d.facts
+        return not facts or facts_ok(facts)
+
+    return accepts
 
 
 def _as_fields(deployment: Deployment) -> dict[str, object]:
@@ -785,6 +1032,27 @@ def _plain_text(node: Node) -> str:
     if isinstance(node, Scalar) and isinstance(node.value, bool):
         return "true" if node.value else "false"
     return str(node.value) if isinstance(node, Scalar) else ""
+
+
+#: Characters an id may not hold: they would garble or disguise the lines of a report.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_UNFIT = {"Cc": "a control character", "Cs": "a lone surrogate (not Unicode text)",
+          "Zl": "a line separator", "Zp": "a paragraph separator"}
+
+
+def _unprintable(text: str) -> str | None:
+    r"""What makes `text` unfit to print in a report, if anything.
+
+    >>> _unprintable("aws\x1b[31m")
+    'a control character `\\x1b`'
+    """
+    for char in text:
+        what = _UNFIT.get(unicodedata.category(char))
+        if what is None and char in _BIDI_CONTROLS:
+            what = "a bidirectional text control"
+        if what is not None:
+            return f"{what} {code(char)}"
+    return None
 
 
 def _dimension_name(dimension: str) -> str:
