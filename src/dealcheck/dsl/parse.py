@@ -11,7 +11,9 @@ item at once rather than only the first.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import re
 import threading
 import unicodedata
@@ -47,7 +49,7 @@ _GLUED_UNIT = re.compile(r"(?P<num>[0-9][0-9_]*(?:\.[0-9]+)?)(?P<unit>[A-Za-z_][
 _CLAUSE_ID = re.compile(r"\bclause\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
-class IndentationError_(Exception):  # noqa: N801 - distinct from the builtin
+class IndentationError_(Exception):
     def __init__(self, token: Token) -> None:
         super().__init__("unindent does not match any outer indentation level")
         self.token = token
@@ -159,8 +161,30 @@ def parse(text: str, file: str = "<terms>") -> ast.Document:
     return result.document
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cycle collector while building trees of many small objects.
+
+    Parsing and resolution allocate hundreds of thousands of frozen nodes and
+    no reference cycles; the collector's repeated scans of them cost a third
+    of the time. It is re-enabled (if it was on) however the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
     """Parse, reporting every broken top-level item rather than only the first."""
+    with paused_gc():
+        return _parse_with_recovery(text, file)
+
+
+def _parse_with_recovery(text: str, file: str) -> ParseResult:
     text = text[1:] if text.startswith("\ufeff") else text
     if (too_deep := nesting_problem(text, file)) is not None:
         return ParseResult(None, [too_deep])
@@ -174,7 +198,7 @@ def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
         except _SyntaxProblem as problem:
             diagnostics.append(problem.diagnostic)
             start, end = _enclosing_item(work, problem.anchor)
-            if start in blanked or start == 0 and not _starts_with_agreement(work):
+            if start in blanked or (start == 0 and not _starts_with_agreement(work)):
                 # Nothing left to blank that would help: stop at what we have.
                 return ParseResult(None, diagnostics, frozenset(broken))
             blanked.add(start)

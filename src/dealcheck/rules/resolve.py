@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dealcheck import limits
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, Related, did_you_mean, error
+from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
@@ -898,7 +899,8 @@ def resolve(doc: ast.Document, file: str, source: str = "",
         diagnostics, not yet sorted.
     """
     resolver = _Resolver(doc, file, broken)
-    terms = resolver.resolve()
+    with paused_gc():
+        terms = resolver.resolve()
     if terms is not None:
         terms.source = source
         terms.sha256 = hashlib.sha256(source.encode("utf-8")).hexdigest()
