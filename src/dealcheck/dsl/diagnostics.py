@@ -123,10 +123,12 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, str],
 def _snippet(span: Span, source: str | None) -> list[str]:
     if source is None:
         return []
-    lines = source.splitlines()
+    # Lines end at "\n" only, as spans count them (`splitlines` also splits at
+    # U+2028, U+0085, form feeds…, and would show the wrong line).
+    lines = source.split("\n")
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].replace("\t", " ")
+    text = lines[span.line - 1].rstrip("\r").replace("\t", " ")
     gutter = f"{span.line:>4} | "
     width = 1
     if span.end_line == span.line and span.end_column > span.column:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import (
@@ -377,7 +378,7 @@ def _translate(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
 
 
 def _unexpected_character(exc: UnexpectedCharacters, text: str, file: str) -> Diagnostic:
-    pos = exc.pos_in_stream
+    pos: int = exc.pos_in_stream or 0
     ch = text[pos] if pos < len(text) else ""
     span = _span_at(text, file, pos, pos + 1)
     words = _expected_words(_acceptable(exc, set(exc.allowed or ())))
@@ -406,10 +407,10 @@ def _acceptable(exc: UnexpectedInput, fallback: set[str]) -> set[str]:
     some contexts accept; like Lark's `InteractiveParser.accepts`, each
     candidate is fed to a copy of the parser state to keep the real ones.
     """
-    state = getattr(exc, "state", None)
+    state: Any = getattr(exc, "state", None)
     try:
-        table = state.parse_conf.parse_table.states[state.position]  # type: ignore[union-attr]
-        conf = copy.copy(state.parse_conf)  # type: ignore[union-attr]
+        table = state.parse_conf.parse_table.states[state.position]
+        conf = copy.copy(state.parse_conf)
     except (AttributeError, KeyError, TypeError):
         return fallback
     conf.callbacks = {}
@@ -417,8 +418,8 @@ def _acceptable(exc: UnexpectedInput, fallback: set[str]) -> set[str]:
     for name in table:
         if not name.isupper() and not name.startswith("_") and name != "$END":
             continue
-        trial = type(state)(conf, state.lexer, list(state.state_stack),  # type: ignore[union-attr]
-                            list(state.value_stack))  # type: ignore[union-attr]
+        trial = type(state)(conf, state.lexer, list(state.state_stack),
+                            list(state.value_stack))
         try:
             trial.feed_token(Token(name, ""), name == "$END")
         except (UnexpectedToken, AssertionError, KeyError):

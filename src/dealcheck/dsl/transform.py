@@ -140,7 +140,7 @@ class ToAst:
                 continue
             line_start = max(text.rfind("\n", 0, end - 1) + 1, start)
             code = code_end(text, line_start, end)
-            if code >= end or code <= line_start and line_start == start:
+            if code >= end or (code <= line_start and line_start == start):
                 break
             end = code
         return end
