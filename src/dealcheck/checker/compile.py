@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from dealcheck.checker.logic import Test, Tri, compile_condition
+from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
 from dealcheck.checker.results import Location
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
@@ -237,21 +237,7 @@ def _set_test(values: frozenset[str] | None, negated: bool,
 
 
 def _all_of(tests: list[Test]) -> Test:
-    if not tests:
-        return _always
-    if len(tests) == 1:
-        return tests[0]
-
-    def conj(d: Deployment) -> Tri:
-        result: Tri = True
-        for test in tests:
-            value = test(d)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
-    return conj
+    return all_of(tests) if tests else _always
 
 
 def compile_scope(scope: m.Scope, operators: Mapping[str, str],

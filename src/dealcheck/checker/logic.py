@@ -7,7 +7,7 @@ False: an unknown fact that cannot change the outcome never leaks into it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
@@ -112,16 +112,7 @@ def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
         return lambda d: tri_not(inner(d))
     parts = tuple(compile_condition(i, operators) for i in cond.items)
     if isinstance(cond, m.And):
-        def conj(d: Deployment) -> Tri:
-            result: Tri = True
-            for part in parts:
-                value = part(d)
-                if value is False:
-                    return False
-                if value is None:
-                    result = None
-            return result
-        return conj
+        return all_of(parts)
 
     def disj(d: Deployment) -> Tri:
         result: Tri = False
@@ -133,6 +124,23 @@ def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
                 result = None
         return result
     return disj
+
+
+def all_of(tests: Sequence[Test]) -> Test:
+    """The Kleene conjunction of `tests`: False wins, then unknown."""
+    if len(tests) == 1:
+        return tests[0]
+
+    def conj(d: Deployment) -> Tri:
+        result: Tri = True
+        for test in tests:
+            value = test(d)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+    return conj
 
 
 def undecided(cond: m.Condition | None, d: Deployment, operators: Mapping[str, str]) -> list[str]:
