@@ -37,7 +37,7 @@ def generate(clauses: int) -> str:
         if kind == 0:
             lines.append(f"  {party} runs w{i % 10} only on {provider}, C{(i + 1) % 20}")
         elif kind == 1:
-            lines.append(f"  {party} runs serving off {provider} only if consent or tier = high")
+            lines.append(f"  {party} runs serving off {provider} only if (consent or tier = high)")
         elif kind == 2:
             lines.append(f"  {party} must not run w{i % 10} in EU when not consent")
         else:

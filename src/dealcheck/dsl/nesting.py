@@ -16,6 +16,7 @@ from dealcheck.dsl.span import Span
 # Strings (closed or not) and comments are skipped whole, so that a `(` or a
 # `not` inside them does not count. A `not` nests until its operand ends: at
 # `and`, `or`, the `)` closing its group, or the end of the line.
+_ITEM_START = re.compile(r"\n(?=[^\s#])")
 _TOKEN = re.compile(r'"(?:[^"\\\r\n]|\\.)*"?|#[^\r\n]*|[()\n]|\b(?:not|and|or)\b')
 
 
@@ -34,9 +35,21 @@ def nesting_problem(text: str, file: str) -> Diagnostic | None:
     limit = limits.MAX_NESTING.value()
     if text.count("(") + text.count("not") <= limit:
         return None  # INVARIANT: every level needs one of these; most files stop here
+    # A group never spans two top-level items (strings and comments end with their
+    # line), so each item is bounded on its own and only a suspect one is scanned.
+    starts = [0, *(m.end() for m in _ITEM_START.finditer(text)), len(text)]
+    for start, end in zip(starts, starts[1:], strict=False):
+        if text.count("(", start, end) + text.count("not", start, end) > limit:
+            found = _scan(text, file, limit, start, end)
+            if found is not None:
+                return found
+    return None
+
+
+def _scan(text: str, file: str, limit: int, start: int, end: int) -> Diagnostic | None:
     frames = [0]  # per open group: the `not`s still waiting for their operand to end
     depth = 0  # open groups, plus the waiting `not`s of every frame
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(text, start, end):
         token = match.group()
         if token == "(":
             frames.append(0)
