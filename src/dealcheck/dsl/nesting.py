@@ -8,6 +8,7 @@ would exhaust Python's recursion limit. This scan refuses such a file first.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, error
@@ -38,7 +39,7 @@ def nesting_problem(text: str, file: str) -> Diagnostic | None:
     # A group never spans two top-level items (strings and comments end with their
     # line), so each item is bounded on its own and only a suspect one is scanned.
     starts = [0, *(m.end() for m in _ITEM_START.finditer(text)), len(text)]
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in pairwise(starts):
         if text.count("(", start, end) + text.count("not", start, end) > limit:
             found = _scan(text, file, limit, start, end)
             if found is not None:
