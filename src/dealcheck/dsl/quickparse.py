@@ -402,33 +402,25 @@ class _Parser:
         return self.node(some, first, [self.names(exclude)])
 
     def providers(self) -> Any:
-        first = self.i
-        kind = self.kind()
-        if kind == "on":
-            self.i += 1
-            if self.kind() == "any":
-                self.i += 1
-                self.take("provider")
-                return self.node("any_provider", first, [])
-            return self.node("on_providers", first, [self.names(_ANY)])
-        if kind == "off":
-            self.i += 1
-            return self.node("off_providers", first, [self.names()])
-        return None
+        return self._place("on", "off", "provider", "on_providers", "off_providers")
 
     def regions(self) -> Any:
+        return self._place("in", "outside", "region", "in_regions", "outside_regions")
+
+    def _place(self, keyword: str, negation: str, noun: str, some: str, other: str) -> Any:
+        """`on X` / `off X` / `on any provider` (and the same for regions), or None."""
         first = self.i
         kind = self.kind()
-        if kind == "in":
+        if kind == keyword:
             self.i += 1
             if self.kind() == "any":
                 self.i += 1
-                self.take("region")
-                return self.node("any_region", first, [])
-            return self.node("in_regions", first, [self.names(_ANY)])
-        if kind == "outside":
+                self.take(noun)
+                return self.node(f"any_{noun}", first, [])
+            return self.node(some, first, [self.names(_ANY)])
+        if kind == negation:
             self.i += 1
-            return self.node("outside_regions", first, [self.names()])
+            return self.node(other, first, [self.names()])
         return None
 
     def restriction_kind(self) -> Any:
