@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
+import signal
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -286,6 +287,20 @@ def _temp_path(directory: str, name: str) -> tuple[int, str]:
             continue
 
 
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a few statements (where the platform can)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # pragma: no cover - platforms without POSIX signal masks
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
 def _fsync_directory(directory: str) -> None:
     # Makes the rename itself durable; not every platform can open a directory.
     with contextlib.suppress(OSError):
@@ -314,8 +329,12 @@ def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, temp = _temp_path(directory, os.path.basename(target))
+    temp: str | None = None
     try:
+        # INVARIANT: `temp` is known inside this `try` before an interrupt can land, so
+        # the cleanup below always sees the file it must remove.
+        with _interrupts_deferred():
+            fd, temp = _temp_path(directory, os.path.basename(target))
         with open(fd, "w", encoding=encoding, newline="") as handle:
             yield handle
             handle.flush()
@@ -324,8 +343,9 @@ def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
             os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise
     _fsync_directory(directory)
 
