@@ -22,12 +22,14 @@ HERE = Path(__file__).resolve().parent
 FULL: list[list[str]] = [
     ["bench_check.py"],
     ["bench_cli.py"],
+    ["bench_memory.py"],
     ["bench_parse.py"],
 ]
 QUICK: list[list[str]] = [
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
      "--cedar-sample-unrelated", "20", "--zen-sample", "100", "--unrelated", "10"],
     ["bench_cli.py", "--deployments", "2000"],
+    ["bench_memory.py", "--deployments", "500"],
     ["bench_parse.py", "--clauses", "50", "--repeat", "1"],
 ]
 

@@ -251,3 +251,94 @@ def test_open_scenarios_reports_every_file_and_ids_shared_across_files(
         14,
     )
     assert set(caught.value.sources) == {str(clash), str(broken), str(FIXTURES / "plan.yaml")}
+
+
+# -- ids: 8 bytes each while streaming, duplicates found at the end ------------------------
+
+
+def _write_rows(path: Path, numbers: list[int]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for number in numbers:
+            out.write(json.dumps(_row(number)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_streaming_finds_every_duplicate_id_with_its_first_use(
+    tmp_path: Path, vocabulary: Vocabulary, suffix: str
+) -> None:
+    numbers = [*range(1000), 3, 500, 3]  # d3 three times, d500 twice
+    if suffix == ".jsonl":
+        path = _write_rows(tmp_path / "dup.jsonl", numbers)
+    else:
+        path = tmp_path / "dup.csv"
+        path.write_text(
+            "id,party,workload,provider,start\n"
+            + "".join(f"d{n},OpenAI,api,AWS,2025-01-01\n" for n in numbers),
+            encoding="utf-8",
+        )
+    header = suffix == ".csv"
+    found = validate_file(path, vocabulary)
+    assert [(d.code, d.span.line, d.message, [r.span.line for r in d.related]) for d in found] == [
+        ("DC304", 1001 + header, "duplicate deployment id `d3`", [4 + header]),
+        ("DC304", 1002 + header, "duplicate deployment id `d500`", [501 + header]),
+        ("DC304", 1003 + header, "duplicate deployment id `d3`", [4 + header]),
+    ]
+    # Exactly what reading the file whole (one exact table of ids) reports.
+    with pytest.raises(DiagnosticsError) as whole:
+        load_scenario(path, vocabulary)
+    assert whole.value.diagnostics == found
+    # The id's own column (the JSON string, quotes included), for the duplicate
+    # and for its first use.
+    line = path.read_text(encoding="utf-8").splitlines()[1000 + header]
+    assert found[0].span.column == line.index('"d3"' if suffix == ".jsonl" else "d3") + 1
+    assert found[0].related[0].span.column == found[0].span.column
+
+
+def test_iter_deployments_raises_for_a_duplicate_id_once_every_row_is_yielded(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    path = _write_rows(tmp_path / "dup.jsonl", [0, 1, 2, 1])
+    yielded = []
+    with pytest.raises(DiagnosticsError) as caught:
+        for deployment in iter_deployments(path, vocabulary):
+            yielded.append(deployment.id)
+    assert yielded == ["d0", "d1", "d2", "d1"]
+    (found,) = caught.value.diagnostics
+    assert (found.code, found.span.line, found.related[0].span.line) == ("DC304", 4, 2)
+    assert "duplicate deployment id `d1`" in render_text([found], caught.value.sources)
+
+
+def test_ids_that_only_share_a_hash_are_not_duplicates(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    from dealcheck.scenario.read import _duplicates
+    from dealcheck.scenario.validate import IdDigests
+
+    path = _write_rows(tmp_path / "ok.jsonl", [1, 2, 3, 2])
+    # As if `d1` and `d3` had collided in the digests: the closer look clears them.
+    suspects = frozenset({hash("d1"), hash("d3"), hash("d2")})
+    found = _duplicates([path], vocabulary, suspects)
+    assert [(d.message, d.span.line) for d in found] == [("duplicate deployment id `d2`", 4)]
+    digests = IdDigests()
+    for ident in ["a", "b", "a", "c", "b", "a"]:
+        digests.fresh(ident, "f", 1)
+    assert digests.colliding() == {hash("a"), hash("b")}
+
+
+def test_the_ids_of_a_streamed_file_cost_a_few_bytes_each(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    peaks = []
+    for rows in (4_000, 24_000):
+        path = _write_rows(tmp_path / f"ids{rows}.jsonl", list(range(rows)))
+        tracemalloc.start()
+        try:
+            assert validate_file(path, vocabulary) == []
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    per_row = (peaks[1] - peaks[0]) / 20_000
+    # 8 bytes of hash per id (and the arrays' slack); a table of ids with their
+    # locations would cost ~200.
+    assert per_row < 24, per_row

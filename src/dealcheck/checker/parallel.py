@@ -106,9 +106,9 @@ def check_parallel(terms_path: str, inputs: ScenarioInputs, when: dt.date | None
                 if held is not None:
                     deployments = iter(held.deployments)
                 else:
-                    from dealcheck.scenario.read import iter_deployments
+                    from dealcheck.scenario.read import iter_validated
 
-                    deployments = iter_deployments(source.path, ct.terms.vocabulary)
+                    deployments = iter_validated(source.path, ct.terms.vocabulary)
                 yield from stream(ct, deployments, book, when)
                 continue
             if pool is None:

@@ -6,8 +6,9 @@
 #   `DiagnosticsError` with every problem found.
 # * For bulk inventories (CSV, JSON Lines), `validate_file` then
 #   `iter_deployments`: a first streaming pass that only collects diagnostics,
-#   and a second that yields deployments. Memory stays bounded apart from the
-#   set of ids seen; nothing is checked until the whole input is known valid.
+#   and a second that yields deployments. Memory stays bounded apart from 8
+#   bytes per id (`IdDigests`); nothing is checked until the whole input is
+#   known valid.
 # * `open_scenarios` does both for the files of one check: it validates them
 #   all (ids unique across them), then hands out their deployments.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -33,6 +34,8 @@ from dealcheck.scenario.source import decode_text, excerpt, read_bytes, unreadab
 from dealcheck.scenario.tree import code
 from dealcheck.scenario.validate import (
     DeploymentValidator,
+    IdDigests,
+    IdTable,
     UniqueIds,
     check_document,
     parse_deployment,
@@ -45,6 +48,7 @@ __all__ = [
     "ScenarioSource",
     "iter_deployments",
     "iter_piece",
+    "iter_validated",
     "load_scenario",
     "open_scenarios",
     "parse_deployment",
@@ -106,7 +110,26 @@ def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
         DiagnosticsError: with every problem found, and the file's text as source
             so that carets render.
     """
-    return _load(path, vocabulary, UniqueIds(), _Budget())
+    if scenario_format(path) not in _STREAMED:
+        return _load(path, vocabulary, UniqueIds(), _Budget())
+    # As `validate_file` streams it: ids as digests, then a closer look at
+    # any seen twice, so that both readers report the same duplicates.
+    ids = IdDigests()
+    found: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    scenario = None
+    try:
+        scenario = _load(path, vocabulary, ids, _Budget())
+    except DiagnosticsError as exc:
+        found, sources = exc.diagnostics, exc.sources
+    colliding = ids.colliding()
+    if colliding:
+        duplicates = _duplicates([path], vocabulary, colliding)
+        found.extend(duplicates)
+        sources = sources or source_excerpt(path, duplicates)
+    if found or scenario is None:
+        raise DiagnosticsError(found, sources)
+    return scenario
 
 
 def validate_file(
@@ -124,9 +147,11 @@ def validate_file(
     """
     try:
         if scenario_format(path) in _STREAMED:
-            found = _validate_stream(
-                path, vocabulary, UniqueIds(), _Budget(), max_errors
-            ).diagnostics
+            ids = IdDigests()
+            found = _validate_stream(path, vocabulary, ids, _Budget(), max_errors).diagnostics
+            colliding = ids.colliding()
+            if colliding:
+                found.extend(_duplicates([path], vocabulary, colliding))
         else:
             load_scenario(path, vocabulary)
             found = []
@@ -146,8 +171,26 @@ def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Depl
 
     Raises:
         DiagnosticsError: at the first invalid row (after the rows before it
-            were yielded), with that row's diagnostics.
+            were yielded), with that row's diagnostics; for a duplicate id,
+            once every row was yielded.
     """
+    ids = IdDigests()
+    yield from _iter_file(path, vocabulary, ids)
+    colliding = ids.colliding()
+    if colliding:
+        duplicates = _duplicates([path], vocabulary, colliding)
+        if duplicates:
+            raise DiagnosticsError(duplicates, source_excerpt(path, duplicates))
+
+
+def iter_validated(path: str | Path, vocabulary: Vocabulary) -> Iterator[Deployment]:
+    """`iter_deployments` for a file `open_scenarios` validated: ids are not checked again."""
+    return _iter_file(path, vocabulary, _UNCHECKED_IDS)
+
+
+def _iter_file(
+    path: str | Path, vocabulary: Vocabulary, ids: IdTable
+) -> Generator[Deployment, None, None]:
     file = str(path)
     kind = scenario_format(path)
     if kind not in _STREAMED:
@@ -159,7 +202,7 @@ def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Depl
         raise DiagnosticsError([unreadable(file, exc)]) from None
     with stream:
         rows = _bounded(_rows(kind, _lines(stream, file), file, vocabulary), file, _Budget())
-        for deployment, diagnostics in _checked_rows(rows, vocabulary, UniqueIds()):
+        for deployment, diagnostics in _checked_rows(rows, vocabulary, ids):
             if diagnostics:
                 raise DiagnosticsError(diagnostics, source_excerpt(path, diagnostics))
             assert deployment is not None
@@ -175,6 +218,9 @@ def iter_piece(
     is whole lines; for CSV, `lines` start with the file's header. Line
     numbers count from the first of `lines`.
 
+    Ids are not checked again: `validate_file` found any duplicate, across
+    the whole file.
+
     Raises:
         DiagnosticsError: at the first invalid row (the file changed since it
             was validated).
@@ -183,7 +229,7 @@ def iter_piece(
         rows = read_csv_rows(lines, file, vocabulary)
     else:
         rows = read_jsonl_rows(lines, file, whole_file=False)
-    for deployment, diagnostics in _checked_rows(rows, vocabulary, UniqueIds()):
+    for deployment, diagnostics in _checked_rows(rows, vocabulary, _UNCHECKED_IDS):
         if diagnostics:
             raise DiagnosticsError(diagnostics)
         assert deployment is not None
@@ -231,10 +277,10 @@ class ScenarioInputs:
             if loaded is not None:
                 yield from loaded.deployments
             else:
-                yield from iter_deployments(source.path, self._vocabulary)
+                yield from iter_validated(source.path, self._vocabulary)
 
 
-def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> ScenarioInputs:
+def open_scenarios(paths: Sequence[str | Path], vocabulary: Vocabulary) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
     Ids must be unique across the files, since reports name deployments by id.
@@ -242,7 +288,7 @@ def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> Scena
     Raises:
         DiagnosticsError: with every problem in every file.
     """
-    ids = UniqueIds()
+    ids = IdDigests()
     budget = _Budget()  # INVARIANT: one for all the files: the limit is per check
     sources: list[ScenarioSource] = []
     loaded: list[Scenario | None] = []
@@ -267,6 +313,12 @@ def open_scenarios(paths: Iterable[str | Path], vocabulary: Vocabulary) -> Scena
         except DiagnosticsError as exc:
             diagnostics.extend(exc.diagnostics)
             texts.update(exc.sources)
+    colliding = ids.colliding()
+    if colliding:
+        duplicates = _duplicates(paths, vocabulary, colliding)
+        diagnostics.extend(duplicates)
+        for file in {d.span.file for d in duplicates} - texts.keys():
+            texts.update(source_excerpt(file, duplicates))
     if diagnostics:
         # A duplicate id's note may point into a file that was itself valid.
         for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():
@@ -288,8 +340,36 @@ def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[
 
 # -- internals ---------------------------------------------------------------------
 
+#: For rows whose ids were already checked across the whole file: tracks none.
+_UNCHECKED_IDS = UniqueIds(only=frozenset())
 
-def _load(path: str | Path, vocabulary: Vocabulary, ids: UniqueIds, budget: _Budget) -> Scenario:
+
+def _duplicates(
+    paths: Sequence[str | Path], vocabulary: Vocabulary, colliding: frozenset[int]
+) -> list[Diagnostic]:
+    """The closer look `IdDigests.colliding` asks for: every id used twice, with its first use.
+
+    The files are read again as in the first pass (one deployment budget for
+    them all), tracking only the ids with a colliding hash.
+    """
+    suspects = UniqueIds(only=colliding)
+    budget = _Budget()
+    found: list[Diagnostic] = []
+    for path in paths:
+        try:
+            if scenario_format(path) in _STREAMED:
+                diagnostics = _validate_stream(path, vocabulary, suspects, budget).diagnostics
+            else:
+                _load(path, vocabulary, suspects, budget)
+                diagnostics = []
+        except DiagnosticsError as exc:
+            diagnostics = exc.diagnostics
+        found.extend(d for d in diagnostics if d.code == errors.DUPLICATE_ID)
+    return found
+
+
+
+def _load(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: _Budget) -> Scenario:
     file = str(path)
     kind = scenario_format(path)
     data = read_bytes(path)
@@ -326,7 +406,7 @@ class _StreamCheck:
 def _validate_stream(
     path: str | Path,
     vocabulary: Vocabulary,
-    ids: UniqueIds,
+    ids: IdTable,
     budget: _Budget,
     max_errors: int | None = None,
 ) -> _StreamCheck:
@@ -429,7 +509,7 @@ def _read_document(
     text: str,
     file: str,
     vocabulary: Vocabulary,
-    ids: UniqueIds,
+    ids: IdTable,
     budget: _Budget,
     diagnostics: list[Diagnostic],
 ) -> tuple[str | None, list[Deployment]]:
@@ -488,7 +568,7 @@ _VALID = Deployment(id="", party="", workload="", provider="", start=dt.date.min
 
 
 def _checked_rows(
-    rows: Iterable[Row], vocabulary: Vocabulary, ids: UniqueIds, *, build: bool = True
+    rows: Iterable[Row], vocabulary: Vocabulary, ids: IdTable, *, build: bool = True
 ) -> Iterator[tuple[Deployment | None, list[Diagnostic]]]:
     """Validate rows one at a time: each deployment (if valid) with its diagnostics.
 
@@ -506,9 +586,8 @@ def _checked_rows(
             else:
                 fields = quick_fields(row.data)
                 deployment, ident = (None, None) if fields is None else (_VALID, fields[0])
-            if ident is not None and ident not in ids:
-                # INVARIANT: what `ids.add` records for the row's coarse id span.
-                ids.note(ident, row.file, row.line, 1)
+            # INVARIANT: `fresh` records what `ids.add` would for the row's coarse id span.
+            if ident is not None and ids.fresh(ident, row.file, row.line):
                 yield deployment, []
                 continue
             row = row.with_tree()
