@@ -72,9 +72,8 @@ def run(clauses: int, repeat: int) -> list[Row]:
             resolution.diagnostics[:3]
         compile_terms(resolution.terms)
         t3 = time.perf_counter()
-        best["parse"] = min(best["parse"], t1 - t0)
-        best["resolve"] = min(best["resolve"], t2 - t1)
-        best["compile"] = min(best["compile"], t3 - t2)
+        if t3 - t0 < sum(best.values()):  # the stages of the fastest whole run
+            best = {"parse": t1 - t0, "resolve": t2 - t1, "compile": t3 - t2}
     total = best["parse"] + best["resolve"] + best["compile"]
     # Evaluators are generated lazily, the first time a deployment of a key is checked:
     # here, every (party, workload) key of the last epoch, to show what that costs.
@@ -95,6 +94,8 @@ def run(clauses: int, repeat: int) -> list[Row]:
         Row("parse", f"{best['parse']:.3f} s"),
         Row("resolve", f"{best['resolve']:.3f} s"),
         Row("compile", f"{best['compile']:.3f} s"),
+        Row("parse + resolve", f"{best['parse'] + best['resolve']:.3f} s", "< 1 s",
+            best["parse"] + best["resolve"] < 1.0),
         Row("parse + resolve + compile", f"{total:.3f} s ({clauses / total:,.0f} clauses/s)",
             "< 1 s", total < 1.0),
         Row(f"then generating all {keys} evaluators (lazy: on first use)", f"{lazy:.3f} s"),
