@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from collections.abc import Iterable, Iterator
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult, Report, SourceRef
+from dealcheck.dsl.parse import paused_gc
 from dealcheck.scenario.model import Deployment
 
 
@@ -18,7 +17,9 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment], as_of: dt.date |
           scenarios: list[SourceRef] | None = None) -> Report:
     """Evaluate all deployments and aggregates into one report (in input order)."""
     book = AggregateBook(ct)
-    with collector_paused():
+    # Results form no cycles, and each collection would rescan all those kept so
+    # far: with a million of them, half the time of the check.
+    with paused_gc():
         results = list(stream(ct, deployments, book, as_of))
     return Report(
         terms=SourceRef(ct.terms.path, ct.terms.sha256), scenarios=list(scenarios or []),
@@ -30,20 +31,3 @@ def stream(ct: CompiledTerms, deployments: Iterable[Deployment], book: Aggregate
            as_of: dt.date | None) -> Iterator[DeploymentResult]:
     """Evaluate lazily, feeding the aggregate tallies as deployments go by."""
     return evaluate_stream(ct, deployments, as_of, book.add if book.tallies else None)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a report's results accumulate.
-
-    Results form no reference cycles, but each collection rescans every
-    result kept so far: with a million of them that is half the time of the
-    check. The collector's previous state is restored on exit.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
