@@ -340,8 +340,22 @@ def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[
 
 # -- internals ---------------------------------------------------------------------
 
-#: For rows whose ids were already checked across the whole file: tracks none.
-_UNCHECKED_IDS = UniqueIds(only=frozenset())
+class _Unchecked(UniqueIds):
+    """For rows whose ids were already checked across the whole file: tracks none."""
+
+    __slots__ = ()
+
+    def __contains__(self, deployment_id: object) -> bool:
+        return False
+
+    def fresh(self, deployment_id: str, file: str, line: int) -> bool:
+        return True
+
+    def add(self, deployment_id: str, span: Span) -> Diagnostic | None:
+        return None
+
+
+_UNCHECKED_IDS = _Unchecked()
 
 
 def _duplicates(
@@ -441,8 +455,10 @@ class _Budget:
     def take(self, span: Span) -> Diagnostic | None:
         """Count one deployment (valid or not); a DC907 diagnostic for the first one too many."""
         self.left -= 1
-        if self.left >= 0:
-            return None
+        return None if self.left >= 0 else self.over(span)
+
+    def over(self, span: Span) -> Diagnostic:
+        """The DC907 diagnostic for the deployment at `span`, the first one too many."""
         return error(
             limits.MAX_DEPLOYMENTS.code,
             f"more than {self.limit} deployments",
@@ -497,9 +513,9 @@ def _bounded(rows: Iterable[Row], file: str, budget: _Budget) -> Iterator[Row]:
         except _LineTooLong as exc:
             yield Row(exc.diagnostic.span.line, None, [exc.diagnostic])
             return
-        over = budget.take(Span.point(file, row.line, 1))
-        if over is not None:
-            yield Row(row.line, None, [over])
+        budget.left -= 1  # INVARIANT: `budget.take`, without a span for every row
+        if budget.left < 0:
+            yield Row(row.line, None, [budget.over(Span.point(file, row.line, 1))])
             return
         yield row
 
