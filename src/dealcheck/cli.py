@@ -129,11 +129,16 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
 
     when = _parse_date(as_of)
     model = _load_terms(terms, error_format)
+    ct = model.compiled()
     try:
-        inputs = open_scenarios(list(scenarios), model.vocabulary)
+        if jobs > 1:
+            from dealcheck.checker.parallel import open_parallel
+
+            inputs = open_parallel(terms, ct, list(scenarios), jobs)
+        else:
+            inputs = open_scenarios(list(scenarios), model.vocabulary)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
-    ct = model.compiled()
     book = AggregateBook(ct)
     meta = ReportMeta(SourceRef(terms, model.sha256),
                       tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)

@@ -116,3 +116,85 @@ def test_split_cuts_csv_only_outside_quotes(tmp_path: Path) -> None:
     for piece in pieces:
         before = data[:piece.start]
         assert before.count(b'"') % 2 == 0 and (not before or before.endswith(b"\n"))
+
+
+# -- --jobs validates bulk files in pieces, and reports problems as --jobs 1 does ------------
+
+
+def _rows(count: int, start: int = 0) -> list[str]:
+    return [f'{{"id": "d{i}", "party": "OpenAI", "workload": "api", "provider": "Azure", '
+            f'"start": "2025-03-01"}}' for i in range(start, start + count)]
+
+
+def _problem_files(tmp_path: Path) -> dict[str, list[Path]]:
+    """Inputs of several pieces (at 4 KiB a piece), each with one kind of problem."""
+    rows = _rows(400)
+    files: dict[str, list[Path]] = {}
+
+    def write(name: str, lines: list[str], *, bom: bool = False) -> Path:
+        path = tmp_path / name
+        path.write_bytes(("\ufeff" if bom else "").encode() + ("\n".join(lines) + "\n").encode())
+        return path
+
+    files["undeclared name, last piece"] = [write("late.jsonl", [*rows[:-1], rows[-1].replace(
+        "Azure", "Azur")])]
+    files["duplicate id across pieces"] = [write("dup.jsonl", [*rows, _rows(1, 3)[0]])]
+    yaml = tmp_path / "other.yaml"
+    yaml.write_text("deployments:\n  - {id: d399, party: OpenAI, workload: api, provider: Azure, "
+                    "start: 2025-03-01}\n", "utf-8")
+    files["duplicate id across files"] = [write("ok.jsonl", rows), yaml]
+    # A byte order mark at the start of the second piece: allowed only at the file's.
+    inner = write("bom.jsonl", rows)
+    pieces = parallel.split(str(inner), "jsonl", 4096)
+    assert pieces is not None
+    data = inner.read_bytes()
+    inner.write_bytes(data[:pieces[1].start] + "\ufeff".encode() + data[pieces[1].start:])
+    files["byte order mark starting the second piece"] = [inner]
+    files["line too long, last piece"] = [write("long.jsonl", [
+        *rows[:-1], rows[-1][:-1] + ', "facts": {}' + " " * 300 + "}"])]
+    files["blank lines only"] = [write("blank.jsonl", [""] * 10_000)]
+    files["one too many deployments"] = [write("many.jsonl", rows)]
+    files["invalid CSV row, last piece"] = [write("late.csv", [
+        "id,party,workload,provider,start",
+        *(f"c{i},OpenAI,api,Azure,2025-03-01" for i in range(399)), "c399,OpenAI,api,Azure,"])]
+    files["valid, with a byte order mark at the start"] = [write("ok-bom.jsonl", rows, bom=True)]
+    return files
+
+
+def test_jobs_report_every_input_problem_as_one_process_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    monkeypatch.setenv("DEALCHECK_MAX_LINE_BYTES", "300")  # rows are ~100 bytes
+    for problem, paths in _problem_files(tmp_path).items():
+        assert len(parallel.split(str(paths[0]), paths[0].suffix[1:], 4096) or []) > 1, problem
+        if problem == "one too many deployments":
+            monkeypatch.setenv("DEALCHECK_MAX_DEPLOYMENTS", "399")
+        else:
+            monkeypatch.delenv("DEALCHECK_MAX_DEPLOYMENTS", raising=False)
+        outcomes = []
+        for jobs in ("1", "3"):
+            argv = ["check", str(TERMS[0]), *map(str, paths), "--format", "json",
+                    "--error-format", "json", "--jobs", jobs, "-o", str(tmp_path / "r.json")]
+            status = main(argv)
+            outcomes.append((status, capsys.readouterr().err))
+        assert outcomes[0] == outcomes[1], problem
+        expected_status = 0 if problem.startswith("valid") else 2
+        assert outcomes[0][0] == expected_status, (problem, outcomes[0])
+
+
+def test_jobs_validate_bulk_files_in_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck.scenario import read
+
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    path = tmp_path / "ok.jsonl"
+    path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
+    validated_here = []
+    monkeypatch.setattr(read, "_validate_stream",
+                        lambda *args, **kwargs: validated_here.append(args) or 1 / 0)
+    inputs = parallel.open_parallel(str(TERMS[0]), dealcheck.load(TERMS[0]).compiled(),
+                                    [str(path)], 2)
+    assert validated_here == []
+    assert inputs.count == 400
+    assert [d.id for d in inputs.deployments()][-1] == "d399"

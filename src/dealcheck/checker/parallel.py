@@ -1,8 +1,9 @@
 """Parallel checking: bulk scenario files split at line boundaries, judged in worker processes.
 
-`dealcheck check --jobs N` calls `check_parallel` after every scenario file
-was validated. Each CSV or JSON Lines file is cut into pieces of whole lines
-(for CSV, whole records: a cut never falls inside a quoted cell); worker
+`dealcheck check --jobs N` validates the scenario files with `open_parallel`,
+then judges them with `check_parallel`. Each CSV or JSON Lines file is cut
+into pieces of whole lines (for CSV, whole records: a cut never falls inside
+a quoted cell); worker
 processes, each with the terms compiled once, read, evaluate and observe the
 aggregates of one piece at a time. The parent takes the pieces back in input
 order, replays the aggregate observations into its own tallies (so
@@ -12,12 +13,19 @@ the results on, so the report is byte-identical to ``--jobs 1``.
 A worker returns each outcome (verdict, `not_covered`, findings) once per
 piece and, per deployment, only its id, outcome number, evaluation date and
 line: little to send, and results are rebuilt cheaply on the way out.
+
+Validation goes the same way: each worker says whether its piece is clean,
+with its count of deployments and the hashes of their ids; the parent checks
+the ids across pieces and files and the deployment limit. Explaining a
+problem is left to the sequential `open_scenarios`, which runs only when a
+piece is not clean.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 import multiprocessing
@@ -37,7 +45,9 @@ from dealcheck.checker.results import DeploymentResult, Finding, Verdict
 from dealcheck.scenario.model import Deployment, SourceLocation
 
 if TYPE_CHECKING:
-    from dealcheck.scenario.read import ScenarioInputs
+    from collections.abc import Sequence
+
+    from dealcheck.scenario.read import PieceCheck, ScenarioInputs
 
 #: Bytes per piece: large enough that a piece's overhead is negligible, small
 #: enough that results stream out steadily and memory stays bounded. A file of
@@ -117,6 +127,64 @@ def check_parallel(terms_path: str, inputs: ScenarioInputs, when: dt.date | None
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def open_parallel(terms_path: str, ct: CompiledTerms, paths: Sequence[str],
+                  jobs: int) -> ScenarioInputs:
+    """`open_scenarios`, with each bulk file of several pieces validated by `jobs` processes.
+
+    Raises:
+        DiagnosticsError: with every problem in every file, exactly as
+            `open_scenarios` reports them.
+    """
+    from dealcheck.scenario.read import PieceCheck, open_scenarios
+
+    vocabulary = ct.terms.vocabulary
+    # Id hashes are compared across processes: only forked workers share `hash`.
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return open_scenarios(paths, vocabulary)
+    planned: dict[int, list[Future[tuple[bool, int, list[bytes]]]]] = {}
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index, path in enumerate(paths):
+            kind = _FORMATS.get(os.path.splitext(path)[1].lower())
+            pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
+            if pieces is not None and len(pieces) > 1:
+                pool = pool or _pool(terms_path, ct, jobs)
+                planned[index] = [pool.submit(_validate_piece, piece) for piece in pieces]
+        if not planned:
+            return open_scenarios(paths, vocabulary)
+
+        def bulk(index: int, file: str) -> PieceCheck | None:
+            futures = planned.pop(index, None)
+            if futures is None:
+                return None
+            sha256 = _sha256(file)  # while the workers validate
+            count = 0
+            parts: list[list[bytes]] = [[] for _ in range(256)]
+            for future in futures:
+                clean, found, digests = future.result()
+                if not clean:
+                    for rest in futures:
+                        rest.cancel()
+                    return PieceCheck(False, sha256, 0, [])
+                count += found
+                for part, digest in zip(parts, digests, strict=True):
+                    part.append(digest)
+            return PieceCheck(True, sha256, count, [b"".join(part) for part in parts])
+
+        return open_scenarios(paths, vocabulary, bulk=bulk)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
@@ -248,15 +316,31 @@ def _start_worker(terms_path: str, sha256: str) -> None:
     _WORKER = terms.compiled()
 
 
+def _read_piece(piece: Piece) -> tuple[bytes, bytes]:
+    """The piece's bytes, and before them the file's header (CSV) if the piece lacks it."""
+    with open(piece.path, "rb") as stream:
+        prefix = stream.read(piece.header_end) if piece.header_end else b""
+        stream.seek(piece.start)
+        return prefix, stream.read(piece.end - piece.start)
+
+
+def _validate_piece(piece: Piece) -> tuple[bool, int, list[bytes]]:
+    from dealcheck.scenario.read import validate_piece
+
+    ct = _WORKER
+    assert ct is not None  # INVARIANT: set by the pool's initializer
+    prefix, data = _read_piece(piece)
+    clean, count, ids = validate_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
+                                       ct.terms.vocabulary, at_start=piece.start == 0)
+    return clean, count, ids.export()
+
+
 def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
     from dealcheck.scenario.read import iter_piece
 
     ct = _WORKER
     assert ct is not None  # INVARIANT: set by the pool's initializer
-    with open(piece.path, "rb") as stream:
-        prefix = stream.read(piece.header_end) if piece.header_end else b""
-        stream.seek(piece.start)
-        data = stream.read(piece.end - piece.start)
+    prefix, data = _read_piece(piece)
     prefix_lines = prefix.count(b"\n")
     deployments = iter_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
                              ct.terms.vocabulary)

@@ -44,6 +44,8 @@ from dealcheck.scenario.validate import (
 
 __all__ = [
     "FORMATS",
+    "BulkValidator",
+    "PieceCheck",
     "ScenarioInputs",
     "ScenarioSource",
     "iter_deployments",
@@ -56,6 +58,7 @@ __all__ = [
     "scenario_format",
     "source_excerpt",
     "validate_file",
+    "validate_piece",
 ]
 
 #: File extensions and the format each is read as.
@@ -236,6 +239,36 @@ def iter_piece(
         yield deployment
 
 
+def validate_piece(
+    kind: str, stream: BinaryIO, file: str, vocabulary: Vocabulary, *, at_start: bool
+) -> tuple[bool, int, IdDigests]:
+    """Whether a piece of a CSV or JSON Lines file is valid, as far as the piece can tell.
+
+    For validating one file in several processes (`checker.parallel`): the
+    piece is whole lines (for CSV, starting with the file's header);
+    `at_start` says whether it starts the file. Stops at the first problem:
+    only `open_scenarios` explains problems. What a piece cannot tell —
+    duplicate ids across pieces, the deployment limit, an empty file — the
+    caller decides from the counts and id digests of all of them.
+
+    Returns:
+        whether every row is valid, how many deployments it holds, their ids.
+    """
+    ids = IdDigests()
+    lines = _lines(stream, file)
+    rows = (read_csv_rows(lines, file, vocabulary) if kind == "csv"
+            else read_jsonl_rows(lines, file, whole_file=False, at_start=at_start))
+    count = 0
+    try:
+        for _, diagnostics in _checked_rows(rows, vocabulary, ids, build=False):
+            if diagnostics:
+                return False, count, ids
+            count += 1
+    except _LineTooLong:
+        return False, count, ids
+    return True, count, ids
+
+
 @dataclass(frozen=True, slots=True)
 class ScenarioSource:
     """One validated scenario file: what the report says about it."""
@@ -280,10 +313,31 @@ class ScenarioInputs:
                 yield from iter_validated(source.path, self._vocabulary)
 
 
-def open_scenarios(paths: Sequence[str | Path], vocabulary: Vocabulary) -> ScenarioInputs:
+@dataclass(frozen=True, slots=True)
+class PieceCheck:
+    """What validating a bulk file in pieces elsewhere found (see `open_scenarios`)."""
+
+    clean: bool
+    sha256: str
+    count: int
+    ids: list[bytes]  # `IdDigests.export`
+
+
+#: Validates the bulk file at a position of `open_scenarios`'s list elsewhere,
+#: or returns None to leave it to `open_scenarios`.
+BulkValidator = Callable[[int, str], PieceCheck | None]
+
+
+def open_scenarios(
+    paths: Sequence[str | Path], vocabulary: Vocabulary, *, bulk: BulkValidator | None = None
+) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
     Ids must be unique across the files, since reports name deployments by id.
+    With `bulk` (`checker.parallel`), CSV and JSON Lines files may be
+    validated in pieces by other processes; if any piece is not clean, or the
+    counts break a limit, the files are validated again here, to report every
+    problem exactly as without `bulk`.
 
     Raises:
         DiagnosticsError: with every problem in every file.
@@ -294,10 +348,19 @@ def open_scenarios(paths: Sequence[str | Path], vocabulary: Vocabulary) -> Scena
     loaded: list[Scenario | None] = []
     diagnostics: list[Diagnostic] = []
     texts: dict[str, str] = {}
-    for path in paths:
+    for index, path in enumerate(paths):
         file = str(path)
         try:
-            if scenario_format(path) in _STREAMED:
+            kind = scenario_format(path)
+            pieces = bulk(index, file) if bulk is not None and kind in _STREAMED else None
+            if pieces is not None:
+                budget.left -= pieces.count
+                if not pieces.clean or not pieces.count or budget.left < 0:
+                    return open_scenarios(paths, vocabulary)  # to explain it
+                ids.merge(pieces.ids)
+                sources.append(ScenarioSource(file, pieces.sha256, None, pieces.count))
+                loaded.append(None)
+            elif kind in _STREAMED:
                 checked = _validate_stream(path, vocabulary, ids, budget)
                 if checked.diagnostics:
                     diagnostics.extend(checked.diagnostics)

@@ -84,20 +84,23 @@ def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=reject_constant)
 
 
-def read_jsonl_rows(lines: Iterable[bytes], file: str, *, whole_file: bool = True) -> Iterator[Row]:
+def read_jsonl_rows(
+    lines: Iterable[bytes], file: str, *, whole_file: bool = True, at_start: bool = True
+) -> Iterator[Row]:
     """Rows of a JSON Lines file: one JSON object a line, blank lines skipped.
 
     Each line is parsed with the C decoder; only a line that fails (or later
     turns out invalid) is parsed again for exact positions. An object comes
     as plain `data`, its tree built only if the quick check needs it.
     `whole_file` False reads a piece of a file (`checker.parallel`), which
-    may hold only blank lines.
+    may hold only blank lines; `at_start` False, a piece after the first
+    (where a byte order mark is no longer allowed).
     """
     decode = _DECODER.decode
     offset = 0
     seen_content = False
     for number, raw in enumerate(lines, 1):
-        text, problem = decode_line(raw, file, number, offset, first=number == 1)
+        text, problem = decode_line(raw, file, number, offset, first=at_start and number == 1)
         line_offset, offset = offset, offset + len(text)
         if problem is not None:
             seen_content = True
