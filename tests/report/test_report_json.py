@@ -271,15 +271,15 @@ def test_streaming_spills_to_disk_and_holds_no_results() -> None:
     renderer = JsonStreamRenderer(spool_chars=1000)
     report = build_report()
     list(renderer.begin(ReportMeta.of(report)))
-    for d in build_bulk(200):
+    for d in build_bulk(600):  # texts go to the spool 256 at a time
         assert list(renderer.deployment(d)) == []  # nothing emitted before the summary
     spool = renderer._spool
     assert spool is not None
     assert spool._file._rolled  # type: ignore[attr-defined]
     assert not hasattr(renderer, "_deployments")
-    text = "".join(renderer.end(report.aggregates, {"deployments": 200}))
-    assert json.loads(text)["summary"] == {"deployments": 200}
-    assert len(json.loads(text)["deployments"]) == 200
+    text = "".join(renderer.end(report.aggregates, {"deployments": 600}))
+    assert json.loads(text)["summary"] == {"deployments": 600}
+    assert len(json.loads(text)["deployments"]) == 600
 
 
 def test_renderer_requires_begin() -> None:

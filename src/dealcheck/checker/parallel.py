@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 PIECE_BYTES = 4 << 20
 #: Pieces in flight per worker.
 _AHEAD = 2
+#: Distinct outcomes remembered across pieces before the memo starts again.
+_CANONICAL_LIMIT = 1 << 14
 
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -204,6 +206,7 @@ def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], file: str,
         if len(pending) >= jobs * _AHEAD:
             break
     first_line = 1
+    canonical: dict[SentOutcome, SentOutcome] = {}
     while pending:
         done = pending.popleft().result()
         for piece in queued:
@@ -213,7 +216,11 @@ def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], file: str,
             book.replay(ident, start, sightings)
         if done.latest is not None and (book.latest is None or done.latest > book.latest):
             book.latest = done.latest
-        outcomes = done.outcomes
+        # Each piece's outcomes arrive as new objects: the same findings tuple
+        # for equal outcomes, as `--jobs 1` has, lets renderers reuse their texts.
+        outcomes = [canonical.setdefault(o, o) for o in done.outcomes]
+        if len(canonical) > _CANONICAL_LIMIT:
+            canonical.clear()
         base = first_line - 1
         for ident, number, day, line, column in done.records:
             verdict, not_covered, findings = outcomes[number]

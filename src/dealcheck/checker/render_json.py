@@ -41,6 +41,8 @@ JsonValue: TypeAlias = "str | int | bool | list[JsonValue] | dict[str, JsonValue
 
 # The indentation of one deployment object inside the top-level "deployments" array.
 _ITEM_INDENT = "    "
+# Deployment texts joined before each write to the spool.
+_BATCH = 256
 
 
 def dumps(value: JsonValue) -> str:
@@ -252,27 +254,41 @@ class JsonStreamRenderer:
         self._meta: ReportMeta | None = None
         self._spool: TextSpool | None = None
         self._count = 0
+        self._pending: list[str] = []
         self._text = DeploymentText(_ITEM_INDENT)
 
     def begin(self, meta: ReportMeta) -> Iterable[str]:
         self._meta = meta
         self._spool = TextSpool(self._spool_chars)
         self._count = 0
+        self._pending = []
         return ()
 
     def deployment(self, result: DeploymentResult) -> Iterable[str]:
         if self._spool is None:
             raise RuntimeError("renderer got a deployment before it began")
-        text = self._text(result)
-        self._spool.write(("," if self._count else "") + "\n" + _ITEM_INDENT + text)
-        self._count += 1
+        pending = self._pending
+        pending.append(self._text(result))
+        if len(pending) >= _BATCH:
+            self._flush()
         return ()
+
+    def _flush(self) -> None:
+        """Write the pending deployments' texts to the spool, in one piece."""
+        pending = self._pending
+        if pending and self._spool is not None:
+            separator = ",\n" + _ITEM_INDENT
+            self._spool.write(("," if self._count else "") + "\n" + _ITEM_INDENT
+                              + separator.join(pending))
+            self._count += len(pending)
+            pending.clear()
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
     ) -> Iterator[str]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
+        self._flush()
         spool, self._spool = self._spool, None
         head = json.dumps(_head_to_dict(self._meta, summary), ensure_ascii=False, indent=2)
         # INVARIANT: `head` ends with "\n}"; the document continues inside the same object.
