@@ -130,59 +130,54 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     when = _parse_date(as_of)
     model = _load_terms(terms, error_format)
     ct = model.compiled()
-    try:
+    with contextlib.ExitStack() as stack:
+        workers = None
         if jobs > 1:
-            from dealcheck.checker.parallel import open_parallel
+            from dealcheck.checker.parallel import ParallelCheck
 
-            inputs = open_parallel(terms, ct, list(scenarios), jobs)
+            workers = stack.enter_context(ParallelCheck(terms, ct, scenarios, jobs, when))
+        try:
+            inputs = (open_scenarios(list(scenarios), model.vocabulary) if workers is None
+                      else workers.open())
+        except DiagnosticsError as exc:
+            _fail_input(exc, error_format)
+        book = AggregateBook(ct)
+        meta = ReportMeta(SourceRef(terms, model.sha256),
+                          tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
+        worst = {"violation": 0, "undetermined": 0}
+
+        def results() -> Iterator[dealcheck.DeploymentResult]:
+            judged = (stream(ct, with_progress(inputs.deployments(), inputs.count, True), book,
+                             when) if workers is None else workers.results(inputs, book))
+            for result in judged:
+                if result.verdict is Verdict.VIOLATION:
+                    worst["violation"] += 1
+                elif result.verdict is Verdict.UNDETERMINED:
+                    worst["undetermined"] += 1
+                yield result
+
+        def aggregates() -> list[dealcheck.AggregateResult]:
+            found = book.results(when)
+            for a in found:
+                if a.verdict is AggregateVerdict.VIOLATION:
+                    worst["violation"] += 1
+                elif a.verdict is AggregateVerdict.UNDETERMINED:
+                    worst["undetermined"] += 1
+            return found
+
+        renderer = make_renderer(fmt, fail_on=fail_on, color=output is None
+                                 and _color(sys.stdout))
+        chunks = stream_report(renderer, meta, results(), aggregates)
+        if output:
+            from dealcheck.checker.output import write_atomic_chunks
+
+            write_atomic_chunks(output, chunks)
         else:
-            inputs = open_scenarios(list(scenarios), model.vocabulary)
-    except DiagnosticsError as exc:
-        _fail_input(exc, error_format)
-    book = AggregateBook(ct)
-    meta = ReportMeta(SourceRef(terms, model.sha256),
-                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
-    worst = {"violation": 0, "undetermined": 0}
-
-    def results() -> Iterator[dealcheck.DeploymentResult]:
-        deployments = with_progress(inputs.deployments(), inputs.count, True)
-        for result in stream(ct, deployments, book, when) if jobs == 1 else \
-                _parallel(terms, inputs, when, jobs, book):
-            if result.verdict is Verdict.VIOLATION:
-                worst["violation"] += 1
-            elif result.verdict is Verdict.UNDETERMINED:
-                worst["undetermined"] += 1
-            yield result
-
-    def aggregates() -> list[dealcheck.AggregateResult]:
-        found = book.results(when)
-        for a in found:
-            if a.verdict is AggregateVerdict.VIOLATION:
-                worst["violation"] += 1
-            elif a.verdict is AggregateVerdict.UNDETERMINED:
-                worst["undetermined"] += 1
-        return found
-
-    renderer = make_renderer(fmt, fail_on=fail_on, color=output is None
-                             and _color(sys.stdout))
-    chunks = stream_report(renderer, meta, results(), aggregates)
-    if output:
-        from dealcheck.checker.output import write_atomic_chunks
-
-        write_atomic_chunks(output, chunks)
-    else:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _parallel(terms: str, inputs: Any, when: dt.date | None, jobs: int,
-              book: Any) -> Iterator[dealcheck.DeploymentResult]:
-    from dealcheck.checker.parallel import check_parallel
-
-    yield from check_parallel(terms, inputs, when, jobs, book)
 
 
 @cli.command()

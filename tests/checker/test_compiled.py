@@ -183,18 +183,47 @@ def test_jobs_report_every_input_problem_as_one_process_does(
         assert outcomes[0][0] == expected_status, (problem, outcomes[0])
 
 
-def test_jobs_validate_bulk_files_in_the_workers(
+def test_jobs_validate_and_judge_bulk_files_in_the_workers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dealcheck.scenario import read
 
     monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
     path = tmp_path / "ok.jsonl"
     path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
-    validated_here = []
-    monkeypatch.setattr(read, "_validate_stream",
-                        lambda *args, **kwargs: validated_here.append(args) or 1 / 0)
-    inputs = parallel.open_parallel(str(TERMS[0]), dealcheck.load(TERMS[0]).compiled(),
-                                    [str(path)], 2)
-    assert validated_here == []
-    assert inputs.count == 400
-    assert [d.id for d in inputs.deployments()][-1] == "d399"
+    in_parent = []
+    for name in ("_validate_stream", "iter_validated"):
+        monkeypatch.setattr(read, name, lambda *args, n=name: in_parent.append(n) or 1 / 0)
+    terms = dealcheck.load(TERMS[0])
+    ct = terms.compiled()
+    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:
+        inputs = workers.open()
+        assert inputs.count == 400
+        results = list(workers.results(inputs, AggregateBook(ct)))
+        spool = workers._spool
+        assert spool is not None and Path(spool.name).is_dir()
+    assert in_parent == []
+    assert [r.id for r in results] == [f"d{i}" for i in range(400)]
+    expected = check(ct, read.iter_deployments(path, terms.vocabulary)).deployments
+    assert results == expected
+    assert [r.source for r in results] == [r.source for r in expected]
+    assert not Path(spool.name).exists()  # the spool is removed on leaving
+
+
+def test_jobs_judge_files_validated_in_this_process_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where workers cannot be forked, `open` validates here, and the pieces are
+    # only judged by the workers.
+    from dealcheck.scenario.read import open_scenarios
+
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    path = tmp_path / "ok.jsonl"
+    path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
+    terms = dealcheck.load(TERMS[0])
+    ct = terms.compiled()
+    inputs = open_scenarios([str(path)], terms.vocabulary)
+    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:
+        results = list(workers.results(inputs, AggregateBook(ct)))
+        assert workers._spool is None  # nothing was judged ahead
+    expected = check(ct, inputs.deployments()).deployments
+    assert results == expected
+    assert [r.source for r in results] == [r.source for r in expected]

@@ -30,8 +30,10 @@ import io
 import itertools
 import multiprocessing
 import os
+import pickle
+import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -89,29 +91,122 @@ class PieceResult:
     lines: int
 
 
-def check_parallel(terms_path: str, inputs: ScenarioInputs, when: dt.date | None, jobs: int,
-                   book: AggregateBook) -> Iterator[DeploymentResult]:
-    """Judge the deployments of validated scenario files with `jobs` processes, in input order.
+class ParallelCheck:
+    """`dealcheck check --jobs N`: bulk files validated and judged by worker processes.
 
-    Args:
-        terms_path: the terms file; each worker loads and compiles it once.
-        inputs: the validated scenario files (`scenario.read.open_scenarios`).
-        when: the `--as-of` date, if any.
-        jobs: worker processes.
-        book: the aggregate tallies to feed, as `check.stream` would.
-
-    Returns:
-        The results, exactly as ``stream(book.ct, inputs.deployments(), book, when)``
-        would give them.
+    `open` validates the scenario files: each CSV or JSON Lines file of
+    several pieces is read by the workers, which judge each piece as they
+    validate it and keep what they found in a spool file, saying only
+    whether the piece was clean, with its count of deployments and the
+    hashes of their ids. The parent checks the ids across pieces and files
+    and the deployment limit; if anything is wrong, `open_scenarios` reads
+    the files again here, to report every problem exactly as ``--jobs 1``
+    does, and nothing judged is used. `results` then replays the spooled
+    pieces in input order. Use it as a context manager: leaving stops the
+    workers and removes the spool.
     """
-    ct = book.ct
-    pool: ProcessPoolExecutor | None = None
-    try:
+
+    def __init__(self, terms_path: str, ct: CompiledTerms, paths: Sequence[str], jobs: int,
+                 when: dt.date | None) -> None:
+        self._terms_path, self._ct, self._paths = terms_path, ct, list(paths)
+        self._jobs, self._when = jobs, when
+        self._pool: ProcessPoolExecutor | None = None
+        self._spool: tempfile.TemporaryDirectory[str] | None = None
+        #: By position in `paths`: the spooled pieces of a validated, judged file.
+        self._judged: dict[int, list[str]] = {}
+
+    def __enter__(self) -> ParallelCheck:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._spool is not None:
+            self._spool.cleanup()
+            self._spool = None
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = _pool(self._terms_path, self._ct, self._jobs)
+        return self._pool
+
+    def open(self) -> ScenarioInputs:
+        """`open_scenarios` of the paths, with bulk files of several pieces read by the workers.
+
+        Raises:
+            DiagnosticsError: with every problem in every file, exactly as
+                `open_scenarios` reports them.
+        """
+        from dealcheck.scenario.read import PieceCheck, PiecesRejected, open_scenarios
+
+        vocabulary = self._ct.terms.vocabulary
+        # Id hashes are compared across processes: only forked workers share `hash`.
+        if self._jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return open_scenarios(self._paths, vocabulary)
+        planned: dict[int, list[Future[_Checked]]] = {}
+        for index, path in enumerate(self._paths):
+            kind = _FORMATS.get(os.path.splitext(path)[1].lower())
+            pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
+            if pieces is not None and len(pieces) > 1:
+                if self._spool is None:
+                    self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
+                planned[index] = [
+                    self._workers().submit(_check_piece, piece, self._when,
+                                           os.path.join(self._spool.name, f"{index}-{number}"))
+                    for number, piece in enumerate(pieces)]
+        if not planned:
+            return open_scenarios(self._paths, vocabulary)
+        judged: dict[int, list[str]] = {}
+
+        def bulk(index: int, file: str) -> PieceCheck | None:
+            futures = planned.pop(index, None)
+            if futures is None:
+                return None
+            sha256 = _sha256(file)  # while the workers read
+            count = 0
+            parts: list[list[bytes]] = [[] for _ in range(256)]
+            spooled: list[str] = []
+            for future in futures:
+                checked = future.result()
+                if checked.spooled is None:
+                    for rest in futures:
+                        rest.cancel()
+                    return PieceCheck(False, sha256, 0, [])
+                count += checked.count
+                spooled.append(checked.spooled)
+                for part, digest in zip(parts, checked.ids, strict=True):
+                    part.append(digest)
+            judged[index] = spooled
+            return PieceCheck(True, sha256, count, [b"".join(part) for part in parts])
+
+        try:
+            inputs = open_scenarios(self._paths, vocabulary, bulk=bulk)
+        except PiecesRejected:
+            for futures in planned.values():
+                for future in futures:
+                    future.cancel()
+            return open_scenarios(self._paths, vocabulary)  # to explain what is wrong
+        self._judged = judged
+        return inputs
+
+    def results(self, inputs: ScenarioInputs, book: AggregateBook) -> Iterator[DeploymentResult]:
+        """Every deployment's result, in input order, as `check.stream` would give them.
+
+        Args:
+            inputs: what `open` returned.
+            book: the aggregate tallies to feed.
+        """
+        ct, when = book.ct, self._when
         for index, source in enumerate(inputs.sources):
+            spooled = self._judged.get(index)
+            if spooled is not None:
+                yield from _replay(_load_spooled(spooled), source.path, book)
+                continue
             held = inputs.held(index)
             kind = _FORMATS.get(os.path.splitext(source.path)[1].lower())
             pieces = None
-            if held is None and kind is not None and jobs > 1:
+            if held is None and kind is not None and self._jobs > 1:
                 pieces = split(source.path, kind, PIECE_BYTES)
             if held is not None or pieces is None or len(pieces) < 2:
                 deployments: Iterator[Deployment]
@@ -123,62 +218,17 @@ def check_parallel(terms_path: str, inputs: ScenarioInputs, when: dt.date | None
                     deployments = iter_validated(source.path, ct.terms.vocabulary)
                 yield from stream(ct, deployments, book, when)
                 continue
-            if pool is None:
-                pool = _pool(terms_path, ct, jobs)
-            yield from _judge_pieces(pool, pieces, source.path, when, jobs, book)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs),
+                               source.path, book)
 
 
-def open_parallel(terms_path: str, ct: CompiledTerms, paths: Sequence[str],
-                  jobs: int) -> ScenarioInputs:
-    """`open_scenarios`, with each bulk file of several pieces validated by `jobs` processes.
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What a worker says of a piece it read, validated and judged."""
 
-    Raises:
-        DiagnosticsError: with every problem in every file, exactly as
-            `open_scenarios` reports them.
-    """
-    from dealcheck.scenario.read import PieceCheck, open_scenarios
-
-    vocabulary = ct.terms.vocabulary
-    # Id hashes are compared across processes: only forked workers share `hash`.
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return open_scenarios(paths, vocabulary)
-    planned: dict[int, list[Future[tuple[bool, int, list[bytes]]]]] = {}
-    pool: ProcessPoolExecutor | None = None
-    try:
-        for index, path in enumerate(paths):
-            kind = _FORMATS.get(os.path.splitext(path)[1].lower())
-            pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
-            if pieces is not None and len(pieces) > 1:
-                pool = pool or _pool(terms_path, ct, jobs)
-                planned[index] = [pool.submit(_validate_piece, piece) for piece in pieces]
-        if not planned:
-            return open_scenarios(paths, vocabulary)
-
-        def bulk(index: int, file: str) -> PieceCheck | None:
-            futures = planned.pop(index, None)
-            if futures is None:
-                return None
-            sha256 = _sha256(file)  # while the workers validate
-            count = 0
-            parts: list[list[bytes]] = [[] for _ in range(256)]
-            for future in futures:
-                clean, found, digests = future.result()
-                if not clean:
-                    for rest in futures:
-                        rest.cancel()
-                    return PieceCheck(False, sha256, 0, [])
-                count += found
-                for part, digest in zip(parts, digests, strict=True):
-                    part.append(digest)
-            return PieceCheck(True, sha256, count, [b"".join(part) for part in parts])
-
-        return open_scenarios(paths, vocabulary, bulk=bulk)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    spooled: str | None  # where its `PieceResult` was written; None: not clean
+    count: int
+    ids: list[bytes]  # `IdDigests.export`
 
 
 def _sha256(path: str) -> str:
@@ -189,6 +239,15 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _load_spooled(paths: list[str]) -> Iterator[PieceResult]:
+    for path in paths:
+        with open(path, "rb") as stream:
+            # INVARIANT: only our own workers write here (a private temporary directory).
+            done: PieceResult = pickle.load(stream)
+        os.unlink(path)
+        yield done
+
+
 def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -196,22 +255,28 @@ def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
                                initargs=(terms_path, ct.terms.sha256))
 
 
-def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], file: str,
-                  when: dt.date | None, jobs: int,
-                  book: AggregateBook) -> Iterator[DeploymentResult]:
+def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], when: dt.date | None,
+                  jobs: int) -> Iterator[PieceResult]:
     pending: deque[Future[PieceResult]] = deque()
     queued = iter(pieces)
     for piece in queued:
         pending.append(pool.submit(_judge_piece, piece, when))
         if len(pending) >= jobs * _AHEAD:
             break
-    first_line = 1
-    canonical: dict[SentOutcome, SentOutcome] = {}
     while pending:
         done = pending.popleft().result()
         for piece in queued:
             pending.append(pool.submit(_judge_piece, piece, when))
             break
+        yield done
+
+
+def _replay(pieces: Iterator[PieceResult], file: str,
+            book: AggregateBook) -> Iterator[DeploymentResult]:
+    """The results of a file's judged pieces, in order, feeding the aggregate tallies."""
+    first_line = 1
+    canonical: dict[SentOutcome, SentOutcome] = {}
+    for done in pieces:
         for ident, start, sightings in done.sightings:
             book.replay(ident, start, sightings)
         if done.latest is not None and (book.latest is None or done.latest > book.latest):
@@ -331,26 +396,37 @@ def _read_piece(piece: Piece) -> tuple[bytes, bytes]:
         return prefix, stream.read(piece.end - piece.start)
 
 
-def _validate_piece(piece: Piece) -> tuple[bool, int, list[bytes]]:
-    from dealcheck.scenario.read import validate_piece
+def _check_piece(piece: Piece, when: dt.date | None, spool: str) -> _Checked:
+    """Read, validate and judge a piece; spool its `PieceResult` if it is clean."""
+    from dealcheck.scenario.read import PieceReader
 
     ct = _WORKER
     assert ct is not None  # INVARIANT: set by the pool's initializer
     prefix, data = _read_piece(piece)
-    clean, count, ids = validate_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
-                                       ct.terms.vocabulary, at_start=piece.start == 0)
-    return clean, count, ids.export()
+    reader = PieceReader(piece.kind, io.BytesIO(prefix + data), piece.path,
+                         ct.terms.vocabulary, at_start=piece.start == 0)
+    done = _judge(ct, reader, when, prefix.count(b"\n"), data.count(b"\n"))
+    if not reader.clean:
+        return _Checked(None, 0, [])
+    with open(spool, "wb") as out:
+        pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return _Checked(spool, reader.count, reader.ids.export())
 
 
 def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
+    """Judge a piece of a file already validated."""
     from dealcheck.scenario.read import iter_piece
 
     ct = _WORKER
     assert ct is not None  # INVARIANT: set by the pool's initializer
     prefix, data = _read_piece(piece)
-    prefix_lines = prefix.count(b"\n")
     deployments = iter_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
                              ct.terms.vocabulary)
+    return _judge(ct, deployments, when, prefix.count(b"\n"), data.count(b"\n"))
+
+
+def _judge(ct: CompiledTerms, deployments: Iterable[Deployment], when: dt.date | None,
+           prefix_lines: int, lines: int) -> PieceResult:
     book = AggregateBook(ct)
     observe = book.observe if book.tallies else None
     sightings: list[SentSighting] = []
@@ -381,5 +457,4 @@ def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
         assert source is not None  # INVARIANT: streamed rows always know their line
         records.append((result.id, number, result.evaluated_on, source.line - prefix_lines,
                         source.column))
-    return PieceResult(outcomes, records, sightings, latest[0] if latest else None,
-                       data.count(b"\n"))
+    return PieceResult(outcomes, records, sightings, latest[0] if latest else None, lines)

@@ -46,6 +46,8 @@ __all__ = [
     "FORMATS",
     "BulkValidator",
     "PieceCheck",
+    "PieceReader",
+    "PiecesRejected",
     "ScenarioInputs",
     "ScenarioSource",
     "iter_deployments",
@@ -58,7 +60,6 @@ __all__ = [
     "scenario_format",
     "source_excerpt",
     "validate_file",
-    "validate_piece",
 ]
 
 #: File extensions and the format each is read as.
@@ -239,34 +240,42 @@ def iter_piece(
         yield deployment
 
 
-def validate_piece(
-    kind: str, stream: BinaryIO, file: str, vocabulary: Vocabulary, *, at_start: bool
-) -> tuple[bool, int, IdDigests]:
-    """Whether a piece of a CSV or JSON Lines file is valid, as far as the piece can tell.
+class PieceReader:
+    """The deployments of a piece of a CSV or JSON Lines file, validated as they are read.
 
-    For validating one file in several processes (`checker.parallel`): the
+    For checking one file in several processes (`checker.parallel`): the
     piece is whole lines (for CSV, starting with the file's header);
-    `at_start` says whether it starts the file. Stops at the first problem:
-    only `open_scenarios` explains problems. What a piece cannot tell —
-    duplicate ids across pieces, the deployment limit, an empty file — the
-    caller decides from the counts and id digests of all of them.
-
-    Returns:
-        whether every row is valid, how many deployments it holds, their ids.
+    `at_start` says whether it starts the file. Reading stops at the first
+    problem, with `clean` False: only `open_scenarios` explains problems.
+    What a piece cannot tell — duplicate ids across pieces, the deployment
+    limit, an empty file — the caller decides from the `count` and `ids` of
+    all of them.
     """
-    ids = IdDigests()
-    lines = _lines(stream, file)
-    rows = (read_csv_rows(lines, file, vocabulary) if kind == "csv"
-            else read_jsonl_rows(lines, file, whole_file=False, at_start=at_start))
-    count = 0
-    try:
-        for _, diagnostics in _checked_rows(rows, vocabulary, ids, build=False):
-            if diagnostics:
-                return False, count, ids
-            count += 1
-    except _LineTooLong:
-        return False, count, ids
-    return True, count, ids
+
+    __slots__ = ("_at_start", "_file", "_kind", "_stream", "_vocabulary", "clean", "count", "ids")
+
+    def __init__(self, kind: str, stream: BinaryIO, file: str, vocabulary: Vocabulary, *,
+                 at_start: bool) -> None:
+        self._kind, self._stream, self._file = kind, stream, file
+        self._vocabulary, self._at_start = vocabulary, at_start
+        self.clean = True
+        self.count = 0
+        self.ids = IdDigests()
+
+    def __iter__(self) -> Iterator[Deployment]:
+        file = self._file
+        lines = _lines(self._stream, file)
+        rows = (read_csv_rows(lines, file, self._vocabulary) if self._kind == "csv"
+                else read_jsonl_rows(lines, file, whole_file=False, at_start=self._at_start))
+        try:
+            for deployment, diagnostics in _checked_rows(rows, self._vocabulary, self.ids):
+                if diagnostics or deployment is None:
+                    self.clean = False
+                    return
+                self.count += 1
+                yield deployment
+        except _LineTooLong:
+            self.clean = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +332,10 @@ class PieceCheck:
     ids: list[bytes]  # `IdDigests.export`
 
 
+class PiecesRejected(Exception):
+    """A file validated in pieces has a problem that only a sequential reading explains."""
+
+
 #: Validates the bulk file at a position of `open_scenarios`'s list elsewhere,
 #: or returns None to leave it to `open_scenarios`.
 BulkValidator = Callable[[int, str], PieceCheck | None]
@@ -335,12 +348,12 @@ def open_scenarios(
 
     Ids must be unique across the files, since reports name deployments by id.
     With `bulk` (`checker.parallel`), CSV and JSON Lines files may be
-    validated in pieces by other processes; if any piece is not clean, or the
-    counts break a limit, the files are validated again here, to report every
-    problem exactly as without `bulk`.
+    validated in pieces by other processes.
 
     Raises:
         DiagnosticsError: with every problem in every file.
+        PiecesRejected: when a file validated in pieces is not clean, or the
+            counts break a limit: call again without `bulk` to explain it.
     """
     ids = IdDigests()
     budget = _Budget()  # INVARIANT: one for all the files: the limit is per check
@@ -356,7 +369,7 @@ def open_scenarios(
             if pieces is not None:
                 budget.left -= pieces.count
                 if not pieces.clean or not pieces.count or budget.left < 0:
-                    return open_scenarios(paths, vocabulary)  # to explain it
+                    raise PiecesRejected(file)
                 ids.merge(pieces.ids)
                 sources.append(ScenarioSource(file, pieces.sha256, None, pieces.count))
                 loaded.append(None)
