@@ -13,12 +13,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, render_text
+
+if TYPE_CHECKING:
+    from dealcheck.checker.compile import CompiledTerms
+    from dealcheck.checker.parallel import ParallelCheck
+    from dealcheck.scenario.read import ScenarioInputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,64 +125,103 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
-    from dealcheck.checker.aggregate import AggregateBook
-    from dealcheck.checker.check import stream
-    from dealcheck.checker.output import ReportMeta, make_renderer, stream_report
-    from dealcheck.checker.render_text import with_progress
-    from dealcheck.checker.results import AggregateVerdict, SourceRef, Verdict
-    from dealcheck.scenario.read import open_scenarios
+    from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
     when = _parse_date(as_of)
     model = _load_terms(terms, error_format)
     ct = model.compiled()
+    paths = list(scenarios)
     with contextlib.ExitStack() as stack:
         workers = None
         if jobs > 1:
             from dealcheck.checker.parallel import ParallelCheck
 
-            workers = stack.enter_context(ParallelCheck(terms, ct, scenarios, jobs, when))
+            workers = stack.enter_context(ParallelCheck(terms, ct, paths, jobs, when))
         try:
-            inputs = (open_scenarios(list(scenarios), model.vocabulary) if workers is None
+            # Bulk files are validated as they are read and judged, so each row is
+            # read once; nothing is shown until all of them are known valid.
+            inputs = (open_scenarios(paths, model.vocabulary, defer=True) if workers is None
                       else workers.open())
+            try:
+                worst = _report(ct, inputs, workers, when, fmt, output, fail_on, terms,
+                                model.sha256)
+            except PiecesRejected:
+                # A problem in a bulk file: what was made of it is discarded, and the
+                # files are read again to explain it (or, for two ids that only
+                # share a hash, to check them in the usual way).
+                inputs = open_scenarios(paths, model.vocabulary)
+                worst = _report(ct, inputs, workers, when, fmt, output, fail_on, terms,
+                                model.sha256)
         except DiagnosticsError as exc:
             _fail_input(exc, error_format)
-        book = AggregateBook(ct)
-        meta = ReportMeta(SourceRef(terms, model.sha256),
-                          tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
-        worst = {"violation": 0, "undetermined": 0}
-
-        def results() -> Iterator[dealcheck.DeploymentResult]:
-            judged = (stream(ct, with_progress(inputs.deployments(), inputs.count, True), book,
-                             when) if workers is None else workers.results(inputs, book))
-            for result in judged:
-                if result.verdict is Verdict.VIOLATION:
-                    worst["violation"] += 1
-                elif result.verdict is Verdict.UNDETERMINED:
-                    worst["undetermined"] += 1
-                yield result
-
-        def aggregates() -> list[dealcheck.AggregateResult]:
-            found = book.results(when)
-            for a in found:
-                if a.verdict is AggregateVerdict.VIOLATION:
-                    worst["violation"] += 1
-                elif a.verdict is AggregateVerdict.UNDETERMINED:
-                    worst["undetermined"] += 1
-            return found
-
-        renderer = make_renderer(fmt, fail_on=fail_on, color=output is None
-                                 and _color(sys.stdout))
-        chunks = stream_report(renderer, meta, results(), aggregates)
-        if output:
-            from dealcheck.checker.output import write_atomic_chunks
-
-            write_atomic_chunks(output, chunks)
-        else:
-            for chunk in chunks:
-                sys.stdout.write(chunk)
-            sys.stdout.flush()
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | None,
+            when: dt.date | None, fmt: str,
+            output: str | None, fail_on: str, terms: str, sha256: str) -> dict[str, int]:
+    """Judge the deployments and write the report; the counts of violations and undetermined.
+
+    While `inputs` are pending, nothing reaches the user before the last
+    deployment was read: ``-o`` is written atomically, standard output held
+    back. `PiecesRejected` leaves no trace.
+    """
+    from dealcheck.checker.aggregate import AggregateBook
+    from dealcheck.checker.check import stream
+    from dealcheck.checker.output import ReportMeta, make_renderer, stream_report
+    from dealcheck.checker.render_text import with_progress
+    from dealcheck.checker.results import AggregateVerdict, SourceRef, Verdict
+
+    book = AggregateBook(ct)
+    meta = ReportMeta(SourceRef(terms, sha256),
+                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
+    worst = {"violation": 0, "undetermined": 0}
+
+    read_all = False
+
+    def results() -> Iterator[dealcheck.DeploymentResult]:
+        nonlocal read_all
+        judged = (stream(ct, with_progress(inputs.deployments(), inputs.count, True), book, when)
+                  if workers is None else workers.results(inputs, book))
+        for result in judged:
+            if result.verdict is Verdict.VIOLATION:
+                worst["violation"] += 1
+            elif result.verdict is Verdict.UNDETERMINED:
+                worst["undetermined"] += 1
+            yield result
+        read_all = True
+
+    def aggregates() -> list[dealcheck.AggregateResult]:
+        found = book.results(when)
+        for a in found:
+            if a.verdict is AggregateVerdict.VIOLATION:
+                worst["violation"] += 1
+            elif a.verdict is AggregateVerdict.UNDETERMINED:
+                worst["undetermined"] += 1
+        return found
+
+    renderer = make_renderer(fmt, fail_on=fail_on, color=output is None and _color(sys.stdout))
+    chunks = stream_report(renderer, meta, results(), aggregates)
+    if output:
+        from dealcheck.checker.output import write_atomic_chunks
+
+        write_atomic_chunks(output, chunks)
+    else:
+        # Held back: whatever a renderer emits before the last deployment was read
+        # (today's renderers emit everything at the end, so this stays empty).
+        early: list[str] = []
+        for chunk in chunks:
+            if inputs.pending is not None and not read_all:
+                early.append(chunk)
+                continue
+            if early:
+                sys.stdout.write("".join(early))
+                early.clear()
+            sys.stdout.write(chunk)
+        sys.stdout.write("".join(early))
+    sys.stdout.flush()
+    return worst
 
 
 @cli.command()

@@ -197,7 +197,7 @@ def test_jobs_validate_and_judge_bulk_files_in_the_workers(
     ct = terms.compiled()
     with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:
         inputs = workers.open()
-        assert inputs.count == 400
+        assert inputs.pending is not None and inputs.count is None  # read as it is judged
         results = list(workers.results(inputs, AggregateBook(ct)))
         spool = workers._spool
         assert spool is not None and Path(spool.name).is_dir()
@@ -227,3 +227,70 @@ def test_jobs_judge_files_validated_in_this_process_too(
     expected = check(ct, inputs.deployments()).deployments
     assert results == expected
     assert [r.source for r in results] == [r.source for r in expected]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_nothing_is_shown_before_every_row_is_known_valid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        jobs: str) -> None:
+    # Rows are judged as they are read: a bad last row must leave no partial report.
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    path = tmp_path / "late.jsonl"
+    rows = _rows(400)
+    path.write_text("\n".join([*rows[:-1], rows[-1].replace("Azure", "Azur")]) + "\n", "utf-8")
+    previous = tmp_path / "report.txt"
+    previous.write_text("the previous report\n", "utf-8")
+    for output in ([], ["-o", str(previous)]):
+        status = main(["check", str(TERMS[0]), str(path), "--jobs", jobs, *output])
+        captured = capsys.readouterr()
+        assert status == 2
+        assert captured.out == ""
+        assert "late.jsonl:400:" in captured.err and "undeclared provider `Azur`" in captured.err
+    assert previous.read_text("utf-8") == "the previous report\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ids_that_only_share_a_hash_are_checked_the_usual_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        jobs: str) -> None:
+    from dealcheck.scenario import read
+
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    path = tmp_path / "ok.jsonl"
+    path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
+    argv = ["check", str(TERMS[0]), str(path), "--format", "json", "--jobs", jobs]
+    assert main(argv) == 0
+    expected = capsys.readouterr().out
+
+    def collide(self: read.Pending) -> None:
+        raise read.PiecesRejected("ids")  # as if two ids had the same hash
+
+    monkeypatch.setattr(read.Pending, "finish", collide)
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (expected, "")
+
+
+def test_a_renderer_that_streams_is_held_back_until_every_row_is_valid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from dealcheck.checker import output
+
+    class LineByLine:
+        def begin(self, meta: object) -> list[str]:
+            return ["begin\n"]
+
+        def deployment(self, result: dealcheck.DeploymentResult) -> list[str]:
+            return [f"{result.id}\n"]
+
+        def end(self, aggregates: object, summary: object) -> list[str]:
+            return ["end\n"]
+
+    monkeypatch.setattr(output, "make_renderer", lambda *args, **kwargs: LineByLine())
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text("\n".join(_rows(3)) + "\n", "utf-8")
+    bad.write_text("\n".join([*_rows(2), _rows(1, 2)[0].replace("Azure", "Azur")]) + "\n")
+    assert main(["check", str(TERMS[0]), str(good)]) == 0
+    assert capsys.readouterr().out == "begin\nd0\nd1\nd2\nend\n"
+    assert main(["check", str(TERMS[0]), str(bad)]) == 2
+    assert capsys.readouterr().out == ""

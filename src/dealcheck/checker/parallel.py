@@ -1,31 +1,29 @@
-"""Parallel checking: bulk scenario files split at line boundaries, judged in worker processes.
+"""Parallel checking: bulk scenario files split at line boundaries, read in worker processes.
 
-`dealcheck check --jobs N` validates the scenario files with `open_parallel`,
-then judges them with `check_parallel`. Each CSV or JSON Lines file is cut
-into pieces of whole lines (for CSV, whole records: a cut never falls inside
-a quoted cell); worker
-processes, each with the terms compiled once, read, evaluate and observe the
-aggregates of one piece at a time. The parent takes the pieces back in input
+`dealcheck check --jobs N` goes through `ParallelCheck`. Each CSV or JSON
+Lines file is cut into pieces of whole lines (for CSV, whole records: a cut
+never falls inside a quoted cell); worker processes, each with the terms
+compiled once, read, validate, evaluate and observe the aggregates of one
+piece at a time, in one pass. The parent takes the pieces back in input
 order, replays the aggregate observations into its own tallies (so
 contributors and totals are exactly those of a sequential check) and hands
 the results on, so the report is byte-identical to ``--jobs 1``.
 
 A worker returns each outcome (verdict, `not_covered`, findings) once per
 piece and, per deployment, only its id, outcome number, evaluation date and
-line: little to send, and results are rebuilt cheaply on the way out.
-
-Validation goes the same way: each worker says whether its piece is clean,
-with its count of deployments and the hashes of their ids; the parent checks
-the ids across pieces and files and the deployment limit. Explaining a
-problem is left to the sequential `open_scenarios`, which runs only when a
-piece is not clean.
+line: little to send, and results are rebuilt cheaply on the way out. It
+says whether its piece was clean, with its count of deployments and the
+hashes of their ids; the parent checks the ids across pieces and files and
+the deployment limit. Nothing made of the results may be shown before every
+piece is known clean: the CLI renders to a spool or a temporary file, and
+on a problem throws it away and lets the sequential `open_scenarios`
+explain it.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import itertools
 import multiprocessing
@@ -49,7 +47,7 @@ from dealcheck.scenario.model import Deployment, SourceLocation
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from dealcheck.scenario.read import PieceCheck, ScenarioInputs
+    from dealcheck.scenario.read import Pending, ScenarioInputs
 
 #: Bytes per piece: large enough that a piece's overhead is negligible, small
 #: enough that results stream out steadily and memory stays bounded. A file of
@@ -92,18 +90,18 @@ class PieceResult:
 
 
 class ParallelCheck:
-    """`dealcheck check --jobs N`: bulk files validated and judged by worker processes.
+    """`dealcheck check --jobs N`: bulk files read, validated and judged by worker processes.
 
-    `open` validates the scenario files: each CSV or JSON Lines file of
-    several pieces is read by the workers, which judge each piece as they
-    validate it and keep what they found in a spool file, saying only
+    `open` validates the documents (YAML, JSON) and leaves the bulk files
+    pending (`open_scenarios(defer=True)`); each CSV or JSON Lines file of
+    several pieces is handed to the workers at once, which validate and
+    judge each piece in one pass and spool what they found, saying only
     whether the piece was clean, with its count of deployments and the
-    hashes of their ids. The parent checks the ids across pieces and files
-    and the deployment limit; if anything is wrong, `open_scenarios` reads
-    the files again here, to report every problem exactly as ``--jobs 1``
-    does, and nothing judged is used. `results` then replays the spooled
-    pieces in input order. Use it as a context manager: leaving stops the
-    workers and removes the spool.
+    hashes of their ids. `results` replays the spooled pieces in input order
+    as they come, while the workers go on; it raises `PiecesRejected` as soon
+    as a piece is not clean, or at the end when the counts or ids are wrong,
+    and whatever was made of the results must then be thrown away. Use it as
+    a context manager: leaving stops the workers and removes the spool.
     """
 
     def __init__(self, terms_path: str, ct: CompiledTerms, paths: Sequence[str], jobs: int,
@@ -112,8 +110,8 @@ class ParallelCheck:
         self._jobs, self._when = jobs, when
         self._pool: ProcessPoolExecutor | None = None
         self._spool: tempfile.TemporaryDirectory[str] | None = None
-        #: By position in `paths`: the spooled pieces of a validated, judged file.
-        self._judged: dict[int, list[str]] = {}
+        #: By position in `paths`: a bulk file's pieces, being read by the workers.
+        self._planned: dict[int, list[Future[_Checked]]] = {}
 
     def __enter__(self) -> ParallelCheck:
         return self
@@ -132,94 +130,88 @@ class ParallelCheck:
         return self._pool
 
     def open(self) -> ScenarioInputs:
-        """`open_scenarios` of the paths, with bulk files of several pieces read by the workers.
+        """`open_scenarios(paths, defer=True)`, and the workers set to read the bulk files.
 
         Raises:
-            DiagnosticsError: with every problem in every file, exactly as
-                `open_scenarios` reports them.
+            DiagnosticsError: with every problem in every file, when a
+                document has one.
         """
-        from dealcheck.scenario.read import PieceCheck, PiecesRejected, open_scenarios
+        from dealcheck.scenario.read import open_scenarios
 
-        vocabulary = self._ct.terms.vocabulary
+        inputs = open_scenarios(self._paths, self._ct.terms.vocabulary, defer=True)
         # Id hashes are compared across processes: only forked workers share `hash`.
         if self._jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return open_scenarios(self._paths, vocabulary)
-        planned: dict[int, list[Future[_Checked]]] = {}
+            return inputs
         for index, path in enumerate(self._paths):
             kind = _FORMATS.get(os.path.splitext(path)[1].lower())
             pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
             if pieces is not None and len(pieces) > 1:
                 if self._spool is None:
                     self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
-                planned[index] = [
+                self._planned[index] = [
                     self._workers().submit(_check_piece, piece, self._when,
                                            os.path.join(self._spool.name, f"{index}-{number}"))
                     for number, piece in enumerate(pieces)]
-        if not planned:
-            return open_scenarios(self._paths, vocabulary)
-        judged: dict[int, list[str]] = {}
-
-        def bulk(index: int, file: str) -> PieceCheck | None:
-            futures = planned.pop(index, None)
-            if futures is None:
-                return None
-            sha256 = _sha256(file)  # while the workers read
-            count = 0
-            parts: list[list[bytes]] = [[] for _ in range(256)]
-            spooled: list[str] = []
-            for future in futures:
-                checked = future.result()
-                if checked.spooled is None:
-                    for rest in futures:
-                        rest.cancel()
-                    return PieceCheck(False, sha256, 0, [])
-                count += checked.count
-                spooled.append(checked.spooled)
-                for part, digest in zip(parts, checked.ids, strict=True):
-                    part.append(digest)
-            judged[index] = spooled
-            return PieceCheck(True, sha256, count, [b"".join(part) for part in parts])
-
-        try:
-            inputs = open_scenarios(self._paths, vocabulary, bulk=bulk)
-        except PiecesRejected:
-            for futures in planned.values():
-                for future in futures:
-                    future.cancel()
-            return open_scenarios(self._paths, vocabulary)  # to explain what is wrong
-        self._judged = judged
         return inputs
 
     def results(self, inputs: ScenarioInputs, book: AggregateBook) -> Iterator[DeploymentResult]:
         """Every deployment's result, in input order, as `check.stream` would give them.
 
         Args:
-            inputs: what `open` returned.
+            inputs: what `open` returned, or `open_scenarios` (then every file
+                is already valid, and the workers only judge).
             book: the aggregate tallies to feed.
+
+        Raises:
+            PiecesRejected: when the pending files turn out not valid.
         """
-        ct, when = book.ct, self._when
+        ct, when, pending = book.ct, self._when, inputs.pending
         for index, source in enumerate(inputs.sources):
-            spooled = self._judged.get(index)
-            if spooled is not None:
-                yield from _replay(_load_spooled(spooled), source.path, book)
-                continue
             held = inputs.held(index)
-            kind = _FORMATS.get(os.path.splitext(source.path)[1].lower())
-            pieces = None
-            if held is None and kind is not None and self._jobs > 1:
-                pieces = split(source.path, kind, PIECE_BYTES)
-            if held is not None or pieces is None or len(pieces) < 2:
-                deployments: Iterator[Deployment]
-                if held is not None:
-                    deployments = iter(held.deployments)
+            planned = self._planned.get(index)
+            if held is not None:
+                yield from stream(ct, iter(held.deployments), book, when)
+            elif pending is not None and planned is not None:
+                yield from _replay(_checked_pieces(planned, pending, source.path), source.path,
+                                   book)
+            elif pending is not None:
+                yield from stream(ct, pending.read(source.path), book, when)
+            else:
+                kind = _FORMATS.get(os.path.splitext(source.path)[1].lower())
+                pieces = split(source.path, kind, PIECE_BYTES) if kind is not None else None
+                if pieces is not None and len(pieces) > 1:
+                    yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs),
+                                       source.path, book)
                 else:
                     from dealcheck.scenario.read import iter_validated
 
-                    deployments = iter_validated(source.path, ct.terms.vocabulary)
-                yield from stream(ct, deployments, book, when)
-                continue
-            yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs),
-                               source.path, book)
+                    yield from stream(ct, iter_validated(source.path, ct.terms.vocabulary),
+                                      book, when)
+        if pending is not None:
+            pending.finish()
+
+
+def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
+                    path: str) -> Iterator[PieceResult]:
+    """The judged pieces of a file, in order, each once the workers found it clean."""
+    from dealcheck.scenario.read import PiecesRejected
+
+    count = 0
+    for number, future in enumerate(futures):
+        checked = future.result()
+        if checked.spooled is None:
+            for rest in futures[number:]:
+                rest.cancel()
+            raise PiecesRejected(path)
+        pending.add_piece(path, checked.count, checked.ids)
+        count += checked.count
+        with open(checked.spooled, "rb") as stream:
+            # INVARIANT: only our own workers write here (a private temporary directory).
+            done: PieceResult = pickle.load(stream)
+        os.unlink(checked.spooled)
+        yield done
+    if not count:
+        raise PiecesRejected(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,23 +221,6 @@ class _Checked:
     spooled: str | None  # where its `PieceResult` was written; None: not clean
     count: int
     ids: list[bytes]  # `IdDigests.export`
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _load_spooled(paths: list[str]) -> Iterator[PieceResult]:
-    for path in paths:
-        with open(path, "rb") as stream:
-            # INVARIANT: only our own workers write here (a private temporary directory).
-            done: PieceResult = pickle.load(stream)
-        os.unlink(path)
-        yield done
 
 
 def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:

@@ -44,8 +44,7 @@ from dealcheck.scenario.validate import (
 
 __all__ = [
     "FORMATS",
-    "BulkValidator",
-    "PieceCheck",
+    "Pending",
     "PieceReader",
     "PiecesRejected",
     "ScenarioInputs",
@@ -241,41 +240,109 @@ def iter_piece(
 
 
 class PieceReader:
-    """The deployments of a piece of a CSV or JSON Lines file, validated as they are read.
+    """The deployments of a CSV or JSON Lines file, or of a piece of one, validated as read.
 
-    For checking one file in several processes (`checker.parallel`): the
-    piece is whole lines (for CSV, starting with the file's header);
-    `at_start` says whether it starts the file. Reading stops at the first
+    For reading each row once (`Pending`) and for checking one file in
+    several processes (`checker.parallel`): a piece is whole lines (for CSV,
+    starting with the file's header); `at_start` says whether it starts the
+    file, `whole_file` whether it is all of it. Reading stops at the first
     problem, with `clean` False: only `open_scenarios` explains problems.
-    What a piece cannot tell — duplicate ids across pieces, the deployment
-    limit, an empty file — the caller decides from the `count` and `ids` of
-    all of them.
+    What a piece cannot tell — duplicate ids across pieces and files, the
+    deployment limit across files, an empty file — the caller decides from
+    the `count` and `ids` of all of them.
     """
 
-    __slots__ = ("_at_start", "_file", "_kind", "_stream", "_vocabulary", "clean", "count", "ids")
+    __slots__ = ("_at_start", "_budget", "_file", "_kind", "_stream", "_vocabulary",
+                 "_whole_file", "clean", "count", "ids")
 
     def __init__(self, kind: str, stream: BinaryIO, file: str, vocabulary: Vocabulary, *,
-                 at_start: bool) -> None:
+                 at_start: bool, whole_file: bool = False, ids: IdDigests | None = None,
+                 budget: _Budget | None = None) -> None:
         self._kind, self._stream, self._file = kind, stream, file
-        self._vocabulary, self._at_start = vocabulary, at_start
+        self._vocabulary, self._at_start, self._whole_file = vocabulary, at_start, whole_file
+        self._budget = budget
         self.clean = True
         self.count = 0
-        self.ids = IdDigests()
+        self.ids = IdDigests() if ids is None else ids
 
     def __iter__(self) -> Iterator[Deployment]:
-        file = self._file
+        file, budget = self._file, self._budget
         lines = _lines(self._stream, file)
         rows = (read_csv_rows(lines, file, self._vocabulary) if self._kind == "csv"
-                else read_jsonl_rows(lines, file, whole_file=False, at_start=self._at_start))
+                else read_jsonl_rows(lines, file, whole_file=self._whole_file,
+                                     at_start=self._at_start))
         try:
             for deployment, diagnostics in _checked_rows(rows, self._vocabulary, self.ids):
                 if diagnostics or deployment is None:
                     self.clean = False
                     return
+                if budget is not None:
+                    budget.left -= 1
+                    if budget.left < 0:
+                        self.clean = False
+                        return
                 self.count += 1
                 yield deployment
         except _LineTooLong:
             self.clean = False
+
+
+class PiecesRejected(Exception):
+    """A bulk file read while it was validated has a problem: `open_scenarios` explains it."""
+
+
+class Pending:
+    """The bulk files of a check, validated as they are read (`open_scenarios(defer=True)`).
+
+    Each row is read once: validated, then judged at once. Whatever was
+    judged before a problem turns up must be thrown away: `read` and `finish`
+    raise `PiecesRejected`, and `open_scenarios` then reads the files again
+    to explain what is wrong. Ids are checked across all the files (and the
+    documents validated beforehand), and the deployment limit over all.
+    """
+
+    __slots__ = ("_budget", "_ids", "_vocabulary")
+
+    def __init__(self, vocabulary: Vocabulary, ids: IdDigests, budget: _Budget) -> None:
+        self._vocabulary, self._ids, self._budget = vocabulary, ids, budget
+
+    def read(self, path: str) -> Iterator[Deployment]:
+        """The deployments of a whole CSV or JSON Lines file, validated as they go by.
+
+        Raises:
+            PiecesRejected: once the file turns out not valid.
+        """
+        try:
+            stream = Path(path).open("rb")  # noqa: SIM115 - the `with` below closes it
+        except OSError:
+            raise PiecesRejected(path) from None
+        with stream:
+            reader = PieceReader(scenario_format(path), stream, path, self._vocabulary,
+                                 at_start=True, whole_file=True, ids=self._ids,
+                                 budget=self._budget)
+            yield from reader
+        if not reader.clean or not reader.count:
+            raise PiecesRejected(path)
+
+    def add_piece(self, path: str, count: int, ids: list[bytes]) -> None:
+        """Count a clean piece validated elsewhere, with its ids (`IdDigests.export`).
+
+        Raises:
+            PiecesRejected: past the deployment limit.
+        """
+        self._budget.left -= count
+        if self._budget.left < 0:
+            raise PiecesRejected(path)
+        self._ids.merge(ids)
+
+    def finish(self) -> None:
+        """After the last file: are the ids unique?
+
+        Raises:
+            PiecesRejected: if two ids may be the same (`open_scenarios` decides).
+        """
+        if self._ids.colliding():
+            raise PiecesRejected("ids")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +352,7 @@ class ScenarioSource:
     path: str
     sha256: str
     name: str | None
-    count: int
+    count: int  # -1 for a bulk file still `Pending`
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,14 +366,18 @@ class ScenarioInputs:
     sources: tuple[ScenarioSource, ...]
     _loaded: tuple[Scenario | None, ...]
     _vocabulary: Vocabulary
+    #: The bulk files still to be validated, as they are read.
+    pending: Pending | None = None
 
     def held(self, index: int) -> Scenario | None:
         """The scenario of ``sources[index]`` if it was read whole (YAML, JSON), else None."""
         return self._loaded[index]
 
     @property
-    def count(self) -> int:
-        """How many deployments the files hold."""
+    def count(self) -> int | None:
+        """How many deployments the files hold (None while bulk files are `pending`)."""
+        if self.pending is not None:
+            return None
         return sum(source.count for source in self.sources)
 
     def deployments(self) -> Iterator[Deployment]:
@@ -314,46 +385,34 @@ class ScenarioInputs:
 
         Raises:
             DiagnosticsError: if a streamed file changed since it was validated.
+            PiecesRejected: when `pending` files turn out not valid.
         """
         for source, loaded in zip(self.sources, self._loaded, strict=True):
             if loaded is not None:
                 yield from loaded.deployments
+            elif self.pending is not None:
+                yield from self.pending.read(source.path)
             else:
                 yield from iter_validated(source.path, self._vocabulary)
-
-
-@dataclass(frozen=True, slots=True)
-class PieceCheck:
-    """What validating a bulk file in pieces elsewhere found (see `open_scenarios`)."""
-
-    clean: bool
-    sha256: str
-    count: int
-    ids: list[bytes]  # `IdDigests.export`
-
-
-class PiecesRejected(Exception):
-    """A file validated in pieces has a problem that only a sequential reading explains."""
-
-
-#: Validates the bulk file at a position of `open_scenarios`'s list elsewhere,
-#: or returns None to leave it to `open_scenarios`.
-BulkValidator = Callable[[int, str], PieceCheck | None]
+        if self.pending is not None:
+            self.pending.finish()
 
 
 def open_scenarios(
-    paths: Sequence[str | Path], vocabulary: Vocabulary, *, bulk: BulkValidator | None = None
+    paths: Sequence[str | Path], vocabulary: Vocabulary, *, defer: bool = False
 ) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
     Ids must be unique across the files, since reports name deployments by id.
-    With `bulk` (`checker.parallel`), CSV and JSON Lines files may be
-    validated in pieces by other processes.
+    With `defer` (`dealcheck check`), CSV and JSON Lines files are left
+    `pending`: validated as `ScenarioInputs.deployments` reads them, so that
+    each row is read once; whatever is made of them must be thrown away if
+    that raises `PiecesRejected`, and `open_scenarios` without `defer` called
+    to explain the problem.
 
     Raises:
-        DiagnosticsError: with every problem in every file.
-        PiecesRejected: when a file validated in pieces is not clean, or the
-            counts break a limit: call again without `bulk` to explain it.
+        DiagnosticsError: with every problem in every file (with `defer`, in
+            the documents: then every file is validated, to report them all).
     """
     ids = IdDigests()
     budget = _Budget()  # INVARIANT: one for all the files: the limit is per check
@@ -361,17 +420,12 @@ def open_scenarios(
     loaded: list[Scenario | None] = []
     diagnostics: list[Diagnostic] = []
     texts: dict[str, str] = {}
-    for index, path in enumerate(paths):
+    for path in paths:
         file = str(path)
         try:
             kind = scenario_format(path)
-            pieces = bulk(index, file) if bulk is not None and kind in _STREAMED else None
-            if pieces is not None:
-                budget.left -= pieces.count
-                if not pieces.clean or not pieces.count or budget.left < 0:
-                    raise PiecesRejected(file)
-                ids.merge(pieces.ids)
-                sources.append(ScenarioSource(file, pieces.sha256, None, pieces.count))
+            if kind in _STREAMED and defer:
+                sources.append(ScenarioSource(file, _sha256(file), None, -1))
                 loaded.append(None)
             elif kind in _STREAMED:
                 checked = _validate_stream(path, vocabulary, ids, budget)
@@ -386,9 +440,16 @@ def open_scenarios(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
                 loaded.append(scenario)
-        except DiagnosticsError as exc:
+        except (DiagnosticsError, OSError) as exc:
+            if not isinstance(exc, DiagnosticsError):
+                exc = DiagnosticsError([unreadable(file, exc)])
             diagnostics.extend(exc.diagnostics)
             texts.update(exc.sources)
+    if defer:
+        if diagnostics:
+            return open_scenarios(paths, vocabulary)  # to report the bulk files' problems too
+        pending = Pending(vocabulary, ids, budget)
+        return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending)
     colliding = ids.colliding()
     if colliding:
         duplicates = _duplicates(paths, vocabulary, colliding)
@@ -401,6 +462,14 @@ def open_scenarios(
             texts.update(source_excerpt(file, diagnostics))
         raise DiagnosticsError(diagnostics, texts)
     return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary)
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
