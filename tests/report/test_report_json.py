@@ -303,3 +303,15 @@ def test_pretty_matches_json_dumps(value: Any, depth: int) -> None:
     indent = "  " * depth
     expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
     assert pretty(value, indent) == expected
+
+
+def test_the_fast_texts_are_json_dumps_of_the_report() -> None:
+    # `DeploymentText` writes each deployment by hand (with memoised pieces): it must
+    # give exactly what `json.dumps` gives for the same data, across many deployments.
+    report = build_report()
+    bulk = build_bulk(300)
+    report.deployments = [*report.deployments, *bulk, *(
+        dataclasses.replace(d, source=None, id=f"é-{d.id}\u2028\"") for d in bulk[:50])]
+    assert len({d.evaluated_on for d in report.deployments}) > 1
+    expected = json.dumps(report_to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    assert render_json(report) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
@@ -21,6 +22,7 @@ from dealcheck.checker.results import (
     Location,
     Report,
     SourceRef,
+    Verdict,
 )
 from dealcheck.scenario.model import SourceLocation
 
@@ -200,7 +202,7 @@ class DeploymentText:
     per tuple and reused; the rest is a fixed template.
     """
 
-    __slots__ = ("_findings", "_indent", "_inner")
+    __slots__ = ("_dates", "_findings", "_indent", "_inner", "_sources", "_verdicts")
 
     #: Findings texts kept before the memo starts again.
     LIMIT = 4096
@@ -210,6 +212,11 @@ class DeploymentText:
         self._inner = indent + "  "
         # INVARIANT: each entry holds its tuple, so no other tuple can share its id().
         self._findings: dict[int, tuple[tuple[Finding, ...], str]] = {}
+        # Texts that repeat from one deployment to the next: quoted verdicts,
+        # dates, and each file's part of a source location.
+        self._verdicts = {v: encode_basestring(v.value) for v in Verdict}
+        self._dates: dict[dt.date, str] = {}
+        self._sources: dict[str, str] = {}
 
     def __call__(self, result: DeploymentResult) -> str:
         findings = result.findings
@@ -229,13 +236,23 @@ class DeploymentText:
         if source is None:
             where = "null"
         else:
-            deeper = inner + "  "
-            where = (f'{{\n{deeper}"file": {encode_basestring(source.file)},\n'
-                     f'{deeper}"line": {int.__repr__(source.line)},\n'
-                     f'{deeper}"column": {int.__repr__(source.column)}\n{inner}}}')
+            head = self._sources.get(source.file)
+            if head is None:
+                if len(self._sources) >= self.LIMIT:
+                    self._sources.clear()
+                head = self._sources[source.file] = (
+                    f'{{\n{inner}  "file": {encode_basestring(source.file)},\n{inner}  "line": ')
+            where = (f'{head}{int.__repr__(source.line)},\n{inner}  "column": '
+                     f'{int.__repr__(source.column)}\n{inner}}}')
+        day = result.evaluated_on
+        date = self._dates.get(day)
+        if date is None:
+            if len(self._dates) >= self.LIMIT:
+                self._dates.clear()
+            date = self._dates[day] = encode_basestring(day.isoformat())
         return (f'{{\n{inner}"id": {encode_basestring(result.id)},\n'
-                f'{inner}"verdict": {encode_basestring(result.verdict.value)},\n'
-                f'{inner}"evaluated_on": {encode_basestring(result.evaluated_on.isoformat())},\n'
+                f'{inner}"verdict": {self._verdicts[result.verdict]},\n'
+                f'{inner}"evaluated_on": {date},\n'
                 f'{inner}"not_covered": {"true" if result.not_covered else "false"},\n'
                 f'{inner}"findings": {text},\n'
                 f'{inner}"source": {where}\n{self._indent}}}')
