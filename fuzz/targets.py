@@ -10,7 +10,9 @@ raises (an `AssertionError`, or whatever escaped dealcheck) only on a bug:
   output and compares ASTs).
 * `check_scenario` — a scenario file in one of the four formats:
   `load_scenario`, which must agree with the streaming `validate_file` and
-  `iter_deployments`.
+  `iter_deployments`, and with the reading `dealcheck check` does
+  (`open_scenarios(defer=True)`: validated as it is read), which must reject
+  exactly the invalid files.
 
 Every diagnostic must carry a code, a one-line message and a location inside
 the file, and render without error.
@@ -28,7 +30,14 @@ from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, render_text
 from dealcheck.dsl.format import format_source
 from dealcheck.io_text import read_text
 from dealcheck.rules.model import Vocabulary
-from dealcheck.scenario.read import iter_deployments, load_scenario, validate_file
+from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.read import (
+    PiecesRejected,
+    iter_deployments,
+    load_scenario,
+    open_scenarios,
+    validate_file,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The terms whose vocabulary scenario inputs are checked against.
@@ -92,7 +101,7 @@ def check_terms(data: bytes) -> None:
 
 
 def check_scenario(data: bytes, suffix: str) -> None:
-    """A scenario file: the whole-file and streaming readers agree, diagnostics are located."""
+    """A scenario file: every reader agrees, and diagnostics are located."""
     path = _write(data, suffix)
     words = vocabulary()
     try:
@@ -103,9 +112,19 @@ def check_scenario(data: bytes, suffix: str) -> None:
         if [d.code for d in exc.diagnostics] == ["DC902"] and suffix in (".csv", ".jsonl"):
             return  # only reading whole has a size limit: streaming reads a line at a time
         assert validate_file(path, words) == exc.diagnostics, "the readers disagree"
+        assert read_deferred(path) is None, "the deferred reader accepts an invalid file"
         return
     assert validate_file(path, words) == [], "the streaming reader finds a problem"
     assert tuple(iter_deployments(path, words)) == deployments, "the readers disagree"
+    assert read_deferred(path) == deployments, "the deferred reader disagrees"
+
+
+def read_deferred(path: Path) -> tuple[Deployment, ...] | None:
+    """What `dealcheck check` reads of a file, validating as it goes; None if it rejects it."""
+    try:
+        return tuple(open_scenarios([path], vocabulary(), defer=True).deployments())
+    except (DiagnosticsError, PiecesRejected):
+        return None
 
 
 def assert_located(diagnostics: list[Diagnostic], sources: dict[str, str], data: bytes) -> None:

@@ -342,3 +342,41 @@ def test_the_ids_of_a_streamed_file_cost_a_few_bytes_each(
     # 8 bytes of hash per id (and the arrays' slack); a table of ids with their
     # locations would cost ~200.
     assert per_row < 24, per_row
+
+
+# -- dealcheck check reads bulk files once, validating as it goes ---------------------------
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("header-only.csv", "id,party,workload,provider,start\n"),
+    ("one.jsonl", json.dumps(_row(1)) + "\n"),
+    ("one.csv", "id,party,workload,provider,start\nd1,OpenAI,api,AWS,2025-01-01\n"),
+])
+def test_the_deferred_reader_reads_valid_files_as_the_others_do(
+    tmp_path: Path, vocabulary: Vocabulary, name: str, text: str
+) -> None:
+    # Found by fuzzing: a CSV with only its header (valid, no deployments) was
+    # rejected, which only cost a second reading but broke the readers' agreement.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    inputs = open_scenarios([path], vocabulary, defer=True)
+    assert inputs.pending is not None and inputs.count is None
+    assert tuple(inputs.deployments()) == load_scenario(path, vocabulary).deployments
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("empty.jsonl", "\n\n"),
+    ("bad.csv", "id,party,workload,provider,start\nd1,OpenAI,api,AWZ,2025-01-01\n"),
+    ("dup.jsonl", json.dumps(_row(1)) + "\n" + json.dumps(_row(1)) + "\n"),
+])
+def test_the_deferred_reader_rejects_invalid_files(
+    tmp_path: Path, vocabulary: Vocabulary, name: str, text: str
+) -> None:
+    from dealcheck.scenario.read import PiecesRejected
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    inputs = open_scenarios([path], vocabulary, defer=True)
+    with pytest.raises(PiecesRejected):
+        list(inputs.deployments())
+    assert validate_file(path, vocabulary) != []

@@ -210,7 +210,7 @@ def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
             done: PieceResult = pickle.load(stream)
         os.unlink(checked.spooled)
         yield done
-    if not count:
+    if not count:  # a file of blank lines: `open_scenarios` decides
         raise PiecesRejected(path)
 
 

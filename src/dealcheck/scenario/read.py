@@ -321,7 +321,7 @@ class Pending:
                                  at_start=True, whole_file=True, ids=self._ids,
                                  budget=self._budget)
             yield from reader
-        if not reader.clean or not reader.count:
+        if not reader.clean:  # (an empty file is a problem of its first line)
             raise PiecesRejected(path)
 
     def add_piece(self, path: str, count: int, ids: list[bytes]) -> None:
