@@ -168,11 +168,14 @@ def paused_gc() -> Iterator[None]:
 
     Parsing and resolution allocate hundreds of thousands of frozen nodes and
     no reference cycles; the collector's repeated scans of them cost a third
-    of the time. It is re-enabled (if it was on) however the block ends, and
-    what the block built goes straight to the oldest generation: the nodes
-    live as long as the terms, and scanning them young (twice, before they
-    are promoted) would cost as much as building them. Unless the program
-    froze objects of its own (`gc.freeze`), which this must not thaw.
+    of the time. It is re-enabled (if it was on) however the block ends.
+
+    (Moving what the block built straight to the oldest generation, with
+    `gc.freeze` and `gc.unfreeze`, would save the scans that promote them,
+    but it bypasses the collector's count of promoted objects: full
+    collections then stop, and the garbage cycles of the block, promoted
+    with it, are never freed. The fuzzer found it: memory grew by 150 MB per
+    thousand files parsed.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -180,9 +183,6 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()  # every tracked object, young ones included ...
-                gc.unfreeze()  # ... back into the oldest generation, unscanned
             gc.enable()
 
 
