@@ -18,12 +18,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import MSFT_OPENAI, ROOT, Row, sample_records, table
+from common import MSFT_OPENAI, ROOT, Row, sample_records, table, work_directory
 
 _PARSE_ONLY = """
 import json, sys
@@ -111,13 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR",
                         help="write the inventory and reports here (reused if present)")
     args = parser.parse_args(argv)
-    if args.keep:
-        directory = Path(args.keep)
-        directory.mkdir(parents=True, exist_ok=True)
+    with work_directory(args.keep) as directory:
         rows, ok = run(args.deployments, directory, args.jobs)
-    else:
-        with tempfile.TemporaryDirectory(prefix="dealcheck-bench-") as temp:
-            rows, ok = run(args.deployments, Path(temp), args.jobs)
     print("CLI end to end (JSON Lines in, JSON report out)")
     for line in table(rows):
         print(line)

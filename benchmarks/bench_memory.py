@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from bench_cli import timed
-from common import MSFT_OPENAI, Row, table
+from common import MSFT_OPENAI, Row, table, work_directory
 
 #: The most one more deployment may add to the peak RSS, in bytes.
 PER_DEPLOYMENT = 16
@@ -61,13 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR",
                         help="write the inventories and reports here (reused if present)")
     args = parser.parse_args(argv)
-    if args.keep:
-        directory = Path(args.keep)
-        directory.mkdir(parents=True, exist_ok=True)
+    with work_directory(args.keep) as directory:
         rows, ok = run(args.deployments, directory)
-    else:
-        with tempfile.TemporaryDirectory(prefix="dealcheck-bench-") as temp:
-            rows, ok = run(args.deployments, Path(temp))
     print("Memory of a check as the inventory grows (JSON Lines in, JSON report out)")
     for line in table(rows):
         print(line)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import random
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -112,3 +114,15 @@ def table(rows: list[Row]) -> Iterator[str]:
         yield "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
         if number == 0:
             yield "  ".join("-" * w for w in widths)
+
+
+@contextlib.contextmanager
+def work_directory(keep: str | None) -> Iterator[Path]:
+    """Where a benchmark writes its inputs: `keep` (kept, reused next time), or a temporary one."""
+    if keep:
+        directory = Path(keep)
+        directory.mkdir(parents=True, exist_ok=True)
+        yield directory
+        return
+    with tempfile.TemporaryDirectory(prefix="dealcheck-bench-") as temp:
+        yield Path(temp)
