@@ -182,7 +182,8 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
 
     def results() -> Iterator[dealcheck.DeploymentResult]:
         nonlocal read_all
-        judged = (stream(ct, with_progress(inputs.deployments(), inputs.count, True), book, when)
+        judged = (stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book,
+                         when)
                   if workers is None else workers.results(inputs, book))
         for result in judged:
             if result.verdict is Verdict.VIOLATION:

@@ -361,7 +361,21 @@ def test_the_deferred_reader_reads_valid_files_as_the_others_do(
     path.write_text(text, encoding="utf-8")
     inputs = open_scenarios([path], vocabulary, defer=True)
     assert inputs.pending is not None and inputs.count is None
-    assert tuple(inputs.deployments()) == load_scenario(path, vocabulary).deployments
+    expected = load_scenario(path, vocabulary).deployments
+    assert inputs.expected == len(expected)  # what the progress bar counts to
+    assert tuple(inputs.deployments()) == expected
+
+
+def test_the_progress_bar_expects_a_deployment_a_line_of_pending_files(
+    tmp_path: Path, vocabulary: Vocabulary
+) -> None:
+    from scenario_helpers import FIXTURES
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps(_row(i)) for i in range(5)), encoding="utf-8")
+    inputs = open_scenarios([FIXTURES / "plan.yaml", rows], vocabulary, defer=True)
+    assert inputs.expected == 3 + 5  # the YAML's three, counted; the last line has no break
+    assert len(list(inputs.deployments())) == 8
 
 
 @pytest.mark.parametrize(("name", "text"), [

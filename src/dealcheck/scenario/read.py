@@ -301,10 +301,13 @@ class Pending:
     documents validated beforehand), and the deployment limit over all.
     """
 
-    __slots__ = ("_budget", "_ids", "_vocabulary")
+    __slots__ = ("_budget", "_ids", "_vocabulary", "expected")
 
-    def __init__(self, vocabulary: Vocabulary, ids: IdDigests, budget: _Budget) -> None:
+    def __init__(self, vocabulary: Vocabulary, ids: IdDigests, budget: _Budget,
+                 expected: int = 0) -> None:
         self._vocabulary, self._ids, self._budget = vocabulary, ids, budget
+        #: About how many deployments the files hold (their lines), for a progress bar.
+        self.expected = expected
 
     def read(self, path: str) -> Iterator[Deployment]:
         """The deployments of a whole CSV or JSON Lines file, validated as they go by.
@@ -380,6 +383,18 @@ class ScenarioInputs:
             return None
         return sum(source.count for source in self.sources)
 
+    @property
+    def expected(self) -> int:
+        """How many deployments to expect, for a progress bar: `count`, or about it while pending.
+
+        A pending file counts one deployment a line (blank lines and records
+        across lines make it a little more than there are).
+        """
+        if self.pending is None:
+            return sum(source.count for source in self.sources)
+        held = sum(source.count for source in self.sources if source.count >= 0)
+        return held + self.pending.expected
+
     def deployments(self) -> Iterator[Deployment]:
         """Every deployment, file by file, in file order.
 
@@ -420,13 +435,16 @@ def open_scenarios(
     loaded: list[Scenario | None] = []
     diagnostics: list[Diagnostic] = []
     texts: dict[str, str] = {}
+    expected = 0  # deployments to expect in pending files: one a line
     for path in paths:
         file = str(path)
         try:
             kind = scenario_format(path)
             if kind in _STREAMED and defer:
-                sources.append(ScenarioSource(file, _sha256(file), None, -1))
+                sha256, lines = _sha256_and_lines(file)
+                sources.append(ScenarioSource(file, sha256, None, -1))
                 loaded.append(None)
+                expected += max(0, lines - (kind == "csv"))  # (a CSV header is a line)
             elif kind in _STREAMED:
                 checked = _validate_stream(path, vocabulary, ids, budget)
                 if checked.diagnostics:
@@ -448,7 +466,7 @@ def open_scenarios(
     if defer:
         if diagnostics:
             return open_scenarios(paths, vocabulary)  # to report the bulk files' problems too
-        pending = Pending(vocabulary, ids, budget)
+        pending = Pending(vocabulary, ids, budget, expected)
         return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending)
     colliding = ids.colliding()
     if colliding:
@@ -464,12 +482,17 @@ def open_scenarios(
     return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary)
 
 
-def _sha256(path: str) -> str:
+def _sha256_and_lines(path: str) -> tuple[str, int]:
+    """The sha256 of a file, and how many lines it has (a last one without a line break too)."""
     digest = hashlib.sha256()
+    lines = 0
+    last = b"\n"
     with open(path, "rb") as stream:
         while block := stream.read(1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return digest.hexdigest(), lines + (last != b"\n")
 
 
 def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
