@@ -138,21 +138,20 @@ class ParallelCheck:
         """
         from dealcheck.scenario.read import open_scenarios
 
-        inputs = open_scenarios(self._paths, self._ct.terms.vocabulary, defer=True)
         # Id hashes are compared across processes: only forked workers share `hash`.
-        if self._jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return inputs
-        for index, path in enumerate(self._paths):
-            kind = _FORMATS.get(os.path.splitext(path)[1].lower())
-            pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
-            if pieces is not None and len(pieces) > 1:
-                if self._spool is None:
-                    self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
-                self._planned[index] = [
-                    self._workers().submit(_check_piece, piece, self._when,
-                                           os.path.join(self._spool.name, f"{index}-{number}"))
-                    for number, piece in enumerate(pieces)]
-        return inputs
+        if self._jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # First, so that the workers read while this process reads the documents.
+            for index, path in enumerate(self._paths):
+                pieces = _pieces(path)
+                if pieces is not None:
+                    if self._spool is None:
+                        self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
+                    spool = self._spool.name
+                    self._planned[index] = [
+                        self._workers().submit(_check_piece, piece, self._when,
+                                               os.path.join(spool, f"{index}-{number}"))
+                        for number, piece in enumerate(pieces)]
+        return open_scenarios(self._paths, self._ct.terms.vocabulary, defer=True)
 
     def results(self, inputs: ScenarioInputs, book: AggregateBook) -> Iterator[DeploymentResult]:
         """Every deployment's result, in input order, as `check.stream` would give them.
@@ -177,9 +176,8 @@ class ParallelCheck:
             elif pending is not None:
                 yield from stream(ct, pending.read(source.path), book, when)
             else:
-                kind = _FORMATS.get(os.path.splitext(source.path)[1].lower())
-                pieces = split(source.path, kind, PIECE_BYTES) if kind is not None else None
-                if pieces is not None and len(pieces) > 1:
+                pieces = _pieces(source.path)
+                if pieces is not None:
                     yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs),
                                        source.path, book)
                 else:
@@ -212,6 +210,13 @@ def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
         yield done
     if not count:  # a file of blank lines: `open_scenarios` decides
         raise PiecesRejected(path)
+
+
+def _pieces(path: str) -> list[Piece] | None:
+    """The pieces of a bulk file worth reading in several processes (more than one)."""
+    kind = _FORMATS.get(os.path.splitext(path)[1].lower())
+    pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
+    return pieces if pieces is not None and len(pieces) > 1 else None
 
 
 @dataclass(frozen=True, slots=True)

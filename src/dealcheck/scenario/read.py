@@ -125,9 +125,8 @@ def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
         scenario = _load(path, vocabulary, ids, _Budget())
     except DiagnosticsError as exc:
         found, sources = exc.diagnostics, exc.sources
-    colliding = ids.colliding()
-    if colliding:
-        duplicates = _duplicates([path], vocabulary, colliding)
+    duplicates = _duplicates_among(ids, [path], vocabulary)
+    if duplicates:
         found.extend(duplicates)
         sources = sources or source_excerpt(path, duplicates)
     if found or scenario is None:
@@ -152,9 +151,7 @@ def validate_file(
         if scenario_format(path) in _STREAMED:
             ids = IdDigests()
             found = _validate_stream(path, vocabulary, ids, _Budget(), max_errors).diagnostics
-            colliding = ids.colliding()
-            if colliding:
-                found.extend(_duplicates([path], vocabulary, colliding))
+            found.extend(_duplicates_among(ids, [path], vocabulary))
         else:
             load_scenario(path, vocabulary)
             found = []
@@ -179,11 +176,9 @@ def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Depl
     """
     ids = IdDigests()
     yield from _iter_file(path, vocabulary, ids)
-    colliding = ids.colliding()
-    if colliding:
-        duplicates = _duplicates([path], vocabulary, colliding)
-        if duplicates:
-            raise DiagnosticsError(duplicates, source_excerpt(path, duplicates))
+    duplicates = _duplicates_among(ids, [path], vocabulary)
+    if duplicates:
+        raise DiagnosticsError(duplicates, source_excerpt(path, duplicates))
 
 
 def iter_validated(path: str | Path, vocabulary: Vocabulary) -> Iterator[Deployment]:
@@ -228,10 +223,7 @@ def iter_piece(
         DiagnosticsError: at the first invalid row (the file changed since it
             was validated).
     """
-    if kind == "csv":
-        rows = read_csv_rows(lines, file, vocabulary)
-    else:
-        rows = read_jsonl_rows(lines, file, whole_file=False)
+    rows = _rows(kind, lines, file, vocabulary, whole_file=False)
     for deployment, diagnostics in _checked_rows(rows, vocabulary, _UNCHECKED_IDS):
         if diagnostics:
             raise DiagnosticsError(diagnostics)
@@ -268,9 +260,8 @@ class PieceReader:
     def __iter__(self) -> Iterator[Deployment]:
         file, budget = self._file, self._budget
         lines = _lines(self._stream, file)
-        rows = (read_csv_rows(lines, file, self._vocabulary) if self._kind == "csv"
-                else read_jsonl_rows(lines, file, whole_file=self._whole_file,
-                                     at_start=self._at_start))
+        rows = _rows(self._kind, lines, file, self._vocabulary, whole_file=self._whole_file,
+                     at_start=self._at_start)
         try:
             for deployment, diagnostics in _checked_rows(rows, self._vocabulary, self.ids):
                 if diagnostics or deployment is None:
@@ -441,7 +432,10 @@ def open_scenarios(
         try:
             kind = scenario_format(path)
             if kind in _STREAMED and defer:
-                sha256, lines = _sha256_and_lines(file)
+                try:
+                    sha256, lines = _sha256_and_lines(file)
+                except OSError as exc:
+                    raise DiagnosticsError([unreadable(file, exc)]) from None
                 sources.append(ScenarioSource(file, sha256, None, -1))
                 loaded.append(None)
                 expected += max(0, lines - (kind == "csv"))  # (a CSV header is a line)
@@ -458,9 +452,7 @@ def open_scenarios(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
                 loaded.append(scenario)
-        except (DiagnosticsError, OSError) as exc:
-            if not isinstance(exc, DiagnosticsError):
-                exc = DiagnosticsError([unreadable(file, exc)])
+        except DiagnosticsError as exc:
             diagnostics.extend(exc.diagnostics)
             texts.update(exc.sources)
     if defer:
@@ -468,12 +460,10 @@ def open_scenarios(
             return open_scenarios(paths, vocabulary)  # to report the bulk files' problems too
         pending = Pending(vocabulary, ids, budget, expected)
         return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending)
-    colliding = ids.colliding()
-    if colliding:
-        duplicates = _duplicates(paths, vocabulary, colliding)
-        diagnostics.extend(duplicates)
-        for file in {d.span.file for d in duplicates} - texts.keys():
-            texts.update(source_excerpt(file, duplicates))
+    duplicates = _duplicates_among(ids, paths, vocabulary)
+    diagnostics.extend(duplicates)
+    for file in {d.span.file for d in duplicates} - texts.keys():
+        texts.update(source_excerpt(file, duplicates))
     if diagnostics:
         # A duplicate id's note may point into a file that was itself valid.
         for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():
@@ -524,6 +514,14 @@ class _Unchecked(UniqueIds):
 
 
 _UNCHECKED_IDS = _Unchecked()
+
+
+def _duplicates_among(
+    ids: IdDigests, paths: Sequence[str | Path], vocabulary: Vocabulary
+) -> list[Diagnostic]:
+    """The duplicate ids of the files whose ids `ids` recorded (none unless hashes collide)."""
+    colliding = ids.colliding()
+    return _duplicates(paths, vocabulary, colliding) if colliding else []
 
 
 def _duplicates(
@@ -741,10 +739,11 @@ def _empty(file: str) -> Diagnostic:
     )
 
 
-def _rows(kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> Iterator[Row]:
+def _rows(kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary, *,
+          whole_file: bool = True, at_start: bool = True) -> Iterator[Row]:
     if kind == "csv":
         return read_csv_rows(lines, file, vocabulary)
-    return read_jsonl_rows(lines, file)
+    return read_jsonl_rows(lines, file, whole_file=whole_file, at_start=at_start)
 
 
 #: Stands for a valid deployment that `_checked_rows` did not build.
