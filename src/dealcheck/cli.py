@@ -134,9 +134,12 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     with contextlib.ExitStack() as stack:
         workers = None
         if jobs > 1:
+            from dealcheck.checker.output import rows_renderer
             from dealcheck.checker.parallel import ParallelCheck
 
-            workers = stack.enter_context(ParallelCheck(terms, ct, paths, jobs, when))
+            # The workers render the report's rows too, where the format can.
+            workers = stack.enter_context(ParallelCheck(terms, ct, paths, jobs, when,
+                                                        rows_renderer(fmt)))
         try:
             # Bulk files are validated as they are read and judged, so each row is
             # read once; nothing is shown until all of them are known valid.
@@ -168,7 +171,7 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     """
     from dealcheck.checker.aggregate import AggregateBook
     from dealcheck.checker.check import stream
-    from dealcheck.checker.output import ReportMeta, make_renderer, stream_report
+    from dealcheck.checker.output import RenderedRows, ReportMeta, make_renderer, stream_report
     from dealcheck.checker.render_text import with_progress
     from dealcheck.checker.results import AggregateVerdict, SourceRef, Verdict
 
@@ -179,13 +182,16 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
 
     read_all = False
 
-    def results() -> Iterator[dealcheck.DeploymentResult]:
+    def results() -> Iterator[dealcheck.DeploymentResult | RenderedRows]:
         nonlocal read_all
-        judged = (stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book,
-                         when)
-                  if workers is None else workers.results(inputs, book))
+        judged: Iterator[dealcheck.DeploymentResult | RenderedRows] = (
+            stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book, when)
+            if workers is None else workers.results(inputs, book))
         for result in judged:
-            if result.verdict is Verdict.VIOLATION:
+            if isinstance(result, RenderedRows):
+                worst["violation"] += result.violation
+                worst["undetermined"] += result.undetermined
+            elif result.verdict is Verdict.VIOLATION:
                 worst["violation"] += 1
             elif result.verdict is Verdict.UNDETERMINED:
                 worst["undetermined"] += 1

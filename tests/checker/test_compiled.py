@@ -88,22 +88,53 @@ def _inventory(tmp_path: Path) -> tuple[Path, Path]:
     return jsonl, csv
 
 
-@pytest.mark.parametrize("as_of", [None, "2025-11-01"])
+@pytest.mark.parametrize(("fmt", "as_of"), [("json", None), ("json", "2025-11-01"),
+                                           ("junit", None), ("text", "2025-11-01")])
 def test_jobs_give_the_byte_identical_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             as_of: str | None) -> None:
+                                             fmt: str, as_of: str | None) -> None:
     # Small pieces, so that each file is cut many times (at line and record boundaries).
+    # JSON rows are rendered in the workers; the other formats render in this process.
     monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
     jsonl, csv = _inventory(tmp_path)
     yaml = EXAMPLES / "microsoft-openai" / "deals.yaml"
     reports = []
     for jobs in ("1", "3"):
-        out = tmp_path / f"report{jobs}.json"
-        argv = ["check", str(TERMS[0]), str(jsonl), str(yaml), str(csv), "--format", "json",
+        out = tmp_path / f"report{jobs}.{fmt}"
+        argv = ["check", str(TERMS[0]), str(jsonl), str(yaml), str(csv), "--format", fmt,
                 "-o", str(out), "--jobs", jobs] + (["--as-of", as_of] if as_of else [])
         assert main(argv) in (0, 1)
         reports.append(out.read_bytes())
     assert reports[0] == reports[1]
-    assert b'"contributors": [\n        "d' in reports[0] or b'"contributors": []' in reports[0]
+    if fmt == "json":
+        assert (b'"contributors": [\n        "d' in reports[0]
+                or b'"contributors": []' in reports[0])
+        assert reports[0].count(b'\n      "evaluated_on": ') >= 3000  # every deployment
+
+
+def test_jobs_render_the_json_rows_in_the_workers(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck.checker.output import RenderedRows, rows_renderer
+    from dealcheck.checker.render_json import DeploymentText
+    from dealcheck.scenario import read
+
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    jsonl, _ = _inventory(tmp_path)
+    terms = dealcheck.load(TERMS[0])
+    ct = terms.compiled()
+    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(jsonl)], 2, None,
+                                rows_renderer("json")) as workers:
+        inputs = workers.open()
+        got = list(workers.results(inputs, AggregateBook(ct)))
+    assert len(got) > 5 and all(isinstance(rows, RenderedRows) for rows in got)
+    expected = check(ct, read.iter_deployments(jsonl, terms.vocabulary)).deployments
+    text = DeploymentText("    ")
+    # The renderer puts a comma between runs, as between rows.
+    assert ",".join(rows.text for rows in got if rows.deployments) == "".join(
+        "\n    " + text(r) if n == 0 else ",\n    " + text(r) for n, r in enumerate(expected))
+    assert sum(rows.deployments for rows in got) == len(expected)
+    assert sum(rows.violation for rows in got) == sum(
+        r.verdict is dealcheck.Verdict.VIOLATION for r in expected)
+    assert sum(rows.not_covered for rows in got) == sum(r.not_covered for r in expected)
 
 
 def test_split_cuts_csv_only_outside_quotes(tmp_path: Path) -> None:
@@ -116,6 +147,7 @@ def test_split_cuts_csv_only_outside_quotes(tmp_path: Path) -> None:
     for piece in pieces:
         before = data[:piece.start]
         assert before.count(b'"') % 2 == 0 and (not before or before.endswith(b"\n"))
+        assert piece.line == before.count(b"\n") + 1  # where its rows' line numbers start
 
 
 # -- --jobs validates bulk files in pieces, and reports problems as --jobs 1 does ------------

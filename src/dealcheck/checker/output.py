@@ -25,13 +25,16 @@ from dealcheck.checker.results import (
 __all__ = [
     "FAIL_ON_CHOICES",
     "AccumulatingRenderer",
+    "RenderedRows",
     "ReportMeta",
+    "RowsRenderer",
     "StreamingRenderer",
     "SummaryCounter",
     "TextSpool",
     "atomic_writer",
     "check_fail_on",
     "make_renderer",
+    "rows_renderer",
     "stream_report",
     "write_atomic",
     "write_atomic_chunks",
@@ -80,6 +83,22 @@ class ReportMeta:
         return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of)
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedRows:
+    """Deployments rendered where they were judged (`dealcheck check --jobs`), in order.
+
+    `text` is what the renderer's own `deployment` steps would have written
+    for them, each row preceded by its separator; the counts feed the summary.
+    """
+
+    text: str
+    deployments: int
+    compliant: int
+    violation: int
+    undetermined: int
+    not_covered: int
+
+
 class SummaryCounter:
     """Counts verdicts as deployments stream past; `as_dict` matches `Report.summary()`."""
 
@@ -102,6 +121,13 @@ class SummaryCounter:
             self.compliant += 1
         if result.not_covered:
             self.not_covered += 1
+
+    def add_rendered(self, rows: RenderedRows) -> None:
+        self.deployments += rows.deployments
+        self.compliant += rows.compliant
+        self.violation += rows.violation
+        self.undetermined += rows.undetermined
+        self.not_covered += rows.not_covered
 
     def as_dict(self) -> dict[str, int]:
         # INVARIANT: same keys, same order as `Report.summary()`.
@@ -131,13 +157,37 @@ class StreamingRenderer(Protocol):
     ) -> Iterable[str]: ...
 
 
+class RowsRenderer(Protocol):
+    """Renders deployments as a format's streaming renderer would, in another process.
+
+    Called with the results of a run of consecutive deployments and the
+    number to add to their source lines; returns `RenderedRows.text`. The
+    format's streaming renderer takes the text back with `rendered`.
+    """
+
+    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str: ...
+
+
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
+
+
+def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
+    """What makes the rows of a `--format` in worker processes, if the format can.
+
+    Only the JSON report: its rows are most of a bulk check's output, and they
+    do not depend on one another.
+    """
+    if format == "json":
+        from dealcheck.checker.render_json import JsonRows
+
+        return JsonRows
+    return None
 
 
 def stream_report(
     renderer: StreamingRenderer,
     meta: ReportMeta,
-    deployments: Iterable[DeploymentResult],
+    deployments: Iterable[DeploymentResult | RenderedRows],
     aggregates: AggregatesSource,
 ) -> Iterator[str]:
     """Drive a streaming renderer over deployments that arrive one by one.
@@ -145,7 +195,9 @@ def stream_report(
     Args:
         renderer: the output format.
         meta: the report header.
-        deployments: results in report order; consumed once, never held.
+        deployments: results in report order; consumed once, never held. Runs of
+            them may come already rendered (`RenderedRows`), for formats with a
+            `rows_renderer`.
         aggregates: the aggregate results, or a callable returning them that is called
             only after the last deployment (the checker computes aggregates as it goes).
 
@@ -155,6 +207,13 @@ def stream_report(
     yield from renderer.begin(meta)
     counter = SummaryCounter()
     for result in deployments:
+        if isinstance(result, RenderedRows):
+            take = getattr(renderer, "rendered", None)
+            if take is None:
+                raise TypeError(f"{type(renderer).__name__} takes no rows rendered elsewhere")
+            counter.add_rendered(result)
+            yield from take(result)
+            continue
         counter.add(result)
         yield from renderer.deployment(result)
     final = aggregates() if callable(aggregates) else aggregates

@@ -31,7 +31,7 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,8 +41,11 @@ from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
 from dealcheck.checker.codegen import evaluate_stream, new_result
 from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.output import RenderedRows, RowsRenderer
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.dsl.parse import paused_gc
 from dealcheck.scenario.model import Deployment, SourceLocation
+from dealcheck.scenario.validate import DeploymentValidator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -63,13 +66,15 @@ _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """Bytes ``[start, end)`` of a file; for CSV past the header, `header_end` > 0."""
+    """Bytes ``[start, end)`` of a file, starting its line `line`; for CSV past the
+    header, `header_end` > 0."""
 
     path: str
     kind: str
     start: int
     end: int
     header_end: int
+    line: int
 
 
 #: One outcome as sent back: verdict, not_covered, findings.
@@ -82,11 +87,14 @@ SentSighting = tuple[str, dt.date, list[tuple[int, bool, Decimal | None]]]
 
 @dataclass(slots=True)
 class PieceResult:
+    """A judged piece: its results as outcomes and records, or as rendered rows."""
+
     outcomes: list[SentOutcome]
     records: list[SentRecord]
     sightings: list[SentSighting]
     latest: dt.date | None
     lines: int
+    rendered: RenderedRows | None = None
 
 
 class ParallelCheck:
@@ -105,9 +113,9 @@ class ParallelCheck:
     """
 
     def __init__(self, terms_path: str, ct: CompiledTerms, paths: Sequence[str], jobs: int,
-                 when: dt.date | None) -> None:
+                 when: dt.date | None, rows: Callable[[], RowsRenderer] | None = None) -> None:
         self._terms_path, self._ct, self._paths = terms_path, ct, list(paths)
-        self._jobs, self._when = jobs, when
+        self._jobs, self._when, self._rows = jobs, when, rows
         self._pool: ProcessPoolExecutor | None = None
         self._spool: tempfile.TemporaryDirectory[str] | None = None
         #: By position in `paths`: a bulk file's pieces, being read by the workers.
@@ -149,12 +157,17 @@ class ParallelCheck:
                     spool = self._spool.name
                     self._planned[index] = [
                         self._workers().submit(_check_piece, piece, self._when,
-                                               os.path.join(spool, f"{index}-{number}"))
+                                               os.path.join(spool, f"{index}-{number}"),
+                                               self._rows)
                         for number, piece in enumerate(pieces)]
         return open_scenarios(self._paths, self._ct.terms.vocabulary, defer=True)
 
-    def results(self, inputs: ScenarioInputs, book: AggregateBook) -> Iterator[DeploymentResult]:
+    def results(self, inputs: ScenarioInputs,
+                book: AggregateBook) -> Iterator[DeploymentResult | RenderedRows]:
         """Every deployment's result, in input order, as `check.stream` would give them.
+
+        With a `rows` renderer, the workers render what they judged, and the
+        deployments of their pieces come as `RenderedRows`.
 
         Args:
             inputs: what `open` returned, or `open_scenarios` (then every file
@@ -178,8 +191,8 @@ class ParallelCheck:
             else:
                 pieces = _pieces(source.path)
                 if pieces is not None:
-                    yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs),
-                                       source.path, book)
+                    yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs,
+                                                     self._rows), source.path, book)
                 else:
                     from dealcheck.scenario.read import iter_validated
 
@@ -236,23 +249,24 @@ def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
 
 
 def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], when: dt.date | None,
-                  jobs: int) -> Iterator[PieceResult]:
+                  jobs: int, rows: Callable[[], RowsRenderer] | None,
+                  ) -> Iterator[PieceResult]:
     pending: deque[Future[PieceResult]] = deque()
     queued = iter(pieces)
     for piece in queued:
-        pending.append(pool.submit(_judge_piece, piece, when))
+        pending.append(pool.submit(_judge_piece, piece, when, rows))
         if len(pending) >= jobs * _AHEAD:
             break
     while pending:
         done = pending.popleft().result()
         for piece in queued:
-            pending.append(pool.submit(_judge_piece, piece, when))
+            pending.append(pool.submit(_judge_piece, piece, when, rows))
             break
         yield done
 
 
 def _replay(pieces: Iterator[PieceResult], file: str,
-            book: AggregateBook) -> Iterator[DeploymentResult]:
+            book: AggregateBook) -> Iterator[DeploymentResult | RenderedRows]:
     """The results of a file's judged pieces, in order, feeding the aggregate tallies."""
     first_line = 1
     canonical: dict[SentOutcome, SentOutcome] = {}
@@ -261,6 +275,10 @@ def _replay(pieces: Iterator[PieceResult], file: str,
             book.replay(ident, start, sightings)
         if done.latest is not None and (book.latest is None or done.latest > book.latest):
             book.latest = done.latest
+        if done.rendered is not None:
+            yield done.rendered
+            first_line += done.lines
+            continue
         # Each piece's outcomes arrive as new objects: the same findings tuple
         # for equal outcomes, as `--jobs 1` has, lets renderers reuse their texts.
         outcomes = [canonical.setdefault(o, o) for o in done.outcomes]
@@ -302,8 +320,26 @@ def split(path: str, kind: str, size: int) -> list[Piece] | None:
             bounds += _csv_bounds(stream, max(size, header_end + 1), total)
     if bounds[-1] < total:
         bounds.append(total)
-    return [Piece(path, kind, start, end, header_end if start else 0)
-            for start, end in itertools.pairwise(bounds) if end > start]
+    starts = _lines_at(path, bounds)
+    return [Piece(path, kind, start, end, header_end if start else 0, line)
+            for (start, end), line in zip(itertools.pairwise(bounds), starts, strict=False)
+            if end > start]
+
+
+def _lines_at(path: str, offsets: list[int]) -> list[int]:
+    """The line (from 1) that each of the ascending `offsets` of a file falls on."""
+    lines: list[int] = []
+    line = offset = 0
+    with open(path, "rb") as stream:
+        for target in offsets:
+            while offset < target:
+                block = stream.read(min(1 << 22, target - offset))
+                if not block:
+                    break
+                line += block.count(b"\n")
+                offset += len(block)
+            lines.append(line + 1)
+    return lines
 
 
 def _csv_bounds(stream: io.BufferedReader, size: int, total: int) -> list[int]:
@@ -356,16 +392,20 @@ def _csv_header_end(path: str) -> int | None:
 # ---------------------------------------------------------------- in the worker
 
 _WORKER: CompiledTerms | None = None
+#: The worker's validator, kept from piece to piece with its memos of recurring
+#: texts (dates, quantities, facts): made afresh, each piece would parse them again.
+_VALIDATOR: DeploymentValidator | None = None
 
 
 def _start_worker(terms_path: str, sha256: str) -> None:
-    global _WORKER
+    global _WORKER, _VALIDATOR
     import dealcheck
 
     terms = dealcheck.load(terms_path)
     if terms.sha256 != sha256:
         raise RuntimeError(f"`{terms_path}` changed while it was being checked")
     _WORKER = terms.compiled()
+    _VALIDATOR = DeploymentValidator(terms.vocabulary)
 
 
 def _read_piece(piece: Piece) -> tuple[bytes, bytes]:
@@ -376,7 +416,8 @@ def _read_piece(piece: Piece) -> tuple[bytes, bytes]:
         return prefix, stream.read(piece.end - piece.start)
 
 
-def _check_piece(piece: Piece, when: dt.date | None, spool: str) -> _Checked:
+def _check_piece(piece: Piece, when: dt.date | None, spool: str,
+                 rows: Callable[[], RowsRenderer] | None) -> _Checked:
     """Read, validate and judge a piece; spool its `PieceResult` if it is clean."""
     from dealcheck.scenario.read import PieceReader
 
@@ -384,8 +425,10 @@ def _check_piece(piece: Piece, when: dt.date | None, spool: str) -> _Checked:
     assert ct is not None  # INVARIANT: set by the pool's initializer
     prefix, data = _read_piece(piece)
     reader = PieceReader(piece.kind, io.BytesIO(prefix + data), piece.path,
-                         ct.terms.vocabulary, at_start=piece.start == 0)
-    done = _judge(ct, reader, when, prefix.count(b"\n"), data.count(b"\n"))
+                         ct.terms.vocabulary, at_start=piece.start == 0, validator=_VALIDATOR)
+    # A piece's rows and results form no cycles: the collector's scans of them are waste.
+    with paused_gc():
+        done = _judge(ct, reader, when, piece, prefix.count(b"\n"), data.count(b"\n"), rows)
     if not reader.clean:
         return _Checked(None, 0, [])
     with open(spool, "wb") as out:
@@ -393,7 +436,8 @@ def _check_piece(piece: Piece, when: dt.date | None, spool: str) -> _Checked:
     return _Checked(spool, reader.count, reader.ids.export())
 
 
-def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
+def _judge_piece(piece: Piece, when: dt.date | None,
+                 rows: Callable[[], RowsRenderer] | None) -> PieceResult:
     """Judge a piece of a file already validated."""
     from dealcheck.scenario.read import iter_piece
 
@@ -401,12 +445,19 @@ def _judge_piece(piece: Piece, when: dt.date | None) -> PieceResult:
     assert ct is not None  # INVARIANT: set by the pool's initializer
     prefix, data = _read_piece(piece)
     deployments = iter_piece(piece.kind, io.BytesIO(prefix + data), piece.path,
-                             ct.terms.vocabulary)
-    return _judge(ct, deployments, when, prefix.count(b"\n"), data.count(b"\n"))
+                             ct.terms.vocabulary, _VALIDATOR)
+    with paused_gc():
+        return _judge(ct, deployments, when, piece, prefix.count(b"\n"), data.count(b"\n"),
+                      rows)
+
+
+#: Each worker's row renderers, made once per format.
+_ROW_RENDERERS: dict[Callable[[], RowsRenderer], RowsRenderer] = {}
 
 
 def _judge(ct: CompiledTerms, deployments: Iterable[Deployment], when: dt.date | None,
-           prefix_lines: int, lines: int) -> PieceResult:
+           piece: Piece, prefix_lines: int, lines: int,
+           rows: Callable[[], RowsRenderer] | None) -> PieceResult:
     book = AggregateBook(ct)
     observe = book.observe if book.tallies else None
     sightings: list[SentSighting] = []
@@ -422,10 +473,18 @@ def _judge(ct: CompiledTerms, deployments: Iterable[Deployment], when: dt.date |
             if seen:
                 sightings.append((d.id, d.start, seen))
 
+    results = evaluate_stream(ct, deployments, when, watch)
+    if rows is not None:
+        render = _ROW_RENDERERS.get(rows)
+        if render is None:
+            render = _ROW_RENDERERS[rows] = rows()
+        judged = list(results)
+        return _rendered(judged, render, piece.line - 1 - prefix_lines, sightings,
+                         latest[0] if latest else None, lines)
     numbers: dict[tuple[Verdict, bool, int], int] = {}
     outcomes: list[SentOutcome] = []
     records: list[SentRecord] = []
-    for result in evaluate_stream(ct, deployments, when, watch):
+    for result in results:
         # INVARIANT: `outcomes` keeps every findings tuple alive, so no two
         # distinct tuples seen in this piece share an id().
         key = (result.verdict, result.not_covered, id(result.findings))
@@ -438,3 +497,20 @@ def _judge(ct: CompiledTerms, deployments: Iterable[Deployment], when: dt.date |
         records.append((result.id, number, result.evaluated_on, source.line - prefix_lines,
                         source.column))
     return PieceResult(outcomes, records, sightings, latest[0] if latest else None, lines)
+
+
+def _rendered(results: list[DeploymentResult], render: RowsRenderer, line_shift: int,
+              sightings: list[SentSighting], latest: dt.date | None, lines: int) -> PieceResult:
+    """A piece's results as the report's rows, with the counts of its summary."""
+    violation = undetermined = not_covered = 0
+    for result in results:
+        if result.verdict is Verdict.VIOLATION:
+            violation += 1
+        elif result.verdict is Verdict.UNDETERMINED:
+            undetermined += 1
+        if result.not_covered:
+            not_covered += 1
+    count = len(results)
+    rows = RenderedRows(render(results, line_shift), count,
+                        count - violation - undetermined, violation, undetermined, not_covered)
+    return PieceResult([], [], sightings, latest, lines, rows)

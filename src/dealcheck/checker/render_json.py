@@ -11,6 +11,7 @@ from typing import TypeAlias
 from dealcheck.checker.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
+    RenderedRows,
     ReportMeta,
     TextSpool,
     stream_report,
@@ -27,6 +28,7 @@ from dealcheck.checker.results import (
 from dealcheck.scenario.model import SourceLocation
 
 __all__ = [
+    "JsonRows",
     "JsonStreamRenderer",
     "JsonValue",
     "aggregate_to_dict",
@@ -218,7 +220,8 @@ class DeploymentText:
         self._dates: dict[dt.date, str] = {}
         self._sources: dict[str, str] = {}
 
-    def __call__(self, result: DeploymentResult) -> str:
+    def __call__(self, result: DeploymentResult, line_shift: int = 0) -> str:
+        """The text of `result`, its source line moved down by `line_shift`."""
         findings = result.findings
         if findings:
             found = self._findings.get(id(findings))
@@ -242,7 +245,7 @@ class DeploymentText:
                     self._sources.clear()
                 head = self._sources[source.file] = (
                     f'{{\n{inner}  "file": {encode_basestring(source.file)},\n{inner}  "line": ')
-            where = (f'{head}{int.__repr__(source.line)},\n{inner}  "column": '
+            where = (f'{head}{int.__repr__(source.line + line_shift)},\n{inner}  "column": '
                      f'{int.__repr__(source.column)}\n{inner}}}')
         day = result.evaluated_on
         date = self._dates.get(day)
@@ -256,6 +259,27 @@ class DeploymentText:
                 f'{inner}"not_covered": {"true" if result.not_covered else "false"},\n'
                 f'{inner}"findings": {text},\n'
                 f'{inner}"source": {where}\n{self._indent}}}')
+
+
+class JsonRows:
+    """Deployment rows of a JSON report made in a `--jobs` worker (a `RowsRenderer`).
+
+    The text is what `JsonStreamRenderer.deployment` writes for the same
+    results: each row's text after its separator, without the comma before
+    the first (the renderer adds it where the run does not start the array).
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self) -> None:
+        self._text = DeploymentText(_ITEM_INDENT)
+
+    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str:
+        if not results:
+            return ""
+        text = self._text
+        return "\n" + _ITEM_INDENT + (",\n" + _ITEM_INDENT).join(
+            [text(result, line_shift) for result in results])
 
 
 class JsonStreamRenderer:
@@ -288,6 +312,16 @@ class JsonStreamRenderer:
         pending.append(self._text(result))
         if len(pending) >= _BATCH:
             self._flush()
+        return ()
+
+    def rendered(self, rows: RenderedRows) -> Iterable[str]:
+        """Take deployments that a `JsonRows` rendered, as `deployment` takes one."""
+        if self._spool is None:
+            raise RuntimeError("renderer got deployments before it began")
+        if rows.deployments:
+            self._flush()
+            self._spool.write(("," if self._count else "") + rows.text)
+            self._count += rows.deployments
         return ()
 
     def _flush(self) -> None:

@@ -208,7 +208,8 @@ def _iter_file(
 
 
 def iter_piece(
-    kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary
+    kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary,
+    validator: DeploymentValidator | None = None,
 ) -> Iterator[Deployment]:
     """The deployments of a piece of a validated CSV or JSON Lines file.
 
@@ -217,14 +218,16 @@ def iter_piece(
     numbers count from the first of `lines`.
 
     Ids are not checked again: `validate_file` found any duplicate, across
-    the whole file.
+    the whole file. A `validator` kept from piece to piece keeps what it
+    learnt of the file's recurring texts.
 
     Raises:
         DiagnosticsError: at the first invalid row (the file changed since it
             was validated).
     """
     rows = _rows(kind, lines, file, vocabulary, whole_file=False)
-    for deployment, diagnostics in _checked_rows(rows, vocabulary, _UNCHECKED_IDS):
+    for deployment, diagnostics in _checked_rows(rows, vocabulary, _UNCHECKED_IDS,
+                                                 validator=validator):
         if diagnostics:
             raise DiagnosticsError(diagnostics)
         assert deployment is not None
@@ -239,20 +242,23 @@ class PieceReader:
     starting with the file's header); `at_start` says whether it starts the
     file, `whole_file` whether it is all of it. Reading stops at the first
     problem, with `clean` False: only `open_scenarios` explains problems.
+    A `validator` kept from piece to piece keeps what it learnt of recurring
+    texts (dates, quantities, facts).
     What a piece cannot tell — duplicate ids across pieces and files, the
     deployment limit across files, an empty file — the caller decides from
     the `count` and `ids` of all of them.
     """
 
-    __slots__ = ("_at_start", "_budget", "_file", "_kind", "_stream", "_vocabulary",
-                 "_whole_file", "clean", "count", "ids")
+    __slots__ = ("_at_start", "_budget", "_file", "_kind", "_stream", "_validator",
+                 "_vocabulary", "_whole_file", "clean", "count", "ids")
 
     def __init__(self, kind: str, stream: BinaryIO, file: str, vocabulary: Vocabulary, *,
                  at_start: bool, whole_file: bool = False, ids: IdDigests | None = None,
-                 budget: _Budget | None = None) -> None:
+                 budget: _Budget | None = None,
+                 validator: DeploymentValidator | None = None) -> None:
         self._kind, self._stream, self._file = kind, stream, file
         self._vocabulary, self._at_start, self._whole_file = vocabulary, at_start, whole_file
-        self._budget = budget
+        self._budget, self._validator = budget, validator
         self.clean = True
         self.count = 0
         self.ids = IdDigests() if ids is None else ids
@@ -263,7 +269,8 @@ class PieceReader:
         rows = _rows(self._kind, lines, file, self._vocabulary, whole_file=self._whole_file,
                      at_start=self._at_start)
         try:
-            for deployment, diagnostics in _checked_rows(rows, self._vocabulary, self.ids):
+            for deployment, diagnostics in _checked_rows(rows, self._vocabulary, self.ids,
+                                                         validator=self._validator):
                 if diagnostics or deployment is None:
                     self.clean = False
                     return
@@ -751,14 +758,17 @@ _VALID = Deployment(id="", party="", workload="", provider="", start=dt.date.min
 
 
 def _checked_rows(
-    rows: Iterable[Row], vocabulary: Vocabulary, ids: IdTable, *, build: bool = True
+    rows: Iterable[Row], vocabulary: Vocabulary, ids: IdTable, *, build: bool = True,
+    validator: DeploymentValidator | None = None,
 ) -> Iterator[tuple[Deployment | None, list[Diagnostic]]]:
     """Validate rows one at a time: each deployment (if valid) with its diagnostics.
 
     With `build` False, a valid row read by the quick path yields `_VALID`
     instead of its deployment (the first, validating pass only counts them).
+    `validator` (of `vocabulary`) is made afresh unless given.
     """
-    validator = DeploymentValidator(vocabulary)
+    if validator is None:
+        validator = DeploymentValidator(vocabulary)
     quick = validator.quick if build else None
     quick_fields = validator.quick_fields
     for row in rows:
