@@ -394,3 +394,32 @@ def test_the_deferred_reader_rejects_invalid_files(
     with pytest.raises(PiecesRejected):
         list(inputs.deployments())
     assert validate_file(path, vocabulary) != []
+
+
+def test_the_quick_builders_build_what_the_constructors_build() -> None:
+    import dataclasses
+    import datetime as dt
+    from decimal import Decimal
+    from types import MappingProxyType
+
+    from dealcheck.rules.units import Quantity
+    from dealcheck.scenario.model import (
+        Deployment,
+        SourceLocation,
+        new_deployment,
+        new_source_location,
+    )
+
+    where = new_source_location("inventory.jsonl", 7, 3)
+    assert where == SourceLocation("inventory.jsonl", 7, 3)
+    values = ("d1", "OpenAI", "api", "Azure", dt.date(2025, 3, 1), "US", dt.date(2026, 1, 1),
+              Quantity(Decimal(5_000_000), "power", "5 MW"),
+              Quantity(Decimal(10**9), "money", "1B USD"),
+              MappingProxyType({"rofr_declined": True}), where)
+    built = new_deployment(*values)
+    expected = Deployment(*values)
+    assert type(built) is Deployment
+    assert [getattr(built, f.name) for f in dataclasses.fields(Deployment)] == list(values)
+    assert built == expected and built.source == expected.source
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.id = "d2"  # type: ignore[misc]

@@ -25,7 +25,13 @@ from dealcheck.dsl.span import Span
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
 from dealcheck.rules.units import BUILTIN_UNITS, QUANTITY_RE, Quantity
 from dealcheck.scenario import errors
-from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
+from dealcheck.scenario.model import (
+    Deployment,
+    FactValue,
+    SourceLocation,
+    new_deployment,
+    new_source_location,
+)
 from dealcheck.scenario.tree import (
     Entry,
     Map,
@@ -220,10 +226,8 @@ class DeploymentValidator:
         fields = self.quick_fields(data)
         if fields is None:
             return None
-        ident, party, workload, provider, start, region, end, capacity, value, facts = fields
-        return Deployment(id=ident, party=party, workload=workload, provider=provider,
-                          start=start, region=region, end=end, capacity=capacity, value=value,
-                          facts=facts, source=SourceLocation(file, line, 1))
+        # INVARIANT: `QuickFields` lists the fields in `Deployment`'s order, source aside.
+        return new_deployment(*fields, new_source_location(file, line, 1))
 
     def quick_fields(self, data: Mapping[str, object]) -> QuickFields | None:
         """The fields of the deployment `quick` builds, or None: the check without the building.
