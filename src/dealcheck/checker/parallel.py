@@ -225,11 +225,15 @@ def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
         raise PiecesRejected(path)
 
 
-def _pieces(path: str) -> list[Piece] | None:
+def _pieces(path: str) -> Iterator[Piece] | None:
     """The pieces of a bulk file worth reading in several processes (more than one)."""
     kind = _FORMATS.get(os.path.splitext(path)[1].lower())
-    pieces = split(path, kind, PIECE_BYTES) if kind is not None else None
-    return pieces if pieces is not None and len(pieces) > 1 else None
+    if kind is None:
+        return None
+    found = _bounds(path, kind, PIECE_BYTES)
+    if found is None or len(found[0]) <= 2:
+        return None
+    return _pieces_at(path, kind, *found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +252,7 @@ def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
                                initargs=(terms_path, ct.terms.sha256))
 
 
-def _judge_pieces(pool: ProcessPoolExecutor, pieces: list[Piece], when: dt.date | None,
+def _judge_pieces(pool: ProcessPoolExecutor, pieces: Iterable[Piece], when: dt.date | None,
                   jobs: int, rows: Callable[[], RowsRenderer] | None,
                   ) -> Iterator[PieceResult]:
     pending: deque[Future[PieceResult]] = deque()
@@ -301,6 +305,12 @@ def split(path: str, kind: str, size: int) -> list[Piece] | None:
     Returns None when the file cannot be cut safely (a CSV header that is not
     one plain line): it is then read in one piece.
     """
+    found = _bounds(path, kind, size)
+    return None if found is None else list(_pieces_at(path, kind, *found))
+
+
+def _bounds(path: str, kind: str, size: int) -> tuple[list[int], int] | None:
+    """The offsets `split` cuts a file at (its start and end included), and its header's end."""
     total = os.path.getsize(path)
     header_end = 0
     if kind == "csv":
@@ -320,26 +330,25 @@ def split(path: str, kind: str, size: int) -> list[Piece] | None:
             bounds += _csv_bounds(stream, max(size, header_end + 1), total)
     if bounds[-1] < total:
         bounds.append(total)
-    starts = _lines_at(path, bounds)
-    return [Piece(path, kind, start, end, header_end if start else 0, line)
-            for (start, end), line in zip(itertools.pairwise(bounds), starts, strict=False)
-            if end > start]
+    return bounds, header_end
 
 
-def _lines_at(path: str, offsets: list[int]) -> list[int]:
-    """The line (from 1) that each of the ascending `offsets` of a file falls on."""
-    lines: list[int] = []
-    line = offset = 0
+def _pieces_at(path: str, kind: str, bounds: list[int], header_end: int) -> Iterator[Piece]:
+    """The pieces between `bounds`, each with the line it starts on.
+
+    Lines are counted as the pieces are taken: the first can be handed out
+    before the file was read through.
+    """
+    line, offset = 1, 0
     with open(path, "rb") as stream:
-        for target in offsets:
-            while offset < target:
-                block = stream.read(min(1 << 22, target - offset))
+        for start, end in itertools.pairwise(bounds):
+            while offset < start:
+                block = stream.read(min(1 << 22, start - offset))
                 if not block:
                     break
                 line += block.count(b"\n")
                 offset += len(block)
-            lines.append(line + 1)
-    return lines
+            yield Piece(path, kind, start, end, header_end if start else 0, line)
 
 
 def _csv_bounds(stream: io.BufferedReader, size: int, total: int) -> list[int]:
