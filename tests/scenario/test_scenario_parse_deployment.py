@@ -144,3 +144,18 @@ def test_parse_deployments_reports_every_item(vocabulary: Vocabulary) -> None:
         ("DC304", "deployments[3]", "duplicate deployment id `aws-gov`"),
     ]
     assert caught.value.diagnostics[2].related[0].span.file == "deployments[0]"
+
+
+def test_ready_made_deployments_pass_through_and_their_duplicates_are_reported(
+        vocabulary: Vocabulary) -> None:
+    ready = [parse_deployment({**BASE, "id": f"d{i}"}, vocabulary) for i in range(5)]
+    found = parse_deployments(iter(ready), vocabulary)  # any iterable, read once
+    assert found == ready and all(a is b for a, b in zip(found, ready, strict=True))
+    with pytest.raises(DiagnosticsError) as caught:
+        parse_deployments([*ready, ready[3], ready[1]], vocabulary)
+    found_problems = [(d.code, d.span.file, d.message, d.related[0].span.file)
+                      for d in caught.value.diagnostics]
+    assert found_problems == [
+        ("DC304", "deployments[5]", "duplicate deployment id `d3`", "deployments[3]"),
+        ("DC304", "deployments[6]", "duplicate deployment id `d1`", "deployments[1]"),
+    ]

@@ -986,13 +986,30 @@ def parse_deployments(
     Raises:
         DiagnosticsError: with every problem in every item, duplicate ids included.
     """
+    items = list(deployments)
+    accepts = _acceptor(vocabulary)
+    # The common case first: valid `Deployment` objects with distinct ids, which
+    # need no record of where each id was first used.
+    ready: list[Deployment] = []
+    for item in items:
+        if type(item) is not Deployment or not accepts(item):
+            break
+        ready.append(item)
+    else:
+        if len({d.id for d in ready}) == len(ready):
+            return ready
+    return _parse_each(items, vocabulary, accepts)
+
+
+def _parse_each(items: list[Deployment | Mapping[str, object]], vocabulary: Vocabulary,
+                accepts: Callable[[Deployment], bool]) -> list[Deployment]:
+    """`parse_deployments`, item by item, with every diagnostic."""
     validator = DeploymentValidator(vocabulary)
     ids = UniqueIds()
     found: list[Deployment] = []
     diagnostics: list[Diagnostic] = []
-    accepts = _acceptor(vocabulary)
     fresh = ids.fresh
-    for number, item in enumerate(deployments):
+    for number, item in enumerate(items):
         # INVARIANT: `fresh` records the span `_span_at` would build: line 1, column 1.
         place = f"deployments[{number}]"
         if type(item) is Deployment and accepts(item) and fresh(item.id, place, 1):
