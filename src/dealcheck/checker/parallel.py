@@ -9,15 +9,17 @@ order, replays the aggregate observations into its own tallies (so
 contributors and totals are exactly those of a sequential check) and hands
 the results on, so the report is byte-identical to ``--jobs 1``.
 
-A worker returns each outcome (verdict, `not_covered`, findings) once per
-piece and, per deployment, only its id, outcome number, evaluation date and
-line: little to send, and results are rebuilt cheaply on the way out. It
-says whether its piece was clean, with its count of deployments and the
-hashes of their ids; the parent checks the ids across pieces and files and
-the deployment limit. Nothing made of the results may be shown before every
-piece is known clean: the CLI renders to a spool or a temporary file, and
-on a problem throws it away and lets the sequential `open_scenarios`
-explain it.
+For the JSON report, a worker also renders its piece's rows (`RenderedRows`:
+the text `JsonStreamRenderer` would write, with the counts of the summary),
+and the parent only appends them. For other formats it returns each outcome
+(verdict, `not_covered`, findings) once per piece and, per deployment, only
+its id, outcome number, evaluation date and line: little to send, and
+results are rebuilt cheaply on the way out. It says whether its piece was
+clean, with its count of deployments and the hashes of their ids; the
+parent checks the ids across pieces and files and the deployment limit.
+Nothing made of the results may be shown before every piece is known clean:
+the CLI renders to a spool or a temporary file, and on a problem throws it
+away and lets the sequential `open_scenarios` explain it.
 """
 
 from __future__ import annotations
