@@ -1,6 +1,6 @@
 """Every dealcheck benchmark, one after the other, each in a fresh process.
 
-Run: python benchmarks/run.py            # the full suite (about 5 minutes on 2 cores)
+Run: python benchmarks/run.py            # the full suite (about 3 minutes on 2 cores)
      python benchmarks/run.py --quick    # tiny inputs: checks that the scripts work
 
 Prints each benchmark's table: figures, ratios and whether each target of the
@@ -24,6 +24,7 @@ FULL: list[list[str]] = [
     ["bench_cli.py"],
     ["bench_memory.py"],
     ["bench_parse.py"],
+    ["bench_stages.py"],
 ]
 QUICK: list[list[str]] = [
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
@@ -31,6 +32,7 @@ QUICK: list[list[str]] = [
     ["bench_cli.py", "--deployments", "2000"],
     ["bench_memory.py", "--deployments", "500"],
     ["bench_parse.py", "--clauses", "50", "--repeat", "1"],
+    ["bench_stages.py", "--deployments", "300", "--rows", "300", "--repeat", "1"],
 ]
 
 

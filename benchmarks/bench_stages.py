@@ -1,0 +1,153 @@
+"""Where the time of a check goes: the cost per deployment of each stage, measured alone.
+
+Run: python benchmarks/bench_stages.py [--deployments 100000] [--rows 200000] [--repeat 3]
+
+Two tables, each stage timed on its own (best of `--repeat`, the cycle
+collector paused as the checks pause it), so that they add up to the whole:
+
+* `Terms.check` on ready-made `Deployment` objects: validating them against
+  the vocabulary, then judging them (evaluation, aggregates, the report).
+* The bulk reading path of ``dealcheck check`` on JSON Lines rows held in
+  memory, each stage including the ones before it: reading the lines,
+  decoding each as JSON (beside it, `json.loads` alone: the baseline of the
+  CLI benchmark), validating and building the deployments, judging them and
+  making their JSON text. What the CLI adds on top (summary, spool, writing
+  the report) is the difference from `bench_cli.py`'s wall time.
+
+These call dealcheck's internal stages directly (`scenario.read`,
+`checker.codegen`): they explain the end-to-end figures, they are not an API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+
+from common import MSFT_OPENAI, Row, sample_records, table
+
+import dealcheck
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.check import check
+from dealcheck.checker.codegen import evaluate_stream
+from dealcheck.checker.render_json import DeploymentText
+from dealcheck.scenario import read
+from dealcheck.scenario.read import parse_deployments
+from dealcheck.scenario.read_tabular import Row as InventoryRow
+from dealcheck.scenario.validate import IdDigests
+
+
+def best_per_item(run: Callable[[], object], items: int, repeat: int) -> float:
+    """Microseconds per item of the fastest of `repeat` runs, the collector paused."""
+    fastest = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            run()
+            fastest = min(fastest, time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return fastest / items * 1e6
+
+
+def _drain(items: Iterable[object]) -> None:
+    for _ in items:
+        pass
+
+
+def check_stages(terms: dealcheck.Terms, count: int, repeat: int) -> list[Row]:
+    sample = parse_deployments(sample_records(count), terms.vocabulary)
+    compiled = terms.compiled()
+    terms.check(sample)  # evaluators generated, memos filled
+    validate = best_per_item(lambda: parse_deployments(sample, terms.vocabulary), count, repeat)
+    judge = best_per_item(lambda: check(compiled, sample), count, repeat)
+    whole = best_per_item(lambda: terms.check(sample), count, repeat)
+    return [
+        Row("deployments", f"{count:,} Deployment objects"),
+        Row("validating against the vocabulary", f"{validate:.2f} µs"),
+        Row("judging: evaluation, aggregates, report", f"{judge:.2f} µs"),
+        Row("Terms.check, all of it", f"{whole:.2f} µs ({1 / whole:.2f}M/s)"),
+    ]
+
+
+def reading_stages(terms: dealcheck.Terms, count: int, repeat: int) -> list[Row]:
+    vocabulary, compiled = terms.vocabulary, terms.compiled()
+    records = sample_records(count)
+    for number, record in enumerate(records):
+        record["id"] = f"d{number}"
+    data = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records).encode()
+    lines = data.splitlines()
+
+    def parse_only() -> None:
+        loads = json.loads
+        for line in lines:
+            loads(line)
+
+    def read_lines() -> Iterable[bytes]:
+        return read._lines(io.BytesIO(data), "inventory.jsonl")
+
+    def rows() -> Iterable[InventoryRow]:
+        return read._rows("jsonl", read_lines(), "inventory.jsonl", vocabulary)
+
+    def validated() -> Iterable[dealcheck.Deployment]:
+        checked = read._checked_rows(rows(), vocabulary, IdDigests())
+        return (d for d, _ in checked if d is not None)
+
+    def judged() -> Iterable[dealcheck.DeploymentResult]:
+        book = AggregateBook(compiled)
+        return evaluate_stream(compiled, validated(), None, book.add if book.tallies else None)
+
+    def rendered() -> None:
+        text = DeploymentText("    ")
+        for result in judged():
+            text(result)
+
+    _drain(judged())  # evaluators generated
+    figures = {
+        "json.loads of each line (the CLI benchmark's baseline)":
+            best_per_item(parse_only, count, repeat),
+        "reading the lines": best_per_item(lambda: _drain(read_lines()), count, repeat),
+        "+ decoding each (JSON, duplicate keys checked)":
+            best_per_item(lambda: _drain(rows()), count, repeat),
+        "+ validating and building the deployment":
+            best_per_item(lambda: _drain(validated()), count, repeat),
+        "+ judging (evaluation, aggregates)":
+            best_per_item(lambda: _drain(judged()), count, repeat),
+        "+ the JSON text of each result": best_per_item(rendered, count, repeat),
+    }
+    out = [Row("rows", f"{count:,} JSON Lines rows, {len(data) / 1e6:.0f} MB, in memory")]
+    out += [Row(name, f"{value:.2f} µs") for name, value in figures.items()]
+    whole = figures["+ the JSON text of each result"]
+    baseline = figures["json.loads of each line (the CLI benchmark's baseline)"]
+    out.append(Row("all stages / json.loads", f"{whole / baseline:.1f}x"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deployments", type=int, default=100_000,
+                        help="Deployment objects for the Terms.check table")
+    parser.add_argument("--rows", type=int, default=200_000,
+                        help="JSON Lines rows for the reading table")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    terms = dealcheck.load(MSFT_OPENAI)
+    print("Where the time goes: Terms.check, per deployment")
+    for line in table(check_stages(terms, args.deployments, args.repeat)):
+        print(line)
+    print()
+    print("Where the time goes: reading a JSON Lines inventory, per row (cumulative)")
+    for line in table(reading_stages(terms, args.rows, args.repeat)):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
