@@ -186,7 +186,8 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
         nonlocal read_all
         judged: Iterator[dealcheck.DeploymentResult | RenderedRows] = (
             stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book, when)
-            if workers is None else workers.results(inputs, book))
+            if workers is None else with_progress(workers.results(inputs, book),
+                                                  inputs.expected, True, size=_deployments_in))
         for result in judged:
             if isinstance(result, RenderedRows):
                 worst["violation"] += result.violation
@@ -228,6 +229,13 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
         sys.stdout.write("".join(early))
     sys.stdout.flush()
     return worst
+
+
+def _deployments_in(judged: object) -> int:
+    """How far a result, or a run of them rendered by a worker, moves the progress bar."""
+    from dealcheck.checker.output import RenderedRows
+
+    return judged.deployments if isinstance(judged, RenderedRows) else 1
 
 
 @cli.command()

@@ -101,6 +101,17 @@ def test_progress_draws_on_a_terminal() -> None:
     assert "checking" in buffer.getvalue()
 
 
+def test_progress_counts_runs_of_items_by_their_size() -> None:
+    # `--jobs` hands pieces of many deployments on at once: the bar counts deployments.
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=80)
+    runs = [100] * 20
+    items = list(with_progress(iter(runs), 2000, True, console=console, min_total=100,
+                               size=lambda run: run))
+    assert items == runs
+    assert "2000/2000" in buffer.getvalue() and "20/2000" not in buffer.getvalue()
+
+
 def test_progress_is_lazy() -> None:
     pulled: list[int] = []
 

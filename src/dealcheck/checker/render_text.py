@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from rich import box
@@ -207,6 +207,7 @@ def with_progress(
     description: str = "checking",
     min_total: int = PROGRESS_MIN_TOTAL,
     console: Console | None = None,
+    size: Callable[[T], int] | None = None,
 ) -> Iterator[T]:
     """Yield the items of `iterable`, drawing a progress bar on stderr while they pass.
 
@@ -221,6 +222,8 @@ def with_progress(
         description: the label before the bar.
         min_total: below this total no bar is drawn.
         console: where to draw; stderr if omitted.
+        size: how far each item moves the bar (1 if omitted): a run of
+            deployments judged elsewhere counts as its deployments.
 
     Returns:
         An iterator over the same items in the same order.
@@ -239,4 +242,10 @@ def with_progress(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=out, transient=True) as progress:
-        yield from progress.track(iterable, total=total, description=description)
+        if size is None:
+            yield from progress.track(iterable, total=total, description=description)
+            return
+        task = progress.add_task(description, total=total)
+        for item in iterable:
+            yield item
+            progress.advance(task, size(item))
