@@ -1,13 +1,15 @@
 """The CLI end to end on a JSON Lines inventory, against merely parsing its lines.
 
-Run: python benchmarks/bench_cli.py [--deployments 1000000] [--keep DIR]
+Run: python benchmarks/bench_cli.py [--deployments 1000000] [--repeat 2] [--keep DIR]
 
 Writes an inventory of Microsoft–OpenAI deployments, then runs, one after the
 other in fresh processes: a script that only reads the file and parses each
 line with `json` (the library dealcheck reads JSON Lines with), and
 ``dealcheck check TERMS FILE --format json -o REPORT`` with ``--jobs 1`` and
-``--jobs 2``. Prints the wall time and peak RSS of each, the ratios, and checks
-that both reports are byte-identical.
+``--jobs 2``, `--repeat` times in turn. Prints the best wall time and the
+highest peak RSS of each, the ratios, and checks that the reports are
+byte-identical. (The machines are shared: another tenant can take a core for
+a whole run, which best-of-runs filters out.)
 """
 
 from __future__ import annotations
@@ -62,7 +64,16 @@ def timed(label: str, argv: list[str]) -> Run:
     return Run(label, seconds, usage.ru_maxrss / 1024, process.returncode)
 
 
-def run(count: int, directory: Path, jobs: int = 2) -> tuple[list[Row], bool]:
+def best(runs: list[Run]) -> Run:
+    """The fastest of repeated runs of one command, with the highest peak RSS of them all."""
+    fastest = min(runs, key=lambda r: r.seconds)
+    failed = [r.status for r in runs if r.status not in (0, 1)]
+    return Run(fastest.label, fastest.seconds, max(r.peak_rss_mb for r in runs),
+               failed[0] if failed else fastest.status)
+
+
+def run(count: int, directory: Path, jobs: int = 2,
+        repeat: int = 1) -> tuple[list[Row], bool]:
     inventory = directory / "inventory.jsonl"
     if not inventory.exists() or inventory.stat().st_size == 0:
         # In a child process, so that this launcher stays small: a child's peak RSS
@@ -73,10 +84,16 @@ def run(count: int, directory: Path, jobs: int = 2) -> tuple[list[Row], bool]:
     python = sys.executable
     check = [python, "-m", "dealcheck.cli", "check", str(MSFT_OPENAI), str(inventory),
              "--format", "json"]
-    parse = timed("parse the lines with json", [python, "-c", _PARSE_ONLY, str(inventory)])
-    one = timed("dealcheck check --jobs 1", [*check, "-o", str(directory / "report1.json")])
-    many = timed(f"dealcheck check --jobs {jobs}",
-                 [*check, "-o", str(directory / "report2.json"), "--jobs", str(jobs)])
+    runs: dict[str, list[Run]] = {"parse": [], "one": [], "many": []}
+    for _ in range(max(1, repeat)):
+        runs["parse"].append(timed("parse the lines with json",
+                                   [python, "-c", _PARSE_ONLY, str(inventory)]))
+        runs["one"].append(timed("dealcheck check --jobs 1",
+                                 [*check, "-o", str(directory / "report1.json")]))
+        runs["many"].append(timed(f"dealcheck check --jobs {jobs}",
+                                  [*check, "-o", str(directory / "report2.json"),
+                                   "--jobs", str(jobs)]))
+    parse, one, many = best(runs["parse"]), best(runs["one"]), best(runs["many"])
     ok = True
     for r in (one, many):
         if r.status not in (0, 1):  # 1: the sample holds violations
@@ -86,7 +103,8 @@ def run(count: int, directory: Path, jobs: int = 2) -> tuple[list[Row], bool]:
                                    shallow=False)
     rows = [Row(f"{r.label}", f"{r.seconds:.2f} s, peak RSS {r.peak_rss_mb:.0f} MB")
             for r in (parse, one, many)]
-    rows.insert(0, Row("inventory", f"{count:,} deployments, {size_mb:.0f} MB of JSON Lines"))
+    rows.insert(0, Row("inventory", f"{count:,} deployments, {size_mb:.0f} MB of JSON Lines; "
+                       f"best of {max(1, repeat)} runs each"))
     ratio = one.seconds / parse.seconds
     rows.append(Row("CLI --jobs 1 / parsing", f"{ratio:.1f}x", "< 3x", ratio < 3))
     rows.append(Row("CLI peak RSS", f"{max(one.peak_rss_mb, many.peak_rss_mb):.0f} MB",
@@ -107,11 +125,13 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deployments", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="runs of each command, in turn; the best is shown")
     parser.add_argument("--keep", metavar="DIR",
                         help="write the inventory and reports here (reused if present)")
     args = parser.parse_args(argv)
     with work_directory(args.keep) as directory:
-        rows, ok = run(args.deployments, directory, args.jobs)
+        rows, ok = run(args.deployments, directory, args.jobs, args.repeat)
     print("CLI end to end (JSON Lines in, JSON report out)")
     for line in table(rows):
         print(line)

@@ -29,7 +29,7 @@ FULL: list[list[str]] = [
 QUICK: list[list[str]] = [
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
      "--cedar-sample-unrelated", "20", "--zen-sample", "100", "--unrelated", "10"],
-    ["bench_cli.py", "--deployments", "2000"],
+    ["bench_cli.py", "--deployments", "2000", "--repeat", "1"],
     ["bench_memory.py", "--deployments", "500"],
     ["bench_parse.py", "--clauses", "50", "--repeat", "1"],
     ["bench_stages.py", "--deployments", "300", "--rows", "300", "--repeat", "1"],

@@ -125,11 +125,14 @@ def test_jobs_render_the_json_rows_in_the_workers(tmp_path: Path,
                                 rows_renderer("json")) as workers:
         inputs = workers.open()
         got = list(workers.results(inputs, AggregateBook(ct)))
-    assert len(got) > 5 and all(isinstance(rows, RenderedRows) for rows in got)
+        assert len(got) > 5 and all(isinstance(rows, RenderedRows) for rows in got)
+        # Each piece's rows wait in a file of the worker's, until the report is written.
+        assert all(rows.path is not None and rows.text == "" for rows in got)
+        texts = [Path(rows.path).read_text("utf-8") for rows in got if rows.path]
     expected = check(ct, read.iter_deployments(jsonl, terms.vocabulary)).deployments
     text = DeploymentText("    ")
     # The renderer puts a comma between runs, as between rows.
-    assert ",".join(rows.text for rows in got if rows.deployments) == "".join(
+    assert ",".join(t for t, rows in zip(texts, got, strict=True) if rows.deployments) == "".join(
         "\n    " + text(r) if n == 0 else ",\n    " + text(r) for n, r in enumerate(expected))
     assert sum(rows.deployments for rows in got) == len(expected)
     assert sum(rows.violation for rows in got) == sum(

@@ -89,6 +89,8 @@ class RenderedRows:
 
     `text` is what the renderer's own `deployment` steps would have written
     for them, each row preceded by its separator; the counts feed the summary.
+    With `path`, the text is in that UTF-8 file instead (and `text` is empty),
+    which must stay until the report is written.
     """
 
     text: str
@@ -97,6 +99,7 @@ class RenderedRows:
     violation: int
     undetermined: int
     not_covered: int
+    path: str | None = None
 
 
 class SummaryCounter:
@@ -308,28 +311,53 @@ class TextSpool:
     """Append-only text buffer kept in memory up to a size, then in a temporary file.
 
     Streaming renderers whose header depends on totals (JSON's summary, JUnit's counts)
-    write their body here and replay it at the end, so memory stays bounded.
+    write their body here and replay it at the end, so memory stays bounded. Text that
+    is already in a file (rows rendered by `--jobs` workers) is taken by reference
+    (`append_file`) and read only when the spool is drained.
     """
 
     def __init__(self, max_chars: int = DEFAULT_SPOOL_CHARS) -> None:
-        self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
-            max_size=max_chars, mode="w+", encoding="utf-8", newline=""
-        )
+        self._max_chars = max_chars
+        # In order: what was written here, and (prefix, UTF-8 file) taken by reference.
+        self._parts: list[IO[str] | tuple[str, str]] = []
+        self._file: IO[str] | None = None
 
     def write(self, text: str) -> None:
+        if self._file is None:
+            self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
+                max_size=self._max_chars, mode="w+", encoding="utf-8", newline=""
+            )
+            self._parts.append(self._file)
         self._file.write(text)
+
+    def append_file(self, path: str, prefix: str = "") -> None:
+        """Add `prefix`, then the text of a UTF-8 file, which must stay until `drain`."""
+        self._parts.append((prefix, path))
+        self._file = None
 
     def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
         """Yield everything written, in chunks, then release the buffer."""
         try:
-            self._file.seek(0)
-            while chunk := self._file.read(chunk_chars):
-                yield chunk
+            for part in self._parts:
+                if isinstance(part, tuple):
+                    prefix, path = part
+                    if prefix:
+                        yield prefix
+                    with open(path, encoding="utf-8", newline="") as stream:
+                        while chunk := stream.read(chunk_chars):
+                            yield chunk
+                    continue
+                part.seek(0)
+                while chunk := part.read(chunk_chars):
+                    yield chunk
         finally:
-            self._file.close()
+            self.close()
 
     def close(self) -> None:
-        self._file.close()
+        for part in self._parts:
+            if not isinstance(part, tuple):
+                part.close()
+        self._parts, self._file = [], None
 
 
 # --------------------------------------------------------------------------- atomic writes

@@ -25,6 +25,7 @@ away and lets the sequential `open_scenarios` explain it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -442,6 +443,13 @@ def _check_piece(piece: Piece, when: dt.date | None, spool: str,
         done = _judge(ct, reader, when, piece, prefix.count(b"\n"), data.count(b"\n"), rows)
     if not reader.clean:
         return _Checked(None, 0, [])
+    if done.rendered is not None:
+        # The rows go to a file of their own, which the report copies at the end:
+        # the parent never decodes them.
+        rows_path = spool + ".rows"
+        with open(rows_path, "w", encoding="utf-8", newline="") as out:
+            out.write(done.rendered.text)
+        done.rendered = dataclasses.replace(done.rendered, text="", path=rows_path)
     with open(spool, "wb") as out:
         pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
     return _Checked(spool, reader.count, reader.ids.export())

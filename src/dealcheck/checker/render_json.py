@@ -320,7 +320,12 @@ class JsonStreamRenderer:
             raise RuntimeError("renderer got deployments before it began")
         if rows.deployments:
             self._flush()
-            self._spool.write(("," if self._count else "") + rows.text)
+            separator = "," if self._count else ""
+            if rows.path is not None:
+                self._spool.append_file(rows.path, separator)
+            else:
+                self._spool.write(separator)
+                self._spool.write(rows.text)
             self._count += rows.deployments
         return ()
 
