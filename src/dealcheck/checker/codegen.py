@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from dealcheck._slots import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
 from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.model import Deployment, SourceLocation
+from dealcheck.scenario.model import Deployment
 
 #: Judges one deployment on a day: the compiled form of one epoch and key.
 KeyEvaluator = Callable[[Deployment, dt.date], DeploymentResult]
@@ -73,21 +74,8 @@ def _slot_setters() -> tuple[Any, ...] | None:
 _SETTERS = _slot_setters()
 
 
-def new_result(ident: str, verdict: Verdict, day: dt.date, not_covered: bool,
-               findings: tuple[Finding, ...], source: SourceLocation | None,
-               ) -> DeploymentResult:
-    """``DeploymentResult(...)``, built the way the generated evaluators build it."""
-    if _SETTERS is None:  # pragma: no cover - the result class changed shape
-        return DeploymentResult(ident, verdict, day, not_covered, findings, source)
-    result: DeploymentResult = object.__new__(DeploymentResult)
-    s_id, s_verdict, s_day, s_not_covered, s_findings, s_source = _SETTERS
-    s_id(result, ident)
-    s_verdict(result, verdict)
-    s_day(result, day)
-    s_not_covered(result, not_covered)
-    s_findings(result, findings)
-    s_source(result, source)
-    return result
+#: ``DeploymentResult(...)``, built the way the generated evaluators build it.
+new_result = slot_builder(DeploymentResult)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Tree
 from lark.tree import Meta
 
+from dealcheck._slots import slot_builder
 from dealcheck.dsl import ast
 from dealcheck.dsl.span import UNKNOWN_SPAN, Span
 
@@ -57,35 +56,9 @@ def code_end(text: str, line_start: int, limit: int) -> int:
 
 
 
-def _span_factory() -> Callable[[str, int, int, int, int, int, int], Span]:
-    """``Span(...)``, built without the frozen dataclass's ``__init__`` (a file has
-    one span per node and token; its ``object.__setattr__`` per field is most of
-    the cost). Used only while `Span` has exactly the expected slots."""
-    names = ("file", "start", "end", "line", "column", "end_line", "end_column")
-    try:
-        if tuple(f.name for f in dataclasses.fields(Span)) != names:
-            return Span
-        setters = [getattr(Span, n).__set__ for n in names]
-    except (TypeError, AttributeError):  # pragma: no cover - the class changed shape
-        return Span
-    s_file, s_start, s_end, s_line, s_column, s_end_line, s_end_column = setters
-    new = object.__new__
-
-    def make(file: str, start: int, end: int, line: int, column: int, end_line: int,
-             end_column: int) -> Span:
-        span: Span = new(Span)
-        s_file(span, file)
-        s_start(span, start)
-        s_end(span, end)
-        s_line(span, line)
-        s_column(span, column)
-        s_end_line(span, end_line)
-        s_end_column(span, end_column)
-        return span
-    return make
-
-
-_new_span = _span_factory()
+#: ``Span(...)`` without the frozen dataclass's ``__init__``: a file has one span
+#: per node and token, and its ``object.__setattr__`` per field is most of the cost.
+_new_span = slot_builder(Span)
 
 
 class ToAst:
