@@ -1,6 +1,6 @@
 """The CLI end to end on a JSON Lines inventory, against merely parsing its lines.
 
-Run: python benchmarks/bench_cli.py [--deployments 1000000] [--repeat 2] [--keep DIR]
+Run: python benchmarks/bench_cli.py [--deployments 1000000] [--repeat 3] [--keep DIR]
 
 Writes an inventory of Microsoft–OpenAI deployments, then runs, one after the
 other in fresh processes: a script that only reads the file and parses each
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deployments", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=2,
+    parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each command, in turn; the best is shown")
     parser.add_argument("--keep", metavar="DIR",
                         help="write the inventory and reports here (reused if present)")

@@ -1,6 +1,6 @@
 """Every dealcheck benchmark, one after the other, each in a fresh process.
 
-Run: python benchmarks/run.py            # the full suite (about 3 minutes on 2 cores)
+Run: python benchmarks/run.py            # the full suite (about 4 minutes on 2 cores)
      python benchmarks/run.py --quick    # tiny inputs: checks that the scripts work
 
 Prints each benchmark's table: figures, ratios and whether each target of the
