@@ -317,47 +317,46 @@ class TextSpool:
     """
 
     def __init__(self, max_chars: int = DEFAULT_SPOOL_CHARS) -> None:
-        self._max_chars = max_chars
-        # In order: what was written here, and (prefix, UTF-8 file) taken by reference.
-        self._parts: list[IO[str] | tuple[str, str]] = []
-        self._file: IO[str] | None = None
+        self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
+            max_size=max_chars, mode="w+", encoding="utf-8", newline=""
+        )
+        self._written = 0  # characters written to `_file`
+        # Files taken by reference: (characters written before them, prefix, path).
+        self._inserts: list[tuple[int, str, str]] = []
 
     def write(self, text: str) -> None:
-        if self._file is None:
-            self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
-                max_size=self._max_chars, mode="w+", encoding="utf-8", newline=""
-            )
-            self._parts.append(self._file)
         self._file.write(text)
+        self._written += len(text)
 
     def append_file(self, path: str, prefix: str = "") -> None:
         """Add `prefix`, then the text of a UTF-8 file, which must stay until `drain`."""
-        self._parts.append((prefix, path))
-        self._file = None
+        self._inserts.append((self._written, prefix, path))
 
     def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
         """Yield everything written, in chunks, then release the buffer."""
         try:
-            for part in self._parts:
-                if isinstance(part, tuple):
-                    prefix, path = part
-                    if prefix:
-                        yield prefix
-                    with open(path, encoding="utf-8", newline="") as stream:
-                        while chunk := stream.read(chunk_chars):
-                            yield chunk
-                    continue
-                part.seek(0)
-                while chunk := part.read(chunk_chars):
+            self._file.seek(0)
+            position = 0
+            for at, prefix, path in self._inserts:
+                while position < at:
+                    chunk = self._file.read(min(chunk_chars, at - position))
+                    if not chunk:
+                        break
+                    position += len(chunk)
                     yield chunk
+                if prefix:
+                    yield prefix
+                with open(path, encoding="utf-8", newline="") as stream:
+                    while chunk := stream.read(chunk_chars):
+                        yield chunk
+            while chunk := self._file.read(chunk_chars):
+                yield chunk
         finally:
             self.close()
 
     def close(self) -> None:
-        for part in self._parts:
-            if not isinstance(part, tuple):
-                part.close()
-        self._parts, self._file = [], None
+        self._file.close()
+        self._inserts = []
 
 
 # --------------------------------------------------------------------------- atomic writes
