@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from common import MSFT_OPENAI, Row, Timing, measure, rate, sample_records, table
+from common import MSFT_OPENAI, Row, Timing, measure, print_table, rate, sample_records
 from engines import (
     cedar_policies,
     cedar_request,
@@ -195,9 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.deployments, args.repeat, min(args.cedar_sample, args.deployments),
                  min(args.cedar_sample_unrelated, args.deployments),
                  min(args.zen_sample, args.deployments), counts)
-    print("In-process throughput (Microsoft–OpenAI terms)")
-    for line in table(result.rows):
-        print(line)
+    print_table("In-process throughput (Microsoft–OpenAI terms)", result.rows)
     return 1 if result.mismatches else 0
 
 

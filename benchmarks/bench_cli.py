@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import MSFT_OPENAI, ROOT, Row, sample_records, table, work_directory
+from common import MSFT_OPENAI, ROOT, Row, print_table, sample_records, work_directory
 
 _PARSE_ONLY = """
 import json, sys
@@ -132,9 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with work_directory(args.keep) as directory:
         rows, ok = run(args.deployments, directory, args.jobs, args.repeat)
-    print("CLI end to end (JSON Lines in, JSON report out)")
-    for line in table(rows):
-        print(line)
+    print_table("CLI end to end (JSON Lines in, JSON report out)", rows)
     return 0 if ok else 1
 
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from bench_cli import timed
-from common import MSFT_OPENAI, Row, table, work_directory
+from common import MSFT_OPENAI, Row, print_table, work_directory
 
 #: The most one more deployment may add to the peak RSS, in bytes.
 PER_DEPLOYMENT = 16
@@ -62,9 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with work_directory(args.keep) as directory:
         rows, ok = run(args.deployments, directory)
-    print("Memory of a check as the inventory grows (JSON Lines in, JSON report out)")
-    for line in table(rows):
-        print(line)
+    print_table("Memory of a check as the inventory grows (JSON Lines in, JSON report out)",
+                rows)
     return 0 if ok else 1
 
 

@@ -13,7 +13,7 @@ import gc
 import sys
 import time
 
-from common import Row, table
+from common import Row, print_table
 
 
 def generate(clauses: int) -> str:
@@ -122,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clauses", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    print("Terms: parse + resolve + compile")
-    for line in table(run(args.clauses, args.repeat)):
-        print(line)
+    print_table("Terms: parse + resolve + compile", run(args.clauses, args.repeat))
     return 0
 
 

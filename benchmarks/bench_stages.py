@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 
-from common import MSFT_OPENAI, Row, sample_records, table
+from common import MSFT_OPENAI, Row, print_table, sample_records
 
 import dealcheck
 from dealcheck.checker.aggregate import AggregateBook
@@ -139,13 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     terms = dealcheck.load(MSFT_OPENAI)
-    print("Where the time goes: Terms.check, per deployment")
-    for line in table(check_stages(terms, args.deployments, args.repeat)):
-        print(line)
+    print_table("Where the time goes: Terms.check, per deployment",
+                check_stages(terms, args.deployments, args.repeat))
     print()
-    print("Where the time goes: reading a JSON Lines inventory, per row (cumulative)")
-    for line in table(reading_stages(terms, args.rows, args.repeat)):
-        print(line)
+    print_table("Where the time goes: reading a JSON Lines inventory, per row (cumulative)",
+                reading_stages(terms, args.rows, args.repeat))
     return 0
 
 

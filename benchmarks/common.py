@@ -116,6 +116,13 @@ def table(rows: list[Row]) -> Iterator[str]:
             yield "  ".join("-" * w for w in widths)
 
 
+def print_table(title: str, rows: list[Row]) -> None:
+    """A benchmark's titled table, on standard output."""
+    print(title)
+    for line in table(rows):
+        print(line)
+
+
 @contextlib.contextmanager
 def work_directory(keep: str | None) -> Iterator[Path]:
     """Where a benchmark writes its inputs: `keep` (kept, reused next time), or a temporary one."""
