@@ -171,9 +171,15 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     """
     from dealcheck.checker.aggregate import AggregateBook
     from dealcheck.checker.check import stream
-    from dealcheck.checker.output import RenderedRows, ReportMeta, make_renderer, stream_report
+    from dealcheck.checker.output import (
+        RenderedRows,
+        ReportMeta,
+        SummaryCounter,
+        make_renderer,
+        stream_report,
+    )
     from dealcheck.checker.render_text import with_progress
-    from dealcheck.checker.results import AggregateVerdict, SourceRef, Verdict
+    from dealcheck.checker.results import AggregateVerdict, SourceRef
 
     book = AggregateBook(ct)
     meta = ReportMeta(SourceRef(terms, sha256),
@@ -188,15 +194,7 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
             stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book, when)
             if workers is None else with_progress(workers.results(inputs, book),
                                                   inputs.expected, True, size=_deployments_in))
-        for result in judged:
-            if isinstance(result, RenderedRows):
-                worst["violation"] += result.violation
-                worst["undetermined"] += result.undetermined
-            elif result.verdict is Verdict.VIOLATION:
-                worst["violation"] += 1
-            elif result.verdict is Verdict.UNDETERMINED:
-                worst["undetermined"] += 1
-            yield result
+        yield from judged
         read_all = True
 
     def aggregates() -> list[dealcheck.AggregateResult]:
@@ -209,7 +207,8 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
         return found
 
     renderer = make_renderer(fmt, fail_on=fail_on, color=output is None and _color(sys.stdout))
-    chunks = stream_report(renderer, meta, results(), aggregates)
+    counted = SummaryCounter()
+    chunks = stream_report(renderer, meta, results(), aggregates, counted)
     if output:
         from dealcheck.checker.output import write_atomic_chunks
 
@@ -228,6 +227,8 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
             sys.stdout.write(chunk)
         sys.stdout.write("".join(early))
     sys.stdout.flush()
+    worst["violation"] += counted.violation
+    worst["undetermined"] += counted.undetermined
     return worst
 
 

@@ -192,6 +192,7 @@ def stream_report(
     meta: ReportMeta,
     deployments: Iterable[DeploymentResult | RenderedRows],
     aggregates: AggregatesSource,
+    counter: SummaryCounter | None = None,
 ) -> Iterator[str]:
     """Drive a streaming renderer over deployments that arrive one by one.
 
@@ -203,12 +204,15 @@ def stream_report(
             `rows_renderer`.
         aggregates: the aggregate results, or a callable returning them that is called
             only after the last deployment (the checker computes aggregates as it goes).
+        counter: where to count the verdicts for the summary, for a caller that
+            needs them too (a new one if omitted).
 
     Returns:
         The document as text chunks, suitable for `write_atomic_chunks`.
     """
     yield from renderer.begin(meta)
-    counter = SummaryCounter()
+    if counter is None:
+        counter = SummaryCounter()
     for result in deployments:
         if isinstance(result, RenderedRows):
             take = getattr(renderer, "rendered", None)

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -986,22 +986,21 @@ def parse_deployments(
     Raises:
         DiagnosticsError: with every problem in every item, duplicate ids included.
     """
-    items = list(deployments)
     accepts = _acceptor(vocabulary)
     # The common case first: valid `Deployment` objects with distinct ids, which
     # need no record of where each id was first used.
     ready: list[Deployment] = []
-    for item in items:
+    rest = iter(deployments)
+    for item in rest:
         if type(item) is not Deployment or not accepts(item):
-            break
+            return _parse_each([*ready, item, *rest], vocabulary, accepts)
         ready.append(item)
-    else:
-        if len({d.id for d in ready}) == len(ready):
-            return ready
-    return _parse_each(items, vocabulary, accepts)
+    if len({d.id for d in ready}) == len(ready):
+        return ready
+    return _parse_each(ready, vocabulary, accepts)
 
 
-def _parse_each(items: list[Deployment | Mapping[str, object]], vocabulary: Vocabulary,
+def _parse_each(items: Sequence[Deployment | Mapping[str, object]], vocabulary: Vocabulary,
                 accepts: Callable[[Deployment], bool]) -> list[Deployment]:
     """`parse_deployments`, item by item, with every diagnostic."""
     validator = DeploymentValidator(vocabulary)
