@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 import dealcheck
-from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, render_text
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
+from dealcheck.dsl.escape import printable, quote
 
 if TYPE_CHECKING:
     from dealcheck.checker.compile import CompiledTerms
@@ -50,8 +51,9 @@ def report_diagnostics(diagnostics: Sequence[Diagnostic], sources: dict[str, str
 
         click.echo(render_json(list(diagnostics)))
         return
-    text = render_text(list(diagnostics), sources, color=_color(sys.stderr))
-    click.echo(text, err=True, nl=False)
+    # Written as drawn: a file with thousands of problems is never held as one text.
+    for chunk in iter_text(diagnostics, sources, color=_color(sys.stderr)):
+        click.echo(chunk, err=True, nl=False)
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = len(diagnostics) - errors
     if errors or warnings:
@@ -266,8 +268,9 @@ def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_form
         if len(seen) < 100_000:
             seen.append(d.id)
     close = did_you_mean(ident, seen)
-    hint = f"; did you mean `{close}`?" if close else ""
-    click.echo(f"error: no deployment `{ident}` in `{scenario}`{hint}", err=True)
+    hint = f"; did you mean {quote(close, 200)}?" if close else ""
+    click.echo(f"error: no deployment {quote(ident, 200)} in {quote(scenario, 1000)}{hint}",
+               err=True)
     raise Failure(EXIT_INPUT)
 
 
@@ -313,7 +316,7 @@ def fmt(files: tuple[str, ...], check_only: bool, error_format: str) -> None:
         click.echo(diff, nl=False)
     if check_only and changed:
         for path in changed:
-            click.echo(f"would reformat {path}", err=True)
+            click.echo(f"would reformat {printable(path)}", err=True)
         raise Failure(EXIT_FINDINGS)
     verb = "already formatted" if not changed else f"reformatted {len(changed)}"
     if not check_only:
@@ -337,17 +340,17 @@ def test_cmd(files: tuple[str, ...], coverage: bool, error_format: str) -> None:
         for outcome in run_examples(model, cov):
             total += 1
             mark = "pass" if outcome.passed else "FAIL"
-            loc = f"{path}:{outcome.example.span.line}"
-            click.echo(f"{mark}  {loc}  {outcome.example.title}")
+            loc = f"{printable(path)}:{outcome.example.span.line}"
+            click.echo(f"{mark}  {loc}  {printable(outcome.example.title)}")
             for failure in outcome.failures:
-                click.echo(f"      {failure}")
+                click.echo(f"      {printable(failure)}")
             failed += not outcome.passed
         if coverage:
             missing = cov.uncovered(model)
             partial = cov.unseen_outcomes(model)
             ids = list(dict.fromkeys(c.id for c in model.clauses))
             covered = len(ids) - len(missing)
-            click.echo(f"coverage  {path}: {covered}/{len(ids)} clauses exercised")
+            click.echo(f"coverage  {printable(path)}: {covered}/{len(ids)} clauses exercised")
             for clause_id in missing:
                 click.echo(f"      not exercised: {clause_id}")
                 uncovered_any = True

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from dealcheck.dsl.escape import clip, printable
 from dealcheck.dsl.span import Span
 
 
@@ -94,49 +96,130 @@ class DiagnosticsError(Exception):
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
 
+#: Characters of a source line shown under a diagnostic; a longer line is cut around
+#: the span, with `…` where it was cut, so a minified file does not echo itself.
+EXCERPT_WIDTH = 200
+#: Of those, how many come before the start of the span when the line is cut.
+EXCERPT_BEFORE = 60
+#: Diagnostics shown per file and code; the others are counted in one line at the end.
+MAX_SHOWN_PER_CODE = 10
+#: Characters of a message or help line shown before the rest is cut.
+MESSAGE_LIMIT = 1000
+
+
 def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, str],
                 color: bool = False) -> str:
     """Render diagnostics the way rustc and ruff do.
 
     ``file:line:column: error[CODE]: message``, then the source line with a
-    caret under the span, then ``help:``.
+    caret under the span, then ``help:``. See `iter_text` for the limits.
     """
-    out: list[str] = []
+    return "".join(iter_text(diagnostics, sources, color))
+
+
+def iter_text(diagnostics: Iterable[Diagnostic], sources: dict[str, str],
+              color: bool = False, per_code: int = MAX_SHOWN_PER_CODE) -> Iterator[str]:
+    """`render_text` piece by piece, to write each diagnostic as soon as it is drawn.
+
+    Input text is escaped (`printable`), each excerpt shows at most
+    `EXCERPT_WIDTH` characters of its line, and after `per_code` diagnostics
+    of one code in one file the others are only counted: a last line says
+    ``… and 2,990 more like this``.
+    """
+    lines = _LineIndex(sources)
+    shown: dict[tuple[str, str], int] = {}
+    hidden: dict[tuple[str, str, str], int] = {}
+    separator = ""
     for d in diagnostics:
-        sev = str(d.severity)
-        head = f"{d.span.file}:{d.span.line}:{d.span.column}: {sev}[{d.code}]: {d.message}"
-        if color:
-            tint = "\x1b[1;31m" if d.severity is Severity.ERROR else "\x1b[1;33m"
-            head = head.replace(f"{sev}[{d.code}]", f"{tint}{sev}[{d.code}]\x1b[0m", 1)
-        out.append(head)
-        out.extend(_snippet(d.span, sources.get(d.span.file)))
-        for rel in d.related:
-            out.append(f"  note: {rel.span.file}:{rel.span.line}:{rel.span.column}: "
-                       f"{rel.message}")
-            out.extend(_snippet(rel.span, sources.get(rel.span.file)))
-        if d.help:
-            out.append(f"  help: {d.help}")
-        out.append("")
-    return "\n".join(out)
+        key = (d.span.file, d.code)
+        if shown.get(key, 0) >= per_code:
+            more = (d.span.file, str(d.severity), d.code)
+            hidden[more] = hidden.get(more, 0) + 1
+            continue
+        shown[key] = shown.get(key, 0) + 1
+        yield separator + "\n".join(_block(d, lines, color)) + "\n"
+        separator = "\n"
+    for (file, severity, code), count in hidden.items():
+        yield (f"{separator}{printable(file)}: {_tinted(severity, code, color)}: "
+               f"… and {count:,} more like this\n")
+        separator = "\n"
 
 
-def _snippet(span: Span, source: str | None) -> list[str]:
-    if source is None:
+def _tinted(severity: str, code: str, color: bool) -> str:
+    label = f"{severity}[{code}]"
+    if not color:
+        return label
+    tint = "\x1b[1;31m" if severity == Severity.ERROR else "\x1b[1;33m"
+    return f"{tint}{label}\x1b[0m"
+
+
+def _block(d: Diagnostic, lines: _LineIndex, color: bool) -> list[str]:
+    where = f"{printable(d.span.file)}:{d.span.line}:{d.span.column}"
+    message = printable(clip(d.message, MESSAGE_LIMIT))
+    out = [f"{where}: {_tinted(str(d.severity), d.code, color)}: {message}"]
+    out.extend(_snippet(d.span, lines))
+    for rel in d.related:
+        out.append(f"  note: {printable(rel.span.file)}:{rel.span.line}:{rel.span.column}: "
+                   f"{printable(clip(rel.message, MESSAGE_LIMIT))}")
+        out.extend(_snippet(rel.span, lines))
+    if d.help:
+        out.append(f"  help: {printable(clip(d.help, MESSAGE_LIMIT))}")
+    return out
+
+
+class _LineIndex:
+    """Where each line of each source starts, computed once per file."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.sources = sources
+        self.starts: dict[str, list[int]] = {}
+
+    def line(self, file: str, number: int) -> tuple[str, int, int] | None:
+        """The source of `file` and the offsets of line `number` in it (without its end)."""
+        source = self.sources.get(file)
+        if source is None:
+            return None
+        starts = self.starts.get(file)
+        if starts is None:
+            # Lines end at "\n" only, as spans count them (`splitlines` also splits at
+            # U+2028, U+0085, form feeds…, and would show the wrong line).
+            starts = self.starts[file] = [0, *(m.end() for m in re.finditer("\n", source))]
+        if not 1 <= number <= len(starts):
+            return None
+        start = starts[number - 1]
+        end = starts[number] - 1 if number < len(starts) else len(source)
+        if end > start and source[end - 1] == "\r":
+            end -= 1
+        return source, start, end
+
+
+def _snippet(span: Span, lines: _LineIndex) -> list[str]:
+    found = lines.line(span.file, span.line)
+    if found is None:
         return []
-    # Lines end at "\n" only, as spans count them (`splitlines` also splits at
-    # U+2028, U+0085, form feeds…, and would show the wrong line).
-    lines = source.split("\n")
-    if not 1 <= span.line <= len(lines):
-        return []
-    text = lines[span.line - 1].rstrip("\r").replace("\t", " ")
-    gutter = f"{span.line:>4} | "
+    source, start, end = found
+    length = end - start
+    column = max(0, span.column - 1)
+    # INVARIANT: the excerpt holds at most EXCERPT_WIDTH characters of the line.
+    lo, hi = 0, length
+    if length > EXCERPT_WIDTH:
+        lo = max(0, min(column - EXCERPT_BEFORE, length - EXCERPT_WIDTH))
+        hi = lo + EXCERPT_WIDTH
+    text = source[start + lo:start + hi].replace("\t", " ")
+    at = column - lo
     width = 1
     if span.end_line == span.line and span.end_column > span.column:
         width = span.end_column - span.column
     elif span.end_line > span.line:
-        width = len(text.rstrip()) - span.column + 1
-    width = max(1, min(width, len(text) - span.column + 2))
-    return [gutter + text, " " * (len(gutter) + span.column - 1) + "^" * width]
+        width = len(text.rstrip()) - at
+    width = max(1, min(width, len(text) - at + 1))
+    under = printable(text[at:at + width])
+    carets = max(1, len(under) + max(0, at + width - len(text)))
+    before = "…" if lo > 0 else ""
+    after = "…" if hi < length else ""
+    gutter = f"{span.line:>4} | "
+    indent = len(gutter) + len(before) + len(printable(text[:at])) + max(0, at - len(text))
+    return [gutter + before + printable(text) + after, " " * indent + "^" * carets]
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -153,11 +236,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """
     best: tuple[int, str] | None = None
     lowered = name.lower()
+    limit = max(1, min(3, len(name) // 3))
     for cand in sorted(set(candidates)):
         if cand.lower() == lowered:
             return cand
-        dist = _levenshtein(lowered, cand.lower())
-        limit = max(1, min(3, len(name) // 3))
+        folded = cand.lower()
+        if abs(len(folded) - len(lowered)) > limit:
+            # The distance is at least the difference in length: no need to
+            # compute it (for a megabyte-long word it would take minutes).
+            continue
+        dist = _levenshtein(lowered, folded)
         if dist <= limit and (best is None or dist < best[0]):
             best = (dist, cand)
     if best is None and len(name) >= 3:

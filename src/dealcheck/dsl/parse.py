@@ -35,6 +35,7 @@ from lark.lark import PostLex
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
+from dealcheck.dsl.escape import quote
 from dealcheck.dsl.nesting import nesting_problem
 from dealcheck.dsl.quickparse import Undecided, quick_parse
 from dealcheck.dsl.span import Span
@@ -213,7 +214,7 @@ def _parse_with_recovery(text: str, file: str) -> ParseResult:
             chunk = work[start:end]
             broken.update(_IDENT.findall(chunk.split("\n", 1)[0]))
             broken.update(_CLAUSE_ID.findall(chunk))
-            work = work[:start] + re.sub(r"[^\r\n]", " ", work[start:end]) + work[end:]
+            work = work[:start] + _blank(work[start:end]) + work[end:]
             if start == 0:
                 return ParseResult(None, diagnostics, frozenset(broken))
             continue
@@ -221,6 +222,14 @@ def _parse_with_recovery(text: str, file: str) -> ParseResult:
             return ParseResult(document, diagnostics, frozenset(broken))
         return ParseResult(document, [], frozenset())
     return ParseResult(None, diagnostics, frozenset(broken))
+
+
+_NOT_A_LINE_BREAK = re.compile(r"[^\r\n]+")
+
+
+def _blank(chunk: str) -> str:
+    """`chunk` with everything but its line breaks turned into spaces, every offset kept."""
+    return _NOT_A_LINE_BREAK.sub(lambda m: " " * len(m.group()), chunk)
 
 
 def _starts_with_agreement(text: str) -> bool:
@@ -399,12 +408,11 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, file: str) -> Di
         return _confusable(text, file, pos)
     glued = _GLUED_UNIT.match(text, pos)
     if glued:
-        return error("DC002", f"malformed quantity `{glued.group()}`",
+        return error("DC002", f"malformed quantity {quote(glued.group())}",
                      _span_at(text, file, pos, glued.end()),
                      f"put a space between the number and its unit, e.g. "
-                     f"`{glued['num']} {glued['unit']}`")
-    shown = ch if ch.strip() else repr(ch)
-    return error("DC002", f"unexpected character `{shown}`", span, expected)
+                     f"{quote(glued['num'] + ' ' + glued['unit'])}")
+    return error("DC002", f"unexpected character {quote(ch)}", span, expected)
 
 
 def _acceptable(exc: UnexpectedInput, fallback: set[str]) -> set[str]:
@@ -441,7 +449,7 @@ def _confusable(text: str, file: str, pos: int) -> Diagnostic:
     folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
     look = _CONFUSABLES.get(ch, folded)
     hint = f"it looks like `{look}`: " if look.strip() else ""
-    return error("DC004", f"unexpected character `{ch}` ({name.lower()})",
+    return error("DC004", f"unexpected character {quote(ch)} ({name.lower()})",
                  _span_at(text, file, pos, pos + 1),
                  f"{hint}names and keywords use ASCII letters, digits and `_` only")
 
@@ -485,7 +493,7 @@ def _unexpected_token(exc: UnexpectedToken, text: str, file: str) -> Diagnostic:
             help_text = f"did you mean `{close}`?"
             if expected_text:
                 help_text += f" ({expected_text})"
-    return error("DC001", f"unexpected `{value}`", span, help_text)
+    return error("DC001", f"unexpected {quote(value)}", span, help_text)
 
 
 def _indentation_diagnostic(exc: IndentationError_, text: str, file: str) -> Diagnostic:

@@ -25,6 +25,21 @@ def unquote(text: str) -> str:
     return "".join(out)
 
 
+def _blank_from(text: str, start: int, end: int) -> int:
+    """Where the run of blanks and line breaks that ends at `end` starts (not before `start`).
+
+    Read backwards a block at a time, so a megabyte of trailing blanks costs
+    a few C-level scans rather than a Python step per character.
+    """
+    while end > start:
+        block = max(start, end - 4096)
+        kept = text[block:end].rstrip(" \t\r\n")
+        if kept:
+            return block + len(kept)
+        end = block
+    return start
+
+
 def code_end(text: str, line_start: int, limit: int) -> int:
     """The offset just past the last code character of a line (comments and blanks excluded)."""
     segment = text[line_start:limit]
@@ -96,8 +111,9 @@ class ToAst:
             return UNKNOWN_SPAN
         end = meta.end_pos
         text = self.text
-        if text and end > meta.start_pos and (text[end - 1] in " \t\r\n" or "#" in
-                                              text[text.rfind("\n", 0, end - 1) + 1:end]):
+        if text and end > meta.start_pos and (
+                text[end - 1] in " \t\r\n"
+                or text.find("#", text.rfind("\n", 0, end - 1) + 1, end) != -1):
             end = self._trim(meta.start_pos, end)
             line, column = self._line_col(end)
             return _new_span(self.file, meta.start_pos, end, meta.line, meta.column, line, column)
@@ -109,7 +125,7 @@ class ToAst:
         text = self.text
         while end > start:
             if text[end - 1] in " \t\r\n":
-                end -= 1
+                end = _blank_from(text, start, end)
                 continue
             line_start = max(text.rfind("\n", 0, end - 1) + 1, start)
             code = code_end(text, line_start, end)

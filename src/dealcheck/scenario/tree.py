@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from dealcheck.dsl.escape import quote
 from dealcheck.dsl.span import Span
 
 # The node classes are not frozen: a frozen dataclass's __init__ goes through
@@ -88,12 +89,7 @@ def code(text: object, limit: int = 60) -> str:
     >>> code("api\\nx")
     '`api\\\\nx`'
     """
-    shown = str(text)
-    if len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    if not shown.isprintable():
-        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
-    return f"`{shown}`"
+    return quote(text, limit)
 
 
 def listing(items: Sequence[str]) -> str:
