@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lark import Lark
 
 from dealcheck.dsl import ast
+from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.dsl.format import format_document, format_source
 from dealcheck.dsl.parse import grammar_text, parse
 
@@ -50,7 +51,8 @@ name_lists = st.lists(names, min_size=1, max_size=3).map(tuple)
 optional_names = st.lists(names, max_size=2).map(tuple)
 dates = st.from_regex(DATE, fullmatch=True).map(ast.DateLit)
 optional_dates = st.none() | dates
-texts = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]), max_size=12)
+texts = st.text(st.characters(exclude_characters="".join(BIDI_CONTROLS),
+                              exclude_categories=UNFIT_CATEGORIES), max_size=12)
 quantities = st.builds(
     ast.QuantityLit,
     st.from_regex(NUMBER, fullmatch=True),

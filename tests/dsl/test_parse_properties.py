@@ -29,6 +29,7 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from dealcheck.dsl import ast
+from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.dsl.format import format_document
 from dealcheck.dsl.parse import grammar_text, parse
 
@@ -54,9 +55,12 @@ NUMBERS = st.builds(
     st.sampled_from(["", ".5", ".25", ".0"]),
     st.sampled_from(["", "k", "M", "B", "T"]),
 )
-#: Any text a string may hold, quoted as the grammar's STRING (escaping `"` and `\`).
+#: Any text a string may hold, quoted as the grammar's STRING (escaping `"` and `\`);
+#: no controls or bidirectional characters, which a terms file refuses (DC006).
 STRINGS = st.text(
-    st.characters(codec="utf-8", exclude_characters="\r\n" + INDENT_MARK + DEDENT_MARK),
+    st.characters(codec="utf-8",
+                  exclude_characters="".join(BIDI_CONTROLS) + INDENT_MARK + DEDENT_MARK,
+                  exclude_categories=UNFIT_CATEGORIES),
     max_size=8,
 ).map(lambda text: '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
 

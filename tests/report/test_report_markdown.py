@@ -84,7 +84,7 @@ def test_cells_are_escaped(report: Report) -> None:
     )
     report.deployments[0] = dataclasses.replace(first, id="we`ird|id", findings=(finding,))
     row = next(line for line in render_markdown(report).splitlines() if line.startswith("| ``"))
-    assert row.startswith("| `` we`ird\\|id `` | violation |")
+    assert row.startswith("| ``we`ird\\|id`` | violation |")
     assert "a \\| b &lt;script&gt;alert(1)&lt;/script&gt;<br>second line" in row
     assert "fix: use `x\\|y` &amp; more" in row
     # every row still has exactly the header's five columns

@@ -9,6 +9,7 @@ from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.evaluate import evaluate_deployment
 from dealcheck.checker.logic import compile_condition, describe
 from dealcheck.checker.results import DeploymentResult
+from dealcheck.dsl.escape import printable
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
@@ -143,7 +144,9 @@ def render_explanation(e: Explanation, terms: m.Terms) -> str:
     lines.append("")
     covered = " (not covered: no clause in force scopes it)" if e.result.not_covered else ""
     lines.append(f"verdict: {e.result.verdict}{covered}")
-    return "\n".join(lines) + "\n"
+    # Ids, titles and file names come from the inputs: nothing in them may reach the
+    # terminal as a control sequence.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _show(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from dealcheck.checker.results import (
@@ -13,6 +14,7 @@ from dealcheck.checker.results import (
     Report,
     Verdict,
 )
+from dealcheck.dsl.escape import printable
 
 __all__ = ["overall_status", "render_markdown"]
 
@@ -34,22 +36,65 @@ def overall_status(report: Report) -> str:
     return "compliant"
 
 
+#: Characters that could start Markdown in a table cell: each is written escaped.
+_ACTIVE = re.compile(r"([\\`*_\[\]|~!])")
+_BACKTICKS = re.compile(r"`+")
+
+
 def _cell(text: str) -> str:
-    """Plain text made safe for a table cell: no HTML, no column breaks, one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    """Text for a table cell: what is in backticks becomes code, the rest inert text.
+
+    A message such as "`api` runs on `AWS`" keeps its code spans; whatever
+    else it holds (``[link](…)``, ``<details>``, ``**``) is shown, never
+    interpreted, however the backticks in it pair up.
+    """
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one opens nothing
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2 and part:
+            out.append(_code(part))
+        elif i % 2:
+            out.append(_text("``"))
+        else:
+            # INVARIANT: two code spans never touch; their fences would merge into
+            # one run and leave what was inside them outside of any span.
+            between = 0 < i < len(parts) - 1
+            out.append(" " if between and not part else _text(part))
+    return "".join(out)
 
 
-def _code(text: str) -> str:
-    """Inline code for a table cell; code spans are literal, only `|` needs escaping."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    flat = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+def _text(text: str) -> str:
+    """Plain text made inert: no HTML, escaped punctuation and controls, `<br>` for line breaks."""
+    lines = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<br>".join(_ACTIVE.sub(r"\\\1", printable(line))
+                       for line in lines.replace("\r\n", "\n").split("\n"))
+
+
+def _code(text: str, table: bool = True) -> str:
+    """A code span that no text can close early: its fence is longer than any run in it.
+
+    Inside a code span Markdown is literal, so only `|` (the column break of a
+    `table`) needs escaping. Controls and invisible characters are shown escaped.
+
+    >>> _code("a``b")
+    '```a``b```'
+    >>> _code("`x")
+    '`` `x ``'
+    """
+    flat = printable(text.replace("\r\n", " ").replace("\n", " "))
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    # A space on each side keeps a backtick at either end out of the fence (and is
+    # dropped by the renderer); text with a space at each end needs it kept too.
+    pad = " " if flat[:1] in ("`", " ") or flat[-1:] in ("`", " ") else ""
+    if table:
+        flat = flat.replace("|", "\\|")
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
-def _codes(items: Iterable[str]) -> str:
-    return ", ".join(_code(i) for i in items)
+def _codes(items: Iterable[str], table: bool = True) -> str:
+    return ", ".join(_code(i, table) for i in items)
 
 
 def _plural(n: int, word: str) -> str:
@@ -154,9 +199,10 @@ def render_markdown(report: Report, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         )
     lines += [headline, ""]
 
-    scenarios = _codes(s.path for s in report.scenarios) or "none"
+    scenarios = _codes((s.path for s in report.scenarios), table=False) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
-    lines += [f"Terms {_code(report.terms.path)}; scenarios {scenarios}; as of {as_of}.", ""]
+    terms = _code(report.terms.path, table=False)
+    lines += [f"Terms {terms}; scenarios {scenarios}; as of {as_of}.", ""]
 
     failing = [d for d in report.deployments if d.verdict is not Verdict.COMPLIANT]
     if failing:

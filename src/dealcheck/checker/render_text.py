@@ -22,6 +22,7 @@ from dealcheck.checker.results import (
     Report,
     Verdict,
 )
+from dealcheck.dsl.escape import printable
 
 __all__ = ["render_text", "text_report", "with_progress", "write_text"]
 
@@ -44,6 +45,11 @@ _STYLE = {
     "unknown": "yellow",
     "overridden": "blue",
 }
+
+
+def _listed(items: Iterable[str]) -> str:
+    """Names from the input, joined; each escaped, so none can drive the terminal."""
+    return ", ".join(printable(item) for item in items)
 
 
 def _word(value: str) -> Text:
@@ -73,26 +79,26 @@ def _finding(finding: Finding) -> RenderableType:
     head = Text("  ")
     head.append_text(_word(finding.outcome.value))
     head.append(" ")
-    head.append(finding.clause, style="bold")
-    head.append(f"  {loc.file}:{loc.line}:{loc.column}", style="dim")
-    body = [Text(finding.message)]
+    head.append(printable(finding.clause), style="bold")
+    head.append(f"  {printable(loc.file)}:{loc.line}:{loc.column}", style="dim")
+    body = [Text(printable(finding.message))]
     if finding.missing_facts:
-        body.append(Text("missing facts: " + ", ".join(finding.missing_facts), style="yellow"))
+        body.append(Text("missing facts: " + _listed(finding.missing_facts), style="yellow"))
     if finding.fix:
-        body.append(Text("fix: " + finding.fix, style="green"))
+        body.append(Text("fix: " + printable(finding.fix), style="green"))
     if finding.overridden_by:
-        body.append(Text("overridden by: " + ", ".join(finding.overridden_by), style="blue"))
+        body.append(Text("overridden by: " + _listed(finding.overridden_by), style="blue"))
     return Group(head, Padding(Group(*body), (0, 0, 0, 4)))
 
 
 def _deployment(result: DeploymentResult) -> RenderableType:
     head = _word(result.verdict.value)
     head.append(" ")
-    head.append(result.id, style="bold")
+    head.append(printable(result.id), style="bold")
     where = f"evaluated on {result.evaluated_on.isoformat()}"
     if result.source is not None:
         src = result.source
-        where = f"at {src.file}:{src.line}:{src.column}, {where}"
+        where = f"at {printable(src.file)}:{src.line}:{src.column}, {where}"
     head.append(f"\n  {where}", style="dim")
     # Satisfied findings are noise here; overridden ones explain why a clause did not bind.
     shown = [f for f in result.findings if f.outcome is not Outcome.SATISFIED]
@@ -110,16 +116,18 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
     notes: list[RenderableType] = []
     for a in aggregates:
         deadline = a.deadline.isoformat() if a.deadline is not None else ""
-        table.add_row(Text(a.clause), a.kind, _word(a.verdict.value), a.total, a.limit, deadline)
+        table.add_row(Text(printable(a.clause)), Text(printable(a.kind)),
+                      _word(a.verdict.value), Text(printable(a.total)),
+                      Text(printable(a.limit)), deadline)
         # Messages go under the table: in a column they would wrap into slivers.
         head = Text("  ")
-        head.append(a.clause, style="bold")
-        head.append(": " + a.message)
+        head.append(printable(a.clause), style="bold")
+        head.append(": " + printable(a.message))
         extra = []
         if a.missing_quantity:
-            extra.append(Text("missing quantity: " + ", ".join(a.missing_quantity), style="yellow"))
+            extra.append(Text("missing quantity: " + _listed(a.missing_quantity), style="yellow"))
         if a.unknown_scope:
-            extra.append(Text("may be in scope: " + ", ".join(a.unknown_scope), style="yellow"))
+            extra.append(Text("may be in scope: " + _listed(a.unknown_scope), style="yellow"))
         notes.append(Group(head, Padding(Group(*extra), (0, 0, 0, 4))) if extra else head)
     return Group(table, *notes)
 
@@ -131,9 +139,10 @@ def _header(report: Report) -> Text:
     line = Text("dealcheck: ")
     line.append_text(_word(status))
     line.append(f"  (dealcheck {__version__})", style="dim")
-    scenarios = ", ".join(s.path for s in report.scenarios) or "none"
+    scenarios = _listed(s.path for s in report.scenarios) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
-    line.append(f"\nterms: {report.terms.path}\nscenarios: {scenarios}\nas of: {as_of}")
+    line.append(f"\nterms: {printable(report.terms.path)}\nscenarios: {scenarios}\n"
+                f"as of: {as_of}")
     return line
 
 
@@ -150,7 +159,7 @@ def text_report(report: Report) -> list[RenderableType]:
         parts.append(Text())
     not_covered = [d.id for d in report.deployments if d.not_covered]
     if not_covered:
-        names = ", ".join(not_covered[:_NOT_COVERED_SHOWN])
+        names = _listed(not_covered[:_NOT_COVERED_SHOWN])
         rest = len(not_covered) - _NOT_COVERED_SHOWN
         if rest > 0:
             names += f" and {rest} more"

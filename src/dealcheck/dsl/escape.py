@@ -8,7 +8,10 @@ disguise what is shown (bidirectional overrides and other format characters).
 
 from __future__ import annotations
 
-__all__ = ["clip", "printable", "quote"]
+import unicodedata
+from typing import Literal
+
+__all__ = ["BIDI_CONTROLS", "UNFIT_CATEGORIES", "clip", "printable", "quote", "unprintable"]
 
 #: Longest user input a message quotes before cutting it with `…`.
 QUOTE_LIMIT = 60
@@ -50,3 +53,35 @@ def quote(text: object, limit: int = QUOTE_LIMIT) -> str:
     '`api\\\\nx`'
     """
     return f"`{printable(clip(str(text), limit))}`"
+
+
+#: Characters that reorder the text around them: shown in a report, they disguise it.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_UNFIT = {"Cc": "a control character", "Cs": "a lone surrogate (not Unicode text)",
+          "Zl": "a line separator", "Zp": "a paragraph separator"}
+#: The Unicode categories `unprintable` refuses whole (for generators of valid text).
+UNFIT_CATEGORIES: tuple[Literal["Cc", "Cs", "Zl", "Zp"], ...] = ("Cc", "Cs", "Zl", "Zp")
+
+
+def unprintable(text: str) -> str | None:
+    r"""What makes `text` unfit to print in a report, if anything.
+
+    Ids and the strings of terms files are refused when they hold one of
+    these: a control character (C0, DEL, C1: ESC starts terminal commands), a
+    bidirectional control, a line or paragraph separator, or a lone surrogate.
+    Other invisible characters (zero-width joiners, soft hyphens) are allowed,
+    and `printable` shows them escaped.
+
+    >>> unprintable("aws\x1b[31m")
+    'a control character `\\x1b`'
+    >>> unprintable("Zürich") is None
+    True
+    """
+    for char in text:
+        what = _UNFIT.get(unicodedata.category(char))
+        if what is None and char in BIDI_CONTROLS:
+            what = "a bidirectional text control"
+        if what is not None:
+            return f"{what} {quote(char)}"
+    return None

@@ -35,7 +35,7 @@ from lark.lark import PostLex
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
-from dealcheck.dsl.escape import quote
+from dealcheck.dsl.escape import quote, unprintable
 from dealcheck.dsl.nesting import nesting_problem
 from dealcheck.dsl.quickparse import Undecided, quick_parse
 from dealcheck.dsl.span import Span
@@ -189,8 +189,57 @@ def paused_gc() -> Iterator[None]:
 
 def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:
     """Parse, reporting every broken top-level item rather than only the first."""
+    text = text[1:] if text.startswith("\ufeff") else text
     with paused_gc():
-        return _parse_with_recovery(text, file)
+        result = _parse_with_recovery(text, file)
+    result.diagnostics.extend(unfit_strings(text, file))
+    return result
+
+
+#: A string or a comment: a `"` inside a comment starts no string.
+_STRING_OR_COMMENT = re.compile(r'#[^\r\n]*|"(?:[^"\\\r\n]|\\["\\])*"')
+#: Any character `unprintable` refuses except the tab: most files have none at all.
+_UNFIT_CHARACTER = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+    "\u2066-\u2069\u2028\u2029\ud800-\udfff]")
+#: What a string is, by the first word of its line.
+_STRING_KINDS = {
+    "agreement": "the agreement's title", "amendment": "an amendment's title",
+    "clause": "a clause label", "replace": "a clause label", "source": "a `source` text",
+    "example": "an example's title",
+}
+
+
+def unfit_strings(text: str, file: str) -> list[Diagnostic]:
+    """DC006 for each string of a terms file holding a character unfit to print.
+
+    Titles, labels and `source` texts are printed in reports and by `explain`
+    and `test`: a control character (ESC starts terminal commands), a
+    bidirectional control, or a line separator in one is refused, wherever the
+    string is (see `dealcheck.dsl.escape.unprintable`). Tabs and other
+    invisible characters are allowed; they are printed escaped. Comments are
+    never printed and may hold anything.
+    """
+    if _UNFIT_CHARACTER.search(text) is None:
+        return []
+    found: list[Diagnostic] = []
+    for match in _STRING_OR_COMMENT.finditer(text):
+        body = match.group()
+        if not body.startswith('"') or body.isprintable():
+            continue
+        what = unprintable(body.replace("\t", " "))
+        if what is None:
+            continue
+        at = match.start() + next(i for i, c in enumerate(body) if unprintable(c) and c != "\t")
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        words = text[line_start:match.start()].split(maxsplit=1)
+        kind = _STRING_KINDS.get(words[0] if words else "", "a string")
+        found.append(error(
+            "DC006", f"{kind} holds {what}", _span_at(text, file, at, at + 1),
+            "remove the character: strings are printed in reports and on terminals"))
+        if len(found) >= MAX_SYNTAX_ERRORS:
+            break
+    return found
 
 
 def _parse_with_recovery(text: str, file: str) -> ParseResult:

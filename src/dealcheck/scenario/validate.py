@@ -6,7 +6,6 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
-import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from dealcheck.dsl.diagnostics import (
     did_you_mean,
     error,
 )
+from dealcheck.dsl.escape import unprintable as _unprintable
 from dealcheck.dsl.span import Span
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
 from dealcheck.rules.units import BUILTIN_UNITS, QUANTITY_RE, Quantity
@@ -1126,27 +1126,6 @@ def _plain_text(node: Node) -> str:
     if isinstance(node, Scalar) and isinstance(node.value, bool):
         return "true" if node.value else "false"
     return str(node.value) if isinstance(node, Scalar) else ""
-
-
-#: Characters an id may not hold: they would garble or disguise the lines of a report.
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_UNFIT = {"Cc": "a control character", "Cs": "a lone surrogate (not Unicode text)",
-          "Zl": "a line separator", "Zp": "a paragraph separator"}
-
-
-def _unprintable(text: str) -> str | None:
-    r"""What makes `text` unfit to print in a report, if anything.
-
-    >>> _unprintable("aws\x1b[31m")
-    'a control character `\\x1b`'
-    """
-    for char in text:
-        what = _UNFIT.get(unicodedata.category(char))
-        if what is None and char in _BIDI_CONTROLS:
-            what = "a bidirectional text control"
-        if what is not None:
-            return f"{what} {code(char)}"
-    return None
 
 
 def _dimension_name(dimension: str) -> str:

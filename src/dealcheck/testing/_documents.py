@@ -17,6 +17,7 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from dealcheck.dsl import ast
+from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 
 # ---------------------------------------------------------------- name pools
 # INVARIANT: no name below is a keyword of the language (tests check it against
@@ -67,8 +68,9 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
 
 T = TypeVar("T")
 
-TEXTS = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]),
-                max_size=16)
+#: Titles, labels and sources: any text a terms file accepts in a string (see DC006).
+TEXTS = st.text(st.characters(exclude_characters="".join(BIDI_CONTROLS),
+                              exclude_categories=UNFIT_CATEGORIES), max_size=16)
 
 
 # ---------------------------------------------------------------- the vocabulary
