@@ -25,6 +25,7 @@ FULL: list[list[str]] = [
     ["bench_memory.py"],
     ["bench_parse.py"],
     ["bench_stages.py"],
+    ["bench_diagnostics.py", "--no-limit-run"],
 ]
 QUICK: list[list[str]] = [
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
@@ -33,6 +34,8 @@ QUICK: list[list[str]] = [
     ["bench_memory.py", "--deployments", "500"],
     ["bench_parse.py", "--clauses", "50", "--repeat", "1"],
     ["bench_stages.py", "--deployments", "300", "--rows", "300", "--repeat", "1"],
+    ["bench_diagnostics.py", "--errors", "300", "--word-mb", "0.1", "--line-mb", "0.5",
+     "--no-limit-run"],
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -234,10 +235,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     >>> did_you_mean("Azur", ["Azure", "AWS"])
     'Azure'
     """
+    return _closest(name, frozenset(candidates))
+
+
+# A file with one mistake per row asks about the same name thousands of times.
+@functools.lru_cache(maxsize=1024)
+def _closest(name: str, candidates: frozenset[str]) -> str | None:
     best: tuple[int, str] | None = None
     lowered = name.lower()
     limit = max(1, min(3, len(name) // 3))
-    for cand in sorted(set(candidates)):
+    for cand in sorted(candidates):
         if cand.lower() == lowered:
             return cand
         folded = cand.lower()
@@ -250,7 +257,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
             best = (dist, cand)
     if best is None and len(name) >= 3:
         # A unique candidate that starts with what was typed: `coreweave` -> `coreweave-contract`.
-        prefixed = [c for c in set(candidates) if c.lower().startswith(lowered)]
+        prefixed = [c for c in candidates if c.lower().startswith(lowered)]
         if len(prefixed) == 1:
             return prefixed[0]
     return best[1] if best else None
