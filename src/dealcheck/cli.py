@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -391,7 +392,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return _exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        # The message may quote a file name or an argument: shown escaped, line by line.
+        shown = io.StringIO()
+        exc.show(file=shown)
+        lines = shown.getvalue().split("\n")
+        click.echo("\n".join(printable(line) for line in lines), err=True, nl=False)
         return _exit(EXIT_INPUT)
     except click.Abort:
         click.echo("aborted", err=True)
@@ -412,9 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         name = type(exc).__name__
-        click.echo(f"dealcheck: internal error ({name}: {exc}); this is a bug, please report "
-                   "it with the input that caused it (run with --debug for the traceback)",
-                   err=True)
+        click.echo(f"dealcheck: internal error ({name}: {printable(str(exc))}); this is a bug, "
+                   "please report it with the input that caused it (run with --debug for the "
+                   "traceback)", err=True)
         return _exit(EXIT_INTERNAL)
     return _exit(EXIT_OK)
 

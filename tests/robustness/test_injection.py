@@ -243,3 +243,11 @@ def test_terms_strings_accept_tabs_and_joiners_and_comments_anything() -> None:
     text = TERMS_HEAD.replace('"S"', '"a\tb\u200dc"') + "# \x1b[2J in a comment\n"
     terms = dealcheck.loads(text)
     assert terms.title == "T"
+
+
+def test_usage_errors_escape_the_file_name(tmp_path: Path) -> None:
+    directory = tmp_path / ("dir" + TERMINAL_PAYLOADS["osc0"] + ".json")
+    directory.mkdir()
+    run = run_cli("check", str(EXAMPLE_TERMS), str(directory))
+    assert run.code == 2 and "is a directory" in run.stderr
+    assert not _raw_controls(run.stderr) and "\\x1b]0;pwned\\x07" in run.stderr
