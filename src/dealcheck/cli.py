@@ -314,7 +314,10 @@ def fmt(files: tuple[str, ...], check_only: bool, error_format: str) -> None:
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     for diff in diffs:
-        click.echo(diff, nl=False)
+        # A comment may hold anything, even ESC: the diff shows it escaped (tabs kept).
+        lines = diff.split("\n")
+        click.echo("\n".join("\t".join(printable(part) for part in line.split("\t"))
+                             for line in lines), nl=False)
     if check_only and changed:
         for path in changed:
             click.echo(f"would reformat {printable(path)}", err=True)

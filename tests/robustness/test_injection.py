@@ -251,3 +251,13 @@ def test_usage_errors_escape_the_file_name(tmp_path: Path) -> None:
     run = run_cli("check", str(EXAMPLE_TERMS), str(directory))
     assert run.code == 2 and "is a directory" in run.stderr
     assert not _raw_controls(run.stderr) and "\\x1b]0;pwned\\x07" in run.stderr
+
+
+def test_fmt_check_shows_a_comment_escaped_and_keeps_tabs(tmp_path: Path) -> None:
+    terms = tmp_path / "t.deal"
+    terms.write_text('agreement "T" effective 2025-01-01\n'
+                     "party   Acme # \x1b]0;pwned\x07 and\ta tab\n")
+    run = run_cli("fmt", "--check", str(terms))
+    assert run.code == 1
+    assert not _raw_controls(run.stdout + run.stderr)
+    assert "+party Acme  # \\x1b]0;pwned\\x07 and\ta tab" in run.stdout
