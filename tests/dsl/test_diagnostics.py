@@ -36,7 +36,7 @@ region group west = US, EU
 fact consent: bool
 """
 
-SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005")
+SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
 INPUT_CODES = ("DC901", "DC902", "DC903")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
@@ -188,6 +188,19 @@ def test_dc005_unindent_to_no_outer_level() -> None:
           E("DC005").message("unindent does not match any outer indentation level")
           .help("indent the line like the lines of the block it belongs to")
           .at(11, 1).underline("  ").build())
+
+
+def test_dc006_control_character_in_a_string() -> None:
+    # Not `check`: its expected excerpt is the raw line, and this one is shown escaped.
+    text, [d] = analyze('clause c1 "2.1\x1b[2J":\n  Acme runs api only on Azure\n')
+    want = (E("DC006").message("a clause label holds a control character `\\x1b`")
+            .help("remove the character: strings are printed in reports and on terminals")
+            .at(9, 15).underline("\x1b").build())
+    assert (d.code, d.message, d.help) == (want.code, want.message, want.help)
+    assert (d.span.line, d.span.column, text[d.span.start:d.span.end]) == (
+        want.line, want.column, want.underline)
+    assert render_text([d], {FILE: text}).splitlines()[1:3] == [
+        '   9 | clause c1 "2.1\\x1b[2J":', " " * 21 + "^" * 4]
 
 
 def test_tabs_indent_a_block() -> None:
