@@ -261,3 +261,13 @@ def test_fmt_check_shows_a_comment_escaped_and_keeps_tabs(tmp_path: Path) -> Non
     assert run.code == 1
     assert not _raw_controls(run.stdout + run.stderr)
     assert "+party Acme  # \\x1b]0;pwned\\x07 and\ta tab" in run.stdout
+
+
+def test_json_diagnostics_escape_invisible_characters_and_keep_the_data(tmp_path: Path) -> None:
+    bad = tmp_path / "plan\u202e\x9b.json"
+    bad.write_text('{"deployments": [{"id": "d1"}]}')
+    run = run_cli("check", str(EXAMPLE_TERMS), str(bad), "--error-format", "json")
+    assert run.code == 2
+    assert not _raw_controls(run.stdout)
+    assert "\\u202e\\u009b" in run.stdout
+    assert {d["file"] for d in run.diagnostics()} == {str(bad)}

@@ -223,10 +223,22 @@ def _snippet(span: Span, lines: _LineIndex) -> list[str]:
     return [gutter + before + printable(text) + after, " " * indent + "^" * carets]
 
 
+#: What `json.dumps` leaves raw but a terminal may act on (C1 controls such as CSI,
+#: bidirectional and other invisible format characters, line separators).
+_JSON_INVISIBLE = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+    "\ufff9-\ufffb]")
+
+
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    """Diagnostics as a JSON document, for editors and CI annotations."""
-    return json.dumps({"diagnostics": [d.to_dict() for d in diagnostics]}, indent=2,
+    """Diagnostics as a JSON document, for editors and CI annotations.
+
+    Characters that a terminal would act on are written as JSON escapes
+    (``\\u202e``): the same document for a parser, inert on a screen.
+    """
+    text = json.dumps({"diagnostics": [d.to_dict() for d in diagnostics]}, indent=2,
                       ensure_ascii=False)
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
