@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -235,10 +236,23 @@ def _convert(
             return Scalar(bool(constructor.construct_yaml_bool(node)), span)
         if tag == _TAG + "int":
             return Scalar(int(constructor.construct_yaml_int(node)), span)
-        return Scalar(float(constructor.construct_yaml_float(node)), span)
+        return Scalar(_exact_float(node, constructor), span)
     except (YAMLError, ValueError):
         # INVARIANT: the resolver only tags what these constructors accept; text otherwise.
         return Scalar(str(node.value), span)
+
+
+def _exact_float(node: Any, constructor: Any) -> Decimal | float:
+    """A YAML float as the exact decimal it spells (``9007199254740993.0``, ``1_000.5``).
+
+    Only ``.inf`` and ``.nan`` go through the loader's float, which the
+    validator then refuses.
+    """
+    text = str(node.value).replace("_", "")
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: `.inf`, `-.inf`, `.nan`
+        return float(constructor.construct_yaml_float(node))
 
 
 def _span(node: Any, lines: LineIndex) -> Span:
