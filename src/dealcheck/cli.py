@@ -72,14 +72,10 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
 
 
 def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from dealcheck.rules.resolve import parse_date
+    """`--as-of`, read as `terms.check(as_of=...)` reads it (DC910 when it is no date)."""
+    from dealcheck.rules.resolve import parse_as_of
 
-    parsed = parse_date(value)
-    if isinstance(parsed, str):
-        raise click.BadParameter(parsed.replace("`", "'"), param_hint="'--as-of'")
-    return parsed
+    return parse_as_of(value, "--as-of")
 
 
 def _error_format(f: F) -> F:

@@ -597,21 +597,35 @@ class DeploymentValidator:
             problem = _unsound_amount(value.amount)
             if problem is None:
                 return value
+            amount = value.amount
+            example = repr(amount) if isinstance(amount, float) and amount >= 0 else "1"
             diagnostics.append(
                 error(
                     errors.MALFORMED_QUANTITY,
                     f"the amount of the quantity in {label} {problem}",
                     node.span,
-                    help='build it with a `Decimal` of zero or more, e.g. '
-                    '`Quantity(Decimal("300000000"), "power")`',
+                    help="build it with a `Decimal` of zero or more, e.g. "
+                    f"`Quantity(Decimal({example!r}), {value.dimension!r})`",
                 )
             )
             return None
         units = self.vocabulary.units
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            # A float from Python: its shortest repr is the number its author wrote.
             number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
             text = _number_text(number)
+            if isinstance(value, float) and number.is_finite() and number >= 0:
+                # Only Python passes floats (JSON and YAML numbers are read as
+                # decimals): 9007199254740993.0 is already 2**53 there.
+                diagnostics.append(
+                    error(
+                        errors.MALFORMED_QUANTITY,
+                        f"{label} is a float {code(repr(value))}, which cannot hold every "
+                        "decimal exactly",
+                        node.span,
+                        help=f"pass a `Decimal` or text: `Decimal({repr(value)!r})`",
+                    )
+                )
+                return None
             if not number.is_finite() or number < 0:
                 diagnostics.append(
                     error(
@@ -1051,11 +1065,10 @@ def _parse_each(items: Sequence[Deployment | Mapping[str, object]], vocabulary: 
             if duplicate is not None:
                 diagnostics.append(duplicate)
         if checked.deployment is not None:
-            found.append(
-                item
-                if isinstance(item, Deployment)
-                else dataclasses.replace(checked.deployment, source=None)
-            )
+            # As validated, not as given: a `Deployment` whose fact is a bare
+            # number (not a `Quantity`) would otherwise count as not knowing it.
+            source = item.source if isinstance(item, Deployment) else None
+            found.append(dataclasses.replace(checked.deployment, source=source))
     if diagnostics:
         raise DiagnosticsError(diagnostics)
     return found
