@@ -247,8 +247,10 @@ def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_form
     from dealcheck.checker.explain import render_explanation
     from dealcheck.dsl.diagnostics import did_you_mean
     from dealcheck.scenario.read import open_scenarios
+    from dealcheck.scenario.validate import normal_id
 
     when = _parse_date(as_of)
+    ident = normal_id(ident)  # as the scenario's ids are kept
     model = _load_terms(terms, error_format)
     try:
         inputs = open_scenarios([scenario], model.vocabulary)

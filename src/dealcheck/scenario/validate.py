@@ -240,9 +240,11 @@ class DeploymentValidator:
             return None
         vocabulary = self.vocabulary
         get = data.get
+        is_normalized = unicodedata.is_normalized
         ident, party, workload, provider = get("id"), get("party"), get("workload"), get("provider")
         region = get("region")
         if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or not (ident.isascii() or is_normalized("NFC", ident))
                 or type(party) is not str or party not in vocabulary.parties
                 or type(workload) is not str or workload not in vocabulary.workloads
                 or type(provider) is not str or provider not in vocabulary.providers
@@ -479,19 +481,25 @@ class DeploymentValidator:
         if not node.value.strip():
             diagnostics.append(error(errors.WRONG_SHAPE, "`id` must not be empty", node.span))
             return None, None
-        unfit = None if node.value.isprintable() else _unprintable(node.value)
-        if unfit is not None:
-            diagnostics.append(
-                error(
-                    errors.WRONG_SHAPE,
-                    f"`id` contains {unfit}",
-                    node.span,
-                    help="reports print ids as they are: use letters, digits, spaces and "
-                    "punctuation",
-                )
+        ident = normal_id(node.value)
+        unfit = None if ident.isprintable() else _unprintable(ident)
+        if unfit is None:
+            return ident, node.span
+        diagnostics.append(
+            error(
+                errors.WRONG_SHAPE,
+                f"`id` contains {unfit}",
+                node.span,
+                help="reports print ids as they are: use letters, digits, spaces and "
+                "punctuation",
             )
-            return None, None
-        return node.value, node.span
+        )
+        # An id that differs from another only by invisible characters is also
+        # its duplicate: `aws\u200b-api` prints as `aws-api`.
+        visible = "".join(c for c in ident if unicodedata.category(c) != "Cf")
+        if visible.strip() and _unprintable(visible) is None:
+            return visible, node.span
+        return None, None
 
     def _name(
         self,
@@ -1084,7 +1092,7 @@ def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
     """
     parties, workloads = vocabulary.parties, vocabulary.workloads
     providers, regions = vocabulary.providers, vocabulary.regions
-    date, quantity, decimal = dt.date, Quantity, Decimal
+    date, quantity, decimal, is_normalized = dt.date, Quantity, Decimal, unicodedata.is_normalized
     capacity_dimensions = _CAPACITY_DIMENSIONS
     largest = limits.MAX_QUANTITY.value()
     # name -> (0 bool | 1 enum | 2 date | 3 number, the members or the dimension)
@@ -1123,6 +1131,7 @@ def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
     def accepts(d: Deployment) -> bool:
         ident, party, workload, provider, region = d.id, d.party, d.workload, d.provider, d.region
         if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or not (ident.isascii() or is_normalized("NFC", ident))
                 or type(party) is not str or party not in parties
                 or type(workload) is not str or workload not in workloads
                 or type(provider) is not str or provider not in providers
@@ -1172,10 +1181,22 @@ def _plain_text(node: Node) -> str:
     return str(node.value) if isinstance(node, Scalar) else ""
 
 
+def normal_id(text: str) -> str:
+    """A deployment id as dealcheck keeps and compares it: in Unicode's composed form (NFC).
+
+    `café` typed with a combining accent is the same id as `café` typed with
+    `é`, as both print the same.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 #: Characters an id may not hold: they would garble or disguise the lines of a report.
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _UNFIT = {"Cc": "a control character", "Cs": "a lone surrogate (not Unicode text)",
-          "Zl": "a line separator", "Zp": "a paragraph separator"}
+          "Zl": "a line separator", "Zp": "a paragraph separator",
+          "Cf": "an invisible format character"}
 
 
 def _unprintable(text: str) -> str | None:
@@ -1183,11 +1204,12 @@ def _unprintable(text: str) -> str | None:
 
     >>> _unprintable("aws\x1b[31m")
     'a control character `\\x1b`'
+    >>> _unprintable("aws\u200b-api")
+    'an invisible format character `\\u200b`'
     """
     for char in text:
-        what = _UNFIT.get(unicodedata.category(char))
-        if what is None and char in _BIDI_CONTROLS:
-            what = "a bidirectional text control"
+        what = ("a bidirectional text control" if char in _BIDI_CONTROLS
+                else _UNFIT.get(unicodedata.category(char)))
         if what is not None:
             return f"{what} {code(char)}"
     return None
