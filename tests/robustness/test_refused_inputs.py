@@ -151,8 +151,8 @@ def test_library_and_cli_accept_the_same_as_of(tmp_path: Path) -> None:
         except dealcheck.DiagnosticsError as exc:
             assert run.code == 2
             (found,) = exc.diagnostics
-            assert found.message.replace("`as_of`", "`--as-of`") in run.stderr
-            assert "DC910" in run.stderr
+            assert [(d["code"], d["message"]) for d in run.diagnostics()] == [
+                ("DC910", found.message.replace("`as_of`", "`--as-of`"))]
         else:
             assert run.code == 0, run.stderr
 
