@@ -10,10 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from scenario_helpers import Expected, check, write
 
 import dealcheck
 from dealcheck.rules.model import Vocabulary
+from dealcheck.rules.units import CommaError, UnitTable
 from dealcheck.scenario.read import load_scenario
 
 CSV_HEADER = "id,party,workload,provider,region,capacity,value,start,end"
@@ -139,3 +142,20 @@ def check_codes(path: Path, vocabulary: Vocabulary) -> list[tuple[str, int, int]
     with pytest.raises(dealcheck.DiagnosticsError) as caught:
         load_scenario(path, vocabulary)
     return [(d.code, d.span.line, d.span.column) for d in caught.value.diagnostics]
+
+
+@given(st.from_regex(r"[0-9][0-9_,]{0,8}(\.[0-9]{1,3})?[kMB]?", fullmatch=True))
+@example("1,5")
+@example("11,9B")
+@example("1,500_000")
+@example("1_000,5")
+def test_the_decimal_point_help_always_reads(number: str) -> None:
+    """The help's spelling (`1.5 GW` for `1,5 GW`), when offered, is a quantity."""
+    units = UnitTable()
+    try:
+        units.parse(f"{number} GW")
+    except CommaError as comma:
+        if comma.decimal is not None:
+            assert units.parse(f"{comma.decimal} GW").dimension == "power"
+    except ValueError:
+        pass

@@ -36,6 +36,8 @@ QUANTITY_RE = re.compile(
 )
 #: The only place a comma may stand in a number: between groups of three digits.
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?[kMBT]?")
+#: A number with a decimal point that `QUANTITY_RE` reads (`_` only before the point).
+_POINTED = re.compile(r"[0-9][0-9_]*\.[0-9]+[kMBT]?")
 #: Room for every digit when scaling an amount (the default context keeps 28),
 #: so that a number is read exactly; a number of a million digits overflows.
 _EXACT = Context(prec=MAX_PREC)
@@ -53,7 +55,7 @@ class CommaError(ValueError):
         self.number = number
         point = number.replace(",", ".")
         single = number.count(",") == 1 and "." not in number
-        self.decimal = point if single and NUMBER_RE.match(point.replace("_", "")) else None
+        self.decimal = point if single and _POINTED.fullmatch(point) else None
 
 
 def misplaced_comma(number: str) -> CommaError | None:
