@@ -74,15 +74,14 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
     raise Failure(EXIT_INPUT)
 
 
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from dealcheck.rules.resolve import parse_date
+def _parse_date(value: str | None, error_format: str) -> dt.date | None:
+    """`--as-of`, read as `terms.check(as_of=...)` reads it (DC910 when it is no date)."""
+    from dealcheck.rules.resolve import parse_as_of
 
-    parsed = parse_date(value)
-    if isinstance(parsed, str):
-        raise click.BadParameter(parsed.replace("`", "'"), param_hint="'--as-of'")
-    return parsed
+    try:
+        return parse_as_of(value, "--as-of")
+    except DiagnosticsError as exc:
+        _fail_input(exc, error_format)
 
 
 def _error_format(f: F) -> F:
@@ -130,7 +129,7 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     """Check the deployments of SCENARIO files against TERMS."""
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
-    when = _parse_date(as_of)
+    when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
     ct = model.compiled()
     paths = list(scenarios)
@@ -254,8 +253,10 @@ def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_form
     from dealcheck.checker.explain import render_explanation
     from dealcheck.dsl.diagnostics import did_you_mean
     from dealcheck.scenario.read import open_scenarios
+    from dealcheck.scenario.validate import normal_id
 
-    when = _parse_date(as_of)
+    when = _parse_date(as_of, error_format)
+    ident = normal_id(ident)  # as the scenario's ids are kept
     model = _load_terms(terms, error_format)
     try:
         inputs = open_scenarios([scenario], model.vocabulary)

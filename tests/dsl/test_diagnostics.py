@@ -37,7 +37,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC910")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -669,6 +669,15 @@ def test_dc204_permission_that_does_not_name_an_applying_restriction() -> None:
           warnings=True)
 
 
+def test_dc205_names_that_differ_only_by_case() -> None:
+    check("party acme\nclause c1:\n  acme runs api only if consent\n",
+          E("DC205").warning().message("party `acme` differs from party `Acme` only by case")
+          .help("names are case-sensitive, so these are two parties: keep one spelling")
+          .at(9, 7).underline("acme")
+          .related(2, 7, "first declared here", "Acme").build(),
+          warnings=True)
+
+
 # ================================================================ input: DC901–DC903
 
 
@@ -712,6 +721,16 @@ def test_dc903_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
                                             "offset 44")
                       .help("save the file as UTF-8").at(2, 10).build(), None)
     assert (d.span.start, d.span.end) == (44, 45)
+
+
+def test_dc910_as_of_that_is_not_a_date() -> None:
+    terms = dealcheck.loads(HEADER)
+    with pytest.raises(DiagnosticsError) as info:
+        terms.check([], as_of="2025-W01-1")
+    [d] = info.value.diagnostics
+    assert_diagnostic(d, E("DC910").message("malformed date `2025-W01-1` in `as_of`")
+                      .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`").at(1, 1)
+                      .underline("2025-W01-1").build(), "2025-W01-1")
 
 
 # ================================================================ acceptance

@@ -794,11 +794,23 @@ a,OpenAI,api,AWS,,4608 GPU,"1,000",2025-01-01,
     )
 
 
-def test_declared_units_count_as_capacity(tmp_path: Path, vocabulary: Vocabulary) -> None:
-    vocabulary.units.declare("TPU")
-    path = write(tmp_path, "s.jsonl", OK_JSONL[:-2] + ', "capacity": "512 TPU"}\n')
-    capacity = load_scenario(path, vocabulary).deployments[0].capacity
-    assert capacity is not None and capacity.dimension == "TPU"
+def test_a_declared_unit_is_not_a_capacity(tmp_path: Path, vocabulary: Vocabulary) -> None:
+    # Refused, not read as a capacity that every total then counts as missing.
+    vocabulary.units.declare("Trainium2")
+    check(
+        tmp_path,
+        vocabulary,
+        "s.jsonl",
+        OK_JSONL[:-2] + ', "capacity": "500000 Trainium2"}\n',
+        Expected(
+            "DC309",
+            1,
+            106,
+            "`capacity` must be power or a count, found a quantity of `Trainium2` "
+            "`500000 Trainium2`",
+            help="write capacity as power or a count, e.g. `300 MW` or `4608 GPU`",
+        ),
+    )
 
 
 # -- DC310 malformed file ---------------------------------------------------------------

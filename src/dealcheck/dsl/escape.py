@@ -64,24 +64,30 @@ _UNFIT = {"Cc": "a control character", "Cs": "a lone surrogate (not Unicode text
 UNFIT_CATEGORIES: tuple[Literal["Cc", "Cs", "Zl", "Zp"], ...] = ("Cc", "Cs", "Zl", "Zp")
 
 
-def unprintable(text: str) -> str | None:
+def unprintable(text: str, *, invisible: bool = False) -> str | None:
     r"""What makes `text` unfit to print in a report, if anything.
 
     Ids and the strings of terms files are refused when they hold one of
     these: a control character (C0, DEL, C1: ESC starts terminal commands), a
     bidirectional control, a line or paragraph separator, or a lone surrogate.
     Other invisible characters (zero-width joiners, soft hyphens) are allowed,
-    and `printable` shows them escaped.
+    and `printable` shows them escaped, unless `invisible` is set: deployment
+    ids refuse every format character, as `aws\u200b-api` would print like
+    `aws-api`.
 
     >>> unprintable("aws\x1b[31m")
     'a control character `\\x1b`'
     >>> unprintable("Zürich") is None
     True
+    >>> unprintable("aws\u200b-api", invisible=True)
+    'an invisible format character `\\u200b`'
     """
     for char in text:
         what = _UNFIT.get(unicodedata.category(char))
         if what is None and char in BIDI_CONTROLS:
             what = "a bidirectional text control"
+        elif what is None and invisible and unicodedata.category(char) == "Cf":
+            what = "an invisible format character"
         if what is not None:
             return f"{what} {quote(char)}"
     return None

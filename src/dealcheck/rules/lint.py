@@ -9,7 +9,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from dealcheck.dsl.diagnostics import Diagnostic, Related, warning
+from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
+from dealcheck.rules.units import BUILTIN_UNITS
 
 #: Warning codes, with what each one means (documented in docs/language.md).
 CODES: dict[str, str] = {
@@ -17,6 +19,7 @@ CODES: dict[str, str] = {
     "DC202": "a permission that overrides nothing in its window",
     "DC203": "a clause revoked or ended before it takes effect",
     "DC204": "a restriction and a permission that does not name it apply to the same deployments",
+    "DC205": "two declared names of one kind that differ only by case",
 }
 
 
@@ -57,6 +60,39 @@ def unused(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
         if name not in used.get("unit", set()):
             out.append(warning("DC201", f"unit `{name}` is never used", span,
                                "use it in a quantity, or remove it"))
+    return out
+
+
+def case_twins(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
+    """Names of one kind that differ only by case (`provider Azure`, `provider azure`).
+
+    Names are case-sensitive, so these are two names that print alike: a
+    scenario that means one may name the other.
+    """
+    v = terms.vocabulary
+    kinds: tuple[tuple[str, str, dict[str, Span]], ...] = (
+        ("party", "parties", v.parties),
+        ("provider", "providers", {n: p.span for n, p in v.providers.items()}),
+        ("workload", "workloads", v.workloads),
+        ("region", "regions", v.regions),
+        ("fact", "facts", {n: f.span for n, f in v.facts.items()}),
+        ("unit", "units", v.declared_units),
+    )
+    out: list[Diagnostic] = []
+    for kind, plural, spans in kinds:
+        first: dict[str, str] = {}
+        if kind == "unit":
+            first = {u.casefold(): u for u in BUILTIN_UNITS if u not in spans}
+        for name, span in spans.items():
+            seen = first.setdefault(name.casefold(), name)
+            if seen == name:
+                continue
+            where = spans.get(seen)
+            other = f"{kind} `{seen}`" if where is not None else f"the built-in unit `{seen}`"
+            out.append(warning(
+                "DC205", f"{kind} `{name}` differs from {other} only by case", span,
+                f"names are case-sensitive, so these are two {plural}: keep one spelling",
+                [Related(where, "first declared here")] if where is not None else []))
     return out
 
 
@@ -121,7 +157,7 @@ def unrelated_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Dia
 
 
 PASSES: tuple[Callable[[m.Terms, dict[str, set[str]]], list[Diagnostic]], ...] = (
-    unused, empty_windows, idle_permissions, unrelated_permissions,
+    unused, empty_windows, idle_permissions, unrelated_permissions, case_twins,
 )
 
 

@@ -345,13 +345,15 @@ class Terms:
               as_of: dt.date | str | None = None) -> Report:
         """Check deployments (objects or scenario-style dicts) against these terms.
 
-        Raises `dealcheck.DiagnosticsError` when a deployment is invalid;
-        nothing is evaluated until every deployment is valid.
+        `as_of` is a date or ``YYYY-MM-DD`` text, read as ``--as-of`` reads it.
+        Raises `dealcheck.DiagnosticsError` when a deployment or `as_of` is
+        invalid; nothing is evaluated until every deployment is valid.
         """
         from dealcheck.checker.check import check
+        from dealcheck.rules.resolve import parse_as_of
         from dealcheck.scenario.read import parse_deployments
 
-        when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        when = parse_as_of(as_of)
         return check(self.compiled(), parse_deployments(deployments, self.vocabulary), when)
 
     def in_force(self, day: dt.date) -> list[Clause]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from dealcheck import limits
 from dealcheck.dsl import ast
-from dealcheck.dsl.diagnostics import Diagnostic, Related, did_you_mean, error
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Related, did_you_mean, error
 from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
@@ -48,7 +48,9 @@ KEYWORD_FIELDS = frozenset(m.DEPLOYMENT_FIELDS)
 MEASURES = {"value": ("money",), "capacity": ("power", "count")}
 _MONTHS = ["", "January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+#: The code of the diagnostic for an evaluation date (`as_of`, `--as-of`) that is not a date.
+INVALID_AS_OF = "DC910"
 
 
 @dataclass(slots=True)
@@ -70,7 +72,7 @@ def parse_date(text: str) -> dt.date | str:
     >>> parse_date("2025-02-30")
     'invalid date `2025-02-30`: February 2025 has 28 days'
     """
-    match = _DATE_RE.match(text)
+    match = _DATE_RE.fullmatch(text)
     if not match:
         return f"malformed date `{text}`: dates are written `YYYY-MM-DD`"
     year, month, day = (int(g) for g in match.groups())
@@ -83,6 +85,50 @@ def parse_date(text: str) -> dt.date | str:
         return dt.date(year, month, day)
     except ValueError as exc:  # year 0
         return f"invalid date `{text}`: {exc}"
+
+
+def parse_as_of(value: object, where: str = "as_of") -> dt.date | None:
+    """The evaluation date of a check: None, a `datetime.date`, or ISO text ``YYYY-MM-DD``.
+
+    The one reading of it, for the library (``terms.check(..., as_of=...)``)
+    and the CLI (``--as-of``) alike, so that both accept exactly the same dates.
+
+    Raises:
+        DiagnosticsError: (DC910) located at `where`, the value's own text as its source.
+
+    >>> parse_as_of("2025-03-10")
+    datetime.date(2025, 3, 10)
+    """
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    example = "write the date as YYYY-MM-DD, e.g. `2025-03-10`"
+    if isinstance(value, dt.datetime):
+        problem, hint = f"must be a date, found a date and time `{value}`", \
+            f"drop the time: `{value.date()}`"
+    elif isinstance(value, str):
+        parsed = parse_date(value)
+        if isinstance(parsed, dt.date):
+            return parsed
+        if _DATE_RE.fullmatch(value):  # a date that does not exist: the message says why
+            problem, hint = parsed.replace(f"`{value}`: ", f"`{value}` in `{where}`: ", 1), None
+        else:
+            problem, hint = f"malformed date {_shown(value)} in `{where}`", example
+        if value.isprintable():
+            span = Span(where, 0, len(value), 1, 1, 1, len(value) + 1)
+            raise DiagnosticsError([error(INVALID_AS_OF, problem, span, hint)], {where: value})
+    else:
+        problem, hint = f"must be a date, found {_shown(value)} of type " \
+            f"`{type(value).__name__}`", example
+    if not problem.startswith(("malformed", "invalid")):
+        problem = f"`{where}` {problem}"
+    raise DiagnosticsError([error(INVALID_AS_OF, problem, Span.point(where, 1, 1), hint)])
+
+
+def _shown(value: object) -> str:
+    """A value for a message: in backticks, escaped, cut when long."""
+    from dealcheck.scenario.tree import code
+
+    return code(value if isinstance(value, str) else repr(value))
 
 
 class _Resolver:
@@ -636,6 +682,14 @@ class _Resolver:
             self.err("DC110", f"clause `{ident.value}` is not in force on {when.isoformat()}",
                      ident.span, how,
                      [Related(current.node.id.span, "the clause is defined here")])
+            return False
+        if when == dt.date.min:
+            # The version would end the day before: a day no calendar holds.
+            self.err("DC104", f"clause `{ident.value}` cannot be {verb}d on "
+                     f"{when.isoformat()}: it would end the day before, and no date comes "
+                     "before it", ident.span,
+                     f"date amendment `{amendment}` on or after "
+                     f"{(when + dt.timedelta(days=1)).isoformat()}")
             return False
         day_before = when - dt.timedelta(days=1)
         current.through = day_before if current.through is None else min(current.through,

@@ -34,6 +34,39 @@ NUMBER_RE = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<mult>[kMBT]?)$")
 QUANTITY_RE = re.compile(
     r"^\s*(?P<num>[0-9][0-9_,]*(?:\.[0-9]+)?)(?P<mult>[kMBT]?)\s*(?P<unit>[A-Za-z][A-Za-z0-9_]*)?\s*$"
 )
+#: The only place a comma may stand in a number: between groups of three digits.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?[kMBT]?")
+#: A number with a decimal point that `QUANTITY_RE` reads (`_` only before the point).
+_POINTED = re.compile(r"[0-9][0-9_]*\.[0-9]+[kMBT]?")
+#: Room for every digit when scaling an amount (the default context keeps 28),
+#: so that a number is read exactly; a number of a million digits overflows.
+_EXACT = Context(prec=MAX_PREC)
+
+
+class CommaError(ValueError):
+    """A number whose commas are not thousands separators: ``1,5`` or ``1,,,2``.
+
+    `decimal` is the number with its one comma read as a decimal point
+    (``1.5``), when that is a well-formed number; None otherwise.
+    """
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"malformed number `{number}`: a comma only separates thousands")
+        self.number = number
+        point = number.replace(",", ".")
+        single = number.count(",") == 1 and "." not in number
+        self.decimal = point if single and _POINTED.fullmatch(point) else None
+
+
+def misplaced_comma(number: str) -> CommaError | None:
+    """The error for commas used other than between groups of three digits, if any.
+
+    >>> misplaced_comma("1,500") is None, misplaced_comma("1,5").decimal
+    (True, '1.5')
+    """
+    if "," not in number or _GROUPED.fullmatch(number):
+        return None
+    return CommaError(number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,23 +101,42 @@ class UnitTable:
     def quantity(self, number: str, unit: str | None, text: str | None = None) -> Quantity:
         """Build a quantity from a number with optional multiplier and a unit name.
 
+        A comma is read only as a thousands separator (``1,500``); any other
+        comma raises `CommaError`. The amount is exact, whatever its digits.
+
         Raises `ValueError` with a message fit for a diagnostic.
         """
+        comma = misplaced_comma(number)
+        if comma is not None:
+            raise comma
         m = NUMBER_RE.match(number.replace("_", "").replace(",", ""))
         if not m:
             raise ValueError(f"malformed number `{number}`")
+        shown = text or (number if unit is None else f"{number} {unit}")
+        return self._scaled(Decimal(m["num"]), MULTIPLIERS[m["mult"]], unit, shown, number)
+
+    def of(self, amount: Decimal | int, unit: str | None, text: str) -> Quantity:
+        """`amount` `unit`, exactly: a number read as one (from JSON or YAML), not as text.
+
+        Raises `ValueError` with a message fit for a diagnostic.
+        """
+        return self._scaled(Decimal(amount), Decimal(1), unit, text, text)
+
+    def _scaled(self, number: Decimal, multiplier: Decimal, unit: str | None, text: str,
+                written: str) -> Quantity:
+        factor = Decimal(1)
+        dimension = ""
+        if unit is not None:
+            entry = self.units.get(unit)
+            if entry is None:
+                raise ValueError(f"unknown unit `{unit}`")
+            dimension, factor = entry
         try:
-            amount = Decimal(m["num"]) * MULTIPLIERS[m["mult"]]
+            amount = _EXACT.multiply(_EXACT.multiply(number, multiplier), factor)
         except ArithmeticError:  # decimal.Overflow: a number of a million digits
-            shown = number if len(number) <= 40 else number[:39] + "…"
+            shown = written if len(written) <= 40 else written[:39] + "…"
             raise ValueError(f"`{shown}` is too large") from None
-        if unit is None:
-            return Quantity(amount, "", text or number)
-        entry = self.units.get(unit)
-        if entry is None:
-            raise ValueError(f"unknown unit `{unit}`")
-        dimension, factor = entry
-        return Quantity(amount * factor, dimension, text or f"{number} {unit}")
+        return Quantity(amount, dimension, text)
 
     def parse(self, text: str) -> Quantity:
         """Parse ``"11.9B USD"``, ``"1.2 GW"``, ``"4,608 GPU"``.

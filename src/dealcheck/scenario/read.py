@@ -128,7 +128,8 @@ def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
     duplicates = _duplicates_among(ids, [path], vocabulary)
     if duplicates:
         found.extend(duplicates)
-        sources = sources or source_excerpt(path, duplicates)
+        # The lines of every diagnostic, the duplicates' and the others'.
+        sources = source_excerpt(path, found)
     if found or scenario is None:
         raise DiagnosticsError(found, sources)
     return scenario
@@ -469,8 +470,10 @@ def open_scenarios(
         return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending)
     duplicates = _duplicates_among(ids, paths, vocabulary)
     diagnostics.extend(duplicates)
-    for file in {d.span.file for d in duplicates} - texts.keys():
-        texts.update(source_excerpt(file, duplicates))
+    # Excerpts again of the files duplicates point into: the lines of every
+    # diagnostic, not only of those found before the duplicates.
+    for file in {s.file for d in duplicates for s in (d.span, *(r.span for r in d.related))}:
+        texts.update(source_excerpt(file, diagnostics))
     if diagnostics:
         # A duplicate id's note may point into a file that was itself valid.
         for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():

@@ -57,7 +57,7 @@ class _PositionalDecoder(json.JSONDecoder):
     """A `JSONDecoder` whose objects and arrays come out as `Map` and `Seq` with spans."""
 
     def __init__(self, index: LineIndex) -> None:
-        super().__init__(parse_constant=reject_constant, parse_int=parse_int)
+        super().__init__(parse_constant=reject_constant, parse_int=parse_int, parse_float=Decimal)
         self.index = index
         self.parse_object = self._parse_object
         self.parse_array = self._parse_array

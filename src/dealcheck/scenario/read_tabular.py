@@ -10,6 +10,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from dealcheck.dsl.diagnostics import Diagnostic, Related, did_you_mean, error
 from dealcheck.dsl.span import Span
@@ -80,8 +81,10 @@ def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
-#: `json.loads(text, object_pairs_hook=..., parse_constant=...)`, built once.
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=reject_constant)
+#: `json.loads(text, object_pairs_hook=..., parse_constant=...)`, built once. Numbers
+#: with a fraction or exponent are read as exact decimals, never through a float.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=reject_constant,
+                            parse_float=Decimal)
 
 
 def read_jsonl_rows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -235,10 +236,23 @@ def _convert(
             return Scalar(bool(constructor.construct_yaml_bool(node)), span)
         if tag == _TAG + "int":
             return Scalar(int(constructor.construct_yaml_int(node)), span)
-        return Scalar(float(constructor.construct_yaml_float(node)), span)
-    except (YAMLError, ValueError):
+        return Scalar(_exact_float(node), span)
+    except (YAMLError, ArithmeticError, ValueError):
         # INVARIANT: the resolver only tags what these constructors accept; text otherwise.
         return Scalar(str(node.value), span)
+
+
+def _exact_float(node: Any) -> Decimal:
+    """A YAML float as the exact decimal it spells (``9007199254740993.0``, ``1_000.5``).
+
+    ``.inf`` and ``.nan`` become the decimal infinity and NaN, which the
+    validator refuses as it refuses any other number that is not finite.
+    """
+    text = str(node.value).replace("_", "")
+    special = {".inf": "Infinity", ".nan": "NaN"}.get(text.lstrip("+-").lower())
+    if special is not None:
+        return Decimal(("-" if text.startswith("-") else "") + special)
+    return Decimal(text)
 
 
 def _span(node: Any, lines: LineIndex) -> Span:

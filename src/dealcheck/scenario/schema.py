@@ -10,8 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: `rules.units.QUANTITY_RE` in the regex dialect JSON Schema uses (no named groups).
-QUANTITY_PATTERN = r"^\s*[0-9][0-9_,]*(\.[0-9]+)?[kMBT]?\s*[A-Za-z][A-Za-z0-9_]*\s*$"
+#: The quantities `rules.units` reads, in the regex dialect JSON Schema uses (no named
+#: groups): a comma only between groups of three digits.
+QUANTITY_PATTERN = (
+    r"^\s*([0-9]{1,3}(,[0-9]{3})+|[0-9][0-9_]*)(\.[0-9]+)?[kMBT]?\s*[A-Za-z][A-Za-z0-9_]*\s*$"
+)
 
 _NAME = "Must be declared in the terms (case-sensitive)."
 

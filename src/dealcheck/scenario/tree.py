@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from dealcheck.dsl.escape import quote
 from dealcheck.dsl.span import Span
@@ -117,7 +118,7 @@ def kind_of(node: Node) -> str:
         return "a boolean"
     if isinstance(value, int):
         return "an integer"
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         return "a number"
     if isinstance(value, str):
         return "text"

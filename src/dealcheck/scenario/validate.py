@@ -6,6 +6,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from dealcheck.dsl.diagnostics import (
     did_you_mean,
     error,
 )
-from dealcheck.dsl.escape import unprintable as _unprintable
+from dealcheck.dsl.escape import unprintable
 from dealcheck.dsl.span import Span
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
-from dealcheck.rules.units import BUILTIN_UNITS, QUANTITY_RE, Quantity
+from dealcheck.rules.units import QUANTITY_RE, CommaError, Quantity
 from dealcheck.scenario import errors
 from dealcheck.scenario.model import (
     Deployment,
@@ -64,7 +65,8 @@ DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "deployments")
 
 _FIELD_SET = frozenset(FIELDS)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_BUILTIN_DIMENSIONS = frozenset(dim for dim, _ in BUILTIN_UNITS.values())
+#: The dimensions of a deployment's `capacity`.
+_CAPACITY_DIMENSIONS = frozenset(("power", "count"))
 _NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
 #: Entries the quick path's memos hold before they start again.
 _QUICK_MEMO_LIMIT = 1 << 14
@@ -239,9 +241,11 @@ class DeploymentValidator:
             return None
         vocabulary = self.vocabulary
         get = data.get
+        is_normalized = unicodedata.is_normalized
         ident, party, workload, provider = get("id"), get("party"), get("workload"), get("provider")
         region = get("region")
         if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or not (ident.isascii() or is_normalized("NFC", ident))
                 or type(party) is not str or party not in vocabulary.parties
                 or type(workload) is not str or workload not in vocabulary.workloads
                 or type(provider) is not str or provider not in vocabulary.providers
@@ -306,8 +310,9 @@ class DeploymentValidator:
     def _memo(memo: dict[tuple[str, type, object], object], key: str, raw: object,
               compute: Callable[[str, object], object | None]) -> object | None:
         kind = type(raw)
-        if kind is float:
-            return compute(key, raw)  # not memoised: 0.0 and -0.0 are equal keys
+        if kind is float or kind is Decimal:
+            # Not memoised: 0.0 and -0.0, or 1.0 and 1.00, are equal keys.
+            return compute(key, raw)
         if kind is not str and kind is not bool and kind is not int:
             return None
         memo_key = (key, kind, raw)
@@ -477,19 +482,25 @@ class DeploymentValidator:
         if not node.value.strip():
             diagnostics.append(error(errors.WRONG_SHAPE, "`id` must not be empty", node.span))
             return None, None
-        unfit = None if node.value.isprintable() else _unprintable(node.value)
-        if unfit is not None:
-            diagnostics.append(
-                error(
-                    errors.WRONG_SHAPE,
-                    f"`id` contains {unfit}",
-                    node.span,
-                    help="reports print ids as they are: use letters, digits, spaces and "
-                    "punctuation",
-                )
+        ident = normal_id(node.value)
+        unfit = None if ident.isprintable() else unprintable(ident, invisible=True)
+        if unfit is None:
+            return ident, node.span
+        diagnostics.append(
+            error(
+                errors.WRONG_SHAPE,
+                f"`id` contains {unfit}",
+                node.span,
+                help="reports print ids as they are: use letters, digits, spaces and "
+                "punctuation",
             )
-            return None, None
-        return node.value, node.span
+        )
+        # An id that differs from another only by invisible characters is also
+        # its duplicate: `aws\u200b-api` prints as `aws-api`.
+        visible = "".join(c for c in ident if unicodedata.category(c) != "Cf")
+        if visible.strip() and unprintable(visible, invisible=True) is None:
+            return visible, node.span
+        return None, None
 
     def _name(
         self,
@@ -551,9 +562,8 @@ class DeploymentValidator:
             allowed, example = quantity.dimension == "money", "write value in USD, e.g. `11.9B USD`"
             wanted = "money"
         else:
-            allowed = quantity.dimension in ("power", "count") or (
-                quantity.dimension != "" and quantity.dimension not in _BUILTIN_DIMENSIONS
-            )
+            # A unit the terms declare is a dimension of its own: not a capacity.
+            allowed = quantity.dimension in _CAPACITY_DIMENSIONS
             example = "write capacity as power or a count, e.g. `300 MW` or `4608 GPU`"
             wanted = "power or a count"
         if allowed:
@@ -577,17 +587,9 @@ class DeploymentValidator:
     ) -> Quantity | None:
         """`_read_quantity`, then no larger than `limits.MAX_QUANTITY` (DC307)."""
         quantity = self._read_quantity(node, label, diagnostics, default_unit)
-        if quantity is None or quantity.amount <= (largest := limits.MAX_QUANTITY.value()):
+        if quantity is None or quantity.amount <= limits.MAX_QUANTITY.value():
             return quantity
-        diagnostics.append(
-            error(
-                errors.MALFORMED_QUANTITY,
-                f"{code(_plain_text(node))} in {label} is too large",
-                node.span,
-                help=f"quantities are limited to {largest:.0e} base units; "
-                + limits.over_limit_help(limits.MAX_QUANTITY),
-            )
-        )
+        diagnostics.append(_too_large(_plain_text(node), label, node.span))
         return None
 
     def _read_quantity(
@@ -598,24 +600,55 @@ class DeploymentValidator:
         default_unit: str | None = None,
     ) -> Quantity | None:
         """A quantity from text (``"300 MW"``), a number, or a `Quantity`; unitless numbers
-        take `default_unit`."""
+        take `default_unit`. Amounts are exact: numbers are never read through a float."""
         value = node.value if isinstance(node, Scalar) else None
         if isinstance(value, Quantity):
-            return value
+            problem = _unsound_amount(value.amount)
+            if problem is None:
+                return value
+            amount = value.amount
+            example = repr(amount) if isinstance(amount, float) and amount >= 0 else "1"
+            diagnostics.append(
+                error(
+                    errors.MALFORMED_QUANTITY,
+                    f"the amount of the quantity in {label} {problem}",
+                    node.span,
+                    help="build it with a `Decimal` of zero or more, e.g. "
+                    f"`Quantity(Decimal({example!r}), {value.dimension!r})`",
+                )
+            )
+            return None
         units = self.vocabulary.units
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            number = format(Decimal(repr(value) if isinstance(value, float) else value), "f")
-            try:
-                return units.quantity(number, default_unit)
-            except ValueError:  # negative, NaN, infinite
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            text = _number_text(number)
+            if isinstance(value, float) and number.is_finite() and number >= 0:
+                # Only Python passes floats (JSON and YAML numbers are read as
+                # decimals): 9007199254740993.0 is already 2**53 there.
                 diagnostics.append(
                     error(
                         errors.MALFORMED_QUANTITY,
-                        f"malformed number {code(number)} in {label}",
+                        f"{label} is a float {code(repr(value))}, which cannot hold every "
+                        "decimal exactly",
+                        node.span,
+                        help=f"pass a `Decimal` or text: `Decimal({repr(value)!r})`",
+                    )
+                )
+                return None
+            if not number.is_finite() or number < 0:
+                diagnostics.append(
+                    error(
+                        errors.MALFORMED_QUANTITY,
+                        f"malformed number {code(text)} in {label}",
                         node.span,
                         help="write a finite number, zero or more",
                     )
                 )
+                return None
+            try:
+                return units.of(number, default_unit, text)
+            except ValueError:  # too large to hold
+                diagnostics.append(_too_large(text, label, node.span))
                 return None
         if not isinstance(value, str):
             diagnostics.append(
@@ -631,6 +664,24 @@ class DeploymentValidator:
             if match and match["unit"] is None:
                 return units.quantity(match["num"] + match["mult"], default_unit)
             return units.parse(value)
+        except CommaError as comma:
+            written = value.strip()
+            hint = (
+                f"for a decimal, write a point: `{written.replace(comma.number, comma.decimal, 1)}`"
+                if comma.decimal is not None
+                else "write `,` only between groups of three digits (`1,500`) and a point "
+                "before decimals (`1.5`)"
+            )
+            diagnostics.append(
+                error(
+                    errors.MALFORMED_QUANTITY,
+                    f"malformed number {code(comma.number)} in {label}: a comma only separates "
+                    "thousands, in groups of three digits",
+                    node.span,
+                    help=hint,
+                )
+            )
+            return None
         except ValueError:
             pass
         # The units module's own messages quote the raw text; ours escape it.
@@ -1023,17 +1074,13 @@ def _parse_each(items: Sequence[Deployment | Mapping[str, object]], vocabulary: 
             if duplicate is not None:
                 diagnostics.append(duplicate)
         if checked.deployment is not None:
-            found.append(
-                item
-                if isinstance(item, Deployment)
-                else dataclasses.replace(checked.deployment, source=None)
-            )
+            # As validated, not as given: a `Deployment` whose fact is a bare
+            # number (not a `Quantity`) would otherwise count as not knowing it.
+            source = item.source if isinstance(item, Deployment) else None
+            found.append(dataclasses.replace(checked.deployment, source=source))
     if diagnostics:
         raise DiagnosticsError(diagnostics)
     return found
-
-
-_CAPACITY_DIMENSIONS = frozenset(("power", "count"))
 
 
 def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
@@ -1046,8 +1093,9 @@ def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
     """
     parties, workloads = vocabulary.parties, vocabulary.workloads
     providers, regions = vocabulary.providers, vocabulary.regions
-    date, quantity = dt.date, Quantity
-    builtin, capacity_dimensions = _BUILTIN_DIMENSIONS, _CAPACITY_DIMENSIONS
+    date, quantity, decimal, is_normalized = dt.date, Quantity, Decimal, unicodedata.is_normalized
+    capacity_dimensions = _CAPACITY_DIMENSIONS
+    largest = limits.MAX_QUANTITY.value()
     # name -> (0 bool | 1 enum | 2 date | 3 number, the members or the dimension)
     kinds = {FactKind.BOOL: 0, FactKind.ENUM: 1, FactKind.DATE: 2, FactKind.NUMBER: 3}
     specs: dict[str, tuple[int, object]] = {
@@ -1072,13 +1120,19 @@ def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
             elif kind == 2:
                 if type(value) is not date:
                     return False
-            elif type(value) is not quantity or value.dimension != detail:
+            elif (type(value) is not quantity or value.dimension != detail
+                  or not sound(value.amount)):
                 return False
         return True
+
+    def sound(amount: object) -> bool:
+        # INVARIANT: `_read_quantity` and `_parse_quantity` accept what this accepts.
+        return type(amount) is decimal and amount.is_finite() and 0 <= amount <= largest
 
     def accepts(d: Deployment) -> bool:
         ident, party, workload, provider, region = d.id, d.party, d.workload, d.provider, d.region
         if (type(ident) is not str or not ident or ident.isspace() or not ident.isprintable()
+                or not (ident.isascii() or is_normalized("NFC", ident))
                 or type(party) is not str or party not in parties
                 or type(workload) is not str or workload not in workloads
                 or type(provider) is not str or provider not in providers
@@ -1089,11 +1143,11 @@ def _acceptor(vocabulary: Vocabulary) -> Callable[[Deployment], bool]:
             return False
         capacity, value = d.capacity, d.value
         if capacity is not None and (
-                type(capacity) is not quantity
-                or (capacity.dimension not in capacity_dimensions
-                and (capacity.dimension == "" or capacity.dimension in builtin))):
+                type(capacity) is not quantity or capacity.dimension not in capacity_dimensions
+                or not sound(capacity.amount)):
             return False
-        if value is not None and (type(value) is not quantity or value.dimension != "money"):
+        if value is not None and (type(value) is not quantity or value.dimension != "money"
+                                  or not sound(value.amount)):
             return False
         facts = d.facts
         return not facts or facts_ok(facts)
@@ -1126,6 +1180,55 @@ def _plain_text(node: Node) -> str:
     if isinstance(node, Scalar) and isinstance(node.value, bool):
         return "true" if node.value else "false"
     return str(node.value) if isinstance(node, Scalar) else ""
+
+
+def normal_id(text: str) -> str:
+    """A deployment id as dealcheck keeps and compares it: in Unicode's composed form (NFC).
+
+    `café` typed with a combining accent is the same id as `café` typed with
+    `é`, as both print the same.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _too_large(text: str, label: str, span: Span) -> Diagnostic:
+    """DC307 for a quantity over `limits.MAX_QUANTITY`."""
+    return error(
+        errors.MALFORMED_QUANTITY,
+        f"{code(text)} in {label} is too large",
+        span,
+        help=f"quantities are limited to {limits.MAX_QUANTITY.value():.0e} base units; "
+        + limits.over_limit_help(limits.MAX_QUANTITY),
+    )
+
+
+def _number_text(number: Decimal) -> str:
+    """A number as a message shows it: positional unless that would take pages."""
+    return format(number, "f") if -40 <= number.adjusted() <= 40 else str(number)
+
+
+def _unsound_amount(amount: object) -> str | None:
+    """What is wrong with a `Quantity`'s amount from Python, if anything.
+
+    An amount is an exact decimal (or whole number), finite and zero or more:
+    a negative capacity would hide a cap's breach, and a float is not the
+    number its author wrote.
+
+    >>> _unsound_amount(Decimal("-5"))
+    'is negative: `-5`'
+    """
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int | float):
+        return f"is {describe(Scalar(amount, _QUICK_SPAN))}, not a number"
+    number = Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
+    if number.is_nan():
+        return "is not a number (`NaN`)"
+    if number.is_infinite():
+        return f"is infinite: `{number}`"
+    if number < 0:
+        return f"is negative: {code(_number_text(number))}"
+    if isinstance(amount, float):
+        return f"is a float ({code(repr(amount))}), which cannot hold every decimal exactly"
+    return None
 
 
 def _dimension_name(dimension: str) -> str:
