@@ -243,7 +243,7 @@ def test_dc204_tests_restrictions_of_one_scope_once(monkeypatch: pytest.MonkeyPa
         return scopes_meet(a, b)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lint, "scopes_meet", counted)
-    terms, diagnostics = dealcheck.analyze(HEADER + _waivers(200), "lint.deal", warnings=True)
+    _, diagnostics = dealcheck.analyze(HEADER + _waivers(200), "lint.deal", warnings=True)
     assert len([d for d in diagnostics if d.code == "DC204"]) == 200
     dc204_calls = calls - 200  # DC202 tests each waiver against its own restriction
     assert dc204_calls <= 2 * 200, calls
