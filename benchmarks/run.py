@@ -25,6 +25,7 @@ FULL: list[list[str]] = [
     ["bench_memory.py"],
     ["bench_parse.py"],
     ["bench_stages.py"],
+    ["bench_bounds.py"],
 ]
 QUICK: list[list[str]] = [
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
@@ -33,6 +34,7 @@ QUICK: list[list[str]] = [
     ["bench_memory.py", "--deployments", "500"],
     ["bench_parse.py", "--clauses", "50", "--repeat", "1"],
     ["bench_stages.py", "--deployments", "300", "--rows", "300", "--repeat", "1"],
+    ["bench_bounds.py", "--amendments", "50", "--waivers", "20"],
 ]
 
 
