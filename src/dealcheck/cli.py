@@ -153,9 +153,9 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
             except PiecesRejected:
                 # A problem in a bulk file: what was made of it is discarded, and the
                 # files are read again to explain it (or, for two ids that only
-                # share a hash, to check them in the usual way).
-                worst = _report(ct, open_scenarios(paths, model.vocabulary), workers, when,
-                                fmt, output, fail_on, terms, model.sha256)
+                # share a hash, to check them in the usual way); pipes are not read again.
+                worst = _report(ct, open_scenarios(paths, model.vocabulary, reuse=inputs),
+                                workers, when, fmt, output, fail_on, terms, model.sha256)
         except DiagnosticsError as exc:
             _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])

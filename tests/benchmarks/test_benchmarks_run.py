@@ -17,7 +17,8 @@ def test_benchmark_suite_runs_on_tiny_inputs() -> None:
     for heading in ("In-process throughput", "CLI end to end", "parse + resolve + compile",
                     "Memory of a check as the inventory grows",
                     "Where the time goes: reading a JSON Lines inventory",
-                    "Diagnostics of hostile inputs"):
+                    "Diagnostics of hostile inputs",
+                    "Bounded cost of inputs within the limits"):
         assert heading in out, out
     # Every engine that ran agreed with dealcheck on every verdict, and the
     # parallel report is the sequential one.

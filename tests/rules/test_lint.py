@@ -188,6 +188,67 @@ def test_dc204_quiet_for_an_exception_to_an_exception() -> None:
     assert warnings_of(body) == []
 
 
+def _waivers(count: int) -> str:
+    """`count` restrictions on the same deployments, each with its own waiver."""
+    return USES_FACTS + "".join(f"clause r{i}:\n  Acme runs api only on Azure\n"
+                                f"clause w{i} notwithstanding r{i}:\n  Acme may run api on AWS\n"
+                                for i in range(count))
+
+
+def test_dc204_one_warning_per_permission_with_a_count() -> None:
+    # Each waiver meets every other restriction: one warning each, not one per pair.
+    terms, diagnostics = dealcheck.analyze(HEADER + _waivers(60), "lint.deal", warnings=True)
+    assert terms is not None
+    assert [d.code for d in diagnostics] == ["DC204"] * 60
+    first, last = diagnostics[0], diagnostics[-1]
+    assert first.message == ("permission `w0` does not name 59 restrictions that apply to the "
+                             "same deployments: `r1`, `r2`, `r3` and 56 more")
+    assert last.message == ("permission `w59` does not name 59 restrictions that apply to the "
+                            "same deployments: `r0`, `r1`, `r2` and 56 more")
+    assert [r.message for r in first.related] == [
+        "`r1` is defined here", "`r2` is defined here", "`r3` is defined here"]
+    assert [r.span.line for r in first.related] == [15, 19, 23]
+    assert first.help == ("they still bind where both apply; add to `notwithstanding` those the "
+                          "permission is meant to override")
+
+
+def test_dc204_lists_a_few_restrictions_in_full() -> None:
+    body = USES_FACTS + ("clause c1:\n  Acme runs api only on Azure\n"
+                         "clause c2:\n  Acme must not run api in EU\n"
+                         "clause c3:\n  Acme runs api only in US\n"
+                         "clause p1 notwithstanding c1:\n  Acme may run api on AWS\n")
+    assert warnings_of(body) == [
+        ("DC204", 17, 8, "permission `p1` does not name 2 restrictions that apply to the same "
+                         "deployments: `c2` and `c3`")]
+
+
+def test_dc204_applying_the_help_silences_it() -> None:
+    body = _waivers(3)
+    assert [w[0] for w in warnings_of(body)] == ["DC204"] * 3
+    named = body.replace("notwithstanding r0:", "notwithstanding r0, r1, r2:")
+    named = named.replace("notwithstanding r1:", "notwithstanding r1, r0, r2:")
+    named = named.replace("notwithstanding r2:", "notwithstanding r2, r0, r1:")
+    assert warnings_of(named) == []
+
+
+def test_dc204_tests_restrictions_of_one_scope_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 200 restrictions with the same scope meet the same permissions: the pair
+    # search tests each permission against the group once, not against each.
+    calls = 0
+    scopes_meet = lint.scopes_meet
+
+    def counted(a: object, b: object) -> bool:
+        nonlocal calls
+        calls += 1
+        return scopes_meet(a, b)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint, "scopes_meet", counted)
+    _, diagnostics = dealcheck.analyze(HEADER + _waivers(200), "lint.deal", warnings=True)
+    assert len([d for d in diagnostics if d.code == "DC204"]) == 200
+    dc204_calls = calls - 200  # DC202 tests each waiver against its own restriction
+    assert dc204_calls <= 2 * 200, calls
+
+
 # ---------------------------------------------------------------- when lint runs
 
 

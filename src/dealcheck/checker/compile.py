@@ -119,23 +119,108 @@ def in_static_scope(scope: m.Scope, party: str, workload: str) -> bool:
 
 
 @dataclass(slots=True, eq=False)
+class _Clauses:
+    """What every epoch looks clauses up in, built once for all of them.
+
+    An epoch keeps no list of the clauses in force: a clause is in force in
+    an epoch when it is in force on the epoch's first day (epochs break at
+    every window bound). So an epoch costs only what deployments ask of it,
+    however many amendments the terms have.
+    """
+
+    clauses: tuple[m.Clause, ...]
+    base: dict[int, Plan]
+    #: Restrictions and permissions grouped by their ``(parties, workloads)`` sets.
+    groups: list[tuple[frozenset[str] | None, frozenset[str] | None, list[int]]]
+    #: Clause id -> the positions of the permissions that name it.
+    named_by: dict[str, list[int]]
+    aggregates: list[int]
+
+    @classmethod
+    def of(cls, terms: m.Terms, base: dict[int, Plan]) -> _Clauses:
+        groups: dict[tuple[frozenset[str] | None, frozenset[str] | None], list[int]] = {}
+        named_by: dict[str, list[int]] = {}
+        aggregates: list[int] = []
+        for position, clause in enumerate(terms.clauses):
+            if clause.kind.is_restriction or clause.kind is m.ClauseKind.PERMISSION:
+                scope = clause.scope
+                groups.setdefault((scope.parties, scope.workloads), []).append(position)
+            if clause.kind is m.ClauseKind.PERMISSION:
+                for target in clause.overrides:
+                    named_by.setdefault(target, []).append(position)
+            if clause.kind.is_aggregate:
+                aggregates.append(position)
+        return cls(terms.clauses, base, [(p, w, members) for (p, w), members in groups.items()],
+                   named_by, aggregates)
+
+
+@dataclass(slots=True, eq=False)
 class Epoch:
     """The clauses in force from `start` to the day before the next epoch.
 
     The index is filled lazily, one ``(party, workload)`` key at a time: the
     clauses are grouped by their ``(parties, workloads)`` sets once, so a key
-    costs one test per group rather than one per clause.
+    costs one test per group rather than one per clause. A clause's plan is
+    made for the epoch only when a key needs it, and only a clause that a
+    permission in force names gets a plan of its own: the others share the
+    plan all epochs use.
     """
 
     start: dt.date
-    clauses: tuple[m.Clause, ...]
-    plans: dict[str, Plan]
-    aggregates: tuple[Plan, ...]
-    _groups: list[tuple[frozenset[str] | None, frozenset[str] | None, list[int]]]
+    _all: _Clauses
+    #: Position in the terms' clauses -> the plan of that clause in this epoch.
+    plans: dict[int, Plan] = field(default_factory=dict)
+    _aggregates: tuple[Plan, ...] | None = None
     _restrictions: dict[tuple[str, str], tuple[Plan, ...]] = field(default_factory=dict)
     _permissions: dict[tuple[str, str], tuple[Plan, ...]] = field(default_factory=dict)
     #: party -> workload -> the compiled evaluator of that key (see `checker.codegen`).
     evaluators: dict[str, dict[str, KeyEvaluator]] = field(default_factory=dict)
+
+    @property
+    def clauses(self) -> tuple[m.Clause, ...]:
+        """The clauses in force, in file order."""
+        start = self.start
+        return tuple(c for c in self._all.clauses if c.in_force_on(start))
+
+    @property
+    def aggregates(self) -> tuple[Plan, ...]:
+        """The aggregate clauses in force, in file order."""
+        if self._aggregates is None:
+            clauses, start = self._all.clauses, self.start
+            self._aggregates = tuple(self.plan(i) for i in self._all.aggregates
+                                     if clauses[i].in_force_on(start))
+        return self._aggregates
+
+    def plan(self, position: int) -> Plan:
+        """The plan of the clause at `position` (in force) in this epoch.
+
+        Its overriders are the permissions in force that name it, each with
+        its own overriders: those plans are made too (without recursion, so
+        that a long chain of permissions cannot exhaust the stack).
+        """
+        found = self.plans.get(position)
+        if found is not None:
+            return found
+        clauses, start, plans = self._all.clauses, self.start, self.plans
+        linked: list[tuple[Plan, list[int]]] = []
+        todo = [position]
+        while todo:
+            at = todo.pop()
+            if at in plans:
+                continue
+            clause = clauses[at]
+            base = self._all.base[id(clause)]
+            naming = [p for p in self._all.named_by.get(clause.id, ())
+                      if clauses[p].in_force_on(start)]
+            if not naming:
+                plans[at] = base
+                continue
+            plan = plans[at] = Plan(clause, base.location, base.tests)
+            linked.append((plan, naming))
+            todo.extend(naming)
+        for plan, naming in linked:
+            plan.overriders.extend(plans[p] for p in naming)
+        return plans[position]
 
     def restrictions_for(self, party: str, workload: str) -> tuple[Plan, ...]:
         """The restrictions (exclusivity, prohibition, requirement) that can scope the key."""
@@ -157,22 +242,23 @@ class Epoch:
 
     def _index(self, key: tuple[str, str]) -> None:
         party, workload = key
+        clauses, start = self._all.clauses, self.start
         positions: list[int] = []
-        for parties, workloads, members in self._groups:
+        for parties, workloads, members in self._all.groups:
             if parties is not None and party not in parties:
                 continue
             if workloads is not None and workload not in workloads:
                 continue
-            positions.extend(members)
+            positions.extend(p for p in members if clauses[p].in_force_on(start))
         positions.sort()
         restrictions: list[Plan] = []
         permissions: list[Plan] = []
         for position in positions:
-            clause = self.clauses[position]
+            clause = clauses[position]
             if clause.kind.is_restriction:
-                restrictions.append(self.plans[clause.id])
+                restrictions.append(self.plan(position))
             elif clause.kind is m.ClauseKind.PERMISSION:
-                permissions.append(self.plans[clause.id])
+                permissions.append(self.plan(position))
         self._restrictions[key] = tuple(restrictions)
         self._permissions[key] = tuple(permissions)
 
@@ -185,8 +271,9 @@ class CompiledTerms:
     starts: list[dt.date]
     plans: dict[int, Plan]
     operators: Mapping[str, str]
-    _signatures: list[tuple[int, ...]]
-    _epochs: dict[tuple[int, ...], Epoch] = field(default_factory=dict)
+    _all: _Clauses
+    #: Position in `starts` -> its epoch, made the first time a day falls in it.
+    _epochs: dict[int, Epoch] = field(default_factory=dict)
     #: evaluation day -> its epoch (None before the agreement); filled as days are seen.
     _days: dict[dt.date, Epoch | None] = field(default_factory=dict)
 
@@ -204,11 +291,9 @@ class CompiledTerms:
         return epoch
 
     def _epoch_at(self, index: int) -> Epoch:
-        signature = self._signatures[index]
-        epoch = self._epochs.get(signature)
+        epoch = self._epochs.get(index)
         if epoch is None:
-            in_force = tuple(self.terms.clauses[i] for i in signature)
-            epoch = self._epochs[signature] = _epoch(self.starts[index], in_force, self.plans)
+            epoch = self._epochs[index] = Epoch(self.starts[index], self._all)
         return epoch
 
     def evaluate(self, d: Deployment, as_of: dt.date | None = None) -> DeploymentResult:
@@ -299,54 +384,7 @@ def compile_terms(terms: m.Terms) -> CompiledTerms:
         if clause.in_force_through is not None and clause.in_force_through < dt.date.max:
             breaks.add(clause.in_force_through + dt.timedelta(days=1))
     starts = sorted(b for b in breaks if b >= terms.effective)
-    # One sweep over the sorted window bounds gives the set in force at each start.
-    signatures = _signatures(terms.clauses, starts)
-    return CompiledTerms(terms, starts, plans, operators, signatures)
-
-
-def _signatures(clauses: tuple[m.Clause, ...], starts: list[dt.date]) -> list[tuple[int, ...]]:
-    """For each epoch start, the positions of the clauses in force (in file order)."""
-    if len(starts) * len(clauses) <= 1 << 16:
-        return [tuple(i for i, c in enumerate(clauses) if c.in_force_on(s)) for s in starts]
-    opening: dict[int, list[int]] = {}
-    closing: dict[int, list[int]] = {}
-    for position, clause in enumerate(clauses):
-        first = bisect.bisect_left(starts, clause.in_force_from)
-        if first >= len(starts) or not clause.in_force_on(starts[first]):
-            continue
-        opening.setdefault(first, []).append(position)
-        through = clause.in_force_through
-        last = len(starts) if through is None else bisect.bisect_right(starts, through)
-        closing.setdefault(last, []).append(position)
-    current: set[int] = set()
-    out: list[tuple[int, ...]] = []
-    for index in range(len(starts)):
-        current.difference_update(closing.get(index, ()))
-        current.update(opening.get(index, ()))
-        out.append(tuple(sorted(current)))
-    return out
-
-
-def _epoch(start: dt.date, in_force: tuple[m.Clause, ...], plans: dict[int, Plan]) -> Epoch:
-    by_id = {c.id: c for c in in_force}
-    # Per epoch, a plan's overriders are the permissions in force that name it.
-    epoch_plans: dict[str, Plan] = {}
-    for clause in in_force:
-        base = plans[id(clause)]
-        epoch_plans[clause.id] = Plan(clause, base.location, base.tests)
-    for clause in in_force:
-        if clause.kind is m.ClauseKind.PERMISSION:
-            for target in clause.overrides:
-                if target in by_id:
-                    epoch_plans[target].overriders.append(epoch_plans[clause.id])
-    groups: dict[tuple[frozenset[str] | None, frozenset[str] | None], list[int]] = {}
-    for position, clause in enumerate(in_force):
-        if clause.kind.is_restriction or clause.kind is m.ClauseKind.PERMISSION:
-            scope = clause.scope
-            groups.setdefault((scope.parties, scope.workloads), []).append(position)
-    aggregates = tuple(epoch_plans[c.id] for c in in_force if c.kind.is_aggregate)
-    return Epoch(start, in_force, epoch_plans, aggregates,
-                 [(p, w, members) for (p, w), members in groups.items()])
+    return CompiledTerms(terms, starts, plans, operators, _Clauses.of(terms, plans))
 
 
 Compiler = Callable[[m.Terms], CompiledTerms]

@@ -231,7 +231,7 @@ def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
 def _pieces(path: str) -> Iterator[Piece] | None:
     """The pieces of a bulk file worth reading in several processes (more than one)."""
     kind = _FORMATS.get(os.path.splitext(path)[1].lower())
-    if kind is None:
+    if kind is None or not os.path.isfile(path):  # a pipe or a device is read once, whole
         return None
     found = _bounds(path, kind, PIECE_BYTES)
     if found is None or len(found[0]) <= 2:

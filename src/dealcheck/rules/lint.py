@@ -6,7 +6,7 @@ Each pass is a pure function `Terms -> list[Diagnostic]`, run in order by `lint`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from dealcheck.dsl.diagnostics import Diagnostic, Related, warning
 from dealcheck.dsl.span import Span
@@ -109,11 +109,14 @@ def empty_windows(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]
 
 def idle_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    by_id: dict[str, list[m.Clause]] = {}
+    for c in terms.clauses:
+        by_id.setdefault(c.id, []).append(c)
     for p in terms.clauses:
         if p.kind is not m.ClauseKind.PERMISSION:
             continue
         for target_id in p.overrides:
-            targets = [c for c in terms.clauses if c.id == target_id]
+            targets = by_id.get(target_id, [])
             if targets and not any(windows_meet(p, t) and scopes_meet(p.scope, t.scope)
                                    for t in targets):
                 out.append(warning(
@@ -124,7 +127,25 @@ def idle_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnost
     return out
 
 
+#: How many of the restrictions a DC204 warning names (the others are counted).
+SHOWN = 3
+
+
+def _scope_key(c: m.Clause) -> tuple[object, ...]:
+    """What decides whether a clause meets another: its name sets and its window."""
+    s = c.scope
+    return (s.parties, s.workloads, s.providers, s.providers_negated, s.regions,
+            s.regions_negated, c.in_force_from, c.in_force_through)
+
+
 def unrelated_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
+    """DC204: one warning per permission, naming the restrictions it meets and does not name.
+
+    Restrictions with the same name sets and window meet the same
+    permissions, so they are tested as one group, and the groups are indexed
+    by party: a permission costs one test per group it may meet, not one per
+    restriction.
+    """
     out: list[Diagnostic] = []
     overrides = {c.id: set(c.overrides) for c in terms.clauses}
 
@@ -139,21 +160,75 @@ def unrelated_permissions(terms: m.Terms, used: dict[str, set[str]]) -> list[Dia
                     stack.append(target)
         return seen
 
+    groups: dict[tuple[object, ...], list[int]] = {}
+    versions: dict[str, list[int]] = {}  # restriction id -> its positions
+    for position, c in enumerate(terms.clauses):
+        if c.kind.is_restriction:
+            groups.setdefault(_scope_key(c), []).append(position)
+            versions.setdefault(c.id, []).append(position)
+    members = list(groups.values())  # each in file order
+    group_of = {i: number for number, group in enumerate(members) for i in group}
+    any_party: list[int] = []
+    by_party: dict[str, list[int]] = {}
+    for number, group in enumerate(members):
+        parties = terms.clauses[group[0]].scope.parties
+        if parties is None:
+            any_party.append(number)
+        for party in parties or ():
+            by_party.setdefault(party, []).append(number)
     for p in terms.clauses:
         if p.kind is not m.ClauseKind.PERMISSION:
             continue
+        candidates: Iterable[int]
+        if p.scope.parties is None:
+            candidates = range(len(members))
+        else:
+            candidates = sorted({*any_party, *(g for party in p.scope.parties
+                                               for g in by_party.get(party, ()))})
+        met = {g for g in candidates
+               if windows_meet(p, terms.clauses[members[g][0]])
+               and scopes_meet(p.scope, terms.clauses[members[g][0]].scope)}
+        if not met:
+            continue
+        meeting = [members[g] for g in sorted(met)]
         named = reaches(p.id)
-        for r in terms.clauses:
-            if not r.kind.is_restriction or r.id in named:
-                continue
-            if windows_meet(p, r) and scopes_meet(p.scope, r.scope):
-                out.append(warning(
-                    "DC204", f"permission `{p.id}` does not name `{r.id}`, which applies to "
-                    "the same deployments", p.span,
-                    f"`{r.id}` still binds where both apply; add it to `notwithstanding` "
-                    "if the permission is meant to override it",
-                    [Related(r.span, f"`{r.id}` is defined here")]))
+        unnamed = sum(map(len, meeting)) - sum(
+            1 for n in named for i in versions.get(n, ()) if group_of[i] in met)
+        if not unnamed:
+            continue
+        # The first few in file order: at most SHOWN unnamed ones from each group.
+        first: list[int] = []
+        for group in meeting:
+            taken = 0
+            for i in group:
+                if terms.clauses[i].id not in named:
+                    first.append(i)
+                    taken += 1
+                    if taken == SHOWN:
+                        break
+        shown = [terms.clauses[i] for i in sorted(first)[:SHOWN]]
+        out.append(_unrelated(p, shown, unnamed))
     return out
+
+
+def _unrelated(p: m.Clause, shown: list[m.Clause], count: int) -> Diagnostic:
+    related = [Related(r.span, f"`{r.id}` is defined here") for r in shown]
+    if count == 1:
+        [r] = shown
+        return warning(
+            "DC204", f"permission `{p.id}` does not name `{r.id}`, which applies to "
+            "the same deployments", p.span,
+            f"`{r.id}` still binds where both apply; add it to `notwithstanding` "
+            "if the permission is meant to override it", related)
+    names = [f"`{r.id}`" for r in shown]
+    more = count - len(shown)
+    listed = (", ".join(names) + f" and {more:,} more" if more
+              else ", ".join(names[:-1]) + " and " + names[-1])
+    return warning(
+        "DC204", f"permission `{p.id}` does not name {count:,} restrictions that apply to "
+        f"the same deployments: {listed}", p.span,
+        "they still bind where both apply; add to `notwithstanding` those the permission "
+        "is meant to override", related)
 
 
 PASSES: tuple[Callable[[m.Terms, dict[str, set[str]]], list[Diagnostic]], ...] = (

@@ -11,20 +11,27 @@
 #   known valid.
 # * `open_scenarios` does both for the files of one check: it validates them
 #   all (ids unique across them), then hands out their deployments.
+#
+# A CSV or JSON Lines input that is not a regular file (a named pipe, a
+# device, `/dev/stdin`) cannot be read twice: it is read once, with the line
+# and file size limits, and held in memory like a YAML or JSON scenario.
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from dealcheck import limits
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error, sort_diagnostics
 from dealcheck.dsl.span import Span
+from dealcheck.io_text import too_large
 from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario import errors
 from dealcheck.scenario.model import Deployment, Scenario
@@ -121,15 +128,16 @@ def load_scenario(path: str | Path, vocabulary: Vocabulary) -> Scenario:
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
     scenario = None
+    piped: _Piped = {}
     try:
-        scenario = _load(path, vocabulary, ids, _Budget())
+        scenario = _load(path, vocabulary, ids, _Budget(), piped)
     except DiagnosticsError as exc:
         found, sources = exc.diagnostics, exc.sources
-    duplicates = _duplicates_among(ids, [path], vocabulary)
+    duplicates = _duplicates_among(ids, [path], vocabulary, piped)
     if duplicates:
         found.extend(duplicates)
         # The lines of every diagnostic, the duplicates' and the others'.
-        sources = source_excerpt(path, found)
+        sources = _excerpt(path, found, piped)
     if found or scenario is None:
         raise DiagnosticsError(found, sources)
     return scenario
@@ -149,7 +157,7 @@ def validate_file(
         the diagnostics, sorted by position; empty when the file is valid.
     """
     try:
-        if scenario_format(path) in _STREAMED:
+        if scenario_format(path) in _STREAMED and _regular(path):
             ids = IdDigests()
             found = _validate_stream(path, vocabulary, ids, _Budget(), max_errors).diagnostics
             found.extend(_duplicates_among(ids, [path], vocabulary))
@@ -173,8 +181,12 @@ def iter_deployments(path: str | Path, vocabulary: Vocabulary) -> Generator[Depl
     Raises:
         DiagnosticsError: at the first invalid row (after the rows before it
             were yielded), with that row's diagnostics; for a duplicate id,
-            once every row was yielded.
+            once every row was yielded (from a pipe: at the row that repeats it).
     """
+    if not _regular(path):
+        # A pipe is read once, row by row: ids are compared as they come.
+        yield from _iter_file(path, vocabulary, UniqueIds())
+        return
     ids = IdDigests()
     yield from _iter_file(path, vocabulary, ids)
     duplicates = _duplicates_among(ids, [path], vocabulary)
@@ -203,7 +215,9 @@ def _iter_file(
         rows = _bounded(_rows(kind, _lines(stream, file), file, vocabulary), file, _Budget())
         for deployment, diagnostics in _checked_rows(rows, vocabulary, ids):
             if diagnostics:
-                raise DiagnosticsError(diagnostics, source_excerpt(path, diagnostics))
+                # (A pipe's lines cannot be read again to show them.)
+                excerpt = source_excerpt(path, diagnostics) if _regular(path) else {}
+                raise DiagnosticsError(diagnostics, excerpt)
             assert deployment is not None
             yield deployment
 
@@ -362,7 +376,8 @@ class ScenarioInputs:
     """The validated scenario files of one check, ready to be read deployment by deployment.
 
     YAML and JSON scenarios are held in memory (they were read whole); CSV and
-    JSON Lines are read again, streaming, each time `deployments` is called.
+    JSON Lines are read again, streaming, each time `deployments` is called
+    (unless they are not regular files: those are read once and held).
     """
 
     sources: tuple[ScenarioSource, ...]
@@ -370,6 +385,8 @@ class ScenarioInputs:
     _vocabulary: Vocabulary
     #: The bulk files still to be validated, as they are read.
     pending: Pending | None = None
+    #: What was read of the inputs that cannot be read twice (pipes, devices).
+    piped: _Piped = field(default_factory=dict)
 
     def held(self, index: int) -> Scenario | None:
         """The scenario of ``sources[index]`` if it was read whole (YAML, JSON), else None."""
@@ -413,7 +430,8 @@ class ScenarioInputs:
 
 
 def open_scenarios(
-    paths: Sequence[str | Path], vocabulary: Vocabulary, *, defer: bool = False
+    paths: Sequence[str | Path], vocabulary: Vocabulary, *, defer: bool = False,
+    reuse: ScenarioInputs | None = None,
 ) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
@@ -424,10 +442,14 @@ def open_scenarios(
     that raises `PiecesRejected`, and `open_scenarios` without `defer` called
     to explain the problem.
 
+    `reuse`, the inputs of an earlier call on the same paths, gives back what
+    was read of the inputs that cannot be read twice (pipes, devices).
+
     Raises:
         DiagnosticsError: with every problem in every file (with `defer`, in
             the documents: then every file is validated, to report them all).
     """
+    piped: _Piped = {} if reuse is None else reuse.piped
     ids = IdDigests()
     budget = _Budget()  # INVARIANT: one for all the files: the limit is per check
     sources: list[ScenarioSource] = []
@@ -435,19 +457,22 @@ def open_scenarios(
     diagnostics: list[Diagnostic] = []
     texts: dict[str, str] = {}
     expected = 0  # deployments to expect in pending files: one a line
+    explain = False  # a pending file is known to have a problem
     for path in paths:
         file = str(path)
         try:
             kind = scenario_format(path)
-            if kind in _STREAMED and defer:
+            streamed = kind in _STREAMED and _regular(path)
+            if streamed and defer:
                 try:
                     sha256, lines = _sha256_and_lines(file)
                 except OSError as exc:
                     raise DiagnosticsError([unreadable(file, exc)]) from None
-                sources.append(ScenarioSource(file, sha256, None, -1))
+                explain = explain or sha256 is None
+                sources.append(ScenarioSource(file, sha256 or "", None, -1))
                 loaded.append(None)
                 expected += max(0, lines - (kind == "csv"))  # (a CSV header is a line)
-            elif kind in _STREAMED:
+            elif streamed:
                 checked = _validate_stream(path, vocabulary, ids, budget)
                 if checked.diagnostics:
                     diagnostics.extend(checked.diagnostics)
@@ -455,7 +480,7 @@ def open_scenarios(
                 sources.append(ScenarioSource(file, checked.sha256, None, checked.count))
                 loaded.append(None)
             else:
-                scenario = _load(path, vocabulary, ids, budget)
+                scenario = _load(path, vocabulary, ids, budget, piped)
                 sources.append(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
@@ -464,35 +489,51 @@ def open_scenarios(
             diagnostics.extend(exc.diagnostics)
             texts.update(exc.sources)
     if defer:
-        if diagnostics:
-            return open_scenarios(paths, vocabulary)  # to report the bulk files' problems too
+        if diagnostics or explain:
+            # To report the bulk files' problems too.
+            return open_scenarios(paths, vocabulary, reuse=ScenarioInputs((), (), vocabulary,
+                                                                          piped=piped))
         pending = Pending(vocabulary, ids, budget, expected)
-        return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending)
-    duplicates = _duplicates_among(ids, paths, vocabulary)
+        return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending, piped)
+    duplicates = _duplicates_among(ids, paths, vocabulary, piped)
     diagnostics.extend(duplicates)
     # Excerpts again of the files duplicates point into: the lines of every
     # diagnostic, not only of those found before the duplicates.
     for file in {s.file for d in duplicates for s in (d.span, *(r.span for r in d.related))}:
-        texts.update(source_excerpt(file, diagnostics))
+        texts.update(_excerpt(file, diagnostics, piped))
     if diagnostics:
         # A duplicate id's note may point into a file that was itself valid.
         for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():
-            texts.update(source_excerpt(file, diagnostics))
+            texts.update(_excerpt(file, diagnostics, piped))
         raise DiagnosticsError(diagnostics, texts)
-    return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary)
+    return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, piped=piped)
 
 
-def _sha256_and_lines(path: str) -> tuple[str, int]:
-    """The sha256 of a file, and how many lines it has (a last one without a line break too)."""
+def _sha256_and_lines(path: str) -> tuple[str | None, int]:
+    """The sha256 of a file, and how many lines it has (a last one without a line break too).
+
+    The sha256 is None for a file with a line over `limits.MAX_LINE_BYTES`:
+    reading stops there, as the streaming reader will (blocks no longer than
+    the limit, so that only a line that spans blocks can be too long).
+    """
+    limit = limits.MAX_LINE_BYTES.value()
     digest = hashlib.sha256()
     lines = 0
-    last = b"\n"
+    run = 0  # bytes since the last line break
     with open(path, "rb") as stream:
-        while block := stream.read(1 << 20):
+        while block := stream.read(min(limit, 1 << 20)):
             digest.update(block)
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return digest.hexdigest(), lines + (last != b"\n")
+            first = block.find(b"\n")
+            if first == -1:
+                run += len(block)
+            else:
+                if run + first > limit:
+                    return None, lines
+                lines += block.count(b"\n")
+                run = len(block) - block.rfind(b"\n") - 1
+            if run > limit:
+                return None, lines
+    return digest.hexdigest(), lines + (run > 0)
 
 
 def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
@@ -527,15 +568,16 @@ _UNCHECKED_IDS = _Unchecked()
 
 
 def _duplicates_among(
-    ids: IdDigests, paths: Sequence[str | Path], vocabulary: Vocabulary
+    ids: IdDigests, paths: Sequence[str | Path], vocabulary: Vocabulary, piped: _Piped | None = None
 ) -> list[Diagnostic]:
     """The duplicate ids of the files whose ids `ids` recorded (none unless hashes collide)."""
     colliding = ids.colliding()
-    return _duplicates(paths, vocabulary, colliding) if colliding else []
+    return _duplicates(paths, vocabulary, colliding, piped) if colliding else []
 
 
 def _duplicates(
-    paths: Sequence[str | Path], vocabulary: Vocabulary, colliding: frozenset[int]
+    paths: Sequence[str | Path], vocabulary: Vocabulary, colliding: frozenset[int],
+    piped: _Piped | None = None,
 ) -> list[Diagnostic]:
     """The closer look `IdDigests.colliding` asks for: every id used twice, with its first use.
 
@@ -547,10 +589,10 @@ def _duplicates(
     found: list[Diagnostic] = []
     for path in paths:
         try:
-            if scenario_format(path) in _STREAMED:
+            if scenario_format(path) in _STREAMED and _regular(path):
                 diagnostics = _validate_stream(path, vocabulary, suspects, budget).diagnostics
             else:
-                _load(path, vocabulary, suspects, budget)
+                _load(path, vocabulary, suspects, budget, piped)
                 diagnostics = []
         except DiagnosticsError as exc:
             diagnostics = exc.diagnostics
@@ -559,10 +601,75 @@ def _duplicates(
 
 
 
-def _load(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: _Budget) -> Scenario:
+#: What was read of each input that cannot be read twice (`_read_once`), by path.
+_Piped = dict[str, "tuple[bytes, Diagnostic | None] | DiagnosticsError"]
+
+
+def _excerpt(path: str | Path, diagnostics: Iterable[Diagnostic],
+             piped: _Piped | None) -> dict[str, str]:
+    """`source_excerpt`, or for an input read once, the text that was read."""
+    held = None if piped is None else piped.get(str(path))
+    if isinstance(held, DiagnosticsError):
+        return dict(held.sources)
+    if held is not None:
+        return {str(path): decode_text(held[0], str(path))[0]}
+    return source_excerpt(path, diagnostics)
+
+
+def _regular(path: str | Path) -> bool:
+    """Whether `path` is a regular file (or cannot be looked at: opening it will say why)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def _read_once(file: str) -> tuple[bytes, Diagnostic | None]:
+    """The bytes of a CSV or JSON Lines input that is not a regular file, read line by line.
+
+    Reading stops at the first line over `limits.MAX_LINE_BYTES`, returned
+    with the lines before it and its DC905 diagnostic.
+
+    Raises:
+        DiagnosticsError: when it cannot be read, or is over `limits.MAX_FILE_BYTES` (DC902).
+    """
+    limit = limits.MAX_FILE_BYTES.value()
+    kept: list[bytes] = []
+    size = 0
+    try:
+        with open(file, "rb") as stream:
+            try:
+                for line in _lines(stream, file):
+                    size += len(line)
+                    if size > limit:
+                        raise too_large(file, None, limit)
+                    kept.append(line)
+            except _LineTooLong as exc:
+                return b"".join(kept), exc.diagnostic
+    except OSError as exc:
+        raise DiagnosticsError([unreadable(file, exc)]) from None
+    return b"".join(kept), None
+
+
+def _load(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: _Budget,
+          piped: _Piped | None = None) -> Scenario:
     file = str(path)
     kind = scenario_format(path)
-    data = read_bytes(path)
+    stopped: Diagnostic | None = None  # a line too long, where reading stopped
+    if kind in _STREAMED and not _regular(path):
+        held = None if piped is None else piped.get(file)
+        if held is None:
+            try:
+                held = _read_once(file)
+            except DiagnosticsError as exc:
+                held = exc
+            if piped is not None:
+                piped[file] = held
+        if isinstance(held, DiagnosticsError):
+            raise held
+        data, stopped = held
+    else:
+        data = read_bytes(path)
     text, diagnostics = decode_text(data, file)
     sources = {file: text}
     name: str | None = None
@@ -571,7 +678,7 @@ def _load(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: _Budge
         # The rows report bad bytes themselves, line by line, among their other
         # problems: exactly what the streaming `validate_file` finds.
         diagnostics = []
-        lines = _lines(io.BytesIO(data), file)
+        lines = _stopping(_lines(io.BytesIO(data), file), stopped)
         rows = _bounded(_rows(kind, lines, file, vocabulary), file, budget)
         for deployment, found in _checked_rows(rows, vocabulary, ids):
             diagnostics.extend(found)
@@ -676,6 +783,13 @@ def _lines(
             update(line)
         offset += len(line)
         yield line
+
+
+def _stopping(lines: Iterable[bytes], stopped: Diagnostic | None) -> Iterator[bytes]:
+    """The lines read before a line too long, then its `_LineTooLong`, as `_lines` raises it."""
+    yield from lines
+    if stopped is not None:
+        raise _LineTooLong(stopped)
 
 
 def _bounded(rows: Iterable[Row], file: str, budget: _Budget) -> Iterator[Row]:
