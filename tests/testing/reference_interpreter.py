@@ -355,4 +355,15 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
     aggregates = tuple(
         (c.id, judge_aggregate(c, deployments, day, operators))
         for c in in_force(terms, day) if c.kind.is_aggregate)
-    return Outcome(per_deployment, tuple(sorted(aggregates)))
+    return Outcome(per_deployment, tuple(sorted(aggregates, key=aggregate_order)))
+
+
+def aggregate_order(pair: tuple[str, AggregateOutcome]) -> tuple[object, ...]:
+    """A total order on (clause, outcome) pairs: two results of one clause compare by value.
+
+    The outcome itself is not orderable, so sorting the bare pairs fails as
+    soon as two of them share a clause.
+    """
+    clause, o = pair
+    return (clause, o.kind, o.verdict, o.total, o.contributors, o.missing_quantity,
+            o.unknown_scope, o.evaluated_on)
