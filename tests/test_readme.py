@@ -89,6 +89,9 @@ def test_the_docs_have_blocks_of_every_kind() -> None:
     assert len(DOCS) >= 4
     assert {b.doc.name for b in DEAL} >= {"language.md"}
     assert {b.doc.name for b in PYTHON} >= {"README.md", "testing.md", "limits.md"}
+    recipes = [name for b in PYTHON if b.doc.name == "testing.md"
+               for name in re.findall(r"^def (test_\w+)", b.text, re.MULTILINE)]
+    assert len(recipes) >= 6, recipes
     assert len(COMMANDS) >= 6
 
 
