@@ -1,9 +1,10 @@
 """Help that leads somewhere: a diagnostic's suggested code, applied, fixes the file.
 
 For every diagnostic code whose help shows code to write, a small terms file
-that gets it. The test takes the code out of the help line (the text between
-backticks), puts it where the help says, and analyses the file again: the
-diagnostic must be gone and nothing else may appear, error or warning.
+that gets it (for the scenario codes DC3xx, a small YAML scenario). The test
+takes the code out of the help line (the text between backticks), puts it
+where the help says, and analyses the file again: the diagnostic must be
+gone and nothing else may appear, error or warning.
 """
 
 from __future__ import annotations
@@ -275,3 +276,83 @@ def test_every_code_with_code_in_its_help_has_a_case() -> None:
     assert scanned, "the scan found no help at all"
     assert scanned - NO_CODE.keys() <= covered, sorted(scanned - NO_CODE.keys() - covered)
     assert not covered & NO_CODE.keys()
+
+
+# ---------------------------------------------------------------- scenario files (DC3xx)
+
+SCENARIO_TERMS = dealcheck.loads(HEADER + """\
+fact consent: bool
+fact customer: one of commercial, government
+fact budget: number USD
+clause c1:
+  Acme runs api only on Azure
+""", "t.deal")
+
+#: One valid deployment; the cases below add to it or change one of its lines.
+DEPLOYMENT = ("deployments:\n  - id: d\n    party: Acme\n    workload: api\n"
+              "    provider: AWS\n    start: 2025-02-01\n")
+
+
+def with_line(line: str) -> str:
+    return DEPLOYMENT + f"    {line}\n"
+
+
+def changed(old: str, new: str) -> str:
+    assert DEPLOYMENT.count(old) == 1
+    return DEPLOYMENT.replace(old, new)
+
+
+def yaml_value(key: str, index: int = 0, keep: str = "{}") -> Apply:
+    """The code (placed in `keep`) is the new value of `key`, on its line `key: …`."""
+    def apply(text: str, d: Diagnostic, code: list[str]) -> str:
+        value = keep.format(code[index])
+        return re.sub(rf"^(\s*){key}: .*$", lambda m: f"{m[1]}{key}: {value}", text,
+                      count=1, flags=re.M)
+    return apply
+
+
+def whole_line(key: str, index: int = 0) -> Apply:
+    """The code is a whole `key: …` line."""
+    def apply(text: str, d: Diagnostic, code: list[str]) -> str:
+        return re.sub(rf"^(\s*){key}: .*$", lambda m: m[1] + code[index], text, count=1,
+                      flags=re.M)
+    return apply
+
+
+SCENARIO_CASES = [
+    Case("DC301", "a misspelt field", with_line("regin: US"), at_span()),
+    Case("DC303", "a misspelt provider", changed("provider: AWS", "provider: Azur"), at_span()),
+    Case("DC303", "a misspelt fact", with_line("facts: {consnt: true}"), at_span()),
+    Case("DC306", "a date and time", changed("start: 2025-02-01", "start: 2025-02-01 10:00:00"),
+         yaml_value("start")),
+    Case("DC306", "a date in another notation", changed("start: 2025-02-01", "start: 01/02/2025"),
+         yaml_value("start")),
+    Case("DC307", "a misspelt unit", with_line("capacity: 3 Gw"),
+         yaml_value("capacity", keep="3 {}")),
+    Case("DC308", "a misspelt value of an enumeration", with_line("facts: {customer: comercial}"),
+         at_span()),
+    Case("DC309", "power where money belongs", with_line("value: 3 GW"), yaml_value("value")),
+    Case("DC311", "facts written as a list", with_line("facts: [consent]"), whole_line("facts")),
+    Case("DC311", "a scenario name that is not text", "scenario: [a]\n" + DEPLOYMENT,
+         whole_line("scenario")),
+]
+
+
+@pytest.mark.parametrize("case", SCENARIO_CASES,
+                         ids=[f"{c.code} {c.name}" for c in SCENARIO_CASES])
+def test_the_suggested_code_fixes_the_scenario(case: Case, tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(case.body, "utf-8")
+    with pytest.raises(dealcheck.DiagnosticsError) as caught:
+        dealcheck.load_scenario(path, SCENARIO_TERMS)
+    before = caught.value.diagnostics
+    assert [d.code for d in before] == [case.code], [(d.code, d.message) for d in before]
+    [found] = before
+    code = _code_in(found.help)
+    assert code, f"no code in the help: {found.help}"
+    path.write_text(case.apply(case.body, found, code), "utf-8")
+    try:
+        dealcheck.load_scenario(path, SCENARIO_TERMS)
+    except dealcheck.DiagnosticsError as exc:  # pragma: no cover - the failure shown
+        pytest.fail(f"{found.help}: {[(d.code, d.message) for d in exc.diagnostics]}\n"
+                    + path.read_text("utf-8"))
