@@ -1,49 +1,109 @@
-"""The README's walkthrough: every console block, run as written, prints what it shows."""
+"""Every code block of the README and of docs/*.md, run as written.
+
+- ```console: each `$ command` runs from the repository's root (with this
+  virtualenv's tools) and prints exactly the lines that follow it.
+- ```deal: the terms resolve without a diagnostic, warnings included, and
+  their examples pass. A block that shows a mistake on purpose is marked
+  ```deal broken, and must then have an error.
+- ```python: runs as a test module under pytest, from the repository's root.
+  A block whose first line is a comment naming its file
+  (`# examples/microsoft-openai/tests/test_terms.py`) runs as that file, in a
+  scratch copy of the top directory of that path.
+
+```text and ```sh blocks are grammar sketches, transcripts and set-up lines;
+the set-up line is checked against the CI script below.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import dealcheck
+from dealcheck.checker.examples import run_examples
+from dealcheck.dsl.diagnostics import Severity
+
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text("utf-8")
 BIN = Path(sys.executable).parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = (ROOT / "README.md").read_text("utf-8")
+
+_FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
-def console_blocks() -> list[tuple[str, str]]:
-    """(command, expected output) pairs from the README's ```console blocks."""
-    pairs: list[tuple[str, str]] = []
-    for block in re.findall(r"```console\n(.*?)```", README, re.S):
+@dataclass(frozen=True)
+class Block:
+    doc: Path
+    line: int          # the line of the opening fence
+    language: str
+    marks: str         # the words after the language: `broken`
+    text: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(language: str) -> list[Block]:
+    found: list[Block] = []
+    for doc in DOCS:
+        text = doc.read_text("utf-8")
+        for m in _FENCE.finditer(text):
+            if m[1] == language:
+                found.append(Block(doc, text.count("\n", 0, m.start()) + 1, m[1],
+                                   m[2].strip(), m[3]))
+    return found
+
+
+def console_commands() -> list[tuple[str, str, str]]:
+    """(where, command, expected output) for every `$ ` line of every ```console block."""
+    out: list[tuple[str, str, str]] = []
+    for block in blocks("console"):
         command: str | None = None
         output: list[str] = []
-        for line in block.splitlines():
+        for line in block.text.splitlines():
             if line.startswith("$ "):
                 if command is not None:
-                    pairs.append((command, "\n".join(output)))
+                    out.append((block.where, command, "\n".join(output)))
                 command, output = line[2:], []
             else:
                 output.append(line)
         if command is not None:
-            pairs.append((command, "\n".join(output)))
-    return pairs
+            out.append((block.where, command, "\n".join(output)))
+    return out
 
 
-BLOCKS = console_blocks()
+COMMANDS = console_commands()
+DEAL = blocks("deal")
+PYTHON = blocks("python")
+
+
+def test_the_docs_have_blocks_of_every_kind() -> None:
+    assert len(DOCS) >= 4
+    assert {b.doc.name for b in DEAL} >= {"language.md"}
+    assert {b.doc.name for b in PYTHON} >= {"README.md", "testing.md", "limits.md"}
+    recipes = [name for b in PYTHON if b.doc.name == "testing.md"
+               for name in re.findall(r"^def (test_\w+)", b.text, re.MULTILINE)]
+    assert len(recipes) >= 6, recipes
+    assert len(COMMANDS) >= 6
 
 
 def test_the_walkthrough_has_its_steps() -> None:
-    commands = " ".join(c for c, _ in BLOCKS)
+    commands = " ".join(c for _, c, _ in COMMANDS)
     for word in ("check", "explain", "--as-of", "test", "lint"):
         assert f"dealcheck {word}" in commands or word in commands
 
 
-@pytest.mark.parametrize(("command", "expected"), BLOCKS, ids=[c[:70] for c, _ in BLOCKS])
-def test_console_block(command: str, expected: str) -> None:
+@pytest.mark.parametrize(("where", "command", "expected"), COMMANDS,
+                         ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
+def test_console_block(where: str, command: str, expected: str) -> None:
     runnable = command.replace(".venv/bin/", f"{BIN}/")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
     done = subprocess.run(["bash", "-c", runnable], capture_output=True, text=True, cwd=ROOT,
@@ -54,6 +114,55 @@ def test_console_block(command: str, expected: str) -> None:
     assert got == want
 
 
+@pytest.mark.parametrize("block", DEAL, ids=[b.where for b in DEAL])
+def test_deal_block(block: Block) -> None:
+    terms, diagnostics = dealcheck.analyze(block.text, block.where, warnings=True)
+    if block.marks == "broken":
+        assert any(d.severity is Severity.ERROR for d in diagnostics), \
+            "marked broken, but it resolves"
+        return
+    assert block.marks == "", f"unknown mark `{block.marks}`"
+    assert [(d.code, d.message) for d in diagnostics] == []
+    assert terms is not None
+    failed = [(o.example.title, o.failures) for o in run_examples(terms) if not o.passed]
+    assert failed == []
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=[b.where for b in PYTHON])
+def test_python_block(block: Block, tmp_path: Path) -> None:
+    first = block.text.split("\n", 1)[0]
+    named = re.match(r"#\s*([\w./-]+\.py)\b", first)
+    if named:
+        path = Path(named[1])
+        top = path.parts[0]
+        shutil.copytree(ROOT / top, tmp_path / top)
+        cwd, module = tmp_path, tmp_path / path
+        module.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        cwd, module = ROOT, tmp_path / f"test_block_{block.line}.py"
+    module.write_text(block.text, "utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
+         str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), str(module)],
+        capture_output=True, text=True, cwd=cwd, check=False)
+    # 5: the block defines no test; running it (its import) is the test then.
+    assert done.returncode in (0, 5), done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_the_docs_and_examples_stand_alone() -> None:
+    """No citation of documents that ship without the repository; every relative link resolves."""
+    files = [*DOCS, *sorted(p for p in (ROOT / "examples").rglob("*") if p.is_file())]
+    cited = [(f.relative_to(ROOT), word) for f in files for word in ("CASE-STUDY", "DESIGN.md",
+                                                                     "DESIGN §")
+             if word in f.read_text("utf-8")]
+    assert cited == []
+    broken = [(doc.relative_to(ROOT), link) for doc in DOCS
+              for link in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text("utf-8"))
+              if "://" not in link and not (doc.parent / link).exists()]
+    assert broken == []
+
+
 def test_set_up_commands_are_the_ones_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && " \
@@ -61,13 +170,13 @@ def test_set_up_commands_are_the_ones_ci_runs() -> None:
     assert "-m pytest -q" in ci
 
 
-def test_library_snippet_runs() -> None:
-    [snippet] = re.findall(r"```python\n(.*?)```", README, re.S)
+def test_library_snippet_says_what_it_shows() -> None:
+    [snippet] = [b for b in PYTHON if b.doc.name == "README.md"]
     namespace: dict[str, object] = {}
     cwd = os.getcwd()
     try:
         os.chdir(ROOT)
-        exec(compile(snippet.replace("print(report.to_json())", "report.to_json()"),
+        exec(compile(snippet.text.replace("print(report.to_json())", "report.to_json()"),
                      "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)
@@ -75,3 +184,7 @@ def test_library_snippet_runs() -> None:
     assert str(report.verdict_of("aws-api")) == "violation"  # type: ignore[attr-defined]
     fix = report.violations[0].findings[0].fix  # type: ignore[attr-defined]
     assert fix == "run on `Azure`, or have `customer = us_national_security` (`national_security`)"
+    scenario = namespace["scenario"]
+    assert isinstance(scenario, dealcheck.Scenario)
+    checked = namespace["terms"].check(scenario.deployments)  # type: ignore[attr-defined]
+    assert str(checked.verdict_of("stargate-abilene")) == "undetermined"

@@ -36,14 +36,14 @@ from dealcheck.checker.results import (
 from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.rules.model import Terms
-from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.model import Deployment, Scenario
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",
-    "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Severity", "Terms",
-    "Verdict", "__version__", "analyze", "load", "loads", "parse",
+    "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Scenario", "Severity",
+    "Terms", "Verdict", "__version__", "analyze", "load", "load_scenario", "loads", "parse",
 ]
 
 
@@ -108,3 +108,14 @@ def load(path: str | Path) -> Terms:
 
     name = str(path)
     return loads(read_text(name), name)
+
+
+def load_scenario(path: str | Path, terms: Terms) -> Scenario:
+    """Read and validate a scenario file against the names `terms` declare.
+
+    YAML, JSON, CSV or JSON Lines, by the file's extension, as `dealcheck
+    check` reads it. Raises `DiagnosticsError` with every problem found.
+    """
+    from dealcheck.scenario.read import load_scenario as read_scenario
+
+    return read_scenario(path, terms.vocabulary)

@@ -1,4 +1,4 @@
-"""DESIGN.md §3, rule by rule, through the public library API."""
+"""docs/language.md §10, rule by rule, through the public library API."""
 
 from __future__ import annotations
 

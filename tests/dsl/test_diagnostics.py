@@ -267,7 +267,7 @@ def test_dc101_revoke_of_an_unknown_clause() -> None:
 def test_dc101_unknown_provider_hint_is_a_valid_declaration() -> None:
     check("clause c1:\n  Acme runs api only on Oracle\n",
           E("DC101").message("unknown provider `Oracle`")
-          .help("declare it first, e.g. `provider Oracle operated by PARTY`")
+          .help("declare it first, e.g. `provider Oracle operated by Acme`")
           .at(10, 25).underline("Oracle").build())
 
 
@@ -401,7 +401,7 @@ def test_gw_and_mw_convert() -> None:
 def test_dc107_unknown_unit() -> None:
     check("clause c1:\n  total value of deployments reaches 10 EUR\n",
           E("DC107").message("unknown unit `EUR`")
-          .help("known units: W, kW, MW, GW, USD, GPU, GPUs; declare a new one with `unit EUR`")
+          .help("write it in `USD`")
           .at(10, 41).underline("EUR").build())
 
 
@@ -458,13 +458,18 @@ def test_dc110_revoke_of_a_clause_already_revoked() -> None:
           .related(9, 8, "the clause is defined here", "c1").build())
 
 
-def test_dc110_replace_of_an_expired_clause() -> None:
+def test_dc110_revoke_of_an_expired_clause() -> None:
+    check("clause c1 through 2025-02-01:\n  Acme runs api only on Azure\n"
+          "amendment a1 effective 2025-03-01:\n  revoke c1\n",
+          E("DC110").message("clause `c1` is not in force on 2025-03-01")
+          .help("it expired on 2025-02-01").at(12, 10).underline("c1")
+          .related(9, 8, "the clause is defined here", "c1").build())
+
+
+def test_replace_of_an_expired_clause_renews_it() -> None:
     check("clause c1 through 2025-02-01:\n  Acme runs api only on Azure\n"
           "amendment a1 effective 2025-03-01:\n  replace clause c1:\n"
-          "    Acme runs api only on AWS\n",
-          E("DC110").message("clause `c1` is not in force on 2025-03-01")
-          .help("it expired on 2025-02-01").at(12, 18).underline("c1")
-          .related(9, 8, "the clause is defined here", "c1").build())
+          "    Acme runs api only on AWS\n")
 
 
 def test_dc111_notwithstanding_on_a_restriction() -> None:
@@ -479,8 +484,8 @@ def test_dc111_notwithstanding_on_a_restriction() -> None:
 def test_dc111_permission_without_notwithstanding() -> None:
     check("clause p1:\n  Acme may run api on AWS\n",
           E("DC111").message("permission `p1` does not say what it is an exception to")
-          .help("add `notwithstanding CLAUSE` after `clause p1`: a permission binds only "
-                "against the clauses it names")
+          .help("add `notwithstanding` and the clause it lifts at the end of the header of "
+                "`p1`: a permission binds only against the clauses it names")
           .at(9, 8).underline("p1").build())
 
 
@@ -586,7 +591,7 @@ def test_dc116_fact_given_twice() -> None:
 def test_dc116_example_without_deployment_is_one_diagnostic() -> None:
     check('example "x":\n  expect compliant\n',
           E("DC116").message("example `x` has no deployment")
-          .help("add a line `deployment ID: PARTY runs WORKLOAD on PROVIDER starting DATE`")
+          .help("add a line such as `deployment d: Acme runs api on Azure starting 2025-01-01`")
           .at(9, 1).underline('example "x":', multiline=True).build())
 
 

@@ -1,4 +1,4 @@
-"""CASE-STUDY.md §3–§5: every stated or implied verdict, through the public CLI and API."""
+"""docs/case-study.md §2–§4: every stated or implied verdict, through the public CLI and API."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def verdicts(document: dict[str, object]) -> dict[str, tuple[str, bool]]:
             for d in document["deployments"]}  # type: ignore[attr-defined]
 
 
-# §5 deals under the terms in force on each deal's own date.
+# The §4 deals under the terms in force on each deal's own date.
 DEALS_AT_START = {
     "azure-supercomputers": (C, False),     # azure_exclusive satisfied
     "azure-ai-on-oci": (C, False),          # consented_capacity overrides azure_exclusive

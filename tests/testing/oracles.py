@@ -31,9 +31,9 @@ def outcome_of(report: Report) -> ref.Outcome:
                 for f in r.findings))))
         for r in report.deployments)
     aggregates = tuple(sorted(
-        (a.clause, ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
-                                        a.missing_quantity, a.unknown_scope, a.evaluated_on))
-        for a in report.aggregates))
+        ((a.clause, ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
+                                         a.missing_quantity, a.unknown_scope, a.evaluated_on))
+         for a in report.aggregates), key=ref.aggregate_order))
     return ref.Outcome(deployments, aggregates)
 
 
@@ -47,12 +47,22 @@ def differences(expected: ref.Outcome, got: ref.Outcome) -> list[str]:
         have = got_d.get(ident)
         if have is not None and have != want:
             out.append(f"deployment `{ident}`:\n  reference {want}\n  dealcheck {have}")
-    want_a, got_a = dict(expected.aggregates), dict(got.aggregates)
+    # A clause may have several results (one per version in force), so each
+    # side is grouped by clause rather than put in a dict that keeps the last.
+    want_a, got_a = _by_clause(expected.aggregates), _by_clause(got.aggregates)
     for clause in sorted(set(want_a) | set(got_a)):
         if want_a.get(clause) != got_a.get(clause):
             out.append(f"aggregate `{clause}`:\n  reference {want_a.get(clause)}\n"
                        f"  dealcheck {got_a.get(clause)}")
     return out
+
+
+def _by_clause(pairs: Sequence[tuple[str, ref.AggregateOutcome]]
+               ) -> dict[str, list[ref.AggregateOutcome]]:
+    grouped: dict[str, list[ref.AggregateOutcome]] = {}
+    for clause, outcome in pairs:
+        grouped.setdefault(clause, []).append(outcome)
+    return grouped
 
 
 def reference_differences(terms: m.Terms, deployments: Sequence[Deployment],

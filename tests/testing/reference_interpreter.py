@@ -1,4 +1,4 @@
-"""A small, slow reference interpreter of DESIGN.md §3, for differential tests.
+"""A small, slow reference interpreter of docs/language.md §10, for differential tests.
 
 It shares no evaluation code with `dealcheck.checker`: it reads the resolved
 terms model (clause windows come from resolution, which is not evaluation)
@@ -342,7 +342,7 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], day: dt.date
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],
           as_of: dt.date | None = None) -> Outcome:
-    """Every deployment's and every aggregate's outcome, by the letter of §3."""
+    """Every deployment's and every aggregate's outcome, by the letter of language.md §10."""
     operators = {name: p.operator for name, p in terms.vocabulary.providers.items()}
     per_deployment = tuple(
         (d.id, judge_deployment(terms, d, as_of, operators)) for d in deployments)
@@ -355,4 +355,15 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
     aggregates = tuple(
         (c.id, judge_aggregate(c, deployments, day, operators))
         for c in in_force(terms, day) if c.kind.is_aggregate)
-    return Outcome(per_deployment, tuple(sorted(aggregates)))
+    return Outcome(per_deployment, tuple(sorted(aggregates, key=aggregate_order)))
+
+
+def aggregate_order(pair: tuple[str, AggregateOutcome]) -> tuple[object, ...]:
+    """A total order on (clause, outcome) pairs: two results of one clause compare by value.
+
+    The outcome itself is not orderable, so sorting the bare pairs fails as
+    soon as two of them share a clause.
+    """
+    clause, o = pair
+    return (clause, o.kind, o.verdict, o.total, o.contributors, o.missing_quantity,
+            o.unknown_scope, o.evaluated_on)

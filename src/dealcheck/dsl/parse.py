@@ -535,14 +535,45 @@ def _unexpected_token(exc: UnexpectedToken, text: str, file: str) -> Diagnostic:
                      expected_text)
     span = _span_at(text, file, start, tok.end_pos or start + len(str(tok)))
     value = str(tok)
-    help_text = expected_text
-    if tok.type == "NAME" or value.isalpha():
+    help_text = _misplaced_word_help(text, start, value, words) or expected_text
+    if help_text == expected_text and (tok.type == "NAME" or value.isalpha()):
         close = did_you_mean(value, _keywords(expected))
         if close and close != value:
             help_text = f"did you mean `{close}`?"
             if expected_text:
                 help_text += f" ({expected_text})"
     return error("DC001", f"unexpected {quote(value)}", span, help_text)
+
+
+_HEADER_DATE = re.compile(r"(?:through|from)\s+([0-9]{4}-[0-9]{2}-[0-9]{2})\b")
+_CLAUSE_HEADER = re.compile(r"^[ \t]*(?:replace[ \t]+)?clause[ \t]+[A-Za-z_]\w*[^\n#]*:",
+                            re.MULTILINE)
+
+
+def _misplaced_word_help(text: str, start: int, value: str, words: list[str]) -> str | None:
+    """Help for two words written where they read naturally but the grammar has no place.
+
+    `is at least` on a total: a minimum is a commitment, `reaches`. `through`
+    or `from` after a rule: a clause's own dates belong in its header.
+    """
+    if value == "least" and words == ["`most`"]:
+        return "a total with a minimum is a commitment: write `reaches` instead of `is at least`"
+    if value not in ("through", "from") or "end of line" not in words:
+        return None
+    date = _HEADER_DATE.match(text, start)
+    item_start, _ = _enclosing_item(text, start)
+    headers = list(_CLAUSE_HEADER.finditer(text, item_start, start))
+    if date is None or not headers:
+        return None
+    header = headers[-1].group().strip()
+    body = header[:-1].rstrip()
+    if re.search(rf"\b{value}\b", body):
+        return None
+    before = re.search(r"\s(through|notwithstanding)\b" if value == "from"
+                       else r"\snotwithstanding\b", body)
+    at = before.start() if before else len(body)
+    fixed = f"{body[:at]} {value} {date[1]}{body[at:]}:"
+    return f"a clause's own dates go in its header: move it there, `{fixed}`"
 
 
 def _indentation_diagnostic(exc: IndentationError_, text: str, file: str) -> Diagnostic:

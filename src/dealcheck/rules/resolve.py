@@ -33,7 +33,7 @@ CODES: dict[str, str] = {
     "DC107": "an unknown unit",
     "DC108": "a value of the wrong type in a condition",
     "DC109": "a `notwithstanding` target that is never in force while the permission is",
-    "DC110": "a `revoke` or `replace` target that is not in force on the amendment's date",
+    "DC110": "a `revoke` target that is not in force on the amendment's date",
     "DC111": "`notwithstanding` on a clause that is not a permission, or a permission without it",
     "DC112": "exceptions that override each other in a cycle",
     "DC113": "an aggregate over something other than `value` or `capacity`",
@@ -170,7 +170,8 @@ class _Resolver:
         if close:
             help_text = f"did you mean `{close}`?"
         else:
-            hint = _DECL_HINT.get(kind, kind + " {name}").format(name=name.value)
+            hint = _DECL_HINT.get(kind, kind + " {name}").format(
+                name=name.value, party=next(iter(self.vocab.parties), "Acme"))
             help_text = f"declare it first, e.g. `{hint}`"
         self.err("DC101", f"unknown {kind} `{name.value}`", name.span, help_text)
 
@@ -306,18 +307,29 @@ class _Resolver:
                 found = v.units.dimension_of(t.unit.value)
                 if found is None:
                     self.unknown_unit(t.unit)
+                    # Reported once here, not again at each condition that reads it.
+                    self.broken = self.broken | {name}
                     return
                 dimension = found
                 self.used["unit"].add(t.unit.value)
             ftype = m.FactType(m.FactKind.NUMBER, unit=unit, dimension=dimension)
         self.declare(v.facts, "fact", d.name, m.Fact(name, ftype, d.name.span))  # type: ignore[arg-type]
 
-    def unknown_unit(self, unit: ast.Name) -> None:
-        close = did_you_mean(unit.value, self.vocab.units.units)
+    def unknown_unit(self, unit: ast.Name, dimensions: tuple[str, ...] | None = None) -> None:
+        """DC107. Where the quantity must be of `dimensions`, only their units can help:
+        a unit declared with `unit NAME` is a dimension of its own."""
+        units = self.vocab.units.units
+        if dimensions is None:
+            close = did_you_mean(unit.value, units)
+            self.err("DC107", f"unknown unit `{unit.value}`", unit.span,
+                     f"did you mean `{close}`?" if close else
+                     f"known units: {', '.join(units)}; declare a new one with "
+                     f"`unit {unit.value}`")
+            return
+        close = did_you_mean(unit.value, [u for u, (d, _) in units.items() if d in dimensions])
         self.err("DC107", f"unknown unit `{unit.value}`", unit.span,
                  f"did you mean `{close}`?" if close else
-                 f"known units: {', '.join(self.vocab.units.units)}; declare a new one with "
-                 f"`unit {unit.value}`")
+                 f"write it in {_units_of(self.vocab, dimensions)}")
 
     # ------------------------------------------------------------ names
     def names(self, names: Iterable[ast.Name], kind: str) -> frozenset[str]:
@@ -372,10 +384,10 @@ class _Resolver:
                 fact = self.vocab.facts[ref.name]
                 if fact.type.kind is not m.FactKind.BOOL:
                     self.err("DC108", f"`{ref.name}` is not a bool fact", c.name.span,
-                             f"compare it, e.g. `{ref.name} = {_example_value(fact.type)}`")
+                             f"compare it, e.g. `{self.example_comparison(ref)}`")
             elif ref is not None:
                 self.err("DC108", f"the field `{ref.name}` is not a bool", c.name.span,
-                         f"compare it, e.g. `{ref.name} = …`")
+                         f"compare it, e.g. `{self.example_comparison(ref)}`")
             return m.Truthy(ref or m.FieldRef(c.name.value, True, c.name.span), c.span)
         if isinstance(c, ast.Member):
             ref = self.ref(c.left)
@@ -402,6 +414,28 @@ class _Resolver:
                  f"declare it, e.g. `fact {name.value}: bool`, or use a deployment field: "
                  + ", ".join(sorted(KEYWORD_FIELDS)))
         return None
+
+    def example_comparison(self, ref: m.FieldRef) -> str:
+        """A comparison of `ref` that resolves in these terms, for help lines."""
+        if ref.is_fact:
+            ftype = self.vocab.facts[ref.name].type
+            if ftype.kind is m.FactKind.ENUM:
+                return f"{ref.name} = {ftype.values[0]}"
+            if ftype.kind is m.FactKind.NUMBER:
+                return f"{ref.name} >= {self.example_quantity((ftype.dimension,))}"
+            return f"{ref.name} >= 2025-01-01"
+        kind = self.field_kind(ref)
+        if kind == "quantity":
+            return f"{ref.name} >= {self.example_quantity(MEASURES[ref.name])}"
+        if kind == "date":
+            return f"{ref.name} >= 2025-01-01"
+        names = self.vocab.names_of(kind)
+        return f"{ref.name} = {names[0] if names else '…'}"
+
+    def example_quantity(self, dimensions: tuple[str, ...]) -> str:
+        """`1` in the first unit of `dimensions` (a plain `1` for plain numbers)."""
+        unit = next((u for u, (d, _) in self.vocab.units.units.items() if d in dimensions), None)
+        return f"1 {unit}" if unit else "1"
 
     def field_kind(self, ref: m.FieldRef) -> str:
         """'party', 'workload', 'provider', 'region', 'date', 'quantity' or a fact kind."""
@@ -442,7 +476,7 @@ class _Resolver:
         if kind in ("party", "workload", "provider", "region"):
             if not isinstance(value, ast.Name):
                 self.err("DC108", f"`{ref.name}` is compared with a name", value.span,
-                         f"write a {kind} name, e.g. `{ref.name} = …`")
+                         f"write a {kind} name, e.g. `{self.example_comparison(ref)}`")
                 return None
             if ordered:
                 self.err("DC108", f"`{op}` does not apply to `{ref.name}`", ref.span,
@@ -493,7 +527,8 @@ class _Resolver:
                           dimensions: tuple[str, ...]) -> Quantity | None:
         if not isinstance(value, ast.QuantityLit):
             self.err("DC108", f"`{ref.name}` is a quantity", value.span,
-                     f"compare it with a number, e.g. `{ref.name} >= 1 {_unit_for(dimensions)}`")
+                     f"compare it with a number, e.g. `{ref.name} >= "
+                     f"{self.example_quantity(dimensions)}`")
             return None
         return self.quantity(value, dimensions, f"`{ref.name}`")
 
@@ -501,7 +536,7 @@ class _Resolver:
                  what: str) -> Quantity | None:
         unit = q.unit.value if q.unit else None
         if unit is not None and self.vocab.units.dimension_of(unit) is None:
-            self.unknown_unit(q.unit)  # type: ignore[arg-type]
+            self.unknown_unit(q.unit, dimensions)  # type: ignore[arg-type]
             return None
         if unit is not None:
             self.used["unit"].add(unit)
@@ -663,7 +698,11 @@ class _Resolver:
 
     def end_version(self, ident: ast.Name, when: dt.date | None,
                     by_id: dict[str, list[_Version]], amendment: str, verb: str) -> bool:
-        """Close the version of `ident` in force on `when`; report when there is none."""
+        """Close the version of `ident` in force on `when`.
+
+        With none in force (revoked, replaced or expired), `revoke` is an error
+        and `replace` renews the clause: the new version starts on `when`.
+        """
         found = by_id.get(ident.value)
         if not found:
             if ident.value not in self.broken:
@@ -677,6 +716,8 @@ class _Resolver:
         current = found[-1]
         if current.ended_by is not None or (current.through is not None
                                             and current.through < when):
+            if verb == "replace":
+                return True  # a renewal: the new version starts after a gap
             how = (f"it was {current.ended_by[0]}d by `{current.ended_by[1]}`"
                    if current.ended_by else f"it expired on {current.through}")
             self.err("DC110", f"clause `{ident.value}` is not in force on {when.isoformat()}",
@@ -711,10 +752,15 @@ class _Resolver:
                          "rule as `may run`, or remove `notwithstanding`")
                 continue
             if is_permission and not c.notwithstanding:
+                restriction = next((r.node.id.value for r in versions
+                                    if isinstance(r.node.rule, ast.Restriction | ast.Prohibition)),
+                                   None)
+                lifts = (f"add `notwithstanding {restriction}` (or the clause it lifts)"
+                         if restriction else "add `notwithstanding` and the clause it lifts")
                 self.err("DC111", f"permission `{c.id.value}` does not say what it is an "
                          "exception to", c.id.span,
-                         f"add `notwithstanding CLAUSE` after `clause {c.id.value}`: a "
-                         "permission binds only against the clauses it names")
+                         f"{lifts} at the end of the header of `{c.id.value}`: a permission "
+                         "binds only against the clauses it names")
                 continue
             for target in c.notwithstanding:
                 if target.value == c.id.value:
@@ -771,7 +817,7 @@ class _Resolver:
                 deployments.append(m.ExampleDeployment(dep, d.span))
         if not lits:
             self.err("DC116", f"example `{e.title}` has no deployment", e.span,
-                     "add a line `deployment ID: PARTY runs WORKLOAD on PROVIDER starting DATE`")
+                     f"add a line such as `{self.example_deployment_line()}`")
             ok = False
         aggregates = {c.id for c in clauses if c.kind.is_aggregate}
         all_clauses = {c.id for c in clauses}
@@ -780,7 +826,8 @@ class _Resolver:
             subject = x.subject.value if x.subject else None
             if subject is None and len(lits) > 1:
                 self.err("DC116", "say which deployment this expectation is about", x.span,
-                         "write `expect ID is VERDICT`")
+                         f"write `expect {lits[0].id.value if lits[0].id else 'deployment1'} "
+                         f"is {x.verdict}`")
                 ok = False
             elif subject is not None and subject not in ids and subject not in aggregates:
                 close = did_you_mean(subject, [*ids, *aggregates])
@@ -816,6 +863,14 @@ class _Resolver:
         if not ok:
             return None
         return m.Example(e.title, as_of, tuple(deployments), tuple(expectations), e.span)
+
+    def example_deployment_line(self) -> str:
+        """A deployment line of an example, in the names these terms declare."""
+        v = self.vocab
+        names = [next(iter(table), placeholder) for table, placeholder in
+                 ((v.parties, "PARTY"), (v.workloads, "WORKLOAD"), (v.providers, "PROVIDER"))]
+        when = self.doc.agreement.effective.text
+        return f"deployment d: {names[0]} runs {names[1]} on {names[2]} starting {when}"
 
     def example_deployment(self, ident: str, d: ast.DeploymentLit) -> Deployment | None:
         before = len(self.diags)
@@ -906,7 +961,7 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return visit(start)
 
 
-_DECL_HINT = {"party": "party {name}", "provider": "provider {name} operated by PARTY",
+_DECL_HINT = {"party": "party {name}", "provider": "provider {name} operated by {party}",
               "workload": "workload {name}", "region": "region {name}",
               "fact": "fact {name}: bool"}
 
@@ -921,20 +976,8 @@ def _units_of(vocab: m.Vocabulary, dimensions: tuple[str, ...]) -> str:
     return ", ".join(units) if units else "plain numbers, without a unit"
 
 
-def _unit_for(dimensions: tuple[str, ...]) -> str:
-    return {"money": "B USD", "power": "GW", "count": "GPU"}.get(dimensions[0], "")
-
-
 def _q_text(q: ast.QuantityLit) -> str:
     return f"{q.number} {q.unit.value}" if q.unit else q.number
-
-
-def _example_value(t: m.FactType) -> str:
-    if t.kind is m.FactKind.ENUM:
-        return t.values[0]
-    if t.kind is m.FactKind.DATE:
-        return "2025-01-01"
-    return "1"
 
 
 def resolve(doc: ast.Document, file: str, source: str = "",

@@ -710,7 +710,7 @@ class DeploymentValidator:
                     errors.WRONG_SHAPE,
                     f"`facts` must be a mapping, found {describe(node)}",
                     node.span,
-                    help="write facts as names and values, e.g. `facts: {rofr_declined: true}`",
+                    help=_facts_help(self.vocabulary.facts),
                 )
             )
             return facts
@@ -1235,6 +1235,18 @@ def _dimension_name(dimension: str) -> str:
     return {"power": "power", "money": "money", "count": "a count", "": "a plain number"}.get(
         dimension, f"a quantity of `{dimension}`"
     )
+
+
+def _facts_help(declared: Mapping[str, Fact]) -> str:
+    """How to write `facts`, with one of the facts the terms declare."""
+    if not declared:
+        return "the terms declare no facts: leave `facts` out"
+    fact = next(iter(declared.values()))
+    kind = fact.type.kind
+    value = ("true" if kind is FactKind.BOOL else fact.type.values[0] if kind is FactKind.ENUM
+             else "2025-01-01" if kind is FactKind.DATE
+             else f"1 {fact.type.unit}" if fact.type.unit else "1")
+    return f"write facts as names and values, e.g. `facts: {{{fact.name}: {value}}}`"
 
 
 def _declared_help(plural: str, declared: Mapping[str, object]) -> str:
