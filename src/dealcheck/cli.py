@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -116,7 +116,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
                                                     "markdown"]), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to FILE (atomically) instead of standard output.")
+              help="Write the report to FILE (atomically; a pipe or a device directly) "
+                   "instead of standard output. FILE must not be an input.")
 @click.option("--fail-on", type=click.Choice(["violation", "undetermined"]), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this level.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
@@ -128,9 +129,11 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
     when = _parse_date(as_of)
+    paths = list(scenarios)
+    if output:
+        _refuse_overwriting(output, [terms, *paths], error_format)
     model = _load_terms(terms, error_format)
     ct = model.compiled()
-    paths = list(scenarios)
     with contextlib.ExitStack() as stack:
         workers = None
         if jobs > 1:
@@ -209,27 +212,50 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     renderer = make_renderer(fmt, fail_on=fail_on, color=output is None and _color(sys.stdout))
     counted = SummaryCounter()
     chunks = stream_report(renderer, meta, results(), aggregates, counted)
+    pending = inputs.pending is not None
     if output:
-        from dealcheck.checker.output import write_atomic_chunks
+        from dealcheck.checker.output import atomic_writer
 
-        write_atomic_chunks(output, chunks)
+        with atomic_writer(output) as out:
+            # A temporary file shows nothing before it is complete; a pipe or a device does.
+            _emit(chunks, out.write, lambda: out.direct and pending and not read_all)
     else:
-        # Held back: whatever a renderer emits before the last deployment was read
-        # (today's renderers emit everything at the end, so this stays empty).
-        early: list[str] = []
-        for chunk in chunks:
-            if inputs.pending is not None and not read_all:
-                early.append(chunk)
-                continue
-            if early:
-                sys.stdout.write("".join(early))
-                early.clear()
-            sys.stdout.write(chunk)
-        sys.stdout.write("".join(early))
+        _emit(chunks, sys.stdout.write, lambda: pending and not read_all)
     sys.stdout.flush()
     worst["violation"] += counted.violation
     worst["undetermined"] += counted.undetermined
     return worst
+
+
+def _emit(chunks: Iterable[str], write: Callable[[str], object],
+          hold: Callable[[], bool]) -> None:
+    """Write the report's chunks, holding back those that come while `hold()` is true.
+
+    A bulk file's report may yet be withdrawn until its last deployment was read
+    (`PiecesRejected`), so nothing of it may reach a reader before (today's
+    renderers emit everything at the end, so what is held back stays empty).
+    """
+    early: list[str] = []
+    for chunk in chunks:
+        if hold():
+            early.append(chunk)
+            continue
+        if early:
+            write("".join(early))
+            early.clear()
+        write(chunk)
+    if early:
+        write("".join(early))
+
+
+def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -> None:
+    """Exit 2 (DC904) when the report would be written over one of the check's inputs."""
+    from dealcheck.io_text import refuse_overwriting
+
+    try:
+        refuse_overwriting(output, inputs)
+    except DiagnosticsError as exc:
+        _fail_input(exc, error_format)
 
 
 def _deployments_in(judged: object) -> int:

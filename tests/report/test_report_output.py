@@ -29,6 +29,7 @@ from dealcheck.checker.render_markdown import render_markdown
 from dealcheck.checker.render_sarif import render_sarif
 from dealcheck.checker.render_text import render_text
 from dealcheck.checker.results import Report
+from dealcheck.dsl.diagnostics import DiagnosticsError
 
 OLD = "previous report\n"
 
@@ -102,8 +103,9 @@ def test_temp_file_is_in_the_target_directory_while_writing(tmp_path: Path) -> N
         yield "part two"
 
     write_atomic_chunks(target, chunks())
-    assert len(seen[0]) == 1 and seen[0][0].startswith(".report.json.")
-    assert seen[0][0].endswith(".tmp")
+    # A short name of its own, whatever the target's (see the 250-character test below).
+    assert len(seen[0]) == 1 and seen[0][0].startswith(".dealcheck-")
+    assert seen[0][0].endswith(".tmp") and len(seen[0][0]) == len(".dealcheck-123456789abc.tmp")
     assert target.read_text() == "part onepart two"
 
 
@@ -139,9 +141,16 @@ def test_new_file_follows_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644
 
 
-def test_missing_directory_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        write_atomic(tmp_path / "nope" / "report.json", "x")
+def test_missing_directory_is_a_located_error(tmp_path: Path) -> None:
+    target = str(tmp_path / "nope" / "report.json")
+    with pytest.raises(DiagnosticsError) as exc:
+        write_atomic(target, "x")
+    (d,) = exc.value.diagnostics
+    assert (d.code, d.message, d.help) == (
+        "DC904", f"cannot write `{target}`: no such file or directory",
+        f"create the directory `{tmp_path / 'nope'}` first, or write elsewhere")
+    assert (d.span.file, d.span.line, d.span.column) == (target, 1, 1)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_streamed_report_interrupted_keeps_old_report(tmp_path: Path, report: Report) -> None:
