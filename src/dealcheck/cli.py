@@ -1,7 +1,8 @@
 """The `dealcheck` command: parse arguments, call the library, render, map to exit codes.
 
 Exit codes (DESIGN.md §5): 0 nothing failed; 1 a finding at or above
-`--fail-on`; 2 bad input or usage; 3 internal error.
+`--fail-on`; 2 bad input or usage; 3 internal error; 130 interrupted
+(SIGINT, Ctrl-C); 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from dealcheck.scenario.read import ScenarioInputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: 128 + the signal's number, as shells report a process stopped by it.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -35,6 +40,10 @@ class Failure(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C (exit 143)."""
 
 
 def _color(stream: Any) -> bool:
@@ -121,7 +130,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--fail-on", type=click.Choice(["violation", "undetermined"]), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this level.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for bulk (CSV, JSON Lines) files.")
+              help="Processes for bulk (CSV, JSON Lines) files; at most one per core and "
+                   "per piece of work.")
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
@@ -407,8 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns (and, as a console script, exits with) the exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="dealcheck",
-                 standalone_mode=False)
+        with _sigterm_raises():
+            cli.main(args=list(argv) if argv is not None else None, prog_name="dealcheck",
+                     standalone_mode=False)
     except Failure as exc:
         return _exit(exc.code)
     except click.exceptions.Exit as exc:
@@ -416,9 +427,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return _exit(EXIT_INPUT)
-    except click.Abort:
+    except click.Abort as exc:
+        # Click turns Ctrl-C into `Abort`; end of input (Ctrl-D at a prompt) too.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            return _exit(EXIT_INTERRUPTED)
         click.echo("aborted", err=True)
         return _exit(EXIT_INPUT)
+    except Terminated:
+        click.echo("terminated", err=True)
+        return _exit(EXIT_TERMINATED)
     except DiagnosticsError as exc:
         try:
             _fail_input(exc, "text")
@@ -430,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit(EXIT_OK)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        return _exit(130)
+        return _exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if debug:
             raise
@@ -444,6 +462,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _exit(code: int) -> int:
     return code
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM (what CI sends on cancel) into `Terminated` while the command runs.
+
+    The exception unwinds like Ctrl-C's `KeyboardInterrupt`: worker processes,
+    their spool and a half-written report are removed on the way out. A second
+    SIGTERM during that cleanup is ignored. Only the main thread can set
+    signal handlers: elsewhere (an embedding application) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,16 +9,22 @@ target when a regression could replace them.
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
 import resource
 import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from robustness_helpers import EXAMPLE_SCENARIO, EXAMPLE_TERMS, ROOT, run_cli, run_process
+
+import dealcheck
+from dealcheck.checker import parallel
+from dealcheck.checker.output import rows_renderer
 
 #: The text report of the example checked in `inputs`, as standard output shows it.
 REPORT = run_cli("check", str(EXAMPLE_TERMS), str(EXAMPLE_SCENARIO)).stdout.replace(
@@ -309,3 +315,47 @@ def test_fmt_reports_a_failed_write_as_dc904(tmp_path: Path,
     assert f"error[DC904]: cannot write `{terms}`: no space left on device" in run.stderr
     assert terms.read_text(encoding="utf-8") == MESSY
     assert os.listdir(tmp_path) == ["terms.deal"]
+
+
+# ---------------------------------------------------------------- --jobs
+
+
+@pytest.fixture
+def two_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A JSON Lines scenario that `--jobs` cuts into exactly two pieces."""
+    plan = tmp_path / "plan.jsonl"
+    row = ('{"id": "d%d", "party": "OpenAI", "workload": "api", "provider": "Azure", '
+           '"start": "2025-03-01"}\n')
+    plan.write_text("".join(row % i for i in range(200)), encoding="utf-8")
+    monkeypatch.setattr(parallel, "PIECE_BYTES", plan.stat().st_size // 2 + 1)
+    assert len(parallel.split(str(plan), "jsonl", parallel.PIECE_BYTES) or []) == 2
+    yield plan
+
+
+def test_jobs_200_starts_one_worker_per_piece_and_core_at_most(two_pieces: Path) -> None:
+    terms = dealcheck.load(EXAMPLE_TERMS)
+    ct = terms.compiled()
+    with parallel.ParallelCheck(str(EXAMPLE_TERMS), ct, [str(two_pieces)], 200, None,
+                                rows_renderer("json")) as workers:
+        workers.open()
+        started = len(multiprocessing.active_children())
+    assert 1 <= started <= min(2, parallel.usable_cores())
+    assert multiprocessing.active_children() == []
+
+
+def test_jobs_200_gives_the_report_of_jobs_1(two_pieces: Path, tmp_path: Path) -> None:
+    reports = []
+    for jobs in ("1", "200"):
+        out = tmp_path / f"report-{jobs}.json"
+        run = run_cli("check", str(EXAMPLE_TERMS), str(two_pieces), "--format", "json",
+                      "--jobs", jobs, "-o", str(out))
+        assert run.code in (0, 1), run.stderr
+        reports.append(out.read_bytes())
+    assert reports[0] == reports[1]
+
+
+def test_worker_count() -> None:
+    cores = parallel.usable_cores()
+    assert parallel.worker_count(200, 2) == min(2, cores)
+    assert parallel.worker_count(200, 10_000) == cores
+    assert parallel.worker_count(1, 10_000) == 1
