@@ -76,7 +76,8 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
         if d.span.file not in sources and os.path.isfile(d.span.file):
             with contextlib.suppress(OSError):
                 sources[d.span.file] = Path(d.span.file).read_text("utf-8", errors="replace")
-    report_diagnostics(exc.diagnostics, sources, error_format)
+    # A file given without its text (one too large, an output) shows no empty excerpt.
+    report_diagnostics(exc.diagnostics, {f: t for f, t in sources.items() if t}, error_format)
     raise Failure(EXIT_INPUT)
 
 
