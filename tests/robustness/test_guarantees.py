@@ -226,14 +226,16 @@ def _running(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.parametrize(("sig", "jobs", "code"), [
-    (signal.SIGINT, "1", 130), (signal.SIGINT, "2", 130),
-    (signal.SIGTERM, "1", 143), (signal.SIGTERM, "2", 143),
-    (signal.SIGKILL, "1", -signal.SIGKILL)])
+@pytest.mark.parametrize(("sig", "jobs", "group", "code"), [
+    (signal.SIGINT, "1", False, 130), (signal.SIGINT, "2", False, 130),
+    (signal.SIGTERM, "1", False, 143), (signal.SIGTERM, "2", False, 143),
+    (signal.SIGINT, "2", True, 130), (signal.SIGTERM, "2", True, 143),
+    (signal.SIGKILL, "1", False, -signal.SIGKILL)])
 def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
-        tmp_path: Path, sig: int, jobs: str, code: int) -> None:
+        tmp_path: Path, sig: int, jobs: str, group: bool, code: int) -> None:
     # Deterministic: the process is held in the middle of writing its report
     # (its temporary file exists) until the signal comes; it cannot finish first.
+    # With `group`, the signal goes to the workers too, as Ctrl-C at a terminal does.
     plan = tmp_path / "in" / "plan.jsonl"
     plan.parent.mkdir()
     row = ('{"id": "d%d", "party": "OpenAI", "workload": "%s", "provider": "%s", '
@@ -251,7 +253,8 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
         [sys.executable, "-m", "dealcheck", "check", str(VOCABULARY), str(plan), "--format",
          "json", "-o", str(report), "--jobs", jobs], stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, env={**os.environ, **env, "TMPDIR": str(spool),
-                                     "DEALCHECK_TEST_READY": str(ready)})
+                                     "DEALCHECK_TEST_READY": str(ready)},
+        start_new_session=True)
     workers: list[int] = []
     left: list[int] = []
     try:
@@ -263,7 +266,10 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
         assert len(workers) == (min(2, usable_cores()) if jobs == "2" else 0)
         assert len(list(out.iterdir())) == 2  # the report and its temporary file
         assert list(spool.iterdir()) if jobs == "2" else True  # the workers' spool
-        process.send_signal(sig)
+        if group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
         _, stderr = process.communicate(timeout=60)
         left = [pid for pid in workers if _running(pid)]
     finally:

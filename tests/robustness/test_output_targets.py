@@ -140,6 +140,29 @@ def test_a_named_pipe_receives_the_report(inputs: Path, through_symlink: bool) -
         ["terms.deal", "deals.yaml", "pipe"] + ["to-pipe"] * through_symlink)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_named_pipe_gets_nothing_from_a_check_that_fails(inputs: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           jobs: str) -> None:
+    # A bulk file is judged as it is read; its bad last row is found after the
+    # report was begun. Nothing of that report may reach the pipe's reader.
+    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+    row = ('{"id": "d%d", "party": "OpenAI", "workload": "training", "provider": "Azure", '
+           '"start": "2025-03-01"}\n')
+    (inputs / "plan.jsonl").write_text("".join(row % i for i in range(500))
+                                       + row.replace("OpenAI", "Nobody") % 500, "utf-8")
+    fifo = inputs / "pipe"
+    os.mkfifo(fifo)
+    reader, got = read_fifo(fifo)
+    run = run_cli("check", "terms.deal", "plan.jsonl", "-o", "pipe", "--jobs", jobs)
+    assert run.code == 2 and "plan.jsonl:501:" in run.stderr
+    # dealcheck never opened the pipe (had it, the reader would have ended, and this
+    # would fail with ENXIO): the reader is still waiting, and gets nothing.
+    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    reader.join(timeout=30)
+    assert got == [b""]
+
+
 def test_a_symlink_to_standard_output_writes_to_it(inputs: Path, tmp_path: Path) -> None:
     """`-o` a link to /dev/stdout, with standard output a pipe: the reader gets the report."""
     link = tmp_path / "stdout"
