@@ -12,10 +12,12 @@ import errno
 import multiprocessing
 import os
 import resource
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -382,3 +384,33 @@ def test_worker_count() -> None:
     assert parallel.worker_count(200, 2) == min(2, cores)
     assert parallel.worker_count(200, 10_000) == cores
     assert parallel.worker_count(1, 10_000) == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="reads /proc")
+def test_ctrl_c_while_a_named_pipe_waits_for_its_reader(inputs: Path) -> None:
+    """Without a reader, opening the pipe waits: Ctrl-C ends the wait, exit code 130."""
+    os.mkfifo(inputs / "pipe")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dealcheck", "check", "terms.deal", "deals.yaml", "-o", "pipe"],
+        cwd=inputs, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    try:
+        wchan = Path(f"/proc/{process.pid}/wchan")
+        deadline = time.monotonic() + 60
+        waiting = False
+        while not waiting and process.poll() is None and time.monotonic() < deadline:
+            waiting = wchan.read_text(encoding="utf-8") == "wait_for_partner"  # in open(2)
+            time.sleep(0.01)
+        assert process.poll() is None, process.communicate()[1]
+        if not waiting:
+            pytest.skip("the kernel does not show where the process waits")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert process.returncode == 130
+    assert stderr.decode().split() == ["interrupted"]
+    assert stat.S_ISFIFO(os.stat(inputs / "pipe").st_mode)
+    assert sorted(p.name for p in inputs.iterdir()) == ["deals.yaml", "pipe", "terms.deal"]
