@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -296,7 +297,7 @@ def _copy_in_place(source: str, target: str) -> None:
     The old bytes are overwritten before the file is cut to length, so a new
     text no longer than the old one needs no more room on the disk.
     """
-    with interrupts_deferred(), open(source, "rb") as new, open(target, "r+b") as old:
+    with _interrupts_deferred(), open(source, "rb") as new, open(target, "r+b") as old:
         while block := new.read(1 << 20):
             old.write(block)
         old.truncate()
@@ -305,17 +306,31 @@ def _copy_in_place(source: str, target: str) -> None:
 
 
 @contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for a few statements (where the platform can)."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - platforms without POSIX signal masks
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends, then deliver them.
+
+    The handlers are swapped for ones that only take note: a signal mask
+    would not do, as Python runs its handlers in the main thread whichever
+    thread the signal reached (and `--jobs` has threads). Only the main
+    thread can set handlers; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    caught: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {number: signal.signal(number, note)
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
 def _fsync_directory(directory: str) -> None:

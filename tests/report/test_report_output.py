@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_samples import build_bulk, build_report
 
+from dealcheck import io_text
 from dealcheck.checker.output import (
     AccumulatingRenderer,
     ReportMeta,
@@ -304,3 +307,28 @@ def test_byte_identical_across_processes() -> None:
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert b'"dealcheck_version": "0.0.0+test"' in outputs[0]
+
+
+def test_an_interrupt_while_a_hard_linked_file_is_rewritten_waits_for_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text(OLD * 1000)
+    other = tmp_path / "other-name.json"
+    os.link(target, other)
+    opened: list[str] = []
+
+    def interrupted_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = open(file, mode, *args, **kwargs)  # noqa: SIM115 - returned
+        if mode == "r+b":  # the target, opened to be rewritten in place: Ctrl-C now
+            opened.append(str(file))
+            signal.raise_signal(signal.SIGINT)
+        return handle
+
+    monkeypatch.setattr(io_text, "open", interrupted_open, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new report\n")
+    assert opened == [str(target)]
+    # The copy ran to its end before the interrupt was let through: both names agree.
+    assert other.read_text() == target.read_text() == "new report\n"
+    assert leftovers(tmp_path, "report.json") == ["other-name.json"]
