@@ -1,7 +1,8 @@
 """The `dealcheck` command: parse arguments, call the library, render, map to exit codes.
 
 Exit codes (DESIGN.md §5): 0 nothing failed; 1 a finding at or above
-`--fail-on`; 2 bad input or usage; 3 internal error.
+`--fail-on`; 2 bad input or usage; 3 internal error; 130 interrupted
+(SIGINT, Ctrl-C); 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import datetime as dt
 import io
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from dealcheck.scenario.read import ScenarioInputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: 128 + the signal's number, as shells report a process stopped by it.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,6 +42,10 @@ class Failure(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C (exit 143)."""
 
 
 def _color(stream: Any) -> bool:
@@ -70,7 +79,8 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
         if d.span.file not in sources and os.path.isfile(d.span.file):
             with contextlib.suppress(OSError):
                 sources[d.span.file] = Path(d.span.file).read_text("utf-8", errors="replace")
-    report_diagnostics(exc.diagnostics, sources, error_format)
+    # A file given without its text (one too large, an output) shows no empty excerpt.
+    report_diagnostics(exc.diagnostics, {f: t for f, t in sources.items() if t}, error_format)
     raise Failure(EXIT_INPUT)
 
 
@@ -118,11 +128,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
                                                     "markdown"]), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to FILE (atomically) instead of standard output.")
+              help="Write the report to FILE (atomically; a pipe or a device directly) "
+                   "instead of standard output. FILE must not be an input.")
 @click.option("--fail-on", type=click.Choice(["violation", "undetermined"]), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this level.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for bulk (CSV, JSON Lines) files.")
+              help="Processes for bulk (CSV, JSON Lines) files; at most one per core and "
+                   "per piece of work.")
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
@@ -130,9 +142,11 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
     when = _parse_date(as_of, error_format)
+    paths = list(scenarios)
+    if output:
+        _refuse_overwriting(output, [terms, *paths], error_format)
     model = _load_terms(terms, error_format)
     ct = model.compiled()
-    paths = list(scenarios)
     with contextlib.ExitStack() as stack:
         workers = None
         if jobs > 1:
@@ -211,27 +225,50 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     renderer = make_renderer(fmt, fail_on=fail_on, color=output is None and _color(sys.stdout))
     counted = SummaryCounter()
     chunks = stream_report(renderer, meta, results(), aggregates, counted)
+    pending = inputs.pending is not None
     if output:
-        from dealcheck.checker.output import write_atomic_chunks
+        from dealcheck.checker.output import atomic_writer
 
-        write_atomic_chunks(output, chunks)
+        with atomic_writer(output) as out:
+            # A temporary file shows nothing before it is complete; a pipe or a device does.
+            _emit(chunks, out.write, lambda: out.direct and pending and not read_all)
     else:
-        # Held back: whatever a renderer emits before the last deployment was read
-        # (today's renderers emit everything at the end, so this stays empty).
-        early: list[str] = []
-        for chunk in chunks:
-            if inputs.pending is not None and not read_all:
-                early.append(chunk)
-                continue
-            if early:
-                sys.stdout.write("".join(early))
-                early.clear()
-            sys.stdout.write(chunk)
-        sys.stdout.write("".join(early))
+        _emit(chunks, sys.stdout.write, lambda: pending and not read_all)
     sys.stdout.flush()
     worst["violation"] += counted.violation
     worst["undetermined"] += counted.undetermined
     return worst
+
+
+def _emit(chunks: Iterable[str], write: Callable[[str], object],
+          hold: Callable[[], bool]) -> None:
+    """Write the report's chunks, holding back those that come while `hold()` is true.
+
+    A bulk file's report may yet be withdrawn until its last deployment was read
+    (`PiecesRejected`), so nothing of it may reach a reader before (today's
+    renderers emit everything at the end, so what is held back stays empty).
+    """
+    early: list[str] = []
+    for chunk in chunks:
+        if hold():
+            early.append(chunk)
+            continue
+        if early:
+            write("".join(early))
+            early.clear()
+        write(chunk)
+    if early:
+        write("".join(early))
+
+
+def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -> None:
+    """Exit 2 (DC904) when the report would be written over one of the check's inputs."""
+    from dealcheck.io_text import refuse_overwriting
+
+    try:
+        refuse_overwriting(output, inputs)
+    except DiagnosticsError as exc:
+        _fail_input(exc, error_format)
 
 
 def _deployments_in(judged: object) -> int:
@@ -389,8 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns (and, as a console script, exits with) the exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="dealcheck",
-                 standalone_mode=False)
+        with _sigterm_raises():
+            cli.main(args=list(argv) if argv is not None else None, prog_name="dealcheck",
+                     standalone_mode=False)
     except Failure as exc:
         return _exit(exc.code)
     except click.exceptions.Exit as exc:
@@ -402,9 +440,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = shown.getvalue().split("\n")
         click.echo("\n".join(printable(line) for line in lines), err=True, nl=False)
         return _exit(EXIT_INPUT)
-    except click.Abort:
+    except click.Abort as exc:
+        # Click turns Ctrl-C into `Abort`; end of input (Ctrl-D at a prompt) too.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            return _exit(EXIT_INTERRUPTED)
         click.echo("aborted", err=True)
         return _exit(EXIT_INPUT)
+    except Terminated:
+        click.echo("terminated", err=True)
+        return _exit(EXIT_TERMINATED)
     except DiagnosticsError as exc:
         try:
             _fail_input(exc, "text")
@@ -416,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit(EXIT_OK)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        return _exit(130)
+        return _exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if debug:
             raise
@@ -430,6 +475,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _exit(code: int) -> int:
     return code
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM (what CI sends on cancel) into `Terminated` while the command runs.
+
+    The exception unwinds like Ctrl-C's `KeyboardInterrupt`: worker processes,
+    their spool and a half-written report are removed on the way out. A second
+    SIGTERM during that cleanup is ignored. Only the main thread can set
+    signal handlers: elsewhere (an embedding application) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,7 +37,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903", "DC910")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -683,7 +683,7 @@ def test_dc205_names_that_differ_only_by_case() -> None:
           warnings=True)
 
 
-# ================================================================ input: DC901–DC903
+# ================================================================ input: DC901–DC904, DC910
 
 
 def _load_error(path: str) -> Diagnostic:
@@ -726,6 +726,20 @@ def test_dc903_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
                                             "offset 44")
                       .help("save the file as UTF-8").at(2, 10).build(), None)
     assert (d.span.start, d.span.end) == (44, 45)
+
+
+def test_dc904_a_file_that_cannot_be_written(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck.io_text import write_atomic
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DiagnosticsError) as info:
+        write_atomic("reports/r.json", "{}")
+    [d] = info.value.diagnostics
+    assert_diagnostic(d, E("DC904").message("cannot write `reports/r.json`: no such file or "
+                                            "directory")
+                      .help("create the directory `reports` first, or write elsewhere")
+                      .at(1, 1).build(), None)
 
 
 def test_dc910_as_of_that_is_not_a_date() -> None:

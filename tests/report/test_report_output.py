@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_samples import build_bulk, build_report
 
+from dealcheck import io_text
 from dealcheck.checker.output import (
     AccumulatingRenderer,
     ReportMeta,
@@ -29,6 +32,7 @@ from dealcheck.checker.render_markdown import render_markdown
 from dealcheck.checker.render_sarif import render_sarif
 from dealcheck.checker.render_text import render_text
 from dealcheck.checker.results import Report
+from dealcheck.dsl.diagnostics import DiagnosticsError
 
 OLD = "previous report\n"
 
@@ -102,8 +106,9 @@ def test_temp_file_is_in_the_target_directory_while_writing(tmp_path: Path) -> N
         yield "part two"
 
     write_atomic_chunks(target, chunks())
-    assert len(seen[0]) == 1 and seen[0][0].startswith(".report.json.")
-    assert seen[0][0].endswith(".tmp")
+    # A short name of its own, whatever the target's (see the 250-character test below).
+    assert len(seen[0]) == 1 and seen[0][0].startswith(".dealcheck-")
+    assert seen[0][0].endswith(".tmp") and len(seen[0][0]) == len(".dealcheck-123456789abc.tmp")
     assert target.read_text() == "part onepart two"
 
 
@@ -139,9 +144,16 @@ def test_new_file_follows_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644
 
 
-def test_missing_directory_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        write_atomic(tmp_path / "nope" / "report.json", "x")
+def test_missing_directory_is_a_located_error(tmp_path: Path) -> None:
+    target = str(tmp_path / "nope" / "report.json")
+    with pytest.raises(DiagnosticsError) as exc:
+        write_atomic(target, "x")
+    (d,) = exc.value.diagnostics
+    assert (d.code, d.message, d.help) == (
+        "DC904", f"cannot write `{target}`: no such file or directory",
+        f"create the directory `{tmp_path / 'nope'}` first, or write elsewhere")
+    assert (d.span.file, d.span.line, d.span.column) == (target, 1, 1)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_streamed_report_interrupted_keeps_old_report(tmp_path: Path, report: Report) -> None:
@@ -295,3 +307,28 @@ def test_byte_identical_across_processes() -> None:
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert b'"dealcheck_version": "0.0.0+test"' in outputs[0]
+
+
+def test_an_interrupt_while_a_hard_linked_file_is_rewritten_waits_for_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text(OLD * 1000)
+    other = tmp_path / "other-name.json"
+    os.link(target, other)
+    opened: list[str] = []
+
+    def interrupted_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = open(file, mode, *args, **kwargs)  # noqa: SIM115 - returned
+        if mode == "r+b":  # the target, opened to be rewritten in place: Ctrl-C now
+            opened.append(str(file))
+            signal.raise_signal(signal.SIGINT)
+        return handle
+
+    monkeypatch.setattr(io_text, "open", interrupted_open, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new report\n")
+    assert opened == [str(target)]
+    # The copy ran to its end before the interrupt was let through: both names agree.
+    assert other.read_text() == target.read_text() == "new report\n"
+    assert leftovers(tmp_path, "report.json") == ["other-name.json"]

@@ -4,6 +4,8 @@
 * Input files are never modified.
 * ``-o FILE`` is written atomically: a failed or interrupted run leaves the
   previous file intact.
+* Ctrl-C exits 130 and SIGTERM 143, leaving no worker process, spool or
+  temporary file behind.
 * An internal error is exit code 3 and one line, the traceback only with ``--debug``.
 * A YAML alias bomb is refused fast and small (the figures are printed, not asserted).
 """
@@ -32,6 +34,7 @@ from robustness_helpers import (
 )
 
 from dealcheck.checker import output
+from dealcheck.checker.parallel import usable_cores
 
 SRC = ROOT / "src"
 
@@ -165,12 +168,11 @@ def test_a_bad_input_leaves_the_previous_report(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
-# An interrupt exits with 2 ("aborted", as click reports it) or 130; a bug with 3.
-@pytest.mark.parametrize(("failure", "codes"), [(KeyboardInterrupt, (2, 130)),
-                                                (RuntimeError, (3,))])
+# An interrupt exits with 130; a bug with 3.
+@pytest.mark.parametrize(("failure", "code"), [(KeyboardInterrupt, 130), (RuntimeError, 3)])
 def test_a_run_stopped_midway_leaves_the_previous_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException],
-        codes: tuple[int, ...]) -> None:
+        code: int) -> None:
     report = tmp_path / "report.json"
     report.write_text("previous report\n", encoding="utf-8")
     real = output.stream_report
@@ -183,41 +185,108 @@ def test_a_run_stopped_midway_leaves_the_previous_report(
     monkeypatch.setattr(output, "stream_report", stopping)
     run = run_cli("check", str(EXAMPLE_TERMS), str(EXAMPLE_SCENARIO), "--format", "json",
                   "-o", str(report))
-    assert run.code in codes
+    assert run.code == code
     assert "Traceback" not in run.stderr
     assert report.read_text(encoding="utf-8") == "previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
-def test_an_interrupted_process_leaves_the_previous_report(tmp_path: Path, sig: int) -> None:
-    plan = tmp_path / "plan.jsonl"
+# ---------------------------------------------------------------- clean exits
+
+#: Makes `dealcheck` stop in the middle of writing its report, once the first
+#: deployment was judged (by the workers, with `--jobs`): it writes the pids of
+#: its worker processes to `DEALCHECK_TEST_READY`, then waits for a signal.
+_STOP_WHILE_WRITING = """
+    import json, multiprocessing, os, time
+    import dealcheck.checker.output as output
+    import dealcheck.checker.parallel as parallel
+
+    parallel.PIECE_BYTES = 4096  # many pieces: the workers have work to do
+
+    def stream_report(renderer, meta, deployments, aggregates, counter=None):
+        next(iter(deployments))
+        ready = os.environ["DEALCHECK_TEST_READY"]
+        with open(ready + ".part", "w") as out:
+            json.dump([p.pid for p in multiprocessing.active_children()], out)
+        os.rename(ready + ".part", ready)
+        time.sleep(600)
+        yield ""
+
+    output.stream_report = stream_report
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (an unreaped one has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize(("sig", "jobs", "group", "code"), [
+    (signal.SIGINT, "1", False, 130), (signal.SIGINT, "2", False, 130),
+    (signal.SIGTERM, "1", False, 143), (signal.SIGTERM, "2", False, 143),
+    (signal.SIGINT, "2", True, 130), (signal.SIGTERM, "2", True, 143),
+    (signal.SIGKILL, "1", False, -signal.SIGKILL)])
+def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
+        tmp_path: Path, sig: int, jobs: str, group: bool, code: int) -> None:
+    # Deterministic: the process is held in the middle of writing its report
+    # (its temporary file exists) until the signal comes; it cannot finish first.
+    # With `group`, the signal goes to the workers too, as Ctrl-C at a terminal does.
+    plan = tmp_path / "in" / "plan.jsonl"
+    plan.parent.mkdir()
     row = ('{"id": "d%d", "party": "OpenAI", "workload": "%s", "provider": "%s", '
            '"start": "2025-03-01"}\n')
-    with plan.open("w", encoding="utf-8") as handle:
-        for i in range(100_000):
-            handle.write(row % (i, ("api", "training")[i % 2], ("Azure", "AWS")[i % 3 == 0]))
-    report = tmp_path / "report.json"
+    plan.write_text("".join(row % (i, ("api", "training")[i % 2], ("Azure", "AWS")[i % 3 == 0])
+                            for i in range(2_000)), encoding="utf-8")
+    out, spool = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    spool.mkdir()
+    report = out / "report.json"
     report.write_text("previous report\n", encoding="utf-8")
+    ready = tmp_path / "ready.json"
+    env = _sitecustomize(tmp_path / "site", _STOP_WHILE_WRITING)
     process = subprocess.Popen(
         [sys.executable, "-m", "dealcheck", "check", str(VOCABULARY), str(plan), "--format",
-         "json", "-o", str(report)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(SRC)})
-    deadline = time.monotonic() + 60
-    # Wait until the report is being written (its temporary file exists), then interrupt.
-    while time.monotonic() < deadline and process.poll() is None:
-        if any(p.name.startswith(".report.json") or p.name.startswith("report.json.")
-               for p in tmp_path.iterdir()):
-            break
-        time.sleep(0.005)
-    assert process.poll() is None, "the check finished before it could be interrupted"
-    process.send_signal(sig)
-    _, stderr = process.communicate(timeout=60)
+         "json", "-o", str(report), "--jobs", jobs], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, env={**os.environ, **env, "TMPDIR": str(spool),
+                                     "DEALCHECK_TEST_READY": str(ready)},
+        start_new_session=True)
+    workers: list[int] = []
+    left: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ready.exists(), process.stderr.read() if process.stderr else ""
+        workers = json.loads(ready.read_text(encoding="utf-8"))
+        assert len(workers) == (min(2, usable_cores()) if jobs == "2" else 0)
+        assert len(list(out.iterdir())) == 2  # the report and its temporary file
+        assert list(spool.iterdir()) if jobs == "2" else True  # the workers' spool
+        if group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+        _, stderr = process.communicate(timeout=60)
+        left = [pid for pid in workers if _running(pid)]
+    finally:
+        # Never leave a process of this test behind, even when dealcheck does.
+        for pid in [process.pid, *workers]:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == code
     assert report.read_text(encoding="utf-8") == "previous report\n"
-    if sig == signal.SIGINT:
-        assert process.returncode in (2, 130)
+    assert left == []
+    if sig != signal.SIGKILL:
         assert b"Traceback" not in stderr
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.jsonl", "report.json"]
+        assert stderr.decode().strip().splitlines()[-1] == (
+            "interrupted" if sig == signal.SIGINT else "terminated")
+        assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+        assert list(spool.iterdir()) == []
 
 
 # ---------------------------------------------------------------- internal errors

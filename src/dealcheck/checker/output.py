@@ -1,14 +1,14 @@
-"""Report output: the streaming renderer protocol, bounded spooling and atomic file writes."""
+"""Report output: the streaming renderer protocol, bounded spooling and atomic file writes.
+
+The writing itself (`atomic_writer`, `write_atomic`) lives in `dealcheck.io_text`,
+shared with `dealcheck fmt`; it is re-exported here.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import secrets
 import shutil
-import signal
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,10 +21,12 @@ from dealcheck.checker.results import (
     SourceRef,
     Verdict,
 )
+from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
 
 __all__ = [
     "FAIL_ON_CHOICES",
     "AccumulatingRenderer",
+    "OutputFile",
     "RenderedRows",
     "ReportMeta",
     "RowsRenderer",
@@ -366,84 +368,10 @@ class TextSpool:
 # --------------------------------------------------------------------------- atomic writes
 
 
-def _temp_path(directory: str, name: str) -> tuple[int, str]:
-    """Create a new, empty, hidden file next to the target; the umask decides its mode."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        candidate = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(candidate, flags, 0o666), candidate
-        except FileExistsError:  # pragma: no cover - 48 random bits collided
-            continue
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for a few statements (where the platform can)."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - platforms without POSIX signal masks
-        yield
-        return
-    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, previous)
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; not every platform can open a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Open a text file that replaces `path` only if the block completes.
-
-    The text goes to a temporary file in the same directory, which is flushed, fsynced and
-    renamed over `path`. On any exception, `KeyboardInterrupt` included, the temporary file
-    is removed and the previous `path` is left exactly as it was. Newlines are written as
-    given (no platform translation). An existing target keeps its permission bits.
-
-    Args:
-        path: the file to create or replace.
-        encoding: the text encoding.
-
-    Returns:
-        A context manager giving a writable text file object.
-    """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    temp: str | None = None
-    try:
-        # INVARIANT: `temp` is known inside this `try` before an interrupt can land, so
-        # the cleanup below always sees the file it must remove.
-        with _interrupts_deferred():
-            fd, temp = _temp_path(directory, os.path.basename(target))
-        with open(fd, "w", encoding=encoding, newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temp, target)
-    except BaseException:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-        raise
-    _fsync_directory(directory)
-
-
 def write_atomic_chunks(
     path: str | os.PathLike[str], chunks: Iterable[str], *, encoding: str = "utf-8"
 ) -> None:
-    """Write text chunks to `path` atomically, consuming the iterator as it goes.
+    """Write text chunks to `path` with `atomic_writer`, consuming the iterator as it goes.
 
     If the iterator raises (or the user interrupts), `path` keeps its previous content and
     no temporary file remains.
@@ -452,22 +380,8 @@ def write_atomic_chunks(
         path: the file to create or replace.
         chunks: the text, for example from `stream_report`.
         encoding: the text encoding.
+
+    Raises:
+        DiagnosticsError: DC904 when the file cannot be written.
     """
-    with atomic_writer(path, encoding=encoding) as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-
-
-def write_atomic(
-    path: str | os.PathLike[str], content: str | Iterable[str], *, encoding: str = "utf-8"
-) -> None:
-    """Write text (or text chunks) to `path` atomically: temporary file, fsync, rename.
-
-    Args:
-        path: the file to create or replace.
-        content: the whole text, or an iterable of chunks.
-        encoding: the text encoding.
-    """
-    write_atomic_chunks(
-        path, (content,) if isinstance(content, str) else content, encoding=encoding
-    )
+    write_atomic(path, chunks, encoding=encoding)

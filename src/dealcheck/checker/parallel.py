@@ -20,10 +20,15 @@ parent checks the ids across pieces and files and the deployment limit.
 Nothing made of the results may be shown before every piece is known clean:
 the CLI renders to a spool or a temporary file, and on a problem throws it
 away and lets the sequential `open_scenarios` explain it.
+
+There are never more workers than cores, nor than pieces to read. A check
+that stops early (an interrupt, SIGTERM, an error) kills its workers and
+removes their spool before it returns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -32,6 +37,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -120,6 +126,7 @@ class ParallelCheck:
         self._terms_path, self._ct, self._paths = terms_path, ct, list(paths)
         self._jobs, self._when, self._rows = jobs, when, rows
         self._pool: ProcessPoolExecutor | None = None
+        self._size = 0  # the pool's workers
         self._spool: tempfile.TemporaryDirectory[str] | None = None
         #: By position in `paths`: a bulk file's pieces, being read by the workers.
         self._planned: dict[int, list[Future[_Checked]]] = {}
@@ -127,17 +134,24 @@ class ParallelCheck:
     def __enter__(self) -> ParallelCheck:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        if self._spool is not None:
-            self._spool.cleanup()
-            self._spool = None
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        try:
+            if self._pool is not None:
+                if exc_type is not None:
+                    # Stopped early: what the workers are doing is not wanted any more.
+                    _kill_workers(self._pool)
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        finally:
+            if self._spool is not None:
+                self._spool.cleanup()
+                self._spool = None
 
-    def _workers(self) -> ProcessPoolExecutor:
+    def _workers(self, pieces: int) -> ProcessPoolExecutor:
+        """The pool, made on first use with at most one worker per core and per piece."""
         if self._pool is None:
-            self._pool = _pool(self._terms_path, self._ct, self._jobs)
+            self._size = worker_count(self._jobs, pieces)
+            self._pool = _pool(self._terms_path, self._ct, self._size)
         return self._pool
 
     def open(self) -> ScenarioInputs:
@@ -152,16 +166,16 @@ class ParallelCheck:
         # Id hashes are compared across processes: only forked workers share `hash`.
         if self._jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             # First, so that the workers read while this process reads the documents.
-            for index, path in enumerate(self._paths):
-                pieces = _pieces(path)
-                if pieces is not None:
-                    if self._spool is None:
-                        self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
-                    spool = self._spool.name
+            plans = {index: found for index, path in enumerate(self._paths)
+                     if (found := _pieces(path)) is not None}
+            if plans:
+                pool = self._workers(sum(count for count, _ in plans.values()))
+                self._spool = tempfile.TemporaryDirectory(prefix="dealcheck-jobs-")
+                spool = self._spool.name
+                for index, (_, pieces) in plans.items():
                     self._planned[index] = [
-                        self._workers().submit(_check_piece, piece, self._when,
-                                               os.path.join(spool, f"{index}-{number}"),
-                                               self._rows)
+                        pool.submit(_check_piece, piece, self._when,
+                                    os.path.join(spool, f"{index}-{number}"), self._rows)
                         for number, piece in enumerate(pieces)]
         return open_scenarios(self._paths, self._ct.terms.vocabulary, defer=True)
 
@@ -192,9 +206,10 @@ class ParallelCheck:
             elif pending is not None:
                 yield from stream(ct, pending.read(source.path), book, when)
             else:
-                pieces = _pieces(source.path)
-                if pieces is not None:
-                    yield from _replay(_judge_pieces(self._workers(), pieces, when, self._jobs,
+                found = _pieces(source.path)
+                if found is not None:
+                    pool = self._workers(found[0])
+                    yield from _replay(_judge_pieces(pool, found[1], when, self._size,
                                                      self._rows), source.path, book)
                 else:
                     from dealcheck.scenario.read import iter_validated
@@ -228,15 +243,33 @@ def _checked_pieces(futures: list[Future[_Checked]], pending: Pending,
         raise PiecesRejected(path)
 
 
-def _pieces(path: str) -> Iterator[Piece] | None:
-    """The pieces of a bulk file worth reading in several processes (more than one)."""
+def _pieces(path: str) -> tuple[int, Iterator[Piece]] | None:
+    """How many pieces a bulk file has, and the pieces, if it is worth reading in several
+    processes (it has more than one)."""
     kind = _FORMATS.get(os.path.splitext(path)[1].lower())
     if kind is None or not os.path.isfile(path):  # a pipe or a device is read once, whole
         return None
     found = _bounds(path, kind, PIECE_BYTES)
     if found is None or len(found[0]) <= 2:
         return None
-    return _pieces_at(path, kind, *found)
+    return len(found[0]) - 1, _pieces_at(path, kind, *found)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the platform tells)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return os.cpu_count() or 1  # pragma: no cover - platforms without CPU affinity
+
+
+def worker_count(jobs: int, pieces: int) -> int:
+    """The workers for `--jobs N` and `pieces` pieces of work: one per core and per piece at most.
+
+    >>> worker_count(200, 2) <= 2
+    True
+    """
+    return max(1, min(jobs, pieces, usable_cores()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +281,24 @@ class _Checked:
     ids: list[bytes]  # `IdDigests.export`
 
 
-def _pool(terms_path: str, ct: CompiledTerms, jobs: int) -> ProcessPoolExecutor:
+def _pool(terms_path: str, ct: CompiledTerms, workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                               initargs=(terms_path, ct.terms.sha256))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_start_worker, initargs=(terms_path, ct.terms.sha256))
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers at once and wait for them, so that none outlives the check."""
+    # INVARIANT: `_processes` maps pid to process while the pool runs (Python 3.8+);
+    # the pool's own shutdown would wait for every piece in progress.
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join()
 
 
 def _judge_pieces(pool: ProcessPoolExecutor, pieces: Iterable[Piece], when: dt.date | None,
@@ -412,6 +458,13 @@ _VALIDATOR: DeploymentValidator | None = None
 def _start_worker(terms_path: str, sha256: str) -> None:
     global _WORKER, _VALIDATOR
     import dealcheck
+
+    # The parent owns the interrupts: it kills its workers when it stops. A Ctrl-C
+    # reaches the whole process group, and would print a traceback per worker; a
+    # SIGTERM sent to the group kills a worker, as a forked one would inherit the
+    # parent's handler instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     terms = dealcheck.load(terms_path)
     if terms.sha256 != sha256:

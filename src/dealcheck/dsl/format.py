@@ -40,21 +40,18 @@ nothing is written.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
-import stat
-import tempfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from dealcheck.dsl import ast
-from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
 from dealcheck.dsl.parse import parse
 from dealcheck.dsl.span import UNKNOWN_SPAN, Span
-from dealcheck.io_text import read_text
+from dealcheck.io_text import read_text, write_atomic
 
 __all__ = [
     "FormatError",
@@ -203,17 +200,9 @@ def format_files(paths: Iterable[str | os.PathLike[str]], check: bool = False) -
     if not check:
         for path, formatted in pending:
             try:
-                _write_atomically(path, formatted)
-            except OSError as exc:
-                reason = f"{exc.strerror or exc}".lower()
-                diagnostics.append(
-                    error(
-                        "DC904",
-                        f"cannot write `{path}`: {reason}",
-                        Span.point(path, 1, 1),
-                        "check the permissions of the file and its directory",
-                    )
-                )
+                write_atomic(path, formatted)
+            except DiagnosticsError as exc:
+                diagnostics.extend(exc.diagnostics)
     if diagnostics:
         raise DiagnosticsError(diagnostics, sources)
     return FormatResult(changed, diffs)
@@ -774,19 +763,3 @@ def _diff_lines(text: str) -> list[str]:
     if last != "\n":
         lines.append(last[:-1] + "\n\\ No newline at end of file\n")
     return lines
-
-
-def _write_atomically(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=".", suffix=".fmt.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        # Keeping the permissions is a courtesy; the content is what matters.
-        with contextlib.suppress(OSError):
-            os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
