@@ -7,7 +7,12 @@ import re
 from pathlib import PurePath, PureWindowsPath
 from urllib.parse import quote
 
-from dealcheck.checker.render_json import JsonValue, dumps
+from dealcheck.checker.render_json import (
+    JsonValue,
+    dumps,
+    projection_to_dict,
+    summary_to_dict,
+)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -130,6 +135,7 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, 
             "total": aggregate.total,
             "limit": aggregate.limit,
             "contributors": list(aggregate.contributors),
+            "projected": projection_to_dict(aggregate),
             "evaluated_on": aggregate.evaluated_on.isoformat(),
             "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
             "missing_quantity": list(aggregate.missing_quantity),
@@ -218,7 +224,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
         "columnKind": "unicodeCodePoints",
         "properties": {
             "as_of": None if report.as_of is None else report.as_of.isoformat(),
-            "summary": dict(report.summary()),
+            "verdict": report.verdict.value,
+            "summary": summary_to_dict(report.summary()),
         },
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
