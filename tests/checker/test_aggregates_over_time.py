@@ -221,6 +221,33 @@ def test_a_commitment_counts_nothing_from_before_the_agreement_or_its_amendment(
     assert report.result_of("before-agreement").not_covered
 
 
+ONLY_AN_AMENDMENT = """\
+agreement "Purchase" effective 2025-01-01
+party Acme
+provider Cloud operated by Acme
+workload training
+
+amendment more "More" effective 2026-01-01:
+  clause extra:
+    total value of deployments on Cloud reaches 50B USD
+"""
+
+
+def test_a_deployment_not_covered_never_meets_a_commitment() -> None:
+    # The issue's case: `early` predates the amendment, so no clause in force on its
+    # date speaks of it (not covered); it must not be what meets the commitment.
+    terms = dealcheck.loads(ONLY_AN_AMENDMENT, "t.deal")
+    report = terms.check([_row("early", "2025-06-01", "60B USD")])
+    assert report.result_of("early").not_covered
+    extra = report.aggregate("extra")
+    assert (extra.verdict, extra.contributors, extra.total) == (AggregateVerdict.OPEN, (), "0 USD")
+    report = terms.check([_row("early", "2025-06-01", "60B USD"),
+                          _row("late", "2026-02-01", "60B USD")])
+    extra = report.aggregate("extra")
+    assert (extra.verdict, extra.contributors) == (AggregateVerdict.COMPLIANT, ("late",))
+    assert not report.result_of("late").not_covered
+
+
 def test_the_only_contributor_that_meets_a_commitment_is_covered() -> None:
     terms = dealcheck.loads(COMMITMENTS, "t.deal")
     report = terms.check([_row("old", "2025-07-01", "80B USD"),

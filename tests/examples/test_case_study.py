@@ -237,3 +237,17 @@ def test_example_files_are_formatted() -> None:
     done = cli("fmt", "--check", "examples/microsoft-openai/terms.deal",
                "examples/stargate/terms.deal")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_stargate_plan_over_the_cap_fails_on_the_aggregate_alone() -> None:
+    done = cli("check", "examples/stargate/terms.deal", "examples/stargate/over-cap.yaml",
+               "--format", "json")
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    assert set(verdicts(document).values()) == {(C, False)}
+    assert document["verdict"] == "violation"
+    assert document["summary"]["aggregates"] == {  # type: ignore[index]
+        "compliant": 2, "violation": 1, "open": 0, "undetermined": 0}
+    cap = {a["clause"]: a for a in document["aggregates"]}["four_year_cap"]  # type: ignore[attr-defined]
+    assert cap["projected"] == {"total": "600B USD", "verdict": "violation",
+                                "crossed_on": "2028-03-01"}
