@@ -167,7 +167,7 @@ def test_a_cap_breached_under_one_version_stays_breached_after_it_is_replaced(
         assert (code, document["verdict"]) == (1, "violation"), plan
         first = document["aggregates"][0]  # type: ignore[index]
         assert (first["verdict"], first["total"]) == ("violation", "300B USD")
-        assert first["window"] == {"from": "2025-01-01", "through": "2025-12-31"}
+        assert first["window"] == {"first": "2025-01-01", "last": "2025-12-31"}
     code, document = json_report("t.deal", "two.json", "--as-of", "2026-03-01", cwd=tmp_path)
     assert code == 1
     old, new = document["aggregates"]  # type: ignore[misc]

@@ -177,8 +177,8 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "location": _location(aggregate.location),
         "evaluated_on": aggregate.evaluated_on.isoformat(),
         "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
-        "window": {"from": _date(aggregate.window_from),
-                   "through": _date(aggregate.window_through)},
+        "window": {"first": _date(aggregate.window_from),
+                   "last": _date(aggregate.window_through)},
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }

@@ -186,8 +186,8 @@ class ProjectionModel(_Strict):
 class WindowModel(_Strict):
     model_config = ConfigDict(title="Window")
 
-    from_: dt.date | None = Field(alias="from", description="first start counted")
-    through: dt.date | None = Field(description="last start counted; null: open-ended")
+    first: dt.date | None = Field(description="the first start counted")
+    last: dt.date | None = Field(description="the last start counted; null: open-ended")
 
 
 class AggregateModel(_Strict):
@@ -224,8 +224,7 @@ class AggregateModel(_Strict):
             location=LocationModel.of(aggregate.location),
             evaluated_on=aggregate.evaluated_on,
             deadline=aggregate.deadline,
-            window=WindowModel.model_validate(
-                {"from": aggregate.window_from, "through": aggregate.window_through}),
+            window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
         )
@@ -246,8 +245,8 @@ class AggregateModel(_Strict):
             missing_quantity=tuple(self.missing_quantity),
             unknown_scope=tuple(self.unknown_scope),
             projected=None if self.projected is None else self.projected.to_projection(),
-            window_from=self.window.from_,
-            window_through=self.window.through,
+            window_from=self.window.first,
+            window_through=self.window.last,
         )
 
 
@@ -301,7 +300,7 @@ class ReportDocument(_Strict):
 
     def to_json(self) -> str:
         """The document as text, formatted exactly as `render_json` formats it."""
-        return dumps(self.model_dump(mode="json", by_alias=True))
+        return dumps(self.model_dump(mode="json"))
 
     def to_report(self) -> Report:
         """Back to the checker's result types (the version string is not kept)."""
