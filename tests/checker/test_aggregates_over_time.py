@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dealcheck
 from dealcheck import AggregateVerdict, Verdict
@@ -19,6 +21,7 @@ from dealcheck.checker.render_markdown import render_markdown
 from dealcheck.checker.render_sarif import render_sarif
 from dealcheck.checker.render_text import render_text
 from dealcheck.checker.report_model import report_json_schema
+from dealcheck.testing import scenarios, terms_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 STARGATE = ROOT / "examples" / "stargate"
@@ -305,3 +308,45 @@ def test_the_projection_does_not_depend_on_the_date(tmp_path: Path, as_of: str |
     assert (cap["verdict"], cap["total"]) == (verdict, total)
     assert cap["projected"] == {"total": "600B USD", "verdict": "violation",
                                 "crossed_on": "2028-03-01"}
+
+
+# ---------------------------------------------------------------- properties
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_whoever_counts_towards_a_clause_in_force_is_covered(data: st.DataObject) -> None:
+    terms = dealcheck.loads(data.draw(terms_sources(), label="terms"), "t.deal")
+    ds = data.draw(scenarios(terms, max_size=6), label="deployments")
+    marks = sorted({d.start for d in ds} | {c.in_force_from for c in terms.clauses})
+    as_of = data.draw(st.none() | st.sampled_from(marks), label="as_of")
+    report = terms.check(ds, as_of)
+    for a in report.aggregates:
+        for ident in a.contributors:
+            day = report.result_of(ident).evaluated_on
+            # A version counts deployments inside its window only, so it is in force
+            # on a contributor's start; with --as-of, on the day if it is still in force.
+            if as_of is None or a.evaluated_on == as_of:
+                assert not report.result_of(ident).not_covered, (a.clause, ident, day)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_report_verdict_is_the_worst_and_the_projection_ignores_the_date(
+        data: st.DataObject) -> None:
+    terms = dealcheck.loads(data.draw(terms_sources(), label="terms"), "t.deal")
+    ds = data.draw(scenarios(terms, max_size=6), label="deployments")
+    marks = sorted({d.start for d in ds} | {terms.effective})
+    as_of = data.draw(st.sampled_from(marks), label="as_of")
+    dated, whole = terms.check(ds, as_of), terms.check(ds)
+    rank = {"compliant": 0, "open": 0, "undetermined": 1, "violation": 2}
+    worst = max([rank[str(d.verdict)] for d in dated.deployments]
+                + [rank[str(a.verdict)] for a in dated.aggregates], default=0)
+    assert rank[str(dated.verdict)] == worst
+    assert json.loads(dated.to_json())["verdict"] == str(dated.verdict)
+    projections = {(a.clause, a.window_from): a.projected for a in whole.aggregates}
+    for a in dated.aggregates:
+        assert a.projected == projections[(a.clause, a.window_from)]
+    for a in whole.aggregates:   # without a date, the verdict is the projection's
+        assert a.projected is not None
+        assert (a.verdict, a.total) == (a.projected.verdict, a.projected.total)
