@@ -350,3 +350,11 @@ def test_the_report_verdict_is_the_worst_and_the_projection_ignores_the_date(
     for a in whole.aggregates:   # without a date, the verdict is the projection's
         assert a.projected is not None
         assert (a.verdict, a.total) == (a.projected.verdict, a.projected.total)
+
+
+def test_two_breached_versions_of_a_cap_are_two_sarif_results() -> None:
+    report = dealcheck.loads(REPLACED_CAP, "t.deal").check(
+        [_row("big", "2025-06-01", "300B USD"), _row("bigger", "2026-06-01", "2T USD")])
+    results = json.loads(render_sarif(report))["runs"][0]["results"]
+    prints = [r["partialFingerprints"] for r in results if r["ruleId"] == "spend_cap"]
+    assert len(prints) == 2 and prints[0] != prints[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 from pathlib import PurePath, PureWindowsPath
@@ -113,7 +114,8 @@ def _finding_result(
     }
 
 
-def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, JsonValue]:
+def _aggregate_result(aggregate: AggregateResult, rule_index: int,
+                      versions: int = 1) -> dict[str, JsonValue]:
     violation = aggregate.verdict is AggregateVerdict.VIOLATION
     loc = aggregate.location
     text = f"{aggregate.kind} `{aggregate.clause}`: {aggregate.message}"
@@ -128,7 +130,7 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, 
         "level": "error" if violation else "warning",
         "message": {"text": text},
         "locations": [{"physicalLocation": _physical(loc.file, loc.line, loc.column)}],
-        "partialFingerprints": {_FINGERPRINT_KEY: f"aggregate:{aggregate.clause}"},
+        "partialFingerprints": {_FINGERPRINT_KEY: _aggregate_fingerprint(aggregate, versions)},
         "properties": {
             "kind": aggregate.kind,
             "verdict": aggregate.verdict.value,
@@ -142,6 +144,13 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, 
             "unknown_scope": list(aggregate.unknown_scope),
         },
     }
+
+
+def _aggregate_fingerprint(aggregate: AggregateResult, versions: int) -> str:
+    """`aggregate:CLAUSE`; with several versions of the clause reported, also its window."""
+    if versions > 1 and aggregate.window_from is not None:
+        return f"aggregate:{aggregate.clause}:{aggregate.window_from.isoformat()}"
+    return f"aggregate:{aggregate.clause}"
 
 
 def _reported(
@@ -196,7 +205,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
             }
         )
     results: list[JsonValue] = [_finding_result(d, f, index[f.clause]) for d, f in findings]
-    results.extend(_aggregate_result(a, index[a.clause]) for a in aggregates)
+    versions = collections.Counter(a.clause for a in aggregates)
+    results.extend(_aggregate_result(a, index[a.clause], versions[a.clause]) for a in aggregates)
 
     artifacts: list[JsonValue] = []
     seen: set[str] = set()
