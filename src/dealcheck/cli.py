@@ -85,7 +85,7 @@ def _fail_input(exc: DiagnosticsError, error_format: str) -> NoReturn:
 
 
 def _parse_date(value: str | None, error_format: str) -> dt.date | None:
-    """`--as-of`, read as `terms.check(as_of=...)` reads it (DC910 when it is no date)."""
+    """`--as-of` (a date or `today`), read as `terms.check(as_of=...)` reads it (DC910)."""
     from dealcheck.rules.resolve import parse_as_of
 
     try:
@@ -123,7 +123,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.argument("terms", type=click.Path(dir_okay=False))
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--as-of", "as_of", metavar="DATE",
-              help="Judge every deployment under the terms in force on DATE (YYYY-MM-DD).")
+              help="Judge every deployment and aggregate on DATE (YYYY-MM-DD, or `today`); "
+                   "without it each deployment on its start, each aggregate at the end of "
+                   "its window.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif",
                                                     "markdown"]), default="text",
               show_default=True, help="Report format.")
@@ -197,7 +199,7 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     from dealcheck.checker.render_text import with_progress
     from dealcheck.checker.results import AggregateVerdict, SourceRef
 
-    book = AggregateBook(ct)
+    book = AggregateBook(ct, when)
     meta = ReportMeta(SourceRef(terms, sha256),
                       tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
     worst = {"violation": 0, "undetermined": 0}
@@ -214,7 +216,7 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
         read_all = True
 
     def aggregates() -> list[dealcheck.AggregateResult]:
-        found = book.results(when)
+        found = book.results()
         for a in found:
             if a.verdict is AggregateVerdict.VIOLATION:
                 worst["violation"] += 1
@@ -282,7 +284,8 @@ def _deployments_in(judged: object) -> int:
 @click.argument("terms", type=click.Path(dir_okay=False))
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--id", "ident", required=True, help="The deployment to explain.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Judge it on DATE instead of its start.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Judge it on DATE (YYYY-MM-DD, or `today`) instead of its start.")
 @_error_format
 def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_format: str) -> None:
     """Show the whole derivation of one deployment's verdict."""

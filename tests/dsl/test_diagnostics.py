@@ -748,7 +748,7 @@ def test_dc910_as_of_that_is_not_a_date() -> None:
         terms.check([], as_of="2025-W01-1")
     [d] = info.value.diagnostics
     assert_diagnostic(d, E("DC910").message("malformed date `2025-W01-1` in `as_of`")
-                      .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`").at(1, 1)
+                      .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`").at(1, 1)
                       .underline("2025-W01-1").build(), "2025-W01-1")
 
 

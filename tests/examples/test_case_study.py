@@ -61,7 +61,10 @@ def test_deals_report_at_each_deals_own_date() -> None:
     document = check_json(MSFT / "terms.deal", MSFT / "deals.yaml")
     assert verdicts(document) == DEALS_AT_START
     assert document["summary"] == {"deployments": 14, "compliant": 8, "violation": 0,
-                                   "undetermined": 6, "not_covered": 5}
+                                   "undetermined": 6, "not_covered": 5,
+                                   "aggregates": {"compliant": 0, "violation": 0, "open": 1,
+                                                  "undetermined": 0}}
+    assert document["verdict"] == "undetermined"
 
 
 def test_undetermined_deals_name_rofr_declined_as_the_deciding_fact() -> None:
@@ -159,13 +162,18 @@ def test_every_clause_quotes_its_source() -> None:
 # ---------------------------------------------------------------- Stargate
 
 
-def test_stargate_buildout_at_the_latest_announcement() -> None:
+def test_stargate_buildout_as_a_whole_plan() -> None:
+    # Without --as-of the build-out is the whole plan: each aggregate is judged at
+    # the end of its window, and 7.7 GW by 2025-12-31 misses the 10 GW commitment.
     document = check_json(STARGATE / "terms.deal", STARGATE / "buildout.yaml")
     assert set(verdicts(document).values()) == {(C, False)}   # us_only satisfied everywhere
+    assert document["verdict"] == "violation"
     aggregates = {a["clause"]: a for a in document["aggregates"]}  # type: ignore[attr-defined]
-    assert aggregates["ten_gigawatts"]["verdict"] == "open"
+    assert aggregates["ten_gigawatts"]["verdict"] == "violation"
     assert aggregates["ten_gigawatts"]["total"] == "7.7 GW"
-    assert aggregates["ten_gigawatts"]["evaluated_on"] == "2025-10-30"
+    assert aggregates["ten_gigawatts"]["evaluated_on"] == "2025-12-31"
+    assert aggregates["ten_gigawatts"]["projected"] == {
+        "total": "7.7 GW", "verdict": "violation", "crossed_on": None}
     # No per-site investment figure is public: the money aggregates stay undetermined.
     for clause in ("initial_deployment", "four_year_cap"):
         assert aggregates[clause]["verdict"] == "undetermined"
@@ -229,3 +237,17 @@ def test_example_files_are_formatted() -> None:
     done = cli("fmt", "--check", "examples/microsoft-openai/terms.deal",
                "examples/stargate/terms.deal")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_stargate_plan_over_the_cap_fails_on_the_aggregate_alone() -> None:
+    done = cli("check", "examples/stargate/terms.deal", "examples/stargate/over-cap.yaml",
+               "--format", "json")
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    assert set(verdicts(document).values()) == {(C, False)}
+    assert document["verdict"] == "violation"
+    assert document["summary"]["aggregates"] == {  # type: ignore[index]
+        "compliant": 2, "violation": 1, "open": 0, "undetermined": 0}
+    cap = {a["clause"]: a for a in document["aggregates"]}["four_year_cap"]  # type: ignore[attr-defined]
+    assert cap["projected"] == {"total": "600B USD", "verdict": "violation",
+                                "crossed_on": "2028-03-01"}

@@ -12,6 +12,7 @@ from dealcheck.checker.results import (
     Finding,
     Location,
     Outcome,
+    Projection,
     Report,
     SourceRef,
     Verdict,
@@ -118,6 +119,9 @@ def build_report() -> Report:
             location=_clause(40),
             evaluated_on=dt.date(2025, 11, 3),
             deadline=dt.date(2032, 12, 31),
+            projected=Projection("52B USD", AggregateVerdict.VIOLATION),
+            window_from=dt.date(2025, 10, 28),
+            window_through=dt.date(2032, 12, 31),
         ),
         AggregateResult(
             clause="stargate_cap",
@@ -129,6 +133,8 @@ def build_report() -> Report:
             message="cap exceeded by 20B USD (Microsoft–OpenAI, Stargate)",
             location=_clause(44),
             evaluated_on=dt.date(2025, 11, 3),
+            projected=Projection("520B USD", AggregateVerdict.VIOLATION, dt.date(2025, 9, 30)),
+            window_from=dt.date(2025, 1, 21),
         ),
         AggregateResult(
             clause="gpu_cap",

@@ -36,14 +36,18 @@ CONTRACT_TOP = [
     "terms",
     "scenarios",
     "as_of",
+    "verdict",
     "summary",
     "deployments",
     "aggregates",
 ]
-CONTRACT_SUMMARY = ["deployments", "compliant", "violation", "undetermined", "not_covered"]
+CONTRACT_SUMMARY = ["deployments", "compliant", "violation", "undetermined", "not_covered",
+                    "aggregates"]
+CONTRACT_SUMMARY_AGGREGATES = ["compliant", "violation", "open", "undetermined"]
 CONTRACT_DEPLOYMENT = ["id", "verdict", "evaluated_on", "not_covered", "findings"]
 CONTRACT_FINDING = ["clause", "outcome", "message", "location", "missing_facts", "fix"]
-CONTRACT_AGGREGATE = ["clause", "verdict", "total", "limit", "contributors"]
+CONTRACT_AGGREGATE = ["clause", "verdict", "total", "limit", "contributors", "projected"]
+CONTRACT_PROJECTED = ["total", "verdict", "crossed_on"]
 
 
 def validator() -> jsonschema.protocols.Validator:
@@ -74,6 +78,9 @@ def test_schema_is_draft_2020_12_and_requires_the_contract_keys() -> None:
         lambda d: d["deployments"][0].pop("not_covered"),
         lambda d: d["summary"].__setitem__("violation", -1),
         lambda d: d["aggregates"][0].__setitem__("verdict", "closed"),
+        lambda d: d.__setitem__("verdict", "open"),
+        lambda d: d["summary"]["aggregates"].pop("open"),
+        lambda d: d["aggregates"][0]["projected"].__setitem__("crossed_on", "soon"),
         lambda d: d.__setitem__("as_of", "3 November 2025"),
         lambda d: d["terms"].__setitem__("extra", 1),
         lambda d: d["deployments"][0]["findings"][0].__setitem__("overridden_by", None),
@@ -84,6 +91,9 @@ def test_schema_is_draft_2020_12_and_requires_the_contract_keys() -> None:
         "missing-key",
         "negative-count",
         "aggregate-verdict",
+        "report-verdict",
+        "aggregate-counts",
+        "crossed-on",
         "date-format",
         "extra-key",
         "overridden-by-null",
@@ -105,6 +115,7 @@ def test_contract_keys_nesting_and_order(report: Report) -> None:
     assert list(document["terms"]) == ["path", "sha256"]
     assert [list(s) for s in document["scenarios"]] == [["path", "sha256"]]
     assert list(document["summary"]) == CONTRACT_SUMMARY
+    assert list(document["summary"]["aggregates"]) == CONTRACT_SUMMARY_AGGREGATES
     deployment = document["deployments"][0]
     assert list(deployment)[: len(CONTRACT_DEPLOYMENT)] == CONTRACT_DEPLOYMENT
     finding = deployment["findings"][0]
@@ -112,18 +123,21 @@ def test_contract_keys_nesting_and_order(report: Report) -> None:
     assert list(finding["location"]) == ["file", "line", "column"]
     aggregate = document["aggregates"][0]
     assert list(aggregate)[: len(CONTRACT_AGGREGATE)] == CONTRACT_AGGREGATE
+    assert list(aggregate["projected"]) == CONTRACT_PROJECTED
 
 
 def test_values(report: Report) -> None:
     document = json.loads(render_json(report))
     assert document["dealcheck_version"] == TEST_VERSION
     assert document["as_of"] is None
+    assert document["verdict"] == "violation"
     assert document["summary"] == {
         "deployments": 4,
         "compliant": 2,
         "violation": 1,
         "undetermined": 1,
         "not_covered": 1,
+        "aggregates": {"compliant": 0, "violation": 1, "open": 1, "undetermined": 1},
     }
     aws, coreweave, natsec, stargate = document["deployments"]
     assert aws["verdict"] == "violation"
@@ -277,8 +291,11 @@ def test_streaming_spills_to_disk_and_holds_no_results() -> None:
     assert spool is not None
     assert spool._file._rolled  # type: ignore[attr-defined]
     assert not hasattr(renderer, "_deployments")
-    text = "".join(renderer.end(report.aggregates, {"deployments": 600}))
-    assert json.loads(text)["summary"] == {"deployments": 600}
+    counts = {"deployments": 600, "compliant": 600, "violation": 0, "undetermined": 0,
+              "not_covered": 0}
+    text = "".join(renderer.end(report.aggregates, counts))
+    assert json.loads(text)["summary"] == {
+        **counts, "aggregates": {"compliant": 0, "violation": 1, "open": 1, "undetermined": 1}}
     assert len(json.loads(text)["deployments"]) == 600
 
 

@@ -164,7 +164,7 @@ def test_the_cli_locates_a_bad_as_of() -> None:
         "--as-of:1:1: error[DC910]: malformed date `2025-W01-1` in `--as-of`",
         "   1 | 2025-W01-1",
         "       ^^^^^^^^^^",
-        "  help: write the date as YYYY-MM-DD, e.g. `2025-03-10`",
+        "  help: write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`",
     ]
 
 

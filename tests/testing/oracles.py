@@ -12,7 +12,7 @@ from pathlib import Path
 
 import reference_interpreter as ref
 
-from dealcheck.checker.results import Report
+from dealcheck.checker.results import AggregateResult, Report
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
@@ -30,11 +30,20 @@ def outcome_of(report: Report) -> ref.Outcome:
                 str(f.outcome), frozenset(f.missing_facts), frozenset(f.overridden_by)))
                 for f in r.findings))))
         for r in report.deployments)
-    aggregates = tuple(sorted(
-        ((a.clause, ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
-                                         a.missing_quantity, a.unknown_scope, a.evaluated_on))
-         for a in report.aggregates), key=ref.aggregate_order))
+    versions = [
+        (ref.version_key(a.clause, a.window_from),
+         ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
+                              a.missing_quantity, a.unknown_scope, a.evaluated_on,
+                              _projected(a)))
+        for a in report.aggregates]
+    aggregates = tuple(sorted(versions, key=ref.aggregate_order))
     return ref.Outcome(deployments, aggregates)
+
+
+def _projected(a: AggregateResult) -> tuple[str, str, dt.date | None]:
+    p = a.projected
+    assert p is not None  # INVARIANT: the checker projects every aggregate
+    return p.total, str(p.verdict), p.crossed_on
 
 
 def differences(expected: ref.Outcome, got: ref.Outcome) -> list[str]:

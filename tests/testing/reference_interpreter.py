@@ -21,12 +21,21 @@ What it implements, rule by rule:
   outcome is never named);
 - verdict: violation > undetermined > compliant; `not_covered` when no clause
   in force (restriction, permission or aggregate) may scope the deployment;
-- aggregates: judged on `as_of`, else the latest start, else the agreement's
-  date, when in force then; a deployment counts when its start is inside the
-  window (and, for a commitment, on or before the deadline) and it is in
-  scope; a missing (or incommensurable) quantity or an unknown scope makes
-  the total a lower bound, and the verdict undetermined when that could
-  change it.
+- aggregates: each version of an aggregate clause (as amendments replace it)
+  is judged on its own; a deployment counts towards a version when it is in
+  scope and its start is inside the version's window: not before the version
+  takes effect nor the clause's `starting from`, not after the version stops
+  being in force, nor `through`, nor a commitment's deadline. With `as_of`,
+  every version that took effect by then is judged on `as_of` (or on its
+  last day in force, if earlier), counting the deployments started by that
+  day; without it, every version is judged on the whole scenario, at the end
+  of its window. A commitment whose deadline has passed while the version
+  binds is a violation when unmet. A missing (or incommensurable) quantity or
+  an unknown scope makes the total a lower bound, and the verdict
+  undetermined when that could change it. The projection counts every
+  deployment of the window and judges the deadline as passed; `crossed_on`
+  is the first start on which the certain, known total exceeds the cap or
+  reaches the commitment.
 """
 
 from __future__ import annotations
@@ -237,6 +246,23 @@ class AggregateOutcome:
     missing_quantity: tuple[str, ...]
     unknown_scope: tuple[str, ...]
     evaluated_on: dt.date
+    projected: tuple[str, str, dt.date | None]   # total, verdict, crossed_on
+
+
+def version_key(clause_id: str, counted_from: dt.date | None) -> str:
+    """The key of one version of an aggregate clause in `Outcome.aggregates`."""
+    return f"{clause_id} from {counted_from}"
+
+
+AGGREGATE_RANK = {"compliant": 0, "open": 1, "undetermined": 2, "violation": 3}
+
+
+def aggregate_verdict(outcome: Outcome, clause_id: str) -> str:
+    """The worst verdict among the versions of `clause_id` judged (KeyError if none)."""
+    found = [a.verdict for k, a in outcome.aggregates if k.split(" from ")[0] == clause_id]
+    if not found:
+        raise KeyError(clause_id)
+    return max(found, key=AGGREGATE_RANK.__getitem__)
 
 
 @dataclass(frozen=True)
@@ -287,57 +313,113 @@ def judge_deployment(terms: m.Terms, d: Deployment, as_of: dt.date | None,
     return DeploymentOutcome(verdict, day, not covered, tuple(sorted(findings.items())))
 
 
-def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], day: dt.date,
-                    operators: Mapping[str, str]) -> AggregateOutcome:
+def _window(c: m.Clause) -> tuple[dt.date, dt.date | None]:
+    """The first and last start (inclusive; None: no end) one version counts."""
     rule = c.rule
     assert isinstance(rule, m.Aggregate)
+    first = c.in_force_from
+    if rule.window_from is not None and rule.window_from > first:
+        first = rule.window_from
+    last: dt.date | None = None
+    for bound in (c.in_force_through, rule.window_through, rule.deadline):
+        if bound is not None and (last is None or bound < last):
+            last = bound
+    return first, last
+
+
+def _aggregate_verdict(c: m.Clause, known: Decimal, possible: Decimal, unbounded: bool,
+                       passed: bool) -> str:
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate)
+    limit = rule.limit.amount
+    if c.kind is m.ClauseKind.CAP:
+        if known > limit:
+            return "violation"
+        if unbounded or known + possible > limit:
+            return "undetermined"
+        return "compliant"
+    if known >= limit:
+        return "compliant"
+    if unbounded or known + possible >= limit:
+        return "undetermined"
+    return "violation" if passed else "open"
+
+
+def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
+                    latest: dt.date | None, operators: Mapping[str, str]) -> AggregateOutcome:
+    """One version of an aggregate clause, on `as_of` or (None) over the whole scenario."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate)
+    first, last = _window(c)
+    binds_at_deadline = rule.deadline is not None and (
+        c.in_force_through is None or c.in_force_through >= rule.deadline)
+    if as_of is None:
+        cutoff = None
+        passed = binds_at_deadline
+        if passed:
+            assert rule.deadline is not None
+            day = rule.deadline
+        elif last is not None:
+            day = last
+        else:
+            day = first if latest is None or latest < first else latest
+    else:
+        day = as_of
+        if c.in_force_through is not None and c.in_force_through < as_of:
+            day = c.in_force_through
+        cutoff = day
+        passed = binds_at_deadline and rule.deadline is not None and as_of > rule.deadline
     known = possible = Decimal(0)
     contributors: list[str] = []
     missing: list[str] = []
     unknown_scope: list[str] = []
+    # For the projection: every deployment of the window, and the running total.
+    every_known = every_possible = Decimal(0)
+    every_missing = False
+    dated: list[tuple[dt.date, Decimal]] = []
     for d in deployments:
-        if rule.window_from is not None and d.start < rule.window_from:
-            continue
-        if rule.window_through is not None and d.start > rule.window_through:
-            continue
-        if rule.deadline is not None and d.start > rule.deadline:
+        if d.start < first or (last is not None and d.start > last):
             continue
         applies = scope(c.scope, d, operators).value
         if applies is False:
             continue
         quantity = getattr(d, rule.measure)
         measured = quantity is not None and quantity.dimension == rule.limit.dimension
+        amount = quantity.amount if measured else Decimal(0)
+        if applies:
+            every_known += amount
+            if measured:
+                dated.append((d.start, amount))
+        else:
+            every_possible += amount
+        every_missing = every_missing or not measured
+        if cutoff is not None and d.start > cutoff:
+            continue
         if applies:
             contributors.append(d.id)
-            if measured:
-                known += quantity.amount
+            known += amount
         else:
             unknown_scope.append(d.id)
-            if measured:
-                possible += quantity.amount
+            possible += amount
         if not measured:
             missing.append(d.id)
-    limit = rule.limit.amount
-    unbounded = bool(missing)
-    if c.kind is m.ClauseKind.CAP:
-        if known > limit:
-            verdict = "violation"
-        elif unbounded or known + possible > limit:
-            verdict = "undetermined"
-        else:
-            verdict = "compliant"
-    else:
-        could_reach = unbounded or known + possible >= limit
-        if known >= limit:
-            verdict = "compliant"
-        elif could_reach:
-            verdict = "undetermined"
-        elif rule.deadline is not None and day > rule.deadline:
-            verdict = "violation"
-        else:
-            verdict = "open"
-    return AggregateOutcome(str(c.kind), verdict, format_amount(known, rule.limit.dimension),
-                            tuple(contributors), tuple(missing), tuple(unknown_scope), day)
+    verdict = _aggregate_verdict(c, known, possible, bool(missing), passed)
+    projected_verdict = _aggregate_verdict(c, every_known, every_possible, every_missing,
+                                           binds_at_deadline)
+    crossed: dt.date | None = None
+    running = Decimal(0)
+    for start, amount in sorted(dated, key=lambda x: x[0]):
+        running += amount
+        over = running > rule.limit.amount if c.kind is m.ClauseKind.CAP \
+            else running >= rule.limit.amount
+        if over:
+            crossed = start
+            break
+    dim = rule.limit.dimension
+    return AggregateOutcome(str(c.kind), verdict, format_amount(known, dim, exact=True),
+                            tuple(contributors), tuple(missing), tuple(unknown_scope), day,
+                            (format_amount(every_known, dim, exact=True), projected_verdict,
+                             crossed))
 
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],
@@ -346,24 +428,25 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
     operators = {name: p.operator for name, p in terms.vocabulary.providers.items()}
     per_deployment = tuple(
         (d.id, judge_deployment(terms, d, as_of, operators)) for d in deployments)
-    if as_of is not None:
-        day = as_of
-    elif deployments:
-        day = max(d.start for d in deployments)
-    else:
-        day = terms.effective
-    aggregates = tuple(
-        (c.id, judge_aggregate(c, deployments, day, operators))
-        for c in in_force(terms, day) if c.kind.is_aggregate)
+    latest = max((d.start for d in deployments), default=None)
+    aggregates = []
+    for c in terms.clauses:
+        if not c.kind.is_aggregate:
+            continue
+        if c.in_force_through is not None and c.in_force_through < c.in_force_from:
+            continue   # never in force
+        if as_of is not None and c.in_force_from > as_of:
+            continue   # not in effect yet
+        aggregates.append((version_key(c.id, _window(c)[0]),
+                           judge_aggregate(c, deployments, as_of, latest, operators)))
     return Outcome(per_deployment, tuple(sorted(aggregates, key=aggregate_order)))
 
 
-def aggregate_order(pair: tuple[str, AggregateOutcome]) -> tuple[object, ...]:
-    """A total order on (clause, outcome) pairs: two results of one clause compare by value.
+def aggregate_order(pair: tuple[str, AggregateOutcome]) -> tuple[str, str]:
+    """A total order on (version key, outcome) pairs: two results under one key compare by value.
 
-    The outcome itself is not orderable, so sorting the bare pairs fails as
-    soon as two of them share a clause.
+    The outcome itself is not orderable (its fields mix dates and None), so
+    sorting the bare pairs fails as soon as two of them share a key.
     """
-    clause, o = pair
-    return (clause, o.kind, o.verdict, o.total, o.contributors, o.missing_quantity,
-            o.unknown_scope, o.evaluated_on)
+    key, outcome = pair
+    return key, repr(outcome)

@@ -8,30 +8,69 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
-from dealcheck.checker.results import AggregateResult, AggregateVerdict
+from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
 from dealcheck.scenario.model import Deployment
 
 
 @dataclass(slots=True)
-class Tally:
-    """The running sum of one aggregate clause (one version of it)."""
+class Sums:
+    """A running total: what certainly counts, what may, and who counts how."""
 
-    plan: Plan
-    rule: m.Aggregate
     known: Decimal = Decimal(0)
     possible: Decimal = Decimal(0)
     contributors: list[str] = field(default_factory=list)
     missing_quantity: list[str] = field(default_factory=list)
     unknown_scope: list[str] = field(default_factory=list)
 
+
+@dataclass(slots=True)
+class Tally:
+    """What one version of an aggregate clause has seen, fed in input order.
+
+    The version counts the deployments that start inside its own window:
+    from `first` (the later of the day the version takes effect and the
+    clause's `starting from`) through `last` (the earliest of the day it stops
+    being in force, `through` and a commitment's deadline; None: open-ended).
+    `now` sums those started by `cutoff` (all of them when None), `every`
+    sums all of them for the projection, and `by_day` the known amounts that
+    certainly count, per start, for `crossed_on`. Memory grows with the
+    contributors (as the report lists them) and the distinct start dates.
+    """
+
+    plan: Plan
+    rule: m.Aggregate
+    cutoff: dt.date | None = None
+    first: dt.date = dt.date.min
+    last: dt.date | None = None
+    now: Sums = field(default_factory=Sums)
+    every: Sums = field(default_factory=Sums)
+    by_day: dict[dt.date, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        clause, rule = self.plan.clause, self.rule
+        self.first = max(clause.in_force_from, rule.window_from or dt.date.min)
+        ends = [d for d in (clause.in_force_through, rule.window_through, rule.deadline)
+                if d is not None]
+        self.last = min(ends) if ends else None
+        if self.cutoff is None:
+            self.now = self.every  # INVARIANT: one total serves both
+
+    def counts_on(self, start: dt.date) -> bool:
+        """Whether a deployment starting on `start` falls inside the version's window."""
+        return self.first <= start and (self.last is None or start <= self.last)
+
     def observe(self, d: Deployment) -> Sighting | None:
         """How `d` counts towards this aggregate, or None when it does not count."""
+        if not self.counts_on(d.start):
+            return None
         return self.plan.tests.observer(d)
 
     def observe_reference(self, d: Deployment) -> Sighting | None:
         """`observe`, interpreted from the clause: the definition the observer is compiled from."""
+        if not self.counts_on(d.start):
+            return None
         rule = self.rule
         if rule.window_from is not None and d.start < rule.window_from:
             return None
@@ -46,25 +85,33 @@ class Tally:
         known = quantity is not None and quantity.dimension == rule.limit.dimension
         return applies is True, quantity.amount if known else None
 
-    def record(self, ident: str, certain: bool, amount: Decimal | None) -> None:
+    def record(self, ident: str, start: dt.date, certain: bool, amount: Decimal | None) -> None:
         """Count a deployment that `observe` saw, in input order."""
-        if certain:
-            self.contributors.append(ident)
-            if amount is not None:
-                self.known += amount
-            else:
-                self.missing_quantity.append(ident)
-        else:
-            self.unknown_scope.append(ident)
-            if amount is not None:
-                self.possible += amount
-            else:
-                self.missing_quantity.append(ident)
+        if certain and amount is not None:
+            self.by_day[start] = self.by_day.get(start, Decimal(0)) + amount
+        _count(self.every, ident, certain, amount)
+        if self.cutoff is not None and start <= self.cutoff:
+            _count(self.now, ident, certain, amount)
 
     def add(self, d: Deployment) -> None:
         seen = self.observe(d)
         if seen is not None:
-            self.record(d.id, *seen)
+            self.record(d.id, d.start, *seen)
+
+
+def _count(sums: Sums, ident: str, certain: bool, amount: Decimal | None) -> None:
+    if certain:
+        sums.contributors.append(ident)
+        if amount is not None:
+            sums.known += amount
+        else:
+            sums.missing_quantity.append(ident)
+    else:
+        sums.unknown_scope.append(ident)
+        if amount is not None:
+            sums.possible += amount
+        else:
+            sums.missing_quantity.append(ident)
 
 
 #: Whether a deployment certainly counts (else it may), and its quantity if known.
@@ -74,16 +121,22 @@ Observer = Callable[[Deployment], Sighting | None]
 
 
 class AggregateBook:
-    """Tallies for every aggregate clause; fed one deployment at a time.
+    """Tallies for every version of every aggregate clause; fed one deployment at a time.
 
     Each deployment is shown only to the tallies whose party and workload
-    sets admit it.
+    sets admit it, and whose window holds its start.
+
+    Args:
+        ct: the compiled terms.
+        as_of: the check's `--as-of` date: totals count the deployments started
+            by then. None: the deployments given are the whole plan.
     """
 
-    def __init__(self, ct: CompiledTerms) -> None:
+    def __init__(self, ct: CompiledTerms, as_of: dt.date | None = None) -> None:
         self.ct = ct
-        self.tallies = [Tally(plan, plan.clause.rule) for plan in ct.plans.values()  # type: ignore[arg-type]
-                        if plan.clause.kind.is_aggregate]
+        self.as_of = as_of
+        self.tallies = [Tally(plan, plan.clause.rule, as_of)  # type: ignore[arg-type]
+                        for plan in ct.plans.values() if plan.clause.kind.is_aggregate]
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
         self._tallies_by_key: dict[str, dict[str, tuple[tuple[Observer, Tally], ...]]] = {}
@@ -115,7 +168,7 @@ class AggregateBook:
         if self.latest is None or start > self.latest:
             self.latest = start
         for i, certain, amount in sightings:
-            self.tallies[i].record(ident, certain, amount)
+            self.tallies[i].record(ident, start, certain, amount)
 
     def add(self, d: Deployment) -> None:
         start = d.start
@@ -129,74 +182,150 @@ class AggregateBook:
                 (self.tallies[i].plan.tests.observer, self.tallies[i])
                 for i in self.relevant(d.party, d.workload))
         for observe, tally in found:
+            if start < tally.first or (tally.last is not None and start > tally.last):
+                continue
             seen = observe(d)
             if seen is not None:
-                tally.record(d.id, seen[0], seen[1])
+                tally.record(d.id, start, seen[0], seen[1])
 
-    def results(self, as_of: dt.date | None) -> list[AggregateResult]:
-        """Verdicts on the evaluation date: `as_of`, else the latest deployment start."""
-        day = as_of or self.latest or self.ct.terms.effective
+    def results(self) -> list[AggregateResult]:
+        """Every version of every aggregate clause judged, in the order of the terms.
+
+        With `as_of`, each version that has taken effect by then is judged on
+        that date (a version no longer in force, on its last day in force),
+        counting only the deployments started by then. Without it, the
+        deployments given are the whole plan: each version is judged as
+        projected, at the end of its window.
+        """
+        as_of = self.as_of
         out: list[AggregateResult] = []
         for tally in self.tallies:
-            if tally.plan.clause.in_force_on(day):
-                out.append(judge(tally, day))
+            clause = tally.plan.clause
+            through = clause.in_force_through
+            if through is not None and through < clause.in_force_from:
+                continue  # never in force
+            if as_of is not None and clause.in_force_from > as_of:
+                continue  # not in effect yet
+            projection, end, closed = project(tally, self.latest)
+            if as_of is None:
+                out.append(judge(tally, end, closed, projection))
+                continue
+            day = as_of if through is None or as_of <= through else through
+            out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
 
 
-def judge(t: Tally, day: dt.date) -> AggregateResult:
+def _closed(t: Tally, day: dt.date) -> bool:
+    """Whether a commitment's deadline has passed on `day` while the version binds."""
+    deadline, through = t.rule.deadline, t.plan.clause.in_force_through
+    return (deadline is not None and day > deadline
+            and (through is None or through >= deadline))
+
+
+def project(t: Tally, latest: dt.date | None) -> tuple[Projection, dt.date, bool]:
+    """The version judged over every deployment given, at the end of its window.
+
+    Returns:
+        The projection; the day it is judged on (the deadline of a commitment
+        that binds until then, else the window's last day, else the latest
+        start seen); and whether a commitment's deadline has passed by then.
+    """
+    deadline, through = t.rule.deadline, t.plan.clause.in_force_through
+    closed = deadline is not None and (through is None or through >= deadline)
+    if closed and deadline is not None:
+        day = deadline
+    elif t.last is not None:
+        day = t.last
+    else:
+        day = latest if latest is not None and latest > t.first else t.first
+    verdict, _ = _verdict(t, t.every, closed)
+    projection = Projection(total=format_amount(t.every.known, t.rule.limit.dimension, exact=True),
+                            verdict=verdict, crossed_on=_crossed_on(t))
+    return projection, day, closed
+
+
+def _crossed_on(t: Tally) -> dt.date | None:
+    """The start on which the known total first exceeds the cap or reaches the commitment."""
+    limit = t.rule.limit.amount
+    cap = t.plan.clause.kind is m.ClauseKind.CAP
+    total = Decimal(0)
+    for day in sorted(t.by_day):
+        total += t.by_day[day]
+        if (total > limit) if cap else (total >= limit):
+            return day
+    return None
+
+
+def _verdict(t: Tally, sums: Sums, closed: bool) -> tuple[AggregateVerdict, str]:
+    """The verdict on a total, and the message that explains it.
+
+    Totals and limits are written exactly, so that the comparison shows.
+    """
     rule, clause = t.rule, t.plan.clause
     limit = rule.limit.amount
     dim = rule.limit.dimension
-    unbounded = bool(t.missing_quantity)
-    upper = t.known + t.possible
-    total = format_amount(t.known, dim)
-    limit_text = format_amount(limit, dim)
-    lower = "at least " if unbounded or t.unknown_scope else ""
+    unbounded = bool(sums.missing_quantity)
+    upper = sums.known + sums.possible
+    total = format_amount(sums.known, dim, exact=True)
+    limit_text = format_amount(limit, dim, exact=True)
+    lower = "at least " if unbounded or sums.unknown_scope else ""
     if clause.kind is m.ClauseKind.CAP:
-        if t.known > limit:
-            verdict = AggregateVerdict.VIOLATION
-            message = f"total {rule.measure} of {lower}{total} exceeds the cap of {limit_text}"
-        elif unbounded or upper > limit:
-            verdict = AggregateVerdict.UNDETERMINED
-            message = (f"total {rule.measure} is at least {total} of a cap of {limit_text}; "
-                       + _why_unknown(t))
-        else:
-            verdict = AggregateVerdict.COMPLIANT
-            message = f"total {rule.measure} of {total} is within the cap of {limit_text}"
-    else:
-        could_reach = unbounded or upper >= limit
-        due = f" by {rule.deadline.isoformat()}" if rule.deadline else ""
-        if t.known >= limit:
-            verdict = AggregateVerdict.COMPLIANT
-            message = f"total {rule.measure} of {total} meets the commitment of {limit_text}{due}"
-        elif rule.deadline is not None and day > rule.deadline:
-            if could_reach:
-                verdict = AggregateVerdict.UNDETERMINED
-                message = (f"the commitment of {limit_text}{due} has passed with {lower}{total}; "
-                           + _why_unknown(t))
-            else:
-                verdict = AggregateVerdict.VIOLATION
-                message = f"the commitment of {limit_text}{due} was missed: {total} reached"
-        elif could_reach:
-            verdict = AggregateVerdict.UNDETERMINED
-            message = f"{lower}{total} of {limit_text}{due} reached; " + _why_unknown(t)
-        else:
-            verdict = AggregateVerdict.OPEN
-            message = (f"{total} of {limit_text} reached"
-                       + (f"; due by {rule.deadline.isoformat()}" if rule.deadline
-                          else "; no deadline"))
+        if sums.known > limit:
+            return (AggregateVerdict.VIOLATION,
+                    f"total {rule.measure} of {lower}{total} exceeds the cap of {limit_text}")
+        if unbounded or upper > limit:
+            return (AggregateVerdict.UNDETERMINED,
+                    f"total {rule.measure} is at least {total} of a cap of {limit_text}; "
+                    + _why_unknown(t, sums))
+        return (AggregateVerdict.COMPLIANT,
+                f"total {rule.measure} of {total} is within the cap of {limit_text}")
+    could_reach = unbounded or upper >= limit
+    due = f" by {rule.deadline.isoformat()}" if rule.deadline else ""
+    if sums.known >= limit:
+        return (AggregateVerdict.COMPLIANT,
+                f"total {rule.measure} of {total} meets the commitment of {limit_text}{due}")
+    if closed:
+        if could_reach:
+            return (AggregateVerdict.UNDETERMINED,
+                    f"the commitment of {limit_text}{due} has passed with {lower}{total}; "
+                    + _why_unknown(t, sums))
+        return (AggregateVerdict.VIOLATION,
+                f"the commitment of {limit_text}{due} was missed: {total} reached")
+    if could_reach:
+        return (AggregateVerdict.UNDETERMINED,
+                f"{lower}{total} of {limit_text}{due} reached; " + _why_unknown(t, sums))
+    return (AggregateVerdict.OPEN,
+            f"{total} of {limit_text} reached"
+            + (f"; due by {rule.deadline.isoformat()}" if rule.deadline else "; no deadline"))
+
+
+def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> AggregateResult:
+    """One version judged on `day`, on the deployments the tally counted by its cutoff.
+
+    Args:
+        t: the version's tally.
+        day: the evaluation date reported.
+        closed: whether a commitment's deadline has passed (unmet is then a violation).
+        projection: the version judged over every deployment given.
+    """
+    rule, clause, sums = t.rule, t.plan.clause, t.now
+    verdict, message = _verdict(t, sums, closed)
+    dim = rule.limit.dimension
     return AggregateResult(
-        clause=clause.id, kind=str(clause.kind), verdict=verdict, total=total,
-        limit=limit_text, contributors=tuple(t.contributors), message=message,
-        location=t.plan.location, evaluated_on=day, deadline=rule.deadline,
-        missing_quantity=tuple(t.missing_quantity), unknown_scope=tuple(t.unknown_scope),
+        clause=clause.id, kind=str(clause.kind), verdict=verdict,
+        total=format_amount(sums.known, dim, exact=True),
+        limit=format_amount(rule.limit.amount, dim, exact=True),
+        contributors=tuple(sums.contributors), message=message, location=t.plan.location,
+        evaluated_on=day, deadline=rule.deadline,
+        missing_quantity=tuple(sums.missing_quantity), unknown_scope=tuple(sums.unknown_scope),
+        projected=projection, window_from=t.first, window_through=t.last,
     )
 
 
-def _why_unknown(t: Tally) -> str:
+def _why_unknown(t: Tally, sums: Sums) -> str:
     parts = []
-    if t.missing_quantity:
-        parts.append(f"{len(t.missing_quantity)} deployment(s) lack `{t.rule.measure}`")
-    if t.unknown_scope:
-        parts.append(f"{len(t.unknown_scope)} may or may not count")
+    if sums.missing_quantity:
+        parts.append(f"{len(sums.missing_quantity)} deployment(s) lack `{t.rule.measure}`")
+    if sums.unknown_scope:
+        parts.append(f"{len(sums.unknown_scope)} may or may not count")
     return " and ".join(parts) if parts else "the total is not known"

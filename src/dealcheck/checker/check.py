@@ -16,14 +16,14 @@ from dealcheck.scenario.model import Deployment
 def check(ct: CompiledTerms, deployments: Iterable[Deployment], as_of: dt.date | None = None,
           scenarios: list[SourceRef] | None = None) -> Report:
     """Evaluate all deployments and aggregates into one report (in input order)."""
-    book = AggregateBook(ct)
+    book = AggregateBook(ct, as_of)
     # Results form no cycles, and each collection would rescan all those kept so
     # far: with a million of them, half the time of the check.
     with paused_gc():
         results = list(stream(ct, deployments, book, as_of))
     return Report(
         terms=SourceRef(ct.terms.path, ct.terms.sha256), scenarios=list(scenarios or []),
-        as_of=as_of, deployments=results, aggregates=book.results(as_of),
+        as_of=as_of, deployments=results, aggregates=book.results(),
     )
 
 

@@ -105,7 +105,7 @@ class RenderedRows:
 
 
 class SummaryCounter:
-    """Counts verdicts as deployments stream past; `as_dict` matches `Report.summary()`."""
+    """Counts verdicts as deployments stream past: `Report.summary()` without `aggregates`."""
 
     __slots__ = ("compliant", "deployments", "not_covered", "undetermined", "violation")
 
@@ -135,7 +135,7 @@ class SummaryCounter:
         self.not_covered += rows.not_covered
 
     def as_dict(self) -> dict[str, int]:
-        # INVARIANT: same keys, same order as `Report.summary()`.
+        # INVARIANT: the keys and order of `Report.summary()`, `aggregates` aside.
         return {
             "deployments": self.deployments,
             "compliant": self.compliant,

@@ -23,7 +23,10 @@ from dealcheck.checker.results import (
     Location,
     Report,
     SourceRef,
+    Summary,
     Verdict,
+    full_summary,
+    report_verdict,
 )
 from dealcheck.scenario.model import SourceLocation
 
@@ -37,8 +40,10 @@ __all__ = [
     "finding_to_dict",
     "iter_json_chunks",
     "pretty",
+    "projection_to_dict",
     "render_json",
     "report_to_dict",
+    "summary_to_dict",
 ]
 
 JsonValue: TypeAlias = "str | int | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -166,17 +171,44 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "total": aggregate.total,
         "limit": aggregate.limit,
         "contributors": list(aggregate.contributors),
+        "projected": projection_to_dict(aggregate),
         "kind": aggregate.kind,
         "message": aggregate.message,
         "location": _location(aggregate.location),
         "evaluated_on": aggregate.evaluated_on.isoformat(),
         "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
+        "window": {"first": _date(aggregate.window_from),
+                   "last": _date(aggregate.window_through)},
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
 
 
-def _head_to_dict(meta: ReportMeta, summary: Mapping[str, int]) -> dict[str, JsonValue]:
+def _date(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def projection_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue] | None:
+    """An aggregate's `projected` object: over every deployment given, at the window's end."""
+    p = aggregate.projected
+    if p is None:
+        return None
+    return {"total": p.total, "verdict": p.verdict.value, "crossed_on": _date(p.crossed_on)}
+
+
+def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
+    """The report's `summary` object."""
+    aggregates = summary["aggregates"]
+    return {
+        "deployments": summary["deployments"], "compliant": summary["compliant"],
+        "violation": summary["violation"], "undetermined": summary["undetermined"],
+        "not_covered": summary["not_covered"],
+        "aggregates": {"compliant": aggregates["compliant"], "violation": aggregates["violation"],
+                       "open": aggregates["open"], "undetermined": aggregates["undetermined"]},
+    }
+
+
+def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
     from dealcheck import __version__
 
     return {
@@ -184,7 +216,8 @@ def _head_to_dict(meta: ReportMeta, summary: Mapping[str, int]) -> dict[str, Jso
         "terms": _source_ref(meta.terms),
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
-        "summary": dict(summary),
+        "verdict": report_verdict(summary).value,
+        "summary": summary_to_dict(summary),
     }
 
 
@@ -346,7 +379,8 @@ class JsonStreamRenderer:
             raise RuntimeError("renderer ended before it began")
         self._flush()
         spool, self._spool = self._spool, None
-        head = json.dumps(_head_to_dict(self._meta, summary), ensure_ascii=False, indent=2)
+        head = json.dumps(_head_to_dict(self._meta, full_summary(summary, aggregates)),
+                          ensure_ascii=False, indent=2)
         # INVARIANT: `head` ends with "\n}"; the document continues inside the same object.
         yield head[:-2] + ",\n"
         if self._count == 0:

@@ -23,6 +23,8 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
     Verdict,
+    full_summary,
+    report_verdict,
 )
 
 __all__ = ["JunitStreamRenderer", "iter_junit_chunks", "render_junit"]
@@ -211,7 +213,11 @@ class JunitStreamRenderer:
             properties.append(("scenario", scenario.path))
             properties.append(("scenario_sha256", scenario.sha256))
         properties.append(("as_of", "" if meta.as_of is None else meta.as_of.isoformat()))
+        counts = full_summary(summary, aggregates)
+        properties.append(("verdict", report_verdict(counts).value))
         properties.extend((f"summary.{key}", str(value)) for key, value in summary.items())
+        properties.extend((f"summary.aggregates.{verdict}", str(n))
+                          for verdict, n in counts["aggregates"].items())
 
         yield '<?xml version="1.0" encoding="utf-8"?>\n'
         yield f"<testsuites {total.attrs('dealcheck')}>\n"

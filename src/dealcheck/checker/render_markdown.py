@@ -23,17 +23,11 @@ DEFAULT_MAX_ROWS = 200
 
 
 def overall_status(report: Report) -> str:
-    """The one word a reviewer reads first: `violation`, `undetermined` or `compliant`.
+    """The one word a reviewer reads first: the report verdict (`Report.verdict`).
 
     Open commitments (still before their deadline) do not change it.
     """
-    summary = report.summary()
-    verdicts = {a.verdict for a in report.aggregates}
-    if summary["violation"] or AggregateVerdict.VIOLATION in verdicts:
-        return "violation"
-    if summary["undetermined"] or AggregateVerdict.UNDETERMINED in verdicts:
-        return "undetermined"
-    return "compliant"
+    return report.verdict.value
 
 
 #: Characters that could start Markdown in a table cell: each is written escaped.
@@ -139,6 +133,8 @@ def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
         message = _cell(a.message)
         if a.deadline is not None:
             message += f"<br>deadline: {a.deadline.isoformat()}"
+        if a.projected is not None:
+            message += "<br>projected: " + _cell(a.projection_text())
         if a.missing_quantity:
             message += "<br>missing quantity: " + _codes(a.missing_quantity)
         if a.unknown_scope:

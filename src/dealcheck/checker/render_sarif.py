@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 from pathlib import PurePath, PureWindowsPath
 from urllib.parse import quote
 
-from dealcheck.checker.render_json import JsonValue, dumps
+from dealcheck.checker.render_json import (
+    JsonValue,
+    dumps,
+    projection_to_dict,
+    summary_to_dict,
+)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -108,7 +114,8 @@ def _finding_result(
     }
 
 
-def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, JsonValue]:
+def _aggregate_result(aggregate: AggregateResult, rule_index: int,
+                      versions: int = 1) -> dict[str, JsonValue]:
     violation = aggregate.verdict is AggregateVerdict.VIOLATION
     loc = aggregate.location
     text = f"{aggregate.kind} `{aggregate.clause}`: {aggregate.message}"
@@ -123,19 +130,27 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int) -> dict[str, 
         "level": "error" if violation else "warning",
         "message": {"text": text},
         "locations": [{"physicalLocation": _physical(loc.file, loc.line, loc.column)}],
-        "partialFingerprints": {_FINGERPRINT_KEY: f"aggregate:{aggregate.clause}"},
+        "partialFingerprints": {_FINGERPRINT_KEY: _aggregate_fingerprint(aggregate, versions)},
         "properties": {
             "kind": aggregate.kind,
             "verdict": aggregate.verdict.value,
             "total": aggregate.total,
             "limit": aggregate.limit,
             "contributors": list(aggregate.contributors),
+            "projected": projection_to_dict(aggregate),
             "evaluated_on": aggregate.evaluated_on.isoformat(),
             "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
             "missing_quantity": list(aggregate.missing_quantity),
             "unknown_scope": list(aggregate.unknown_scope),
         },
     }
+
+
+def _aggregate_fingerprint(aggregate: AggregateResult, versions: int) -> str:
+    """`aggregate:CLAUSE`; with several versions of the clause reported, also its window."""
+    if versions > 1 and aggregate.window_from is not None:
+        return f"aggregate:{aggregate.clause}:{aggregate.window_from.isoformat()}"
+    return f"aggregate:{aggregate.clause}"
 
 
 def _reported(
@@ -190,7 +205,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
             }
         )
     results: list[JsonValue] = [_finding_result(d, f, index[f.clause]) for d, f in findings]
-    results.extend(_aggregate_result(a, index[a.clause]) for a in aggregates)
+    versions = collections.Counter(a.clause for a in aggregates)
+    results.extend(_aggregate_result(a, index[a.clause], versions[a.clause]) for a in aggregates)
 
     artifacts: list[JsonValue] = []
     seen: set[str] = set()
@@ -218,7 +234,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
         "columnKind": "unicodeCodePoints",
         "properties": {
             "as_of": None if report.as_of is None else report.as_of.isoformat(),
-            "summary": dict(report.summary()),
+            "verdict": report.verdict.value,
+            "summary": summary_to_dict(report.summary()),
         },
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from dealcheck.checker.render_markdown import overall_status
 from dealcheck.checker.results import (
     AggregateResult,
+    AggregateVerdict,
     DeploymentResult,
     Finding,
     Outcome,
@@ -124,6 +124,8 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
         head.append(printable(a.clause), style="bold")
         head.append(": " + printable(a.message))
         extra = []
+        if a.projected is not None:
+            extra.append(Text("projected: " + a.projection_text(), style="dim"))
         if a.missing_quantity:
             extra.append(Text("missing quantity: " + _listed(a.missing_quantity), style="yellow"))
         if a.unknown_scope:
@@ -135,7 +137,7 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
 def _header(report: Report) -> Text:
     from dealcheck import __version__
 
-    status = overall_status(report)
+    status = report.verdict.value
     line = Text("dealcheck: ")
     line.append_text(_word(status))
     line.append(f"  (dealcheck {__version__})", style="dim")
@@ -155,7 +157,16 @@ def text_report(report: Report) -> list[RenderableType]:
         parts.append(Text())
         parts.extend(_deployment(d) for d in failing)
     elif report.deployments:
-        parts.append(Text(f"all {len(report.deployments)} deployments comply", style="green"))
+        line = Text(f"all {len(report.deployments)} deployments comply", style="green")
+        failing_aggregates = [a for a in report.aggregates
+                              if a.verdict in (AggregateVerdict.VIOLATION,
+                                               AggregateVerdict.UNDETERMINED)]
+        if failing_aggregates:
+            # The header's verdict comes from these: say so where the body would reassure.
+            line.append(", but not every aggregate: ", style="")
+            line.append(", ".join(f"{a.clause} ({a.verdict.value})" for a in failing_aggregates),
+                        style=_STYLE[report.verdict.value])
+        parts.append(line)
         parts.append(Text())
     not_covered = [d.id for d in report.deployments if d.not_covered]
     if not_covered:

@@ -15,6 +15,7 @@ from dealcheck.checker.results import (
     Finding,
     Location,
     Outcome,
+    Projection,
     Report,
     SourceRef,
     Verdict,
@@ -22,13 +23,16 @@ from dealcheck.checker.results import (
 from dealcheck.scenario.model import SourceLocation
 
 __all__ = [
+    "AggregateCountsModel",
     "AggregateModel",
     "DeploymentModel",
     "FindingModel",
     "LocationModel",
+    "ProjectionModel",
     "ReportDocument",
     "SourceRefModel",
     "SummaryModel",
+    "WindowModel",
     "parse_report_json",
     "report_json_schema",
 ]
@@ -66,6 +70,15 @@ class LocationModel(_Strict):
         return cls(file=location.file, line=location.line, column=location.column)
 
 
+class AggregateCountsModel(_Strict):
+    model_config = ConfigDict(title="AggregateCounts")
+
+    compliant: int = Field(ge=0)
+    violation: int = Field(ge=0)
+    open: int = Field(ge=0)
+    undetermined: int = Field(ge=0)
+
+
 class SummaryModel(_Strict):
     model_config = ConfigDict(title="Summary")
 
@@ -76,6 +89,7 @@ class SummaryModel(_Strict):
     not_covered: int = Field(
         ge=0, description="compliant deployments that no clause in force scopes"
     )
+    aggregates: AggregateCountsModel = Field(description="aggregates (versions) by verdict")
 
 
 class FindingModel(_Strict):
@@ -149,20 +163,49 @@ class DeploymentModel(_Strict):
         )
 
 
+class ProjectionModel(_Strict):
+    model_config = ConfigDict(title="Projection")
+
+    total: str = Field(description="the total over every deployment given, written exactly")
+    verdict: AggregateVerdict = Field(
+        description="judged at the deadline (a commitment) or the end of the window (a cap)"
+    )
+    crossed_on: dt.date | None = Field(
+        description="the date the total first exceeds the cap or reaches the commitment"
+    )
+
+    @classmethod
+    def of(cls, projection: Projection) -> Self:
+        return cls(total=projection.total, verdict=projection.verdict,
+                   crossed_on=projection.crossed_on)
+
+    def to_projection(self) -> Projection:
+        return Projection(self.total, self.verdict, self.crossed_on)
+
+
+class WindowModel(_Strict):
+    model_config = ConfigDict(title="Window")
+
+    first: dt.date | None = Field(description="the first start counted")
+    last: dt.date | None = Field(description="the last start counted; null: open-ended")
+
+
 class AggregateModel(_Strict):
     model_config = ConfigDict(title="Aggregate")
 
     # INVARIANT: field order is the JSON key order of `render_json.aggregate_to_dict`.
     clause: str
     verdict: AggregateVerdict
-    total: str = Field(description="the sum so far, e.g. `38B USD`")
+    total: str = Field(description="the sum on the evaluation date, exact, e.g. `38B USD`")
     limit: str = Field(description="the cap or commitment, e.g. `250B USD`")
     contributors: list[str] = Field(description="ids of the deployments summed")
+    projected: ProjectionModel | None = Field(description="over every deployment given")
     kind: str = Field(description="`cap` or `commitment`")
     message: str
     location: LocationModel = Field(description="the clause in the terms file")
     evaluated_on: dt.date
     deadline: dt.date | None
+    window: WindowModel = Field(description="the starts this version of the clause counts")
     missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
 
@@ -174,11 +217,14 @@ class AggregateModel(_Strict):
             total=aggregate.total,
             limit=aggregate.limit,
             contributors=list(aggregate.contributors),
+            projected=None if aggregate.projected is None
+            else ProjectionModel.of(aggregate.projected),
             kind=aggregate.kind,
             message=aggregate.message,
             location=LocationModel.of(aggregate.location),
             evaluated_on=aggregate.evaluated_on,
             deadline=aggregate.deadline,
+            window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
         )
@@ -198,6 +244,9 @@ class AggregateModel(_Strict):
             deadline=self.deadline,
             missing_quantity=tuple(self.missing_quantity),
             unknown_scope=tuple(self.unknown_scope),
+            projected=None if self.projected is None else self.projected.to_projection(),
+            window_from=self.window.first,
+            window_through=self.window.last,
         )
 
 
@@ -210,6 +259,9 @@ class ReportDocument(_Strict):
     terms: SourceRefModel
     scenarios: list[SourceRefModel]
     as_of: dt.date | None = Field(description="the --as-of date, or null: each deployment's start")
+    verdict: Verdict = Field(
+        description="the worst deployment or aggregate verdict (an open commitment is compliant)"
+    )
     summary: SummaryModel
     deployments: list[DeploymentModel]
     aggregates: list[AggregateModel]
@@ -231,7 +283,8 @@ class ReportDocument(_Strict):
             terms=SourceRefModel.of(report.terms),
             scenarios=[SourceRefModel.of(s) for s in report.scenarios],
             as_of=report.as_of,
-            summary=SummaryModel(**report.summary()),
+            verdict=report.verdict,
+            summary=SummaryModel.model_validate(report.summary()),
             deployments=[DeploymentModel.of(d) for d in report.deployments],
             aggregates=[AggregateModel.of(a) for a in report.aggregates],
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from dealcheck.scenario.model import SourceLocation
 
@@ -67,8 +69,25 @@ class DeploymentResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Projection:
+    """An aggregate judged over every deployment given, at the end of its window.
+
+    `crossed_on` is the start of the deployment with which the known total
+    first exceeds a cap or reaches a commitment (None if it never does).
+    """
+
+    total: str
+    verdict: AggregateVerdict
+    crossed_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AggregateResult:
-    """A cap or commitment over the scenario's deployments."""
+    """One version of a cap or commitment, judged over the scenario's deployments.
+
+    Totals and limits are written exactly (every digit kept). `window_from` and
+    `window_through` bound the starts of the deployments the version counts.
+    """
 
     clause: str
     kind: str                          # "cap" or "commitment"
@@ -82,12 +101,88 @@ class AggregateResult:
     deadline: dt.date | None = None
     missing_quantity: tuple[str, ...] = ()   # contributors lacking the summed quantity
     unknown_scope: tuple[str, ...] = ()      # deployments that may or may not be in scope
+    projected: Projection | None = None
+    window_from: dt.date | None = None
+    window_through: dt.date | None = None
+
+    def projection_text(self) -> str:
+        """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
+        p = self.projected
+        if p is None:
+            return ""
+        cap = self.kind == "cap"
+        if p.crossed_on is not None:
+            crossed = ("exceeded on " if cap else "reached on ") + p.crossed_on.isoformat()
+        else:
+            crossed = "never exceeded" if cap else "not reached"
+        return f"{p.verdict.value} with {p.total}; {crossed}"
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     path: str
     sha256: str
+
+
+class AggregateCounts(TypedDict):
+    """How many aggregates have each verdict."""
+
+    compliant: int
+    violation: int
+    open: int
+    undetermined: int
+
+
+class Summary(TypedDict):
+    """The report's counts: deployments by verdict, then aggregates by verdict."""
+
+    deployments: int
+    compliant: int
+    violation: int
+    undetermined: int
+    not_covered: int
+    aggregates: AggregateCounts
+
+
+def aggregate_counts(aggregates: Iterable[AggregateResult]) -> AggregateCounts:
+    """Count aggregates by verdict (the report's `summary.aggregates`)."""
+    counts = Counter(a.verdict for a in aggregates)
+    return {"compliant": counts[AggregateVerdict.COMPLIANT],
+            "violation": counts[AggregateVerdict.VIOLATION],
+            "open": counts[AggregateVerdict.OPEN],
+            "undetermined": counts[AggregateVerdict.UNDETERMINED]}
+
+
+def full_summary(deployments: Mapping[str, int],
+                 aggregates: Iterable[AggregateResult]) -> Summary:
+    """The summary of a report from its deployment counts and its aggregates.
+
+    Args:
+        deployments: the counts of `Report.summary()` without `aggregates`
+            (as a streaming `SummaryCounter` gives them).
+        aggregates: the report's aggregate results.
+    """
+    return {"deployments": deployments["deployments"], "compliant": deployments["compliant"],
+            "violation": deployments["violation"], "undetermined": deployments["undetermined"],
+            "not_covered": deployments["not_covered"],
+            "aggregates": aggregate_counts(aggregates)}
+
+
+def report_verdict(summary: Summary) -> Verdict:
+    """The report verdict: the worst deployment or aggregate verdict.
+
+    `violation` > `undetermined` > `compliant`; an `open` commitment counts as compliant.
+    """
+    aggregates = summary["aggregates"]
+    if summary["violation"] or aggregates["violation"]:
+        return Verdict.VIOLATION
+    if summary["undetermined"] or aggregates["undetermined"]:
+        return Verdict.UNDETERMINED
+    return Verdict.COMPLIANT
+
+
+_SEVERITY = {AggregateVerdict.VIOLATION: 3, AggregateVerdict.UNDETERMINED: 2,
+             AggregateVerdict.OPEN: 1, AggregateVerdict.COMPLIANT: 0}
 
 
 @dataclass(slots=True)
@@ -100,7 +195,8 @@ class Report:
     deployments: list[DeploymentResult]
     aggregates: list[AggregateResult]
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> Summary:
+        """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
         counts = Counter(d.verdict for d in self.deployments)
         return {
             "deployments": len(self.deployments),
@@ -108,7 +204,18 @@ class Report:
             "violation": counts[Verdict.VIOLATION],
             "undetermined": counts[Verdict.UNDETERMINED],
             "not_covered": sum(1 for d in self.deployments if d.not_covered),
+            "aggregates": aggregate_counts(self.aggregates),
         }
+
+    @property
+    def verdict(self) -> Verdict:
+        """The report verdict: the worst of every deployment and every aggregate verdict.
+
+        A cap exceeded makes it `violation` even when every deployment complies;
+        an `open` commitment counts as compliant. The exit code of `dealcheck
+        check` and every report format's header say the same.
+        """
+        return report_verdict(self.summary())
 
     def verdict_of(self, deployment_id: str) -> Verdict:
         for d in self.deployments:
@@ -123,14 +230,34 @@ class Report:
         raise KeyError(deployment_id)
 
     def aggregate(self, clause_id: str) -> AggregateResult:
+        """The aggregate result of a clause; of several versions judged, the worst.
+
+        Versions of a clause replaced by an amendment are each judged over their
+        own window; the worst verdict (violation, undetermined, open, compliant)
+        is returned, the latest version among equals.
+        """
+        found: AggregateResult | None = None
         for a in self.aggregates:
-            if a.clause == clause_id:
-                return a
-        raise KeyError(clause_id)
+            if a.clause == clause_id and (
+                    found is None or _SEVERITY[a.verdict] >= _SEVERITY[found.verdict]):
+                found = a
+        if found is None:
+            raise KeyError(clause_id)
+        return found
 
     @property
     def violations(self) -> list[DeploymentResult]:
+        """The deployments whose verdict is `violation` (aggregates: `aggregate_violations`).
+
+        An empty list does not mean the report passes: a cap can be exceeded by
+        deployments that each comply. Read `verdict` for the whole report.
+        """
         return [d for d in self.deployments if d.verdict is Verdict.VIOLATION]
+
+    @property
+    def aggregate_violations(self) -> list[AggregateResult]:
+        """The caps exceeded and the commitments missed."""
+        return [a for a in self.aggregates if a.verdict is AggregateVerdict.VIOLATION]
 
     @property
     def undetermined(self) -> list[DeploymentResult]:

@@ -88,7 +88,7 @@ def parse_date(text: str) -> dt.date | str:
 
 
 def parse_as_of(value: object, where: str = "as_of") -> dt.date | None:
-    """The evaluation date of a check: None, a `datetime.date`, or ISO text ``YYYY-MM-DD``.
+    """The evaluation date of a check: None, a `date`, ISO text ``YYYY-MM-DD``, or ``today``.
 
     The one reading of it, for the library (``terms.check(..., as_of=...)``)
     and the CLI (``--as-of``) alike, so that both accept exactly the same dates.
@@ -101,7 +101,9 @@ def parse_as_of(value: object, where: str = "as_of") -> dt.date | None:
     """
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
-    example = "write the date as YYYY-MM-DD, e.g. `2025-03-10`"
+    if value == "today":  # the one use of the clock: the day the check runs
+        return dt.date.today()
+    example = "write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`"
     if isinstance(value, dt.datetime):
         problem, hint = f"must be a date, found a date and time `{value}`", \
             f"drop the time: `{value.date()}`"

@@ -150,29 +150,34 @@ class UnitTable:
         return self.quantity(m["num"] + m["mult"], m["unit"], text.strip())
 
 
-def format_amount(amount: Decimal, dimension: str) -> str:
+def format_amount(amount: Decimal, dimension: str, *, exact: bool = False) -> str:
     """Render an amount in its dimension's display unit: ``38B USD``, ``7.7 GW``.
+
+    Rounded to three decimals in the display unit unless `exact`, which keeps
+    every digit (aggregate totals: ``10.000000001B USD`` must not read ``10B USD``).
 
     >>> format_amount(Decimal("38000000000"), "money")
     '38B USD'
     >>> format_amount(Decimal("7700000000"), "power")
     '7.7 GW'
+    >>> format_amount(Decimal("10000000001"), "money", exact=True)
+    '10.000000001B USD'
     """
     units = DISPLAY_UNITS.get(dimension)
     if units is None:
-        return f"{_plain(amount)} {dimension}".strip()
+        return f"{_plain(amount, exact)} {dimension}".strip()
     if dimension == "power":
         for unit in units:
             factor = BUILTIN_UNITS[unit][1]
             if abs(amount) >= factor or unit == units[-1]:
-                return f"{_plain(amount / factor)} {unit}"
+                return f"{_plain(_DISPLAY.divide(amount, factor), exact)} {unit}"
     if dimension != "money":
-        return f"{_plain(amount)} {units[0]}"
+        return f"{_plain(amount, exact)} {units[0]}"
     for suffix in ("T", "B", "M", "k"):
         factor = MULTIPLIERS[suffix]
         if abs(amount) >= factor:
-            return f"{_plain(amount / factor)}{suffix} {units[0]}"
-    return f"{_plain(amount)} {units[0]}"
+            return f"{_plain(_DISPLAY.divide(amount, factor), exact)}{suffix} {units[0]}"
+    return f"{_plain(amount, exact)} {units[0]}"
 
 
 #: Room for every digit of any amount when rounding for display (the default
@@ -180,12 +185,16 @@ def format_amount(amount: Decimal, dimension: str) -> str:
 _DISPLAY = Context(prec=MAX_PREC)
 
 
-def _plain(value: Decimal) -> str:
+def _plain(value: Decimal, exact: bool = False) -> str:
     """A decimal without exponent or trailing zeros: 7.70 -> '7.7', 1E+1 -> '10'.
+
+    Rounded to three decimals unless `exact`.
 
     >>> _plain(Decimal("99999999999999999999999999"))
     '99999999999999999999999999'
+    >>> _plain(Decimal("1.0000001"), exact=True)
+    '1.0000001'
     """
-    q = value.quantize(Decimal("0.001"), context=_DISPLAY).normalize(_DISPLAY)
-    text = format(q, "f")
+    q = value if exact else value.quantize(Decimal("0.001"), context=_DISPLAY)
+    text = format(q.normalize(_DISPLAY), "f")
     return text
