@@ -123,3 +123,17 @@ def test_the_cache_lives_in_the_users_cache_directory(
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "me"))
     assert cache_directory() == tmp_path / "me" / ".cache" / "dealcheck"
+
+
+def test_a_directory_refusing_writes_builds_the_parser_silently(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """What a read-only directory does for any user but root (see the test above)."""
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(grammar.tempfile, "mkstemp", refuse)
+    parser = build_parser(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert parser.parse(TERMS[0].read_text("utf-8")).data == "start"
+    assert capfd.readouterr() == ("", "")
