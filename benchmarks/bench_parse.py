@@ -1,9 +1,11 @@
 """Parse + resolve + compile of a generated terms file with many clauses.
 
 Run: python benchmarks/bench_parse.py [--clauses 10000] [--repeat 3]
-Prints the best time of each stage and clauses per second. Compilation is
-lazy past the epoch index: each (party, workload) evaluator is generated the
-first time a deployment needs it (see `checker.codegen`).
+Prints the best time of each stage and clauses per second. A figure, not a
+target: no real terms file has thousands of clauses (editor-speed `lint` of
+real files is `bench_lint.py`). Compilation is lazy past the epoch index:
+each (party, workload) evaluator is generated the first time a deployment
+needs it (see `checker.codegen`).
 """
 
 from __future__ import annotations
@@ -104,15 +106,14 @@ def run(clauses: int, repeat: int) -> list[Row]:
     lazy = time.perf_counter() - t0
     return [
         Row("terms file", f"{clauses:,} clauses, {len(source) / 1e6:.2f} MB"),
-        Row("grammar load (once per process)", f"{grammar_s * 1000:.0f} ms"),
+        Row("parser built from the grammar (once, then kept in the user's cache)",
+            f"{grammar_s * 1000:.0f} ms"),
         Row("parse", f"{best['parse']:.3f} s"),
         Row("resolve", f"{best['resolve']:.3f} s"),
         Row("compile", f"{best['compile']:.3f} s"),
-        Row("parse + resolve", f"{best['parse'] + best['resolve']:.3f} s", "< 1 s",
-            best["parse"] + best["resolve"] < 1.0),
-        Row("parse + resolve + compile", f"{total:.3f} s ({clauses / total:,.0f} clauses/s)",
-            "< 1 s", total < 1.0),
-        Row("dealcheck.loads(text).compiled()", f"{public:.3f} s", "< 1 s", public < 1.0),
+        Row("parse + resolve", f"{best['parse'] + best['resolve']:.3f} s"),
+        Row("parse + resolve + compile", f"{total:.3f} s ({clauses / total:,.0f} clauses/s)"),
+        Row("dealcheck.loads(text).compiled()", f"{public:.3f} s"),
         Row(f"then generating all {keys} evaluators (lazy: on first use)", f"{lazy:.3f} s"),
     ]
 

@@ -15,6 +15,7 @@ def test_benchmark_suite_runs_on_tiny_inputs() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     for heading in ("In-process throughput", "CLI end to end", "parse + resolve + compile",
+                    "editor-speed lint of real files",
                     "Memory of a check as the inventory grows",
                     "Where the time goes: reading a JSON Lines inventory",
                     "Diagnostics of hostile inputs",

@@ -1,8 +1,10 @@
 """Source text → typed AST, with syntax errors translated into our own diagnostics.
 
-The grammar is LALR(1) with Lark's contextual lexer. Indentation is turned
-into `_INDENT`/`_DEDENT` tokens by `DealIndenter`. Comments are collected
-while lexing so that the formatter can keep them.
+Lark is the one parser of terms files: the grammar (``deal.lark``) is LALR(1)
+with Lark's contextual lexer, its tables built once and kept in the user's
+cache directory (`dealcheck.dsl.grammar`). Indentation is turned into
+`_INDENT`/`_DEDENT` tokens by `DealIndenter`. Comments are collected while
+lexing so that the formatter can keep them.
 
 Recovery: a syntax error blanks the top-level item it occurs in (keeping
 every offset) and parsing starts again, so one file reports every broken
@@ -20,7 +22,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
@@ -36,8 +38,9 @@ from lark.lark import PostLex
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
 from dealcheck.dsl.escape import quote, unprintable
+from dealcheck.dsl.grammar import cache_directory, lalr_parser
+from dealcheck.dsl.grammar import grammar_text as grammar_text  # for callers of parse
 from dealcheck.dsl.nesting import nesting_problem
-from dealcheck.dsl.quickparse import Undecided, quick_parse
 from dealcheck.dsl.span import Span
 from dealcheck.dsl.transform import ToAst, code_end
 
@@ -121,15 +124,15 @@ def _on_comment(token: Token) -> Token:
 
 
 @cache
-def grammar_text() -> str:
-    return resources.files("dealcheck.dsl").joinpath("deal.lark").read_text("utf-8")
-
-
-@cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
+    """The one parser of terms files: built once a process, from the user's cache if there."""
+    return build_parser(cache_directory())
+
+
+def build_parser(directory: Path | None) -> Lark:
+    """The parser of terms files, saved in (and loaded from) `directory` unless it is None."""
+    return lalr_parser(
+        directory,
         lexer="contextual",
         postlex=DealIndenter(),
         propagate_positions=True,
@@ -313,14 +316,6 @@ class _SyntaxProblem(Exception):
 
 def _parse_once(text: str, file: str) -> ast.Document:
     source = text if text.endswith("\n") else text + "\n"
-    try:
-        # Valid files take the quick parser; it gives up on anything else, and
-        # Lark then parses the text and explains what is wrong.
-        quick, found = quick_parse(source, file)
-    except Undecided:
-        pass
-    else:
-        return _with_comments(quick, text, file, found)
     comments: list[tuple[int, str]] = []
     _sink.comments = comments
     try:
