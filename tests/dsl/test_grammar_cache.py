@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import lark
@@ -70,20 +69,6 @@ def test_a_directory_that_cannot_be_made_builds_the_parser_silently(
         tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "home").write_text("a file, not a directory")
     parser = build_parser(tmp_path / "home" / "dealcheck")
-    assert parser.parse(TERMS[0].read_text("utf-8")).data == "start"
-    assert capfd.readouterr() == ("", "")
-
-
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="permissions do not bind here (not POSIX, or run as root)")
-def test_a_read_only_directory_builds_the_parser_silently(
-        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    tmp_path.chmod(0o500)
-    try:
-        parser = build_parser(tmp_path)
-        assert list(tmp_path.iterdir()) == []
-    finally:
-        tmp_path.chmod(0o700)
     assert parser.parse(TERMS[0].read_text("utf-8")).data == "start"
     assert capfd.readouterr() == ("", "")
 
