@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import reference_interpreter as ref
+from hypothesis import HealthCheck, settings
 
 from dealcheck.checker.results import Report
 from dealcheck.rules import model as m
@@ -53,6 +55,18 @@ def differences(expected: ref.Outcome, got: ref.Outcome) -> list[str]:
             out.append(f"aggregate `{clause}`:\n  reference {want_a.get(clause)}\n"
                        f"  dealcheck {got_a.get(clause)}")
     return out
+
+
+#: Cases per differential test in a long run (0: each test's own modest default).
+LONG_RUN = int(os.environ.get("DEALCHECK_DIFFERENTIAL_CASES", "0") or 0)
+
+
+def differential_settings(default: int) -> settings:
+    """`default` cases, or ``DEALCHECK_DIFFERENTIAL_CASES`` of them in a long run."""
+    if LONG_RUN:
+        return settings(max_examples=LONG_RUN, deadline=None, database=None,
+                        suppress_health_check=list(HealthCheck))
+    return settings(max_examples=default, deadline=None)
 
 
 def reference_differences(terms: m.Terms, deployments: Sequence[Deployment],
