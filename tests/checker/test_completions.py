@@ -259,3 +259,13 @@ def test_a_prohibition_is_fixed_by_leaving_its_scope() -> None:
     [fix] = report.result_of("d").findings[0].fixes
     assert fix.text == "run on a provider other than `Other`"
     assert fix.changes[0].values == ("Main",)
+
+
+def test_explain_says_a_scope_holds_for_no_value() -> None:
+    from dealcheck.checker.explain import explain, render_explanation
+    from dealcheck.scenario.read import parse_deployments
+
+    t = terms("clause odd:\n  Acme must not run api when consent and not consent\n")
+    [d] = parse_deployments([dep()], t.vocabulary)
+    text = render_explanation(explain(t.compiled(), d), t)
+    assert "odd: does not scope it: `consent and not consent` holds for no value" in text

@@ -330,10 +330,10 @@ def _covered(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> bool:
     """Whether any clause in force (permissions and aggregates included) scopes `d`
     in some completion of its missing facts."""
     for plan in epoch.restrictions_for(d.party, d.workload):
-        if _may_scope(plan, plan.match, d, ct):
+        if may_scope(plan, plan.match, d, ct):
             return True
     for plan in epoch.permissions_for(d.party, d.workload):
-        if _may_scope(plan, plan.match, d, ct):
+        if may_scope(plan, plan.match, d, ct):
             return True
     for plan in epoch.aggregates:
         rule = plan.clause.rule
@@ -342,12 +342,12 @@ def _covered(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> bool:
             continue
         if rule.window_through and d.start > rule.window_through:
             continue
-        if _may_scope(plan, plan.full_match, d, ct):
+        if may_scope(plan, plan.full_match, d, ct):
             return True
     return False
 
 
-def _may_scope(plan: Plan, test: Test, d: Deployment, ct: CompiledTerms) -> bool:
+def may_scope(plan: Plan, test: Test, d: Deployment, ct: CompiledTerms) -> bool:
     """Whether the clause's scope holds in some completion of `d` (Kleene first)."""
     value = test(d)
     if value is not None:
