@@ -1,4 +1,4 @@
-"""A small, slow reference interpreter of DESIGN.md §3, for differential tests.
+"""A small, slow reference interpreter of the semantics (docs/language.md §10), for tests.
 
 It shares no evaluation code with `dealcheck.checker`: it reads the resolved
 terms model (clause windows come from resolution, which is not evaluation)
@@ -523,7 +523,7 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], day: dt.date
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],
           as_of: dt.date | None = None) -> Outcome:
-    """Every deployment's and every aggregate's outcome, by the letter of §3."""
+    """Every deployment's and every aggregate's outcome, by the letter of the semantics."""
     operators = {name: p.operator for name, p in terms.vocabulary.providers.items()}
     per_deployment = tuple(
         (d.id, judge_deployment(terms, d, as_of, operators)) for d in deployments)

@@ -1,4 +1,4 @@
-"""The compiled evaluator agrees with the reference interpreter written from DESIGN.md §3.
+"""The compiled evaluator agrees with the reference interpreter of docs/language.md §10.
 
 Compared: each deployment's verdict, evaluation date, `not_covered`, and per
 clause the finding's outcome, missing facts and overriding permissions; each

@@ -1,10 +1,11 @@
 """Evaluation: one deployment against the compiled terms → verdict, findings, fixes.
 
-Semantics (DESIGN.md §3): a deployment is judged under the terms in force on
-its evaluation date; facts are three-valued; a permission binds only against
-the clauses it names (and may itself be overridden); the verdict is
-`violation` > `undetermined` > `compliant`, with `not_covered` when no clause
-in force scopes the deployment.
+Semantics (docs/language.md §10): a deployment is judged under the terms in
+force on its evaluation date; facts are three-valued, and a verdict is the
+one every completion of the missing facts agrees on (`checker.complete`); a
+permission binds only against the clauses it names (and may itself be
+overridden); the verdict is `violation` > `undetermined` > `compliant`, with
+`not_covered` when no clause in force scopes the deployment.
 """
 
 from __future__ import annotations
