@@ -32,10 +32,11 @@ def outcome_of(report: Report) -> ref.Outcome:
                 str(f.outcome), frozenset(f.missing_facts), frozenset(f.overridden_by)))
                 for f in r.findings))))
         for r in report.deployments)
+    # By clause id alone: a wrong evaluator (a mutant) may report two versions of one.
     aggregates = tuple(sorted(
-        (a.clause, ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
-                                        a.missing_quantity, a.unknown_scope, a.evaluated_on))
-        for a in report.aggregates))
+        ((a.clause, ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
+                                         a.missing_quantity, a.unknown_scope, a.evaluated_on))
+         for a in report.aggregates), key=lambda item: item[0]))
     return ref.Outcome(deployments, aggregates)
 
 
