@@ -269,3 +269,10 @@ def test_explain_says_a_scope_holds_for_no_value() -> None:
     [d] = parse_deployments([dep()], t.vocabulary)
     text = render_explanation(explain(t.compiled(), d), t)
     assert "odd: does not scope it: `consent and not consent` holds for no value" in text
+
+
+def test_a_fix_on_a_date_between_two_others_is_one_range() -> None:
+    report = terms("clause window:\n  Acme runs api only if signed > 2025-01-01 and "
+                   "signed < 2025-03-01\n").check([dep(facts={"signed": "2025-05-01"})])
+    assert report.result_of("d").findings[0].fix == \
+        "have `signed > 2025-01-01 and signed < 2025-03-01`"

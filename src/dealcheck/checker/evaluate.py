@@ -681,11 +681,11 @@ def _interval_text(name: str, values: tuple[object, ...], ct: CompiledTerms) -> 
         bounds: list[str] = []
         if low > 0:
             op = ">=" if low % 2 == 1 else ">"
-            bounds.append(f"`{name} {op} {_show(marks[(low - 1) // 2])}`")
+            bounds.append(f"{name} {op} {_show(marks[(low - 1) // 2])}")
         if high < last:
             op = "<=" if high % 2 == 1 else "<"
-            bounds.append(f"`{name} {op} {_show(marks[high // 2])}`")
-        parts.append(" and ".join(bounds))
+            bounds.append(f"{name} {op} {_show(marks[high // 2])}")
+        parts.append("`" + " and ".join(bounds) + "`")
     return " or ".join(parts)
 
 
