@@ -276,3 +276,9 @@ def test_a_fix_on_a_date_between_two_others_is_one_range() -> None:
                    "signed < 2025-03-01\n").check([dep(facts={"signed": "2025-05-01"})])
     assert report.result_of("d").findings[0].fix == \
         "have `signed > 2025-01-01 and signed < 2025-03-01`"
+
+
+def test_a_fix_of_two_changes_states_each_as_a_condition() -> None:
+    report = terms("clause both:\n  Acme runs api only if budget > 5M USD and consent\n").check(
+        [dep(facts={"budget": "1M USD", "consent": False})])
+    assert report.result_of("d").findings[0].fix == "have `budget > 5M USD` and `consent = true`"

@@ -635,7 +635,7 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
     via = f" (`{permission}`)" if permission else ""
     if len(names) > 1:
         first = working[0]
-        changes = tuple(Change(n, (v,), f"`{n} = {_show(v)}`")
+        changes = tuple(Change(n, (v,), _interval_text(n, (v,), ct) or f"`{n} = {_show(v)}`")
                         for n, v in zip(names, first, strict=True))
         return Fix(changes, "have " + " and ".join(c.text for c in changes) + via, permission)
     [name] = names
