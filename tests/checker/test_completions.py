@@ -282,3 +282,10 @@ def test_a_fix_of_two_changes_states_each_as_a_condition() -> None:
     report = terms("clause both:\n  Acme runs api only if budget > 5M USD and consent\n").check(
         [dep(facts={"budget": "1M USD", "consent": False})])
     assert report.result_of("d").findings[0].fix == "have `budget > 5M USD` and `consent = true`"
+
+
+def test_no_fix_is_offered_when_every_change_breaks_another_clause() -> None:
+    report = terms("clause on_main:\n  Acme runs api only on Main\n"
+                   "clause on_other:\n  Acme runs api only on Other\n").check([dep()])
+    fixes = {f.clause: f.fix for f in report.result_of("d").findings}
+    assert fixes == {"on_main": None}
