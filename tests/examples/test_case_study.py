@@ -77,7 +77,7 @@ def test_undetermined_deals_name_rofr_declined_as_the_deciding_fact() -> None:
         assert finding["clause"] == "rofr"
         assert finding["outcome"] == "unknown"
         assert finding["missing_facts"] == ["rofr_declined"]
-        assert finding["fix"] == "have `rofr_declined = true`, or run on `Azure`"
+        assert finding["fix"] == "have `rofr_declined = true`"
 
 
 def test_azure_commitment_is_progress_not_a_breach() -> None:

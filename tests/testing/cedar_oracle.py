@@ -16,10 +16,19 @@ Cedar counterpart and are left out (they never change a deployment's verdict).
   each guarded by its own exceptions (Cedar has no defaults of its own).
 
 Cedar has two truth values. An absent field or fact makes its atoms false
-here, where dealcheck's Kleene logic leaves them unknown; whenever dealcheck
-nevertheless decides a verdict, Kleene logic guarantees every way of filling
-in the unknowns gives that verdict, Cedar's included. So the comparison is
-made on decided verdicts: `violation` is Deny, `compliant` is Allow.
+here, where dealcheck's Kleene logic leaves them unknown; whenever Kleene
+logic decides a verdict, every way of filling in the unknowns gives that
+verdict, Cedar's included. So the comparison is made on decided verdicts:
+`violation` is Deny, `compliant` is Allow.
+
+Completions decide more than Kleene logic: a verdict holds for every value a
+missing fact, region or `value` could take (a missing region is one of the
+declared regions). Cedar's reading of an absent region or fact, every atom
+on it false, is none of those values: with regions `US, EU` declared,
+`must not run … in US, EU` binds a deployment of unknown region in every
+completion, but not in Cedar. So a deployment that lacks something
+completions fill (a declared fact, a region, a value) is not compared; the
+tests give every fact, and such deployments are counted as not compared.
 """
 
 from __future__ import annotations
@@ -249,6 +258,32 @@ def decide(cedar: CedarTerms, deployments: Sequence[Deployment],
     return out
 
 
+def _reads(cond: m.Condition | None) -> set[str]:
+    if cond is None:
+        return set()
+    if isinstance(cond, m.Not):
+        return _reads(cond.item)
+    if isinstance(cond, m.And | m.Or):
+        return set().union(*(_reads(i) for i in cond.items))
+    return {cond.ref.name}
+
+
+def lacks_a_completed_value(terms: m.Terms, d: Deployment) -> bool:
+    """Whether `d` lacks a fact, region or value that some clause reads and completions fill."""
+    read: set[str] = set()
+    for c in terms.clauses:
+        read |= _reads(c.scope.condition)
+        if isinstance(c.rule, m.Requirement):
+            read |= _reads(c.rule.condition)
+        if c.scope.regions is not None or (
+                isinstance(c.rule, m.Exclusivity) and c.rule.target == "region"):
+            read.add("region")
+    vocab = terms.vocabulary
+    return ((d.region is None and bool(vocab.regions) and "region" in read)
+            or (d.value is None and "value" in read)
+            or any(name not in d.facts for name in read & set(vocab.facts)))
+
+
 def cedar_differences(terms: m.Terms, deployments: Sequence[Deployment],
                       as_of: dt.date | None, evaluated: m.Terms | None = None,
                       cedar: CedarTerms | None = None) -> tuple[list[str], int]:
@@ -260,9 +295,9 @@ def cedar_differences(terms: m.Terms, deployments: Sequence[Deployment],
     decisions = decide(cedar or translate(terms), deployments, as_of)
     out: list[str] = []
     compared = 0
-    for result, decision in zip(report.deployments, decisions, strict=True):
+    for d, result, decision in zip(deployments, report.deployments, decisions, strict=True):
         verdict = str(result.verdict)
-        if verdict == "undetermined":
+        if verdict == "undetermined" or lacks_a_completed_value(terms, d):
             continue
         compared += 1
         violated = {f.clause for f in result.findings if str(f.outcome) == "violated"}

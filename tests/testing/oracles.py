@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import reference_interpreter as ref
+from hypothesis import HealthCheck, settings
 
 from dealcheck.checker.results import AggregateResult, Report
 from dealcheck.rules import model as m
@@ -72,6 +74,18 @@ def _by_clause(pairs: Sequence[tuple[str, ref.AggregateOutcome]]
     for clause, outcome in pairs:
         grouped.setdefault(clause, []).append(outcome)
     return grouped
+
+
+#: Cases per differential test in a long run (0: each test's own modest default).
+LONG_RUN = int(os.environ.get("DEALCHECK_DIFFERENTIAL_CASES", "0") or 0)
+
+
+def differential_settings(default: int) -> settings:
+    """`default` cases, or ``DEALCHECK_DIFFERENTIAL_CASES`` of them in a long run."""
+    if LONG_RUN:
+        return settings(max_examples=LONG_RUN, deadline=None, database=None,
+                        suppress_health_check=list(HealthCheck))
+    return settings(max_examples=default, deadline=None)
 
 
 def reference_differences(terms: m.Terms, deployments: Sequence[Deployment],

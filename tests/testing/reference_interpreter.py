@@ -21,6 +21,18 @@ What it implements, rule by rule:
   outcome is never named);
 - verdict: violation > undetermined > compliant; `not_covered` when no clause
   in force (restriction, permission or aggregate) may scope the deployment;
+- completions decide: all of the above is worked out for every completion of
+  the deployment's missing facts (each bool value, each enumeration member,
+  each declared region, and for numbers, money and dates every constant the
+  terms compare them with, a value on either side of it and between two of
+  them), by brute force over their product. A finding exists when some
+  completion has it; it is `violated` or `satisfied` when every completion
+  says so, `overridden` when no completion violates it or leaves it unknown
+  but some lift it, else `unknown`; the verdict is the one every completion
+  gives, else `undetermined`. A finding names the facts whose value alone
+  changes both its own outcome and the verdict (and, only when the verdict
+  is undetermined, what stays unknown inside a completion: a capacity, an
+  end);
 - aggregates: each version of an aggregate clause (as amendments replace it)
   is judged on its own; a deployment counts towards a version when it is in
   scope and its start is inside the version's window: not before the version
@@ -40,8 +52,10 @@ What it implements, rule by rule:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -273,8 +287,175 @@ class Outcome:
     aggregates: tuple[tuple[str, AggregateOutcome], ...]
 
 
+class TooManyCompletions(Exception):
+    """The deployment has more completions than the brute force tries."""
+
+
+#: The most completions the reference enumerates for one deployment.
+MAX_COMPLETIONS = 20_000
+
+
+def _compared(clauses: Sequence[m.Clause]) -> tuple[dict[str, list[m.Constant]], list[str]]:
+    """Per name, the constants compared with it; and every name read, in order."""
+    constants: dict[str, list[m.Constant]] = {}
+    names: list[str] = []
+
+    def walk(c: m.Condition | None) -> None:
+        if c is None:
+            return
+        if isinstance(c, m.Not):
+            walk(c.item)
+        elif isinstance(c, m.And | m.Or):
+            for i in c.items:
+                walk(i)
+        else:
+            if c.ref.name not in names:
+                names.append(c.ref.name)
+            if isinstance(c, m.Compare):
+                constants.setdefault(c.ref.name, []).append(c.value)
+
+    for clause in clauses:
+        reads_region = clause.scope.regions is not None or (
+            isinstance(clause.rule, m.Exclusivity) and clause.rule.target == "region")
+        if reads_region and "region" not in names:
+            names.append("region")
+        walk(clause.scope.condition)
+        if isinstance(clause.rule, m.Requirement):
+            walk(clause.rule.condition)
+    return constants, names
+
+
+def candidate_values(terms: m.Terms, name: str) -> list[object] | None:
+    """Values standing for every value of a missing fact or field (None: never completed)."""
+    vocab = terms.vocabulary
+    constants, _ = _compared(terms.clauses)
+    if name == "region":
+        return list(vocab.regions) or None
+    if name == "value":
+        dimension = "money"
+    elif name in vocab.facts:
+        t = vocab.facts[name].type
+        if t.kind is m.FactKind.BOOL:
+            return [False, True]
+        if t.kind is m.FactKind.ENUM:
+            return list(t.values)
+        if t.kind is m.FactKind.DATE:
+            out: set[dt.date] = set()
+            for c in constants.get(name, []):
+                assert isinstance(c, dt.date)
+                out |= {c + dt.timedelta(days=k) for k in (-1, 0, 1)}
+            return sorted(out) or [terms.effective]
+        dimension = t.dimension
+    else:
+        return None   # capacity, end: a unit or an open end that no value stands for
+    amounts = sorted({c.amount for c in constants.get(name, [])
+                      if isinstance(c, Quantity) and c.dimension == dimension})
+    picks = {Decimal(0), *amounts}
+    picks |= {(a + b) / 2 for a, b in itertools.pairwise(amounts)}
+    if amounts:
+        picks.add(amounts[-1] + 1)
+    return [Quantity(a, dimension) for a in sorted(picks)]
+
+
+def completions(terms: m.Terms, d: Deployment, clauses: Sequence[m.Clause]
+                ) -> tuple[list[str], list[tuple[object, ...]], list[list[object]]]:
+    """The missing names the clauses read, every combination of their values, the values."""
+    _, read_names = _compared(clauses)
+    names: list[str] = []
+    domains: list[list[object]] = []
+    for name in read_names:
+        if name in ("region", "value"):
+            missing = getattr(d, name) is None
+        else:
+            missing = name in terms.vocabulary.facts and name not in d.facts
+        values = candidate_values(terms, name) if missing else None
+        if values is not None:
+            names.append(name)
+            domains.append(values)
+    total = 1
+    for values in domains:
+        total *= len(values)
+    if total > MAX_COMPLETIONS:
+        raise TooManyCompletions(f"{total} completions")
+    return names, list(itertools.product(*domains)), domains
+
+
+def complete(d: Deployment, names: Sequence[str], values: Sequence[object]) -> Deployment:
+    facts = dict(d.facts)
+    fields: dict[str, object] = {}
+    for name, value in zip(names, values, strict=True):
+        if name in ("region", "value"):
+            fields[name] = value
+        else:
+            facts[name] = value  # type: ignore[assignment]
+    return dataclasses.replace(d, facts=facts, **fields)  # type: ignore[arg-type]
+
+
 def judge_deployment(terms: m.Terms, d: Deployment, as_of: dt.date | None,
                      operators: Mapping[str, str]) -> DeploymentOutcome:
+    """The outcome every completion of `d` agrees on (see the module's docstring)."""
+    day = as_of if as_of is not None else d.start
+    names, combos, domains = completions(terms, d, in_force(terms, day))
+    per: dict[tuple[object, ...], KleeneOutcome] = {
+        combo: judge_complete(terms, complete(d, names, combo), as_of, operators)
+        for combo in combos}
+    verdicts = {o.verdict for o in per.values()}
+    verdict = verdicts.pop() if len(verdicts) == 1 else "undetermined"
+    covered = any(not o.not_covered for o in per.values())
+    clause_ids = sorted({c for o in per.values() for c in o.findings})
+
+    def changes(level: Callable[[KleeneOutcome], object], position: int) -> bool:
+        """Whether the name at `position` alone changes `level` in some completion."""
+        for combo, outcome in per.items():
+            for other in domains[position]:
+                flipped = (*combo[:position], other, *combo[position + 1:])
+                if level(per[flipped]) != level(outcome):
+                    return True
+        return False
+
+    deciding_verdict = {names[i] for i in range(len(names))
+                        if changes(lambda o: o.verdict, i)}
+    findings: dict[str, FindingOutcome] = {}
+    for clause in clause_ids:
+        seen = [o.findings.get(clause) for o in per.values()]
+        kinds = {f.outcome if f is not None else "absent" for f in seen}
+        if kinds <= {"absent", "satisfied"}:
+            findings[clause] = FindingOutcome("satisfied")
+        elif kinds == {"violated"}:
+            findings[clause] = FindingOutcome("violated")
+        elif kinds <= {"absent", "satisfied", "overridden"}:
+            lifting = [f.overridden_by for f in seen if f is not None
+                       and f.outcome == "overridden"]
+            everywhere = frozenset.intersection(*lifting)
+            findings[clause] = FindingOutcome(
+                "overridden", overridden_by=everywhere or frozenset.union(*lifting))
+        else:
+            def level(o: KleeneOutcome, clause: str = clause) -> int:
+                f = o.findings.get(clause)
+                return {"violated": 2, "unknown": 1}.get(f.outcome if f else "", 0)
+            missing: set[str] = set()
+            if verdict == "undetermined":
+                missing = {names[i] for i in range(len(names))
+                           if names[i] in deciding_verdict and changes(level, i)}
+                for f in seen:
+                    if f is not None and f.outcome == "unknown":
+                        missing |= f.missing
+            findings[clause] = FindingOutcome("unknown", frozenset(missing))
+    return DeploymentOutcome(verdict, day, not covered, tuple(sorted(findings.items())))
+
+
+@dataclass(frozen=True)
+class KleeneOutcome:
+    """One completion's verdict, coverage and findings by Kleene's case analysis."""
+
+    verdict: str
+    not_covered: bool
+    findings: dict[str, FindingOutcome]
+
+
+def judge_complete(terms: m.Terms, d: Deployment, as_of: dt.date | None,
+                   operators: Mapping[str, str]) -> KleeneOutcome:
+    """One deployment by Kleene logic alone: a completion has only what no value decides."""
     day = as_of if as_of is not None else d.start
     clauses = in_force(terms, day)
     findings: dict[str, FindingOutcome] = {}
@@ -310,7 +491,7 @@ def judge_deployment(terms: m.Terms, d: Deployment, as_of: dt.date | None,
     outcomes = {f.outcome for f in findings.values()}
     verdict = ("violation" if "violated" in outcomes
                else "undetermined" if "unknown" in outcomes else "compliant")
-    return DeploymentOutcome(verdict, day, not covered, tuple(sorted(findings.items())))
+    return KleeneOutcome(verdict, not covered, findings)
 
 
 def _window(c: m.Clause) -> tuple[dt.date, dt.date | None]:

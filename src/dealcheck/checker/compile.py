@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from dealcheck.checker.complete import Domains, clause_reads
 from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
 from dealcheck.checker.results import Location
 from dealcheck.rules import model as m
@@ -94,6 +95,18 @@ class Plan:
     location: Location
     tests: _Tests
     overriders: list[Plan] = field(default_factory=list)
+    #: What judging it reads that completions may fill: its own facts and
+    #: fields and its overriders', recursively (see `checker.complete`).
+    _reads: tuple[str, ...] | None = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        if self._reads is None:
+            names: dict[str, None] = dict.fromkeys(clause_reads(self.clause))
+            for permission in self.overriders:
+                names.update(dict.fromkeys(permission.reads))
+            self._reads = tuple(names)
+        return self._reads
 
     @property
     def id(self) -> str:
@@ -276,6 +289,14 @@ class CompiledTerms:
     _epochs: dict[int, Epoch] = field(default_factory=dict)
     #: evaluation day -> its epoch (None before the agreement); filled as days are seen.
     _days: dict[dt.date, Epoch | None] = field(default_factory=dict)
+    _domains: Domains | None = None
+
+    @property
+    def domains(self) -> Domains:
+        """The values that completions give each missing fact (see `checker.complete`)."""
+        if self._domains is None:
+            self._domains = Domains(self.terms)
+        return self._domains
 
     def epoch(self, day: dt.date) -> Epoch | None:
         """The epoch holding `day` (None before the agreement takes effect)."""

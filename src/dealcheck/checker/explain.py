@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dealcheck.checker.compile import CompiledTerms
-from dealcheck.checker.evaluate import evaluate_deployment
+from dealcheck.checker.evaluate import evaluate_deployment, may_scope
 from dealcheck.checker.logic import compile_condition, describe
 from dealcheck.checker.results import DeploymentResult
 from dealcheck.dsl.escape import printable
@@ -75,6 +75,9 @@ def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[st
         if value is False:
             return "no", f"`{text}` does not hold"
         if value is None:
+            plan = ct.plans.get(id(clause))
+            if plan is not None and not may_scope(plan, plan.full_match, d, ct):
+                return "no", f"`{text}` holds for no value of its missing facts"
             return "maybe", "; ".join([*matched, f"`{text}` is unknown"])
         matched.append(f"`{text}` holds")
     return "yes", "; ".join(matched) if matched else "it applies to every deployment"

@@ -46,6 +46,28 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One field or fact of a deployment set to one of `values` (any of them will do).
+
+    For a number or a date, `values` are one value of each interval that
+    works, and `text` states the intervals: ``budget <= 5M USD``.
+    """
+
+    name: str                        # "provider", "region", "value" or a fact
+    values: tuple[object, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One alternative of a finding's fix: all its changes together settle the clause."""
+
+    changes: tuple[Change, ...]      # empty: the deployment must leave the clause's scope
+    text: str                        # e.g. "have `consent = true` (`consented`)"
+    permission: str | None = None    # the permission the changes make apply, if any
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """What one clause concluded about one deployment."""
 
@@ -56,6 +78,9 @@ class Finding:
     missing_facts: tuple[str, ...] = ()
     fix: str | None = None
     overridden_by: tuple[str, ...] = ()
+    #: The alternatives `fix` is written from (not part of equality: the JSON
+    #: report carries `fix` only).
+    fixes: tuple[Fix, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,8 +140,21 @@ def _maybe(draw: st.DrawFn, weight_none: int = 1) -> bool:
 
 
 @st.composite
-def vocabularies(draw: st.DrawFn) -> VocabularySpec:
-    """A vocabulary of 1–3 parties, 1–4 providers, 1–4 workloads, 0–3 regions and some facts."""
+def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
+    """A vocabulary of 1–3 parties, 1–4 providers, 1–4 workloads, 0–3 regions and some facts.
+
+    `overlapping`: one party, one or two workloads, two or three providers and
+    at least two facts, so that every clause speaks of the same deployments
+    and their conditions share facts.
+    """
+    if overlapping:
+        parties = _some(draw, PARTY_POOL, 1, 1)
+        providers = tuple((p, parties[0]) for p in _some(draw, PROVIDER_POOL, 2, 3))
+        workloads = _some(draw, WORKLOAD_POOL, 1, 2)
+        regions = _some(draw, REGION_POOL, 0, 2)
+        facts = _some(draw, FACT_POOL, 2, 4)
+        units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
+        return VocabularySpec(parties, providers, workloads, (), regions, (), facts, units)
     parties = _some(draw, PARTY_POOL, 1, 3)
     providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
     workloads = _some(draw, WORKLOAD_POOL, 1, 4)
@@ -192,6 +205,7 @@ class _Context:
 
     vocab: VocabularySpec
     effective: dt.date
+    overlapping: bool = False
 
     def date(self, draw: st.DrawFn, after: dt.date | None = None) -> dt.date:
         return (after or self.effective) + dt.timedelta(days=_offset(draw))
@@ -212,6 +226,8 @@ def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
     fields = ["party", "operator", "provider", "workload", "start", "end", "capacity", "value"]
     if vocab.regions:
         fields.append("region")
+    if cx.overlapping and draw(st.integers(0, 3)) > 0:
+        fields = []   # mostly facts: the clauses' conditions share them
     choice = _pick(draw, [*fields, *(f.name for f in vocab.facts)])
     name = ast.Name(choice)
     if choice in ("party", "operator"):
@@ -280,6 +296,16 @@ def _placement(draw: st.DrawFn, pool: Sequence[str]) -> ast.Selection | None:
 
 
 def _pattern(draw: st.DrawFn, cx: _Context) -> ast.Pattern:
+    if cx.overlapping:
+        # Every clause speaks of the same party and workloads; providers and
+        # regions and the condition vary.
+        return ast.Pattern(
+            ast.Selection(None) if draw(_BOOLEANS) else ast.Selection(_names(cx.vocab.parties)),
+            ast.Selection(None),
+            _placement(draw, cx.providers()),
+            _placement(draw, cx.regions()),
+            _condition(draw, cx, 1) if _maybe(draw, 1) else None,
+        )
     return ast.Pattern(
         _selection(draw, cx.vocab.parties),
         _selection(draw, cx.workloads()),
@@ -433,14 +459,23 @@ def _offset(draw: st.DrawFn) -> int:
     return draw(st.integers(0, 120))
 
 
+#: Kinds of clause in overlapping terms: restrictions and their exceptions, mostly.
+OVERLAPPING_KINDS = (*RESTRICTIONS, "only_if", "permission", "permission", "permission", "cap")
+
+
 @st.composite
 def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
-                max_amendments: int = 2) -> TermsPlan:
-    """A valid document as a plan: vocabulary, base clauses, amendments in date order."""
+                max_amendments: int = 2, overlapping: bool = False) -> TermsPlan:
+    """A valid document as a plan: vocabulary, base clauses, amendments in date order.
+
+    `overlapping`: several clauses and exceptions over the same deployments
+    (see `vocabularies`), their conditions mostly over shared facts.
+    """
     effective = dt.date(2025, 1, 1) + dt.timedelta(days=draw(st.integers(-800, 800)))
-    vocab = draw(vocabularies())
-    cx = _Context(vocab, effective)
-    kinds = [k for k in KINDS if k != "only_in" or vocab.regions]
+    vocab = draw(vocabularies(overlapping))
+    cx = _Context(vocab, effective, overlapping)
+    pool = OVERLAPPING_KINDS if overlapping else KINDS
+    kinds = [k for k in pool if k != "only_in" or vocab.regions]
     order: dict[str, int] = {}
     latest: dict[str, ClauseVersion] = {}
     all_versions: list[ClauseVersion] = []

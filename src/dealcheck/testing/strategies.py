@@ -622,7 +622,7 @@ def _plan_arguments(min_clauses: object, max_clauses: object, max_amendments: ob
 
 
 def terms_sources(*, min_clauses: int = 1, max_clauses: int = 6,
-                  max_amendments: int = 2) -> st.SearchStrategy[str]:
+                  max_amendments: int = 2, overlapping: bool = False) -> st.SearchStrategy[str]:
     """Valid terms files, as text in the canonical format.
 
     Each file declares a small vocabulary (parties, providers, workloads and
@@ -637,22 +637,31 @@ def terms_sources(*, min_clauses: int = 1, max_clauses: int = 6,
         min_clauses: the fewest clauses of the base agreement.
         max_clauses: the most clauses of the base agreement.
         max_amendments: the most amendments (each adds, revokes or replaces 1–3 clauses).
+        overlapping: make every clause speak of the same deployments: one
+            party, one or two workloads, two or three providers, and
+            conditions mostly over two to four shared facts, with
+            restrictions and exceptions to them (and exceptions to those)
+            the most common clauses. Then a deployment is judged by several
+            clauses at once, and missing facts matter to more than one.
 
     Returns:
         A strategy of terms source text.
     """
     low, high, amendments = _plan_arguments(min_clauses, max_clauses, max_amendments)
+    if not isinstance(overlapping, bool):
+        raise InvalidArgument(f"overlapping={overlapping!r} must be True or False")
     from dealcheck.dsl.format import format_document
 
-    return _documents.terms_plans(low, high, amendments).map(
+    return _documents.terms_plans(low, high, amendments, overlapping).map(
         lambda plan: format_document(plan.document()))
 
 
 def resolved_terms(*, min_clauses: int = 1, max_clauses: int = 6,
-                   max_amendments: int = 2) -> st.SearchStrategy[m.Terms]:
+                   max_amendments: int = 2, overlapping: bool = False
+                   ) -> st.SearchStrategy[m.Terms]:
     """Valid terms, loaded: `terms_sources` passed through `dealcheck.loads`."""
     from dealcheck import loads
 
     return terms_sources(min_clauses=min_clauses, max_clauses=max_clauses,
-                         max_amendments=max_amendments).map(
+                         max_amendments=max_amendments, overlapping=overlapping).map(
         lambda text: loads(text, "<generated>.deal"))
