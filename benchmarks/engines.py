@@ -1,7 +1,7 @@
 """The Microsoft–OpenAI terms as Cedar policies, as a ZEN decision table and as if-statements.
 
 Each encoding gives a deployment's verdict — `violation`, `undetermined` or
-`compliant` — under the terms in force on its start date, with DESIGN §3's
+`compliant` — under the terms in force on its start date, with dealcheck's
 three-valued facts (an absent fact is unknown). The aggregate clause
 (`azure_commitment`) is left out: it has no per-deployment verdict.
 

@@ -1,6 +1,6 @@
 """The `dealcheck` command: parse arguments, call the library, render, map to exit codes.
 
-Exit codes (DESIGN.md §5): 0 nothing failed; 1 a finding at or above
+Exit codes (README, "CLI"): 0 nothing failed; 1 a finding at or above
 `--fail-on`; 2 bad input or usage; 3 internal error; 130 interrupted
 (SIGINT, Ctrl-C); 143 terminated (SIGTERM).
 """

@@ -30,7 +30,7 @@ from dealcheck.checker.report_model import (
 )
 from dealcheck.checker.results import DeploymentResult, Report
 
-# DESIGN §6, the contract: these keys, this nesting.
+# The documented report, the contract: these keys, this nesting.
 CONTRACT_TOP = [
     "dealcheck_version",
     "terms",

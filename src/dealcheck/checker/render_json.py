@@ -1,4 +1,4 @@
-"""Report → JSON text (DESIGN §6): plain dicts, stable key order, streamable."""
+"""Report → JSON text (`dealcheck schema report`): plain dicts, stable key order, streamable."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
 
 def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
     """One aggregate (cap or commitment) as it appears in the report."""
-    # INVARIANT: the keys DESIGN §6 shows come first, in its order; extensions follow.
+    # INVARIANT: the keys of the documented report come first, in their order; extensions follow.
     return {
         "clause": aggregate.clause,
         "verdict": aggregate.verdict.value,
@@ -421,7 +421,7 @@ def iter_json_chunks(
 
 
 def render_json(report: Report) -> str:
-    """The JSON report (DESIGN §6): deterministic, byte-identical for equal reports.
+    """The JSON report (`dealcheck schema report`): deterministic, byte-identical for equal reports.
 
     Args:
         report: the outcome of a check.

@@ -45,7 +45,7 @@ from dealcheck.scenario.tree import (
     node_from_python,
 )
 
-#: The fields of a deployment, in the order DESIGN §4 lists them.
+#: The fields of a deployment, in the order the scenario schema lists them.
 FIELDS: tuple[str, ...] = (
     "id",
     "party",

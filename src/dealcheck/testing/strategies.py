@@ -565,7 +565,7 @@ def scenarios(terms: m.Terms, *, min_size: int = 0, max_size: int = 8,
 
 def scenario_document(deployments: Iterable[Deployment],
                       name: str | None = None) -> dict[str, object]:
-    """A scenario as the JSON or YAML scenario file would hold it (DESIGN.md §4).
+    """A scenario as the JSON or YAML scenario file would hold it (`dealcheck schema scenario`).
 
     Quantities are written exactly (``"1.2 GW"``, ``"11.9B USD"``), dates in ISO
     form; absent optional fields are left out.
