@@ -1,4 +1,4 @@
-"""Pydantic models of the JSON report (`dealcheck schema report`): its JSON Schema, parsing and round trips."""
+"""Pydantic models of the JSON report: its JSON Schema, parsing and round trips."""
 
 from __future__ import annotations
 
