@@ -409,16 +409,22 @@ def test_cmd(files: tuple[str, ...], coverage: bool, error_format: str) -> None:
 
 @cli.command()
 @click.argument("what", type=click.Choice(["scenario", "report"]))
-def schema(what: str) -> None:
+@click.option("--terms", "terms", type=click.Path(dir_okay=False), metavar="TERMS",
+              help="With `scenario`: the names TERMS declares as enumerations.")
+@_error_format
+def schema(what: str, terms: str | None, error_format: str) -> None:
     """Print the JSON Schema of scenario files or of the JSON report."""
     if what == "report":
         from dealcheck.checker.report_model import report_json_schema
 
+        if terms is not None:
+            raise click.UsageError("--terms goes with `schema scenario` only")
         document = report_json_schema()
     else:
         from dealcheck.scenario.schema import scenario_json_schema
 
-        document = scenario_json_schema()
+        vocabulary = None if terms is None else _load_terms(terms, error_format).vocabulary
+        document = scenario_json_schema(vocabulary)
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 

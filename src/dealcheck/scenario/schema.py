@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+if TYPE_CHECKING:
+    from dealcheck.rules.model import Fact, Vocabulary
 
 #: The quantities `rules.units` reads, in the regex dialect JSON Schema uses (no named
 #: groups): a comma only between groups of three digits.
@@ -80,11 +83,57 @@ class ScenarioFile(BaseModel):
     deployments: list[DeploymentInput] = Field(description="The proposed deployments.")
 
 
-def scenario_json_schema() -> dict[str, Any]:
+def scenario_json_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a YAML or JSON scenario file.
+
+    Args:
+        vocabulary: the terms' declared names; given, the party, workload,
+            provider and region fields are enumerations of them and `facts`
+            lists each declared fact with its type, so that an editor
+            completes and checks them.
 
     >>> scenario_json_schema()["additionalProperties"]
     False
     """
-    schema = ScenarioFile.model_json_schema()
+    model = ScenarioFile if vocabulary is None else scenario_model(vocabulary)
+    schema = model.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def scenario_model(vocabulary: Vocabulary) -> type[ScenarioFile]:
+    """`ScenarioFile` with the names `vocabulary` declares as literal types."""
+    fields: dict[str, Any] = {}
+    for name in ("party", "workload", "provider", "region"):
+        names = vocabulary.names_of(name)
+        inherited = DeploymentInput.model_fields[name]
+        kind: Any = Literal[tuple(names)] if names else str
+        if not inherited.is_required():
+            kind = kind | None
+        fields[name] = (kind, Field(inherited.default, description=inherited.description))
+    facts = create_model(  # type: ignore[call-overload]
+        "Facts", __config__=ConfigDict(extra="forbid"),
+        **{name: (_fact_type(fact), Field(None, description=f"A fact: {fact.type.describe()}."))
+           for name, fact in vocabulary.facts.items()})
+    fields["facts"] = (facts | None, Field(None, description=DeploymentInput.model_fields[
+        "facts"].description))
+    deployment = create_model("DeploymentInput", __base__=DeploymentInput, **fields)
+    return create_model(
+        "ScenarioFile", __base__=ScenarioFile,
+        deployments=(list[deployment], Field(  # type: ignore[valid-type]
+            description=ScenarioFile.model_fields["deployments"].description)))
+
+
+def _fact_type(fact: Fact) -> Any:
+    """The JSON values a fact of this type takes in a scenario (None: unknown)."""
+    from dealcheck.rules.model import FactKind
+
+    kind = fact.type.kind
+    if kind is FactKind.BOOL:
+        return bool | None
+    if kind is FactKind.ENUM:
+        return Literal[fact.type.values] | None
+    if kind is FactKind.DATE:
+        return dt.date | None
+    if fact.type.unit:
+        return float | str | None
+    return float | None
