@@ -33,7 +33,7 @@ example "the API elsewhere, expected to comply":
 """
 
 SAMPLE_TESTS = """\
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dealcheck.testing import deployments, fact_values, scenarios
@@ -43,7 +43,7 @@ def test_the_fixture_loads_terms_next_to_the_test(deal_terms):
     assert deal_terms("../terms.deal").title == "Sample"
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_api_off_cloud_without_consent_complies(deal_terms, data):
     terms = deal_terms("../terms.deal")
@@ -53,7 +53,7 @@ def test_no_api_off_cloud_without_consent_complies(deal_terms, data):
     assert terms.check([d]).verdict_of(d.id) != "compliant"
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scenarios_have_unique_ids(deal_terms, data):
     ds = data.draw(scenarios(deal_terms("../terms.deal"), max_size=5))
