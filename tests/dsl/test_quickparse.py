@@ -83,12 +83,14 @@ def test_the_example_terms_take_the_quick_path() -> None:
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.slow
 @_SETTINGS
 @given(documents())
 def test_grammar_documents(text: str) -> None:
     agrees(text)
 
 
+@pytest.mark.slow
 @_SETTINGS
 @given(block_documents())
 def test_grammar_blocks(text: str) -> None:

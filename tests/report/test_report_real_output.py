@@ -33,6 +33,7 @@ def run_check(terms: str, scenario: str, as_of: str | None, fmt: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("terms", "scenario", "as_of"), CASES)
 def test_json_report_validates_against_dealcheck_schema_report(
         terms: str, scenario: str, as_of: str | None) -> None:
@@ -43,6 +44,7 @@ def test_json_report_validates_against_dealcheck_schema_report(
     assert document["deployments"], "the report has deployments"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("terms", "scenario", "as_of"), CASES)
 def test_sarif_report_validates_against_sarif_2_1_0(terms: str, scenario: str,
                                                     as_of: str | None) -> None:

@@ -32,6 +32,7 @@ def as_of_dates(terms: dealcheck.Terms, ds: list[dealcheck.Deployment]
     return st.none() | st.sampled_from(sorted(marks))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_the_evaluator_agrees_with_the_reference_on_random_terms(data: st.DataObject) -> None:
@@ -41,6 +42,7 @@ def test_the_evaluator_agrees_with_the_reference_on_random_terms(data: st.DataOb
     assert reference_differences(terms, ds, as_of) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terms", SHIPPED, ids=["microsoft-openai", "stargate"])
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
