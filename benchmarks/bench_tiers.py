@@ -73,7 +73,7 @@ def module_coverage() -> int:
         status = pytest.main(["-q", "-p", "no:cacheprovider", *FAST, str(ROOT / "tests")])
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     by_file: dict[str, set[tuple[str, int]]] = {}
     for code in called:
         by_file.setdefault(code.co_filename, set()).add((code.co_name, code.co_firstlineno))
