@@ -5,17 +5,22 @@ so that golden files change only when the parser's output really changes.
 `ExpectedDiagnostic` plays the part of cedar's `ExpectedErrorMessageBuilder`:
 a test states the code, message, help, position and underlined text, and
 `assert_diagnostic` compares them with the diagnostic and with what
-`render_text` draws.
+`render_text` draws. `run_dealcheck` runs the CLI in this process, for tests
+about what it says rather than about the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dealcheck.cli import main
 from dealcheck.dsl.ast import Node
 from dealcheck.dsl.diagnostics import Diagnostic, render_text
 
@@ -24,6 +29,20 @@ UPDATE_ENV = "DEALCHECK_UPDATE_GOLDEN"
 
 #: Nodes whose one-line form is at most this long are written on one line.
 _INLINE_WIDTH = 72
+
+
+# ---------------------------------------------------------------- the CLI in this process
+
+
+def run_dealcheck(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`dealcheck ARGS` run from `cwd` in this process, its exit code and output reported as
+    `subprocess.run(..., capture_output=True, text=True)` would (without a process's start-up)."""
+    argv = [str(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    with (contextlib.chdir(cwd), contextlib.redirect_stdout(out),
+          contextlib.redirect_stderr(err)):
+        code = main(argv)
+    return subprocess.CompletedProcess(["dealcheck", *argv], code, out.getvalue(), err.getvalue())
 
 
 # ---------------------------------------------------------------- AST dump

@@ -128,6 +128,7 @@ def test_deal_block(block: Block) -> None:
     assert failed == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", PYTHON, ids=[b.where for b in PYTHON])
 def test_python_block(block: Block, tmp_path: Path) -> None:
     first = block.text.split("\n", 1)[0]

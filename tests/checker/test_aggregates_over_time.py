@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,14 +21,14 @@ from dealcheck.checker.render_sarif import render_sarif
 from dealcheck.checker.render_text import render_text
 from dealcheck.checker.report_model import report_json_schema
 from dealcheck.testing import scenarios, terms_sources
+from helpers import run_dealcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 STARGATE = ROOT / "examples" / "stargate"
 
 
 def cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealcheck", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, check=False)
+    return run_dealcheck(*args, cwd=cwd)
 
 
 def json_report(*args: str | Path, cwd: Path = ROOT) -> tuple[int, dict[str, object]]:
@@ -313,6 +312,7 @@ def test_the_projection_does_not_depend_on_the_date(tmp_path: Path, as_of: str |
 # ---------------------------------------------------------------- properties
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_whoever_counts_towards_a_clause_in_force_is_covered(data: st.DataObject) -> None:
@@ -330,6 +330,7 @@ def test_whoever_counts_towards_a_clause_in_force_is_covered(data: st.DataObject
                 assert not report.result_of(ident).not_covered, (a.clause, ident, day)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_the_report_verdict_is_the_worst_and_the_projection_ignores_the_date(

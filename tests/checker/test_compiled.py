@@ -88,6 +88,7 @@ def _inventory(tmp_path: Path) -> tuple[Path, Path]:
     return jsonl, csv
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "as_of"), [("json", None), ("json", "2025-11-01"),
                                            ("junit", None), ("text", "2025-11-01")])
 def test_jobs_give_the_byte_identical_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -196,6 +197,7 @@ def _problem_files(tmp_path: Path) -> dict[str, list[Path]]:
     return files
 
 
+@pytest.mark.slow
 def test_jobs_report_every_input_problem_as_one_process_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

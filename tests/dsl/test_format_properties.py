@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
@@ -212,6 +213,7 @@ documents = st.builds(
 # ---------------------------------------------------------------- properties
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(documents)
 def test_printing_a_document_parses_back_to_it(doc: ast.Document) -> None:
@@ -219,6 +221,7 @@ def test_printing_a_document_parses_back_to_it(doc: ast.Document) -> None:
     assert parse(text) == doc
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(documents)
 def test_printed_documents_are_already_canonical(doc: ast.Document) -> None:

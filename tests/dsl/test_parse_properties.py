@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -199,12 +200,14 @@ def check_round_trip(text: str) -> str:
     return formatted
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(documents())
 def test_grammar_documents_round_trip(text: str) -> None:
     check_round_trip(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(block_documents())
 def test_grammar_blocks_round_trip(text: str) -> None:
@@ -218,6 +221,7 @@ def conditions() -> st.SearchStrategy[str]:
     return from_rule("cond").filter(lambda cond: len(cond) <= 400)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(conditions())
 def test_grammar_conditions_round_trip(cond: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 import dealcheck
 from dealcheck import AggregateVerdict, Outcome, Verdict
+from helpers import run_dealcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 MSFT = ROOT / "examples" / "microsoft-openai"
@@ -20,8 +21,7 @@ C, V, U = "compliant", "violation", "undetermined"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealcheck", *args], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
+    return run_dealcheck(*args, cwd=ROOT)
 
 
 def check_json(terms: Path, scenario: Path, *extra: str) -> dict[str, object]:

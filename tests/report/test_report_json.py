@@ -314,6 +314,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(value=json_values, depth=st.integers(min_value=0, max_value=3))
 def test_pretty_matches_json_dumps(value: Any, depth: int) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from helpers import run_dealcheck
+
 ROOT = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
 CASES = [
@@ -26,9 +28,12 @@ def dealcheck(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, cwd=ROOT, check=False)
 
 
-def run_check(terms: str, scenario: str, as_of: str | None, fmt: str) -> str:
+def run_check(terms: str, scenario: str, as_of: str | None, fmt: str,
+              in_process: bool = True) -> str:
+    """The report of `dealcheck check`, run in this process unless a process is the point."""
     extra = ["--as-of", as_of] if as_of else []
-    done = dealcheck("check", terms, scenario, "--format", fmt, *extra)
+    args = ("check", terms, scenario, "--format", fmt, *extra)
+    done = run_dealcheck(*args, cwd=ROOT) if in_process else dealcheck(*args)
     assert done.returncode in (0, 1), done.stderr
     return done.stdout
 
@@ -36,7 +41,7 @@ def run_check(terms: str, scenario: str, as_of: str | None, fmt: str) -> str:
 @pytest.mark.parametrize(("terms", "scenario", "as_of"), CASES)
 def test_json_report_validates_against_dealcheck_schema_report(
         terms: str, scenario: str, as_of: str | None) -> None:
-    schema = json.loads(dealcheck("schema", "report").stdout)
+    schema = json.loads(run_dealcheck("schema", "report", cwd=ROOT).stdout)
     document = json.loads(run_check(terms, scenario, as_of, "json"))
     jsonschema.validate(document, schema)
     assert document["as_of"] == as_of
@@ -72,6 +77,6 @@ def test_junit_has_a_case_per_deployment_and_aggregate() -> None:
 
 
 def test_same_inputs_give_byte_identical_json_across_processes() -> None:
-    first = run_check(*CASES[0][:2], None, "json")
-    second = run_check(*CASES[0][:2], None, "json")
+    first = run_check(*CASES[0][:2], None, "json", in_process=False)
+    second = run_check(*CASES[0][:2], None, "json", in_process=False)
     assert first == second

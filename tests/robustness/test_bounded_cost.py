@@ -74,6 +74,7 @@ def _diagnostics(done: subprocess.CompletedProcess[str]) -> list[tuple[str, int,
             for d in json.loads(done.stdout)["diagnostics"]]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 @pytest.mark.parametrize("name", ["x.jsonl", "x.csv"])
 @pytest.mark.parametrize("command", ["check", "explain"])

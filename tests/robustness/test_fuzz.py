@@ -24,6 +24,9 @@ from dealcheck import limits
 sys.path.insert(0, str(ROOT / "fuzz"))
 import targets
 
+# Hundreds of mutated inputs per test: the slow tier.
+pytestmark = pytest.mark.slow
+
 TERMS_SEEDS = [ROOT / "examples" / "microsoft-openai" / "terms.deal",
                ROOT / "examples" / "stargate" / "terms.deal",
                *sorted((ROOT / "tests" / "dsl" / "parse_cases").glob("*.deal"))]

@@ -225,6 +225,7 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize(("sig", "jobs", "group", "code"), [
     (signal.SIGINT, "1", False, 130), (signal.SIGINT, "2", False, 130),
@@ -313,6 +314,7 @@ def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
     assert "RuntimeError: simulated bug" in debug.stderr
 
 
+@pytest.mark.slow
 def test_bad_input_in_a_process_has_no_traceback() -> None:
     for argv in (["lint", str(CORPUS / "terms" / "deep_parentheses.deal")],
                  ["check", str(VOCABULARY), str(CORPUS / "scenarios" / "huge_integer.json")],

@@ -48,6 +48,7 @@ def _assert_inside(diagnostics: list[Diagnostic], text: str) -> None:
         assert 0 <= d.span.start <= len(text), d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", TERMS_SAMPLES, ids=lambda p: p.parent.name)
 def test_terms_cut_at_every_token_boundary(sample: Path) -> None:
     text = sample.read_text(encoding="utf-8")
@@ -78,6 +79,7 @@ def test_cut_terms_through_the_cli(tmp_path: Path) -> None:
             assert f"{path}:" in run.stderr and ": error[DC" in run.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", SCENARIO_SAMPLES, ids=lambda p: p.name)
 def test_scenario_cut_at_every_byte(sample: Path, tmp_path: Path) -> None:
     words = dealcheck.load(ROOT / "tests" / "robustness" / "corpus" / "vocabulary.deal")

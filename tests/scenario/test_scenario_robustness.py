@@ -63,6 +63,7 @@ def _edits(original: bytes) -> st.SearchStrategy[bytes]:
     return st.lists(edit, min_size=1, max_size=5).map(apply)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["plan.yaml", "plan.json", "plan.csv", "plan.jsonl"])
 def test_mangled_scenarios_give_diagnostics_not_tracebacks(name: str) -> None:
     original = (FIXTURES / name).read_bytes()

@@ -122,6 +122,7 @@ def test_each_row_is_yielded_before_the_next_is_written(
     thread.join(timeout=10)
 
 
+@pytest.mark.slow
 def test_streaming_memory_stays_bounded(tmp_path: Path, vocabulary: Vocabulary) -> None:
     # 10k rows rather than 50k: tracemalloc slows allocation-heavy code ~10x.
     path = tmp_path / "inventory.jsonl"
@@ -135,6 +136,7 @@ def test_streaming_memory_stays_bounded(tmp_path: Path, vocabulary: Vocabulary) 
     assert stream_peak * 4 < list_peak
 
 
+@pytest.mark.slow
 def test_iter_raises_at_the_first_invalid_row_after_yielding_the_rows_before(
     tmp_path: Path, vocabulary: Vocabulary
 ) -> None:
@@ -326,6 +328,7 @@ def test_ids_that_only_share_a_hash_are_not_duplicates(
     assert digests.colliding() == {hash("a"), hash("b")}
 
 
+@pytest.mark.slow
 def test_the_ids_of_a_streamed_file_cost_a_few_bytes_each(
     tmp_path: Path, vocabulary: Vocabulary
 ) -> None:

@@ -19,6 +19,9 @@ from oracles import MICROSOFT_OPENAI, STARGATE
 import dealcheck
 from dealcheck.testing import fact_values, scenarios, terms_sources
 
+# Every case goes through Cedar: the slow tier.
+pytestmark = pytest.mark.slow
+
 
 def complete_scenarios(terms: dealcheck.Terms) -> st.SearchStrategy[list[dealcheck.Deployment]]:
     return scenarios(terms, min_size=1, max_size=8, facts=fact_values(terms, complete=True))

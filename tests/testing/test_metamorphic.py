@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 
 import jsonschema
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import outcome_of
@@ -23,6 +24,9 @@ from dealcheck.dsl import ast
 from dealcheck.dsl.format import format_document
 from dealcheck.rules import model as m
 from dealcheck.testing import _documents, fact_values, scenarios
+
+# Hundreds of drawn terms and scenarios per property: the slow tier.
+pytestmark = pytest.mark.slow
 
 RANK = {"compliant": 0, "undetermined": 1, "violation": 2}
 DECIDED_AGGREGATE = {"compliant", "violation", "open"}

@@ -21,6 +21,9 @@ import dealcheck
 from dealcheck.rules import model as m
 from dealcheck.testing import fact_values, scenarios, terms_sources
 
+# Thousands of drawn cases per mutant: the slow tier.
+pytestmark = pytest.mark.slow
+
 Case = tuple[str, list[dealcheck.Deployment], dt.date | None]
 Mutation = Callable[[m.Terms], m.Terms]
 

@@ -71,6 +71,7 @@ def sample(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+@pytest.mark.slow
 def test_the_plugin_runs_examples_strategies_and_fixture(sample: pytest.Pytester) -> None:
     result = sample.runpytest_subprocess("-v", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["plugins:*dealcheck-*"])   # a distribution's entry point
@@ -96,6 +97,7 @@ def test_a_failing_example_shows_its_explanation(sample: pytest.Pytester) -> Non
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_terms_that_do_not_load_fail_with_their_diagnostics(pytester: pytest.Pytester) -> None:
     pytester.makefile(".deal", broken=SAMPLE_TERMS.replace("only on Cloud", "only on Clod"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -107,12 +109,14 @@ def test_terms_that_do_not_load_fail_with_their_diagnostics(pytester: pytest.Pyt
     ])
 
 
+@pytest.mark.slow
 def test_files_without_examples_are_not_collected(pytester: pytest.Pytester) -> None:
     pytester.makefile(".deal", plain=SAMPLE_TERMS.split("example")[0])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+@pytest.mark.slow
 def test_collection_can_be_turned_off(sample: pytest.Pytester) -> None:
     sample.makeini("[pytest]\ndealcheck_examples = false\n")
     result = sample.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
@@ -120,6 +124,7 @@ def test_collection_can_be_turned_off(sample: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*3 tests collected*"])
 
 
+@pytest.mark.slow
 def test_examples_run_with_pytest_examples(pytester: pytest.Pytester) -> None:
     expected = sum(len(dealcheck.load(p).examples) for p in (MICROSOFT_OPENAI, STARGATE))
     result = pytester.runpytest_subprocess(str(ROOT / "examples"), "-p", "no:cacheprovider",
@@ -128,6 +133,7 @@ def test_examples_run_with_pytest_examples(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines([f"collected {expected} items"])
 
 
+@pytest.mark.slow
 def test_examples_carry_the_dealcheck_marker(sample: pytest.Pytester) -> None:
     result = sample.runpytest_subprocess("-p", "no:cacheprovider", "-m", "dealcheck",
                                          "--collect-only", "-q")

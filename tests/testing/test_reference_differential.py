@@ -39,6 +39,7 @@ def agree(terms: dealcheck.Terms, ds: list[dealcheck.Deployment], as_of: dt.date
         reject()  # more completions than the brute force tries
 
 
+@pytest.mark.slow
 @differential_settings(300)
 @given(st.data())
 def test_the_evaluator_agrees_with_the_reference_on_random_terms(data: st.DataObject) -> None:
@@ -48,6 +49,7 @@ def test_the_evaluator_agrees_with_the_reference_on_random_terms(data: st.DataOb
     agree(terms, ds, as_of)
 
 
+@pytest.mark.slow
 @differential_settings(300)
 @given(st.data())
 def test_the_evaluator_agrees_with_the_reference_on_overlapping_terms(
@@ -61,6 +63,7 @@ def test_the_evaluator_agrees_with_the_reference_on_overlapping_terms(
     agree(terms, ds, as_of)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terms", SHIPPED, ids=["microsoft-openai", "stargate"])
 @differential_settings(200)
 @given(data=st.data())

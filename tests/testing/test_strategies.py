@@ -50,6 +50,7 @@ def test_the_name_pools_hold_no_keyword() -> None:
     assert len(names) == len(set(names)), "pools of different kinds must not share a name"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(terms_sources())
 def test_terms_sources_are_valid_and_canonical(text: str) -> None:
@@ -69,6 +70,7 @@ def test_resolved_terms_respect_their_sizes(terms: dealcheck.Terms) -> None:
 # ---------------------------------------------------------------- deployments
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_deployments_are_valid_for_their_terms(data: st.DataObject) -> None:
@@ -101,6 +103,7 @@ def dealcheck_amount(text: str) -> object:
     return TERMS.vocabulary.units.parse(text).amount
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(scenarios(TERMS, min_size=2, max_size=5, party="OpenAI"))
 def test_scenarios_have_unique_ids_and_sizes(ds: list[dealcheck.Deployment]) -> None:
@@ -145,6 +148,7 @@ def test_deployments_meet_the_edges_of_the_terms() -> None:
 # ---------------------------------------------------------------- scenario files
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(scenarios(TERMS, max_size=4))
 def test_scenario_documents_read_back(tmp_path_factory: pytest.TempPathFactory,
