@@ -6,10 +6,8 @@ diagnostics, and `load`-style callers raise when any of them is an error.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,6 +17,7 @@ from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Related, did
 from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
+from dealcheck.rules.dates import ISO_DATE, read_date
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
 
@@ -46,9 +45,6 @@ CODES: dict[str, str] = {
 
 KEYWORD_FIELDS = frozenset(m.DEPLOYMENT_FIELDS)
 MEASURES = {"value": ("money",), "capacity": ("power", "count")}
-_MONTHS = ["", "January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
-_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 #: The code of the diagnostic for an evaluation date (`as_of`, `--as-of`) that is not a date.
 INVALID_AS_OF = "DC910"
 
@@ -72,19 +68,10 @@ def parse_date(text: str) -> dt.date | str:
     >>> parse_date("2025-02-30")
     'invalid date `2025-02-30`: February 2025 has 28 days'
     """
-    match = _DATE_RE.fullmatch(text)
-    if not match:
-        return f"malformed date `{text}`: dates are written `YYYY-MM-DD`"
-    year, month, day = (int(g) for g in match.groups())
-    if not 1 <= month <= 12:
-        return f"invalid date `{text}`: there is no month {month}"
-    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
-    if not 1 <= day <= days:
-        return f"invalid date `{text}`: {_MONTHS[month]} {year} has {days} days"
-    try:
-        return dt.date(year, month, day)
-    except ValueError as exc:  # year 0
-        return f"invalid date `{text}`: {exc}"
+    found = read_date(text)
+    if isinstance(found, dt.date):
+        return found
+    return f"{'malformed' if found.malformed else 'invalid'} date `{text}`: {found.reason}"
 
 
 def parse_as_of(value: object, where: str = "as_of") -> dt.date | None:
@@ -111,7 +98,7 @@ def parse_as_of(value: object, where: str = "as_of") -> dt.date | None:
         parsed = parse_date(value)
         if isinstance(parsed, dt.date):
             return parsed
-        if _DATE_RE.fullmatch(value):  # a date that does not exist: the message says why
+        if ISO_DATE.fullmatch(value):  # a date that does not exist: the message says why
             problem, hint = parsed.replace(f"`{value}`: ", f"`{value}` in `{where}`: ", 1), None
         else:
             problem, hint = f"malformed date {_shown(value)} in `{where}`", example

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
-import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -23,6 +21,7 @@ from dealcheck.dsl.diagnostics import (
 )
 from dealcheck.dsl.escape import unprintable
 from dealcheck.dsl.span import Span
+from dealcheck.rules.dates import read_date
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
 from dealcheck.rules.units import QUANTITY_RE, CommaError, Quantity
 from dealcheck.scenario import errors
@@ -64,7 +63,6 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "star
 DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "deployments")
 
 _FIELD_SET = frozenset(FIELDS)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 #: The dimensions of a deployment's `capacity`.
 _CAPACITY_DIMENSIONS = frozenset(("power", "count"))
 _NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
@@ -967,8 +965,10 @@ def parse_date(
             )
         )
         return None
-    match = _ISO_DATE.fullmatch(value)
-    if match is None:
+    found = read_date(value)
+    if isinstance(found, dt.date):
+        return found
+    if found.malformed:
         diagnostics.append(
             error(
                 errors.MALFORMED_DATE,
@@ -978,22 +978,12 @@ def parse_date(
             )
         )
         return None
-    year, month, day = (int(part) for part in match.groups())
-    if year < dt.MINYEAR:
-        problem = "there is no year 0"
-    elif not 1 <= month <= 12:
-        problem = f"there is no month {month}"
-    else:
-        days = calendar.monthrange(year, month)[1]
-        if 1 <= day <= days:
-            return dt.date(year, month, day)
-        problem = f"{calendar.month_name[month]} {year} has {days} days"
     diagnostics.append(
         error(
             errors.MALFORMED_DATE,
             f"invalid date {code(value)} in {label}",
             node.span,
-            help=problem,
+            help=found.reason,
         )
     )
     return None
