@@ -22,6 +22,8 @@ The package facade only chains the stages::
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from dealcheck.checker.results import (
@@ -43,7 +45,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",
     "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Scenario", "Severity",
-    "Terms", "Verdict", "__version__", "analyze", "load", "load_scenario", "loads", "parse",
+    "Terms", "Verdict", "__version__", "analyze", "check_files", "load", "load_scenario", "loads",
+    "parse",
 ]
 
 
@@ -119,3 +122,29 @@ def load_scenario(path: str | Path, terms: Terms) -> Scenario:
     from dealcheck.scenario.read import load_scenario as read_scenario
 
     return read_scenario(path, terms.vocabulary)
+
+
+def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
+                as_of: dt.date | str | None = None, jobs: int = 1) -> Report:
+    """Check the deployments of scenario files against a ``.deal`` file, as `dealcheck check` does.
+
+    Args:
+        terms_path: the terms.
+        scenario_paths: YAML, JSON, CSV or JSON Lines files, by extension; ids
+            must be unique across them.
+        as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
+            judges each deployment on its start, each aggregate at the end of its window.
+        jobs: worker processes reading the bulk (CSV, JSON Lines) files.
+
+    Returns:
+        The report, deployments in input order (`dealcheck.checker.files.check_files_into`
+        hands them to a sink as they are judged instead).
+
+    Raises:
+        DiagnosticsError: with its sources, located in the terms or scenario files,
+            for every problem found in them.
+    """
+    from dealcheck.checker.files import check_files_into, collect_report
+
+    return check_files_into(load(terms_path), scenario_paths, collect_report, as_of=as_of,
+                            jobs=jobs)

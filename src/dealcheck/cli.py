@@ -26,9 +26,8 @@ from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, it
 from dealcheck.dsl.escape import printable, quote
 
 if TYPE_CHECKING:
-    from dealcheck.checker.compile import CompiledTerms
-    from dealcheck.checker.parallel import ParallelCheck
-    from dealcheck.scenario.read import ScenarioInputs
+    from dealcheck.checker.files import CheckRun
+    from dealcheck.checker.output import RenderedRows
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + the signal's number, as shells report a process stopped by it.
@@ -141,105 +140,74 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
-    from dealcheck.scenario.read import PiecesRejected, open_scenarios
+    from dealcheck.checker.files import check_files_into
+    from dealcheck.checker.output import rows_renderer
 
     when = _parse_date(as_of, error_format)
-    paths = list(scenarios)
     if output:
-        _refuse_overwriting(output, [terms, *paths], error_format)
+        _refuse_overwriting(output, [terms, *scenarios], error_format)
     model = _load_terms(terms, error_format)
-    ct = model.compiled()
-    with contextlib.ExitStack() as stack:
-        workers = None
-        if jobs > 1:
-            from dealcheck.checker.output import rows_renderer
-            from dealcheck.checker.parallel import ParallelCheck
-
-            # The workers render the report's rows too, where the format can.
-            workers = stack.enter_context(ParallelCheck(terms, ct, paths, jobs, when,
-                                                        rows_renderer(fmt)))
-        try:
-            # Bulk files are validated as they are read and judged, so each row is
-            # read once; nothing is shown until all of them are known valid.
-            inputs = (open_scenarios(paths, model.vocabulary, defer=True) if workers is None
-                      else workers.open())
-            try:
-                worst = _report(ct, inputs, workers, when, fmt, output, fail_on, terms,
-                                model.sha256)
-            except PiecesRejected:
-                # A problem in a bulk file: what was made of it is discarded, and the
-                # files are read again to explain it (or, for two ids that only
-                # share a hash, to check them in the usual way); pipes are not read again.
-                worst = _report(ct, open_scenarios(paths, model.vocabulary, reuse=inputs),
-                                workers, when, fmt, output, fail_on, terms, model.sha256)
-        except DiagnosticsError as exc:
-            _fail_input(exc, error_format)
+    try:
+        worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
+                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt))
+    except DiagnosticsError as exc:
+        _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | None,
-            when: dt.date | None, fmt: str,
-            output: str | None, fail_on: str, terms: str, sha256: str) -> dict[str, int]:
-    """Judge the deployments and write the report; the counts of violations and undetermined.
+def _report_sink(fmt: str, output: str | None,
+                 fail_on: str) -> Callable[[CheckRun], dict[str, int]]:
+    """What writes a check's report: the counts of violations and undetermined it found.
 
-    While `inputs` are pending, nothing reaches the user before the last
+    While the run is pending, nothing reaches the user before the last
     deployment was read: ``-o`` is written atomically, standard output held
-    back. `PiecesRejected` leaves no trace.
+    back. A withdrawn run (`PiecesRejected`) leaves no trace.
     """
-    from dealcheck.checker.aggregate import AggregateBook
-    from dealcheck.checker.check import stream
-    from dealcheck.checker.output import (
-        RenderedRows,
-        ReportMeta,
-        SummaryCounter,
-        make_renderer,
-        stream_report,
-    )
-    from dealcheck.checker.render_text import with_progress
-    from dealcheck.checker.results import AggregateVerdict, SourceRef
 
-    book = AggregateBook(ct, when)
-    meta = ReportMeta(SourceRef(terms, sha256),
-                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
-    worst = {"violation": 0, "undetermined": 0}
+    def write_report(run: CheckRun) -> dict[str, int]:
+        from dealcheck.checker.output import (
+            SummaryCounter,
+            atomic_writer,
+            make_renderer,
+            stream_report,
+        )
+        from dealcheck.checker.render_text import with_progress
+        from dealcheck.checker.results import AggregateVerdict
 
-    read_all = False
+        worst = {"violation": 0, "undetermined": 0}
+        read_all = False
 
-    def results() -> Iterator[dealcheck.DeploymentResult | RenderedRows]:
-        nonlocal read_all
-        judged: Iterator[dealcheck.DeploymentResult | RenderedRows] = (
-            stream(ct, with_progress(inputs.deployments(), inputs.expected, True), book, when)
-            if workers is None else with_progress(workers.results(inputs, book),
-                                                  inputs.expected, True, size=_deployments_in))
-        yield from judged
-        read_all = True
+        def results() -> Iterator[dealcheck.DeploymentResult | RenderedRows]:
+            nonlocal read_all
+            yield from with_progress(run.results, run.expected, True, size=_deployments_in)
+            read_all = True
 
-    def aggregates() -> list[dealcheck.AggregateResult]:
-        found = book.results()
-        for a in found:
-            if a.verdict is AggregateVerdict.VIOLATION:
-                worst["violation"] += 1
-            elif a.verdict is AggregateVerdict.UNDETERMINED:
-                worst["undetermined"] += 1
-        return found
+        def aggregates() -> list[dealcheck.AggregateResult]:
+            found = run.aggregates()
+            for a in found:
+                if a.verdict is AggregateVerdict.VIOLATION:
+                    worst["violation"] += 1
+                elif a.verdict is AggregateVerdict.UNDETERMINED:
+                    worst["undetermined"] += 1
+            return found
 
-    renderer = make_renderer(fmt, fail_on=fail_on, color=output is None and _color(sys.stdout))
-    counted = SummaryCounter()
-    chunks = stream_report(renderer, meta, results(), aggregates, counted)
-    pending = inputs.pending is not None
-    if output:
-        from dealcheck.checker.output import atomic_writer
+        renderer = make_renderer(fmt, fail_on=fail_on,
+                                 color=output is None and _color(sys.stdout))
+        counted = SummaryCounter()
+        chunks = stream_report(renderer, run.meta, results(), aggregates, counted)
+        if output:
+            with atomic_writer(output) as out:
+                # A temporary file shows nothing before it is complete; a pipe or a device does.
+                _emit(chunks, out.write, lambda: out.direct and run.pending and not read_all)
+        else:
+            _emit(chunks, sys.stdout.write, lambda: run.pending and not read_all)
+        sys.stdout.flush()
+        worst["violation"] += counted.violation
+        worst["undetermined"] += counted.undetermined
+        return worst
 
-        with atomic_writer(output) as out:
-            # A temporary file shows nothing before it is complete; a pipe or a device does.
-            _emit(chunks, out.write, lambda: out.direct and pending and not read_all)
-    else:
-        _emit(chunks, sys.stdout.write, lambda: pending and not read_all)
-    sys.stdout.flush()
-    worst["violation"] += counted.violation
-    worst["undetermined"] += counted.undetermined
-    return worst
+    return write_report
 
 
 def _emit(chunks: Iterable[str], write: Callable[[str], object],

@@ -1,0 +1,130 @@
+"""A check of files: terms and scenario files judged as `dealcheck check` judges them.
+
+`check_files_into` opens the scenario files (bulk files streamed, validated
+as their rows are judged; with ``jobs > 1`` read by worker processes), judges
+every deployment and aggregate, and hands the run to a *sink*: a callable
+that consumes it once and returns what the caller wants. The CLI's sink
+renders and writes the report as the results arrive; `collect_report` keeps
+them in a `Report` (the library's `dealcheck.check_files`).
+
+The seam is `CheckRun`. While `CheckRun.pending`, its results may raise
+`PiecesRejected` up to the last one: a bulk file had a problem, and whatever
+the sink made of the run must leave no trace. `check_files_into` then reads
+the files again, which raises the located `DiagnosticsError` (or, for two
+ids that only shared a hash, gives a second, valid run to the same sink).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.check import stream
+from dealcheck.checker.output import RenderedRows, ReportMeta, RowsRenderer
+from dealcheck.checker.results import AggregateResult, DeploymentResult, Report, SourceRef
+from dealcheck.dsl.parse import paused_gc
+from dealcheck.rules.resolve import parse_as_of
+
+if TYPE_CHECKING:
+    from dealcheck.checker.parallel import ParallelCheck
+    from dealcheck.rules.model import Terms
+    from dealcheck.scenario.read import ScenarioInputs
+
+__all__ = ["CheckRun", "check_files_into", "collect_report"]
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """One run over the scenario files of a check, for a sink to consume once.
+
+    Attributes:
+        meta: the report's header (the inputs, their hashes, the date).
+        results: every deployment's result in input order, judged as it is
+            read; with a `rows` renderer and ``jobs > 1``, runs of them come
+            already rendered (`RenderedRows`).
+        aggregates: the aggregates' results; call it after the last result.
+        pending: bulk files are validated only as `results` reads them: until
+            it is exhausted it may raise `PiecesRejected`, and nothing made
+            of the run may reach anyone before.
+        expected: about how many deployments `results` gives (a progress bar's total).
+    """
+
+    meta: ReportMeta
+    results: Iterator[DeploymentResult | RenderedRows]
+    aggregates: Callable[[], list[AggregateResult]]
+    pending: bool
+    expected: int
+
+
+def check_files_into(terms: Terms, scenario_paths: Sequence[str | Path],
+                     sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
+                     jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None) -> S:
+    """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
+
+    Args:
+        terms: the terms, loaded from their file (`dealcheck.load`).
+        scenario_paths: YAML, JSON, CSV or JSON Lines files, by extension.
+        sink: consumes the `CheckRun`; called a second time if the first run
+            was withdrawn (`PiecesRejected`).
+        as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
+            judges each deployment on its start, each aggregate at the end of its window.
+        jobs: worker processes for bulk files (1: none).
+        rows: with ``jobs > 1``, what renders rows in the workers
+            (`dealcheck.checker.output.rows_renderer`).
+
+    Raises:
+        DiagnosticsError: located in the scenario files, for every problem found in
+            them, or at `as_of` (DC910).
+    """
+    from dealcheck.scenario.read import PiecesRejected, open_scenarios
+
+    when = parse_as_of(as_of)
+    paths = [str(path) for path in scenario_paths]
+    ct = terms.compiled()
+    with contextlib.ExitStack() as stack:
+        workers: ParallelCheck | None = None
+        if jobs > 1:
+            from dealcheck.checker.parallel import ParallelCheck
+
+            workers = stack.enter_context(ParallelCheck(terms.path, ct, paths, jobs, when, rows))
+        inputs = (open_scenarios(paths, terms.vocabulary, defer=True) if workers is None
+                  else workers.open())
+        try:
+            return sink(_run(terms, inputs, workers, when))
+        except PiecesRejected:
+            # What was made of the first run is discarded; the files are read again
+            # to explain the problem (pipes are not read again).
+            again = open_scenarios(paths, terms.vocabulary, reuse=inputs)
+            return sink(_run(terms, again, workers, when))
+
+
+def _run(terms: Terms, inputs: ScenarioInputs, workers: ParallelCheck | None,
+         when: dt.date | None) -> CheckRun:
+    ct = terms.compiled()
+    book = AggregateBook(ct, when)
+    meta = ReportMeta(SourceRef(terms.path, terms.sha256),
+                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
+    results: Iterator[DeploymentResult | RenderedRows] = (
+        stream(ct, inputs.deployments(), book, when) if workers is None
+        else workers.results(inputs, book))
+    return CheckRun(meta, results, book.results, inputs.pending is not None, inputs.expected)
+
+
+def collect_report(run: CheckRun) -> Report:
+    """A sink that keeps the whole run in a `Report`."""
+    deployments: list[DeploymentResult] = []
+    # Results form no cycles: collections would only rescan those kept so far.
+    with paused_gc():
+        for result in run.results:
+            if not isinstance(result, DeploymentResult):
+                raise TypeError("a report is collected from results, not rendered rows")
+            deployments.append(result)
+    return Report(terms=run.meta.terms, scenarios=list(run.meta.scenarios),
+                  as_of=run.meta.as_of, deployments=deployments, aggregates=run.aggregates())

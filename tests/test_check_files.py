@@ -1,0 +1,90 @@
+"""Checking files from Python: `dealcheck.check_files`, the check `dealcheck check` runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+import dealcheck
+from dealcheck.checker.files import CheckRun, check_files_into
+from dealcheck.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TERMS = ROOT / "examples" / "microsoft-openai" / "terms.deal"
+DEALS = ROOT / "examples" / "microsoft-openai" / "deals.yaml"
+HEADER = "id,party,workload,provider,region,start,facts.customer\n"
+
+
+def test_a_yaml_scenario_gives_the_report_of_dealcheck_check(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    report = dealcheck.check_files(TERMS, [DEALS])
+    assert isinstance(report, dealcheck.Report)
+    assert len(report.deployments) == 14
+    assert report.verdict_of("stargate-abilene") is dealcheck.Verdict.UNDETERMINED
+    assert [s.path for s in report.scenarios] == [str(DEALS)]
+    code = main(["check", str(TERMS), str(DEALS), "--format", "json"])
+    assert code == (1 if report.violations or report.aggregate_violations else 0)
+    assert json.loads(report.to_json()) == json.loads(capsys.readouterr().out)
+
+
+def test_as_of_is_read_as_the_cli_reads_it() -> None:
+    report = dealcheck.check_files(TERMS, [DEALS], as_of="2025-03-10")
+    assert report.as_of == dt.date(2025, 3, 10)
+    with pytest.raises(dealcheck.DiagnosticsError) as caught:
+        dealcheck.check_files(TERMS, [DEALS], as_of="2025-13-01")
+    assert [d.code for d in caught.value.diagnostics] == ["DC910"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_csv_file_is_checked_row_by_row(tmp_path: Path, jobs: int) -> None:
+    rows = tmp_path / "deals.csv"
+    rows.write_text(HEADER + "aws-api,OpenAI,api,AWS,US,2025-11-03,commercial\n"
+                    "azure-api,OpenAI,api,Azure,US,2025-11-03,commercial\n", "utf-8")
+    report = dealcheck.check_files(str(TERMS), [str(rows)], jobs=jobs)
+    assert [d.id for d in report.deployments] == ["aws-api", "azure-api"]
+    assert report.verdict_of("aws-api") is dealcheck.Verdict.VIOLATION
+    assert report.verdict_of("azure-api") is dealcheck.Verdict.COMPLIANT
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bad_row_is_a_located_diagnostic_with_its_source(tmp_path: Path, jobs: int) -> None:
+    rows = tmp_path / "deals.csv"
+    text = (HEADER + "aws-api,OpenAI,api,AWS,US,2025-11-03,commercial\n"
+            "typo,OpenAI,api,Azur,US,2025-11-03,commercial\n")
+    rows.write_text(text, "utf-8")
+    with pytest.raises(dealcheck.DiagnosticsError) as caught:
+        dealcheck.check_files(TERMS, [rows], jobs=jobs)
+    [d] = caught.value.diagnostics
+    assert (d.span.file, d.span.line) == (str(rows), 3)
+    assert "`Azur`" in d.message
+    assert "Azure" in (d.help or "")
+    # The source kept for the excerpt holds the row at its line.
+    assert caught.value.sources[str(rows)].splitlines()[2] == text.splitlines()[2]
+
+
+def test_bad_terms_are_a_located_diagnostic(tmp_path: Path) -> None:
+    terms = tmp_path / "terms.deal"
+    terms.write_text('agreement "Broken" effective 2025-01-01\nparty\n', "utf-8")
+    with pytest.raises(dealcheck.DiagnosticsError) as caught:
+        dealcheck.check_files(terms, [DEALS])
+    assert {d.span.file for d in caught.value.diagnostics} == {str(terms)}
+    assert caught.value.sources[str(terms)].startswith('agreement "Broken"')
+
+
+def test_a_sink_gets_the_results_as_they_are_judged(tmp_path: Path) -> None:
+    rows = tmp_path / "deals.jsonl"
+    rows.write_text('{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+                    '"start": "2025-11-03"}\n', "utf-8")
+    seen: list[tuple[bool, list[str]]] = []
+
+    def sink(run: CheckRun) -> int:
+        ids = [r.id for r in run.results if isinstance(r, dealcheck.DeploymentResult)]
+        seen.append((run.pending, ids))
+        return len(run.aggregates())
+
+    assert check_files_into(dealcheck.load(TERMS), [rows], sink) == 1  # the terms' one aggregate
+    # A bulk file is validated as its rows are judged: the run is pending.
+    assert seen == [(True, ["a"])]
