@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import dealcheck
-from dealcheck.checker.files import CheckRun, check_files_into
+from dealcheck.checker.explain import explain
+from dealcheck.checker.files import CheckRun, NoSuchDeployment, check_files_into, explain_file
 from dealcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +89,22 @@ def test_a_sink_gets_the_results_as_they_are_judged(tmp_path: Path) -> None:
     assert check_files_into(dealcheck.load(TERMS), [rows], sink) == 1  # the terms' one aggregate
     # A bulk file is validated as its rows are judged: the run is pending.
     assert seen == [(True, ["a"])]
+
+
+def test_explain_file_finds_the_deployment_by_id() -> None:
+    terms = dealcheck.load(TERMS)
+    found = explain_file(terms, DEALS, "stargate-abilene")
+    scenario = dealcheck.load_scenario(DEALS, terms)
+    [deployment] = [d for d in scenario.deployments if d.id == "stargate-abilene"]
+    assert found == explain(terms.compiled(), deployment)
+
+
+def test_explain_file_names_the_closest_id_when_none_matches(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(NoSuchDeployment) as caught:
+        explain_file(dealcheck.load(TERMS), DEALS, "stargate-abilen")
+    assert (caught.value.ident, caught.value.path, caught.value.close) == (
+        "stargate-abilen", str(DEALS), "stargate-abilene")
+    assert main(["explain", str(TERMS), str(DEALS), "--id", "stargate-abilen"]) == 2
+    assert capsys.readouterr().err == (f"error: no deployment `stargate-abilen` in `{DEALS}`; "
+                                       "did you mean `stargate-abilene`?\n")

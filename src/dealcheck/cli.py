@@ -257,31 +257,22 @@ def _deployments_in(judged: object) -> int:
 @_error_format
 def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_format: str) -> None:
     """Show the whole derivation of one deployment's verdict."""
-    from dealcheck.checker.explain import explain as derive
     from dealcheck.checker.explain import render_explanation
-    from dealcheck.dsl.diagnostics import did_you_mean
-    from dealcheck.scenario.read import open_scenarios
-    from dealcheck.scenario.validate import normal_id
+    from dealcheck.checker.files import NoSuchDeployment, explain_file
 
     when = _parse_date(as_of, error_format)
-    ident = normal_id(ident)  # as the scenario's ids are kept
     model = _load_terms(terms, error_format)
     try:
-        inputs = open_scenarios([scenario], model.vocabulary)
+        found = explain_file(model, scenario, ident, as_of=when)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
-    seen: list[str] = []
-    for d in inputs.deployments():
-        if d.id == ident:
-            click.echo(render_explanation(derive(model.compiled(), d, when), model), nl=False)
-            raise Failure(EXIT_OK)
-        if len(seen) < 100_000:
-            seen.append(d.id)
-    close = did_you_mean(ident, seen)
-    hint = f"; did you mean {quote(close, 200)}?" if close else ""
-    click.echo(f"error: no deployment {quote(ident, 200)} in {quote(scenario, 1000)}{hint}",
-               err=True)
-    raise Failure(EXIT_INPUT)
+    except NoSuchDeployment as exc:
+        hint = f"; did you mean {quote(exc.close, 200)}?" if exc.close else ""
+        click.echo(f"error: no deployment {quote(exc.ident, 200)} in {quote(scenario, 1000)}"
+                   f"{hint}", err=True)
+        raise Failure(EXIT_INPUT) from None
+    click.echo(render_explanation(found, model), nl=False)
+    raise Failure(EXIT_OK)
 
 
 @cli.command()

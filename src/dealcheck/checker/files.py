@@ -31,11 +31,12 @@ from dealcheck.dsl.parse import paused_gc
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:
+    from dealcheck.checker.explain import Explanation
     from dealcheck.checker.parallel import ParallelCheck
     from dealcheck.rules.model import Terms
     from dealcheck.scenario.read import ScenarioInputs
 
-__all__ = ["CheckRun", "check_files_into", "collect_report"]
+__all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file"]
 
 S = TypeVar("S")
 
@@ -128,3 +129,36 @@ def collect_report(run: CheckRun) -> Report:
             deployments.append(result)
     return Report(terms=run.meta.terms, scenarios=list(run.meta.scenarios),
                   as_of=run.meta.as_of, deployments=deployments, aggregates=run.aggregates())
+
+
+class NoSuchDeployment(LookupError):
+    """`explain_file` found no deployment of that id: the id, the file, the closest id if any."""
+
+    def __init__(self, ident: str, path: str, close: str | None) -> None:
+        super().__init__(ident, path, close)
+        self.ident, self.path, self.close = ident, path, close
+
+
+def explain_file(terms: Terms, scenario_path: str | Path, ident: str, *,
+                 as_of: dt.date | str | None = None) -> Explanation:
+    """The whole derivation of one deployment's verdict, the deployment found by id in a file.
+
+    Raises:
+        DiagnosticsError: located in the scenario file, or at `as_of` (DC910).
+        NoSuchDeployment: when no deployment has that id (as ids are kept: see `normal_id`).
+    """
+    from dealcheck.checker.explain import explain
+    from dealcheck.dsl.diagnostics import did_you_mean
+    from dealcheck.scenario.read import open_scenarios
+    from dealcheck.scenario.validate import normal_id
+
+    when = parse_as_of(as_of)
+    ident = normal_id(ident)  # as the scenario's ids are kept
+    path = str(scenario_path)
+    seen: list[str] = []
+    for d in open_scenarios([path], terms.vocabulary).deployments():
+        if d.id == ident:
+            return explain(terms.compiled(), d, when)
+        if len(seen) < 100_000:
+            seen.append(d.id)
+    raise NoSuchDeployment(ident, path, did_you_mean(ident, seen))
