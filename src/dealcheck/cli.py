@@ -152,8 +152,8 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     with contextlib.ExitStack() as stack:
         workers = None
         if jobs > 1:
-            from dealcheck.checker.output import rows_renderer
             from dealcheck.checker.parallel import ParallelCheck
+            from dealcheck.report.output import rows_renderer
 
             # The workers render the report's rows too, where the format can.
             workers = stack.enter_context(ParallelCheck(terms, ct, paths, jobs, when,
@@ -189,15 +189,15 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     """
     from dealcheck.checker.aggregate import AggregateBook
     from dealcheck.checker.check import stream
-    from dealcheck.checker.output import (
+    from dealcheck.checker.results import AggregateVerdict, SourceRef
+    from dealcheck.report.output import (
         RenderedRows,
         ReportMeta,
         SummaryCounter,
         make_renderer,
         stream_report,
     )
-    from dealcheck.checker.render_text import with_progress
-    from dealcheck.checker.results import AggregateVerdict, SourceRef
+    from dealcheck.report.text import with_progress
 
     book = AggregateBook(ct, when)
     meta = ReportMeta(SourceRef(terms, sha256),
@@ -229,7 +229,7 @@ def _report(ct: CompiledTerms, inputs: ScenarioInputs, workers: ParallelCheck | 
     chunks = stream_report(renderer, meta, results(), aggregates, counted)
     pending = inputs.pending is not None
     if output:
-        from dealcheck.checker.output import atomic_writer
+        from dealcheck.report.output import atomic_writer
 
         with atomic_writer(output) as out:
             # A temporary file shows nothing before it is complete; a pipe or a device does.
@@ -275,7 +275,7 @@ def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -
 
 def _deployments_in(judged: object) -> int:
     """How far a result, or a run of them rendered by a worker, moves the progress bar."""
-    from dealcheck.checker.output import RenderedRows
+    from dealcheck.report.output import RenderedRows
 
     return judged.deployments if isinstance(judged, RenderedRows) else 1
 
@@ -415,7 +415,7 @@ def test_cmd(files: tuple[str, ...], coverage: bool, error_format: str) -> None:
 def schema(what: str, terms: str | None, error_format: str) -> None:
     """Print the JSON Schema of scenario files or of the JSON report."""
     if what == "report":
-        from dealcheck.checker.report_model import report_json_schema
+        from dealcheck.report.model import report_json_schema
 
         if terms is not None:
             raise click.UsageError("--terms goes with `schema scenario` only")

@@ -7,14 +7,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
-from dealcheck.checker.output import (
-    DEFAULT_SPOOL_CHARS,
-    AggregatesSource,
-    ReportMeta,
-    TextSpool,
-    check_fail_on,
-    stream_report,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -25,6 +17,14 @@ from dealcheck.checker.results import (
     Verdict,
     full_summary,
     report_verdict,
+)
+from dealcheck.report.output import (
+    DEFAULT_SPOOL_CHARS,
+    AggregatesSource,
+    ReportMeta,
+    TextSpool,
+    check_fail_on,
+    stream_report,
 )
 
 __all__ = ["JunitStreamRenderer", "iter_junit_chunks", "render_junit"]

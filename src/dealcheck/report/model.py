@@ -7,7 +7,6 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dealcheck.checker.render_json import dumps
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -20,6 +19,7 @@ from dealcheck.checker.results import (
     SourceRef,
     Verdict,
 )
+from dealcheck.report.json import dumps
 from dealcheck.scenario.model import SourceLocation
 
 __all__ = [

@@ -8,12 +8,6 @@ import re
 from pathlib import PurePath, PureWindowsPath
 from urllib.parse import quote
 
-from dealcheck.checker.render_json import (
-    JsonValue,
-    dumps,
-    projection_to_dict,
-    summary_to_dict,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -22,6 +16,12 @@ from dealcheck.checker.results import (
     Location,
     Outcome,
     Report,
+)
+from dealcheck.report.json import (
+    JsonValue,
+    dumps,
+    projection_to_dict,
+    summary_to_dict,
 )
 
 __all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "artifact_uri", "render_sarif", "sarif_log"]

@@ -8,14 +8,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import TypeAlias
 
-from dealcheck.checker.output import (
-    DEFAULT_SPOOL_CHARS,
-    AggregatesSource,
-    RenderedRows,
-    ReportMeta,
-    TextSpool,
-    stream_report,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     DeploymentResult,
@@ -27,6 +19,14 @@ from dealcheck.checker.results import (
     Verdict,
     full_summary,
     report_verdict,
+)
+from dealcheck.report.output import (
+    DEFAULT_SPOOL_CHARS,
+    AggregatesSource,
+    RenderedRows,
+    ReportMeta,
+    TextSpool,
+    stream_report,
 )
 from dealcheck.scenario.model import SourceLocation
 

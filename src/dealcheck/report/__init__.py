@@ -1,0 +1,1 @@
+"""Reports: the renderers, the JSON report's model, and atomic output."""
