@@ -20,6 +20,7 @@ from dealcheck.checker.results import (
     full_summary,
     report_verdict,
 )
+from dealcheck.report import dealcheck_version
 from dealcheck.report.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
@@ -209,10 +210,10 @@ def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
 
 
 def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
-    from dealcheck import __version__
+    version = dealcheck_version()
 
     return {
-        "dealcheck_version": __version__,
+        "dealcheck_version": version,
         "terms": _source_ref(meta.terms),
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),

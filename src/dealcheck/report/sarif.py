@@ -17,6 +17,7 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
 )
+from dealcheck.report import dealcheck_version
 from dealcheck.report.json import (
     JsonValue,
     dumps,
@@ -184,7 +185,7 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
     Returns:
         The SARIF 2.1.0 log object.
     """
-    from dealcheck import __version__
+    version = dealcheck_version()
 
     findings, aggregates = _reported(report)
     clause_at: dict[str, Location] = {}
@@ -224,8 +225,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
         "tool": {
             "driver": {
                 "name": "dealcheck",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": version,
+                "semanticVersion": version,
                 "rules": rules,
             }
         },
