@@ -34,7 +34,7 @@ import dealcheck
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import check
 from dealcheck.checker.codegen import evaluate_stream
-from dealcheck.checker.render_json import DeploymentText
+from dealcheck.report.json import DeploymentText
 from dealcheck.scenario import read
 from dealcheck.scenario.read import parse_deployments
 from dealcheck.scenario.read_tabular import Row as InventoryRow

@@ -27,7 +27,7 @@ from dealcheck.dsl.escape import printable, quote
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
-    from dealcheck.checker.output import RenderedRows
+    from dealcheck.report.output import RenderedRows
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + the signal's number, as shells report a process stopped by it.
@@ -141,7 +141,7 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
     from dealcheck.checker.files import check_files_into
-    from dealcheck.checker.output import rows_renderer
+    from dealcheck.report.output import rows_renderer
 
     when = _parse_date(as_of, error_format)
     if output:
@@ -166,14 +166,14 @@ def _report_sink(fmt: str, output: str | None,
     """
 
     def write_report(run: CheckRun) -> dict[str, int]:
-        from dealcheck.checker.output import (
+        from dealcheck.checker.results import AggregateVerdict
+        from dealcheck.report.output import (
             SummaryCounter,
             atomic_writer,
             make_renderer,
             stream_report,
         )
-        from dealcheck.checker.render_text import with_progress
-        from dealcheck.checker.results import AggregateVerdict
+        from dealcheck.report.text import with_progress
 
         worst = {"violation": 0, "undetermined": 0}
         read_all = False
@@ -243,7 +243,7 @@ def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -
 
 def _deployments_in(judged: object) -> int:
     """How far a result, or a run of them rendered by a worker, moves the progress bar."""
-    from dealcheck.checker.output import RenderedRows
+    from dealcheck.report.output import RenderedRows
 
     return judged.deployments if isinstance(judged, RenderedRows) else 1
 
@@ -374,7 +374,7 @@ def test_cmd(files: tuple[str, ...], coverage: bool, error_format: str) -> None:
 def schema(what: str, terms: str | None, error_format: str) -> None:
     """Print the JSON Schema of scenario files or of the JSON report."""
     if what == "report":
-        from dealcheck.checker.report_model import report_json_schema
+        from dealcheck.report.model import report_json_schema
 
         if terms is not None:
             raise click.UsageError("--terms goes with `schema scenario` only")

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 import dealcheck
 from dealcheck import AggregateVerdict, Verdict
-from dealcheck.checker.render_junit import render_junit
-from dealcheck.checker.render_markdown import render_markdown
-from dealcheck.checker.render_sarif import render_sarif
-from dealcheck.checker.render_text import render_text
-from dealcheck.checker.report_model import report_json_schema
+from dealcheck.report.junit import render_junit
+from dealcheck.report.markdown import render_markdown
+from dealcheck.report.model import report_json_schema
+from dealcheck.report.sarif import render_sarif
+from dealcheck.report.text import render_text
 from dealcheck.testing import scenarios, terms_sources
 from helpers import run_dealcheck
 

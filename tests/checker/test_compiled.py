@@ -114,8 +114,8 @@ def test_jobs_give_the_byte_identical_report(tmp_path: Path, monkeypatch: pytest
 
 def test_jobs_render_the_json_rows_in_the_workers(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from dealcheck.checker.output import RenderedRows, rows_renderer
-    from dealcheck.checker.render_json import DeploymentText
+    from dealcheck.report.json import DeploymentText
+    from dealcheck.report.output import RenderedRows, rows_renderer
     from dealcheck.scenario import read
 
     monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
@@ -311,7 +311,7 @@ def test_ids_that_only_share_a_hash_are_checked_the_usual_way(
 def test_a_renderer_that_streams_is_held_back_until_every_row_is_valid(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from dealcheck.checker import output
+    from dealcheck.report import output
 
     class LineByLine:
         def begin(self, meta: object) -> list[str]:

@@ -15,20 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_samples import TEST_VERSION, build_bulk, build_report
 
-from dealcheck.checker.output import ReportMeta
-from dealcheck.checker.render_json import (
+from dealcheck.checker.results import DeploymentResult, Report
+from dealcheck.report.json import (
     JsonStreamRenderer,
     iter_json_chunks,
     pretty,
     render_json,
     report_to_dict,
 )
-from dealcheck.checker.report_model import (
+from dealcheck.report.model import (
     ReportDocument,
     parse_report_json,
     report_json_schema,
 )
-from dealcheck.checker.results import DeploymentResult, Report
+from dealcheck.report.output import ReportMeta
 
 # The documented report, the contract: these keys, this nesting.
 CONTRACT_TOP = [

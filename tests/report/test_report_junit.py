@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from report_samples import build_bulk, build_report
 
-from dealcheck.checker.output import ReportMeta
-from dealcheck.checker.render_junit import iter_junit_chunks, render_junit
 from dealcheck.checker.results import Finding, Report
+from dealcheck.report.junit import iter_junit_chunks, render_junit
+from dealcheck.report.output import ReportMeta
 
 
 def counts(element: ET.Element) -> dict[str, str]:

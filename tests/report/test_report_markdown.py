@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from report_samples import build_bulk
 
-from dealcheck.checker.render_markdown import overall_status, render_markdown
 from dealcheck.checker.results import AggregateVerdict, Report, Verdict
+from dealcheck.report.markdown import overall_status, render_markdown
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:

@@ -14,7 +14,12 @@ import pytest
 from report_samples import build_bulk, build_report
 
 from dealcheck import io_text
-from dealcheck.checker.output import (
+from dealcheck.checker.results import Report, full_summary
+from dealcheck.dsl.diagnostics import DiagnosticsError
+from dealcheck.report.json import render_json
+from dealcheck.report.junit import render_junit
+from dealcheck.report.markdown import render_markdown
+from dealcheck.report.output import (
     AccumulatingRenderer,
     ReportMeta,
     SummaryCounter,
@@ -26,13 +31,8 @@ from dealcheck.checker.output import (
     write_atomic,
     write_atomic_chunks,
 )
-from dealcheck.checker.render_json import render_json
-from dealcheck.checker.render_junit import render_junit
-from dealcheck.checker.render_markdown import render_markdown
-from dealcheck.checker.render_sarif import render_sarif
-from dealcheck.checker.render_text import render_text
-from dealcheck.checker.results import Report, full_summary
-from dealcheck.dsl.diagnostics import DiagnosticsError
+from dealcheck.report.sarif import render_sarif
+from dealcheck.report.text import render_text
 
 OLD = "previous report\n"
 
@@ -287,7 +287,7 @@ sys.path.insert(0, {here!r})
 import dealcheck
 dealcheck.__version__ = "0.0.0+test"
 from report_samples import build_report
-from dealcheck.checker.output import make_renderer, stream_report, ReportMeta
+from dealcheck.report.output import make_renderer, stream_report, ReportMeta
 report = build_report()
 for fmt in ("json", "junit", "sarif", "markdown", "text"):
     renderer = make_renderer(fmt, width=100)

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from report_samples import FIXTURES
 
-from dealcheck.checker.render_sarif import artifact_uri, render_sarif, sarif_log
 from dealcheck.checker.results import Report
+from dealcheck.report.sarif import artifact_uri, render_sarif, sarif_log
 
 SCHEMA_FILE = FIXTURES / "sarif-schema-2.1.0.json"
 

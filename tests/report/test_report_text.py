@@ -10,8 +10,8 @@ import pytest
 from report_samples import build_report
 from rich.console import Console
 
-from dealcheck.checker.render_text import render_text, with_progress
 from dealcheck.checker.results import Report
+from dealcheck.report.text import render_text, with_progress
 
 ANSI = re.compile(r"\x1b\[")
 

@@ -33,8 +33,8 @@ from robustness_helpers import (
     run_process,
 )
 
-from dealcheck.checker import output
 from dealcheck.checker.parallel import usable_cores
+from dealcheck.report import output
 
 SRC = ROOT / "src"
 
@@ -198,7 +198,7 @@ def test_a_run_stopped_midway_leaves_the_previous_report(
 #: its worker processes to `DEALCHECK_TEST_READY`, then waits for a signal.
 _STOP_WHILE_WRITING = """
     import json, multiprocessing, os, time
-    import dealcheck.checker.output as output
+    import dealcheck.report.output as output
     import dealcheck.checker.parallel as parallel
 
     parallel.PIECE_BYTES = 4096  # many pieces: the workers have work to do

@@ -21,9 +21,9 @@ from markdown_it.token import Token
 from robustness_helpers import EXAMPLE_TERMS, ROOT, run_cli
 
 import dealcheck
-from dealcheck.checker.render_markdown import render_markdown
-from dealcheck.checker.render_text import render_text
 from dealcheck.checker.results import Report, SourceRef
+from dealcheck.report.markdown import render_markdown
+from dealcheck.report.text import render_text
 
 REPORT_SAMPLES = ROOT / "tests" / "report"
 

@@ -26,7 +26,7 @@ from robustness_helpers import EXAMPLE_SCENARIO, EXAMPLE_TERMS, ROOT, run_cli, r
 
 import dealcheck
 from dealcheck.checker import parallel
-from dealcheck.checker.output import rows_renderer
+from dealcheck.report.output import rows_renderer
 
 #: The text report of the example checked in `inputs`, as standard output shows it.
 REPORT = run_cli("check", str(EXAMPLE_TERMS), str(EXAMPLE_SCENARIO)).stdout.replace(

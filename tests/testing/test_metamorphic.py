@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from oracles import outcome_of
 
 import dealcheck
-from dealcheck.checker.report_model import ReportDocument, report_json_schema
 from dealcheck.dsl import ast
 from dealcheck.dsl.format import format_document
+from dealcheck.report.model import ReportDocument, report_json_schema
 from dealcheck.rules import model as m
 from dealcheck.testing import _documents, fact_values, scenarios
 

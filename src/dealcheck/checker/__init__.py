@@ -1,1 +1,1 @@
-"""Evaluation: verdicts, explanations, aggregates, reports and their renderers."""
+"""Evaluation: compile, the evaluators, aggregates, results and explanations."""

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
-from dealcheck.checker.output import RenderedRows, ReportMeta, RowsRenderer
 from dealcheck.checker.results import AggregateResult, DeploymentResult, Report, SourceRef
 from dealcheck.dsl.parse import paused_gc
+from dealcheck.report.output import RenderedRows, ReportMeta, RowsRenderer
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def check_files_into(terms: Terms, scenario_paths: Sequence[str | Path],
             judges each deployment on its start, each aggregate at the end of its window.
         jobs: worker processes for bulk files (1: none).
         rows: with ``jobs > 1``, what renders rows in the workers
-            (`dealcheck.checker.output.rows_renderer`).
+            (`dealcheck.report.output.rows_renderer`).
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in

@@ -1,7 +1,7 @@
 """What evaluation produces: verdicts, findings, aggregate results, the report.
 
 Findings are cheap slotted objects; the pydantic models of the JSON report
-live in `checker.report_model` and are built only at the boundary.
+live in `report.model` and are built only at the boundary.
 """
 
 from __future__ import annotations
@@ -289,6 +289,6 @@ class Report:
         return [d for d in self.deployments if d.verdict is Verdict.UNDETERMINED]
 
     def to_json(self) -> str:
-        from dealcheck.checker.render_json import render_json
+        from dealcheck.report.json import render_json
 
         return render_json(self)

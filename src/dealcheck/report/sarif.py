@@ -8,12 +8,6 @@ import re
 from pathlib import PurePath, PureWindowsPath
 from urllib.parse import quote
 
-from dealcheck.checker.render_json import (
-    JsonValue,
-    dumps,
-    projection_to_dict,
-    summary_to_dict,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -22,6 +16,13 @@ from dealcheck.checker.results import (
     Location,
     Outcome,
     Report,
+)
+from dealcheck.report import dealcheck_version
+from dealcheck.report.json import (
+    JsonValue,
+    dumps,
+    projection_to_dict,
+    summary_to_dict,
 )
 
 __all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "artifact_uri", "render_sarif", "sarif_log"]
@@ -184,7 +185,7 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
     Returns:
         The SARIF 2.1.0 log object.
     """
-    from dealcheck import __version__
+    version = dealcheck_version()
 
     findings, aggregates = _reported(report)
     clause_at: dict[str, Location] = {}
@@ -224,8 +225,8 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
         "tool": {
             "driver": {
                 "name": "dealcheck",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": version,
+                "semanticVersion": version,
                 "rules": rules,
             }
         },

@@ -7,14 +7,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
-from dealcheck.checker.output import (
-    DEFAULT_SPOOL_CHARS,
-    AggregatesSource,
-    ReportMeta,
-    TextSpool,
-    check_fail_on,
-    stream_report,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -25,6 +17,15 @@ from dealcheck.checker.results import (
     Verdict,
     full_summary,
     report_verdict,
+)
+from dealcheck.report import dealcheck_version
+from dealcheck.report.output import (
+    DEFAULT_SPOOL_CHARS,
+    AggregatesSource,
+    ReportMeta,
+    TextSpool,
+    check_fail_on,
+    stream_report,
 )
 
 __all__ = ["JunitStreamRenderer", "iter_junit_chunks", "render_junit"]
@@ -195,7 +196,7 @@ class JunitStreamRenderer:
     ) -> Iterator[str]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
-        from dealcheck import __version__
+        version = dealcheck_version()
 
         meta, spool, self._spool = self._meta, self._spool, None
         deployments = self._counts
@@ -206,7 +207,7 @@ class JunitStreamRenderer:
         total.failures = deployments.failures + aggregate_counts.failures
         total.skipped = deployments.skipped + aggregate_counts.skipped
 
-        properties = [("dealcheck_version", __version__)]
+        properties = [("dealcheck_version", version)]
         properties.append(("terms", meta.terms.path))
         properties.append(("terms_sha256", meta.terms.sha256))
         for scenario in meta.scenarios:

@@ -183,7 +183,7 @@ def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
     do not depend on one another.
     """
     if format == "json":
-        from dealcheck.checker.render_json import JsonRows
+        from dealcheck.report.json import JsonRows
 
         return JsonRows
     return None
@@ -283,23 +283,23 @@ def make_renderer(
     """
     check_fail_on(fail_on)
     if format == "json":
-        from dealcheck.checker.render_json import JsonStreamRenderer
+        from dealcheck.report.json import JsonStreamRenderer
 
         return JsonStreamRenderer()
     if format == "junit":
-        from dealcheck.checker.render_junit import JunitStreamRenderer
+        from dealcheck.report.junit import JunitStreamRenderer
 
         return JunitStreamRenderer(fail_on=fail_on)
     if format == "sarif":
-        from dealcheck.checker.render_sarif import render_sarif
+        from dealcheck.report.sarif import render_sarif
 
         return AccumulatingRenderer(render_sarif)
     if format == "markdown":
-        from dealcheck.checker.render_markdown import render_markdown
+        from dealcheck.report.markdown import render_markdown
 
         return AccumulatingRenderer(render_markdown)
     if format == "text":
-        from dealcheck.checker.render_text import DEFAULT_WIDTH, render_text
+        from dealcheck.report.text import DEFAULT_WIDTH, render_text
 
         if width is None:
             width = (

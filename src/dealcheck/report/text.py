@@ -23,6 +23,7 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.dsl.escape import printable
+from dealcheck.report import dealcheck_version
 
 __all__ = ["render_text", "text_report", "with_progress", "write_text"]
 
@@ -135,12 +136,12 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
 
 
 def _header(report: Report) -> Text:
-    from dealcheck import __version__
+    version = dealcheck_version()
 
     status = report.verdict.value
     line = Text("dealcheck: ")
     line.append_text(_word(status))
-    line.append(f"  (dealcheck {__version__})", style="dim")
+    line.append(f"  (dealcheck {version})", style="dim")
     scenarios = _listed(s.path for s in report.scenarios) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
     line.append(f"\nterms: {printable(report.terms.path)}\nscenarios: {scenarios}\n"

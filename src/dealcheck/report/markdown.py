@@ -15,6 +15,7 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.dsl.escape import printable
+from dealcheck.report import dealcheck_version
 
 __all__ = ["overall_status", "render_markdown"]
 
@@ -224,7 +225,7 @@ def render_markdown(report: Report, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         lines += _table(["Deployment", "Evaluated on", "Note"], rows, max_rows, "deployments")
         lines += ["", "</details>", ""]
 
-    from dealcheck import __version__
+    version = dealcheck_version()
 
-    lines.append(f"<sub>dealcheck {_cell(__version__)}</sub>")
+    lines.append(f"<sub>dealcheck {_cell(version)}</sub>")
     return "\n".join(lines) + "\n"

@@ -7,7 +7,6 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dealcheck.checker.render_json import dumps
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -20,6 +19,8 @@ from dealcheck.checker.results import (
     SourceRef,
     Verdict,
 )
+from dealcheck.report import dealcheck_version
+from dealcheck.report.json import dumps
 from dealcheck.scenario.model import SourceLocation
 
 __all__ = [
@@ -276,10 +277,10 @@ class ReportDocument(_Strict):
         Returns:
             The model; `to_json()` gives the same text as `render_json(report)`.
         """
-        from dealcheck import __version__
+        version = dealcheck_version()
 
         return cls(
-            dealcheck_version=__version__,
+            dealcheck_version=version,
             terms=SourceRefModel.of(report.terms),
             scenarios=[SourceRefModel.of(s) for s in report.scenarios],
             as_of=report.as_of,

@@ -8,14 +8,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import TypeAlias
 
-from dealcheck.checker.output import (
-    DEFAULT_SPOOL_CHARS,
-    AggregatesSource,
-    RenderedRows,
-    ReportMeta,
-    TextSpool,
-    stream_report,
-)
 from dealcheck.checker.results import (
     AggregateResult,
     DeploymentResult,
@@ -27,6 +19,15 @@ from dealcheck.checker.results import (
     Verdict,
     full_summary,
     report_verdict,
+)
+from dealcheck.report import dealcheck_version
+from dealcheck.report.output import (
+    DEFAULT_SPOOL_CHARS,
+    AggregatesSource,
+    RenderedRows,
+    ReportMeta,
+    TextSpool,
+    stream_report,
 )
 from dealcheck.scenario.model import SourceLocation
 
@@ -209,10 +210,10 @@ def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
 
 
 def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
-    from dealcheck import __version__
+    version = dealcheck_version()
 
     return {
-        "dealcheck_version": __version__,
+        "dealcheck_version": version,
         "terms": _source_ref(meta.terms),
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
