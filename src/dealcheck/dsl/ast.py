@@ -167,6 +167,9 @@ class UnitDecl(Node):
     name: Name
 
 
+#: The declarations of a named group of names of one kind.
+GroupDecl = WorkloadGroupDecl | RegionGroupDecl
+
 Declaration = (PartyDecl | ProviderDecl | WorkloadDecl | WorkloadGroupDecl | RegionDecl
                | RegionGroupDecl | FactDecl | UnitDecl)
 

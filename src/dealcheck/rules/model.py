@@ -76,11 +76,9 @@ class Vocabulary:
 
     def names_of(self, kind: str) -> list[str]:
         """The declared names of one kind: party, provider, workload, region, fact."""
-        table: dict[str, object] = {
-            "party": self.parties, "provider": self.providers, "workload": self.workloads,
-            "region": self.regions, "fact": self.facts,
-        }[kind]  # type: ignore[assignment]
-        return list(table)
+        from dealcheck.rules.kinds import KINDS
+
+        return list(KINDS[kind].names_in(self))
 
 
 # --------------------------------------------------------------------------
