@@ -112,6 +112,12 @@ class ProviderDecl(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderGroupDecl(Node):
+    name: Name
+    members: tuple[Name, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadDecl(Node):
     names: tuple[Name, ...]
 
@@ -168,10 +174,10 @@ class UnitDecl(Node):
 
 
 #: The declarations of a named group of names of one kind.
-GroupDecl = WorkloadGroupDecl | RegionGroupDecl
+GroupDecl = ProviderGroupDecl | WorkloadGroupDecl | RegionGroupDecl
 
-Declaration = (PartyDecl | ProviderDecl | WorkloadDecl | WorkloadGroupDecl | RegionDecl
-               | RegionGroupDecl | FactDecl | UnitDecl)
+Declaration = (PartyDecl | ProviderDecl | ProviderGroupDecl | WorkloadDecl | WorkloadGroupDecl
+               | RegionDecl | RegionGroupDecl | FactDecl | UnitDecl)
 
 # ---------------------------------------------------------------- scopes and rules
 

@@ -53,7 +53,8 @@ class NameKind:
 
 KINDS: dict[str, NameKind] = {k.name: k for k in (
     NameKind("party", "parties", "parties", None, "party {name}"),
-    NameKind("provider", "providers", "providers", None, "provider {name} operated by {party}"),
+    NameKind("provider", "providers", "providers", "provider_groups",
+             "provider {name} operated by {party}"),
     NameKind("workload", "workloads", "workloads", "workload_groups", "workload {name}"),
     NameKind("region", "regions", "regions", "region_groups", "region {name}"),
     NameKind("fact", "facts", "facts", None, "fact {name}: bool"),

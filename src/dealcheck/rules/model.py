@@ -66,6 +66,7 @@ class Vocabulary:
 
     parties: dict[str, Span] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
+    provider_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     workloads: dict[str, Span] = field(default_factory=dict)
     workload_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     regions: dict[str, Span] = field(default_factory=dict)

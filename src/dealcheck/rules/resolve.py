@@ -942,7 +942,8 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
 #: different kinds is reported as the first found).
 #: The kind of names each group declaration groups.
 _GROUP_KINDS: dict[type[ast.GroupDecl], str] = {
-    ast.WorkloadGroupDecl: "workload", ast.RegionGroupDecl: "region"}
+    ast.ProviderGroupDecl: "provider", ast.WorkloadGroupDecl: "workload",
+    ast.RegionGroupDecl: "region"}
 
 _KIND_ORDER = tuple(KINDS[k] for k in ("provider", "region", "workload", "party", "fact"))
 

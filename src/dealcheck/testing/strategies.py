@@ -628,7 +628,7 @@ def terms_sources(*, min_clauses: int = 1, max_clauses: int = 6,
     """Valid terms files, as text in the canonical format.
 
     Each file declares a small vocabulary (parties, providers, workloads and
-    groups, regions and groups, facts of every type, a unit of its own) and
+    regions with their groups, facts of every type, a unit of its own) and
     states clauses of every kind — exclusivities on providers and regions,
     requirements, prohibitions, permissions (with exceptions to exceptions),
     caps and commitments — with effective windows, nested conditions and
