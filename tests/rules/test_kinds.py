@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import dealcheck
+from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS, GROUPED_KINDS, KINDS
 from dealcheck.scenario.schema import scenario_model
 
@@ -40,3 +43,15 @@ def test_the_schema_enumerates_each_deployment_kind_from_the_table() -> None:
     deployment = schema["$defs"]["DeploymentInput"]["properties"]
     assert deployment["workload"]["enum"] == ["training", "inference"]
     assert deployment["provider"]["enum"] == ["Azure", "AWS"]
+
+
+def test_an_example_deployment_checks_every_name_field_by_its_kind() -> None:
+    source = TERMS + ('example "x":\n  deployment d: Acme runs trainin on Azur in Mars '
+                      "starting 2025-02-01\n  expect compliant\n")
+    with pytest.raises(DiagnosticsError) as caught:
+        dealcheck.loads(source, "t.deal")
+    assert [(d.code, d.span.line, d.span.column, d.message)
+            for d in caught.value.diagnostics] == [
+        ("DC101", 11, 27, "unknown workload `trainin`"),
+        ("DC101", 11, 38, "unknown provider `Azur`"),
+        ("DC101", 11, 46, "unknown region `Mars`")]

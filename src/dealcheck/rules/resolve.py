@@ -18,7 +18,7 @@ from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.dates import ISO_DATE, read_date
-from dealcheck.rules.kinds import GROUPED_KINDS, KINDS
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS, GROUPED_KINDS, KINDS
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
 
@@ -852,13 +852,11 @@ class _Resolver:
     def example_deployment(self, ident: str, d: ast.DeploymentLit) -> Deployment | None:
         before = len(self.diags)
         v = self.vocab
-        for name, kind, table in ((d.party, "party", v.parties),
-                                  (d.workload, "workload", v.workloads),
-                                  (d.provider, "provider", v.providers)):
-            if name.value not in table:
-                self.unknown(kind, name, table)
-        if d.region is not None and d.region.value not in v.regions:
-            self.unknown("region", d.region, v.regions)
+        for kind in DEPLOYMENT_KINDS:
+            name: ast.Name | None = getattr(d, kind.name)  # the field named after its kind
+            declared = kind.names_in(v)
+            if name is not None and name.value not in declared:
+                self.unknown(kind.name, name, declared)
         start = self.date(d.start)
         end = self.date(d.end)
         if start and end and end < start:
