@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from lark import Lark
@@ -41,13 +41,27 @@ def test_the_name_pools_hold_no_keyword() -> None:
     grammar = Lark(grammar_text(), parser="lalr")
     keywords = {str(t.pattern.value) for t in grammar.terminals
                 if t.pattern.type == "str" and str(t.pattern.value).isidentifier()}
-    pools = [_documents.PARTY_POOL, _documents.PROVIDER_POOL, _documents.WORKLOAD_POOL,
+    pools = [_documents.PARTY_POOL, _documents.PROVIDER_POOL,
+             _documents.PROVIDER_GROUP_POOL, _documents.WORKLOAD_POOL,
              _documents.WORKLOAD_GROUP_POOL, _documents.REGION_POOL,
              _documents.REGION_GROUP_POOL, _documents.UNIT_POOL, _documents.ENUM_MEMBERS,
              tuple(f.name for f in _documents.FACT_POOL)]
     names = [n for pool in pools for n in pool]
     assert not set(names) & keywords
     assert len(names) == len(set(names)), "pools of different kinds must not share a name"
+
+
+def test_generated_terms_use_provider_groups_in_clauses() -> None:
+    def uses_a_provider_group(source: str) -> bool:
+        groups = [line.split()[2] for line in source.splitlines()
+                  if line.startswith("provider group ")]
+        clauses = [line for line in source.splitlines() if line.startswith("  ")]
+        return any(f" {g}" in line for g in groups for line in clauses)
+
+    source = find(terms_sources(), uses_a_provider_group,
+                  settings=settings(database=None, deadline=None, max_examples=2000))
+    terms = dealcheck.loads(source, "t.deal")
+    assert terms.vocabulary.provider_groups
 
 
 @pytest.mark.slow

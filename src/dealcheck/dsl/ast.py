@@ -112,6 +112,12 @@ class ProviderDecl(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderGroupDecl(Node):
+    name: Name
+    members: tuple[Name, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadDecl(Node):
     names: tuple[Name, ...]
 
@@ -167,8 +173,11 @@ class UnitDecl(Node):
     name: Name
 
 
-Declaration = (PartyDecl | ProviderDecl | WorkloadDecl | WorkloadGroupDecl | RegionDecl
-               | RegionGroupDecl | FactDecl | UnitDecl)
+#: The declarations of a named group of names of one kind.
+GroupDecl = ProviderGroupDecl | WorkloadGroupDecl | RegionGroupDecl
+
+Declaration = (PartyDecl | ProviderDecl | ProviderGroupDecl | WorkloadDecl | WorkloadGroupDecl
+               | RegionDecl | RegionGroupDecl | FactDecl | UnitDecl)
 
 # ---------------------------------------------------------------- scopes and rules
 

@@ -227,6 +227,7 @@ class _Line:
 _GROUPS: dict[type, str] = {
     ast.PartyDecl: "party",
     ast.ProviderDecl: "provider",
+    ast.ProviderGroupDecl: "provider",
     ast.WorkloadDecl: "workload",
     ast.WorkloadGroupDecl: "workload",
     ast.RegionDecl: "region",
@@ -269,6 +270,8 @@ def _declaration(item: ast.Declaration) -> str:
         return f"party {_names(item.names)}"
     if isinstance(item, ast.ProviderDecl):
         return f"provider {item.name.value} operated by {item.operator.value}"
+    if isinstance(item, ast.ProviderGroupDecl):
+        return f"provider group {item.name.value} = {_names(item.members)}"
     if isinstance(item, ast.WorkloadDecl):
         return f"workload {_names(item.names)}"
     if isinstance(item, ast.WorkloadGroupDecl):

@@ -176,6 +176,9 @@ class ToAst:
     def provider_decl(self, meta: Meta, c: list[Any]) -> ast.ProviderDecl:
         return ast.ProviderDecl(self._name(c[0]), self._name(c[1]), span=self._span(meta))
 
+    def provider_group_decl(self, meta: Meta, c: list[Any]) -> ast.ProviderGroupDecl:
+        return ast.ProviderGroupDecl(self._name(c[0]), c[1], span=self._span(meta))
+
     def workload_decl(self, meta: Meta, c: list[Any]) -> ast.WorkloadDecl:
         return ast.WorkloadDecl(c[0], span=self._span(meta))
 

@@ -66,6 +66,7 @@ class Vocabulary:
 
     parties: dict[str, Span] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
+    provider_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     workloads: dict[str, Span] = field(default_factory=dict)
     workload_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     regions: dict[str, Span] = field(default_factory=dict)
@@ -76,11 +77,9 @@ class Vocabulary:
 
     def names_of(self, kind: str) -> list[str]:
         """The declared names of one kind: party, provider, workload, region, fact."""
-        table: dict[str, object] = {
-            "party": self.parties, "provider": self.providers, "workload": self.workloads,
-            "region": self.regions, "fact": self.facts,
-        }[kind]  # type: ignore[assignment]
-        return list(table)
+        from dealcheck.rules.kinds import KINDS
+
+        return list(KINDS[kind].names_in(self))
 
 
 # --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.dates import ISO_DATE, read_date
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS, GROUPED_KINDS, KINDS
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
 
@@ -129,8 +130,8 @@ class _Resolver:
         self.vocab = m.Vocabulary()
         self.group_spans: dict[str, Span] = {}
         self.clause_ids: dict[str, Span] = {}
-        self.used: dict[str, set[str]] = {k: set() for k in
-                                          ("fact", "unit", "workload_group", "region_group")}
+        self.used: dict[str, set[str]] = {
+            k: set() for k in ("fact", "unit", *(f"{g.name}_group" for g in GROUPED_KINDS))}
 
     # ------------------------------------------------------------ helpers
     def err(self, code: str, message: str, span: Span, help: str | None = None,
@@ -159,19 +160,17 @@ class _Resolver:
         if close:
             help_text = f"did you mean `{close}`?"
         else:
-            hint = _DECL_HINT.get(kind, kind + " {name}").format(
+            hint = KINDS[kind].declaration.format(
                 name=name.value, party=next(iter(self.vocab.parties), "Acme"))
             help_text = f"declare it first, e.g. `{hint}`"
-        self.err("DC101", f"unknown {kind} `{name.value}`", name.span, help_text)
+        self.err(KINDS[kind].unknown_code, f"unknown {kind} `{name.value}`", name.span, help_text)
 
     def kind_of(self, name: str) -> str | None:
-        v = self.vocab
-        for kind, table in (("provider", v.providers), ("region", v.regions),
-                            ("region group", v.region_groups), ("workload", v.workloads),
-                            ("workload group", v.workload_groups), ("party", v.parties),
-                            ("fact", v.facts)):
-            if name in table:
-                return kind
+        for kind in _KIND_ORDER:
+            if name in kind.names_in(self.vocab):
+                return kind.name
+            if name in kind.groups_in(self.vocab):
+                return kind.group_word
         return None
 
     # ------------------------------------------------------------ vocabulary
@@ -187,7 +186,7 @@ class _Resolver:
 
     def vocabulary(self) -> None:
         v = self.vocab
-        groups: list[ast.WorkloadGroupDecl | ast.RegionGroupDecl] = []
+        groups: list[ast.GroupDecl] = []
         for item in self.doc.items:
             if isinstance(item, ast.PartyDecl):
                 for n in item.names:
@@ -208,7 +207,7 @@ class _Resolver:
                 else:
                     v.units.declare(item.name.value)
                     v.declared_units[item.name.value] = item.name.span
-            elif isinstance(item, ast.WorkloadGroupDecl | ast.RegionGroupDecl):
+            elif isinstance(item, ast.GroupDecl):
                 groups.append(item)
         for item in self.doc.items:
             if isinstance(item, ast.FactDecl):
@@ -220,14 +219,13 @@ class _Resolver:
                             and i.name.value == p.name)
                 self.unknown("party", decl.operator, v.parties)
 
-    def groups(self, decls: list[ast.WorkloadGroupDecl | ast.RegionGroupDecl]) -> None:
+    def groups(self, decls: list[ast.GroupDecl]) -> None:
         """Resolve groups in any order; a group may name groups declared after it."""
         v = self.vocab
-        pending: dict[tuple[str, str], ast.WorkloadGroupDecl | ast.RegionGroupDecl] = {}
+        pending: dict[tuple[str, str], ast.GroupDecl] = {}
         for g in decls:
-            kind = "workload" if isinstance(g, ast.WorkloadGroupDecl) else "region"
-            members_table = v.workloads if kind == "workload" else v.regions
-            if g.name.value in members_table:
+            kind = _GROUP_KINDS[type(g)]
+            if g.name.value in KINDS[kind].names_in(v):
                 self.err("DC102", f"`{g.name.value}` is already a {kind}", g.name.span,
                          "give the group a name of its own")
                 continue
@@ -242,7 +240,7 @@ class _Resolver:
 
         def resolve_group(key: tuple[str, str]) -> frozenset[str]:
             kind, name = key
-            groups = v.workload_groups if kind == "workload" else v.region_groups
+            groups = KINDS[kind].groups_in(v)
             if name in groups:
                 return groups[name]
             g = pending[key]
@@ -251,7 +249,7 @@ class _Resolver:
                          "a group lists members or groups declared without it")
                 return frozenset()
             resolving.add(key)
-            members_table = v.workloads if kind == "workload" else v.regions
+            members_table = KINDS[kind].names_in(v)
             members: set[str] = set()
             for n in g.members:
                 if n.value in members_table:
@@ -322,26 +320,18 @@ class _Resolver:
 
     # ------------------------------------------------------------ names
     def names(self, names: Iterable[ast.Name], kind: str) -> frozenset[str]:
-        v = self.vocab
+        """The names of one kind, groups replaced by their members."""
+        table = KINDS[kind]
+        declared, groups = table.names_in(self.vocab), table.groups_in(self.vocab)
         out: set[str] = set()
         for n in names:
-            if (kind == "party" and n.value in v.parties) or (kind == "provider" and \
-                    n.value in v.providers) or (kind == "workload" and n.value in v.workloads):
+            if n.value in declared:
                 out.add(n.value)
-            elif kind == "workload" and n.value in v.workload_groups:
-                out |= v.workload_groups[n.value]
-                self.used["workload_group"].add(n.value)
-            elif kind == "region" and n.value in v.regions:
-                out.add(n.value)
-            elif kind == "region" and n.value in v.region_groups:
-                out |= v.region_groups[n.value]
-                self.used["region_group"].add(n.value)
+            elif n.value in groups:
+                out |= groups[n.value]
+                self.used[f"{kind}_group"].add(n.value)
             else:
-                tables: dict[str, Iterable[str]] = {
-                    "party": v.parties, "provider": v.providers,
-                    "workload": [*v.workloads, *v.workload_groups],
-                    "region": [*v.regions, *v.region_groups]}
-                self.unknown(kind, n, tables[kind])
+                self.unknown(kind, n, [*declared, *groups])
         return frozenset(out)
 
     def selection(self, sel: ast.Selection | None, kind: str) -> tuple[frozenset[str] | None, bool]:
@@ -471,13 +461,11 @@ class _Resolver:
                 self.err("DC108", f"`{op}` does not apply to `{ref.name}`", ref.span,
                          "use `=`, `!=`, `in` or `not in`")
                 return None
-            if kind in ("workload", "region"):
-                groups = (self.vocab.workload_groups if kind == "workload"
-                          else self.vocab.region_groups)
-                if value.value in groups:
-                    self.err("DC108", f"`{value.value}` is a group: `{ref.name}` is one "
-                             f"{kind}", value.span, f"write `{ref.name} in {value.value}`")
-                    return None
+            if value.value in KINDS[kind].groups_in(self.vocab):
+                self.err(KINDS[kind].group_as_name_code, f"`{value.value}` is a group: "
+                         f"`{ref.name}` is one {kind}", value.span,
+                         f"write `{ref.name} in {value.value}`")
+                return None
             found = self.names([value], kind)
             return next(iter(found)) if found else None
         if kind == "date":
@@ -864,13 +852,11 @@ class _Resolver:
     def example_deployment(self, ident: str, d: ast.DeploymentLit) -> Deployment | None:
         before = len(self.diags)
         v = self.vocab
-        for name, kind, table in ((d.party, "party", v.parties),
-                                  (d.workload, "workload", v.workloads),
-                                  (d.provider, "provider", v.providers)):
-            if name.value not in table:
-                self.unknown(kind, name, table)
-        if d.region is not None and d.region.value not in v.regions:
-            self.unknown("region", d.region, v.regions)
+        for kind in DEPLOYMENT_KINDS:
+            name: ast.Name | None = getattr(d, kind.name)  # the field named after its kind
+            declared = kind.names_in(v)
+            if name is not None and name.value not in declared:
+                self.unknown(kind.name, name, declared)
         start = self.date(d.start)
         end = self.date(d.end)
         if start and end and end < start:
@@ -950,9 +936,14 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return visit(start)
 
 
-_DECL_HINT = {"party": "party {name}", "provider": "provider {name} operated by {party}",
-              "workload": "workload {name}", "region": "region {name}",
-              "fact": "fact {name}: bool"}
+#: The order in which `kind_of` looks a name up (a name declared twice as
+#: different kinds is reported as the first found).
+#: The kind of names each group declaration groups.
+_GROUP_KINDS: dict[type[ast.GroupDecl], str] = {
+    ast.ProviderGroupDecl: "provider", ast.WorkloadGroupDecl: "workload",
+    ast.RegionGroupDecl: "region"}
+
+_KIND_ORDER = tuple(KINDS[k] for k in ("provider", "region", "workload", "party", "fact"))
 
 
 def _describe_dimension(dimension: str) -> str:

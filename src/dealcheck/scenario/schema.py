@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS
+
 if TYPE_CHECKING:
     from dealcheck.rules.model import Fact, Vocabulary
 
@@ -103,8 +105,8 @@ def scenario_json_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]
 def scenario_model(vocabulary: Vocabulary) -> type[ScenarioFile]:
     """`ScenarioFile` with the names `vocabulary` declares as literal types."""
     fields: dict[str, Any] = {}
-    for name in ("party", "workload", "provider", "region"):
-        names = vocabulary.names_of(name)
+    for declared in DEPLOYMENT_KINDS:
+        name, names = declared.name, list(declared.names_in(vocabulary))
         inherited = DeploymentInput.model_fields[name]
         kind: Any = Literal[tuple(names)] if names else str
         if not inherited.is_required():

@@ -22,6 +22,7 @@ from dealcheck.dsl.diagnostics import (
 from dealcheck.dsl.escape import unprintable
 from dealcheck.dsl.span import Span
 from dealcheck.rules.dates import read_date
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS, NameKind
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
 from dealcheck.rules.units import QUANTITY_RE, CommaError, Quantity
 from dealcheck.scenario import errors
@@ -383,33 +384,10 @@ class DeploymentValidator:
                         help=_REQUIRED_HELP,
                     )
                 )
-        vocabulary = self.vocabulary
         deployment_id, id_span = self._id(_given(fields.get("id")), diagnostics)
-        party = self._name(
-            _given(fields.get("party")), vocabulary.parties, "party", "parties", diagnostics
-        )
-        workload = self._name(
-            _given(fields.get("workload")),
-            vocabulary.workloads,
-            "workload",
-            "workloads",
-            diagnostics,
-            groups=vocabulary.workload_groups,
-        )
-        provider = self._name(
-            _given(fields.get("provider")),
-            vocabulary.providers,
-            "provider",
-            "providers",
-            diagnostics,
-        )
-        region = self._name(
-            _given(fields.get("region")),
-            vocabulary.regions,
-            "region",
-            "regions",
-            diagnostics,
-            groups=vocabulary.region_groups,
+        party, workload, provider, region = (
+            self._name(_given(fields.get(kind.name)), kind, diagnostics)
+            for kind in DEPLOYMENT_KINDS
         )
         capacity = self._quantity(_given(fields.get("capacity")), "capacity", diagnostics)
         value = self._quantity(_given(fields.get("value")), "value", diagnostics)
@@ -501,49 +479,45 @@ class DeploymentValidator:
         return None, None
 
     def _name(
-        self,
-        node: Node | None,
-        declared: Mapping[str, object],
-        kind: str,
-        plural: str,
-        diagnostics: list[Diagnostic],
-        groups: Mapping[str, frozenset[str]] | None = None,
+        self, node: Node | None, kind: NameKind, diagnostics: list[Diagnostic]
     ) -> str | None:
         if node is None:
             return None
+        declared = kind.names_in(self.vocabulary)
         if not isinstance(node, Scalar) or not isinstance(node.value, str):
             diagnostics.append(
                 error(
                     errors.WRONG_SHAPE,
-                    f"`{kind}` must be a {kind} name, found {describe(node)}",
+                    f"`{kind.name}` must be a {kind.name} name, found {describe(node)}",
                     node.span,
-                    help=_declared_help(plural, declared),
+                    help=_declared_help(kind.plural, declared),
                 )
             )
             return None
         name = node.value
         if name in declared:
             return name
-        if groups is not None and name in groups:
+        groups = kind.groups_in(self.vocabulary)
+        if name in groups:
             members = ", ".join(f"`{m}`" for m in sorted(groups[name]))
             diagnostics.append(
                 error(
-                    errors.UNDECLARED_NAME,
-                    f"{code(name)} is a {kind} group, not a {kind}",
+                    kind.undeclared_code,
+                    f"{code(name)} is a {kind.group_word}, not a {kind.name}",
                     node.span,
-                    help=f"a deployment names one {kind}: one of {members}",
+                    help=f"a deployment names one {kind.name}: one of {members}",
                 )
             )
             return None
         suggestion = did_you_mean(name, declared)
         diagnostics.append(
             error(
-                errors.UNDECLARED_NAME,
-                f"undeclared {kind} {code(name)}",
+                kind.undeclared_code,
+                f"undeclared {kind.name} {code(name)}",
                 node.span,
                 help=f"did you mean `{suggestion}`?"
                 if suggestion
-                else _declared_help(plural, declared),
+                else _declared_help(kind.plural, declared),
             )
         )
         return None

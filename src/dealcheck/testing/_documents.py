@@ -25,6 +25,7 @@ from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 
 PARTY_POOL = ("Acme", "Nimbus", "Orbit", "Vega")
 PROVIDER_POOL = ("Sky", "Vault", "Forge", "Harbor")
+PROVIDER_GROUP_POOL = ("clouds", "rivals")
 WORKLOAD_POOL = ("api", "chat", "train", "infer", "weights")
 WORKLOAD_GROUP_POOL = ("serving", "heavy")
 REGION_POOL = ("US", "EU", "UK", "JP")
@@ -82,6 +83,7 @@ class VocabularySpec:
 
     parties: tuple[str, ...]
     providers: tuple[tuple[str, str], ...]           # (provider, operator)
+    provider_groups: tuple[tuple[str, tuple[str, ...]], ...]
     workloads: tuple[str, ...]
     workload_groups: tuple[tuple[str, tuple[str, ...]], ...]
     regions: tuple[str, ...]
@@ -92,6 +94,7 @@ class VocabularySpec:
     def declarations(self) -> list[ast.Item]:
         items: list[ast.Item] = [ast.PartyDecl(_names(self.parties))]
         items += [ast.ProviderDecl(ast.Name(p), ast.Name(o)) for p, o in self.providers]
+        items += [ast.ProviderGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.provider_groups]
         items.append(ast.WorkloadDecl(_names(self.workloads)))
         items += [ast.WorkloadGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.workload_groups]
         if self.regions:
@@ -154,9 +157,11 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
         regions = _some(draw, REGION_POOL, 0, 2)
         facts = _some(draw, FACT_POOL, 2, 4)
         units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
-        return VocabularySpec(parties, providers, workloads, (), regions, (), facts, units)
+        return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units)
     parties = _some(draw, PARTY_POOL, 1, 3)
     providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
+    provider_groups = tuple((g, _some(draw, [p for p, _ in providers], 1, 3))
+                            for g in _some(draw, PROVIDER_GROUP_POOL, 0, 1))
     workloads = _some(draw, WORKLOAD_POOL, 1, 4)
     workload_groups = tuple((g, _some(draw, workloads, 1, 3))
                             for g in _some(draw, WORKLOAD_GROUP_POOL, 0, 2))
@@ -165,8 +170,8 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
                           for g in (_some(draw, REGION_GROUP_POOL, 0, 1) if regions else ()))
     facts = tuple(f for f in FACT_POOL if draw(_BOOLEANS))
     units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
-    return VocabularySpec(parties, providers, workloads, workload_groups, regions,
-                          region_groups, facts, units)
+    return VocabularySpec(parties, providers, provider_groups, workloads, workload_groups,
+                          regions, region_groups, facts, units)
 
 
 # ---------------------------------------------------------------- conditions
@@ -211,6 +216,9 @@ class _Context:
         return (after or self.effective) + dt.timedelta(days=_offset(draw))
 
     def providers(self) -> list[str]:
+        return [*self.single_providers(), *(g for g, _ in self.vocab.provider_groups)]
+
+    def single_providers(self) -> list[str]:
         return [p for p, _ in self.vocab.providers]
 
     def workloads(self) -> list[str]:
@@ -233,7 +241,7 @@ def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
     if choice in ("party", "operator"):
         return _name_atom(draw, choice, vocab.parties, vocab.parties)
     if choice == "provider":
-        return _name_atom(draw, choice, cx.providers(), cx.providers())
+        return _name_atom(draw, choice, cx.single_providers(), cx.providers())
     if choice == "workload":
         return _name_atom(draw, choice, vocab.workloads, cx.workloads())
     if choice == "region":

@@ -29,6 +29,7 @@ from hypothesis.errors import InvalidArgument
 
 from dealcheck.dsl.diagnostics import did_you_mean
 from dealcheck.rules import model as m
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS, KINDS
 from dealcheck.rules.units import BUILTIN_UNITS, MULTIPLIERS, QUANTITY_RE, Quantity
 from dealcheck.scenario.model import Deployment, FactValue
 from dealcheck.testing import _documents
@@ -180,6 +181,10 @@ def _facts(terms: m.Terms, value: object) -> dict[str, FactValue]:
     return out
 
 
+#: The deployment fields that name a declared name, with its kind.
+_FIELD_KINDS = {kind.name: kind for kind in DEPLOYMENT_KINDS}
+
+
 def _normalise(terms: m.Terms, name: str, value: object) -> object:
     """A fixed field's value, checked against the terms and in the deployment's own type."""
     vocab = terms.vocabulary
@@ -187,14 +192,11 @@ def _normalise(terms: m.Terms, name: str, value: object) -> object:
         if not isinstance(value, str) or not value.strip():
             raise InvalidArgument(f"id={value!r} must be a non-empty string")
         return value
-    if name == "party":
-        return _declared("party", value, list(vocab.parties))
-    if name == "workload":
-        return _declared("workload", value, list(vocab.workloads))
-    if name == "provider":
-        return _declared("provider", value, list(vocab.providers))
-    if name == "region":
-        return None if value is None else _declared("region", value, list(vocab.regions))
+    kind = _FIELD_KINDS.get(name)
+    if kind is not None:
+        if value is None and name == "region":  # the one optional name field
+            return None
+        return _declared(name, value, list(kind.names_in(vocab)))
     if name == "start":
         return _date(name, value)
     if name == "end":
@@ -423,8 +425,8 @@ def _mentioned(terms: m.Terms, kind: str) -> list[str]:
     seen: set[str] = set()
     for c in terms.clauses:
         scope = c.scope
-        names = {"party": scope.parties, "workload": scope.workloads,
-                 "provider": scope.providers, "region": scope.regions}[kind]
+        # A scope keeps each kind's names under the vocabulary's attribute name.
+        names: frozenset[str] | None = getattr(scope, KINDS[kind].names)
         seen |= names or set()
         if isinstance(c.rule, m.Exclusivity) and c.rule.target == kind:
             seen |= c.rule.allowed
@@ -626,7 +628,7 @@ def terms_sources(*, min_clauses: int = 1, max_clauses: int = 6,
     """Valid terms files, as text in the canonical format.
 
     Each file declares a small vocabulary (parties, providers, workloads and
-    groups, regions and groups, facts of every type, a unit of its own) and
+    regions with their groups, facts of every type, a unit of its own) and
     states clauses of every kind — exclusivities on providers and regions,
     requirements, prohibitions, permissions (with exceptions to exceptions),
     caps and commitments — with effective windows, nested conditions and
