@@ -51,6 +51,7 @@ def test_the_name_pools_hold_no_keyword() -> None:
     assert len(names) == len(set(names)), "pools of different kinds must not share a name"
 
 
+@pytest.mark.slow
 def test_generated_terms_use_provider_groups_in_clauses() -> None:
     def uses_a_provider_group(source: str) -> bool:
         groups = [line.split()[2] for line in source.splitlines()
