@@ -66,3 +66,9 @@ DEPLOYMENT_KINDS: tuple[NameKind, ...] = tuple(
 
 #: The kinds that have groups.
 GROUPED_KINDS: tuple[NameKind, ...] = tuple(k for k in KINDS.values() if k.groups is not None)
+
+#: The order in which the resolver looks up a name used where another kind
+#: belongs, to say what it is instead (`Azure` is a provider, not a region); a
+#: name declared as two kinds is reported as the first found here.
+LOOKUP_ORDER: tuple[NameKind, ...] = tuple(
+    KINDS[k] for k in ("provider", "region", "workload", "party", "fact"))
