@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -39,8 +40,6 @@ from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.rules.model import Terms
 from dealcheck.scenario.model import Deployment, Scenario
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",

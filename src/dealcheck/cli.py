@@ -8,6 +8,7 @@ Exit codes (README, "CLI"): 0 nothing failed; 1 a finding at or above
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -195,7 +196,8 @@ def _report_sink(fmt: str, output: str | None,
         renderer = make_renderer(fmt, fail_on=fail_on,
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
-        chunks = stream_report(renderer, run.meta, results(), aggregates, counted)
+        meta = dataclasses.replace(run.meta, version=dealcheck.__version__)
+        chunks = stream_report(renderer, meta, results(), aggregates, counted)
         if output:
             with atomic_writer(output) as out:
                 # A temporary file shows nothing before it is complete; a pipe or a device does.

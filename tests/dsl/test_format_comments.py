@@ -217,12 +217,12 @@ def test_comments_without_source_text_use_spans() -> None:
 
 def test_a_lost_comment_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # Simulate a formatter bug that drops a comment: the soundness check catches it.
-    render = fmt_module._render
+    render = fmt_module.render
 
     def lossy(*args: Any) -> str:
         return render(*args).replace("# keep me\n", "")
 
-    monkeypatch.setattr(fmt_module, "_render", lossy)
+    monkeypatch.setattr(fmt_module, "render", lossy)
     with pytest.raises(FormatError, match="comments"):
         format_source(HEAD + "party A\n# keep me\nparty B\n")
 

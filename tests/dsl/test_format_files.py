@@ -75,7 +75,7 @@ def test_every_bad_file_is_reported(files: dict[str, Path], tmp_path: Path) -> N
 def test_a_formatter_bug_writes_nothing(
     files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fmt_module, "_render", lambda *args: CANONICAL + "party C\n")
+    monkeypatch.setattr(fmt_module, "render", lambda *args: CANONICAL + "party C\n")
     with pytest.raises(FormatError):
         format_files([files["messy"]], check=False)
     assert files["messy"].read_text(encoding="utf-8") == MESSY

@@ -1,4 +1,5 @@
-"""Fixtures for the report renderer tests: a sample report, a pinned version, golden files."""
+"""Fixtures for the report renderer tests: a sample report and golden files (their version is
+pinned by passing `TEST_VERSION` to the renderers)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,9 @@ import os
 from collections.abc import Callable
 
 import pytest
-from report_samples import GOLDEN, TEST_VERSION, UPDATE_ENV, build_report
+from report_samples import GOLDEN, UPDATE_ENV, build_report
 
-import dealcheck
 from dealcheck.checker.results import Report
-
-
-@pytest.fixture(autouse=True)
-def pinned_version(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(dealcheck, "__version__", TEST_VERSION)
-    return TEST_VERSION
 
 
 @pytest.fixture

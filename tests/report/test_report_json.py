@@ -127,7 +127,7 @@ def test_contract_keys_nesting_and_order(report: Report) -> None:
 
 
 def test_values(report: Report) -> None:
-    document = json.loads(render_json(report))
+    document = json.loads(render_json(report, version=TEST_VERSION))
     assert document["dealcheck_version"] == TEST_VERSION
     assert document["as_of"] is None
     assert document["verdict"] == "violation"
@@ -198,7 +198,7 @@ def test_report_to_json_delegates(report: Report) -> None:
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
-    golden("report.json", render_json(report))
+    golden("report.json", render_json(report, version=TEST_VERSION))
 
 
 def test_same_as_plain_json_dumps(report: Report) -> None:

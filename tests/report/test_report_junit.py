@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
-from report_samples import build_bulk, build_report
+from report_samples import TEST_VERSION, build_bulk, build_report
 
 from dealcheck.checker.results import Finding, Report
 from dealcheck.report.junit import iter_junit_chunks, render_junit
@@ -25,7 +25,7 @@ def cases(root: ET.Element, suite: str) -> dict[str, ET.Element]:
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
-    golden("report.junit.xml", render_junit(report))
+    golden("report.junit.xml", render_junit(report, version=TEST_VERSION))
 
 
 def test_counts_fail_on_violation(report: Report) -> None:
@@ -87,12 +87,12 @@ def test_counts_fail_on_undetermined(report: Report) -> None:
 
 
 def test_properties(report: Report) -> None:
-    root = ET.fromstring(render_junit(report))
+    root = ET.fromstring(render_junit(report, version=TEST_VERSION))
     properties = {
         p.attrib["name"]: p.attrib["value"]
         for p in root.findall("testsuite[@name='deployments']/properties/property")
     }
-    assert properties["dealcheck_version"] == "0.0.0+test"
+    assert properties["dealcheck_version"] == TEST_VERSION
     assert properties["terms"] == "examples/microsoft-openai/terms.deal"
     assert properties["summary.violation"] == "1"
     assert properties["as_of"] == ""

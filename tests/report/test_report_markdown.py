@@ -6,14 +6,14 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
-from report_samples import build_bulk
+from report_samples import TEST_VERSION, build_bulk
 
 from dealcheck.checker.results import AggregateVerdict, Report, Verdict
 from dealcheck.report.markdown import overall_status, render_markdown
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
-    golden("report.md", render_markdown(report))
+    golden("report.md", render_markdown(report, version=TEST_VERSION))
 
 
 def test_headline_and_sections(report: Report) -> None:

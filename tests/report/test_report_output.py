@@ -212,22 +212,22 @@ def test_make_renderer_streams_what_the_renderers_render(fmt: str, fail_on: str)
 
 
 def test_accumulating_renderer_rebuilds_the_report(report: Report) -> None:
-    seen: list[Report] = []
+    seen: list[tuple[Report, str]] = []
 
-    def render(r: Report) -> str:
-        seen.append(r)
+    def render(r: Report, *, version: str) -> str:
+        seen.append((r, version))
         return "ok"
 
     out = list(
         stream_report(
             AccumulatingRenderer(render),
-            ReportMeta.of(report),
+            ReportMeta.of(report, "9.9.9+meta"),
             report.deployments,
             report.aggregates,
         )
     )
     assert out == ["ok"]
-    assert seen[0] == report
+    assert seen[0] == (report, "9.9.9+meta")
 
 
 def test_make_renderer_rejects_unknown() -> None:
@@ -284,14 +284,12 @@ def test_text_width_follows_the_terminal_only_with_colour(
 RENDER_ALL = """
 import sys
 sys.path.insert(0, {here!r})
-import dealcheck
-dealcheck.__version__ = "0.0.0+test"
-from report_samples import build_report
+from report_samples import TEST_VERSION, build_report
 from dealcheck.report.output import make_renderer, stream_report, ReportMeta
 report = build_report()
 for fmt in ("json", "junit", "sarif", "markdown", "text"):
     renderer = make_renderer(fmt, width=100)
-    meta = ReportMeta.of(report)
+    meta = ReportMeta.of(report, TEST_VERSION)
     sys.stdout.write("".join(stream_report(renderer, meta, report.deployments, report.aggregates)))
 """
 

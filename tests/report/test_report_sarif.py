@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from report_samples import FIXTURES
+from report_samples import FIXTURES, TEST_VERSION
 
 from dealcheck.checker.results import Report
 from dealcheck.report.sarif import artifact_uri, render_sarif, sarif_log
@@ -70,12 +70,12 @@ def test_schema_check_is_not_vacuous(report: Report, mutate: Callable[[Any], obj
 
 
 def test_run_and_rules(report: Report) -> None:
-    log = json.loads(render_sarif(report))
+    log = json.loads(render_sarif(report, version=TEST_VERSION))
     assert log["version"] == "2.1.0"
     assert len(log["runs"]) == 1
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "dealcheck"
-    assert driver["version"] == "0.0.0+test"
+    assert driver["version"] == TEST_VERSION
     # the clauses referenced by results, sorted; satisfied/overridden-only clauses excluded
     rule_ids = [r["id"] for r in driver["rules"]]
     assert rule_ids == ["api_exclusive", "gpu_cap", "rofr", "stargate_cap"]
@@ -178,6 +178,6 @@ def test_empty_report_is_valid(report: Report) -> None:
 
 
 def test_golden_and_deterministic(report: Report, golden: Callable[[str, str], None]) -> None:
-    text = render_sarif(report)
-    assert text == render_sarif(report)
+    text = render_sarif(report, version=TEST_VERSION)
+    assert text == render_sarif(report, version=TEST_VERSION)
     golden("report.sarif", text)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from report_samples import build_report
+from report_samples import TEST_VERSION, build_report
 from rich.console import Console
 
 from dealcheck.checker.results import Report
@@ -17,7 +17,7 @@ ANSI = re.compile(r"\x1b\[")
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:
-    golden("report.txt", render_text(report))
+    golden("report.txt", render_text(report, version=TEST_VERSION))
 
 
 def test_no_ansi_without_colour(report: Report) -> None:

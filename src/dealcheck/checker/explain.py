@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import assert_never
 
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.evaluate import evaluate_deployment, may_scope
 from dealcheck.checker.logic import compile_condition, describe
-from dealcheck.checker.results import DeploymentResult
+from dealcheck.checker.results import DeploymentResult, Finding
 from dealcheck.dsl.escape import printable
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
@@ -39,6 +40,17 @@ def _names(values: frozenset[str]) -> str:
 def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[str, str]:
     """Whether `clause` scopes `d` ("yes"/"no"/"maybe") and why, in words."""
     s = clause.scope
+    outside = _outside_names(s, d) or _outside_window(clause.rule, d)
+    if outside is not None:
+        return outside
+    matched = _matched_names(s, d)
+    if s.condition is not None:
+        return _condition_reason(clause, s.condition, matched, d, ct)
+    return "yes", "; ".join(matched) if matched else "it applies to every deployment"
+
+
+def _outside_names(s: m.Scope, d: Deployment) -> tuple[str, str] | None:
+    """The first name of `d` that the scope excludes, or an unknown region it needs."""
     if s.parties is not None and d.party not in s.parties:
         return "no", f"party `{d.party}` is not {_names(s.parties)}"
     if s.workloads is not None and d.workload not in s.workloads:
@@ -52,12 +64,26 @@ def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[st
         if (d.region in s.regions) == s.regions_negated:
             word = "is" if s.regions_negated else "is not"
             return "no", f"region `{d.region}` {word} {_names(s.regions)}"
-    if isinstance(clause.rule, m.Aggregate):
-        rule = clause.rule
-        if rule.window_from and d.start < rule.window_from:
-            return "no", f"it starts before {rule.window_from}"
-        if rule.window_through and d.start > rule.window_through:
-            return "no", f"it starts after {rule.window_through}"
+    return None
+
+
+def _outside_window(rule: m.Rule, d: Deployment) -> tuple[str, str] | None:
+    """An aggregate counts only the deployments that start within its window."""
+    match rule:
+        case m.Aggregate():
+            if rule.window_from and d.start < rule.window_from:
+                return "no", f"it starts before {rule.window_from}"
+            if rule.window_through and d.start > rule.window_through:
+                return "no", f"it starts after {rule.window_through}"
+            return None
+        case m.Exclusivity() | m.Prohibition() | m.Requirement() | m.Permission():
+            return None
+        case _:
+            assert_never(rule)
+
+
+def _matched_names(s: m.Scope, d: Deployment) -> list[str]:
+    """What the scope names and `d` matches, in words."""
     matched = []
     if s.parties is not None:
         matched.append(f"party `{d.party}`")
@@ -69,18 +95,22 @@ def scope_reason(clause: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[st
     if s.regions is not None:
         word = "is not" if s.regions_negated else "is"
         matched.append(f"region `{d.region}` {word} {_names(s.regions)}")
-    if s.condition is not None:
-        value = compile_condition(s.condition, ct.operators)(d)
-        text = describe(s.condition)
-        if value is False:
-            return "no", f"`{text}` does not hold"
-        if value is None:
-            plan = ct.plans.get(id(clause))
-            if plan is not None and not may_scope(plan, plan.full_match, d, ct):
-                return "no", f"`{text}` holds for no value of its missing facts"
-            return "maybe", "; ".join([*matched, f"`{text}` is unknown"])
-        matched.append(f"`{text}` holds")
-    return "yes", "; ".join(matched) if matched else "it applies to every deployment"
+    return matched
+
+
+def _condition_reason(clause: m.Clause, condition: m.Condition, matched: list[str],
+                      d: Deployment, ct: CompiledTerms) -> tuple[str, str]:
+    """The scope's names match: its condition decides, or leaves it open."""
+    value = compile_condition(condition, ct.operators)(d)
+    text = describe(condition)
+    if value is False:
+        return "no", f"`{text}` does not hold"
+    if value is None:
+        plan = ct.plans.get(id(clause))
+        if plan is not None and not may_scope(plan, plan.full_match, d, ct):
+            return "no", f"`{text}` holds for no value of its missing facts"
+        return "maybe", "; ".join([*matched, f"`{text}` is unknown"])
+    return "yes", "; ".join([*matched, f"`{text}` holds"])
 
 
 def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> Explanation:
@@ -95,53 +125,11 @@ def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> E
 
 
 def render_explanation(e: Explanation, terms: m.Terms) -> str:
-    d = e.deployment
-    lines: list[str] = []
-    where = f" in {d.region}" if d.region else ""
-    lines.append(f"deployment `{d.id}`: {d.party} runs {d.workload} on {d.provider}{where}, "
-                 f"starting {d.start}")
-    if d.facts:
-        facts = ", ".join(f"{k} = {_show(v)}" for k, v in sorted(d.facts.items()))
-        lines.append(f"  facts: {facts}")
-    why = "the --as-of date" if e.as_of else "its start"
-    lines.append(f"evaluated on {e.day} ({why})")
-    lines.append("")
-    if e.day < terms.effective:
-        lines.append(f"the agreement takes effect on {terms.effective}: no terms are in force")
-    else:
-        chain = f'the agreement "{terms.title}" of {terms.effective}'
-        for a in e.amendments:
-            chain += f", then amendment `{a.id}` of {a.effective}"
-        lines.append(f"terms in force on {e.day}: {chain}")
-        for c in e.in_force:
-            origin = f"added by `{c.introduced_by}`" if c.introduced_by else "base agreement"
-            until = f" through {c.in_force_through}" if c.in_force_through else ""
-            lines.append(f"  {c.id:<24} {c.kind:<12} from {c.in_force_from}{until} "
-                         f"({origin}; {c.span.file}:{c.span.line})")
-    lines.append("")
-    lines.append("clauses:")
+    """The explanation as text: the deployment, the terms in force, each clause, the verdict."""
+    lines = [*_deployment_lines(e), "", *_terms_lines(e, terms), "", "clauses:"]
     findings = {f.clause: f for f in e.result.findings}
     for step in e.steps:
-        c = step.clause
-        if step.scoped == "no":
-            lines.append(f"  {c.id}: does not scope it: {step.reason}")
-            continue
-        lines.append(f"  {c.id}: {'scopes it' if step.scoped == 'yes' else 'may scope it'}: "
-                     f"{step.reason}")
-        f = findings.get(c.id)
-        if c.kind is m.ClauseKind.PERMISSION:
-            lines.append(f"    a permission notwithstanding {', '.join(c.overrides)}")
-        elif c.kind.is_aggregate:
-            lines.append("    an aggregate: counted in its total (see the aggregates of the "
-                         "check)")
-        if f is not None:
-            lines.append(f"    → {f.outcome}: {f.message}")
-            if f.overridden_by:
-                lines.append(f"    overridden by: {', '.join(f.overridden_by)}")
-            if f.missing_facts:
-                lines.append(f"    deciding facts: {', '.join(f.missing_facts)}")
-            if f.fix:
-                lines.append(f"    fix: {f.fix}")
+        lines.extend(_step_lines(step, findings.get(step.clause.id)))
     if not e.steps:
         lines.append("  (none)")
     lines.append("")
@@ -150,6 +138,65 @@ def render_explanation(e: Explanation, terms: m.Terms) -> str:
     # Ids, titles and file names come from the inputs: nothing in them may reach the
     # terminal as a control sequence.
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _deployment_lines(e: Explanation) -> list[str]:
+    d = e.deployment
+    where = f" in {d.region}" if d.region else ""
+    lines = [f"deployment `{d.id}`: {d.party} runs {d.workload} on {d.provider}{where}, "
+             f"starting {d.start}"]
+    if d.facts:
+        facts = ", ".join(f"{k} = {_show(v)}" for k, v in sorted(d.facts.items()))
+        lines.append(f"  facts: {facts}")
+    why = "the --as-of date" if e.as_of else "its start"
+    lines.append(f"evaluated on {e.day} ({why})")
+    return lines
+
+
+def _terms_lines(e: Explanation, terms: m.Terms) -> list[str]:
+    if e.day < terms.effective:
+        return [f"the agreement takes effect on {terms.effective}: no terms are in force"]
+    chain = f'the agreement "{terms.title}" of {terms.effective}'
+    for a in e.amendments:
+        chain += f", then amendment `{a.id}` of {a.effective}"
+    lines = [f"terms in force on {e.day}: {chain}"]
+    for c in e.in_force:
+        origin = f"added by `{c.introduced_by}`" if c.introduced_by else "base agreement"
+        until = f" through {c.in_force_through}" if c.in_force_through else ""
+        lines.append(f"  {c.id:<24} {c.kind:<12} from {c.in_force_from}{until} "
+                     f"({origin}; {c.span.file}:{c.span.line})")
+    return lines
+
+
+def _step_lines(step: ClauseStep, f: Finding | None) -> list[str]:
+    c = step.clause
+    if step.scoped == "no":
+        return [f"  {c.id}: does not scope it: {step.reason}"]
+    lines = [f"  {c.id}: {'scopes it' if step.scoped == 'yes' else 'may scope it'}: "
+             f"{step.reason}"]
+    lines.extend(_rule_note(c))
+    if f is not None:
+        lines.append(f"    → {f.outcome}: {f.message}")
+        if f.overridden_by:
+            lines.append(f"    overridden by: {', '.join(f.overridden_by)}")
+        if f.missing_facts:
+            lines.append(f"    deciding facts: {', '.join(f.missing_facts)}")
+        if f.fix:
+            lines.append(f"    fix: {f.fix}")
+    return lines
+
+
+def _rule_note(c: m.Clause) -> list[str]:
+    """What a clause that decides nothing on its own does with a deployment it scopes."""
+    match c.rule:
+        case m.Permission():
+            return [f"    a permission notwithstanding {', '.join(c.overrides)}"]
+        case m.Aggregate():
+            return ["    an aggregate: counted in its total (see the aggregates of the check)"]
+        case m.Exclusivity() | m.Prohibition() | m.Requirement():
+            return []
+        case _:
+            assert_never(c.rule)
 
 
 def _show(value: object) -> str:

@@ -1,10 +1,6 @@
-"""Reports: the renderers, the JSON report's model, and atomic output."""
+"""Reports: the renderers, the JSON report's model, and atomic output.
 
-from __future__ import annotations
-
-
-def dealcheck_version() -> str:
-    """The version a report names, read from the package each time a report is drawn."""
-    import dealcheck
-
-    return dealcheck.__version__
+Renderers print what they are given: the dealcheck version a report names
+comes with the report's header (`ReportMeta.version`) or as the renderers'
+``version`` argument, supplied by the caller.
+"""

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import TypeAlias
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     DeploymentResult,
@@ -20,7 +21,6 @@ from dealcheck.checker.results import (
     full_summary,
     report_verdict,
 )
-from dealcheck.report import dealcheck_version
 from dealcheck.report.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
@@ -210,10 +210,8 @@ def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
 
 
 def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
-    version = dealcheck_version()
-
     return {
-        "dealcheck_version": version,
+        "dealcheck_version": meta.version,
         "terms": _source_ref(meta.terms),
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
@@ -222,9 +220,12 @@ def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
     }
 
 
-def report_to_dict(report: Report) -> dict[str, JsonValue]:
-    """The whole report as plain JSON data (holds everything; `iter_json_chunks` streams)."""
-    document = _head_to_dict(ReportMeta.of(report), report.summary())
+def report_to_dict(report: Report, *, version: str = __version__) -> dict[str, JsonValue]:
+    """The whole report as plain JSON data (holds everything; `iter_json_chunks` streams).
+
+    `version` is the dealcheck version the report names.
+    """
+    document = _head_to_dict(ReportMeta.of(report, version), report.summary())
     document["deployments"] = [deployment_to_dict(d) for d in report.deployments]
     document["aggregates"] = [aggregate_to_dict(a) for a in report.aggregates]
     return document
@@ -421,13 +422,15 @@ def iter_json_chunks(
     return stream_report(renderer, meta, deployments, aggregates)
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, *, version: str = __version__) -> str:
     """The JSON report (`dealcheck schema report`): deterministic, byte-identical for equal reports.
 
     Args:
         report: the outcome of a check.
+        version: the dealcheck version the report names.
 
     Returns:
         The JSON text, ending with a newline.
     """
-    return "".join(iter_json_chunks(ReportMeta.of(report), report.deployments, report.aggregates))
+    meta = ReportMeta.of(report, version)
+    return "".join(iter_json_chunks(meta, report.deployments, report.aggregates))

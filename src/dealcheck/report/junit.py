@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -18,7 +19,6 @@ from dealcheck.checker.results import (
     full_summary,
     report_verdict,
 )
-from dealcheck.report import dealcheck_version
 from dealcheck.report.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
@@ -196,8 +196,6 @@ class JunitStreamRenderer:
     ) -> Iterator[str]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
-        version = dealcheck_version()
-
         meta, spool, self._spool = self._meta, self._spool, None
         deployments = self._counts
         aggregate_counts = _Counts()
@@ -207,7 +205,7 @@ class JunitStreamRenderer:
         total.failures = deployments.failures + aggregate_counts.failures
         total.skipped = deployments.skipped + aggregate_counts.skipped
 
-        properties = [("dealcheck_version", version)]
+        properties = [("dealcheck_version", meta.version)]
         properties.append(("terms", meta.terms.path))
         properties.append(("terms_sha256", meta.terms.sha256))
         for scenario in meta.scenarios:
@@ -256,16 +254,19 @@ def iter_junit_chunks(
     return stream_report(JunitStreamRenderer(fail_on=fail_on), meta, deployments, aggregates)
 
 
-def render_junit(report: Report, *, fail_on: str = "violation") -> str:
+def render_junit(
+    report: Report, *, fail_on: str = "violation", version: str = __version__
+) -> str:
     """The report as JUnit XML, for CI test dashboards.
 
     Args:
         report: the outcome of a check.
         fail_on: `violation` or `undetermined`; decides whether undetermined results are
             failures or skipped tests.
+        version: the dealcheck version the report names.
 
     Returns:
         The XML text (UTF-8 declared), ending with a newline.
     """
-    meta = ReportMeta.of(report)
+    meta = ReportMeta.of(report, version)
     return "".join(iter_junit_chunks(meta, report.deployments, report.aggregates, fail_on=fail_on))

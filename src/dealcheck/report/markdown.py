@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -15,7 +16,6 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.dsl.escape import printable
-from dealcheck.report import dealcheck_version
 
 __all__ = ["overall_status", "render_markdown"]
 
@@ -164,12 +164,15 @@ def _compliant_note(d: DeploymentResult) -> str:
     return "; ".join(notes)
 
 
-def render_markdown(report: Report, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
+def render_markdown(
+    report: Report, *, max_rows: int = DEFAULT_MAX_ROWS, version: str = __version__
+) -> str:
     """The report as GitHub-flavoured Markdown for a pull-request comment.
 
     Args:
         report: the outcome of a check.
         max_rows: rows per table before the rest is summarised.
+        version: the dealcheck version the last line names.
 
     Returns:
         Markdown text, deterministic, ending with a newline.
@@ -224,8 +227,6 @@ def render_markdown(report: Report, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         rows = [[_code(d.id), d.evaluated_on.isoformat(), _compliant_note(d)] for d in compliant]
         lines += _table(["Deployment", "Evaluated on", "Note"], rows, max_rows, "deployments")
         lines += ["", "</details>", ""]
-
-    version = dealcheck_version()
 
     lines.append(f"<sub>dealcheck {_cell(version)}</sub>")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -19,7 +20,6 @@ from dealcheck.checker.results import (
     SourceRef,
     Verdict,
 )
-from dealcheck.report import dealcheck_version
 from dealcheck.report.json import dumps
 from dealcheck.scenario.model import SourceLocation
 
@@ -268,17 +268,16 @@ class ReportDocument(_Strict):
     aggregates: list[AggregateModel]
 
     @classmethod
-    def from_report(cls, report: Report) -> Self:
+    def from_report(cls, report: Report, *, version: str = __version__) -> Self:
         """Build the document from a report (validating every value on the way).
 
         Args:
             report: the outcome of a check.
+            version: the dealcheck version the report names.
 
         Returns:
             The model; `to_json()` gives the same text as `render_json(report)`.
         """
-        version = dealcheck_version()
-
         return cls(
             dealcheck_version=version,
             terms=SourceRefModel.of(report.terms),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     DeploymentResult,
@@ -73,16 +74,19 @@ def check_fail_on(fail_on: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ReportMeta:
-    """What a report says before its first deployment: the inputs and the evaluation date."""
+    """What a report says before its first deployment: the inputs, the evaluation date, and
+    the dealcheck version the report names (the caller's; this package's by default)."""
 
     terms: SourceRef
     scenarios: tuple[SourceRef, ...]
     as_of: dt.date | None
+    version: str = __version__
 
     @classmethod
-    def of(cls, report: Report) -> ReportMeta:
-        """The header of an in-memory report."""
-        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of)
+    def of(cls, report: Report, version: str = __version__) -> ReportMeta:
+        """The header of an in-memory report, naming dealcheck `version`."""
+        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
+                   version=version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +233,19 @@ def stream_report(
     yield from renderer.end(final, counter.as_dict())
 
 
+class ReportRenderer(Protocol):
+    """A whole-report renderer: the report, and the dealcheck version it names."""
+
+    def __call__(self, report: Report, *, version: str) -> str: ...
+
+
 class AccumulatingRenderer:
     """Adapts a whole-report renderer (text, markdown, SARIF) to the streaming protocol.
 
     It holds every deployment until `end`: fine for reports meant for people.
     """
 
-    def __init__(self, render: Callable[[Report], str]) -> None:
+    def __init__(self, render: ReportRenderer) -> None:
         self._render = render
         self._meta: ReportMeta | None = None
         self._deployments: list[DeploymentResult] = []
@@ -262,7 +272,7 @@ class AccumulatingRenderer:
             aggregates=list(aggregates),
         )
         self._deployments = []
-        return (self._render(report),)
+        return (self._render(report, version=self._meta.version),)
 
 
 def make_renderer(
@@ -306,7 +316,11 @@ def make_renderer(
                 shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if color else DEFAULT_WIDTH
             )
         columns = width
-        return AccumulatingRenderer(lambda report: render_text(report, color=color, width=columns))
+        return AccumulatingRenderer(
+            lambda report, *, version: render_text(
+                report, color=color, width=columns, version=version
+            )
+        )
     raise ValueError(f"unknown report format `{format}`")
 
 

@@ -8,6 +8,7 @@ import re
 from pathlib import PurePath, PureWindowsPath
 from urllib.parse import quote
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -17,7 +18,6 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
 )
-from dealcheck.report import dealcheck_version
 from dealcheck.report.json import (
     JsonValue,
     dumps,
@@ -171,7 +171,7 @@ def _reported(
     return findings, aggregates
 
 
-def sarif_log(report: Report) -> dict[str, JsonValue]:
+def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonValue]:
     """The SARIF log as plain JSON data.
 
     One run; `tool.driver.rules` lists each clause that a result refers to, sorted by id.
@@ -181,12 +181,11 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
 
     Args:
         report: the outcome of a check.
+        version: the dealcheck version the log names as the tool's.
 
     Returns:
         The SARIF 2.1.0 log object.
     """
-    version = dealcheck_version()
-
     findings, aggregates = _reported(report)
     clause_at: dict[str, Location] = {}
     for _, finding in findings:
@@ -242,13 +241,14 @@ def sarif_log(report: Report) -> dict[str, JsonValue]:
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: Report, *, version: str = __version__) -> str:
     """The report as a SARIF 2.1.0 log, for code-scanning dashboards.
 
     Args:
         report: the outcome of a check.
+        version: the dealcheck version the log names as the tool's.
 
     Returns:
         The JSON text, deterministic, ending with a newline.
     """
-    return dumps(sarif_log(report))
+    return dumps(sarif_log(report, version=version))

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
@@ -23,7 +24,6 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.dsl.escape import printable
-from dealcheck.report import dealcheck_version
 
 __all__ = ["render_text", "text_report", "with_progress", "write_text"]
 
@@ -135,9 +135,7 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
     return Group(table, *notes)
 
 
-def _header(report: Report) -> Text:
-    version = dealcheck_version()
-
+def _header(report: Report, version: str) -> Text:
     status = report.verdict.value
     line = Text("dealcheck: ")
     line.append_text(_word(status))
@@ -149,9 +147,12 @@ def _header(report: Report) -> Text:
     return line
 
 
-def text_report(report: Report) -> list[RenderableType]:
-    """The text report as rich renderables, for a caller that owns the console."""
-    parts: list[RenderableType] = [_header(report), Text(), _summary_table(report)]
+def text_report(report: Report, *, version: str = __version__) -> list[RenderableType]:
+    """The text report as rich renderables, for a caller that owns the console.
+
+    `version` is the dealcheck version its header names.
+    """
+    parts: list[RenderableType] = [_header(report, version), Text(), _summary_table(report)]
     failing = [d for d in report.deployments if d.verdict is not Verdict.COMPLIANT]
     if failing:
         parts.append(Text("deployments that do not comply", style="bold"))
@@ -182,13 +183,15 @@ def text_report(report: Report) -> list[RenderableType]:
     return parts
 
 
-def write_text(report: Report, console: Console) -> None:
+def write_text(report: Report, console: Console, *, version: str = __version__) -> None:
     """Print the text report on a console (its width and colour settings apply)."""
-    for part in text_report(report):
+    for part in text_report(report, version=version):
         console.print(part)
 
 
-def render_text(report: Report, *, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
+def render_text(
+    report: Report, *, color: bool = False, width: int = DEFAULT_WIDTH, version: str = __version__
+) -> str:
     """The report as text for people.
 
     Args:
@@ -196,6 +199,7 @@ def render_text(report: Report, *, color: bool = False, width: int = DEFAULT_WID
         color: emit ANSI colour (pass whether the output is a terminal); when false the
             text contains no escape sequence at all.
         width: the line width; fixed, so output that is not a terminal is stable.
+        version: the dealcheck version the header names.
 
     Returns:
         The text, ending with a newline.
@@ -215,7 +219,7 @@ def render_text(report: Report, *, color: bool = False, width: int = DEFAULT_WID
         force_interactive=False,
         soft_wrap=False,
     )
-    write_text(report, console)
+    write_text(report, console, version=version)
     # Trailing spaces from table padding are invisible and make golden files brittle.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 

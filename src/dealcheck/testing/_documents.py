@@ -471,6 +471,99 @@ def _offset(draw: st.DrawFn) -> int:
 OVERLAPPING_KINDS = (*RESTRICTIONS, "only_if", "permission", "permission", "permission", "cap")
 
 
+class _PlanDraft:
+    """The clauses of a plan as they are drawn: ids in order, each id's latest version."""
+
+    def __init__(self, draw: st.DrawFn, cx: _Context, kinds: Sequence[str]) -> None:
+        self.draw = draw
+        self.cx = cx
+        self.kinds = kinds
+        self.order: dict[str, int] = {}
+        self.latest: dict[str, ClauseVersion] = {}
+        self.all_versions: list[ClauseVersion] = []
+
+    def text(self) -> str | None:
+        return self.draw(TEXTS) if _maybe(self.draw, 2) else None
+
+    def version(self, ident: str, kind: str, intro: dt.date) -> ClauseVersion:
+        draw, cx = self.draw, self.cx
+        from_date = cx.date(draw, intro) if _maybe(draw, 2) else None
+        begin = from_date or intro
+        through_date = cx.date(draw, begin) if _maybe(draw, 2) else None
+        label = self.text()
+        sources = tuple(t for t in (self.text(),) if t is not None)
+        v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through_date,
+                          from_date, through_date, label, sources)
+        self.all_versions.append(v)
+        self.latest[ident] = v
+        return v
+
+    def new_clause(self, intro: dt.date) -> ClauseVersion:
+        ident = f"c{len(self.order) + 1}"
+        self.order[ident] = len(self.order)
+        return self.version(ident, _pick(self.draw, self.kinds), intro)
+
+    def amendment(self, number: int, when: dt.date) -> AmendmentSpec:
+        """Amendment `number`, effective `when`: one to three adds, revokes or replaces."""
+        draw = self.draw
+        items: list[tuple[str, ClauseVersion | str]] = []
+        touched: set[str] = set()
+        for _ in range(draw(st.integers(1, 3))):
+            live = [i for i, v in self.latest.items() if i not in touched and not v.ended
+                    and (v.through is None or v.through >= when)]
+            verb = _pick(draw, ("add", "revoke", "replace"))
+            if verb != "add" and live:
+                ident = _pick(draw, live)
+                touched.add(ident)
+                items.append(self._end(verb, ident, when))
+            else:
+                added = self.new_clause(when)
+                touched.add(added.id)
+                items.append(("add", added))
+        return AmendmentSpec(f"a{number}", self.text(), when, items)
+
+    def _end(self, verb: str, ident: str, when: dt.date) -> tuple[str, ClauseVersion | str]:
+        """End clause `ident` the day before `when`: revoked, or replaced by a new version."""
+        old = self.latest[ident]
+        end = when - dt.timedelta(days=1)
+        old.through = end if old.through is None else min(old.through, end)
+        old.ended = True
+        if verb == "revoke":
+            return ("revoke", ident)
+        same_class = [k for k in self.kinds if _class(k) == _class(old.kind)]
+        return ("replace", self.version(ident, _pick(self.draw, same_class), when))
+
+    def link_permissions(self) -> None:
+        """Permissions name earlier clauses that share time with them: no cycles, no DC109."""
+        by_id: dict[str, list[ClauseVersion]] = {}
+        for v in self.all_versions:
+            by_id.setdefault(v.id, []).append(v)
+        for v in self.all_versions:
+            if v.kind != "permission":
+                continue
+            candidates = [i for i, rank in self.order.items() if rank < self.order[v.id]
+                          and _class(by_id[i][0].kind) == "rule"
+                          and any(v.overlaps(t) for t in by_id[i])]
+            if candidates:
+                self._link(v, candidates, by_id)
+            else:
+                v.kind = "must_not"
+                assert isinstance(v.rule, ast.Permission)
+                v.rule = ast.Prohibition(v.rule.pattern)
+
+    def _link(self, v: ClauseVersion, candidates: Sequence[str],
+              by_id: dict[str, list[ClauseVersion]]) -> None:
+        v.notwithstanding = _some(self.draw, candidates, 1, 2)
+        if self.draw(_BOOLEANS):
+            # An exception usually speaks of the deployments its target restricts,
+            # under a condition: share the target's parties and workloads.
+            target = by_id[v.notwithstanding[0]][-1].rule
+            assert isinstance(target, ast.Restriction | ast.Prohibition | ast.Permission)
+            mine = v.rule.pattern
+            v.rule = ast.Permission(replace(mine, parties=target.pattern.parties,
+                                            workloads=target.pattern.workloads))
+
+
 @st.composite
 def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
                 max_amendments: int = 2, overlapping: bool = False) -> TermsPlan:
@@ -483,82 +576,13 @@ def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
     vocab = draw(vocabularies(overlapping))
     cx = _Context(vocab, effective, overlapping)
     pool = OVERLAPPING_KINDS if overlapping else KINDS
-    kinds = [k for k in pool if k != "only_in" or vocab.regions]
-    order: dict[str, int] = {}
-    latest: dict[str, ClauseVersion] = {}
-    all_versions: list[ClauseVersion] = []
-
-    def text() -> str | None:
-        return draw(TEXTS) if _maybe(draw, 2) else None
-
-    def version(ident: str, kind: str, intro: dt.date) -> ClauseVersion:
-        from_date = cx.date(draw, intro) if _maybe(draw, 2) else None
-        begin = from_date or intro
-        through_date = cx.date(draw, begin) if _maybe(draw, 2) else None
-        label = text()
-        sources = tuple(t for t in (text(),) if t is not None)
-        v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through_date,
-                          from_date, through_date, label, sources)
-        all_versions.append(v)
-        latest[ident] = v
-        return v
-
-    def new_clause(intro: dt.date) -> ClauseVersion:
-        ident = f"c{len(order) + 1}"
-        order[ident] = len(order)
-        return version(ident, _pick(draw, kinds), intro)
-
-    base = [new_clause(effective)
+    plan = _PlanDraft(draw, cx, [k for k in pool if k != "only_in" or vocab.regions])
+    base = [plan.new_clause(effective)
             for _ in range(draw(st.integers(min_clauses, max_clauses)))]
     amendments: list[AmendmentSpec] = []
     when = effective
     for number in range(1, draw(st.integers(0, max_amendments)) + 1):
         when = cx.date(draw, when)
-        items: list[tuple[str, ClauseVersion | str]] = []
-        touched: set[str] = set()
-        for _ in range(draw(st.integers(1, 3))):
-            live = [i for i, v in latest.items() if i not in touched and not v.ended
-                    and (v.through is None or v.through >= when)]
-            verb = _pick(draw, ("add", "revoke", "replace"))
-            if verb != "add" and live:
-                ident = _pick(draw, live)
-                touched.add(ident)
-                old = latest[ident]
-                end = when - dt.timedelta(days=1)
-                old.through = end if old.through is None else min(old.through, end)
-                old.ended = True
-                if verb == "revoke":
-                    items.append(("revoke", ident))
-                else:
-                    same_class = [k for k in kinds if _class(k) == _class(old.kind)]
-                    items.append(("replace", version(ident, _pick(draw, same_class), when)))
-            else:
-                added = new_clause(when)
-                touched.add(added.id)
-                items.append(("add", added))
-        amendments.append(AmendmentSpec(f"a{number}", text(), when, items))
-    # Permissions name earlier clauses that share time with them: no cycles, no DC109.
-    by_id: dict[str, list[ClauseVersion]] = {}
-    for v in all_versions:
-        by_id.setdefault(v.id, []).append(v)
-    for v in all_versions:
-        if v.kind != "permission":
-            continue
-        candidates = [i for i, rank in order.items() if rank < order[v.id]
-                      and _class(by_id[i][0].kind) == "rule"
-                      and any(v.overlaps(t) for t in by_id[i])]
-        if not candidates:
-            v.kind = "must_not"
-            assert isinstance(v.rule, ast.Permission)
-            v.rule = ast.Prohibition(v.rule.pattern)
-            continue
-        v.notwithstanding = _some(draw, candidates, 1, 2)
-        if draw(_BOOLEANS):
-            # An exception usually speaks of the deployments its target restricts,
-            # under a condition: share the target's parties and workloads.
-            target = by_id[v.notwithstanding[0]][-1].rule
-            assert isinstance(target, ast.Restriction | ast.Prohibition | ast.Permission)
-            mine = v.rule.pattern
-            v.rule = ast.Permission(replace(mine, parties=target.pattern.parties,
-                                            workloads=target.pattern.workloads))
+        amendments.append(plan.amendment(number, when))
+    plan.link_permissions()
     return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)

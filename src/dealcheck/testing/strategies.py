@@ -30,9 +30,19 @@ from hypothesis.errors import InvalidArgument
 from dealcheck.dsl.diagnostics import did_you_mean
 from dealcheck.rules import model as m
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS, KINDS
-from dealcheck.rules.units import BUILTIN_UNITS, MULTIPLIERS, QUANTITY_RE, Quantity
+from dealcheck.rules.units import QUANTITY_RE, Quantity
 from dealcheck.scenario.model import Deployment, FactValue
 from dealcheck.testing import _documents
+from dealcheck.testing._landmarks import (
+    Landmarks,
+    amounts_near,
+    dates_near,
+    landmarks_of,
+    measures,
+    plain,
+    quantities_of,
+    written,
+)
 
 __all__ = [
     "FIELDS",
@@ -49,15 +59,6 @@ FIELDS = ("id", "party", "workload", "provider", "region", "start", "end", "capa
           "value", "facts")
 
 T = TypeVar("T")
-
-#: How quantities are written, per dimension: (number suffix, unit, factor), largest
-#: first; a quantity is written exactly in the largest that keeps three decimals.
-_WRITTEN_UNITS: dict[str, tuple[tuple[str, str, Decimal], ...]] = {
-    "power": tuple(("", u, BUILTIN_UNITS[u][1]) for u in ("GW", "MW", "kW", "W")),
-    "money": tuple((s, "USD", MULTIPLIERS[s]) for s in ("T", "B", "M", "k", "")),
-    "count": (("", "GPU", Decimal(1)),),
-}
-
 
 # ---------------------------------------------------------------- argument checks
 
@@ -225,148 +226,19 @@ def _fixed(terms: m.Terms, fixed: Mapping[str, object], allowed: Sequence[str],
     return out
 
 
-# ---------------------------------------------------------------- what the terms mention
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Landmarks:
-    """Dates and amounts the terms mention: where verdicts change."""
-
-    dates: tuple[dt.date, ...]
-    amounts: dict[str, tuple[Decimal, ...]]          # per dimension
-    fact_dates: dict[str, tuple[dt.date, ...]]       # per date fact
-    fact_amounts: dict[str, tuple[Decimal, ...]]     # per number fact
-
-
-def _conditions(terms: m.Terms) -> Iterable[m.Condition]:
-    for c in terms.clauses:
-        if c.scope.condition is not None:
-            yield c.scope.condition
-        if isinstance(c.rule, m.Requirement):
-            yield c.rule.condition
-
-
-def _atoms(cond: m.Condition) -> Iterable[m.Compare]:
-    if isinstance(cond, m.Compare):
-        yield cond
-    elif isinstance(cond, m.Not):
-        yield from _atoms(cond.item)
-    elif isinstance(cond, m.And | m.Or):
-        for item in cond.items:
-            yield from _atoms(item)
-
-
-def _landmarks(terms: m.Terms) -> _Landmarks:
-    dates = {terms.effective}
-    amounts: dict[str, set[Decimal]] = {}
-    fact_dates: dict[str, set[dt.date]] = {}
-    fact_amounts: dict[str, set[Decimal]] = {}
-    for c in terms.clauses:
-        dates.add(c.in_force_from)
-        if c.in_force_through is not None:
-            dates.add(c.in_force_through)
-        if isinstance(c.rule, m.Aggregate):
-            r = c.rule
-            dates.update(d for d in (r.window_from, r.window_through, r.deadline) if d)
-            amounts.setdefault(r.limit.dimension, set()).add(r.limit.amount)
-    dates.update(a.effective for a in terms.amendments)
-    for cond in _conditions(terms):
-        for atom in _atoms(cond):
-            value, ref = atom.value, atom.ref
-            if isinstance(value, dt.date):
-                (fact_dates.setdefault(ref.name, set()) if ref.is_fact else dates).add(value)
-            elif isinstance(value, Quantity):
-                if ref.is_fact:
-                    fact_amounts.setdefault(ref.name, set()).add(value.amount)
-                else:
-                    amounts.setdefault(value.dimension, set()).add(value.amount)
-    return _Landmarks(
-        tuple(sorted(dates)),
-        {k: tuple(sorted(v)) for k, v in amounts.items()},
-        {k: tuple(sorted(v)) for k, v in fact_dates.items()},
-        {k: tuple(sorted(v)) for k, v in fact_amounts.items()},
-    )
-
-
-def _near_dates(landmarks: Sequence[dt.date]) -> st.SearchStrategy[dt.date]:
-    """A landmark, the day before or after one, or any day around them."""
-    low = min(landmarks) - dt.timedelta(days=60)
-    high = max(landmarks) + dt.timedelta(days=60)
-    edges = sorted({d + dt.timedelta(days=k) for d in landmarks for k in (-1, 0, 1)})
-    return st.one_of(st.sampled_from(edges), st.dates(low, high))
-
-
-_FACTORS = (Decimal(0), Decimal("0.25"), Decimal("0.5"), Decimal(1), Decimal(2))
-
-
-def _amounts(landmarks: Sequence[Decimal], base: Decimal) -> st.SearchStrategy[Decimal]:
-    """A landmark amount, a fraction or multiple of one, one unit off it, or a round amount."""
-    options: list[st.SearchStrategy[Decimal]] = [
-        st.integers(0, 1000).map(lambda n: n * base)]
-    if landmarks:
-        marks = st.sampled_from(landmarks)
-        options += [
-            st.builds(lambda a, f: a * f, marks, st.sampled_from(_FACTORS)),
-            st.builds(lambda a, k: max(Decimal(0), a + k), marks, st.sampled_from((-1, 1))),
-        ]
-    return st.one_of(options)
-
-
-def _written(q: Quantity) -> str:
-    """A quantity written exactly, in the largest unit that keeps three decimals.
-
-    >>> _written(Quantity(Decimal(1200000000), "power"))
-    '1.2 GW'
-    >>> _written(Quantity(Decimal(11900000000), "money"))
-    '11.9B USD'
-    """
-    units = _WRITTEN_UNITS.get(q.dimension)
-    if units is None:
-        return f"{_plain(q.amount)} {q.dimension}".strip()
-    for suffix, unit, factor in units:
-        scaled = q.amount / factor
-        last = factor == units[-1][2]
-        thousandths = scaled * 1000
-        if last or (scaled >= 1 and thousandths == thousandths.to_integral_value()):
-            return f"{_plain(scaled)}{suffix} {unit}"
-    raise AssertionError("unreachable: the last unit always fits")  # pragma: no cover
-
-
-def _plain(amount: Decimal) -> str:
-    text = format(amount.normalize(), "f")
-    return text
-
-
-def _quantities(amounts: st.SearchStrategy[Decimal], dimension: str
-                ) -> st.SearchStrategy[Quantity]:
-    def build(amount: Decimal) -> Quantity:
-        q = Quantity(amount, dimension)
-        return dataclasses.replace(q, text=_written(q))
-    return amounts.map(build)
-
-
-_BASES = {"power": Decimal(10) ** 6, "money": Decimal(10) ** 9, "count": Decimal(8)}
-
-
-def _measure(landmarks: _Landmarks, dimensions: Sequence[str]) -> st.SearchStrategy[Quantity]:
-    return st.one_of([
-        _quantities(_amounts(landmarks.amounts.get(d, ()), _BASES.get(d, Decimal(1))), d)
-        for d in dimensions])
-
-
 # ---------------------------------------------------------------- facts
 
 
-def _fact_strategy(fact: m.Fact, landmarks: _Landmarks) -> st.SearchStrategy[FactValue]:
+def _fact_strategy(fact: m.Fact, landmarks: Landmarks) -> st.SearchStrategy[FactValue]:
     t = fact.type
     if t.kind is m.FactKind.BOOL:
         return st.booleans()
     if t.kind is m.FactKind.ENUM:
         return st.sampled_from(t.values)
     if t.kind is m.FactKind.DATE:
-        return _near_dates(landmarks.fact_dates.get(fact.name, ()) or landmarks.dates)
-    amounts = _amounts(landmarks.fact_amounts.get(fact.name, ()), Decimal(1))
-    return _quantities(amounts, t.dimension)
+        return dates_near(landmarks.fact_dates.get(fact.name, ()) or landmarks.dates)
+    amounts = amounts_near(landmarks.fact_amounts.get(fact.name, ()), Decimal(1))
+    return quantities_of(amounts, t.dimension)
 
 
 def fact_values(terms: m.Terms, *, complete: bool = False,
@@ -397,7 +269,7 @@ def fact_values(terms: m.Terms, *, complete: bool = False,
     if not isinstance(complete, bool):
         raise InvalidArgument(f"complete={complete!r} must be True or False")
     declared = terms.vocabulary.facts
-    landmarks = _landmarks(terms)
+    landmarks = landmarks_of(terms)
     parts: dict[str, st.SearchStrategy[FactValue | None]] = {}
     for name, value in fixed.items():
         if name not in declared:
@@ -442,7 +314,7 @@ def _names(terms: m.Terms, kind: str) -> st.SearchStrategy[str]:
     return st.sampled_from(declared)
 
 
-def _defaults(terms: m.Terms, landmarks: _Landmarks) -> dict[str, st.SearchStrategy[Any]]:
+def _defaults(terms: m.Terms, landmarks: Landmarks) -> dict[str, st.SearchStrategy[Any]]:
     """The strategy of each field that is not fixed (`end` is drawn after `start`)."""
     regions = terms.vocabulary.names_of("region")
     return {
@@ -451,9 +323,9 @@ def _defaults(terms: m.Terms, landmarks: _Landmarks) -> dict[str, st.SearchStrat
         "workload": _names(terms, "workload"),
         "provider": _names(terms, "provider"),
         "region": st.one_of(st.none(), _names(terms, "region")) if regions else st.none(),
-        "start": _near_dates(landmarks.dates),
-        "capacity": st.none() | _measure(landmarks, ("power", "count")),
-        "value": st.none() | _measure(landmarks, ("money",)),
+        "start": dates_near(landmarks.dates),
+        "capacity": st.none() | measures(landmarks, ("power", "count")),
+        "value": st.none() | measures(landmarks, ("money",)),
         "facts": fact_values(terms),
     }
 
@@ -532,9 +404,9 @@ def deployments(terms: m.Terms, **fixed: object) -> st.SearchStrategy[Deployment
             and not isinstance(end, st.SearchStrategy)
             and _date("end", end) < _date("start", start)):
         raise InvalidArgument(f"end={end!r} is before start={start!r}")
-    landmarks = _landmarks(terms)
+    landmarks = landmarks_of(terms)
     strategies = {**_defaults(terms, landmarks), **fixed_strategies}
-    return _deployment(strategies, _near_dates(landmarks.dates), frozenset(fixed))
+    return _deployment(strategies, dates_near(landmarks.dates), frozenset(fixed))
 
 
 def scenarios(terms: m.Terms, *, min_size: int = 0, max_size: int = 8,
@@ -586,9 +458,9 @@ def scenario_document(deployments: Iterable[Deployment],
         if d.region is not None:
             entry["region"] = d.region
         if d.capacity is not None:
-            entry["capacity"] = _written(d.capacity)
+            entry["capacity"] = written(d.capacity)
         if d.value is not None:
-            entry["value"] = _written(d.value)
+            entry["value"] = written(d.value)
         entry["start"] = d.start.isoformat()
         if d.end is not None:
             entry["end"] = d.end.isoformat()
@@ -606,7 +478,7 @@ def _fact_json(value: FactValue) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Quantity):
-        return _written(value) if value.dimension else _plain(value.amount)
+        return written(value) if value.dimension else plain(value.amount)
     return value
 
 
