@@ -1,0 +1,271 @@
+"""The validator of one deployment, generated from the terms' vocabulary with pydantic-core.
+
+Every way a deployment comes in — a library dict or `Deployment`, an item of
+a YAML or JSON scenario, a CSV or JSON Lines row — is validated by the schema
+built here: declared names as literals, dates as exact ``YYYY-MM-DD`` text or
+`datetime.date`, facts as a typed dict of the declared facts, unknown keys
+forbidden. pydantic-core builds the `Deployment` itself; Python runs per row
+only for the fields that need it (the id's printable text, quantities, number
+facts), and those call the rule of `scenario.fields` that also explains a
+value it refuses. `DeploymentValidator.check` turns the errors into located
+diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import cast
+
+from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
+
+from dealcheck.dsl.diagnostics import Diagnostic
+from dealcheck.rules.kinds import DEPLOYMENT_KINDS, NameKind
+from dealcheck.rules.model import Fact, FactKind, Vocabulary
+from dealcheck.scenario.fields import NO_SPAN, FieldRules
+from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
+from dealcheck.scenario.tree import Scalar
+
+#: The fields every deployment must give.
+REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
+#: `YYYY-MM-DD` in ASCII digits (the schema's regex dialect reads `\d` as any script's digits).
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: An id of printable ASCII, not blank: valid as it is, without Python.
+_PLAIN_ID = r"^[ -~]*[!-~][ -~]*$"
+#: The error type of a value a field's rule refused (`scenario.fields` explains it).
+REFUSED = "dealcheck_refused"
+#: Entries a memo of recurring values holds before it starts again.
+_MEMO_LIMIT = 1 << 14
+_NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+#: Sets `source` on a `Deployment` pydantic-core just built, before anyone else sees it.
+_set_source = cast(Callable[[Deployment, SourceLocation | None], None],
+                   vars(Deployment)["source"].__set__)
+
+
+def located(deployment: Deployment, source: SourceLocation | None) -> Deployment:
+    """A deployment this module's validators just built, with where it was written."""
+    _set_source(deployment, source)
+    return deployment
+
+
+class RowValidator:
+    """The generated validators of one vocabulary.
+
+    `textual` reads values that are always text in their format (CSV cells),
+    where ``true`` and ``false`` spell a boolean fact.
+    """
+
+    __slots__ = ("_memo", "_row", "objects", "rows", "rules", "textual")
+
+    def __init__(self, vocabulary: Vocabulary, *, textual: bool = False) -> None:
+        self.rules = FieldRules(vocabulary)
+        self.textual = textual
+        self._memo: dict[tuple[str, type, object], object] = {}
+        fields = self._fields()
+        self._row = SchemaValidator(_deployment(fields, dicts=True)).validate_python
+        #: Validates a mapping of scenario fields (or a list of them) into `Deployment`s.
+        self.rows = SchemaValidator(cs.list_schema(_deployment(fields, dicts=True)))
+        #: Validates `Deployment` objects (or a list of them) again, keeping their `source`.
+        self.objects = SchemaValidator(cs.list_schema(_deployment(fields, dicts=False)))
+
+    def validate(self, data: object) -> Deployment:
+        """The deployment `data` (a mapping of scenario fields) describes.
+
+        Raises:
+            pydantic_core.ValidationError: with each refused field in `loc`.
+        """
+        found: Deployment = self._row(data)
+        return found
+
+    def accept(self, data: object, source: SourceLocation | None) -> Deployment | None:
+        """The deployment `data` describes if it is valid, with `source`; None otherwise.
+
+        Also None for a deployment that ends before it starts, which a row's
+        schema does not see (its diagnostic points at both dates).
+        """
+        try:
+            found: Deployment = self._row(data)
+        except ValidationError:
+            return None
+        if found.end is not None and found.end < found.start:
+            return None
+        _set_source(found, source)
+        return found
+
+    # -- the schema -------------------------------------------------------------------
+
+    def _fields(self) -> list[cs.DataclassField]:
+        vocabulary = self.rules.vocabulary
+        names = {kind.name: _name_schema(kind, vocabulary) for kind in DEPLOYMENT_KINDS}
+        date = _date_schema()
+        return [
+            cs.dataclass_field("id", cs.union_schema(
+                [cs.str_schema(strict=True, pattern=_PLAIN_ID),
+                 cs.no_info_after_validator_function(self._id, cs.str_schema(strict=True))],
+                mode="left_to_right")),
+            cs.dataclass_field("party", names["party"]),
+            cs.dataclass_field("workload", names["workload"]),
+            cs.dataclass_field("provider", names["provider"]),
+            cs.dataclass_field("start", date),
+            cs.dataclass_field("region", _optional(names["region"])),
+            cs.dataclass_field("end", _optional(date)),
+            cs.dataclass_field("capacity", _optional(self._quantity_schema("capacity"))),
+            cs.dataclass_field("value", _optional(self._quantity_schema("value"))),
+            cs.dataclass_field("facts", cs.with_default_schema(
+                cs.no_info_after_validator_function(
+                    _known_facts, cs.nullable_schema(self._facts_schema())),
+                default_factory=lambda: _NO_FACTS)),
+        ]
+
+    def _facts_schema(self) -> cs.CoreSchema:
+        declared = self.rules.vocabulary.facts
+        return cs.typed_dict_schema(
+            {name: cs.typed_dict_field(cs.nullable_schema(self._fact_schema(fact)), required=False)
+             for name, fact in declared.items()},
+            extra_behavior="forbid")
+
+    def _fact_schema(self, fact: Fact) -> cs.CoreSchema:
+        kind = fact.type.kind
+        if kind is FactKind.BOOL and not self.textual:
+            return cs.bool_schema(strict=True)
+        if kind is FactKind.ENUM:
+            return cs.literal_schema(list(fact.type.values))
+        if kind is FactKind.DATE:
+            return _date_schema()
+        # Numbers (a quantity in the fact's unit), and booleans written as text.
+        rules = self.rules
+
+        def fact_value(raw: object) -> object:
+            return rules.fact_value(fact, Scalar(raw, NO_SPAN, textual=True), _refusals())
+
+        return cs.no_info_plain_validator_function(self._memoised(f"facts.{fact.name}",
+                                                                  fact_value))
+
+    def _quantity_schema(self, key: str) -> cs.CoreSchema:
+        rules = self.rules
+
+        def quantity(raw: object) -> object:
+            return rules.quantity(Scalar(raw, NO_SPAN), key, _refusals())
+
+        return cs.no_info_plain_validator_function(self._memoised(key, quantity))
+
+    def _memoised(self, key: str, rule: Callable[[object], object]) -> Callable[[object], object]:
+        """`rule` as a validator, remembering its answer for recurring texts and numbers."""
+        memo = self._memo
+
+        def validate(raw: object) -> object:
+            kind = type(raw)
+            if kind is not str and kind is not bool and kind is not int:
+                # Not memoised: 0.0 and -0.0, or 1.0 and 1.00, are equal keys.
+                return _refusing(rule, raw)
+            memo_key = (key, kind, raw)
+            try:
+                found = memo[memo_key]
+            except KeyError:
+                try:
+                    found = _refusing(rule, raw)
+                except PydanticCustomError as refused:
+                    found = refused
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[memo_key] = found
+            if isinstance(found, PydanticCustomError):
+                raise found
+            return found
+
+        return validate
+
+    def _id(self, text: str) -> str:
+        ident = _refusing(lambda raw: self.rules.read_id(Scalar(raw, NO_SPAN), _refusals())[0],
+                          text)
+        assert isinstance(ident, str)  # INVARIANT: `read_id` finds one if it reports nothing
+        return ident
+
+
+class _Refusals(list[Diagnostic]):
+    """The diagnostics list a rule reports to inside a validator: the first one refuses."""
+
+    def append(self, diagnostic: Diagnostic) -> None:
+        raise PydanticCustomError(REFUSED, "{message}", {"message": diagnostic.message,
+                                                         "code": diagnostic.code})
+
+
+def _refusals() -> list[Diagnostic]:
+    return _Refusals()
+
+
+def _refusing(rule: Callable[[object], object], raw: object) -> object:
+    """What `rule` makes of `raw`; a `PydanticCustomError` if it reports a problem.
+
+    A rule that finds nothing to report returns its value; one that returns
+    None having reported nothing refuses too (it cannot say why: never so).
+    """
+    found = rule(raw)
+    if found is None:
+        raise PydanticCustomError(REFUSED, "refused", {})
+    return found
+
+
+def _known_facts(given: dict[str, object] | None) -> Mapping[str, object]:
+    """The facts given a value, read-only: a null leaves a fact unknown, as if it were absent."""
+    if not given:
+        return _NO_FACTS
+    if any(value is None for value in given.values()):
+        given = {name: value for name, value in given.items() if value is not None}
+        if not given:
+            return _NO_FACTS
+    return MappingProxyType(given)
+
+
+def _name_schema(kind: NameKind, vocabulary: Vocabulary) -> cs.CoreSchema:
+    names = list(kind.names_in(vocabulary))
+    if names:
+        return cs.literal_schema(names)
+
+    def undeclared(raw: object) -> object:
+        raise PydanticCustomError(REFUSED, "the terms declare no {plural}",
+                                  {"plural": kind.plural})
+
+    return cs.no_info_plain_validator_function(undeclared)
+
+
+def _date_schema() -> cs.CoreSchema:
+    """Exact `YYYY-MM-DD` text (a real day), or a `datetime.date` (not a datetime)."""
+    return cs.union_schema(
+        [cs.chain_schema([cs.str_schema(strict=True, pattern=DATE_PATTERN), cs.date_schema()]),
+         cs.date_schema(strict=True)],
+        mode="left_to_right")
+
+
+def _optional(schema: cs.CoreSchema) -> cs.CoreSchema:
+    return cs.with_default_schema(cs.nullable_schema(schema), default=None)
+
+
+def _deployment(fields: list[cs.DataclassField], *, dicts: bool) -> cs.CoreSchema:
+    """A `Deployment` from scenario fields (`dicts`), or from a `Deployment` validated again."""
+    source = cs.dataclass_field(
+        "source", cs.with_default_schema(cs.any_schema(), default=None), init=not dicts)
+    everything = [*fields, source]
+    return cs.dataclass_schema(
+        Deployment,
+        cs.dataclass_args_schema("Deployment", everything, extra_behavior="forbid"),
+        [f["name"] for f in everything],
+        slots=True, frozen=True, revalidate_instances="always")
+
+
+def cached(vocabulary: Vocabulary, *, textual: bool = False) -> RowValidator:
+    """The `RowValidator` of `vocabulary`, built once for the last few vocabularies."""
+    key = (id(vocabulary), textual)
+    held = _CACHE.get(key)
+    if held is None or held[0] is not vocabulary:
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        held = (vocabulary, RowValidator(vocabulary, textual=textual))
+        _CACHE[key] = held
+    return held[1]
+
+
+_CACHE: dict[tuple[int, bool], tuple[Vocabulary, RowValidator]] = {}
+
+__all__ = ["DATE_PATTERN", "REFUSED", "REQUIRED_FIELDS", "RowValidator", "cached", "located"]
