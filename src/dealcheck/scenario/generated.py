@@ -14,6 +14,7 @@ diagnostics.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import cast
 
@@ -23,6 +24,7 @@ from pydantic_core import core_schema as cs
 from dealcheck.dsl.diagnostics import Diagnostic
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS, NameKind
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
+from dealcheck.rules.units import Quantity
 from dealcheck.scenario.fields import NO_SPAN, FieldRules
 from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
 from dealcheck.scenario.tree import Scalar
@@ -62,12 +64,13 @@ class RowValidator:
         self.rules = FieldRules(vocabulary)
         self.textual = textual
         self._memo: dict[tuple[str, type, object], object] = {}
-        fields = self._fields()
+        fields = self._fields(text_first=True)
         self._row = SchemaValidator(_deployment(fields, dicts=True)).validate_python
-        #: Validates a mapping of scenario fields (or a list of them) into `Deployment`s.
+        #: Validates a list of mappings of scenario fields into `Deployment`s.
         self.rows = SchemaValidator(cs.list_schema(_deployment(fields, dicts=True)))
-        #: Validates `Deployment` objects (or a list of them) again, keeping their `source`.
-        self.objects = SchemaValidator(cs.list_schema(_deployment(fields, dicts=False)))
+        #: Validates a list of `Deployment` objects again, keeping their `source`.
+        self.objects = SchemaValidator(cs.list_schema(
+            _deployment(self._fields(text_first=False), dicts=False)))
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
@@ -95,10 +98,11 @@ class RowValidator:
 
     # -- the schema -------------------------------------------------------------------
 
-    def _fields(self) -> list[cs.DataclassField]:
+    def _fields(self, *, text_first: bool) -> list[cs.DataclassField]:
+        """The fields' schemas; `text_first` tries dates as text before `datetime.date`."""
         vocabulary = self.rules.vocabulary
         names = {kind.name: _name_schema(kind, vocabulary) for kind in DEPLOYMENT_KINDS}
-        date = _date_schema()
+        date = _date_schema(text_first=text_first)
         return [
             cs.dataclass_field("id", cs.union_schema(
                 [cs.str_schema(strict=True, pattern=_PLAIN_ID),
@@ -132,7 +136,7 @@ class RowValidator:
         if kind is FactKind.ENUM:
             return cs.literal_schema(list(fact.type.values))
         if kind is FactKind.DATE:
-            return _date_schema()
+            return _date_schema(text_first=True)
         # Numbers (a quantity in the fact's unit), and booleans written as text.
         rules = self.rules
 
@@ -153,9 +157,21 @@ class RowValidator:
     def _memoised(self, key: str, rule: Callable[[object], object]) -> Callable[[object], object]:
         """`rule` as a validator, remembering its answer for recurring texts and numbers."""
         memo = self._memo
+        remember = self._remember
 
         def validate(raw: object) -> object:
             kind = type(raw)
+            if kind is Quantity:
+                # A sound `Quantity` is its own value: only that verdict is remembered.
+                amount, dimension = raw.amount, raw.dimension  # type: ignore[attr-defined]
+                if type(amount) is not Decimal or not amount.is_finite():
+                    return _refusing(rule, raw)
+                sound = (key, kind, (amount, dimension))
+                if memo.get(sound) is True:
+                    return raw
+                found = _refusing(rule, raw)
+                remember(sound, found is raw)
+                return found
             if kind is not str and kind is not bool and kind is not int:
                 # Not memoised: 0.0 and -0.0, or 1.0 and 1.00, are equal keys.
                 return _refusing(rule, raw)
@@ -167,14 +183,17 @@ class RowValidator:
                     found = _refusing(rule, raw)
                 except PydanticCustomError as refused:
                     found = refused
-                if len(memo) >= _MEMO_LIMIT:
-                    memo.clear()
-                memo[memo_key] = found
+                remember(memo_key, found)
             if isinstance(found, PydanticCustomError):
                 raise found
             return found
 
         return validate
+
+    def _remember(self, key: tuple[str, type, object], found: object) -> None:
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = found
 
     def _id(self, text: str) -> str:
         ident = _refusing(lambda raw: self.rules.read_id(Scalar(raw, NO_SPAN), _refusals())[0],
@@ -230,12 +249,14 @@ def _name_schema(kind: NameKind, vocabulary: Vocabulary) -> cs.CoreSchema:
     return cs.no_info_plain_validator_function(undeclared)
 
 
-def _date_schema() -> cs.CoreSchema:
-    """Exact `YYYY-MM-DD` text (a real day), or a `datetime.date` (not a datetime)."""
-    return cs.union_schema(
-        [cs.chain_schema([cs.str_schema(strict=True, pattern=DATE_PATTERN), cs.date_schema()]),
-         cs.date_schema(strict=True)],
-        mode="left_to_right")
+def _date_schema(*, text_first: bool) -> cs.CoreSchema:
+    """Exact `YYYY-MM-DD` text (a real day), or a `datetime.date` (not a datetime).
+
+    `text_first` tries text first (rows as read), else dates (`Deployment` objects).
+    """
+    text = cs.chain_schema([cs.str_schema(strict=True, pattern=DATE_PATTERN), cs.date_schema()])
+    date = cs.date_schema(strict=True)
+    return cs.union_schema([text, date] if text_first else [date, text], mode="left_to_right")
 
 
 def _optional(schema: cs.CoreSchema) -> cs.CoreSchema:
