@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
@@ -28,6 +28,10 @@ from dealcheck.rules.units import Quantity
 from dealcheck.scenario.fields import NO_SPAN, FieldRules
 from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
 from dealcheck.scenario.tree import Scalar
+
+if TYPE_CHECKING:
+    from pydantic import GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
 
 #: The fields every deployment must give.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
@@ -58,10 +62,13 @@ class RowValidator:
     where ``true`` and ``false`` spell a boolean fact.
     """
 
-    __slots__ = ("_memo", "_row", "objects", "rows", "rules", "textual")
+    __slots__ = ("_memo", "_open", "_row", "objects", "rows", "rules", "textual")
 
-    def __init__(self, vocabulary: Vocabulary, *, textual: bool = False) -> None:
-        self.rules = FieldRules(vocabulary)
+    def __init__(self, vocabulary: Vocabulary | None, *, textual: bool = False) -> None:
+        #: Without a vocabulary, names and facts are free text: the format without terms,
+        #: for its JSON Schema only.
+        self._open = vocabulary is None
+        self.rules = FieldRules(Vocabulary() if vocabulary is None else vocabulary)
         self.textual = textual
         self._memo: dict[tuple[str, type, object], object] = {}
         fields = self._fields(text_first=True)
@@ -71,6 +78,10 @@ class RowValidator:
         #: Validates a list of `Deployment` objects again, keeping their `source`.
         self.objects = SchemaValidator(cs.list_schema(
             _deployment(self._fields(text_first=False), dicts=False)))
+
+    def core_schema(self) -> cs.CoreSchema:
+        """The schema of one deployment written as scenario fields (its JSON Schema's source)."""
+        return _deployment(self._fields(text_first=True), dicts=True)
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
@@ -101,33 +112,44 @@ class RowValidator:
     def _fields(self, *, text_first: bool) -> list[cs.DataclassField]:
         """The fields' schemas; `text_first` tries dates as text before `datetime.date`."""
         vocabulary = self.rules.vocabulary
-        names = {kind.name: _name_schema(kind, vocabulary) for kind in DEPLOYMENT_KINDS}
-        date = _date_schema(text_first=text_first)
-        return [
-            cs.dataclass_field("id", cs.union_schema(
-                [cs.str_schema(strict=True, pattern=_PLAIN_ID),
-                 cs.no_info_after_validator_function(self._id, cs.str_schema(strict=True))],
-                mode="left_to_right")),
-            cs.dataclass_field("party", names["party"]),
-            cs.dataclass_field("workload", names["workload"]),
-            cs.dataclass_field("provider", names["provider"]),
-            cs.dataclass_field("start", date),
-            cs.dataclass_field("region", _optional(names["region"])),
-            cs.dataclass_field("end", _optional(date)),
-            cs.dataclass_field("capacity", _optional(self._quantity_schema("capacity"))),
-            cs.dataclass_field("value", _optional(self._quantity_schema("value"))),
-            cs.dataclass_field("facts", cs.with_default_schema(
-                cs.no_info_after_validator_function(
-                    _known_facts, cs.nullable_schema(self._facts_schema())),
-                default_factory=lambda: _NO_FACTS)),
-        ]
+        names = {kind.name: _name_schema(kind, None if self._open else vocabulary)
+                 for kind in DEPLOYMENT_KINDS}
+        date = _shown(_date_schema(text_first=text_first), {"type": "string", "format": "date"})
+        ident = cs.union_schema(
+            [cs.str_schema(strict=True, pattern=_PLAIN_ID),
+             cs.no_info_after_validator_function(self._id, cs.str_schema(strict=True))],
+            mode="left_to_right")
+        facts = cs.no_info_after_validator_function(
+            _known_facts, cs.nullable_schema(self._facts_schema()))
+        schemas: dict[str, cs.CoreSchema] = {
+            "id": _shown(ident, {"type": "string", "minLength": 1}),
+            "party": names["party"],
+            "workload": names["workload"],
+            "provider": names["provider"],
+            "start": date,
+            "region": _optional(names["region"]),
+            "end": _optional(date),
+            "capacity": _optional(self._quantity_schema("capacity")),
+            "value": _optional(self._quantity_schema("value")),
+            "facts": cs.with_default_schema(facts, default_factory=lambda: _NO_FACTS),
+        }
+        return [cs.dataclass_field(name, schemas[name], metadata=_described(name))
+                for name in _ABOUT]
 
     def _facts_schema(self) -> cs.CoreSchema:
+        if self._open:
+            return _shown(cs.dict_schema(cs.str_schema(), cs.any_schema()), {
+                "type": "object", "additionalProperties": {
+                    "anyOf": [{"type": t} for t in ("boolean", "number", "string", "null")]}})
         declared = self.rules.vocabulary.facts
         return cs.typed_dict_schema(
-            {name: cs.typed_dict_field(cs.nullable_schema(self._fact_schema(fact)), required=False)
+            {name: cs.typed_dict_field(
+                cs.nullable_schema(self._fact_schema(fact)), required=False,
+                metadata={"pydantic_js_updates": {
+                    "description": f"A fact: {fact.type.describe()}.", "default": None}})
              for name, fact in declared.items()},
-            extra_behavior="forbid")
+            extra_behavior="forbid", ref="Facts",
+            metadata={"pydantic_js_updates": {"title": "Facts"}})
 
     def _fact_schema(self, fact: Fact) -> cs.CoreSchema:
         kind = fact.type.kind
@@ -136,15 +158,20 @@ class RowValidator:
         if kind is FactKind.ENUM:
             return cs.literal_schema(list(fact.type.values))
         if kind is FactKind.DATE:
-            return _date_schema(text_first=True)
+            return _shown(_date_schema(text_first=True), {"type": "string", "format": "date"})
         # Numbers (a quantity in the fact's unit), and booleans written as text.
         rules = self.rules
 
         def fact_value(raw: object) -> object:
             return rules.fact_value(fact, Scalar(raw, NO_SPAN, textual=True), _refusals())
 
-        return cs.no_info_plain_validator_function(self._memoised(f"facts.{fact.name}",
-                                                                  fact_value))
+        validator = cs.no_info_plain_validator_function(self._memoised(f"facts.{fact.name}",
+                                                                       fact_value))
+        if kind is FactKind.BOOL:
+            return _shown(validator, {"type": "boolean"})
+        number: dict[str, Any] = {"type": "number"}
+        return _shown(validator, {"anyOf": [number, {"type": "string"}]} if fact.type.unit
+                      else number)
 
     def _quantity_schema(self, key: str) -> cs.CoreSchema:
         rules = self.rules
@@ -152,7 +179,8 @@ class RowValidator:
         def quantity(raw: object) -> object:
             return rules.quantity(Scalar(raw, NO_SPAN), key, _refusals())
 
-        return cs.no_info_plain_validator_function(self._memoised(key, quantity))
+        return _shown(cs.no_info_plain_validator_function(self._memoised(key, quantity)),
+                      {"type": "string", "pattern": QUANTITY_PATTERN})
 
     def _memoised(self, key: str, rule: Callable[[object], object]) -> Callable[[object], object]:
         """`rule` as a validator, remembering its answer for recurring texts and numbers."""
@@ -237,7 +265,10 @@ def _known_facts(given: dict[str, object] | None) -> Mapping[str, object]:
     return MappingProxyType(given)
 
 
-def _name_schema(kind: NameKind, vocabulary: Vocabulary) -> cs.CoreSchema:
+def _name_schema(kind: NameKind, vocabulary: Vocabulary | None) -> cs.CoreSchema:
+    """The names of a kind `vocabulary` declares, as an enumeration; without one, any text."""
+    if vocabulary is None:
+        return cs.str_schema(strict=True)
     names = list(kind.names_in(vocabulary))
     if names:
         return cs.literal_schema(names)
@@ -246,7 +277,7 @@ def _name_schema(kind: NameKind, vocabulary: Vocabulary) -> cs.CoreSchema:
         raise PydanticCustomError(REFUSED, "the terms declare no {plural}",
                                   {"plural": kind.plural})
 
-    return cs.no_info_plain_validator_function(undeclared)
+    return _shown(cs.no_info_plain_validator_function(undeclared), {"type": "string"})
 
 
 def _date_schema(*, text_first: bool) -> cs.CoreSchema:
@@ -272,7 +303,60 @@ def _deployment(fields: list[cs.DataclassField], *, dicts: bool) -> cs.CoreSchem
         Deployment,
         cs.dataclass_args_schema("Deployment", everything, extra_behavior="forbid"),
         [f["name"] for f in everything],
-        slots=True, frozen=True, revalidate_instances="always")
+        slots=True, frozen=True, revalidate_instances="always", ref="DeploymentInput",
+        metadata={"pydantic_js_functions": [_without_source],
+                  "pydantic_js_updates": {"title": "Deployment",
+                                          "description": "One proposed deployment."}})
+
+
+def _without_source(schema: cs.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    """A deployment's JSON Schema: `source` is where it was read, not one of its fields."""
+    shown = handler.resolve_ref_schema(handler(schema))
+    shown["properties"].pop("source", None)
+    shown["additionalProperties"] = False
+    return shown
+
+
+def _shown(schema: cs.CoreSchema, json: dict[str, Any]) -> cs.CoreSchema:
+    """`schema`, shown in the JSON Schema as `json` (what an editor should accept)."""
+    shown = cast(dict[str, Any], schema)
+    shown["metadata"] = {"pydantic_js_functions": [lambda _schema, _handler: dict(json)]}
+    return schema
+
+
+def _described(field: str) -> dict[str, Any]:
+    """A field's description and examples in the JSON Schema (and null, an optional's default)."""
+    description, *examples = _ABOUT[field]
+    shown: dict[str, Any] = {"description": description, "examples": examples}
+    if field not in REQUIRED_FIELDS:
+        shown["default"] = None
+    return {"pydantic_js_updates": shown}
+
+
+_NAME = "Must be declared in the terms (case-sensitive)."
+#: The fields of a deployment as the JSON Schema describes them, in the order it lists them.
+_ABOUT: dict[str, tuple[Any, ...]] = {
+    "id": ("Unique within the scenario.", "coreweave-2025"),
+    "party": (f"The party that deploys. {_NAME}", "OpenAI"),
+    "workload": (f"The workload (not a workload group). {_NAME}", "training"),
+    "provider": (f"The provider it runs on. {_NAME}", "CoreWeave"),
+    "region": (f"Where it runs (not a region group). {_NAME}", "US"),
+    "capacity": ("Power or a count: `<number>[k|M|B|T] <unit>`, e.g. `300 MW`, `4608 GPU`.",
+                 "300 MW", "4608 GPU"),
+    "value": ("Money: `<number>[k|M|B|T] <unit>`, e.g. `11.9B USD`.", "11.9B USD"),
+    "start": ("ISO date (YYYY-MM-DD) the deployment starts; the date it is judged on unless "
+              "the check gives one.", "2025-03-10"),
+    "end": ("ISO date it ends; not before `start`.", "2030-03-10"),
+    "facts": ("Facts declared in the terms, by name. A boolean fact takes `true` or `false`, an "
+              "enumeration one of its members, a number a number or a quantity in the fact's "
+              "unit, a date an ISO date. An absent (or null) fact is unknown.",
+              {"rofr_declined": True}),
+}
+#: The quantities `rules.units` reads, in the regex dialect JSON Schema uses (no named
+#: groups): a comma only between groups of three digits.
+QUANTITY_PATTERN = (
+    r"^\s*([0-9]{1,3}(,[0-9]{3})+|[0-9][0-9_]*)(\.[0-9]+)?[kMBT]?\s*[A-Za-z][A-Za-z0-9_]*\s*$"
+)
 
 
 def cached(vocabulary: Vocabulary, *, textual: bool = False) -> RowValidator:
