@@ -258,7 +258,7 @@ def _known_facts(given: dict[str, object] | None) -> Mapping[str, object]:
     """The facts given a value, read-only: a null leaves a fact unknown, as if it were absent."""
     if not given:
         return _NO_FACTS
-    if any(value is None for value in given.values()):
+    if None in given.values():
         given = {name: value for name, value in given.items() if value is not None}
         if not given:
             return _NO_FACTS
@@ -352,6 +352,8 @@ _ABOUT: dict[str, tuple[Any, ...]] = {
               "unit, a date an ISO date. An absent (or null) fact is unknown.",
               {"rofr_declined": True}),
 }
+#: The fields of a deployment, in the order the scenario schema lists them.
+FIELDS: tuple[str, ...] = tuple(_ABOUT)
 #: The quantities `rules.units` reads, in the regex dialect JSON Schema uses (no named
 #: groups): a comma only between groups of three digits.
 QUANTITY_PATTERN = (
@@ -373,4 +375,5 @@ def cached(vocabulary: Vocabulary, *, textual: bool = False) -> RowValidator:
 
 _CACHE: dict[tuple[int, bool], tuple[Vocabulary, RowValidator]] = {}
 
-__all__ = ["DATE_PATTERN", "REFUSED", "REQUIRED_FIELDS", "RowValidator", "cached", "located"]
+__all__ = ["DATE_PATTERN", "FIELDS", "QUANTITY_PATTERN", "REFUSED", "REQUIRED_FIELDS",
+           "RowValidator", "cached", "located"]

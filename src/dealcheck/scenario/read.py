@@ -257,7 +257,7 @@ class PieceReader:
     file, `whole_file` whether it is all of it. Reading stops at the first
     problem, with `clean` False: only `open_scenarios` explains problems.
     A `validator` kept from piece to piece keeps what it learnt of recurring
-    texts (dates, quantities, facts).
+    quantities and facts.
     What a piece cannot tell — duplicate ids across pieces and files, the
     deployment limit across files, an empty file — the caller decides from
     the `count` and `ids` of all of them.

@@ -33,7 +33,7 @@ from dealcheck.scenario.fields import (
     unique_entries,
     unknown_field,
 )
-from dealcheck.scenario.generated import REQUIRED_FIELDS, cached, located
+from dealcheck.scenario.generated import FIELDS, REQUIRED_FIELDS, cached, located
 from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.tree import (
     Entry,
@@ -53,19 +53,6 @@ __all__ = [
     "parse_deployments", "unique_entries", "unknown_field",
 ]
 
-#: The fields of a deployment, in the order the scenario schema lists them.
-FIELDS: tuple[str, ...] = (
-    "id",
-    "party",
-    "workload",
-    "provider",
-    "region",
-    "capacity",
-    "value",
-    "start",
-    "end",
-    "facts",
-)
 #: The keys of a YAML or JSON scenario document.
 DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "deployments")
 
