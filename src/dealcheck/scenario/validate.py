@@ -10,8 +10,9 @@ diagnostics, each at the span of the value it concerns.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic_core import ErrorDetails, ValidationError
 
@@ -234,118 +235,125 @@ class DeploymentValidator:
             deployment = validator.validate({key: plain(entry.value)
                                              for key, entry in fields.items()})
         except ValidationError as refused:
-            found = refused.errors(include_url=False)
-        else:
-            found = []
-            if deployment.end is not None and deployment.end < deployment.start:
-                found.append(_error("end", "end_before_start"))
-        facts = given(fields.get("facts"))
-        if not found and not diagnostics and not _has_duplicates(facts):
+            return self._explain(node, fields, refused.errors(include_url=False), absent_ok,
+                                 diagnostics)
+        ends_early = deployment.end is not None and deployment.end < deployment.start
+        if not ends_early and not diagnostics and not _has_duplicates(given(fields.get("facts"))):
             id_node = given(fields["id"])
             assert id_node is not None  # INVARIANT: the validator accepted an id
             span = node.span
             located(deployment, SourceLocation(span.file, span.line, span.column))
             return Checked(deployment, deployment.id, id_node.span, diagnostics)
-        return self._explain(node, fields, found, absent_ok, diagnostics)
+        return self._explain(node, fields, [], absent_ok, diagnostics)
 
     def _explain(self, node: Map, fields: Mapping[str, Entry], found: list[ErrorDetails],
                  absent_ok: Collection[str], diagnostics: list[Diagnostic]) -> Checked:
         """The diagnostics of the validator's errors, each from the rule of its field."""
-        refused: set[str] = set()
-        missing: set[str] = set()
-        unknown: set[str] = set()
-        for problem in found:
-            key = str(problem["loc"][0]) if problem["loc"] else ""
-            if problem["type"] == "missing":
-                missing.add(key)
-            elif problem["type"] in _UNKNOWN_KEY and len(problem["loc"]) == 1:
-                unknown.add(key)
-            else:
-                refused.add(key)
+        refused, missing, unknown = _by_kind(found)
         for key, entry in fields.items():
             if key in unknown or key not in _FIELD_SET:
                 diagnostics.append(unknown_field(key, entry.key_span, FIELDS))
-        absent = [k for k in REQUIRED_FIELDS if k in missing and k not in absent_ok]
-        if absent:
-            plural = "s" if len(absent) > 1 else ""
+        _missing(node, fields, missing, absent_ok, diagnostics)
+        refused -= {key for key in REQUIRED_FIELDS if key in fields and given(fields[key]) is None}
+        rules = self._rules
+        # Each rule takes the value, and reports to `diagnostics`.
+        explainers: list[tuple[str, Callable[..., object]]] = [
+            ("id", rules.read_id),
+            *((kind.name, partial(rules.name, kind=kind)) for kind in DEPLOYMENT_KINDS),
+            ("capacity", partial(rules.quantity, key="capacity")),
+            ("value", partial(rules.quantity, key="value")),
+            ("start", partial(parse_date, label="`start`", type_code=errors.MALFORMED_DATE)),
+            ("end", partial(parse_date, label="`end`", type_code=errors.MALFORMED_DATE)),
+        ]
+        for key, rule in explainers:
+            value = given(fields.get(key))
+            if key in refused and value is not None:
+                before = len(diagnostics)
+                rule(value, diagnostics=diagnostics)
+                _unexplained(key, value, before, diagnostics)
+        _ends_before_start(fields, diagnostics)
+        facts = given(fields.get("facts"))
+        if facts is not None and ("facts" in refused or _has_duplicates(facts)):
+            before = len(diagnostics)
+            rules.facts(facts, diagnostics)
+            _unexplained("facts", facts, before, diagnostics)
+        ident, id_span = rules.read_id(given(fields.get("id")), [])
+        return Checked(None, ident, id_span, diagnostics)
+
+
+def _by_kind(found: list[ErrorDetails]) -> tuple[set[str], set[str], set[str]]:
+    """The fields the validator refused, those missing, and the keys it does not know."""
+    refused: set[str] = set()
+    missing: set[str] = set()
+    unknown: set[str] = set()
+    for problem in found:
+        key = str(problem["loc"][0]) if problem["loc"] else ""
+        if problem["type"] == "missing":
+            missing.add(key)
+        elif problem["type"] in _UNKNOWN_KEY and len(problem["loc"]) == 1:
+            unknown.add(key)
+        else:
+            refused.add(key)
+    return refused, missing, unknown
+
+
+def _missing(node: Map, fields: Mapping[str, Entry], missing: set[str],
+             absent_ok: Collection[str], diagnostics: list[Diagnostic]) -> None:
+    """Required fields left out, or given no value (null, an empty CSV cell)."""
+    absent = [k for k in REQUIRED_FIELDS if k in missing and k not in absent_ok]
+    if absent:
+        plural = "s" if len(absent) > 1 else ""
+        diagnostics.append(
+            error(
+                errors.MISSING_FIELD,
+                f"missing required field{plural} {listing(absent)}",
+                node.span,
+                help=_REQUIRED_HELP,
+            )
+        )
+    for key in REQUIRED_FIELDS:
+        required = fields.get(key)
+        if required is not None and given(required) is None and key not in absent_ok:
             diagnostics.append(
                 error(
                     errors.MISSING_FIELD,
-                    f"missing required field{plural} {listing(absent)}",
-                    node.span,
+                    f"missing value for required field `{key}`",
+                    required.key_span,
                     help=_REQUIRED_HELP,
                 )
             )
-        for key in REQUIRED_FIELDS:
-            required = fields.get(key)
-            if required is not None and given(required) is None:
-                refused.discard(key)
-                if key not in absent_ok:
-                    diagnostics.append(
-                        error(
-                            errors.MISSING_FIELD,
-                            f"missing value for required field `{key}`",
-                            required.key_span,
-                            help=_REQUIRED_HELP,
-                        )
-                    )
-        rules = self._rules
-        before = len(diagnostics)
-        id_node = given(fields.get("id"))
-        ident, id_span = rules.read_id(id_node, diagnostics if "id" in refused else [])
-        self._unexplained(refused, "id", id_node, before, diagnostics)
-        for kind in DEPLOYMENT_KINDS:
-            if kind.name in refused:
-                before = len(diagnostics)
-                name_node = given(fields.get(kind.name))
-                rules.name(name_node, kind, diagnostics)
-                self._unexplained(refused, kind.name, name_node, before, diagnostics)
-        for key in ("capacity", "value"):
-            if key in refused:
-                before = len(diagnostics)
-                quantity_node = given(fields.get(key))
-                rules.quantity(quantity_node, key, diagnostics)
-                self._unexplained(refused, key, quantity_node, before, diagnostics)
-        start_node, end_node = given(fields.get("start")), given(fields.get("end"))
-        start = end = None
-        if start_node is not None:
-            before = len(diagnostics)
-            start = parse_date(start_node, "`start`", errors.MALFORMED_DATE, diagnostics)
-            self._unexplained(refused, "start", start_node, before, diagnostics)
-        if end_node is not None:
-            before = len(diagnostics)
-            end = parse_date(end_node, "`end`", errors.MALFORMED_DATE, diagnostics)
-            if start_node is not None and start is not None and end is not None and end < start:
-                diagnostics.append(
-                    error(
-                        errors.END_BEFORE_START,
-                        f"deployment ends before it starts: `end` is {end}, `start` is {start}",
-                        end_node.span,
-                        help="`end` must be on or after `start`",
-                        related=[Related(start_node.span, "starts here")],
-                    )
-                )
-            self._unexplained(refused, "end", end_node, before, diagnostics)
-        facts_node = given(fields.get("facts"))
-        if "facts" in refused or _has_duplicates(facts_node):
-            before = len(diagnostics)
-            rules.facts(facts_node, diagnostics)
-            self._unexplained(refused, "facts", facts_node, before, diagnostics)
-        return Checked(None, ident, id_span, diagnostics)
 
-    @staticmethod
-    def _unexplained(refused: set[str], key: str, node: Node | None, before: int,
-                     diagnostics: list[Diagnostic]) -> None:
-        """Never silent: a value the validator refused that its rule did not explain."""
-        if key in refused and len(diagnostics) == before and node is not None:
-            diagnostics.append(
-                error(
-                    errors.WRONG_SHAPE,
-                    f"`{key}` is not valid here: {describe(node)}",
-                    node.span,
-                    help=f"see `dealcheck schema scenario` for what `{key}` takes",
-                )
+
+def _ends_before_start(fields: Mapping[str, Entry], diagnostics: list[Diagnostic]) -> None:
+    """A deployment that ends before it starts: pointing at `end`, with where it starts."""
+    start_node, end_node = given(fields.get("start")), given(fields.get("end"))
+    if start_node is None or end_node is None:
+        return
+    start = parse_date(start_node, "`start`", errors.MALFORMED_DATE, [])
+    end = parse_date(end_node, "`end`", errors.MALFORMED_DATE, [])
+    if start is not None and end is not None and end < start:
+        diagnostics.append(
+            error(
+                errors.END_BEFORE_START,
+                f"deployment ends before it starts: `end` is {end}, `start` is {start}",
+                end_node.span,
+                help="`end` must be on or after `start`",
+                related=[Related(start_node.span, "starts here")],
             )
+        )
+
+
+def _unexplained(key: str, node: Node, before: int, diagnostics: list[Diagnostic]) -> None:
+    """Never silent: a value the validator refused that its rule did not explain."""
+    if len(diagnostics) == before:
+        diagnostics.append(
+            error(
+                errors.WRONG_SHAPE,
+                f"`{key}` is not valid here: {describe(node)}",
+                node.span,
+                help=f"see `dealcheck schema scenario` for what `{key}` takes",
+            )
+        )
 
 
 def plain(node: Node) -> object:
@@ -366,9 +374,6 @@ def _has_duplicates(node: Node | None) -> bool:
         return False
     return len({entry.key for entry in node.entries}) != len(node.entries)
 
-
-def _error(key: str, kind: str) -> ErrorDetails:
-    return {"type": kind, "loc": (key,), "msg": kind, "input": None}
 
 # -- the scenario document (YAML and JSON) -----------------------------------
 
