@@ -313,3 +313,11 @@ def test_the_generated_validator_decides_as_the_field_rules(terms: Terms, data: 
     assert (checked.deployment is not None) == (accepted is not None)
     if accepted is not None:
         assert checked.deployment == accepted
+
+
+def test_a_refusal_its_rule_does_not_explain_is_still_reported(
+        terms: Terms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FieldRules, "name", lambda *args, **kwargs: None)
+    found = _only({**BASE, "provider": "Azur"}, terms.vocabulary)
+    assert (found.code, found.message) == (errors.WRONG_SHAPE,
+                                           "`provider` is not valid here: text `Azur`")
