@@ -13,6 +13,8 @@ diagnostics.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -26,7 +28,7 @@ from dealcheck.rules.kinds import DEPLOYMENT_KINDS, NameKind
 from dealcheck.rules.model import Fact, FactKind, Vocabulary
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.fields import NO_SPAN, FieldRules
-from dealcheck.scenario.model import Deployment, FactValue, SourceLocation
+from dealcheck.scenario.model import Deployment, FactValue, SourceLocation, new_deployment
 from dealcheck.scenario.tree import Scalar
 
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ REFUSED = "dealcheck_refused"
 #: Entries a memo of recurring values holds before it starts again.
 _MEMO_LIMIT = 1 << 14
 _NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+#: A `Deployment`'s fields but `source`, in order, and how to read them as a tuple.
+_DEPLOYMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Deployment) if f.name != "source")
+_fields_of = operator.attrgetter(*_DEPLOYMENT_FIELDS)
 #: Sets `source` on a `Deployment` pydantic-core just built, before anyone else sees it.
 _set_source = cast(Callable[[Deployment, SourceLocation | None], None],
                    vars(Deployment)["source"].__set__)
@@ -62,7 +67,7 @@ class RowValidator:
     where ``true`` and ``false`` spell a boolean fact.
     """
 
-    __slots__ = ("_memo", "_open", "_row", "objects", "rows", "rules", "textual")
+    __slots__ = ("_memo", "_objects", "_open", "_row", "rows", "rules", "textual")
 
     def __init__(self, vocabulary: Vocabulary | None, *, textual: bool = False) -> None:
         #: Without a vocabulary, names and facts are free text: the format without terms,
@@ -72,16 +77,31 @@ class RowValidator:
         self.textual = textual
         self._memo: dict[tuple[str, type, object], object] = {}
         fields = self._fields(text_first=True)
-        self._row = SchemaValidator(_deployment(fields, dicts=True)).validate_python
+        self._row = SchemaValidator(_deployment(fields)).validate_python
         #: Validates a list of mappings of scenario fields into `Deployment`s.
-        self.rows = SchemaValidator(cs.list_schema(_deployment(fields, dicts=True)))
-        #: Validates a list of `Deployment` objects again, keeping their `source`.
-        self.objects = SchemaValidator(cs.list_schema(
-            _deployment(self._fields(text_first=False), dicts=False)))
+        self.rows = SchemaValidator(cs.list_schema(_deployment(fields)))
+        # `Deployment` objects are validated as the tuples of their fields (attributes
+        # read in C), not as instances: pydantic-core reads a dataclass much slower.
+        typed = {f["name"]: f["schema"] for f in self._fields(text_first=False)}
+        self._objects = SchemaValidator(cs.list_schema(cs.tuple_schema(
+            [_required(typed[name]) for name in _DEPLOYMENT_FIELDS])))
 
     def core_schema(self) -> cs.CoreSchema:
         """The schema of one deployment written as scenario fields (its JSON Schema's source)."""
-        return _deployment(self._fields(text_first=True), dicts=True)
+        return _deployment(self._fields(text_first=True))
+
+    def objects(self, items: list[Deployment]) -> list[Deployment]:
+        """`Deployment` objects validated again: each as it is, or as its fields validate.
+
+        A fact given as a bare number, for one, becomes a `Quantity`.
+
+        Raises:
+            pydantic_core.ValidationError: with the item and the field in `loc`.
+        """
+        given = [_fields_of(item) for item in items]
+        checked = self._objects.validate_python(given)
+        return [item if fields == found else new_deployment(*found, item.source)
+                for item, fields, found in zip(items, given, checked, strict=True)]
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
@@ -301,16 +321,21 @@ def _optional(schema: cs.CoreSchema) -> cs.CoreSchema:
     return cs.with_default_schema(cs.nullable_schema(schema), default=None)
 
 
-def _deployment(fields: list[cs.DataclassField], *, dicts: bool) -> cs.CoreSchema:
-    """A `Deployment` from scenario fields (`dicts`), or from a `Deployment` validated again."""
+def _required(schema: cs.CoreSchema) -> cs.CoreSchema:
+    """A field's schema without its default (a `Deployment` has every field)."""
+    return schema["schema"] if schema["type"] == "default" else schema
+
+
+def _deployment(fields: list[cs.DataclassField]) -> cs.CoreSchema:
+    """A `Deployment` from scenario fields."""
     source = cs.dataclass_field(
-        "source", cs.with_default_schema(cs.any_schema(), default=None), init=not dicts)
+        "source", cs.with_default_schema(cs.any_schema(), default=None), init=False)
     everything = [*fields, source]
     return cs.dataclass_schema(
         Deployment,
         cs.dataclass_args_schema("Deployment", everything, extra_behavior="forbid"),
         [f["name"] for f in everything],
-        slots=True, frozen=True, revalidate_instances="always", ref="DeploymentInput",
+        slots=True, frozen=True, ref="DeploymentInput",
         metadata={"pydantic_js_functions": [_without_source],
                   "pydantic_js_updates": {"title": "Deployment",
                                           "description": "One proposed deployment."}})

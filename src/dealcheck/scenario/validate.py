@@ -506,9 +506,7 @@ def parse_deployments(
         if all(type(item) is dict for item in items):
             found = validator.rows.validate_python(items)
         elif all(type(item) is Deployment for item in items):
-            found = [item if item == checked else checked
-                     for item, checked in zip(items, validator.objects.validate_python(items),
-                                              strict=True)]
+            found = validator.objects(items)  # type: ignore[arg-type]
     except ValidationError:
         found = None
     if (found is None or any(d.end is not None and d.end < d.start for d in found)
