@@ -7,7 +7,7 @@ import pytest
 import dealcheck
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS, GROUPED_KINDS, KINDS
-from dealcheck.scenario.schema import scenario_model
+from dealcheck.scenario.schema import scenario_json_schema
 
 TERMS = """\
 agreement "Demo" effective 2025-01-01
@@ -39,7 +39,7 @@ def test_the_deployment_kinds_are_the_deployment_name_fields() -> None:
 
 def test_the_schema_enumerates_each_deployment_kind_from_the_table() -> None:
     vocabulary = dealcheck.loads(TERMS, "t.deal").vocabulary
-    schema = scenario_model(vocabulary).model_json_schema()
+    schema = scenario_json_schema(vocabulary)
     deployment = schema["$defs"]["DeploymentInput"]["properties"]
     assert deployment["workload"]["enum"] == ["training", "inference"]
     assert deployment["provider"]["enum"] == ["Azure", "AWS"]

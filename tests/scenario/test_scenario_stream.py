@@ -399,7 +399,7 @@ def test_the_deferred_reader_rejects_invalid_files(
     assert validate_file(path, vocabulary) != []
 
 
-def test_the_quick_builders_build_what_the_constructors_build() -> None:
+def test_the_quick_builder_builds_what_the_constructor_builds() -> None:
     import dataclasses
     import datetime as dt
     from decimal import Decimal
@@ -410,11 +410,9 @@ def test_the_quick_builders_build_what_the_constructors_build() -> None:
         Deployment,
         SourceLocation,
         new_deployment,
-        new_source_location,
     )
 
-    where = new_source_location("inventory.jsonl", 7, 3)
-    assert where == SourceLocation("inventory.jsonl", 7, 3)
+    where = SourceLocation("inventory.jsonl", 7, 3)
     values = ("d1", "OpenAI", "api", "Azure", dt.date(2025, 3, 1), "US", dt.date(2026, 1, 1),
               Quantity(Decimal(5_000_000), "power", "5 MW"),
               Quantity(Decimal(10**9), "money", "1B USD"),

@@ -450,8 +450,8 @@ def _csv_header_end(path: str) -> int | None:
 # ---------------------------------------------------------------- in the worker
 
 _WORKER: CompiledTerms | None = None
-#: The worker's validator, kept from piece to piece with its memos of recurring
-#: texts (dates, quantities, facts): made afresh, each piece would parse them again.
+#: The worker's validator, kept from piece to piece: the schema generated from the
+#: terms is built once, and its memos of recurring quantities and facts are kept.
 _VALIDATOR: DeploymentValidator | None = None
 
 

@@ -57,5 +57,3 @@ class Scenario:
 
 #: `Deployment(...)` with every field given in order, twice as fast (`slot_builder`).
 new_deployment = slot_builder(Deployment)
-#: `SourceLocation(file, line, column)`, faster (`slot_builder`).
-new_source_location = slot_builder(SourceLocation)

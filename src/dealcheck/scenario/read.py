@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import os
@@ -258,7 +257,7 @@ class PieceReader:
     file, `whole_file` whether it is all of it. Reading stops at the first
     problem, with `clean` False: only `open_scenarios` explains problems.
     A `validator` kept from piece to piece keeps what it learnt of recurring
-    texts (dates, quantities, facts).
+    quantities and facts.
     What a piece cannot tell — duplicate ids across pieces and files, the
     deployment limit across files, an empty file — the caller decides from
     the `count` and `ids` of all of them.
@@ -716,7 +715,7 @@ def _validate_stream(
         with Path(path).open("rb") as stream:
             lines = _lines(stream, file, digest.update)
             rows = _bounded(_rows(scenario_format(path), lines, file, vocabulary), file, budget)
-            for deployment, diagnostics in _checked_rows(rows, vocabulary, ids, build=False):
+            for deployment, diagnostics in _checked_rows(rows, vocabulary, ids):
                 found.extend(diagnostics)
                 count += deployment is not None
                 if max_errors is not None and len(found) >= max_errors:
@@ -870,45 +869,35 @@ def _rows(kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary, 
     return read_jsonl_rows(lines, file, whole_file=whole_file, at_start=at_start)
 
 
-#: Stands for a valid deployment that `_checked_rows` did not build.
-_VALID = Deployment(id="", party="", workload="", provider="", start=dt.date.min)
-
-
 def _checked_rows(
-    rows: Iterable[Row], vocabulary: Vocabulary, ids: IdTable, *, build: bool = True,
+    rows: Iterable[Row], vocabulary: Vocabulary, ids: IdTable,
     validator: DeploymentValidator | None = None,
 ) -> Iterator[tuple[Deployment | None, list[Diagnostic]]]:
     """Validate rows one at a time: each deployment (if valid) with its diagnostics.
 
-    With `build` False, a valid row read by the quick path yields `_VALID`
-    instead of its deployment (the first, validating pass only counts them).
-    `validator` (of `vocabulary`) is made afresh unless given.
+    A row of plain data (JSON Lines) is only made a tree, and then read again
+    for exact positions, when the generated validator refuses it (or its id
+    was seen before). `validator` (of `vocabulary`) is made afresh unless given.
     """
     if validator is None:
         validator = DeploymentValidator(vocabulary)
-    quick = validator.quick if build else None
-    quick_fields = validator.quick_fields
+    accept = validator.accept
     for row in rows:
         if row.data is not None:
-            if quick is not None:
-                deployment = quick(row.data, row.file, row.line)
-                ident = None if deployment is None else deployment.id
-            else:
-                fields = quick_fields(row.data)
-                deployment, ident = (None, None) if fields is None else (_VALID, fields[0])
+            deployment = accept(row.data, row.file, row.line)
             # INVARIANT: `fresh` records what `ids.add` would for the row's coarse id span.
-            if ident is not None and ids.fresh(ident, row.file, row.line):
+            if deployment is not None and ids.fresh(deployment.id, row.file, row.line):
                 yield deployment, []
                 continue
             row = row.with_tree()
         if row.node is None:
             yield None, row.diagnostics
             continue
-        checked = validator.check(row.node, absent_ok=row.absent_ok)
+        checked = validator.check(row.node, absent_ok=row.absent_ok, textual=row.textual)
         if row.locate is not None and (checked.diagnostics or checked.id in ids):
             exact = row.locate()  # only now: exact positions cost a second parse
             if exact is not None:
-                checked = validator.check(exact, absent_ok=row.absent_ok)
+                checked = validator.check(exact, absent_ok=row.absent_ok, textual=row.textual)
         diagnostics = row.diagnostics + checked.diagnostics
         if checked.id is not None and checked.id_span is not None:
             duplicate = ids.add(checked.id, checked.id_span)

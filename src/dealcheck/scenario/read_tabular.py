@@ -50,12 +50,14 @@ class Row:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     locate: Callable[[], Node | None] | None = None
     absent_ok: frozenset[str] = frozenset()
-    #: A JSON Lines object as plain data, for `DeploymentValidator.quick`; `node`
+    #: A JSON Lines object as plain data, for `DeploymentValidator.accept`; `node`
     #: is then None until `with_tree` builds it (see `read_jsonl_rows`).
     data: dict[str, object] | None = None
     file: str = ""
     text: str = ""
     offset: int = 0
+    #: Whether its values are text in their format (a CSV row's cells).
+    textual: bool = False
 
     def with_tree(self) -> Row:
         """This row with its tree (coarse spans) and `locate`, built from `data`."""
@@ -94,7 +96,7 @@ def read_jsonl_rows(
 
     Each line is parsed with the C decoder; only a line that fails (or later
     turns out invalid) is parsed again for exact positions. An object comes
-    as plain `data`, its tree built only if the quick check needs it.
+    as plain `data`, its tree built only if the generated validator refuses it.
     `whole_file` False reads a piece of a file (`checker.parallel`), which
     may hold only blank lines; `at_start` False, a piece after the first
     (where a byte order mark is no longer allowed).
@@ -317,7 +319,7 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
         locate = _relocate_csv(
             header, cells, feed.file, feed.row_lines, feed.row_line, feed.row_offset
         )
-        yield Row(feed.row_line, coarse, [], locate, header.missing)
+        yield Row(feed.row_line, coarse, [], locate, header.missing, textual=True)
     if header is None and not unreadable:  # an unreadable file is not an empty one
         yield Row(
             1,

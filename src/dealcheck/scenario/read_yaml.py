@@ -20,7 +20,7 @@ from dealcheck.scenario.tree import Entry, Map, Node, Scalar, Seq, code
 
 _TAG = "tag:yaml.org,2002:"
 #: Tags whose scalars stay text. `timestamp` too: dates are validated (with
-#: good messages) by `validate.parse_date`, not by the YAML loader, which would
+#: good messages) by the generated validator, not by the YAML loader, which would
 #: abort on `2025-02-30`. `merge` and `value` are how YAML 1.1 resolves a bare
 #: `<<` or `=`; with anchors rejected they can only be text.
 _TEXT_TAGS = frozenset(_TAG + t for t in ("str", "timestamp", "merge", "value"))
