@@ -35,9 +35,9 @@ from dealcheck.checker.results import (
     Report,
     Verdict,
 )
+from dealcheck.checker.terms import Terms
 from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
-from dealcheck.rules.model import Terms
 from dealcheck.scenario.model import Deployment, Scenario
 
 __version__ = "0.1.0"
@@ -87,7 +87,7 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
     terms: Terms | None = None
     if resolution is not None:
         diagnostics += resolution.diagnostics
-        terms = resolution.terms
+        terms = None if resolution.terms is None else Terms.of(resolution.terms)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics)
         if warnings and terms is not None and clean:
             diagnostics += lint(terms, resolution.uses)

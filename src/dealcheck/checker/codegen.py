@@ -15,12 +15,19 @@ outcome key runs the reference evaluator (`evaluate.evaluate_reference`),
 which builds the findings, messages, missing facts and fixes; every later one
 shares them. The common compliant path allocates the key tuple and the
 result, nothing else.
+
+With ``DEALCHECK_EVALUATOR=reference`` in the environment (`reference_only`),
+nothing is generated: every deployment is judged by the reference evaluator
+and every aggregate observed by `Tally.observe_reference`, so that the whole
+test suite can run on the definition alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +37,8 @@ from dealcheck._slots import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
 from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.dsl.diagnostics import DiagnosticsError, error
+from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -49,6 +58,36 @@ MEMO_LIMIT = 1 << 15
 
 #: Deployment fields that a condition may read and that the key does not already hold.
 _VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
+
+#: The environment variable that selects the evaluator every check uses.
+EVALUATOR_ENV = "DEALCHECK_EVALUATOR"
+#: Its values: the generated evaluators (the default), or the reference evaluator alone.
+EVALUATORS = ("generated", "reference")
+#: The code of the diagnostic for a value of `EVALUATOR_ENV` that is not one of `EVALUATORS`.
+INVALID_SETTING = "DC909"
+
+
+def reference_only() -> bool:
+    """Whether checks judge with the reference evaluator alone (``DEALCHECK_EVALUATOR=reference``).
+
+    The one reading of the switch: the evaluators of `evaluator_for` and
+    `evaluate_stream` and the observers of `aggregate.AggregateBook` all ask
+    here, once per check (per decision for a single one).
+
+    Raises:
+        DiagnosticsError: (DC909) when the variable is set to another value.
+    """
+    raw = os.environ.get(EVALUATOR_ENV, "").strip()
+    if raw in ("", "generated"):
+        return False
+    if raw == "reference":
+        return True
+    shown = raw if len(raw) <= 40 else raw[:39] + "…"
+    raise DiagnosticsError([error(
+        INVALID_SETTING, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
+        Span.point("<environment>", 1, 1),
+        f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
+
 
 _RESULT_FIELDS = ("id", "verdict", "evaluated_on", "not_covered", "findings", "source")
 
@@ -345,7 +384,23 @@ def build_observer(plan: Plan, operators: Mapping[str, str],
 
 
 def evaluator_for(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> KeyEvaluator:
-    """The compiled evaluator for deployments of `party` and `workload` judged on `day`."""
+    """The compiled evaluator for deployments of `party` and `workload` judged on `day`.
+
+    The reference evaluator itself when `reference_only`.
+    """
+    if reference_only():
+        return _reference_evaluator(ct)
+    return _generated_evaluator(ct, day, party, workload)
+
+
+def _reference_evaluator(ct: CompiledTerms) -> KeyEvaluator:
+    from dealcheck.checker.evaluate import evaluate_reference
+
+    return functools.partial(evaluate_reference, ct)
+
+
+def _generated_evaluator(ct: CompiledTerms, day: dt.date, party: str,
+                         workload: str) -> KeyEvaluator:
     epoch = ct.epoch(day)
     if epoch is None:
         return constant_evaluator()
@@ -365,7 +420,26 @@ def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
     """Judge deployments one by one with the compiled evaluators, in order.
 
     `observe` (the aggregate tallies) sees each deployment before it is judged.
+    With `reference_only`, the reference evaluator judges every one.
     """
+    if reference_only():
+        return _reference_stream(ct, deployments, as_of, observe)
+    return _generated_stream(ct, deployments, as_of, observe)
+
+
+def _reference_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
+                      as_of: dt.date | None, observe: Callable[[Deployment], object] | None,
+                      ) -> Iterator[DeploymentResult]:
+    judge = _reference_evaluator(ct)
+    for d in deployments:
+        if observe is not None:
+            observe(d)
+        yield judge(d, as_of or d.start)
+
+
+def _generated_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
+                      as_of: dt.date | None, observe: Callable[[Deployment], object] | None,
+                      ) -> Iterator[DeploymentResult]:
     # INVARIANT: `tables[day]` is the evaluator table of day's epoch, or None
     # before the agreement; days repeat heavily, so each is looked up once.
     tables: dict[dt.date, dict[str, dict[str, KeyEvaluator]] | None] = {}
@@ -387,7 +461,7 @@ def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
         row = table.get(d.party)
         fn = None if row is None else row.get(d.workload)
         if fn is None:
-            fn = evaluator_for(ct, day, d.party, d.workload)
+            fn = _generated_evaluator(ct, day, d.party, d.workload)
         yield fn(d, day)
 
 

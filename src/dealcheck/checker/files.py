@@ -33,7 +33,7 @@ from dealcheck.rules.resolve import parse_as_of
 if TYPE_CHECKING:
     from dealcheck.checker.explain import Explanation
     from dealcheck.checker.parallel import ParallelCheck
-    from dealcheck.rules.model import Terms
+    from dealcheck.checker.terms import Terms
     from dealcheck.scenario.read import ScenarioInputs
 
 __all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file"]
