@@ -39,6 +39,7 @@ from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
 from dealcheck.dsl.diagnostics import DiagnosticsError, error
 from dealcheck.dsl.span import Span
+from dealcheck.limits import INVALID_LIMIT
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -61,10 +62,6 @@ _VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
 
 #: The environment variable that selects the evaluator every check uses.
 EVALUATOR_ENV = "DEALCHECK_EVALUATOR"
-#: Its values: the generated evaluators (the default), or the reference evaluator alone.
-EVALUATORS = ("generated", "reference")
-#: The code of the diagnostic for a value of `EVALUATOR_ENV` that is not one of `EVALUATORS`.
-INVALID_SETTING = "DC909"
 
 
 def reference_only() -> bool:
@@ -75,7 +72,7 @@ def reference_only() -> bool:
     here, once per check (per decision for a single one).
 
     Raises:
-        DiagnosticsError: (DC909) when the variable is set to another value.
+        DiagnosticsError: (DC909, as for a limit's variable) when it holds another value.
     """
     raw = os.environ.get(EVALUATOR_ENV, "").strip()
     if raw in ("", "generated"):
@@ -84,7 +81,7 @@ def reference_only() -> bool:
         return True
     shown = raw if len(raw) <= 40 else raw[:39] + "…"
     raise DiagnosticsError([error(
-        INVALID_SETTING, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
+        INVALID_LIMIT, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
         Span.point("<environment>", 1, 1),
         f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
 
