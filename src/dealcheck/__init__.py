@@ -32,13 +32,12 @@ from dealcheck.checker.results import (
     DeploymentResult,
     Finding,
     Outcome,
-    Report,
     Verdict,
 )
-from dealcheck.checker.terms import Terms
 from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.terms import Report, Terms
 
 __version__ = "0.1.0"
 
@@ -146,5 +145,5 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
     """
     from dealcheck.checker.files import check_files_into, collect_report
 
-    return check_files_into(load(terms_path), scenario_paths, collect_report, as_of=as_of,
-                            jobs=jobs)
+    return Report.of(check_files_into(load(terms_path), scenario_paths, collect_report,
+                                      as_of=as_of, jobs=jobs))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import dealcheck
+from dealcheck import terms as terms_module
 from dealcheck.checker import aggregate
-from dealcheck.checker import terms as terms_module
 from dealcheck.scenario.model import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]

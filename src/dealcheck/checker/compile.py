@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dealcheck.checker.complete import Domains, clause_reads
 from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
@@ -323,6 +323,31 @@ class CompiledTerms:
 
         day = as_of or d.start
         return evaluator_for(self, day, d.party, d.workload)(d, day)
+
+
+class ReadyTerms(Protocol):
+    """Terms as the checker takes them: the resolved data, and its compiled form made once.
+
+    `dealcheck.Terms` (what `dealcheck.load` returns) is one; the checker
+    names only this, so that it depends on nothing above it.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def vocabulary(self) -> m.Vocabulary: ...
+
+    @property
+    def clauses(self) -> tuple[m.Clause, ...]: ...
+
+    @property
+    def examples(self) -> tuple[m.Example, ...]: ...
+
+    def compiled(self) -> CompiledTerms: ...
 
 
 #: Days remembered by `CompiledTerms.epoch` before the memo starts again.

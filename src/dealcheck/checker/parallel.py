@@ -50,9 +50,14 @@ from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
 from dealcheck.checker.codegen import evaluate_stream, new_result
 from dealcheck.checker.compile import CompiledTerms
-from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.checker.results import (
+    DeploymentResult,
+    Finding,
+    RenderedRows,
+    RowsRenderer,
+    Verdict,
+)
 from dealcheck.dsl.parse import paused_gc
-from dealcheck.report.output import RenderedRows, RowsRenderer
 from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.validate import DeploymentValidator
 

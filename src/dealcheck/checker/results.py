@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from dealcheck.scenario.model import SourceLocation
 
@@ -288,7 +288,51 @@ class Report:
     def undetermined(self) -> list[DeploymentResult]:
         return [d for d in self.deployments if d.verdict is Verdict.UNDETERMINED]
 
-    def to_json(self) -> str:
-        from dealcheck.report.json import render_json
 
-        return render_json(self)
+# --------------------------------------------------------------------------
+# What a check gives its renderers as it goes (`checker.files.CheckRun`):
+# the report's header, and rows already rendered by `--jobs` workers.
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What a report says before its first deployment: the inputs and the evaluation date."""
+
+    terms: SourceRef
+    scenarios: tuple[SourceRef, ...]
+    as_of: dt.date | None
+
+    @classmethod
+    def of(cls, report: Report) -> ReportMeta:
+        """The header of an in-memory report."""
+        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedRows:
+    """Deployments rendered where they were judged (`dealcheck check --jobs`), in order.
+
+    `text` is what the renderer's own `deployment` steps would have written
+    for them, each row preceded by its separator; the counts feed the summary.
+    With `path`, the text is in that UTF-8 file instead (and `text` is empty),
+    which must stay until the report is written.
+    """
+
+    text: str
+    deployments: int
+    compliant: int
+    violation: int
+    undetermined: int
+    not_covered: int
+    path: str | None = None
+
+
+class RowsRenderer(Protocol):
+    """Renders deployments as a format's streaming renderer would, in another process.
+
+    Called with the results of a run of consecutive deployments and the
+    number to add to their source lines; returns `RenderedRows.text`. The
+    format's streaming renderer takes the text back with `rendered`.
+    """
+
+    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str: ...

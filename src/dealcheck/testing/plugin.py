@@ -31,9 +31,9 @@ import pytest
 
 if TYPE_CHECKING:
     from dealcheck.checker.examples import ExampleOutcome
-    from dealcheck.checker.terms import Terms
     from dealcheck.dsl.diagnostics import Diagnostic
     from dealcheck.rules.model import Example
+    from dealcheck.terms import Terms
 
 # Only the plugin's hooks and classes are imported when pytest starts: dealcheck
 # itself is imported on the first `.deal` file or fixture use.

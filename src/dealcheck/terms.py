@@ -1,9 +1,11 @@
-"""The terms as the library's callers hold them: the resolved data, ready to judge deployments.
+"""The terms and the report as the library's callers hold them (the facade's own types).
 
 `rules.model.Terms` is data: what a terms file says, and nothing that
 evaluates it. `Terms` here extends it with what a caller does with it —
-compile it once, check a batch of deployments, decide one — so that the
-arrows point down: the checker reads the rules, never the other way.
+compile it once, check a batch of deployments, decide one — and `Report`
+extends the checker's report with its JSON text, so that the arrows point
+down: the checker reads the rules and the renderers read the checker's
+results, never the other way.
 
 Validation of what callers pass (dicts or `Deployment` objects) goes through
 `validate_deployment` and `validate_deployments` alone.
@@ -17,13 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dealcheck.checker import results
 from dealcheck.rules import model as m
 from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
     from dealcheck.checker.compile import CompiledTerms
-    from dealcheck.checker.results import DeploymentResult, Report
+    from dealcheck.checker.results import DeploymentResult
 
 # The stages are imported on first use: `import dealcheck` (and so the
 # start-up of every command) does not pay for the parser, the resolver, the
@@ -65,6 +68,24 @@ def validate_deployments(vocabulary: Vocabulary,
 
 
 @dataclass(slots=True)
+class Report(results.Report):
+    """The outcome of one check (`Terms.check`, `dealcheck.check_files`), with its JSON text."""
+
+    @classmethod
+    def of(cls, report: results.Report) -> Report:
+        """The checker's report as the library returns it (its results are shared, not copied)."""
+        if isinstance(report, cls):
+            return report
+        return cls(**{f.name: getattr(report, f.name) for f in dataclasses.fields(results.Report)})
+
+    def to_json(self) -> str:
+        """The JSON report, as ``dealcheck check --format json`` writes it."""
+        from dealcheck.report.json import render_json
+
+        return render_json(self)
+
+
+@dataclass(slots=True)
 class Terms(m.Terms):
     """A resolved terms file, ready to check deployments against (what `dealcheck.load` returns).
 
@@ -102,7 +123,8 @@ class Terms(m.Terms):
         from dealcheck.rules.resolve import parse_as_of
 
         when = parse_as_of(as_of)
-        return check(self.compiled(), validate_deployments(self.vocabulary, deployments), when)
+        return Report.of(check(self.compiled(), validate_deployments(self.vocabulary, deployments),
+                               when))
 
     def decide(self, deployment: DeploymentInput,
                as_of: dt.date | str | None = None) -> DeploymentResult:
