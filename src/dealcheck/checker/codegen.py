@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from dealcheck._slots import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
@@ -160,18 +160,21 @@ def key_shape(epoch: Epoch, party: str, workload: str) -> KeyShape:
 
 
 def _collect_atoms(cond: m.Condition | None, out: dict[m.Condition, None]) -> None:
-    if cond is None:
-        return
-    if isinstance(cond, m.Compare | m.Member | m.Truthy):
-        # Party and workload are fixed per key; provider, region (and so the
-        # operator) are part of the key itself.
-        if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
-            out[cond] = None
-    elif isinstance(cond, m.Not):
-        _collect_atoms(cond.item, out)
-    else:
-        for item in cond.items:
-            _collect_atoms(item, out)
+    match cond:
+        case None:
+            return
+        case m.Compare() | m.Member() | m.Truthy():
+            # Party and workload are fixed per key; provider, region (and so the
+            # operator) are part of the key itself.
+            if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
+                out[cond] = None
+        case m.Not():
+            _collect_atoms(cond.item, out)
+        case m.And() | m.Or():
+            for item in cond.items:
+                _collect_atoms(item, out)
+        case unreachable:
+            assert_never(unreachable)
 
 
 class _Source:
@@ -196,15 +199,19 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
     INVARIANT: the same value as `logic.compile_condition(atom)` for any `v`
     that is not None.
     """
-    if isinstance(atom, m.Truthy):
-        return "v is True"
-    if isinstance(atom, m.Member):
-        values = src.constant(atom.values)
-        return f"v not in {values}" if atom.negated else f"v in {values}"
-    right = src.constant(atom.value)
-    if atom.op is m.CmpOp.EQ and not isinstance(atom.value, Quantity | dt.date):
-        return f"v == {right}"
-    return f"compare({src.constant(atom.op)}, v, {right})"
+    match atom:
+        case m.Truthy():
+            return "v is True"
+        case m.Member(values=values, negated=negated):
+            name = src.constant(values)
+            return f"v not in {name}" if negated else f"v in {name}"
+        case m.Compare(op=op, value=value):
+            right = src.constant(value)
+            if op is m.CmpOp.EQ and not isinstance(value, Quantity | dt.date):
+                return f"v == {right}"
+            return f"compare({src.constant(op)}, v, {right})"
+        case unreachable:
+            assert_never(unreachable)
 
 
 def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:

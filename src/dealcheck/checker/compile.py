@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, assert_never
 
 from dealcheck.checker.complete import Domains, clause_reads
 from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
@@ -392,25 +392,27 @@ def compile_scope(scope: m.Scope, operators: Mapping[str, str],
 
 
 def compile_breach(clause: m.Clause, operators: Mapping[str, str]) -> Test:
-    rule = clause.rule
-    if isinstance(rule, m.Exclusivity):
-        allowed = rule.allowed
-        if rule.target == "provider":
+    """True when a deployment in the clause's scope breaks it (permissions, aggregates: never)."""
+    match clause.rule:
+        case m.Exclusivity(target="provider", allowed=allowed):
             return lambda d: d.provider not in allowed
+        case m.Exclusivity(allowed=allowed):
+            def outside(d: Deployment) -> Tri:
+                return None if d.region is None else d.region not in allowed
+            return outside
+        case m.Requirement(condition=condition):
+            holds = compile_condition(condition, operators)
 
-        def outside(d: Deployment) -> Tri:
-            return None if d.region is None else d.region not in allowed
-        return outside
-    if isinstance(rule, m.Requirement):
-        holds = compile_condition(rule.condition, operators)
-
-        def unmet(d: Deployment) -> Tri:
-            value = holds(d)
-            return None if value is None else not value
-        return unmet
-    if isinstance(rule, m.Prohibition):
-        return _always
-    return lambda d: False
+            def unmet(d: Deployment) -> Tri:
+                value = holds(d)
+                return None if value is None else not value
+            return unmet
+        case m.Prohibition():
+            return _always
+        case m.Permission() | m.Aggregate():
+            return lambda d: False
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _location(clause: m.Clause) -> Location:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from typing import assert_never
 
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan
 from dealcheck.checker.complete import (
@@ -159,26 +160,33 @@ def _what(d: Deployment) -> str:
 
 
 def _satisfied_message(plan: Plan, d: Deployment) -> str:
-    rule = plan.clause.rule
-    if isinstance(rule, m.Exclusivity):
-        where = f"on `{d.provider}`" if rule.target == "provider" else f"in `{d.region}`"
-        return f"{_what(d)} runs {where}, as `{plan.id}` requires"
-    if isinstance(rule, m.Requirement):
-        return f"`{plan.id}` requires {requirement_text(rule.condition)}, which holds"
-    return f"`{plan.id}` does not apply to this deployment"
+    match plan.clause.rule:
+        case m.Exclusivity(target="provider"):
+            return f"{_what(d)} runs on `{d.provider}`, as `{plan.id}` requires"
+        case m.Exclusivity():
+            return f"{_what(d)} runs in `{d.region}`, as `{plan.id}` requires"
+        case m.Requirement(condition=condition):
+            return f"`{plan.id}` requires {requirement_text(condition)}, which holds"
+        case m.Prohibition() | m.Permission() | m.Aggregate():
+            return f"`{plan.id}` does not apply to this deployment"
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _violated_message(plan: Plan, d: Deployment) -> str:
-    rule = plan.clause.rule
-    if isinstance(rule, m.Exclusivity):
-        if rule.target == "provider":
+    match plan.clause.rule:
+        case m.Exclusivity(target="provider", written=written):
             return (f"{_what(d)} runs on `{d.provider}`, but `{plan.id}` allows only "
-                    f"{names_text(rule.written)}")
-        return (f"{_what(d)} runs in `{d.region}`, but `{plan.id}` allows only "
-                f"{names_text(rule.written)}")
-    if isinstance(rule, m.Requirement):
-        return f"`{plan.id}` requires {requirement_text(rule.condition)}, which does not hold"
-    return f"`{plan.id}` prohibits {_what(d)} on `{d.provider}`"
+                    f"{names_text(written)}")
+        case m.Exclusivity(written=written):
+            return (f"{_what(d)} runs in `{d.region}`, but `{plan.id}` allows only "
+                    f"{names_text(written)}")
+        case m.Requirement(condition=condition):
+            return f"`{plan.id}` requires {requirement_text(condition)}, which does not hold"
+        case m.Prohibition() | m.Permission() | m.Aggregate():
+            return f"`{plan.id}` prohibits {_what(d)} on `{d.provider}`"
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _unknown_message(plan: Plan, names: Sequence[str], combined: Combined,

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from dealcheck.dsl.span import Span
 from dealcheck.rules.units import Quantity, UnitTable
@@ -158,16 +159,19 @@ Condition = Compare | Member | Truthy | Not | And | Or
 
 def facts_in(cond: Condition | None) -> Iterator[str]:
     """The fact names a condition reads, in order of appearance."""
-    if cond is None:
-        return
-    if isinstance(cond, Compare | Member | Truthy):
-        if cond.ref.is_fact:
-            yield cond.ref.name
-    elif isinstance(cond, Not):
-        yield from facts_in(cond.item)
-    else:
-        for item in cond.items:
-            yield from facts_in(item)
+    match cond:
+        case None:
+            return
+        case Compare() | Member() | Truthy():
+            if cond.ref.is_fact:
+                yield cond.ref.name
+        case Not():
+            yield from facts_in(cond.item)
+        case And() | Or():
+            for item in cond.items:
+                yield from facts_in(item)
+        case unreachable:
+            assert_never(unreachable)
 
 
 # --------------------------------------------------------------------------
