@@ -24,7 +24,6 @@ test suite can run on the definition alone.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import os
@@ -33,7 +32,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, assert_never
 
-from dealcheck._slots import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
 from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
@@ -86,32 +84,8 @@ def reference_only() -> bool:
         f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
 
 
-_RESULT_FIELDS = ("id", "verdict", "evaluated_on", "not_covered", "findings", "source")
-
-
-def _slot_setters() -> tuple[Any, ...] | None:
-    """The slot descriptors of `DeploymentResult`, to build results without `__init__`.
-
-    A frozen dataclass's `__init__` goes through ``object.__setattr__`` once per
-    field, which costs more than the whole evaluation of a compliant
-    deployment; setting the slots directly builds the identical object in half
-    the time. Only used while the class has exactly the expected fields.
-    """
-    try:
-        names = tuple(f.name for f in dataclasses.fields(DeploymentResult))
-        if names != _RESULT_FIELDS or hasattr(DeploymentResult, "__post_init__"):
-            return None
-        setters = tuple(getattr(DeploymentResult, n).__set__ for n in names)
-    except (TypeError, AttributeError):  # pragma: no cover - the class changed shape
-        return None
-    return setters
-
-
-_SETTERS = _slot_setters()
-
-
-#: ``DeploymentResult(...)``, built the way the generated evaluators build it.
-new_result = slot_builder(DeploymentResult)
+#: ``DeploymentResult(...)``, as the generated evaluators build it (`--jobs` rebuilds its results).
+new_result = DeploymentResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,9 +215,8 @@ def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
     if windows:
         body.append("start = d.start")
         key_parts += [f"({w})" for w in windows]
-    lines = ["def factory(memo, miss, compare, ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, "
-             "S_NOT_COVERED, S_FINDINGS, S_SOURCE, " + "".join(f"{k}, " for k in src.constants)
-             + "):",
+    lines = ["def factory(memo, miss, compare, ABSENT, DR, "
+             + "".join(f"{k}, " for k in src.constants) + "):",
              "    get = memo.get",
              "    def evaluate(d, day):"]
     lines += ["        " + b for b in body]
@@ -257,23 +230,11 @@ def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
 
 
 def _result_code(verdict: str, not_covered: str, findings: str) -> list[str]:
-    if _SETTERS is None:  # pragma: no cover - the result class changed shape
-        return [f"        return DR(d.id, {verdict}, day, {not_covered}, {findings}, d.source)"]
-    return [
-        "        r = NEW(DR)",
-        "        S_ID(r, d.id)",
-        f"        S_VERDICT(r, {verdict})",
-        "        S_DAY(r, day)",
-        f"        S_NOT_COVERED(r, {not_covered})",
-        f"        S_FINDINGS(r, {findings})",
-        "        S_SOURCE(r, d.source)",
-        "        return r",
-    ]
+    return [f"        return DR(d.id, {verdict}, day, {not_covered}, {findings}, d.source)"]
 
 
 def _constant_source() -> str:
-    lines = ["def factory(ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, S_NOT_COVERED, "
-             "S_FINDINGS, S_SOURCE, VERDICT, FINDINGS):",
+    lines = ["def factory(ABSENT, DR, VERDICT, FINDINGS):",
              "    def evaluate(d, day):"]
     lines += _result_code("VERDICT", "True", "FINDINGS")
     lines.append("    return evaluate")
@@ -281,10 +242,7 @@ def _constant_source() -> str:
 
 
 def _runtime() -> dict[str, object]:
-    setters = _SETTERS or (None,) * len(_RESULT_FIELDS)
-    names = ("S_ID", "S_VERDICT", "S_DAY", "S_NOT_COVERED", "S_FINDINGS", "S_SOURCE")
-    return {"ABSENT": ABSENT, "NEW": object.__new__, "DR": DeploymentResult,
-            **dict(zip(names, setters, strict=True))}
+    return {"ABSENT": ABSENT, "DR": DeploymentResult}
 
 
 _CONSTANT_FACTORY: Callable[..., KeyEvaluator] | None = None

@@ -83,8 +83,17 @@ class Finding:
     fixes: tuple[Fix, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DeploymentResult:
+    """One deployment's verdict, `not_covered` flag and findings, judged on `evaluated_on`.
+
+    Read-only by convention, not frozen: it is the one object a check builds
+    per deployment, and a frozen dataclass's `__init__` (a call of
+    ``object.__setattr__`` per field) took half the time of judging a
+    deployment. Its findings are frozen and shared by every deployment with
+    the same outcome. Equal results hash alike, as before (`source` aside).
+    """
+
     id: str
     verdict: Verdict
     evaluated_on: dt.date
