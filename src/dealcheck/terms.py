@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,12 +29,36 @@ if TYPE_CHECKING:
     from dealcheck.checker.compile import CompiledTerms
     from dealcheck.checker.results import DeploymentResult
 
-# The stages are imported on first use: `import dealcheck` (and so the
-# start-up of every command) does not pay for the parser, the resolver, the
-# scenario readers or the evaluator until they are needed.
-
 #: What a caller may pass as a deployment: a `Deployment`, or its fields as a scenario entry.
 DeploymentInput = Deployment | Mapping[str, object]
+
+
+# The stages are imported on first use: `import dealcheck` (and so the
+# start-up of every command) does not pay for the parser, the resolver, the
+# scenario readers or the evaluator until they are needed. A single decision
+# reaches them through the cached loaders below, not an import statement per
+# call (which would cost about as much as judging the deployment).
+
+
+@functools.cache
+def _read_one() -> Callable[[Mapping[str, object], Vocabulary], Deployment]:
+    from dealcheck.scenario.read import parse_deployment
+
+    return parse_deployment
+
+
+@functools.cache
+def _read_many() -> Callable[[Iterable[DeploymentInput], Vocabulary], list[Deployment]]:
+    from dealcheck.scenario.read import parse_deployments
+
+    return parse_deployments
+
+
+@functools.cache
+def _judge_one() -> Callable[[CompiledTerms, Deployment, dt.date | None], DeploymentResult]:
+    from dealcheck.checker.codegen import decide
+
+    return decide
 
 
 def validate_deployment(vocabulary: Vocabulary, deployment: DeploymentInput) -> Deployment:
@@ -46,11 +71,9 @@ def validate_deployment(vocabulary: Vocabulary, deployment: DeploymentInput) -> 
     Raises:
         DiagnosticsError: with every problem found.
     """
-    from dealcheck.scenario.read import parse_deployment, parse_deployments
-
     if isinstance(deployment, Deployment):
-        return parse_deployments((deployment,), vocabulary)[0]
-    return parse_deployment(deployment, vocabulary)
+        return _read_many()((deployment,), vocabulary)[0]
+    return _read_one()(deployment, vocabulary)
 
 
 def validate_deployments(vocabulary: Vocabulary,
@@ -62,9 +85,7 @@ def validate_deployments(vocabulary: Vocabulary,
     Raises:
         DiagnosticsError: with every problem in every item.
     """
-    from dealcheck.scenario.read import parse_deployments
-
-    return parse_deployments(deployments, vocabulary)
+    return _read_many()(deployments, vocabulary)
 
 
 @dataclass(slots=True)
@@ -137,7 +158,11 @@ class Terms(m.Terms):
         Raises:
             DiagnosticsError: when the deployment or `as_of` is invalid.
         """
-        from dealcheck.rules.resolve import parse_as_of
+        if as_of is None:
+            when = None
+        else:
+            from dealcheck.rules.resolve import parse_as_of
 
-        when = parse_as_of(as_of)
-        return self.compiled().evaluate(validate_deployment(self.vocabulary, deployment), when)
+            when = parse_as_of(as_of)
+        ct = self._compiled or self.compiled()
+        return _judge_one()(ct, validate_deployment(self.vocabulary, deployment), when)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dealcheck.checker.codegen import reference_only
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
@@ -48,7 +47,7 @@ class Tally:
     now: Sums = field(default_factory=Sums)
     every: Sums = field(default_factory=Sums)
     by_day: dict[dt.date, Decimal] = field(default_factory=dict)
-    #: Observe with `observe_reference`, not the generated observer (`codegen.reference_only`).
+    #: Observe with `observe_reference`, not the generated observer (`CompiledTerms.reference`).
     reference: bool = False
 
     def __post_init__(self) -> None:
@@ -140,7 +139,7 @@ class AggregateBook:
     def __init__(self, ct: CompiledTerms, as_of: dt.date | None = None) -> None:
         self.ct = ct
         self.as_of = as_of
-        reference = reference_only()
+        reference = ct.reference
         self.tallies = [Tally(plan, plan.clause.rule, as_of,  # type: ignore[arg-type]
                               reference=reference)
                         for plan in ct.plans.values() if plan.clause.kind.is_aggregate]

@@ -16,17 +16,17 @@ which builds the findings, messages, missing facts and fixes; every later one
 shares them. The common compliant path allocates the key tuple and the
 result, nothing else.
 
-With ``DEALCHECK_EVALUATOR=reference`` in the environment (`reference_only`),
-nothing is generated: every deployment is judged by the reference evaluator
-and every aggregate observed by `Tally.observe_reference`, so that the whole
-test suite can run on the definition alone.
+With ``DEALCHECK_EVALUATOR=reference`` in the environment when the terms are
+compiled (`compile.reference_only`, `CompiledTerms.reference`), nothing is
+generated: every deployment is judged by the reference evaluator and every
+aggregate observed by `Tally.observe_reference`, so that the whole test
+suite can run on the definition alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,9 +35,6 @@ from typing import Any, assert_never
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
 from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
-from dealcheck.dsl.diagnostics import DiagnosticsError, error
-from dealcheck.dsl.span import Span
-from dealcheck.limits import INVALID_LIMIT
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -57,32 +54,6 @@ MEMO_LIMIT = 1 << 15
 
 #: Deployment fields that a condition may read and that the key does not already hold.
 _VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
-
-#: The environment variable that selects the evaluator every check uses.
-EVALUATOR_ENV = "DEALCHECK_EVALUATOR"
-
-
-def reference_only() -> bool:
-    """Whether checks judge with the reference evaluator alone (``DEALCHECK_EVALUATOR=reference``).
-
-    The one reading of the switch: the evaluators of `evaluator_for` and
-    `evaluate_stream` and the observers of `aggregate.AggregateBook` all ask
-    here, once per check (per decision for a single one).
-
-    Raises:
-        DiagnosticsError: (DC909, as for a limit's variable) when it holds another value.
-    """
-    raw = os.environ.get(EVALUATOR_ENV, "").strip()
-    if raw in ("", "generated"):
-        return False
-    if raw == "reference":
-        return True
-    shown = raw if len(raw) <= 40 else raw[:39] + "…"
-    raise DiagnosticsError([error(
-        INVALID_LIMIT, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
-        Span.point("<environment>", 1, 1),
-        f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
-
 
 #: ``DeploymentResult(...)``, as the generated evaluators build it (`--jobs` rebuilds its results).
 new_result = DeploymentResult
@@ -348,11 +319,20 @@ def build_observer(plan: Plan, operators: Mapping[str, str],
 def evaluator_for(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> KeyEvaluator:
     """The compiled evaluator for deployments of `party` and `workload` judged on `day`.
 
-    The reference evaluator itself when `reference_only`.
+    The reference evaluator itself when the terms were compiled for it.
     """
-    if reference_only():
+    if ct.reference:
         return _reference_evaluator(ct)
     return _generated_evaluator(ct, day, party, workload)
+
+
+def decide(ct: CompiledTerms, d: Deployment, as_of: dt.date | None) -> DeploymentResult:
+    """Judge one deployment on `as_of` (else its start): its key's evaluator, nothing else.
+
+    No aggregate tally, no report: `Terms.decide`.
+    """
+    day = as_of or d.start
+    return evaluator_for(ct, day, d.party, d.workload)(d, day)
 
 
 def _reference_evaluator(ct: CompiledTerms) -> KeyEvaluator:
@@ -382,9 +362,9 @@ def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
     """Judge deployments one by one with the compiled evaluators, in order.
 
     `observe` (the aggregate tallies) sees each deployment before it is judged.
-    With `reference_only`, the reference evaluator judges every one.
+    With `CompiledTerms.reference`, the reference evaluator judges every one.
     """
-    if reference_only():
+    if ct.reference:
         return _reference_stream(ct, deployments, as_of, observe)
     return _generated_stream(ct, deployments, as_of, observe)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,9 @@ from typing import TYPE_CHECKING, Protocol, assert_never
 from dealcheck.checker.complete import Domains, clause_reads
 from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
 from dealcheck.checker.results import Location
+from dealcheck.dsl.diagnostics import DiagnosticsError, error
+from dealcheck.dsl.span import Span
+from dealcheck.limits import INVALID_LIMIT
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
@@ -285,6 +289,8 @@ class CompiledTerms:
     plans: dict[int, Plan]
     operators: Mapping[str, str]
     _all: _Clauses
+    #: Judge with the reference evaluator alone, generating nothing (`reference_only`).
+    reference: bool = False
     #: Position in `starts` -> its epoch, made the first time a day falls in it.
     _epochs: dict[int, Epoch] = field(default_factory=dict)
     #: evaluation day -> its epoch (None before the agreement); filled as days are seen.
@@ -419,6 +425,33 @@ def _location(clause: m.Clause) -> Location:
     return Location(clause.span.file, clause.span.line, clause.span.column)
 
 
+#: The environment variable that selects the evaluator every check uses.
+EVALUATOR_ENV = "DEALCHECK_EVALUATOR"
+
+
+def reference_only() -> bool:
+    """Whether checks judge with the reference evaluator alone (``DEALCHECK_EVALUATOR=reference``).
+
+    The one reading of the switch, when the terms are compiled
+    (`CompiledTerms.reference`): the evaluators of `codegen.evaluator_for`
+    and `codegen.evaluate_stream` and the observers of `aggregate.AggregateBook`
+    follow what it said then.
+
+    Raises:
+        DiagnosticsError: (DC909, as for a limit's variable) when it holds another value.
+    """
+    raw = os.environ.get(EVALUATOR_ENV, "").strip()
+    if raw in ("", "generated"):
+        return False
+    if raw == "reference":
+        return True
+    shown = raw if len(raw) <= 40 else raw[:39] + "…"
+    raise DiagnosticsError([error(
+        INVALID_LIMIT, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
+        Span.point("<environment>", 1, 1),
+        f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
+
+
 def compile_terms(terms: m.Terms) -> CompiledTerms:
     """Compile the terms once; evaluate many deployments against the result."""
     vocab = terms.vocabulary
@@ -432,7 +465,8 @@ def compile_terms(terms: m.Terms) -> CompiledTerms:
         if clause.in_force_through is not None and clause.in_force_through < dt.date.max:
             breaks.add(clause.in_force_through + dt.timedelta(days=1))
     starts = sorted(b for b in breaks if b >= terms.effective)
-    return CompiledTerms(terms, starts, plans, operators, _Clauses.of(terms, plans))
+    return CompiledTerms(terms, starts, plans, operators, _Clauses.of(terms, plans),
+                         reference=reference_only())
 
 
 Compiler = Callable[[m.Terms], CompiledTerms]
