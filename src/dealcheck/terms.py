@@ -88,7 +88,7 @@ def validate_deployments(vocabulary: Vocabulary,
     return _read_many()(deployments, vocabulary)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Report(results.Report):
     """The outcome of one check (`Terms.check`, `dealcheck.check_files`), with its JSON text."""
 

@@ -219,7 +219,7 @@ _SEVERITY = {AggregateVerdict.VIOLATION: 3, AggregateVerdict.UNDETERMINED: 2,
              AggregateVerdict.OPEN: 1, AggregateVerdict.COMPLIANT: 0}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Report:
     """The outcome of one check: every deployment and every aggregate."""
 
@@ -228,6 +228,14 @@ class Report:
     as_of: dt.date | None
     deployments: list[DeploymentResult]
     aggregates: list[AggregateResult]
+
+    def __eq__(self, other: object) -> bool:
+        """Reports that say the same are equal, whichever holds them (`dealcheck.Report` too)."""
+        if not isinstance(other, Report):
+            return NotImplemented
+        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates)
+                == (other.terms, other.scenarios, other.as_of, other.deployments,
+                    other.aggregates))
 
     def summary(self) -> Summary:
         """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
