@@ -55,10 +55,6 @@ MEMO_LIMIT = 1 << 15
 #: Deployment fields that a condition may read and that the key does not already hold.
 _VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
 
-#: ``DeploymentResult(...)``, as the generated evaluators build it (`--jobs` rebuilds its results).
-new_result = DeploymentResult
-
-
 @dataclass(frozen=True, slots=True)
 class KeyShape:
     """What the outcome of one epoch and ``(party, workload)`` depends on."""

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
-from dealcheck.checker.codegen import evaluate_stream, new_result
+from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import (
     DeploymentResult,
@@ -345,8 +345,8 @@ def _replay(pieces: Iterator[PieceResult], file: str,
         base = first_line - 1
         for ident, number, day, line, column in done.records:
             verdict, not_covered, findings = outcomes[number]
-            yield new_result(ident, verdict, day, not_covered, findings,
-                             SourceLocation(file, base + line, column))
+            yield DeploymentResult(ident, verdict, day, not_covered, findings,
+                                   SourceLocation(file, base + line, column))
         first_line += done.lines
 
 
