@@ -20,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 FULL: list[list[str]] = [
+    ["bench_decide.py"],
     ["bench_check.py"],
     ["bench_cli.py"],
     ["bench_memory.py"],
@@ -30,6 +31,7 @@ FULL: list[list[str]] = [
     ["bench_bounds.py"],
 ]
 QUICK: list[list[str]] = [
+    ["bench_decide.py", "--quick"],
     ["bench_check.py", "--deployments", "300", "--repeat", "1", "--cedar-sample", "100",
      "--cedar-sample-unrelated", "20", "--zen-sample", "100", "--unrelated", "10"],
     ["bench_cli.py", "--deployments", "2000", "--repeat", "1"],

@@ -185,6 +185,9 @@ def test_library_snippet_says_what_it_shows() -> None:
     assert str(report.verdict_of("aws-api")) == "violation"  # type: ignore[attr-defined]
     fix = report.violations[0].findings[0].fix  # type: ignore[attr-defined]
     assert fix == "run on `Azure`, or have `customer = us_national_security` (`national_security`)"
+    decision = namespace["decision"]
+    assert isinstance(decision, dealcheck.DeploymentResult)
+    assert str(decision.verdict) == "compliant" and not decision.not_covered
     scenario = namespace["scenario"]
     assert isinstance(scenario, dealcheck.Scenario)
     checked = namespace["terms"].check(scenario.deployments)  # type: ignore[attr-defined]

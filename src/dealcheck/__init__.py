@@ -33,13 +33,12 @@ from dealcheck.checker.results import (
     DeploymentResult,
     Finding,
     Outcome,
-    Report,
     Verdict,
 )
 from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
-from dealcheck.rules.model import Terms
 from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.terms import Report, Terms
 
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",
@@ -86,7 +85,7 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
     terms: Terms | None = None
     if resolution is not None:
         diagnostics += resolution.diagnostics
-        terms = resolution.terms
+        terms = None if resolution.terms is None else Terms.of(resolution.terms)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics)
         if warnings and terms is not None and clean:
             diagnostics += lint(terms, resolution.uses)
@@ -145,5 +144,5 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
     """
     from dealcheck.checker.files import check_files_into, collect_report
 
-    return check_files_into(load(terms_path), scenario_paths, collect_report, as_of=as_of,
-                            jobs=jobs)
+    return Report.of(check_files_into(load(terms_path), scenario_paths, collect_report,
+                                      as_of=as_of, jobs=jobs))

@@ -19,7 +19,8 @@ def test_benchmark_suite_runs_on_tiny_inputs() -> None:
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    for heading in ("In-process throughput", "CLI end to end", "parse + resolve + compile",
+    for heading in ("Embedding: dict rows and single decisions",
+                    "In-process throughput", "CLI end to end", "parse + resolve + compile",
                     "editor-speed lint of real files",
                     "Memory of a check as the inventory grows",
                     "Where the time goes: reading a JSON Lines inventory",

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_samples import TEST_VERSION, build_bulk, build_report
 
+import dealcheck
 from dealcheck.checker.results import DeploymentResult, Report
 from dealcheck.report.json import (
     JsonStreamRenderer,
@@ -194,7 +195,12 @@ def test_byte_identical_for_equal_reports() -> None:
 
 
 def test_report_to_json_delegates(report: Report) -> None:
-    assert report.to_json() == render_json(report)
+    held = dealcheck.Report.of(report)
+    assert held.to_json() == render_json(report)
+    # The report users hold and the checker's report that says the same are
+    # equal both ways (a JSON report read back gives the checker's).
+    assert held == report and report == held
+    assert parse_report_json(held.to_json()).to_report() == held
 
 
 def test_golden(report: Report, golden: Callable[[str, str], None]) -> None:

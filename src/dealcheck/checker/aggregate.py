@@ -47,6 +47,8 @@ class Tally:
     now: Sums = field(default_factory=Sums)
     every: Sums = field(default_factory=Sums)
     by_day: dict[dt.date, Decimal] = field(default_factory=dict)
+    #: Observe with `observe_reference`, not the generated observer (`CompiledTerms.reference`).
+    reference: bool = False
 
     def __post_init__(self) -> None:
         clause, rule = self.plan.clause, self.rule
@@ -65,6 +67,8 @@ class Tally:
         """How `d` counts towards this aggregate, or None when it does not count."""
         if not self.counts_on(d.start):
             return None
+        if self.reference:
+            return self.observe_reference(d)
         return self.plan.tests.observer(d)
 
     def observe_reference(self, d: Deployment) -> Sighting | None:
@@ -135,7 +139,9 @@ class AggregateBook:
     def __init__(self, ct: CompiledTerms, as_of: dt.date | None = None) -> None:
         self.ct = ct
         self.as_of = as_of
-        self.tallies = [Tally(plan, plan.clause.rule, as_of)  # type: ignore[arg-type]
+        reference = ct.reference
+        self.tallies = [Tally(plan, plan.clause.rule, as_of,  # type: ignore[arg-type]
+                              reference=reference)
                         for plan in ct.plans.values() if plan.clause.kind.is_aggregate]
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
@@ -179,7 +185,7 @@ class AggregateBook:
         found = None if row is None else row.get(d.workload)
         if found is None:
             found = self._tallies_by_key.setdefault(d.party, {})[d.workload] = tuple(
-                (self.tallies[i].plan.tests.observer, self.tallies[i])
+                (_observer(self.tallies[i]), self.tallies[i])
                 for i in self.relevant(d.party, d.workload))
         for observe, tally in found:
             if start < tally.first or (tally.last is not None and start > tally.last):
@@ -213,6 +219,11 @@ class AggregateBook:
             day = as_of if through is None or as_of <= through else through
             out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
+
+
+def _observer(tally: Tally) -> Observer:
+    """The tally's observer: generated, or its reference when the switch says so."""
+    return tally.observe_reference if tally.reference else tally.plan.tests.observer
 
 
 def _closed(t: Tally, day: dt.date) -> bool:

@@ -15,18 +15,23 @@ outcome key runs the reference evaluator (`evaluate.evaluate_reference`),
 which builds the findings, messages, missing facts and fixes; every later one
 shares them. The common compliant path allocates the key tuple and the
 result, nothing else.
+
+With ``DEALCHECK_EVALUATOR=reference`` in the environment when the terms are
+compiled (`compile.reference_only`, `CompiledTerms.reference`), nothing is
+generated: every deployment is judged by the reference evaluator and every
+aggregate observed by `Tally.observe_reference`, so that the whole test
+suite can run on the definition alone.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
-from dealcheck._slots import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, in_static_scope
 from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
@@ -49,34 +54,6 @@ MEMO_LIMIT = 1 << 15
 
 #: Deployment fields that a condition may read and that the key does not already hold.
 _VALUE_FIELDS = frozenset(("start", "end", "capacity", "value"))
-
-_RESULT_FIELDS = ("id", "verdict", "evaluated_on", "not_covered", "findings", "source")
-
-
-def _slot_setters() -> tuple[Any, ...] | None:
-    """The slot descriptors of `DeploymentResult`, to build results without `__init__`.
-
-    A frozen dataclass's `__init__` goes through ``object.__setattr__`` once per
-    field, which costs more than the whole evaluation of a compliant
-    deployment; setting the slots directly builds the identical object in half
-    the time. Only used while the class has exactly the expected fields.
-    """
-    try:
-        names = tuple(f.name for f in dataclasses.fields(DeploymentResult))
-        if names != _RESULT_FIELDS or hasattr(DeploymentResult, "__post_init__"):
-            return None
-        setters = tuple(getattr(DeploymentResult, n).__set__ for n in names)
-    except (TypeError, AttributeError):  # pragma: no cover - the class changed shape
-        return None
-    return setters
-
-
-_SETTERS = _slot_setters()
-
-
-#: ``DeploymentResult(...)``, built the way the generated evaluators build it.
-new_result = slot_builder(DeploymentResult)
-
 
 @dataclass(frozen=True, slots=True)
 class KeyShape:
@@ -124,18 +101,21 @@ def key_shape(epoch: Epoch, party: str, workload: str) -> KeyShape:
 
 
 def _collect_atoms(cond: m.Condition | None, out: dict[m.Condition, None]) -> None:
-    if cond is None:
-        return
-    if isinstance(cond, m.Compare | m.Member | m.Truthy):
-        # Party and workload are fixed per key; provider, region (and so the
-        # operator) are part of the key itself.
-        if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
-            out[cond] = None
-    elif isinstance(cond, m.Not):
-        _collect_atoms(cond.item, out)
-    else:
-        for item in cond.items:
-            _collect_atoms(item, out)
+    match cond:
+        case None:
+            return
+        case m.Compare() | m.Member() | m.Truthy():
+            # Party and workload are fixed per key; provider, region (and so the
+            # operator) are part of the key itself.
+            if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
+                out[cond] = None
+        case m.Not():
+            _collect_atoms(cond.item, out)
+        case m.And() | m.Or():
+            for item in cond.items:
+                _collect_atoms(item, out)
+        case unreachable:
+            assert_never(unreachable)
 
 
 class _Source:
@@ -160,15 +140,19 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
     INVARIANT: the same value as `logic.compile_condition(atom)` for any `v`
     that is not None.
     """
-    if isinstance(atom, m.Truthy):
-        return "v is True"
-    if isinstance(atom, m.Member):
-        values = src.constant(atom.values)
-        return f"v not in {values}" if atom.negated else f"v in {values}"
-    right = src.constant(atom.value)
-    if atom.op is m.CmpOp.EQ and not isinstance(atom.value, Quantity | dt.date):
-        return f"v == {right}"
-    return f"compare({src.constant(atom.op)}, v, {right})"
+    match atom:
+        case m.Truthy():
+            return "v is True"
+        case m.Member(values=values, negated=negated):
+            name = src.constant(values)
+            return f"v not in {name}" if negated else f"v in {name}"
+        case m.Compare(op=op, value=value):
+            right = src.constant(value)
+            if op is m.CmpOp.EQ and not isinstance(value, Quantity | dt.date):
+                return f"v == {right}"
+            return f"compare({src.constant(op)}, v, {right})"
+        case unreachable:
+            assert_never(unreachable)
 
 
 def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
@@ -198,9 +182,8 @@ def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
     if windows:
         body.append("start = d.start")
         key_parts += [f"({w})" for w in windows]
-    lines = ["def factory(memo, miss, compare, ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, "
-             "S_NOT_COVERED, S_FINDINGS, S_SOURCE, " + "".join(f"{k}, " for k in src.constants)
-             + "):",
+    lines = ["def factory(memo, miss, compare, ABSENT, DR, "
+             + "".join(f"{k}, " for k in src.constants) + "):",
              "    get = memo.get",
              "    def evaluate(d, day):"]
     lines += ["        " + b for b in body]
@@ -214,23 +197,11 @@ def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
 
 
 def _result_code(verdict: str, not_covered: str, findings: str) -> list[str]:
-    if _SETTERS is None:  # pragma: no cover - the result class changed shape
-        return [f"        return DR(d.id, {verdict}, day, {not_covered}, {findings}, d.source)"]
-    return [
-        "        r = NEW(DR)",
-        "        S_ID(r, d.id)",
-        f"        S_VERDICT(r, {verdict})",
-        "        S_DAY(r, day)",
-        f"        S_NOT_COVERED(r, {not_covered})",
-        f"        S_FINDINGS(r, {findings})",
-        "        S_SOURCE(r, d.source)",
-        "        return r",
-    ]
+    return [f"        return DR(d.id, {verdict}, day, {not_covered}, {findings}, d.source)"]
 
 
 def _constant_source() -> str:
-    lines = ["def factory(ABSENT, NEW, DR, S_ID, S_VERDICT, S_DAY, S_NOT_COVERED, "
-             "S_FINDINGS, S_SOURCE, VERDICT, FINDINGS):",
+    lines = ["def factory(ABSENT, DR, VERDICT, FINDINGS):",
              "    def evaluate(d, day):"]
     lines += _result_code("VERDICT", "True", "FINDINGS")
     lines.append("    return evaluate")
@@ -238,10 +209,7 @@ def _constant_source() -> str:
 
 
 def _runtime() -> dict[str, object]:
-    setters = _SETTERS or (None,) * len(_RESULT_FIELDS)
-    names = ("S_ID", "S_VERDICT", "S_DAY", "S_NOT_COVERED", "S_FINDINGS", "S_SOURCE")
-    return {"ABSENT": ABSENT, "NEW": object.__new__, "DR": DeploymentResult,
-            **dict(zip(names, setters, strict=True))}
+    return {"ABSENT": ABSENT, "DR": DeploymentResult}
 
 
 _CONSTANT_FACTORY: Callable[..., KeyEvaluator] | None = None
@@ -345,7 +313,32 @@ def build_observer(plan: Plan, operators: Mapping[str, str],
 
 
 def evaluator_for(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> KeyEvaluator:
-    """The compiled evaluator for deployments of `party` and `workload` judged on `day`."""
+    """The compiled evaluator for deployments of `party` and `workload` judged on `day`.
+
+    The reference evaluator itself when the terms were compiled for it.
+    """
+    if ct.reference:
+        return _reference_evaluator(ct)
+    return _generated_evaluator(ct, day, party, workload)
+
+
+def decide(ct: CompiledTerms, d: Deployment, as_of: dt.date | None) -> DeploymentResult:
+    """Judge one deployment on `as_of` (else its start): its key's evaluator, nothing else.
+
+    No aggregate tally, no report: `Terms.decide`.
+    """
+    day = as_of or d.start
+    return evaluator_for(ct, day, d.party, d.workload)(d, day)
+
+
+def _reference_evaluator(ct: CompiledTerms) -> KeyEvaluator:
+    from dealcheck.checker.evaluate import evaluate_reference
+
+    return functools.partial(evaluate_reference, ct)
+
+
+def _generated_evaluator(ct: CompiledTerms, day: dt.date, party: str,
+                         workload: str) -> KeyEvaluator:
     epoch = ct.epoch(day)
     if epoch is None:
         return constant_evaluator()
@@ -365,7 +358,26 @@ def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
     """Judge deployments one by one with the compiled evaluators, in order.
 
     `observe` (the aggregate tallies) sees each deployment before it is judged.
+    With `CompiledTerms.reference`, the reference evaluator judges every one.
     """
+    if ct.reference:
+        return _reference_stream(ct, deployments, as_of, observe)
+    return _generated_stream(ct, deployments, as_of, observe)
+
+
+def _reference_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
+                      as_of: dt.date | None, observe: Callable[[Deployment], object] | None,
+                      ) -> Iterator[DeploymentResult]:
+    judge = _reference_evaluator(ct)
+    for d in deployments:
+        if observe is not None:
+            observe(d)
+        yield judge(d, as_of or d.start)
+
+
+def _generated_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
+                      as_of: dt.date | None, observe: Callable[[Deployment], object] | None,
+                      ) -> Iterator[DeploymentResult]:
     # INVARIANT: `tables[day]` is the evaluator table of day's epoch, or None
     # before the agreement; days repeat heavily, so each is looked up once.
     tables: dict[dt.date, dict[str, dict[str, KeyEvaluator]] | None] = {}
@@ -387,7 +399,7 @@ def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
         row = table.get(d.party)
         fn = None if row is None else row.get(d.workload)
         if fn is None:
-            fn = evaluator_for(ct, day, d.party, d.workload)
+            fn = _generated_evaluator(ct, day, d.party, d.workload)
         yield fn(d, day)
 
 

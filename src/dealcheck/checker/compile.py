@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, assert_never
 
 from dealcheck.checker.complete import Domains, clause_reads
 from dealcheck.checker.logic import Test, Tri, all_of, compile_condition
 from dealcheck.checker.results import Location
+from dealcheck.dsl.diagnostics import DiagnosticsError, error
+from dealcheck.dsl.span import Span
+from dealcheck.limits import INVALID_LIMIT
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
@@ -285,6 +289,8 @@ class CompiledTerms:
     plans: dict[int, Plan]
     operators: Mapping[str, str]
     _all: _Clauses
+    #: Judge with the reference evaluator alone, generating nothing (`reference_only`).
+    reference: bool = False
     #: Position in `starts` -> its epoch, made the first time a day falls in it.
     _epochs: dict[int, Epoch] = field(default_factory=dict)
     #: evaluation day -> its epoch (None before the agreement); filled as days are seen.
@@ -323,6 +329,31 @@ class CompiledTerms:
 
         day = as_of or d.start
         return evaluator_for(self, day, d.party, d.workload)(d, day)
+
+
+class ReadyTerms(Protocol):
+    """Terms as the checker takes them: the resolved data, and its compiled form made once.
+
+    `dealcheck.Terms` (what `dealcheck.load` returns) is one; the checker
+    names only this, so that it depends on nothing above it.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def vocabulary(self) -> m.Vocabulary: ...
+
+    @property
+    def clauses(self) -> tuple[m.Clause, ...]: ...
+
+    @property
+    def examples(self) -> tuple[m.Example, ...]: ...
+
+    def compiled(self) -> CompiledTerms: ...
 
 
 #: Days remembered by `CompiledTerms.epoch` before the memo starts again.
@@ -367,29 +398,58 @@ def compile_scope(scope: m.Scope, operators: Mapping[str, str],
 
 
 def compile_breach(clause: m.Clause, operators: Mapping[str, str]) -> Test:
-    rule = clause.rule
-    if isinstance(rule, m.Exclusivity):
-        allowed = rule.allowed
-        if rule.target == "provider":
+    """True when a deployment in the clause's scope breaks it (permissions, aggregates: never)."""
+    match clause.rule:
+        case m.Exclusivity(target="provider", allowed=allowed):
             return lambda d: d.provider not in allowed
+        case m.Exclusivity(allowed=allowed):
+            def outside(d: Deployment) -> Tri:
+                return None if d.region is None else d.region not in allowed
+            return outside
+        case m.Requirement(condition=condition):
+            holds = compile_condition(condition, operators)
 
-        def outside(d: Deployment) -> Tri:
-            return None if d.region is None else d.region not in allowed
-        return outside
-    if isinstance(rule, m.Requirement):
-        holds = compile_condition(rule.condition, operators)
-
-        def unmet(d: Deployment) -> Tri:
-            value = holds(d)
-            return None if value is None else not value
-        return unmet
-    if isinstance(rule, m.Prohibition):
-        return _always
-    return lambda d: False
+            def unmet(d: Deployment) -> Tri:
+                value = holds(d)
+                return None if value is None else not value
+            return unmet
+        case m.Prohibition():
+            return _always
+        case m.Permission() | m.Aggregate():
+            return lambda d: False
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _location(clause: m.Clause) -> Location:
     return Location(clause.span.file, clause.span.line, clause.span.column)
+
+
+#: The environment variable that selects the evaluator every check uses.
+EVALUATOR_ENV = "DEALCHECK_EVALUATOR"
+
+
+def reference_only() -> bool:
+    """Whether checks judge with the reference evaluator alone (``DEALCHECK_EVALUATOR=reference``).
+
+    The one reading of the switch, when the terms are compiled
+    (`CompiledTerms.reference`): the evaluators of `codegen.evaluator_for`
+    and `codegen.evaluate_stream` and the observers of `aggregate.AggregateBook`
+    follow what it said then.
+
+    Raises:
+        DiagnosticsError: (DC909, as for a limit's variable) when it holds another value.
+    """
+    raw = os.environ.get(EVALUATOR_ENV, "").strip()
+    if raw in ("", "generated"):
+        return False
+    if raw == "reference":
+        return True
+    shown = raw if len(raw) <= 40 else raw[:39] + "…"
+    raise DiagnosticsError([error(
+        INVALID_LIMIT, f"{EVALUATOR_ENV} must be `generated` or `reference`, found `{shown}`",
+        Span.point("<environment>", 1, 1),
+        f"unset it for the generated evaluators, or write {EVALUATOR_ENV}=reference")])
 
 
 def compile_terms(terms: m.Terms) -> CompiledTerms:
@@ -405,7 +465,8 @@ def compile_terms(terms: m.Terms) -> CompiledTerms:
         if clause.in_force_through is not None and clause.in_force_through < dt.date.max:
             breaks.add(clause.in_force_through + dt.timedelta(days=1))
     starts = sorted(b for b in breaks if b >= terms.effective)
-    return CompiledTerms(terms, starts, plans, operators, _Clauses.of(terms, plans))
+    return CompiledTerms(terms, starts, plans, operators, _Clauses.of(terms, plans),
+                         reference=reference_only())
 
 
 Compiler = Callable[[m.Terms], CompiledTerms]

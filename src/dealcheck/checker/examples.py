@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dealcheck.checker.check import check
 from dealcheck.checker.results import Outcome, Report
 from dealcheck.rules import model as m
+
+if TYPE_CHECKING:
+    from dealcheck.checker.compile import ReadyTerms
 
 
 def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
@@ -85,7 +89,7 @@ class Coverage:
         return out
 
 
-def run_example(terms: m.Terms, example: m.Example) -> ExampleOutcome:
+def run_example(terms: ReadyTerms, example: m.Example) -> ExampleOutcome:
     """Check the example's deployments and compare with what it expects."""
     deployments = [e.deployment for e in example.deployments]
     report = check(terms.compiled(), deployments, example.as_of)
@@ -138,7 +142,7 @@ def run_example(terms: m.Terms, example: m.Example) -> ExampleOutcome:
     return ExampleOutcome(example, report, failures)
 
 
-def run_examples(terms: m.Terms, coverage: Coverage | None = None) -> list[ExampleOutcome]:
+def run_examples(terms: ReadyTerms, coverage: Coverage | None = None) -> list[ExampleOutcome]:
     outcomes = []
     for example in terms.examples:
         outcome = run_example(terms, example)

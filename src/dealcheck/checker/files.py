@@ -25,15 +25,22 @@ from typing import TYPE_CHECKING, TypeVar
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
-from dealcheck.checker.results import AggregateResult, DeploymentResult, Report, SourceRef
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    RenderedRows,
+    Report,
+    ReportMeta,
+    RowsRenderer,
+    SourceRef,
+)
 from dealcheck.dsl.parse import paused_gc
-from dealcheck.report.output import RenderedRows, ReportMeta, RowsRenderer
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:
+    from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.explain import Explanation
     from dealcheck.checker.parallel import ParallelCheck
-    from dealcheck.rules.model import Terms
     from dealcheck.scenario.read import ScenarioInputs
 
 __all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file"]
@@ -64,7 +71,7 @@ class CheckRun:
     expected: int
 
 
-def check_files_into(terms: Terms, scenario_paths: Sequence[str | Path],
+def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
                      jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
@@ -106,7 +113,7 @@ def check_files_into(terms: Terms, scenario_paths: Sequence[str | Path],
             return sink(_run(terms, again, workers, when))
 
 
-def _run(terms: Terms, inputs: ScenarioInputs, workers: ParallelCheck | None,
+def _run(terms: ReadyTerms, inputs: ScenarioInputs, workers: ParallelCheck | None,
          when: dt.date | None) -> CheckRun:
     ct = terms.compiled()
     book = AggregateBook(ct, when)
@@ -139,7 +146,7 @@ class NoSuchDeployment(LookupError):
         self.ident, self.path, self.close = ident, path, close
 
 
-def explain_file(terms: Terms, scenario_path: str | Path, ident: str, *,
+def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
                  as_of: dt.date | str | None = None) -> Explanation:
     """The whole derivation of one deployment's verdict, the deployment found by id in a file.
 

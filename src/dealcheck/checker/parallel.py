@@ -48,11 +48,16 @@ from typing import TYPE_CHECKING
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
-from dealcheck.checker.codegen import evaluate_stream, new_result
+from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
-from dealcheck.checker.results import DeploymentResult, Finding, Verdict
+from dealcheck.checker.results import (
+    DeploymentResult,
+    Finding,
+    RenderedRows,
+    RowsRenderer,
+    Verdict,
+)
 from dealcheck.dsl.parse import paused_gc
-from dealcheck.report.output import RenderedRows, RowsRenderer
 from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.validate import DeploymentValidator
 
@@ -340,8 +345,8 @@ def _replay(pieces: Iterator[PieceResult], file: str,
         base = first_line - 1
         for ident, number, day, line, column in done.records:
             verdict, not_covered, findings = outcomes[number]
-            yield new_result(ident, verdict, day, not_covered, findings,
-                             SourceLocation(file, base + line, column))
+            yield DeploymentResult(ident, verdict, day, not_covered, findings,
+                                   SourceLocation(file, base + line, column))
         first_line += done.lines
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
+from dealcheck._version import __version__
 from dealcheck.scenario.model import SourceLocation
 
 
@@ -83,8 +84,17 @@ class Finding:
     fixes: tuple[Fix, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DeploymentResult:
+    """One deployment's verdict, `not_covered` flag and findings, judged on `evaluated_on`.
+
+    Read-only by convention, not frozen: it is the one object a check builds
+    per deployment, and a frozen dataclass's `__init__` (a call of
+    ``object.__setattr__`` per field) took half the time of judging a
+    deployment. Its findings are frozen and shared by every deployment with
+    the same outcome. Equal results hash alike, as before (`source` aside).
+    """
+
     id: str
     verdict: Verdict
     evaluated_on: dt.date
@@ -210,7 +220,7 @@ _SEVERITY = {AggregateVerdict.VIOLATION: 3, AggregateVerdict.UNDETERMINED: 2,
              AggregateVerdict.OPEN: 1, AggregateVerdict.COMPLIANT: 0}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Report:
     """The outcome of one check: every deployment and every aggregate."""
 
@@ -219,6 +229,14 @@ class Report:
     as_of: dt.date | None
     deployments: list[DeploymentResult]
     aggregates: list[AggregateResult]
+
+    def __eq__(self, other: object) -> bool:
+        """Reports that say the same are equal, whichever holds them (`dealcheck.Report` too)."""
+        if not isinstance(other, Report):
+            return NotImplemented
+        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates)
+                == (other.terms, other.scenarios, other.as_of, other.deployments,
+                    other.aggregates))
 
     def summary(self) -> Summary:
         """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
@@ -288,7 +306,54 @@ class Report:
     def undetermined(self) -> list[DeploymentResult]:
         return [d for d in self.deployments if d.verdict is Verdict.UNDETERMINED]
 
-    def to_json(self) -> str:
-        from dealcheck.report.json import render_json
 
-        return render_json(self)
+# --------------------------------------------------------------------------
+# What a check gives its renderers as it goes (`checker.files.CheckRun`):
+# the report's header, and rows already rendered by `--jobs` workers.
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What a report says before its first deployment: the inputs, the evaluation date, and
+    the dealcheck version the report names (the caller's; this package's by default)."""
+
+    terms: SourceRef
+    scenarios: tuple[SourceRef, ...]
+    as_of: dt.date | None
+    version: str = __version__
+
+    @classmethod
+    def of(cls, report: Report, version: str = __version__) -> ReportMeta:
+        """The header of an in-memory report, naming dealcheck `version`."""
+        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
+                   version=version)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedRows:
+    """Deployments rendered where they were judged (`dealcheck check --jobs`), in order.
+
+    `text` is what the renderer's own `deployment` steps would have written
+    for them, each row preceded by its separator; the counts feed the summary.
+    With `path`, the text is in that UTF-8 file instead (and `text` is empty),
+    which must stay until the report is written.
+    """
+
+    text: str
+    deployments: int
+    compliant: int
+    violation: int
+    undetermined: int
+    not_covered: int
+    path: str | None = None
+
+
+class RowsRenderer(Protocol):
+    """Renders deployments as a format's streaming renderer would, in another process.
+
+    Called with the results of a run of consecutive deployments and the
+    number to add to their source lines; returns `RenderedRows.text`. The
+    format's streaming renderer takes the text back with `rendered`.
+    """
+
+    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str: ...

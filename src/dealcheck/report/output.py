@@ -6,20 +6,19 @@ shared with `dealcheck fmt`; it is re-exported here.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import IO, Protocol
 
-from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     DeploymentResult,
+    RenderedRows,
     Report,
-    SourceRef,
+    ReportMeta,
+    RowsRenderer,
     Verdict,
 )
 from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
@@ -70,42 +69,6 @@ def check_fail_on(fail_on: str) -> str:
 
 
 # --------------------------------------------------------------------------- streaming protocol
-
-
-@dataclass(frozen=True, slots=True)
-class ReportMeta:
-    """What a report says before its first deployment: the inputs, the evaluation date, and
-    the dealcheck version the report names (the caller's; this package's by default)."""
-
-    terms: SourceRef
-    scenarios: tuple[SourceRef, ...]
-    as_of: dt.date | None
-    version: str = __version__
-
-    @classmethod
-    def of(cls, report: Report, version: str = __version__) -> ReportMeta:
-        """The header of an in-memory report, naming dealcheck `version`."""
-        return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
-                   version=version)
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedRows:
-    """Deployments rendered where they were judged (`dealcheck check --jobs`), in order.
-
-    `text` is what the renderer's own `deployment` steps would have written
-    for them, each row preceded by its separator; the counts feed the summary.
-    With `path`, the text is in that UTF-8 file instead (and `text` is empty),
-    which must stay until the report is written.
-    """
-
-    text: str
-    deployments: int
-    compliant: int
-    violation: int
-    undetermined: int
-    not_covered: int
-    path: str | None = None
 
 
 class SummaryCounter:
@@ -164,17 +127,6 @@ class StreamingRenderer(Protocol):
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
     ) -> Iterable[str]: ...
-
-
-class RowsRenderer(Protocol):
-    """Renders deployments as a format's streaming renderer would, in another process.
-
-    Called with the results of a run of consecutive deployments and the
-    number to add to their source lines; returns `RenderedRows.text`. The
-    format's streaming renderer takes the text back with `rendered`.
-    """
-
-    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str: ...
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]

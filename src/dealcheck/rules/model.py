@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import assert_never
 
 from dealcheck.dsl.span import Span
 from dealcheck.rules.units import Quantity, UnitTable
 from dealcheck.scenario.model import Deployment
-
-if TYPE_CHECKING:
-    from dealcheck.checker.compile import CompiledTerms
-    from dealcheck.checker.results import Report
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -163,16 +159,19 @@ Condition = Compare | Member | Truthy | Not | And | Or
 
 def facts_in(cond: Condition | None) -> Iterator[str]:
     """The fact names a condition reads, in order of appearance."""
-    if cond is None:
-        return
-    if isinstance(cond, Compare | Member | Truthy):
-        if cond.ref.is_fact:
-            yield cond.ref.name
-    elif isinstance(cond, Not):
-        yield from facts_in(cond.item)
-    else:
-        for item in cond.items:
-            yield from facts_in(item)
+    match cond:
+        case None:
+            return
+        case Compare() | Member() | Truthy():
+            if cond.ref.is_fact:
+                yield cond.ref.name
+        case Not():
+            yield from facts_in(cond.item)
+        case And() | Or():
+            for item in cond.items:
+                yield from facts_in(item)
+        case unreachable:
+            assert_never(unreachable)
 
 
 # --------------------------------------------------------------------------
@@ -318,7 +317,9 @@ class Terms:
     """A resolved terms file: vocabulary, every version of every clause, amendments.
 
     `clauses` holds each clause version once, in file order; a replaced clause
-    appears twice (same id, disjoint windows).
+    appears twice (same id, disjoint windows). Plain data: what judges
+    deployments against it is `dealcheck.Terms` (`checker.terms`), which
+    `dealcheck.load` returns.
     """
 
     path: str
@@ -330,30 +331,6 @@ class Terms:
     examples: tuple[Example, ...]
     source: str = ""
     sha256: str = ""
-    _compiled: object = field(default=None, repr=False, compare=False)
-
-    def compiled(self) -> CompiledTerms:
-        """The terms compiled for evaluation (compiled once, on first use)."""
-        if self._compiled is None:
-            from dealcheck.checker.compile import compile_terms
-
-            self._compiled = compile_terms(self)
-        return self._compiled  # type: ignore[return-value]
-
-    def check(self, deployments: Iterable[Deployment | Mapping[str, object]],
-              as_of: dt.date | str | None = None) -> Report:
-        """Check deployments (objects or scenario-style dicts) against these terms.
-
-        `as_of` is a date or ``YYYY-MM-DD`` text, read as ``--as-of`` reads it.
-        Raises `dealcheck.DiagnosticsError` when a deployment or `as_of` is
-        invalid; nothing is evaluated until every deployment is valid.
-        """
-        from dealcheck.checker.check import check
-        from dealcheck.rules.resolve import parse_as_of
-        from dealcheck.scenario.read import parse_deployments
-
-        when = parse_as_of(as_of)
-        return check(self.compiled(), parse_deployments(deployments, self.vocabulary), when)
 
     def in_force(self, day: dt.date) -> list[Clause]:
         """The clauses in force on `day`, in file order."""

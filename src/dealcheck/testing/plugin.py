@@ -32,7 +32,8 @@ import pytest
 if TYPE_CHECKING:
     from dealcheck.checker.examples import ExampleOutcome
     from dealcheck.dsl.diagnostics import Diagnostic
-    from dealcheck.rules.model import Example, Terms
+    from dealcheck.rules.model import Example
+    from dealcheck.terms import Terms
 
 # Only the plugin's hooks and classes are imported when pytest starts: dealcheck
 # itself is imported on the first `.deal` file or fixture use.

@@ -1,0 +1,259 @@
+"""Fixes: the smallest changes to a deployment that settle a finding, in words.
+
+Each alternative is searched over the values completions give each fact and
+field (`checker.complete`), judged with the reference's own `judge`, and
+kept only if it makes no other clause violated that was not already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+
+from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, compile_scope
+from dealcheck.checker.complete import (
+    CHANGEABLE_FIELDS,
+    assignments,
+    condition_reads,
+    count,
+    with_values,
+)
+from dealcheck.checker.judge import judge, overrides
+from dealcheck.checker.logic import show_constant
+from dealcheck.checker.results import Change, Fix, Outcome
+from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment
+
+
+def names_text(names: Iterable[str]) -> str:
+    """Names in backticks, joined for a sentence: `a`, `b` or `c`."""
+    items = [f"`{n}`" for n in names]
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _scope_exits(scope: m.Scope, ct: CompiledTerms) -> list[Fix]:
+    """Ways to leave a clause's scope by choosing another provider or region."""
+    out: list[Fix] = []
+    vocab = ct.terms.vocabulary
+    if scope.providers is not None:
+        names = sorted(scope.providers)
+        if scope.providers_negated:
+            values, text = tuple(names), f"run on {names_text(names)}"
+        else:
+            values = tuple(p for p in vocab.providers if p not in scope.providers)
+            text = f"run on a provider other than {names_text(names)}"
+        if values:
+            out.append(Fix((Change("provider", values, text),), text))
+    if scope.regions is not None:
+        names = sorted(scope.regions)
+        if scope.regions_negated:
+            values, text = tuple(names), f"run in {names_text(names)}"
+        else:
+            values = tuple(r for r in vocab.regions if r not in scope.regions)
+            text = f"run outside {names_text(names)}"
+        if values:
+            out.append(Fix((Change("region", values, text),), text))
+    return out
+
+
+def fixes_for(plan: Plan, d: Deployment, ct: CompiledTerms, epoch: Epoch,
+              violated: set[str]) -> tuple[Fix, ...]:
+    """The smallest changes to `d` that make it comply with `plan`, what the clause asks first.
+
+    An exclusivity asks for its providers or regions; a requirement for the
+    fewest facts or fields of its condition changed (never those that already
+    hold); a permission naming the clause offers the fewest changes that make
+    it apply. Leaving the clause's scope is offered only when the clause asks
+    for nothing that can be given (a prohibition). Every alternative is
+    checked: applied to `d`, it makes the finding satisfied or overridden, and
+    it makes no other clause violated that was not already.
+    """
+    rule = plan.clause.rule
+    options: list[Fix] = []
+    if isinstance(rule, m.Exclusivity):
+        verb = "run on" if rule.target == "provider" else "run in"
+        declared = ct.terms.vocabulary.names_of(rule.target)
+        values = tuple(v for v in declared if v in rule.allowed)
+        text = f"{verb} {names_text(rule.written)}"
+        options.append(Fix((Change(rule.target, values, names_text(rule.written)),), text))
+    elif isinstance(rule, m.Requirement):
+        reads: dict[str, None] = {}
+        condition_reads(rule.condition, reads)
+        options += _search(plan, d, ct, reads, None)
+    if not options:
+        options += _scope_exits(plan.clause.scope, ct)
+    if not options and plan.clause.scope.condition is not None:
+        reads = {}
+        condition_reads(plan.clause.scope.condition, reads)
+        options += _search(plan, d, ct, reads, None)
+    for permission in plan.overriders:
+        if overrides(permission, d)[0] is True:
+            continue  # an exception to the permission applies: it cannot help
+        scope = permission.clause.scope
+        fields_only = m.Scope(scope.parties, scope.workloads, scope.providers,
+                              scope.providers_negated, scope.regions, scope.regions_negated)
+        if compile_scope(fields_only, ct.operators, with_index_fields=True)(d) is not True:
+            continue
+        if scope.condition is not None:
+            reads = {}
+            condition_reads(scope.condition, reads)
+            options += _search(plan, d, ct, reads, permission.id)
+    if not options:
+        return (Fix((), f"leave the scope of `{plan.id}`"),)
+    kept: dict[str, Fix] = {}
+    for option in options:
+        checked = _without_new_violations(option, epoch, d, ct, violated)
+        if checked is not None:
+            kept.setdefault(checked.text, checked)
+    return tuple(kept.values())
+
+
+def _settles(plan: Plan, d: Deployment, ct: CompiledTerms) -> bool:
+    """Whether `plan`'s finding on `d` is satisfied or overridden (or absent)."""
+    j = judge(plan, d, ct)
+    return j is None or j.outcome in (Outcome.SATISFIED, Outcome.OVERRIDDEN)
+
+
+def _violations(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> set[str]:
+    """The clauses of `epoch` that `d` certainly violates."""
+    out: set[str] = set()
+    for other in epoch.restrictions_for(d.party, d.workload):
+        j = judge(other, d, ct)
+        if j is not None and j.outcome is Outcome.VIOLATED:
+            out.add(other.id)
+    return out
+
+
+#: The most value combinations of one fix alternative checked against the other clauses.
+_MAX_CHECKED = 64
+
+
+def _without_new_violations(option: Fix, epoch: Epoch, d: Deployment, ct: CompiledTerms,
+                            violated: set[str]) -> Fix | None:
+    """`option` keeping only the values that violate no clause `d` does not already violate."""
+    if not option.changes:
+        return option
+    if len(option.changes) > 1:
+        combos = list(itertools.islice(itertools.product(*(c.values for c in option.changes)),
+                                       _MAX_CHECKED))
+        for combo in combos:
+            changed = with_values(d, zip((c.name for c in option.changes), combo, strict=True))
+            if not _violations(epoch, changed, ct) <= violated:
+                return None
+        return option
+    [change] = option.changes
+    good = tuple(v for v in change.values[:_MAX_CHECKED]
+                 if _violations(epoch, with_values(d, ((change.name, v),)), ct)
+                 <= violated)
+    if not good:
+        return None
+    if good == change.values:
+        return option
+    return _render((change.name,), [(v,) for v in good], ct, option.permission)
+
+
+#: The most value combinations a fix search tries for one set of names.
+_MAX_SEARCH = 256
+
+
+def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
+            permission: str | None) -> list[Fix]:
+    """The fewest changes to the named facts and fields that settle `plan`'s finding.
+
+    Tries one name at a time, then two, then three; every set of the
+    smallest size that works is an alternative.
+    """
+    facts = ct.terms.vocabulary.facts
+    candidates: list[tuple[str, tuple[object, ...]]] = []
+    for name in names:
+        if name not in CHANGEABLE_FIELDS and name not in facts:
+            continue
+        values = ct.domains.of(name)
+        if values is None:
+            continue
+        current = getattr(d, name) if name in m.DEPLOYMENT_FIELDS else d.facts.get(name)
+        others = tuple(v for v in values if current is None or v != current)
+        if others:
+            candidates.append((name, others))
+    for size in range(1, min(3, len(candidates)) + 1):
+        found: list[Fix] = []
+        for subset in itertools.combinations(candidates, size):
+            if count(subset) > _MAX_SEARCH:
+                continue
+            working = [tuple(v for _, v in a) for a in assignments(subset)
+                       if _settles(plan, with_values(d, a), ct)]
+            if working:
+                found.append(_render(tuple(n for n, _ in subset), working, ct, permission))
+        if found:
+            return found
+    return []
+
+
+def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: CompiledTerms,
+            permission: str | None) -> Fix:
+    """A fix from the values of `names` that work: all of them for one name, else the first."""
+    via = f" (`{permission}`)" if permission else ""
+    if len(names) > 1:
+        first = working[0]
+        changes = tuple(Change(n, (v,), _interval_text(n, (v,), ct) or f"`{n} = {_show(v)}`")
+                        for n, v in zip(names, first, strict=True))
+        return Fix(changes, "have " + " and ".join(c.text for c in changes) + via, permission)
+    [name] = names
+    values = tuple(w[0] for w in working)
+    if name in ("provider", "region"):
+        shown = names_text(str(v) for v in values)
+        verb = "run on" if name == "provider" else "run in"
+        return Fix((Change(name, values, shown),), f"{verb} {shown}{via}", permission)
+    text = _interval_text(name, values, ct)
+    if text is None:
+        text = (f"`{name} = {_show(values[0])}`" if len(values) == 1
+                else f"`{name} in {', '.join(_show(v) for v in values)}`")
+    return Fix((Change(name, values, text),), f"have {text}{via}", permission)
+
+
+def _interval_text(name: str, values: tuple[object, ...], ct: CompiledTerms) -> str | None:
+    """For a number or date, the intervals that `values` stand for, as conditions."""
+    intervals = ct.domains.intervals(name)
+    if intervals is None:
+        return None
+    marks = ct.domains.marks(name)
+    domain = ct.domains.of(name) or ()
+    working = {intervals[domain.index(v)] for v in values}
+    present = set(intervals)
+    last = 2 * len(marks)
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for index in range(last + 1):
+        if index in working:
+            start = index if start is None else start
+            end = index
+        elif index in present and start is not None:
+            runs.append((start, end))
+            start = None
+    if start is not None:
+        runs.append((start, end))
+    parts: list[str] = []
+    for low, high in runs:
+        if low == high and low % 2 == 1:
+            parts.append(f"`{name} = {_show(marks[low // 2])}`")
+            continue
+        bounds: list[str] = []
+        if low > 0:
+            op = ">=" if low % 2 == 1 else ">"
+            bounds.append(f"{name} {op} {_show(marks[(low - 1) // 2])}")
+        if high < last:
+            op = "<=" if high % 2 == 1 else "<"
+            bounds.append(f"{name} {op} {_show(marks[high // 2])}")
+        parts.append("`" + " and ".join(bounds) + "`")
+    return " or ".join(parts)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool | str | Quantity | dt.date):
+        return show_constant(value)
+    return str(value)

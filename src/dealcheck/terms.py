@@ -1,0 +1,168 @@
+"""The terms and the report as the library's callers hold them (the facade's own types).
+
+`rules.model.Terms` is data: what a terms file says, and nothing that
+evaluates it. `Terms` here extends it with what a caller does with it —
+compile it once, check a batch of deployments, decide one — and `Report`
+extends the checker's report with its JSON text, so that the arrows point
+down: the checker reads the rules and the renderers read the checker's
+results, never the other way.
+
+Validation of what callers pass (dicts or `Deployment` objects) goes through
+`validate_deployment` and `validate_deployments` alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dealcheck.checker import results
+from dealcheck.rules import model as m
+from dealcheck.rules.model import Vocabulary
+from dealcheck.scenario.model import Deployment
+
+if TYPE_CHECKING:
+    from dealcheck.checker.compile import CompiledTerms
+    from dealcheck.checker.results import DeploymentResult
+
+#: What a caller may pass as a deployment: a `Deployment`, or its fields as a scenario entry.
+DeploymentInput = Deployment | Mapping[str, object]
+
+
+# The stages are imported on first use: `import dealcheck` (and so the
+# start-up of every command) does not pay for the parser, the resolver, the
+# scenario readers or the evaluator until they are needed. A single decision
+# reaches them through the cached loaders below, not an import statement per
+# call (which would cost about as much as judging the deployment).
+
+
+@functools.cache
+def _read_one() -> Callable[[Mapping[str, object], Vocabulary], Deployment]:
+    from dealcheck.scenario.read import parse_deployment
+
+    return parse_deployment
+
+
+@functools.cache
+def _read_many() -> Callable[[Iterable[DeploymentInput], Vocabulary], list[Deployment]]:
+    from dealcheck.scenario.read import parse_deployments
+
+    return parse_deployments
+
+
+@functools.cache
+def _judge_one() -> Callable[[CompiledTerms, Deployment, dt.date | None], DeploymentResult]:
+    from dealcheck.checker.codegen import decide
+
+    return decide
+
+
+def validate_deployment(vocabulary: Vocabulary, deployment: DeploymentInput) -> Deployment:
+    """One deployment checked against the names the terms declare (`Terms.decide`).
+
+    A mapping is read like a scenario entry (diagnostics located at
+    ``<input>:1:1``); a `Deployment` is checked too, since an undeclared name
+    must never silently match nothing.
+
+    Raises:
+        DiagnosticsError: with every problem found.
+    """
+    if isinstance(deployment, Deployment):
+        return _read_many()((deployment,), vocabulary)[0]
+    return _read_one()(deployment, vocabulary)
+
+
+def validate_deployments(vocabulary: Vocabulary,
+                         deployments: Iterable[DeploymentInput]) -> list[Deployment]:
+    """Every deployment of a batch checked against the vocabulary (`Terms.check`).
+
+    Diagnostics name each item as ``deployments[i]``, duplicate ids included.
+
+    Raises:
+        DiagnosticsError: with every problem in every item.
+    """
+    return _read_many()(deployments, vocabulary)
+
+
+@dataclass(slots=True, eq=False)
+class Report(results.Report):
+    """The outcome of one check (`Terms.check`, `dealcheck.check_files`), with its JSON text."""
+
+    @classmethod
+    def of(cls, report: results.Report) -> Report:
+        """The checker's report as the library returns it (its results are shared, not copied)."""
+        if isinstance(report, cls):
+            return report
+        return cls(**{f.name: getattr(report, f.name) for f in dataclasses.fields(results.Report)})
+
+    def to_json(self) -> str:
+        """The JSON report, as ``dealcheck check --format json`` writes it."""
+        from dealcheck.report.json import render_json
+
+        return render_json(self)
+
+
+@dataclass(slots=True)
+class Terms(m.Terms):
+    """A resolved terms file, ready to check deployments against (what `dealcheck.load` returns).
+
+    The data (vocabulary, clauses, amendments, examples) is `rules.model.Terms`;
+    this adds the compiled form, made once on first use, and the two ways to
+    judge: `check` a batch into a report, `decide` one deployment.
+    """
+
+    _compiled: CompiledTerms | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, data: m.Terms) -> Terms:
+        """The terms `data` holds, ready to judge (the clauses are shared, not copied)."""
+        if isinstance(data, cls):
+            return data
+        return cls(**{f.name: getattr(data, f.name) for f in dataclasses.fields(m.Terms)})
+
+    def compiled(self) -> CompiledTerms:
+        """The terms compiled for evaluation (compiled once, on first use)."""
+        if self._compiled is None:
+            from dealcheck.checker.compile import compile_terms
+
+            self._compiled = compile_terms(self)
+        return self._compiled
+
+    def check(self, deployments: Iterable[DeploymentInput],
+              as_of: dt.date | str | None = None) -> Report:
+        """Check deployments (objects or scenario-style dicts) against these terms.
+
+        `as_of` is a date or ``YYYY-MM-DD`` text, read as ``--as-of`` reads it.
+        Raises `dealcheck.DiagnosticsError` when a deployment or `as_of` is
+        invalid; nothing is evaluated until every deployment is valid.
+        """
+        from dealcheck.checker.check import check
+        from dealcheck.rules.resolve import parse_as_of
+
+        when = parse_as_of(as_of)
+        return Report.of(check(self.compiled(), validate_deployments(self.vocabulary, deployments),
+                               when))
+
+    def decide(self, deployment: DeploymentInput,
+               as_of: dt.date | str | None = None) -> DeploymentResult:
+        """Judge one deployment (an object or a scenario-style dict): its verdict and findings.
+
+        What `check` gives for that deployment alone, without the report:
+        caps and commitments, which sum over a whole plan, are not judged.
+        `as_of` is read as in `check`.
+
+        Raises:
+            DiagnosticsError: when the deployment or `as_of` is invalid.
+        """
+        if as_of is None:
+            when = None
+        else:
+            from dealcheck.rules.resolve import parse_as_of
+
+            when = parse_as_of(as_of)
+        ct = self._compiled or self.compiled()
+        return _judge_one()(ct, validate_deployment(self.vocabulary, deployment), when)
