@@ -284,6 +284,14 @@ def test_bad_rows_read_as_the_python_engine_says(tmp_path: Path, kind: str,
     '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
     '"start": "2025-01-01"\n',
     '[1, 2]\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": "rofr_declined"}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": {"rofr_declined": true, "rofr_declined": false}}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": {"customer": {"kind": "commercial"}}}\n',
+    '{"id": 12, "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01"}\n',
     '{"id": "caf\u00e9", "party": "OpenAI", "workload": "api", "provider": "AWS", '
     '"start": "2025-01-01", "capacity": 12}\n',
 ])

@@ -180,7 +180,7 @@ class _Session:
                     return None  # a line over the limit: the reader says so
                 sha256 = found
             select = self._select(index, path, kind)
-            if select is None:
+            if select is None or (kind == "jsonl" and not self._jsonl_keys_ok(path)):
                 return None
             selects.append(select)
             sources.append(SourceRef(path, sha256))
@@ -264,42 +264,48 @@ class _Session:
         return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
 
     def _select_jsonl(self, index: int, path: str) -> str:
-        """Rows of a JSON Lines file: each line parsed once, for its keys and the values read."""
-        fields = "[" + ", ".join(f"'{f}'" for f in FIELDS) + "]"
-        declared = "[" + ", ".join(_string(f) for f in self.facts) + "]"
-        items = [*_NAME_FIELDS, *_VALUE_FIELDS, "facts", *self.facts]
-        paths = [f"$.{_json_key(n)}" for n in (*_NAME_FIELDS, *_VALUE_FIELDS, "facts")]
-        paths += [f"$.facts.{_json_key(f)}" for f in self.facts]
-        at = {name: f"v[{number}]" for number, name in enumerate(items, 1)}
+        """Rows of a JSON Lines file: each value as JSON text, typed here (see `_jsonl_keys_ok`)."""
+        facts = ("STRUCT(" + ", ".join(f"{_ident(f)} JSON" for f in self.facts) + ")"
+                 if self.facts else "JSON")
+        columns = ", ".join(f"{_string(f)}: 'JSON'" for f in FIELDS if f != "facts")
+        columns += f", 'facts': {_string(facts)}"
 
         def typed(item: str, allowed: str) -> str:
             return f"coalesce(json_type({item}) NOT IN ({allowed}), false)"
 
-        facts = at["facts"]
-        parts = [f"{index} AS fi", "line", "'json' AS fam"]
-        bad = [
-            f"NOT list_has_all({fields}, keys)",
-            "len(keys) <> len(list_distinct(keys))",
-            typed(facts, "'OBJECT', 'NULL'"),
-            f"coalesce(NOT list_has_all({declared}, json_keys({facts})), false)",
-            f"coalesce(len(json_keys({facts})) <> len(list_distinct(json_keys({facts}))), false)",
-        ]
+        parts = [f"{index} AS fi", "ordinality AS line", "'json' AS fam"]
+        bad = ["false"]
         for name in _NAME_FIELDS:
-            item = at[name]
+            item = _ident(name)
             parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
-                         f"json_extract_string({item}, '$') END AS {_ident(name)}")
+                         f"json_extract_string({item}, '$') END AS {item}")
             bad.append(typed(item, "'VARCHAR', 'NULL'"))
-        raw = [(name, at[name]) for name in _VALUE_FIELDS]
-        raw += [(fact_column(f), at[f]) for f in self.facts]
+        raw = [(name, _ident(name)) for name in _VALUE_FIELDS]
+        raw += [(fact_column(f), f"facts.{_ident(f)}") for f in self.facts]
         for name, item in raw:
             parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
                          f"THEN CAST({item} AS VARCHAR) END AS {_ident(name)}")
             bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        if not self.facts:
+            bad.append(typed("facts", "'OBJECT', 'NULL'"))
         parts.append("(" + " OR ".join(bad) + ") AS bad")
-        listed = "[" + ", ".join(_string(p) for p in paths) + "]"
-        return (f"SELECT {', '.join(parts)} FROM (SELECT ordinality AS line, "
-                f"json_extract(j, {listed}) AS v, coalesce(json_keys(j), []) AS keys "
-                f"FROM read_ndjson_objects({_string(path)}) WITH ORDINALITY AS t(j, ordinality))")
+        return (f"SELECT {', '.join(parts)} FROM read_json({_string(path)}, "
+                "format = 'newline_delimited', records = true, "
+                f"columns = {{{columns}}}) WITH ORDINALITY")
+
+    def _jsonl_keys_ok(self, path: str) -> bool:
+        """Whether every line's keys are known and given once, its facts' too.
+
+        (Reading with declared columns, DuckDB would take a line's other keys in silence.)
+        """
+        fields = "[" + ", ".join(_string(f) for f in FIELDS) + "]"
+        declared = "[" + ", ".join(_string(f) for f in self.facts) + "]::VARCHAR[]"
+        return self._scalar(
+            f"SELECT count(*) FROM (SELECT json_keys(j) AS k, "
+            f"coalesce(json_keys(j->'facts'), []) AS f "
+            f"FROM read_ndjson_objects({_string(path)}) t(j)) "
+            f"WHERE NOT list_has_all({fields}, k) OR len(k) <> len(list_distinct(k)) "
+            f"OR NOT list_has_all({declared}, f) OR len(f) <> len(list_distinct(f))") == 0
 
     def explain_parquet(self) -> None:
         """Raise the located diagnostics of the Parquet files' rows, if they have any.
@@ -426,7 +432,8 @@ class _Session:
         """The table `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid."""
         vocabulary = self.vocabulary
         joins: list[str] = []
-        columns = ["row_number() OVER (ORDER BY s.fi, s.line) - 1 AS rn", "s.fi", "s.line",
+        # INVARIANT: `rn` grows with the file, then the line: the input order.
+        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi", "s.line",
                    "s.fam", *(f"s.{_ident(n)}" for n in _NAME_FIELDS)]
         bad = ["s.bad", *(f"s.{_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "s.start IS NULL",
