@@ -180,7 +180,7 @@ class _Session:
                     return None  # a line over the limit: the reader says so
                 sha256 = found
             select = self._select(index, path, kind)
-            if select is None or (kind == "jsonl" and not self._jsonl_keys_ok(path)):
+            if select is None:
                 return None
             selects.append(select)
             sources.append(SourceRef(path, sha256))
@@ -264,48 +264,50 @@ class _Session:
         return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
 
     def _select_jsonl(self, index: int, path: str) -> str:
-        """Rows of a JSON Lines file: each value as JSON text, typed here (see `_jsonl_keys_ok`)."""
-        facts = ("STRUCT(" + ", ".join(f"{_ident(f)} JSON" for f in self.facts) + ")"
-                 if self.facts else "JSON")
-        columns = ", ".join(f"{_string(f)}: 'JSON'" for f in FIELDS if f != "facts")
-        columns += f", 'facts': {_string(facts)}"
+        """Rows of a JSON Lines file: each line parsed for its keys and, once, for its fields.
+
+        A line whose keys are all known, each given once, has as many keys as
+        fields not NULL; only a line where that does not hold (a key with a
+        null value, an unknown or repeated key) has its keys looked at one by
+        one. The facts object is checked the same way.
+        """
+        structure = json.dumps(dict.fromkeys(FIELDS, "JSON"))
+        facts_structure = json.dumps(dict.fromkeys(self.facts, "JSON"))
 
         def typed(item: str, allowed: str) -> str:
             return f"coalesce(json_type({item}) NOT IN ({allowed}), false)"
 
-        parts = [f"{index} AS fi", "ordinality AS line", "'json' AS fam"]
-        bad = ["false"]
+        def keys_bad(keys: str, present: list[str], allowed: Sequence[str]) -> str:
+            count = " + ".join(f"({p} IS NOT NULL)::INT" for p in present) or "0"
+            listed = "[" + ", ".join(_string(a) for a in allowed) + "]::VARCHAR[]"
+            return (f"CASE WHEN len({keys}) = {count} THEN false ELSE "
+                    f"NOT list_has_all({listed}, {keys}) "
+                    f"OR list_unique({keys}) <> len({keys}) END")
+
+        fields = {f: f"t.{_ident(f)}" for f in FIELDS}
+        facts = {f: f"ft.{_ident(f)}" for f in self.facts}
+        parts = [f"{index} AS fi", "line", "'json' AS fam"]
+        bad = [keys_bad("k", list(fields.values()), FIELDS),
+               typed(fields["facts"], "'OBJECT', 'NULL'"),
+               f"coalesce({keys_bad('fk', list(facts.values()), self.facts)}, false)"]
         for name in _NAME_FIELDS:
-            item = _ident(name)
+            item = fields[name]
             parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
-                         f"json_extract_string({item}, '$') END AS {item}")
+                         f"json_extract_string({item}, '$') END AS {_ident(name)}")
             bad.append(typed(item, "'VARCHAR', 'NULL'"))
-        raw = [(name, _ident(name)) for name in _VALUE_FIELDS]
-        raw += [(fact_column(f), f"facts.{_ident(f)}") for f in self.facts]
+        raw = [(name, fields[name]) for name in _VALUE_FIELDS]
+        raw += [(fact_column(f), facts[f]) for f in self.facts]
         for name, item in raw:
             parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
                          f"THEN CAST({item} AS VARCHAR) END AS {_ident(name)}")
             bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
-        if not self.facts:
-            bad.append(typed("facts", "'OBJECT', 'NULL'"))
         parts.append("(" + " OR ".join(bad) + ") AS bad")
-        return (f"SELECT {', '.join(parts)} FROM read_json({_string(path)}, "
-                "format = 'newline_delimited', records = true, "
-                f"columns = {{{columns}}}) WITH ORDINALITY")
-
-    def _jsonl_keys_ok(self, path: str) -> bool:
-        """Whether every line's keys are known and given once, its facts' too.
-
-        (Reading with declared columns, DuckDB would take a line's other keys in silence.)
-        """
-        fields = "[" + ", ".join(_string(f) for f in FIELDS) + "]"
-        declared = "[" + ", ".join(_string(f) for f in self.facts) + "]::VARCHAR[]"
-        return self._scalar(
-            f"SELECT count(*) FROM (SELECT json_keys(j) AS k, "
-            f"coalesce(json_keys(j->'facts'), []) AS f "
-            f"FROM read_ndjson_objects({_string(path)}) t(j)) "
-            f"WHERE NOT list_has_all({fields}, k) OR len(k) <> len(list_distinct(k)) "
-            f"OR NOT list_has_all({declared}, f) OR len(f) <> len(list_distinct(f))") == 0
+        facts_of = (f"json_transform(t.facts, {_string(facts_structure)})" if self.facts
+                    else "NULL")
+        return (f"SELECT {', '.join(parts)} FROM (SELECT line, t, k, "
+                f"{facts_of} AS ft, json_keys(t.facts) AS fk FROM (SELECT ordinality AS line, "
+                f"json_transform(j, {_string(structure)}) AS t, json_keys(j) AS k "
+                f"FROM read_ndjson_objects({_string(path)}) WITH ORDINALITY AS x(j, ordinality)))")
 
     def explain_parquet(self) -> None:
         """Raise the located diagnostics of the Parquet files' rows, if they have any.
@@ -583,11 +585,6 @@ def _sql_value(value: object) -> tuple[object, ...]:
 
 def _string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _json_key(name: str) -> str:
-    """A key in a JSON path, quoted."""
-    return '"' + name.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
 def _ident(name: str) -> str:
