@@ -339,3 +339,33 @@ def test_bad_parquet_rows_are_located_at_their_row_and_column(tmp_path: Path) ->
     assert "bad.parquet:21:1: error[DC" in result.stderr
     assert "duplicate" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_parquet_rows_the_engine_hands_back_are_read_one_by_one(tmp_path: Path) -> None:
+    # Ids that are not plain ASCII are the reader's to judge: valid here, so checked.
+    records = _sample_records(40, seed=9)
+    records[4]["id"] = "caf\u00e9-1"
+    parquet = write_parquet(tmp_path / "odd.parquet", write_csv(tmp_path / "odd.csv", records))
+    jsonl = write_jsonl(tmp_path / "odd.jsonl", records)
+    assert not _engine_reads(MSFT, tmp_path / "odd.csv")
+    from_parquet = run_dealcheck("check", MSFT, parquet, "--format", "json", cwd=tmp_path)
+    from_jsonl = run_dealcheck("check", MSFT, jsonl, "--format", "json", "--engine", "python",
+                               cwd=tmp_path)
+    assert from_parquet.returncode == from_jsonl.returncode, from_parquet.stderr
+    report, expected = json.loads(from_parquet.stdout), json.loads(from_jsonl.stdout)
+    assert report.pop("scenarios")[0]["path"] == str(parquet)
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_a_region_is_undeclared_when_the_terms_declare_none(tmp_path: Path) -> None:
+    terms = tmp_path / "terms.deal"
+    terms.write_text('agreement "No regions" effective 2025-01-01\n\nparty OpenAI, Microsoft\n\n'
+                     "provider Azure operated by Microsoft\n\nworkload api\n\n"
+                     "clause azure_only:\n  OpenAI runs api only on Azure\n", encoding="utf-8")
+    path = write_jsonl(tmp_path / "r.jsonl", [
+        {"id": "a", "party": "OpenAI", "workload": "api", "provider": "Azure",
+         "start": "2025-02-01", "region": "US"}])
+    python, duck = _reports(terms, path, tmp_path)
+    assert duck == python
+    assert not _engine_reads(terms, path)

@@ -47,7 +47,13 @@ from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, new_source_location
 from dealcheck.scenario.tree import Entry, Map, Scalar
-from dealcheck.scenario.validate import FIELDS, REQUIRED_FIELDS, DeploymentValidator, UniqueIds
+from dealcheck.scenario.validate import (
+    FIELDS,
+    REQUIRED_FIELDS,
+    Checked,
+    DeploymentValidator,
+    UniqueIds,
+)
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -133,8 +139,8 @@ def duckdb_run(terms: Terms, paths: Sequence[str | Path], as_of: dt.date | None,
             except duckdb.Error:
                 run = None  # DuckDB could not read a file as the Python reader would
             if run is None:
-                # The Python reader does not read Parquet: its rows are explained here.
-                session.explain_parquet()
+                # The Python reader does not read Parquet: its rows are read here.
+                run = session.explain_parquet()
             yield run
         finally:
             con.close()
@@ -309,19 +315,52 @@ class _Session:
                 f"json_transform(j, {_string(structure)}) AS t, json_keys(j) AS k "
                 f"FROM read_ndjson_objects({_string(path)}) WITH ORDINALITY AS x(j, ordinality)))")
 
-    def explain_parquet(self) -> None:
-        """Raise the located diagnostics of the Parquet files' rows, if they have any.
+    def explain_parquet(self) -> CheckRun | None:
+        """The Parquet files' rows read one by one, as the CSV reader reads a row of cells.
 
-        Each row is validated as the CSV reader validates a row of cells, and
-        located at its row number and the position of its column.
+        For a check the engine handed back: the Python reader does not read
+        Parquet. A row's problems are located at its row number and the
+        position of its column.
+
+        Returns:
+            None if a file is not Parquet (the Python reader then reads them
+            all), else the check of the Parquet files' rows by the compiled
+            evaluators.
 
         Raises:
             DiagnosticsError: for every problem found, Parquet files being shown without text.
         """
+        from dealcheck.checker.check import stream
+        from dealcheck.checker.files import CheckRun
+
+        parquet = [p for p in self.paths if BULK_FORMATS.get(Path(p).suffix.lower()) == "parquet"]
+        if not parquet:
+            return None
         ids = UniqueIds()
         found: list[Diagnostic] = []
-        parquet = [p for p in self.paths if BULK_FORMATS.get(Path(p).suffix.lower()) == "parquet"]
-        for path in parquet:
+        count = 0
+        for _, checked in self._parquet_rows(parquet):
+            count += 1
+            found.extend(checked.diagnostics)
+            if checked.id is not None and checked.id_span is not None:
+                duplicate = ids.add(checked.id, checked.id_span)
+                if duplicate is not None:
+                    found.append(duplicate)
+        if found:
+            raise DiagnosticsError(found, dict.fromkeys(parquet, ""))
+        if len(parquet) < len(self.paths):
+            return None
+        ct = self.terms.compiled()
+        book = AggregateBook(ct, self.as_of)
+        deployments = (checked.deployment for _, checked in self._parquet_rows(parquet)
+                       if checked.deployment is not None)
+        meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256),
+                          tuple(SourceRef(p, _file_sha256(p)) for p in parquet), self.as_of)
+        return CheckRun(meta, stream(ct, deployments, book, self.as_of), book.results, False,
+                        count)
+
+    def _parquet_rows(self, paths: list[str]) -> Iterator[tuple[str, Checked]]:
+        for path in paths:
             source = f"read_parquet({_string(path)})"
             names = [str(row[0]) for row in
                      self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
@@ -332,15 +371,8 @@ class _Session:
             while batch := cursor.fetchmany(_BATCH):
                 for row in batch:
                     number += 1
-                    checked = self.validator.check(_parquet_node(path, number, names, row))
-                    found.extend(checked.diagnostics)
-                    if checked.id is not None and checked.id_span is not None:
-                        duplicate = ids.add(checked.id, checked.id_span)
-                        if duplicate is not None:
-                            found.append(duplicate)
+                    yield path, self.validator.check(_parquet_node(path, number, names, row))
             cursor.close()
-        if found:
-            raise DiagnosticsError(found, dict.fromkeys(parquet, ""))
 
     # -- validation ----------------------------------------------------------------
 
@@ -440,10 +472,10 @@ class _Session:
         bad = ["s.bad", *(f"s.{_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "s.start IS NULL",
                f"NOT regexp_full_match(s.id, '{_ID_PATTERN}')",
-               f"s.party NOT IN ({_names(vocabulary.parties)})",
-               f"s.workload NOT IN ({_names(vocabulary.workloads)})",
-               f"s.provider NOT IN ({_names(vocabulary.providers)})",
-               f"coalesce(s.region NOT IN ({_names(vocabulary.regions)}), false)"]
+               _undeclared("s.party", vocabulary.parties),
+               _undeclared("s.workload", vocabulary.workloads),
+               _undeclared("s.provider", vocabulary.providers),
+               f"coalesce({_undeclared('s.region', vocabulary.regions)}, false)"]
         for number, name in enumerate((*_VALUE_FIELDS, *map(fact_column, self.facts))):
             alias = f"v{number}"
             joins.append(f"LEFT JOIN {_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
@@ -591,8 +623,11 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _names(names: Mapping[str, object]) -> str:
-    return ", ".join(_string(n) for n in names) or "NULL"
+def _undeclared(column: str, names: Mapping[str, object]) -> str:
+    """True when `column` holds a name not in `names` (NULL when it holds none)."""
+    if not names:
+        return f"({column} IS NOT NULL OR NULL)"
+    return f"{column} NOT IN ({', '.join(_string(n) for n in names)})"
 
 
 def _columns(names: list[str], vocabulary: m.Vocabulary) -> list[str] | None:
