@@ -80,7 +80,7 @@ FACT_PREFIX = "facts."
 #: Results fetched from DuckDB at a time.
 _BATCH = 8192
 
-_SPAN = Span("", 0, 0, 1, 1, 1, 1)
+_EPOCH = dt.date(1970, 1, 1)
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
 _NAME_FIELDS = ("id", "party", "workload", "provider", "region")
@@ -539,13 +539,18 @@ class _Session:
     def _results(self, outcomes: dict[int, Outcome]) -> Iterator[DeploymentResult]:
         on = " AND ".join(f"d.{_ident(k)} = k.{_ident(k)}" for k in self.key_names)
         cursor = self.con.cursor()
-        cursor.execute("SELECT d.id, d.fi, d.line, d.day, k.rep FROM keyed d JOIN keys k "
-                       f"ON {on} ORDER BY d.rn")
+        # Days as numbers: a few thousand distinct ones, each made a `date` once.
+        cursor.execute("SELECT d.id, d.fi, d.line, d.day - DATE '1970-01-01', k.rep "
+                       f"FROM keyed d JOIN keys k ON {on} ORDER BY d.rn")
         paths = self.paths
         locate = new_source_location
+        days: dict[int, dt.date] = {}
         while batch := cursor.fetchmany(_BATCH):
-            for ident, fi, line, day, rep in batch:
+            for ident, fi, line, number, rep in batch:
                 verdict, not_covered, findings = outcomes[rep]
+                day = days.get(number)
+                if day is None:
+                    day = days[number] = _EPOCH + dt.timedelta(days=number)
                 yield new_result(ident, verdict, day, not_covered, findings,
                                  locate(paths[fi], line, 1))
         cursor.close()
