@@ -1,4 +1,4 @@
-"""The engines benchmark runs on a tiny inventory and finds the two reports identical."""
+"""The engines benchmark runs on a tiny inventory: identical reports, the peer query agreeing."""
 
 from __future__ import annotations
 
@@ -22,4 +22,8 @@ def test_engines_benchmark_quick_mode_compares_the_reports() -> None:
     verdict = next(line for line in done.stdout.splitlines()
                    if line.startswith("python and duckdb reports"))
     assert verdict.split()[4:] == ["identical", "identical", "met"], done.stdout
+    agree = next(line for line in done.stdout.splitlines()
+                 if line.startswith("the query's verdicts and the report's"))
+    assert agree.split()[-3:] == ["agree", "agree", "met"], done.stdout
+    assert "hand-written DuckDB query" in done.stdout
     assert "--engine duckdb --jobs 2" in done.stdout
