@@ -477,20 +477,25 @@ class _Session:
                _undeclared("s.provider", vocabulary.providers),
                f"coalesce({_undeclared('s.region', vocabulary.regions)}, false)"]
         for number, name in enumerate((*_VALUE_FIELDS, *map(fact_column, self.facts))):
-            alias = f"v{number}"
-            joins.append(f"LEFT JOIN {_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
-                         f"AND {alias}.raw = s.{_ident(name)}")
-            bad.append(f"(s.{_ident(name)} IS NOT NULL AND {alias}.ok IS NOT TRUE)")
             columns.append(f"s.{_ident(name)} AS {_ident('raw:' + name)}")
+            if self.values[name].found:
+                alias = f"v{number}"
+                joins.append(f"LEFT JOIN {_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
+                             f"AND {alias}.raw = s.{_ident(name)}")
+                bad.append(f"(s.{_ident(name)} IS NOT NULL AND {alias}.ok IS NOT TRUE)")
+                value, dim = f"{alias}.v", f"{alias}.dim"
+            else:  # no row gives it: no join
+                value, dim = f"NULL::{self._sql_type(name)}", "NULL::VARCHAR"
             if name in ("capacity", "value"):
-                columns += [f"{alias}.v AS {_ident(name + '_amount')}",
-                            f"{alias}.dim AS {_ident(name + '_dim')}"]
+                columns += [f"{value} AS {_ident(name + '_amount')}",
+                            f"{dim} AS {_ident(name + '_dim')}"]
             elif name.startswith("fact:"):
-                columns.append(f"{alias}.v AS {_ident(name)}")
-                columns.append(f"{alias}.dim AS {_ident(fact_dimension_column(name[5:]))}")
+                columns.append(f"{value} AS {_ident(name)}")
+                columns.append(f"{dim} AS {_ident(fact_dimension_column(name[5:]))}")
             else:
-                columns.append(f"{alias}.v AS {_ident(name)}")
-        bad.append("coalesce(v1.v < v0.v, false)")  # end before start
+                columns.append(f"{value} AS {_ident(name)}")
+        if self.values["end"].found:
+            bad.append("coalesce(v1.v < v0.v, false)")  # end before start
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
         self.con.execute(f"CREATE TABLE rows AS SELECT {', '.join(columns)} FROM src s "
                          + " ".join(joins))
