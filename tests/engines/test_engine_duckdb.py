@@ -369,3 +369,15 @@ def test_a_region_is_undeclared_when_the_terms_declare_none(tmp_path: Path) -> N
     python, duck = _reports(terms, path, tmp_path)
     assert duck == python
     assert not _engine_reads(terms, path)
+
+
+def test_null_values_are_read_by_the_engine_line_by_line(tmp_path: Path) -> None:
+    # A key with a null value has no field: the per-file count of keys and fields
+    # differs, and each line's keys are then looked at on the line.
+    records = _sample_records(300, seed=11)
+    records[7]["region"] = None
+    records[8]["facts"] = {"customer": None}
+    path = write_jsonl(tmp_path / "nulls.jsonl", records)
+    assert _engine_reads(MSFT, path)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python

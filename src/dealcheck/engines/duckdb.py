@@ -192,6 +192,13 @@ class _Session:
             sources.append(SourceRef(path, sha256))
             expected.append(lines - (kind == "csv") if kind != "parquet" else None)
         self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+        precise = [i for i, path in enumerate(self.paths)
+                   if self.formats[i] == "jsonl" and not self._keys_match(i, path)]
+        if precise:
+            for i in precise:
+                selects[i] = self._select_jsonl(i, self.paths[i], precise=True)
+            self.con.execute("DROP TABLE src")
+            self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
         counts = dict(self.con.execute("SELECT fi, count(*) FROM src GROUP BY fi").fetchall())
         # Line numbers are row numbers only when every line is a row: blank
         # lines, records across lines, skipped rows go to the Python reader.
@@ -267,16 +274,21 @@ class _Session:
         # A cell holding control characters (a tab, a line break) is the reader's to judge.
         odd = [f"coalesce(regexp_matches({c}, '[\\x00-\\x1f\\x7f]'), false)" for c in cells]
         parts.append("(" + (" OR ".join(odd) or "false") + ") AS bad")
+        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
         return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
 
-    def _select_jsonl(self, index: int, path: str) -> str:
-        """Rows of a JSON Lines file: each line parsed for its keys and, once, for its fields.
+    def _select_jsonl(self, index: int, path: str, precise: bool = False) -> str:
+        """Rows of a JSON Lines file; `precise`: each line's keys checked on the line.
 
-        A line whose keys are all known, each given once, has as many keys as
-        fields not NULL; only a line where that does not hold (a key with a
-        null value, an unknown or repeated key) has its keys looked at one by
-        one. The facts object is checked the same way.
+        Declared columns read a line's fields, and would drop its other keys in
+        silence. A line whose keys are all known, each given once, none null,
+        has as many keys as fields not NULL (``np``, ``nf`` for its facts):
+        `_keys_match` compares the sums over the file. Otherwise `precise`
+        reads each line for its keys and, once, for its fields; only a line
+        whose counts differ has its keys looked at one by one.
         """
+        if not precise:
+            return self._select_jsonl_columns(index, path)
         structure = json.dumps(dict.fromkeys(FIELDS, "JSON"))
         facts_structure = json.dumps(dict.fromkeys(self.facts, "JSON"))
 
@@ -308,12 +320,57 @@ class _Session:
                          f"THEN CAST({item} AS VARCHAR) END AS {_ident(name)}")
             bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
         parts.append("(" + " OR ".join(bad) + ") AS bad")
+        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
         facts_of = (f"json_transform(t.facts, {_string(facts_structure)})" if self.facts
                     else "NULL")
         return (f"SELECT {', '.join(parts)} FROM (SELECT line, t, k, "
                 f"{facts_of} AS ft, json_keys(t.facts) AS fk FROM (SELECT ordinality AS line, "
                 f"json_transform(j, {_string(structure)}) AS t, json_keys(j) AS k "
                 f"FROM read_ndjson_objects({_string(path)}) WITH ORDINALITY AS x(j, ordinality)))")
+
+    def _select_jsonl_columns(self, index: int, path: str) -> str:
+        """Rows of a JSON Lines file read with declared columns (see `_select_jsonl`)."""
+        facts_type = ("STRUCT(" + ", ".join(f"{_ident(f)} JSON" for f in self.facts) + ")"
+                      if self.facts else "JSON")
+        columns = ", ".join(f"{_string(f)}: 'JSON'" for f in FIELDS if f != "facts")
+        columns += f", 'facts': {_string(facts_type)}"
+
+        def typed(item: str, allowed: str) -> str:
+            return f"coalesce(json_type({item}) NOT IN ({allowed}), false)"
+
+        parts = [f"{index} AS fi", "ordinality AS line", "'json' AS fam"]
+        bad = ["false"] if self.facts else [typed("facts", "'OBJECT', 'NULL'")]
+        for name in _NAME_FIELDS:
+            item = _ident(name)
+            parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
+                         f"json_extract_string({item}, '$') END AS {item}")
+            bad.append(typed(item, "'VARCHAR', 'NULL'"))
+        raw = [(name, _ident(name)) for name in _VALUE_FIELDS]
+        raw += [(fact_column(f), f"facts.{_ident(f)}") for f in self.facts]
+        for name, item in raw:
+            parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
+                         f"THEN CAST({item} AS VARCHAR) END AS {_ident(name)}")
+            bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        parts.append("(" + " OR ".join(bad) + ") AS bad")
+        parts.append("(" + " + ".join(f"({_ident(f)} IS NOT NULL)::BIGINT" for f in FIELDS)
+                     + ") AS np")
+        parts.append("coalesce(" + " + ".join(f"(facts.{_ident(f)} IS NOT NULL)::BIGINT"
+                                              for f in self.facts) + ", 0) AS nf"
+                     if self.facts else "0::BIGINT AS nf")
+        return (f"SELECT {', '.join(parts)} FROM read_json({_string(path)}, "
+                "format = 'newline_delimited', records = true, "
+                f"columns = {{{columns}}}) WITH ORDINALITY")
+
+    def _keys_match(self, index: int, path: str) -> bool:
+        """Whether the JSON Lines file's lines have, over the file, as many keys as `src`
+        found fields, and their facts as many keys as facts (see `_select_jsonl`)."""
+        keys = self.con.execute(
+            "SELECT coalesce(sum(len(json_keys(j))), 0), "
+            "coalesce(sum(coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
+            f"FROM read_ndjson_objects({_string(path)}) t(j)").fetchone()
+        found = self.con.execute("SELECT coalesce(sum(np), 0), coalesce(sum(nf), 0) "
+                                 f"FROM src WHERE fi = {index}").fetchone()
+        return keys is not None and found is not None and tuple(keys) == tuple(found)
 
     def explain_parquet(self) -> CheckRun | None:
         """The Parquet files' rows read one by one, as the CSV reader reads a row of cells.
