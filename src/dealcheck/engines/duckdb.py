@@ -8,7 +8,8 @@ dates, quantities, facts — are few and repeat: each *distinct* text is
 judged once by `DeploymentValidator`, and the verdicts joined back. A row
 that is not plainly valid makes the engine step aside (`duckdb_run` gives
 None): the Python reader then reads the files and reports every problem,
-located, exactly as ``--engine python`` does.
+located, exactly as ``--engine python`` does. Parquet, which the Python
+reader does not read, is then read here row by row (`explain_parquet`).
 
 For valid rows, the evaluation plan (`engines.plan`) computes each row's
 key in SQL; one row per distinct key is judged by the compiled evaluators
