@@ -122,6 +122,55 @@ _DEFINITIVE = dt.date(2025, 10, 28)
 _AZURE_FIRST = dt.date(2026, 4, 27)
 
 
+
+# ---------------------------------------------------------------- DuckDB, by hand
+
+
+def _sql_in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def duckdb_peer_query(path: str) -> str:
+    """`floor_verdict` as one hand-written DuckDB query over a JSON Lines inventory.
+
+    Yields ``id`` and ``verdict`` per row, in file order: the peer that
+    `bench_engines.py` times dealcheck against (no findings, no messages).
+    """
+    day, off = "start", "provider <> 'Azure'"
+    effective, stargate = f"DATE '{_EFFECTIVE}'", f"DATE '{_STARGATE}'"
+    definitive, azure_first = f"DATE '{_DEFINITIVE}'", f"DATE '{_AZURE_FIRST}'"
+    api = f"({day} < {azure_first} AND {off} AND workload IN {_sql_in(API)})"
+    rofr = f"({day} < {definitive} AND {off} AND workload IN {_sql_in(NON_API)})"
+    weights = f"({day} >= {definitive} AND workload = 'open_weights')"
+    first = f"({day} >= {azure_first} AND {off} AND workload IN {_sql_in(PRODUCTS)})"
+    holds = "coalesce(f.shipped_first_on_azure OR NOT f.azure_can_support, false)"
+    fails = "coalesce(NOT f.shipped_first_on_azure AND f.azure_can_support, false)"
+    violation = " OR ".join([
+        f"({api} AND ({day} < {definitive} OR f.customer <> 'us_national_security'))",
+        f"({rofr} AND f.rofr_declined = false)",
+        f"({weights} AND f.meets_capability_criteria = false)",
+        f"({first} AND {fails})"])
+    unknown = " OR ".join([
+        f"({api} AND f.customer IS NULL)", f"({rofr} AND f.rofr_declined IS NULL)",
+        f"({weights} AND f.meets_capability_criteria IS NULL)",
+        f"({first} AND NOT {holds} AND NOT {fails})"])
+    facts = ("STRUCT(microsoft_consent BOOLEAN, rofr_declined BOOLEAN, customer VARCHAR, "
+             "meets_capability_criteria BOOLEAN, shipped_first_on_azure BOOLEAN, "
+             "azure_can_support BOOLEAN)")
+    return f"""
+        SELECT id, CASE
+          WHEN party <> 'OpenAI' OR {day} < {effective} THEN 'compliant'
+          WHEN {day} < {stargate} THEN CASE
+            WHEN NOT ({off}) OR f.microsoft_consent THEN 'compliant'
+            WHEN f.microsoft_consent = false THEN 'violation' ELSE 'undetermined' END
+          WHEN coalesce({violation}, false) THEN 'violation'
+          WHEN coalesce({unknown}, false) THEN 'undetermined'
+          ELSE 'compliant' END AS verdict
+        FROM (SELECT *, facts AS f FROM read_json('{path}', format = 'newline_delimited',
+              columns = {{id: 'VARCHAR', party: 'VARCHAR', workload: 'VARCHAR',
+                          provider: 'VARCHAR', region: 'VARCHAR', start: 'DATE',
+                          value: 'VARCHAR', facts: '{facts}'}}))"""
+
 # ---------------------------------------------------------------- Cedar
 
 

@@ -137,9 +137,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for bulk (CSV, JSON Lines) files; at most one per core and "
                    "per piece of work.")
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto",
+              show_default=True,
+              help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
+                   "`auto` for those) or `python` (the reference; YAML and JSON always).")
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
-          output: str | None, fail_on: str, jobs: int, error_format: str) -> None:
+          output: str | None, fail_on: str, jobs: int, engine: str, error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
     from dealcheck.checker.files import check_files_into
     from dealcheck.report.output import rows_renderer
@@ -150,7 +154,7 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     model = _load_terms(terms, error_format)
     try:
         worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
-                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt))
+                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])

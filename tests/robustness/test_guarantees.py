@@ -250,9 +250,12 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
     report.write_text("previous report\n", encoding="utf-8")
     ready = tmp_path / "ready.json"
     env = _sitecustomize(tmp_path / "site", _STOP_WHILE_WRITING)
+    # Worker processes are the Python engine's (`--jobs` is DuckDB's threads); with one
+    # job the file is DuckDB's (`--engine auto`).
+    engine = ["--engine", "python"] if jobs != "1" else []
     process = subprocess.Popen(
         [sys.executable, "-m", "dealcheck", "check", str(VOCABULARY), str(plan), "--format",
-         "json", "-o", str(report), "--jobs", jobs], stdout=subprocess.DEVNULL,
+         "json", "-o", str(report), "--jobs", jobs, *engine], stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, env={**os.environ, **env, "TMPDIR": str(spool),
                                      "DEALCHECK_TEST_READY": str(ready)},
         start_new_session=True)

@@ -73,7 +73,8 @@ class CheckRun:
 
 def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
-                     jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None) -> S:
+                     jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
+                     engine: str = "python") -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
 
     Args:
@@ -86,6 +87,10 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         jobs: worker processes for bulk files (1: none).
         rows: with ``jobs > 1``, what renders rows in the workers
             (`dealcheck.report.output.rows_renderer`).
+        engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
+            Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
+            ``jobs`` its threads; files it does not find plainly valid are read
+            as ``python`` reads them.
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
@@ -95,6 +100,13 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
 
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
+    if engine != "python":
+        from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
+
+        if reads_with_duckdb(paths):
+            with duckdb_run(terms, paths, when, jobs) as run:
+                if run is not None:
+                    return sink(run)
     ct = terms.compiled()
     with contextlib.ExitStack() as stack:
         workers: ParallelCheck | None = None

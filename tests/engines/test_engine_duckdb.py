@@ -1,0 +1,383 @@
+"""The DuckDB engine gives the Python engine's report, byte for byte, and its diagnostics."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import dealcheck
+from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
+from dealcheck.scenario.read import load_scenario
+from helpers import run_dealcheck
+
+ROOT = Path(__file__).resolve().parents[2]
+MSFT = ROOT / "examples" / "microsoft-openai" / "terms.deal"
+STARGATE = ROOT / "examples" / "stargate" / "terms.deal"
+
+FACTS: dict[str, tuple[object, ...]] = {
+    "microsoft_consent": (True, False),
+    "rofr_declined": (True, False),
+    "customer": ("commercial", "us_national_security", "us_government_civilian"),
+    "meets_capability_criteria": (True, False),
+    "shipped_first_on_azure": (True, False),
+    "azure_can_support": (True, False),
+}
+
+
+# ---------------------------------------------------------------- inventories
+
+
+def _records_of(yaml_path: Path, terms: Path) -> list[dict[str, Any]]:
+    """The deployments of a YAML scenario as JSON Lines records, quantities as written."""
+    scenario = load_scenario(yaml_path, dealcheck.load(terms).vocabulary)
+    out: list[dict[str, Any]] = []
+    for d in scenario.deployments:
+        record: dict[str, Any] = {"id": d.id, "party": d.party, "workload": d.workload,
+                                  "provider": d.provider, "start": d.start.isoformat()}
+        if d.region is not None:
+            record["region"] = d.region
+        if d.end is not None:
+            record["end"] = d.end.isoformat()
+        for name in ("capacity", "value"):
+            quantity = getattr(d, name)
+            if quantity is not None:
+                record[name] = str(quantity)
+        if d.facts:
+            record["facts"] = {k: v if isinstance(v, bool | str) else str(v)
+                               for k, v in d.facts.items()}
+        out.append(record)
+    return out
+
+
+def _boundary_records(terms: Path) -> list[dict[str, Any]]:
+    """Every epoch's first day and the day before, every provider and region, each fact
+    absent, null, true and false (or each of its values)."""
+    model = dealcheck.load(terms)
+    vocabulary = model.vocabulary
+    days: set[dt.date] = set()
+    for start in model.compiled().starts:
+        days.update((start, start - dt.timedelta(days=1)))
+    rng = random.Random(15)
+    parties, workloads = list(vocabulary.parties), list(vocabulary.workloads)
+    providers, regions = list(vocabulary.providers), [*vocabulary.regions, None]
+    records: list[dict[str, Any]] = []
+    for number, day in enumerate(sorted(days) * 8):
+        fact_values: dict[str, object] = {}
+        for name, values in FACTS.items():
+            if name in vocabulary.facts:
+                pick = rng.choice([*values, None, "absent"])
+                if pick != "absent":
+                    fact_values[name] = pick
+        record: dict[str, Any] = {
+            "id": f"b{number}", "party": parties[number % len(parties)],
+            "workload": workloads[number % len(workloads)],
+            "provider": providers[number % len(providers)], "start": day.isoformat(),
+            "value": f"{rng.randrange(1, 90)}B USD" if number % 3 else None,
+        }
+        region = regions[number % len(regions)]
+        if region is not None:
+            record["region"] = region
+        if fact_values:
+            record["facts"] = fact_values
+        records.append(record)
+    return records
+
+
+def _sample_records(count: int, seed: int) -> list[dict[str, Any]]:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from common import sample_records
+    finally:
+        sys.path.pop(0)
+    records: list[dict[str, Any]] = sample_records(count, seed)
+    return records
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def write_csv(path: Path, records: list[dict[str, Any]]) -> Path:
+    columns = ["id", "party", "workload", "provider", "region", "start", "end", "capacity",
+               "value"]
+    facts = sorted({name for r in records for name in r.get("facts") or {}})
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow([*columns, *(f"facts.{f}" for f in facts)])
+        for r in records:
+            given = r.get("facts") or {}
+            writer.writerow([r.get(c) or "" for c in columns]
+                            + [_cell(given.get(f)) for f in facts])
+    return path
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_parquet(path: Path, csv_path: Path) -> Path:
+    """A Parquet file of a CSV inventory's rows, every column as text."""
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar = true)) "
+                f"TO '{path}' (FORMAT parquet)")
+    con.close()
+    return path
+
+
+def _reports(terms: Path, scenario: Path, tmp_path: Path, *extra: str) -> tuple[str, str]:
+    python = run_dealcheck("check", terms, scenario, "--format", "json", "--engine", "python",
+                           *extra, cwd=tmp_path)
+    duck = run_dealcheck("check", terms, scenario, "--format", "json", "--engine", "duckdb",
+                         *extra, cwd=tmp_path)
+    assert python.returncode == duck.returncode, duck.stderr
+    assert duck.stderr == python.stderr
+    return python.stdout, duck.stdout
+
+
+def _engine_reads(terms: Path, *paths: Path) -> bool:
+    """Whether the DuckDB engine checks the files itself (rather than handing them back)."""
+    with duckdb_run(dealcheck.load(terms), paths, None) as run:
+        return run is not None
+
+
+# ---------------------------------------------------------------- the same report
+
+
+@pytest.mark.parametrize(("terms", "scenario"), [
+    (MSFT, ROOT / "examples" / "microsoft-openai" / "deals.yaml"),
+    (STARGATE, ROOT / "examples" / "stargate" / "buildout.yaml"),
+    (STARGATE, ROOT / "examples" / "stargate" / "over-cap.yaml"),
+])
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+@pytest.mark.parametrize("as_of", [None, "2025-06-30"])
+def test_shipped_examples_give_the_same_report(tmp_path: Path, terms: Path, scenario: Path,
+                                               kind: str, as_of: str | None) -> None:
+    records = _records_of(scenario, terms)
+    path = tmp_path / f"{scenario.stem}.{kind}"
+    (write_jsonl if kind == "jsonl" else write_csv)(path, records)
+    assert _engine_reads(terms, path)
+    extra = ("--as-of", as_of) if as_of else ()
+    python, duck = _reports(terms, path, tmp_path, *extra)
+    assert json.loads(python)["deployments"]  # a report with something in it
+    assert duck == python
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+@pytest.mark.parametrize("as_of", [None, "2025-10-28"])
+def test_boundary_inventory_gives_the_same_report(tmp_path: Path, kind: str,
+                                                  as_of: str | None) -> None:
+    records = _boundary_records(MSFT)
+    path = tmp_path / f"bounds.{kind}"
+    (write_jsonl if kind == "jsonl" else write_csv)(path, records)
+    assert _engine_reads(MSFT, path)
+    python, duck = _reports(MSFT, path, tmp_path, *(("--as-of", as_of) if as_of else ()))
+    verdicts = {d["verdict"] for d in json.loads(python)["deployments"]}
+    assert verdicts == ({"compliant", "undetermined"} if as_of else
+                        {"compliant", "violation", "undetermined"})
+    assert duck == python
+
+
+def test_generated_inventory_in_two_files_gives_the_same_report(tmp_path: Path) -> None:
+    records = _sample_records(4000, seed=7)
+    first = write_jsonl(tmp_path / "a.jsonl", records[:2500])
+    second = write_csv(tmp_path / "b.csv", records[2500:])
+    assert _engine_reads(MSFT, first, second)
+    python = run_dealcheck("check", MSFT, first, second, "--format", "json", "--engine",
+                           "python", cwd=tmp_path)
+    duck = run_dealcheck("check", MSFT, first, second, "--format", "json", "--engine", "duckdb",
+                         "--jobs", "2", cwd=tmp_path)
+    assert (duck.returncode, duck.stdout) == (python.returncode, python.stdout)
+
+
+def test_auto_reads_bulk_files_with_duckdb_and_documents_with_python(tmp_path: Path) -> None:
+    bulk = write_jsonl(tmp_path / "a.jsonl", _sample_records(3, seed=1))
+    assert reads_with_duckdb([bulk])
+    assert not reads_with_duckdb([ROOT / "examples" / "stargate" / "buildout.yaml"])
+    assert not reads_with_duckdb([bulk, ROOT / "examples" / "stargate" / "buildout.yaml"])
+    assert not reads_with_duckdb([tmp_path / "missing.csv"])
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def test_parquet_inventory_gives_the_jsonl_report(tmp_path: Path) -> None:
+    records = _boundary_records(MSFT)
+    as_csv = write_csv(tmp_path / "bounds.csv", records)
+    parquet = write_parquet(tmp_path / "bounds.parquet", as_csv)
+    jsonl = write_jsonl(tmp_path / "bounds.jsonl", records)
+    from_parquet = run_dealcheck("check", MSFT, parquet, "--format", "json", cwd=tmp_path)
+    from_jsonl = run_dealcheck("check", MSFT, jsonl, "--format", "json", "--engine", "python",
+                               cwd=tmp_path)
+    assert from_parquet.returncode == from_jsonl.returncode, from_parquet.stderr
+    report, expected = json.loads(from_parquet.stdout), json.loads(from_jsonl.stdout)
+    # A Parquet row's line is its row number, as a JSON Lines row's is its line.
+    assert report["scenarios"][0]["path"] == str(parquet)
+    for name in ("scenarios",):
+        report.pop(name), expected.pop(name)
+    text = json.dumps(report).replace(str(parquet), str(jsonl))
+    assert text == json.dumps(expected)
+
+
+# ---------------------------------------------------------------- bad rows
+
+
+BAD_ROWS: dict[str, tuple[str, object]] = {
+    "undeclared party": ("party", "OpenAl"),
+    "malformed date": ("start", "2025-13-01"),
+    "malformed quantity": ("value", "12 USDX"),
+    "wrong fact type": ("facts", {"rofr_declined": "yes"}),
+    "undeclared fact": ("facts", {"rofr_declinde": True}),
+    "unknown field": ("regoin", "US"),
+    "missing id": ("id", None),
+    "end before start": ("end", "2001-01-01"),
+    "duplicate id": ("id", "d3"),
+}
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+@pytest.mark.parametrize("problem", sorted(BAD_ROWS))
+def test_bad_rows_read_as_the_python_engine_says(tmp_path: Path, kind: str,
+                                                 problem: str) -> None:
+    records = _sample_records(200, seed=3)
+    field, value = BAD_ROWS[problem]
+    if value is None:
+        del records[120][field]
+    else:
+        records[120][field] = value
+    if kind == "csv" and field not in ("facts", "regoin"):
+        path = write_csv(tmp_path / "bad.csv", records)
+    elif kind == "csv":
+        path = write_csv(tmp_path / "bad.csv", records)
+        text = path.read_text(encoding="utf-8")
+        if field == "regoin":  # an unknown column
+            text = text.replace("region,", "regoin,", 1)
+        path.write_text(text, encoding="utf-8")
+    else:
+        path = write_jsonl(tmp_path / "bad.jsonl", records)
+    python = run_dealcheck("check", MSFT, path, "--engine", "python", cwd=tmp_path)
+    duck = run_dealcheck("check", MSFT, path, "--engine", "duckdb", cwd=tmp_path)
+    assert not _engine_reads(MSFT, path)
+    assert python.returncode == 2, python.stdout
+    assert (duck.returncode, duck.stdout, duck.stderr) == (2, python.stdout, python.stderr)
+
+
+@pytest.mark.parametrize("text", [
+    '{"id": "a", "id": "b", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01"}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01"}\n\n{"id": "b", "party": "OpenAI", "workload": "api", '
+    '"provider": "AWS", "start": "2025-01-01"}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01"\n',
+    '[1, 2]\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": "rofr_declined"}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": {"rofr_declined": true, "rofr_declined": false}}\n',
+    '{"id": "a", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "facts": {"customer": {"kind": "commercial"}}}\n',
+    '{"id": 12, "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01"}\n',
+    '{"id": "caf\u00e9", "party": "OpenAI", "workload": "api", "provider": "AWS", '
+    '"start": "2025-01-01", "capacity": 12}\n',
+])
+def test_unusual_json_lines_are_the_python_readers(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text(text, encoding="utf-8")
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+
+
+@pytest.mark.parametrize("text", [
+    "id,party,workload,provider,start\na,OpenAI,api,AWS,2025-01-01\n,,,,\n",
+    'id,party,workload,provider,start\n"a\nb",OpenAI,api,AWS,2025-01-01\n',
+    "id,party,workload,provider,start\na,OpenAI,api,AWS,2025-01-01,extra\n",
+    "id,party,workload,provider,start\na,OpenAI ,api,AWS,\t2025-01-01\n",
+    "id,party,workload,provider,start\r\na,OpenAI,api,AWS,2025-01-01\r\n",
+    "\ufeffid,party,workload,provider,start\na,OpenAI,api,AWS,2025-01-01\n",
+    "id,party,workload,provider\na,OpenAI,api,AWS\n",
+])
+def test_unusual_csv_is_the_python_readers(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(text.encode("utf-8"))
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+
+
+def test_invalid_utf8_reads_as_the_python_engine_says(tmp_path: Path) -> None:
+    path = tmp_path / "bytes.csv"
+    path.write_bytes(b"id,party,workload,provider,start\na\xff,OpenAI,api,AWS,2025-01-01\n")
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+
+
+def test_bad_parquet_rows_are_located_at_their_row_and_column(tmp_path: Path) -> None:
+    records = _sample_records(50, seed=5)
+    records[9]["start"] = "2025-02-30"
+    records[20]["id"] = records[3]["id"]
+    parquet = write_parquet(tmp_path / "bad.parquet", write_csv(tmp_path / "bad.csv", records))
+    result = run_dealcheck("check", MSFT, parquet, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "unsupported scenario format" not in result.stderr
+    start = ["id", "party", "workload", "provider", "region", "start"].index("start") + 1
+    assert f"bad.parquet:10:{start}: error[DC" in result.stderr
+    assert "invalid date `2025-02-30`" in result.stderr
+    assert "bad.parquet:21:1: error[DC" in result.stderr
+    assert "duplicate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parquet_rows_the_engine_hands_back_are_read_one_by_one(tmp_path: Path) -> None:
+    # Ids that are not plain ASCII are the reader's to judge: valid here, so checked.
+    records = _sample_records(40, seed=9)
+    records[4]["id"] = "caf\u00e9-1"
+    parquet = write_parquet(tmp_path / "odd.parquet", write_csv(tmp_path / "odd.csv", records))
+    jsonl = write_jsonl(tmp_path / "odd.jsonl", records)
+    assert not _engine_reads(MSFT, tmp_path / "odd.csv")
+    from_parquet = run_dealcheck("check", MSFT, parquet, "--format", "json", cwd=tmp_path)
+    from_jsonl = run_dealcheck("check", MSFT, jsonl, "--format", "json", "--engine", "python",
+                               cwd=tmp_path)
+    assert from_parquet.returncode == from_jsonl.returncode, from_parquet.stderr
+    report, expected = json.loads(from_parquet.stdout), json.loads(from_jsonl.stdout)
+    assert report.pop("scenarios")[0]["path"] == str(parquet)
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_a_region_is_undeclared_when_the_terms_declare_none(tmp_path: Path) -> None:
+    terms = tmp_path / "terms.deal"
+    terms.write_text('agreement "No regions" effective 2025-01-01\n\nparty OpenAI, Microsoft\n\n'
+                     "provider Azure operated by Microsoft\n\nworkload api\n\n"
+                     "clause azure_only:\n  OpenAI runs api only on Azure\n", encoding="utf-8")
+    path = write_jsonl(tmp_path / "r.jsonl", [
+        {"id": "a", "party": "OpenAI", "workload": "api", "provider": "Azure",
+         "start": "2025-02-01", "region": "US"}])
+    python, duck = _reports(terms, path, tmp_path)
+    assert duck == python
+    assert not _engine_reads(terms, path)
+
+
+def test_null_values_are_read_by_the_engine_line_by_line(tmp_path: Path) -> None:
+    # A key with a null value has no field: the per-file count of keys and fields
+    # differs, and each line's keys are then looked at on the line.
+    records = _sample_records(300, seed=11)
+    records[7]["region"] = None
+    records[8]["facts"] = {"customer": None}
+    path = write_jsonl(tmp_path / "nulls.jsonl", records)
+    assert _engine_reads(MSFT, path)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
