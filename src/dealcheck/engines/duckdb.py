@@ -38,15 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 from dealcheck import limits
 from dealcheck.checker.aggregate import AggregateBook
-from dealcheck.checker.codegen import Outcome, new_result
-from dealcheck.checker.results import AggregateResult, DeploymentResult, SourceRef
+from dealcheck.checker.codegen import Outcome
+from dealcheck.checker.results import AggregateResult, DeploymentResult, ReportMeta, SourceRef
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
 from dealcheck.dsl.span import Span
 from dealcheck.engines.plan import EvaluationPlan, decimal_fits, fact_column, fact_dimension_column
-from dealcheck.report.output import ReportMeta
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.model import Deployment, new_source_location
+from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.tree import Entry, Map, Scalar
 from dealcheck.scenario.validate import (
     FIELDS,
@@ -59,8 +58,8 @@ from dealcheck.scenario.validate import (
 if TYPE_CHECKING:
     import duckdb as duckdb_module
 
+    from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.files import CheckRun
-    from dealcheck.rules.model import Terms
 
 __all__ = ["BULK_FORMATS", "MEMORY_LIMIT", "duckdb_run", "reads_with_duckdb"]
 
@@ -110,7 +109,7 @@ _INVALID: Any = object()
 
 
 @contextlib.contextmanager
-def duckdb_run(terms: Terms, paths: Sequence[str | Path], as_of: dt.date | None,
+def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
                jobs: int = 1) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files as a `CheckRun`, or None: read them with the Python reader.
 
@@ -152,7 +151,7 @@ def duckdb_run(terms: Terms, paths: Sequence[str | Path], as_of: dt.date | None,
 class _Session:
     """One check on one DuckDB connection: the tables `src`, `rows`, `keyed` and `keys`."""
 
-    def __init__(self, terms: Terms, paths: list[str], as_of: dt.date | None,
+    def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection) -> None:
         self.terms = terms
         self.paths = paths
@@ -429,7 +428,8 @@ class _Session:
             while batch := cursor.fetchmany(_BATCH):
                 for row in batch:
                     number += 1
-                    yield path, self.validator.check(_parquet_node(path, number, names, row))
+                    yield path, self.validator.check(_parquet_node(path, number, names, row),
+                                                     textual=True)
             cursor.close()
 
     # -- validation ----------------------------------------------------------------
@@ -508,7 +508,7 @@ class _Session:
         row["start"] = "2000-01-01"
         row.update(given)
         if family == "json":
-            return self.validator.quick(row, file, line)
+            return self.validator.accept(row, file, line)
         span = Span.point(file, line, 1)
         entries: list[Entry] = []
         for key, value in row.items():
@@ -518,7 +518,7 @@ class _Session:
                 entries.append(Entry("facts", span, Map(facts, span)))
             else:
                 entries.append(Entry(key, span, _cell(value, span)))
-        return self.validator.check(Map(tuple(entries), span)).deployment
+        return self.validator.check(Map(tuple(entries), span), textual=True).deployment
 
     def _typed_rows(self) -> None:
         """The table `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid."""
@@ -606,7 +606,7 @@ class _Session:
         cursor.execute("SELECT d.id, d.fi, d.line, d.day - DATE '1970-01-01', k.rep "
                        f"FROM keyed d JOIN keys k ON {on} ORDER BY d.rn")
         paths = self.paths
-        locate = new_source_location
+        locate = SourceLocation
         days: dict[int, dt.date] = {}
         while batch := cursor.fetchmany(_BATCH):
             for ident, fi, line, number, rep in batch:
@@ -614,7 +614,7 @@ class _Session:
                 day = days.get(number)
                 if day is None:
                     day = days[number] = _EPOCH + dt.timedelta(days=number)
-                yield new_result(ident, verdict, day, not_covered, findings,
+                yield DeploymentResult(ident, verdict, day, not_covered, findings,
                                  locate(paths[fi], line, 1))
         cursor.close()
 
