@@ -22,6 +22,7 @@ from dealcheck.dsl.diagnostics import (
     Related,
     error,
 )
+from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS
 from dealcheck.rules.model import Vocabulary
@@ -502,13 +503,15 @@ def parse_deployments(
     # The common case in one call of the generated validator: all mappings, or
     # all `Deployment` objects, all valid, with distinct ids.
     found: list[Deployment] | None = None
-    try:
-        if all(type(item) is dict for item in items):
-            found = validator.rows.validate_python(items)
-        elif all(type(item) is Deployment for item in items):
-            found = validator.objects(items)  # type: ignore[arg-type]
-    except ValidationError:
-        found = None
+    # The deployments form no cycles; each collection would rescan all those built so far.
+    with paused_gc():
+        try:
+            if all(type(item) is dict for item in items):
+                found = validator.rows(items)
+            elif all(type(item) is Deployment for item in items):
+                found = validator.objects(items)  # type: ignore[arg-type]
+        except ValidationError:
+            found = None
     if (found is None or any(d.end is not None and d.end < d.start for d in found)
             or len({d.id for d in found}) != len(found)):
         return _parse_each(items, vocabulary)
