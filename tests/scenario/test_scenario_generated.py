@@ -180,6 +180,24 @@ def test_a_batch_is_validated_with_the_cycle_collector_paused(
     assert seen == [False] and gc.isenabled()
 
 
+def test_terms_check_keeps_the_collector_paused_from_validation_to_the_report(
+        terms: dealcheck.Terms, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from dealcheck import terms as facade
+
+    seen: list[bool] = []
+    validate_all = facade.validate_deployments
+
+    def watching(vocabulary: Vocabulary, items: list[object]) -> list[Deployment]:
+        seen.append(gc.isenabled())
+        return validate_all(vocabulary, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facade, "validate_deployments", watching)
+    assert terms.check([BASE]).verdict_of("d1") is not None
+    assert seen == [False] and gc.isenabled()
+
+
 def test_a_wrong_name_with_its_suggestion(terms: Terms) -> None:
     found = _only({**BASE, "provider": "Azur"}, terms.vocabulary)
     assert (found.code, found.message, found.help) == (
