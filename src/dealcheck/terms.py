@@ -141,11 +141,15 @@ class Terms(m.Terms):
         invalid; nothing is evaluated until every deployment is valid.
         """
         from dealcheck.checker.check import check
+        from dealcheck.dsl.parse import paused_gc
         from dealcheck.rules.resolve import parse_as_of
 
         when = parse_as_of(as_of)
-        return Report.of(check(self.compiled(), validate_deployments(self.vocabulary, deployments),
-                               when))
+        # One pause for both stages: the collector, back on between them, would
+        # scan every deployment just built (none forms a cycle).
+        with paused_gc():
+            return Report.of(check(self.compiled(),
+                                   validate_deployments(self.vocabulary, deployments), when))
 
     def decide(self, deployment: DeploymentInput,
                as_of: dt.date | str | None = None) -> DeploymentResult:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -121,7 +122,7 @@ def test_documents_and_csv_rows_go_through_the_generated_validator(
 
 def test_the_validator_is_pydantic_core_and_refuses_by_field(terms: Terms) -> None:
     validator = cached(terms.vocabulary)
-    assert isinstance(validator.rows, SchemaValidator)
+    assert all(isinstance(batch, SchemaValidator) for batch in validator.batch)
     with pytest.raises(ValidationError) as caught:
         validator.validate({**BASE, "party": "OpenAl", "start": "2025-02-30", "extra": 1})
     assert {(e["loc"][0], e["type"]) for e in caught.value.errors()} >= {
@@ -130,6 +131,71 @@ def test_the_validator_is_pydantic_core_and_refuses_by_field(terms: Terms) -> No
 
 
 # -- each kind of error, as dealcheck's diagnostic ----------------------------------------
+
+
+def test_valid_facts_are_validated_without_python_and_null_ones_still_dropped(
+        terms: Terms, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck.scenario import generated
+
+    dropped: list[object] = []
+    known_facts = generated._known_facts
+
+    def counting(given: dict[str, object] | None) -> object:
+        dropped.append(given)
+        return known_facts(given)
+
+    monkeypatch.setattr(generated, "_known_facts", counting)
+    validator = RowValidator(terms.vocabulary)  # built with the counting rule
+    rows = [{**BASE, "id": f"d{n}", "facts": {"consent": True, "customer": "commercial"}}
+            for n in range(3)]
+    found = validator.rows(rows)
+    assert dropped == []  # every row took the schema that runs no Python for its facts
+    assert [dict(d.facts) for d in found] == [{"consent": True, "customer": "commercial"}] * 3
+    assert all(isinstance(d.facts, MappingProxyType) for d in found)  # read-only
+    accepted = validator.accept(rows[0], None)
+    assert accepted is not None and dropped == []
+    # A null fact is unknown, as if absent: the full schema drops it.
+    with_null = [*rows, {**BASE, "id": "d9", "facts": {"consent": None, "chips": 3}}]
+    assert [dict(d.facts) for d in validator.rows(with_null)][3] == {
+        "chips": Quantity(Decimal(3), "")}
+    assert dropped != []
+    assert parse_deployments(with_null, terms.vocabulary)[3].facts == {
+        "chips": Quantity(Decimal(3), "")}
+
+
+def test_a_batch_is_validated_with_the_cycle_collector_paused(
+        terms: Terms, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    batch = RowValidator.rows
+
+    def watching(self: RowValidator, items: list[object]) -> list[Deployment]:
+        seen.append(gc.isenabled())
+        return batch(self, items)
+
+    monkeypatch.setattr(RowValidator, "rows", watching)
+    assert gc.isenabled()
+    assert [d.id for d in parse_deployments([BASE], terms.vocabulary)] == ["d1"]
+    assert seen == [False] and gc.isenabled()
+
+
+def test_terms_check_keeps_the_collector_paused_from_validation_to_the_report(
+        terms: dealcheck.Terms, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from dealcheck import terms as facade
+
+    seen: list[bool] = []
+    validate_all = facade.validate_deployments
+
+    def watching(vocabulary: Vocabulary, items: list[object]) -> list[Deployment]:
+        seen.append(gc.isenabled())
+        return validate_all(vocabulary, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facade, "validate_deployments", watching)
+    assert terms.check([BASE]).verdict_of("d1") is not None
+    assert seen == [False] and gc.isenabled()
 
 
 def test_a_wrong_name_with_its_suggestion(terms: Terms) -> None:

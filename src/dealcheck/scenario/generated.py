@@ -14,8 +14,9 @@ diagnostics.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
@@ -67,7 +68,7 @@ class RowValidator:
     where ``true`` and ``false`` spell a boolean fact.
     """
 
-    __slots__ = ("_memo", "_objects", "_open", "_row", "rows", "rules", "textual")
+    __slots__ = ("_memo", "_objects", "_one", "_open", "_row", "batch", "rules", "textual")
 
     def __init__(self, vocabulary: Vocabulary | None, *, textual: bool = False) -> None:
         #: Without a vocabulary, names and facts are free text: the format without terms,
@@ -76,15 +77,23 @@ class RowValidator:
         self.rules = FieldRules(Vocabulary() if vocabulary is None else vocabulary)
         self.textual = textual
         self._memo: dict[tuple[str, type, object], object] = {}
-        fields = self._fields(text_first=True)
-        self._row = SchemaValidator(_deployment(fields)).validate_python
-        #: Validates a list of mappings of scenario fields into `Deployment`s.
-        self.rows = SchemaValidator(cs.list_schema(_deployment(fields)))
+        # Two schemas of one definition: the fast one, tried first, takes no null
+        # fact and runs no Python for the facts; the full one (which explains every
+        # refusal) drops null facts, so rows with one, or with errors, cost more.
+        full = _deployment(self._fields(text_first=True))
+        fast = _deployment(self._fields(text_first=True, nulls=False))
+        self._one = (SchemaValidator(fast), SchemaValidator(full))
+        self._row = self._one[1].validate_python
+        #: Validate a list of mappings of scenario fields into `Deployment`s: fast, then full.
+        self.batch = (SchemaValidator(cs.list_schema(fast)), SchemaValidator(cs.list_schema(full)))
         # `Deployment` objects are validated as the tuples of their fields (attributes
         # read in C), not as instances: pydantic-core reads a dataclass much slower.
-        typed = {f["name"]: f["schema"] for f in self._fields(text_first=False)}
-        self._objects = SchemaValidator(cs.list_schema(cs.tuple_schema(
-            [_required(typed[name]) for name in _DEPLOYMENT_FIELDS])))
+        self._objects = tuple(
+            SchemaValidator(cs.list_schema(cs.tuple_schema([
+                _required(typed[name]) for name in _DEPLOYMENT_FIELDS])))
+            for typed in ({f["name"]: f["schema"]
+                           for f in self._fields(text_first=False, nulls=nulls)}
+                          for nulls in (False, True)))
 
     def core_schema(self) -> cs.CoreSchema:
         """The schema of one deployment written as scenario fields (its JSON Schema's source)."""
@@ -99,9 +108,18 @@ class RowValidator:
             pydantic_core.ValidationError: with the item and the field in `loc`.
         """
         given = [_fields_of(item) for item in items]
-        checked = self._objects.validate_python(given)
+        checked = _first_valid(self._objects, given)
         return [item if fields == found else new_deployment(*found, item.source)
                 for item, fields, found in zip(items, given, checked, strict=True)]
+
+    def rows(self, items: list[object]) -> list[Deployment]:
+        """The deployments a list of mappings of scenario fields describes, in one call.
+
+        Raises:
+            pydantic_core.ValidationError: with the item and the field in `loc`.
+        """
+        found: list[Deployment] = _first_valid(self.batch, items)
+        return found
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
@@ -119,7 +137,7 @@ class RowValidator:
         schema does not see (its diagnostic points at both dates).
         """
         try:
-            found: Deployment = self._row(data)
+            found: Deployment = _first_valid(self._one, data)
         except ValidationError:
             return None
         if found.end is not None and found.end < found.start:
@@ -129,8 +147,12 @@ class RowValidator:
 
     # -- the schema -------------------------------------------------------------------
 
-    def _fields(self, *, text_first: bool) -> list[cs.DataclassField]:
-        """The fields' schemas; `text_first` tries dates as text before `datetime.date`."""
+    def _fields(self, *, text_first: bool, nulls: bool = True) -> list[cs.DataclassField]:
+        """The fields' schemas; `text_first` tries dates as text before `datetime.date`.
+
+        Without `nulls`, a fact given as null is refused rather than left unknown:
+        the facts are then a read-only view pydantic-core makes without Python.
+        """
         vocabulary = self.rules.vocabulary
         names = {kind.name: _name_schema(kind, None if self._open else vocabulary)
                  for kind in DEPLOYMENT_KINDS}
@@ -139,8 +161,11 @@ class RowValidator:
             [cs.str_schema(strict=True, pattern=_PLAIN_ID),
              cs.no_info_after_validator_function(self._id, cs.str_schema(strict=True))],
             mode="left_to_right")
-        facts: cs.CoreSchema = cs.no_info_after_validator_function(
-            _known_facts, cs.nullable_schema(self._facts_schema()))
+        facts: cs.CoreSchema = (
+            cs.no_info_after_validator_function(_known_facts,
+                                                cs.nullable_schema(self._facts_schema()))
+            if nulls else cs.no_info_after_validator_function(
+                MappingProxyType, self._facts_schema(nulls=False)))
         if not text_first:
             # A `Deployment`'s facts are read-only: pydantic-core reads a copy much faster.
             facts = cs.no_info_before_validator_function(_copied, facts)
@@ -154,12 +179,13 @@ class RowValidator:
             "end": _optional(date),
             "capacity": _optional(self._quantity_schema("capacity")),
             "value": _optional(self._quantity_schema("value")),
-            "facts": cs.with_default_schema(facts, default_factory=lambda: _NO_FACTS),
+            "facts": cs.with_default_schema(facts, default_factory=_no_facts,
+                                            default_factory_takes_data=False),
         }
         return [cs.dataclass_field(name, schemas[name], metadata=_described(name))
                 for name in _ABOUT]
 
-    def _facts_schema(self) -> cs.CoreSchema:
+    def _facts_schema(self, *, nulls: bool = True) -> cs.CoreSchema:
         if self._open:
             return _shown(cs.dict_schema(cs.str_schema(), cs.any_schema()), {
                 "type": "object", "additionalProperties": {
@@ -167,7 +193,7 @@ class RowValidator:
         declared = self.rules.vocabulary.facts
         return cs.typed_dict_schema(
             {name: cs.typed_dict_field(
-                cs.nullable_schema(self._fact_schema(fact)), required=False,
+                _nullable(self._fact_schema(fact), nulls), required=False,
                 metadata={"pydantic_js_updates": {
                     "description": f"A fact: {fact.type.describe()}.", "default": None}})
              for name, fact in declared.items()},
@@ -275,6 +301,25 @@ def _refusing(rule: Callable[[object], object], raw: object) -> object:
     if found is None:
         raise PydanticCustomError(REFUSED, "refused", {})
     return found
+
+
+def _first_valid(validators: Iterable[SchemaValidator], data: object) -> Any:
+    """What the first of `validators` that accepts `data` makes of it; the last one's errors."""
+    *tried, last = validators
+    for validator in tried:
+        try:
+            return validator.validate_python(data)
+        except ValidationError:
+            pass
+    return last.validate_python(data)
+
+
+def _nullable(schema: cs.CoreSchema, nulls: bool) -> cs.CoreSchema:
+    return cs.nullable_schema(schema) if nulls else schema
+
+
+#: The facts of a deployment that gives none: the same read-only mapping, made in C.
+_no_facts = itertools.repeat(_NO_FACTS).__next__
 
 
 def _copied(facts: object) -> object:

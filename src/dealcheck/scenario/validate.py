@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 
 from pydantic_core import ErrorDetails, ValidationError
 
@@ -22,6 +23,7 @@ from dealcheck.dsl.diagnostics import (
     Related,
     error,
 )
+from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS
 from dealcheck.rules.model import Vocabulary
@@ -502,17 +504,23 @@ def parse_deployments(
     # The common case in one call of the generated validator: all mappings, or
     # all `Deployment` objects, all valid, with distinct ids.
     found: list[Deployment] | None = None
-    try:
-        if all(type(item) is dict for item in items):
-            found = validator.rows.validate_python(items)
-        elif all(type(item) is Deployment for item in items):
-            found = validator.objects(items)  # type: ignore[arg-type]
-    except ValidationError:
-        found = None
+    # The deployments form no cycles; each collection would rescan all those built so far.
+    kinds = set(map(type, items))
+    with paused_gc():
+        try:
+            if kinds == {dict}:
+                found = validator.rows(items)
+            elif kinds == {Deployment}:
+                found = validator.objects(items)  # type: ignore[arg-type]
+        except ValidationError:
+            found = None
     if (found is None or any(d.end is not None and d.end < d.start for d in found)
-            or len({d.id for d in found}) != len(found)):
+            or len(set(map(_id_of, found))) != len(found)):
         return _parse_each(items, vocabulary)
     return found
+
+
+_id_of = attrgetter("id")
 
 
 def _parse_each(items: Sequence[Deployment | Mapping[str, object]],
