@@ -67,8 +67,9 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
     Returns:
         The terms (None if errors prevented building them) and all diagnostics, sorted.
     """
+    from dealcheck._speed import paused_gc
     from dealcheck.dsl.diagnostics import sort_diagnostics
-    from dealcheck.dsl.parse import parse_with_recovery, paused_gc
+    from dealcheck.dsl.parse import parse_with_recovery
     from dealcheck.rules.lint import lint
     from dealcheck.rules.resolve import Resolution, resolve
 

@@ -140,8 +140,8 @@ class Terms(m.Terms):
         Raises `dealcheck.DiagnosticsError` when a deployment or `as_of` is
         invalid; nothing is evaluated until every deployment is valid.
         """
+        from dealcheck._speed import paused_gc
         from dealcheck.checker.check import check
-        from dealcheck.dsl.parse import paused_gc
         from dealcheck.rules.resolve import parse_as_of
 
         when = parse_as_of(as_of)

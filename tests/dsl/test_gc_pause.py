@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dealcheck.dsl.parse import paused_gc
+from dealcheck._speed import paused_gc
 
 SOURCE = """\
 agreement "Pause" effective 2025-01-01

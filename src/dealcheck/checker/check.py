@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
+from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult, Report, SourceRef
-from dealcheck.dsl.parse import paused_gc
 from dealcheck.scenario.model import Deployment
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
 from dealcheck.checker.results import (
@@ -34,7 +35,6 @@ from dealcheck.checker.results import (
     RowsRenderer,
     SourceRef,
 )
-from dealcheck.dsl.parse import paused_gc
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import stream
 from dealcheck.checker.codegen import evaluate_stream
@@ -57,7 +58,6 @@ from dealcheck.checker.results import (
     RowsRenderer,
     Verdict,
 )
-from dealcheck.dsl.parse import paused_gc
 from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.validate import DeploymentValidator
 

@@ -13,9 +13,7 @@ item at once rather than only the first.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import gc
 import re
 import threading
 import unicodedata
@@ -35,6 +33,7 @@ from lark.exceptions import (
 )
 from lark.lark import PostLex
 
+from dealcheck._speed import paused_gc
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, did_you_mean, error
 from dealcheck.dsl.escape import quote, unprintable
@@ -166,28 +165,6 @@ def parse(text: str, file: str = "<terms>") -> ast.Document:
     return result.document
 
 
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cycle collector while building trees of many small objects.
-
-    Parsing and resolution allocate hundreds of thousands of frozen nodes and
-    no reference cycles; the collector's repeated scans of them cost a third
-    of the time. It is re-enabled (if it was on) however the block ends.
-
-    (Moving what the block built straight to the oldest generation, with
-    `gc.freeze` and `gc.unfreeze`, would save the scans that promote them,
-    but it bypasses the collector's count of promoted objects: full
-    collections then stop, and the garbage cycles of the block, promoted
-    with it, are never freed. The fuzzer found it: memory grew by 150 MB per
-    thousand files parsed.)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_with_recovery(text: str, file: str = "<terms>") -> ParseResult:

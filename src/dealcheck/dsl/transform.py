@@ -8,7 +8,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.tree import Meta
 
-from dealcheck._slots import slot_builder
+from dealcheck._speed import slot_builder
 from dealcheck.dsl import ast
 from dealcheck.dsl.span import UNKNOWN_SPAN, Span
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from dealcheck._slots import slot_builder
+from dealcheck._speed import slot_builder
 from dealcheck.rules.units import Quantity
 
 #: A fact's value on a deployment: bool, enumeration member, quantity or date.

@@ -17,13 +17,13 @@ from operator import attrgetter
 
 from pydantic_core import ErrorDetails, ValidationError
 
+from dealcheck._speed import paused_gc
 from dealcheck.dsl.diagnostics import (
     Diagnostic,
     DiagnosticsError,
     Related,
     error,
 )
-from dealcheck.dsl.parse import paused_gc
 from dealcheck.dsl.span import Span
 from dealcheck.rules.kinds import DEPLOYMENT_KINDS
 from dealcheck.rules.model import Vocabulary

@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dealcheck._speed import paused_gc
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic
-from dealcheck.dsl.parse import paused_gc
 from dealcheck.rules import model as m
 from dealcheck.rules.resolve.as_of import INVALID_AS_OF, parse_as_of, parse_date
 from dealcheck.rules.resolve.clauses import clauses

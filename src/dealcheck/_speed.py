@@ -1,9 +1,12 @@
-"""Building frozen slotted dataclasses fast: for the objects made by the hundred thousand."""
+"""dealcheck's low-level speed helpers, in one place: building frozen slotted dataclasses
+fast, and pausing the cycle collector while many small objects are made."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -29,3 +32,27 @@ def slot_builder(cls: type[_T]) -> Callable[..., _T]:
     exec(compile(source, f"<dealcheck builder of {cls.__name__}>", "exec"), namespace)
     built: Callable[..., _T] = namespace["build"]
     return built
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cycle collector while building trees of many small objects.
+
+    Parsing and resolution allocate hundreds of thousands of frozen nodes and
+    no reference cycles; the collector's repeated scans of them cost a third
+    of the time. It is re-enabled (if it was on) however the block ends.
+
+    (Moving what the block built straight to the oldest generation, with
+    `gc.freeze` and `gc.unfreeze`, would save the scans that promote them,
+    but it bypasses the collector's count of promoted objects: full
+    collections then stop, and the garbage cycles of the block, promoted
+    with it, are never freed. The fuzzer found it: memory grew by 150 MB per
+    thousand files parsed.)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
