@@ -16,7 +16,7 @@ collector paused as the checks pause it), so that they add up to the whole:
   making their JSON text. What the CLI adds on top (summary, spool, writing
   the report) is the difference from `bench_cli.py`'s wall time.
 
-These call dealcheck's internal stages directly (`scenario.read`,
+These call dealcheck's internal stages directly (`scenario.stream`,
 `checker.codegen`): they explain the end-to-end figures, they are not an API.
 """
 
@@ -37,7 +37,7 @@ from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import check
 from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.report.json import DeploymentText
-from dealcheck.scenario import read
+from dealcheck.scenario import stream
 from dealcheck.scenario.read import parse_deployments
 from dealcheck.scenario.read_tabular import Row as InventoryRow
 from dealcheck.scenario.validate import IdDigests
@@ -99,13 +99,13 @@ def reading_stages(terms: dealcheck.Terms, count: int, repeat: int) -> list[Row]
             loads(line)
 
     def read_lines() -> Iterable[bytes]:
-        return read._lines(io.BytesIO(data), "inventory.jsonl")
+        return stream.bounded_lines(io.BytesIO(data), "inventory.jsonl")
 
     def rows() -> Iterable[InventoryRow]:
-        return read._rows("jsonl", read_lines(), "inventory.jsonl", vocabulary)
+        return stream.parse_rows("jsonl", read_lines(), "inventory.jsonl", vocabulary)
 
     def validated() -> Iterable[dealcheck.Deployment]:
-        checked = read._checked_rows(rows(), vocabulary, IdDigests())
+        checked = stream.checked_rows(rows(), vocabulary, IdDigests())
         return (d for d, _ in checked if d is not None)
 
     def judged() -> Iterable[dealcheck.DeploymentResult]:

@@ -222,14 +222,16 @@ def test_jobs_report_every_input_problem_as_one_process_does(
 
 def test_jobs_validate_and_judge_bulk_files_in_the_workers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dealcheck.scenario import read
+    from dealcheck.scenario import load, read
 
     monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
     path = tmp_path / "ok.jsonl"
     path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
     in_parent = []
-    for name in ("_validate_stream", "iter_validated"):
-        monkeypatch.setattr(read, name, lambda *args, n=name: in_parent.append(n) or 1 / 0)
+    # Wherever the readers of a whole file are looked up.
+    for module, name in ((read, "validate_stream"), (load, "validate_stream"),
+                         (read, "iter_validated")):
+        monkeypatch.setattr(module, name, lambda *args, n=name: in_parent.append(n) or 1 / 0)
     terms = dealcheck.load(TERMS[0])
     ct = terms.compiled()
     with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:

@@ -314,13 +314,13 @@ def test_iter_deployments_raises_for_a_duplicate_id_once_every_row_is_yielded(
 def test_ids_that_only_share_a_hash_are_not_duplicates(
     tmp_path: Path, vocabulary: Vocabulary
 ) -> None:
-    from dealcheck.scenario.read import _duplicates
+    from dealcheck.scenario.load import find_duplicates
     from dealcheck.scenario.validate import IdDigests
 
     path = _write_rows(tmp_path / "ok.jsonl", [1, 2, 3, 2])
     # As if `d1` and `d3` had collided in the digests: the closer look clears them.
     suspects = frozenset({hash("d1"), hash("d3"), hash("d2")})
-    found = _duplicates([path], vocabulary, suspects)
+    found = find_duplicates([path], vocabulary, suspects)
     assert [(d.message, d.span.line) for d in found] == [("duplicate deployment id `d2`", 4)]
     digests = IdDigests()
     for ident in ["a", "b", "a", "c", "b", "a"]:

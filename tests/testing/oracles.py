@@ -28,9 +28,9 @@ def outcome_of(report: Report) -> ref.Outcome:
     deployments = tuple(
         (r.id, ref.DeploymentOutcome(
             str(r.verdict), r.evaluated_on, r.not_covered,
-            tuple(sorted((f.clause, ref.FindingOutcome(
+            tuple(sorted(((f.clause, ref.FindingOutcome(
                 str(f.outcome), frozenset(f.missing_facts), frozenset(f.overridden_by)))
-                for f in r.findings))))
+                for f in r.findings), key=ref.pair_order))))
         for r in report.deployments)
     versions = [
         (ref.version_key(a.clause, a.window_from),
@@ -38,7 +38,7 @@ def outcome_of(report: Report) -> ref.Outcome:
                               a.missing_quantity, a.unknown_scope, a.evaluated_on,
                               _projected(a)))
         for a in report.aggregates]
-    aggregates = tuple(sorted(versions, key=ref.aggregate_order))
+    aggregates = tuple(sorted(versions, key=ref.pair_order))
     return ref.Outcome(deployments, aggregates)
 
 

@@ -620,13 +620,14 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
             continue   # not in effect yet
         aggregates.append((version_key(c.id, _window(c)[0]),
                            judge_aggregate(c, deployments, as_of, latest, operators)))
-    return Outcome(per_deployment, tuple(sorted(aggregates, key=aggregate_order)))
+    return Outcome(per_deployment, tuple(sorted(aggregates, key=pair_order)))
 
 
-def aggregate_order(pair: tuple[str, AggregateOutcome]) -> tuple[str, str]:
-    """A total order on (version key, outcome) pairs: two results under one key compare by value.
+def pair_order(pair: tuple[str, object]) -> tuple[str, str]:
+    """A total order on (key, outcome) pairs: two outcomes under one key compare by value.
 
-    The outcome itself is not orderable (its fields mix dates and None), so
+    For aggregates by version key, and findings by clause id. The outcomes
+    themselves are not orderable (their fields mix dates, None and sets), so
     sorting the bare pairs fails as soon as two of them share a key.
     """
     key, outcome = pair
