@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable
 from functools import cache
@@ -13,7 +14,7 @@ import jsonschema
 import pytest
 from report_samples import FIXTURES, TEST_VERSION
 
-from dealcheck.checker.results import Report
+from dealcheck.checker.results import AggregateVerdict, Report
 from dealcheck.report.sarif import artifact_uri, render_sarif, sarif_log
 
 SCHEMA_FILE = FIXTURES / "sarif-schema-2.1.0.json"
@@ -181,3 +182,19 @@ def test_golden_and_deterministic(report: Report, golden: Callable[[str, str], N
     text = render_sarif(report, version=TEST_VERSION)
     assert text == render_sarif(report, version=TEST_VERSION)
     golden("report.sarif", text)
+
+
+def test_fingerprints_stay_unique_when_two_versions_share_a_window_start(report: Report) -> None:
+    # Two reported versions of one clause whose windows start on the same day
+    # (an amendment replaced the clause and kept its window): each keeps its own
+    # fingerprint, the first one as it always was.
+    first = dataclasses.replace(report.aggregates[0], verdict=AggregateVerdict.VIOLATION,
+                                window_from=dt.date(2025, 3, 1),
+                                window_through=dt.date(2025, 6, 30))
+    second = dataclasses.replace(first, window_through=None)
+    twins = dataclasses.replace(report, aggregates=[first, second])
+    results = json.loads(render_sarif(twins))["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["dealcheck/v1"] for r in results
+              if r["ruleId"] == first.clause]
+    assert prints == [f"aggregate:{first.clause}:2025-03-01",
+                      f"aggregate:{first.clause}:2025-03-01#2"]

@@ -206,7 +206,17 @@ def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonVa
         )
     results: list[JsonValue] = [_finding_result(d, f, index[f.clause]) for d, f in findings]
     versions = collections.Counter(a.clause for a in aggregates)
-    results.extend(_aggregate_result(a, index[a.clause], versions[a.clause]) for a in aggregates)
+    seen_prints: collections.Counter[str] = collections.Counter()
+    for a in aggregates:
+        result = _aggregate_result(a, index[a.clause], versions[a.clause])
+        fingerprint = _aggregate_fingerprint(a, versions[a.clause])
+        seen_prints[fingerprint] += 1
+        if seen_prints[fingerprint] > 1:
+            # Two versions of one clause whose windows start on the same day: the
+            # later one in report order is told apart by its rank.
+            result["partialFingerprints"] = {
+                _FINGERPRINT_KEY: f"{fingerprint}#{seen_prints[fingerprint]}"}
+        results.append(result)
 
     artifacts: list[JsonValue] = []
     seen: set[str] = set()
