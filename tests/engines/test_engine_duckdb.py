@@ -381,3 +381,78 @@ def test_null_values_are_read_by_the_engine_line_by_line(tmp_path: Path) -> None
     assert _engine_reads(MSFT, path)
     python, duck = _reports(MSFT, path, tmp_path)
     assert duck == python
+
+
+# ---------------------------------------------------------------- Parquet beside other files
+
+
+def _halves(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    records = _sample_records(60, seed=seed)
+    return records[:30], records[30:]
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_bad_file_beside_parquet_reports_its_own_errors_alone(tmp_path: Path,
+                                                                 kind: str) -> None:
+    in_parquet, in_other = _halves(seed=21)
+    in_other[4]["start"] = "2025-02-30"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    other = (write_csv if kind == "csv" else write_jsonl)(tmp_path / f"rest.{kind}", in_other)
+    both = run_dealcheck("check", MSFT, parquet, other, cwd=tmp_path)
+    alone = run_dealcheck("check", MSFT, other, "--engine", "python", cwd=tmp_path)
+    assert both.returncode == alone.returncode == 2, both.stdout
+    assert "unsupported scenario format" not in both.stderr
+    assert "invalid date `2025-02-30`" in both.stderr
+    assert both.stderr == alone.stderr
+
+
+def test_bad_rows_in_parquet_and_csv_are_reported_together(tmp_path: Path) -> None:
+    in_parquet, in_csv = _halves(seed=22)
+    in_parquet[2]["start"] = "2025-13-01"
+    in_csv[4]["start"] = "2025-02-30"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    result = run_dealcheck("check", MSFT, parquet, rest, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "unsupported scenario format" not in result.stderr
+    start = ["id", "party", "workload", "provider", "region", "start"].index("start") + 1
+    assert f"part.parquet:3:{start}: error[DC" in result.stderr
+    assert "rest.csv:6:" in result.stderr
+    assert "invalid date `2025-13-01`" in result.stderr
+    assert "invalid date `2025-02-30`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_id_in_parquet_and_in_csv_is_a_duplicate(tmp_path: Path) -> None:
+    in_parquet, in_csv = _halves(seed=23)
+    in_csv[7]["id"] = in_parquet[1]["id"]
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    result = run_dealcheck("check", MSFT, parquet, rest, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert f"duplicate deployment id `{in_parquet[1]['id']}`" in result.stderr
+    assert "rest.csv:9:1: error[DC" in result.stderr
+
+
+def test_parquet_beside_a_file_the_engine_hands_back_is_checked_in_input_order(
+        tmp_path: Path) -> None:
+    # A CSV id that is not plain ASCII is the reader's to judge: valid, so both are checked.
+    in_parquet, in_csv = _halves(seed=24)
+    in_csv[3]["id"] = "caf\u00e9-2"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    jsonl = write_jsonl(tmp_path / "part.jsonl", in_parquet)
+    assert not _engine_reads(MSFT, rest)
+    mixed = run_dealcheck("check", MSFT, rest, parquet, "--format", "json", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, rest, jsonl, "--format", "json", "--engine", "python",
+                           cwd=tmp_path)
+    assert mixed.returncode == python.returncode, mixed.stderr
+    report, expected = json.loads(mixed.stdout), json.loads(python.stdout)
+    assert [s["path"] for s in report.pop("scenarios")] == [str(rest), str(parquet)]
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+    assert report["deployments"][3]["id"] == "caf\u00e9-2"

@@ -3,7 +3,9 @@
 The Python reader does not read Parquet, so when some row is not plainly
 valid `explain_parquet` reads each Parquet row as the CSV reader reads a row
 of cells, and reports its problems located at the row's number and the
-position of its column.
+position of its column. The check's other files (CSV, JSON Lines) are read
+by the Python reader: its diagnostics are reported beside the Parquet ones,
+and the deployments it reads checked with theirs, in input order.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dealcheck.engines.sources import (
     sql_string,
 )
 from dealcheck.engines.values import cell
+from dealcheck.scenario.model import Deployment
 from dealcheck.scenario.tree import Entry, Map
 from dealcheck.scenario.validate import Checked, DeploymentValidator, UniqueIds
 
@@ -40,45 +43,101 @@ __all__ = ["explain_parquet"]
 def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | None,
                     con: duckdb_module.DuckDBPyConnection,
                     validator: DeploymentValidator) -> CheckRun | None:
-    """The Parquet files' rows read one by one, as the CSV reader reads a row of cells.
+    """The check of files holding Parquet ones, their rows read one by one.
+
+    Args:
+        terms: the terms.
+        paths: the check's scenario files, some of them Parquet.
+        as_of: the evaluation date; None judges each deployment on its start.
+        con: the connection that reads the Parquet files.
+        validator: validates each Parquet row.
 
     Returns:
-        None if a file is not Parquet (the Python reader then reads them
-        all), else the check of the Parquet files' rows by the compiled
-        evaluators.
+        None if no file is Parquet (the Python reader then reads them all),
+        else the check of every file's deployments, in input order.
 
     Raises:
-        DiagnosticsError: for every problem found, Parquet files being shown without text.
+        DiagnosticsError: for every problem found: in Parquet rows (shown
+            without text), by the Python reader in the other files, and ids
+            used twice across them.
     """
     from dealcheck.checker.check import stream
     from dealcheck.checker.files import CheckRun
 
-    parquet = [p for p in paths if file_format(p) == "parquet"]
-    if not parquet:
+    if not any(file_format(p) == "parquet" for p in paths):
         return None
+    others = _Others(terms, [p for p in paths if file_format(p) != "parquet"])
+    found: list[Diagnostic] = [] if others.problems is None else list(others.problems.diagnostics)
     ids = UniqueIds()
-    found: list[Diagnostic] = []
     count = 0
-    for path in parquet:
-        for checked in _parquet_rows(con, validator, path):
+    for path in paths:
+        for id_, span, diagnostics in others.ids(path) if path in others.held else (
+                _row_ids(_parquet_rows(con, validator, path))):
             count += 1
-            found.extend(checked.diagnostics)
-            if checked.id is not None and checked.id_span is not None:
-                duplicate = ids.add(checked.id, checked.id_span)
-                if duplicate is not None:
-                    found.append(duplicate)
+            found.extend(diagnostics)
+            duplicate = None if id_ is None or span is None else ids.add(id_, span)
+            if duplicate is not None:
+                found.append(duplicate)
     if found:
-        raise DiagnosticsError(found, dict.fromkeys(parquet, ""))
-    if len(parquet) < len(paths):
-        return None
+        sources = {p: "" for p in paths if p not in others.held}
+        raise DiagnosticsError(found, sources | others.sources)
+
+    def deployments() -> Iterator[Deployment]:
+        for path in paths:
+            if path in others.held:
+                yield from others.held[path]
+            else:
+                yield from (checked.deployment for checked in _parquet_rows(con, validator, path)
+                            if checked.deployment is not None)
+
     ct = terms.compiled()
     book = AggregateBook(ct, as_of)
-    deployments = (checked.deployment for path in parquet
-                   for checked in _parquet_rows(con, validator, path)
-                   if checked.deployment is not None)
     meta = ReportMeta(SourceRef(terms.path, terms.sha256),
-                      tuple(SourceRef(p, file_sha256(p)) for p in parquet), as_of)
-    return CheckRun(meta, stream(ct, deployments, book, as_of), book.results, False, count)
+                      tuple(SourceRef(p, others.hashes.get(p) or file_sha256(p))
+                            for p in paths), as_of)
+    return CheckRun(meta, stream(ct, deployments(), book, as_of), book.results, False, count)
+
+
+class _Others:
+    """The check's files that are not Parquet, read whole by the Python reader.
+
+    `held`: each file's deployments (none when the reader found `problems`).
+    """
+
+    def __init__(self, terms: ReadyTerms, paths: list[str]) -> None:
+        from dealcheck.scenario.read import open_scenarios
+
+        self.held: dict[str, list[Deployment]] = {p: [] for p in paths}
+        self.hashes: dict[str, str] = {}
+        self.problems: DiagnosticsError | None = None
+        if not paths:
+            return
+        try:
+            inputs = open_scenarios(paths, terms.vocabulary)
+        except DiagnosticsError as error:
+            self.problems = error
+            return
+        self.hashes = {source.path: source.sha256 for source in inputs.sources}
+        for deployment in inputs.deployments():
+            where = deployment.source
+            self.held[paths[0] if where is None else where.file].append(deployment)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """The texts of the files the reader's diagnostics are located in."""
+        return {} if self.problems is None else self.problems.sources
+
+    def ids(self, path: str) -> Iterator[tuple[str | None, Span | None, list[Diagnostic]]]:
+        """Each deployment's id in `path` and where it is (the reader found no problem)."""
+        for deployment in self.held[path]:
+            line = 1 if deployment.source is None else deployment.source.line
+            yield deployment.id, Span.point(path, line, 1), []
+
+
+def _row_ids(rows: Iterator[Checked]) -> Iterator[tuple[str | None, Span | None, list[Diagnostic]]]:
+    """Each Parquet row's id, where it is, and the row's problems."""
+    for checked in rows:
+        yield checked.id, checked.id_span, list(checked.diagnostics)
 
 
 def _parquet_rows(con: duckdb_module.DuckDBPyConnection, validator: DeploymentValidator,
