@@ -35,6 +35,7 @@ from dealcheck.checker.results import (
     SourceRef,
 )
 from dealcheck.dsl.parse import paused_gc
+from dealcheck.engines import ENGINES
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:
@@ -95,9 +96,12 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
             them, or at `as_of` (DC910).
+        ValueError: for an engine not in `dealcheck.engines.ENGINES`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
     if engine != "python":
