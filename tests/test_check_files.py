@@ -96,7 +96,8 @@ def test_the_python_engine_reads_no_parquet(tmp_path: Path) -> None:
     with pytest.raises(dealcheck.DiagnosticsError) as caught:
         dealcheck.check_files(TERMS, [parquet], engine="python")
     [d] = caught.value.diagnostics
-    assert d.message == "unsupported scenario format `.parquet`"
+    assert d.message == "the python engine does not read Parquet files like `deals.parquet`"
+    assert (d.span.file, d.span.line, d.code) == (str(parquet), 1, "DC310")
 
 
 def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:

@@ -456,3 +456,32 @@ def test_parquet_beside_a_file_the_engine_hands_back_is_checked_in_input_order(
     expected.pop("scenarios")
     assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
     assert report["deployments"][3]["id"] == "caf\u00e9-2"
+
+
+def test_a_yaml_document_beside_parquet_is_checked_with_it(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=25)
+    parquet = write_parquet(tmp_path / "part.parquet", write_csv(tmp_path / "part.csv", records))
+    jsonl = write_jsonl(tmp_path / "part.jsonl", records)
+    yaml = ROOT / "examples" / "microsoft-openai" / "deals.yaml"
+    assert reads_with_duckdb([yaml, parquet])
+    mixed = run_dealcheck("check", MSFT, yaml, parquet, "--format", "json", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, yaml, jsonl, "--format", "json", "--engine",
+                           "python", cwd=tmp_path)
+    assert "unsupported scenario format" not in mixed.stderr
+    assert mixed.returncode == python.returncode, mixed.stderr
+    report, expected = json.loads(mixed.stdout), json.loads(python.stdout)
+    assert [s["path"] for s in report.pop("scenarios")] == [str(yaml), str(parquet)]
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_the_python_engine_refuses_parquet_without_showing_its_bytes(tmp_path: Path) -> None:
+    records = _sample_records(5, seed=26)
+    parquet = write_parquet(tmp_path / "part.parquet", write_csv(tmp_path / "part.csv", records))
+    result = run_dealcheck("check", MSFT, parquet, "--engine", "python", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr == (
+        f"{parquet}:1:1: error[DC310]: the python engine does not read Parquet files like "
+        "`part.parquet`\n"
+        "  help: check it with `--engine duckdb` (or `--engine auto`, the default)\n"
+        "found 1 error\n")

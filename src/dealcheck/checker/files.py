@@ -111,6 +111,10 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
             with duckdb_run(terms, paths, when, jobs) as run:
                 if run is not None:
                     return sink(run)
+    else:
+        from dealcheck.engines.parquet import refuse_parquet
+
+        refuse_parquet(paths)
     ct = terms.compiled()
     with contextlib.ExitStack() as stack:
         workers: ParallelCheck | None = None

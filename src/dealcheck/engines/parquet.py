@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.results import ReportMeta, SourceRef
-from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
 from dealcheck.dsl.span import Span
 from dealcheck.engines.sources import (
     BATCH,
@@ -27,8 +28,9 @@ from dealcheck.engines.sources import (
     sql_string,
 )
 from dealcheck.engines.values import cell
+from dealcheck.scenario import errors
 from dealcheck.scenario.model import Deployment
-from dealcheck.scenario.tree import Entry, Map
+from dealcheck.scenario.tree import Entry, Map, code
 from dealcheck.scenario.validate import Checked, DeploymentValidator, UniqueIds
 
 if TYPE_CHECKING:
@@ -37,7 +39,24 @@ if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.files import CheckRun
 
-__all__ = ["explain_parquet"]
+__all__ = ["explain_parquet", "refuse_parquet"]
+
+
+def refuse_parquet(paths: Sequence[str]) -> None:
+    """Parquet files are the DuckDB engine's to read: a diagnostic for each, for ``python``.
+
+    Raises:
+        DiagnosticsError: located at each Parquet file, shown without its bytes.
+    """
+    parquet = [p for p in paths if file_format(p) == "parquet"]
+    if parquet:
+        raise DiagnosticsError(
+            [error(errors.MALFORMED_FILE,
+                   f"the python engine does not read Parquet files like {code(Path(p).name)}",
+                   Span.point(p, 1, 1),
+                   help="check it with `--engine duckdb` (or `--engine auto`, the default)")
+             for p in parquet],
+            dict.fromkeys(parquet, ""))
 
 
 def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | None,

@@ -45,13 +45,17 @@ VALUE_FIELDS = ("start", "end", "capacity", "value")
 
 
 def reads_with_duckdb(paths: Sequence[str | Path]) -> bool:
-    """Whether ``--engine auto`` reads these scenario files with DuckDB: all bulk, all files.
+    """Whether ``--engine auto`` reads these scenario files with DuckDB.
+
+    All of them must be files, and all bulk or one of them Parquet (which
+    only DuckDB reads: the other files are then read by the Python reader).
 
     >>> reads_with_duckdb(["plan.yaml"])
     False
     """
-    return bool(paths) and all(
-        Path(p).suffix.lower() in BULK_FORMATS and Path(p).is_file() for p in paths)
+    suffixes = [Path(p).suffix.lower() for p in paths]
+    return bool(paths) and all(Path(p).is_file() for p in paths) and (
+        all(s in BULK_FORMATS for s in suffixes) or ".parquet" in suffixes)
 
 
 def file_format(path: str) -> str | None:
