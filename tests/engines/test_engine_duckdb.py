@@ -485,3 +485,40 @@ def test_the_python_engine_refuses_parquet_without_showing_its_bytes(tmp_path: P
         "`part.parquet`\n"
         "  help: check it with `--engine duckdb` (or `--engine auto`, the default)\n"
         "found 1 error\n")
+
+
+def _stamped(source: Path, path: Path, late: str = "") -> Path:
+    """`source` with `start` as a timestamp at midnight (as data frames write dates), but for
+    the row of id `late`, an hour later."""
+    con = duckdb.connect()
+    con.execute("COPY (SELECT * REPLACE (CAST(start AS TIMESTAMP) + CASE WHEN id = ? "
+                f"THEN INTERVAL 1 HOUR ELSE INTERVAL 0 HOUR END AS start) FROM '{source}') "
+                f"TO '{path}' (FORMAT parquet)", [late])
+    con.close()
+    return path
+
+
+def test_parquet_dates_written_as_midnight_timestamps_are_days(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=27)
+    text = write_parquet(tmp_path / "text.parquet", write_csv(tmp_path / "rows.csv", records))
+    stamped = _stamped(text, tmp_path / "stamped.parquet")
+    from_text = run_dealcheck("check", MSFT, text, "--format", "json", cwd=tmp_path)
+    from_stamped = run_dealcheck("check", MSFT, stamped, "--format", "json", cwd=tmp_path)
+    assert from_stamped.returncode == from_text.returncode, from_stamped.stderr
+    report, expected = json.loads(from_stamped.stdout), json.loads(from_text.stdout)
+    report.pop("scenarios")
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(stamped), str(text)) == json.dumps(expected)
+
+
+def test_a_parquet_timestamp_past_midnight_is_a_malformed_date(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=28)
+    text = write_parquet(tmp_path / "text.parquet", write_csv(tmp_path / "rows.csv", records))
+    late = _stamped(text, tmp_path / "late.parquet", late=records[4]["id"])
+    result = run_dealcheck("check", MSFT, late, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    start = ["id", "party", "workload", "provider", "region", "start"].index("start") + 1
+    # Read row by row, the other rows' midnights are days still: one error.
+    assert result.stderr == (
+        f"{late}:5:{start}: error[DC306]: malformed date `{records[4]['start']} 01:00:00` in "
+        "`start`\n  help: write dates as YYYY-MM-DD, e.g. `2025-03-10`\nfound 1 error\n")

@@ -24,8 +24,7 @@ from dealcheck.engines.sources import (
     FACT_PREFIX,
     file_format,
     file_sha256,
-    sql_ident,
-    sql_string,
+    parquet_cells,
 )
 from dealcheck.engines.values import cell
 from dealcheck.scenario import errors
@@ -161,11 +160,9 @@ def _row_ids(rows: Iterator[Checked]) -> Iterator[tuple[str | None, Span | None,
 
 def _parquet_rows(con: duckdb_module.DuckDBPyConnection, validator: DeploymentValidator,
                   path: str) -> Iterator[Checked]:
-    source = f"read_parquet({sql_string(path)})"
-    names = [str(row[0]) for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-    cells = ", ".join(f"CAST({sql_ident(n)} AS VARCHAR)" for n in names)
+    source, names, cells = parquet_cells(con, path)
     cursor = con.cursor()
-    cursor.execute(f"SELECT {cells} FROM {source}")
+    cursor.execute(f"SELECT {', '.join(cells)} FROM {source}")
     number = 0
     while batch := cursor.fetchmany(BATCH):
         for row in batch:

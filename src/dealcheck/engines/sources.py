@@ -40,6 +40,9 @@ FACT_PREFIX = "facts."
 #: Results fetched from DuckDB at a time.
 BATCH = 8192
 
+#: Timestamp types without a time zone, as DuckDB names them.
+_TIMESTAMPS = frozenset(("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"))
+
 NAME_FIELDS = ("id", "party", "workload", "provider", "region")
 VALUE_FIELDS = ("start", "end", "capacity", "value")
 
@@ -56,6 +59,29 @@ def reads_with_duckdb(paths: Sequence[str | Path]) -> bool:
     suffixes = [Path(p).suffix.lower() for p in paths]
     return bool(paths) and all(Path(p).is_file() for p in paths) and (
         all(s in BULK_FORMATS for s in suffixes) or ".parquet" in suffixes)
+
+
+def parquet_cells(con: duckdb_module.DuckDBPyConnection,
+                  path: str) -> tuple[str, list[str], list[str]]:
+    """A Parquet file's table, its column names and each column's cell as text.
+
+    A cell is its value cast to text, but for a timestamp without time zone
+    at midnight, which is written as its day (``YYYY-MM-DD``): data frames
+    write a column of dates so.
+    """
+    source = f"read_parquet({sql_string(path)})"
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    names = [str(row[0]) for row in described]
+    cells: list[str] = []
+    for name, kind in ((str(row[0]), str(row[1])) for row in described):
+        column = sql_ident(name)
+        if kind in _TIMESTAMPS:
+            cells.append(f"CASE WHEN {column} = CAST({column} AS DATE) "
+                         f"THEN CAST(CAST({column} AS DATE) AS VARCHAR) "
+                         f"ELSE CAST({column} AS VARCHAR) END")
+        else:
+            cells.append(f"CAST({column} AS VARCHAR)")
+    return source, names, cells
 
 
 def file_format(path: str) -> str | None:
@@ -86,15 +112,11 @@ class SourceSql:
                       + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "})")
             cells = [f"c{i}" for i in range(len(header))]
             return self.select_cells(index, source, header, cells, "ordinality + 1")
-        described = self.con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({sql_string(path)})").fetchall()
-        names = [str(row[0]) for row in described]
+        source, names, cells = parquet_cells(self.con, path)
         columns = header_fields(names, self.vocabulary)
         if columns is None:
             return None
-        cells = [f"CAST({sql_ident(n)} AS VARCHAR)" for n in names]
-        return self.select_cells(index, f"read_parquet({sql_string(path)})", columns, cells,
-                                  "ordinality")
+        return self.select_cells(index, source, columns, cells, "ordinality")
 
     def select_cells(self, index: int, source: str, columns: list[str], cells: list[str],
                       line: str) -> str:
