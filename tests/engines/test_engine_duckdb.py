@@ -522,3 +522,43 @@ def test_a_parquet_timestamp_past_midnight_is_a_malformed_date(tmp_path: Path) -
     assert result.stderr == (
         f"{late}:5:{start}: error[DC306]: malformed date `{records[4]['start']} 01:00:00` in "
         "`start`\n  help: write dates as YYYY-MM-DD, e.g. `2025-03-10`\nfound 1 error\n")
+
+
+def _parquet_of_jsonl(jsonl: Path, path: Path) -> Path:
+    """A Parquet file as DuckDB converts a JSON Lines one: `facts` a struct column."""
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_json('{jsonl}')) TO '{path}' (FORMAT parquet)")
+    kinds = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+                             f"FROM read_parquet('{path}'))").fetchall())
+    con.close()
+    assert str(kinds["facts"]).startswith("STRUCT(")
+    return path
+
+
+def test_a_facts_struct_column_holds_the_facts(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=29)
+    jsonl = write_jsonl(tmp_path / "rows.jsonl", records)
+    parquet = _parquet_of_jsonl(jsonl, tmp_path / "rows.parquet")
+    from_parquet = run_dealcheck("check", MSFT, parquet, "--format", "json", cwd=tmp_path)
+    from_jsonl = run_dealcheck("check", MSFT, jsonl, "--format", "json", cwd=tmp_path)
+    assert from_parquet.returncode == from_jsonl.returncode, from_parquet.stderr
+    report, expected = json.loads(from_parquet.stdout), json.loads(from_jsonl.stdout)
+    report.pop("scenarios")
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_a_bad_fact_in_a_facts_struct_is_located_at_its_column(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=30)
+    records[3].setdefault("facts", {})["customer"] = "commerical"
+    parquet = _parquet_of_jsonl(write_jsonl(tmp_path / "rows.jsonl", records),
+                                tmp_path / "rows.parquet")
+    with duckdb.connect() as con:
+        names = [row[0] for row in con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]
+    result = run_dealcheck("check", MSFT, parquet, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert f"rows.parquet:4:{names.index('facts') + 1}: error[DC" in result.stderr
+    assert "`commerical`" in result.stderr
+    assert "must be a mapping" not in result.stderr
+    assert result.stderr.endswith("found 1 error\n")

@@ -22,6 +22,7 @@ from dealcheck.dsl.span import Span
 from dealcheck.engines.sources import (
     BATCH,
     FACT_PREFIX,
+    ParquetCells,
     file_format,
     file_sha256,
     parquet_cells,
@@ -160,22 +161,22 @@ def _row_ids(rows: Iterator[Checked]) -> Iterator[tuple[str | None, Span | None,
 
 def _parquet_rows(con: duckdb_module.DuckDBPyConnection, validator: DeploymentValidator,
                   path: str) -> Iterator[Checked]:
-    source, names, cells = parquet_cells(con, path)
+    read = parquet_cells(con, path)
     cursor = con.cursor()
-    cursor.execute(f"SELECT {', '.join(cells)} FROM {source}")
+    cursor.execute(f"SELECT {', '.join(read.cells)} FROM {read.source}")
     number = 0
     while batch := cursor.fetchmany(BATCH):
         for row in batch:
             number += 1
-            yield validator.check(_parquet_node(path, number, names, row), textual=True)
+            yield validator.check(_parquet_node(path, number, read, row), textual=True)
     cursor.close()
 
 
-def _parquet_node(path: str, number: int, names: list[str], row: Sequence[object]) -> Map:
+def _parquet_node(path: str, number: int, read: ParquetCells, row: Sequence[object]) -> Map:
     """A Parquet row as the CSV reader would read its cells: ``facts.NAME`` columns as facts."""
     entries: list[Entry] = []
     facts: list[Entry] = []
-    for column, (name, value) in enumerate(zip(names, row, strict=True), 1):
+    for column, name, value in zip(read.columns, read.names, row, strict=True):
         span = Span.point(path, number, column)
         key = name.strip()
         if key.startswith(FACT_PREFIX):

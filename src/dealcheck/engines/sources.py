@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dealcheck import limits
 from dealcheck.engines.plan import fact_column
@@ -61,27 +61,48 @@ def reads_with_duckdb(paths: Sequence[str | Path]) -> bool:
         all(s in BULK_FORMATS for s in suffixes) or ".parquet" in suffixes)
 
 
-def parquet_cells(con: duckdb_module.DuckDBPyConnection,
-                  path: str) -> tuple[str, list[str], list[str]]:
-    """A Parquet file's table, its column names and each column's cell as text.
+class ParquetCells(NamedTuple):
+    """A Parquet file read as text: its table, and each cell's name, SQL and column (from 1)."""
+
+    source: str
+    names: list[str]
+    cells: list[str]
+    columns: list[int]
+
+
+def parquet_cells(con: duckdb_module.DuckDBPyConnection, path: str) -> ParquetCells:
+    """A Parquet file's cells as text, named as a CSV file's columns.
 
     A cell is its value cast to text, but for a timestamp without time zone
     at midnight, which is written as its day (``YYYY-MM-DD``): data frames
-    write a column of dates so.
+    write a column of dates so. A ``facts`` column holding a struct (a JSON
+    Lines file's ``facts`` mapping, converted) gives a ``facts.NAME`` cell
+    for each of its fields, all in its column.
     """
     source = f"read_parquet({sql_string(path)})"
+    found = ParquetCells(source, [], [], [])
     described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    names = [str(row[0]) for row in described]
-    cells: list[str] = []
-    for name, kind in ((str(row[0]), str(row[1])) for row in described):
+    for position, (name, kind) in enumerate(((str(r[0]), str(r[1])) for r in described), 1):
         column = sql_ident(name)
-        if kind in _TIMESTAMPS:
-            cells.append(f"CASE WHEN {column} = CAST({column} AS DATE) "
-                         f"THEN CAST(CAST({column} AS DATE) AS VARCHAR) "
-                         f"ELSE CAST({column} AS VARCHAR) END")
-        else:
-            cells.append(f"CAST({column} AS VARCHAR)")
-    return source, names, cells
+        parts = [(name, column, kind)]
+        if name.strip() == "facts" and kind.startswith("STRUCT("):
+            fields = con.execute(f"DESCRIBE SELECT {column}.* FROM {source}").fetchall()
+            parts = [(FACT_PREFIX + str(f[0]), f"{column}.{sql_ident(str(f[0]))}", str(f[1]))
+                     for f in fields]
+        for part, expression, part_kind in parts:
+            found.names.append(part)
+            found.cells.append(_text_cell(expression, part_kind))
+            found.columns.append(position)
+    return found
+
+
+def _text_cell(expression: str, kind: str) -> str:
+    """A Parquet value of DuckDB type `kind` as text (see `parquet_cells`)."""
+    if kind in _TIMESTAMPS:
+        return (f"CASE WHEN {expression} = CAST({expression} AS DATE) "
+                f"THEN CAST(CAST({expression} AS DATE) AS VARCHAR) "
+                f"ELSE CAST({expression} AS VARCHAR) END")
+    return f"CAST({expression} AS VARCHAR)"
 
 
 def file_format(path: str) -> str | None:
@@ -112,11 +133,11 @@ class SourceSql:
                       + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "})")
             cells = [f"c{i}" for i in range(len(header))]
             return self.select_cells(index, source, header, cells, "ordinality + 1")
-        source, names, cells = parquet_cells(self.con, path)
-        columns = header_fields(names, self.vocabulary)
+        read = parquet_cells(self.con, path)
+        columns = header_fields(read.names, self.vocabulary)
         if columns is None:
             return None
-        return self.select_cells(index, source, columns, cells, "ordinality")
+        return self.select_cells(index, read.source, columns, read.cells, "ordinality")
 
     def select_cells(self, index: int, source: str, columns: list[str], cells: list[str],
                       line: str) -> str:
