@@ -562,3 +562,15 @@ def test_a_bad_fact_in_a_facts_struct_is_located_at_its_column(tmp_path: Path) -
     assert "`commerical`" in result.stderr
     assert "must be a mapping" not in result.stderr
     assert result.stderr.endswith("found 1 error\n")
+
+
+def test_a_file_named_parquet_that_is_not_is_a_located_diagnostic(tmp_path: Path) -> None:
+    fake = tmp_path / "rows.parquet"
+    fake.write_text("id,party,workload,provider,start\n", "utf-8")
+    rows = write_csv(tmp_path / "rows.csv", _sample_records(5, seed=31))
+    result = run_dealcheck("check", MSFT, rows, fake, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"{fake}:1:1: error[DC310]: `rows.parquet` is not a readable Parquet file\n"
+        "  help: write it as Parquet, or name it for its format: `.csv`, `.jsonl`, `.yaml` "
+        "or `.json`\nfound 1 error\n")

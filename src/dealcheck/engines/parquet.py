@@ -80,6 +80,8 @@ def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | No
             without text), by the Python reader in the other files, and ids
             used twice across them.
     """
+    import duckdb
+
     from dealcheck.checker.check import stream
     from dealcheck.checker.files import CheckRun
 
@@ -90,13 +92,20 @@ def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | No
     ids = UniqueIds()
     count = 0
     for path in paths:
-        for id_, span, diagnostics in others.ids(path) if path in others.held else (
-                _row_ids(_parquet_rows(con, validator, path))):
-            count += 1
-            found.extend(diagnostics)
-            duplicate = None if id_ is None or span is None else ids.add(id_, span)
-            if duplicate is not None:
-                found.append(duplicate)
+        rows = others.ids(path) if path in others.held else _row_ids(con, validator, path)
+        try:
+            for id_, span, diagnostics in rows:
+                count += 1
+                found.extend(diagnostics)
+                duplicate = None if id_ is None or span is None else ids.add(id_, span)
+                if duplicate is not None:
+                    found.append(duplicate)
+        except duckdb.Error:
+            found.append(error(
+                errors.MALFORMED_FILE, f"{code(Path(path).name)} is not a readable Parquet file",
+                Span.point(path, 1, 1),
+                help="write it as Parquet, or name it for its format: `.csv`, `.jsonl`, "
+                     "`.yaml` or `.json`"))
     if found:
         sources = {p: "" for p in paths if p not in others.held}
         raise DiagnosticsError(found, sources | others.sources)
@@ -153,9 +162,10 @@ class _Others:
             yield deployment.id, Span.point(path, line, 1), []
 
 
-def _row_ids(rows: Iterator[Checked]) -> Iterator[tuple[str | None, Span | None, list[Diagnostic]]]:
+def _row_ids(con: duckdb_module.DuckDBPyConnection, validator: DeploymentValidator,
+             path: str) -> Iterator[tuple[str | None, Span | None, list[Diagnostic]]]:
     """Each Parquet row's id, where it is, and the row's problems."""
-    for checked in rows:
+    for checked in _parquet_rows(con, validator, path):
         yield checked.id, checked.id_span, list(checked.diagnostics)
 
 
