@@ -574,3 +574,17 @@ def test_a_file_named_parquet_that_is_not_is_a_located_diagnostic(tmp_path: Path
         f"{fake}:1:1: error[DC310]: `rows.parquet` is not a readable Parquet file\n"
         "  help: write it as Parquet, or name it for its format: `.csv`, `.jsonl`, `.yaml` "
         "or `.json`\nfound 1 error\n")
+
+
+@pytest.mark.parametrize("line", [1, 3])
+def test_a_carriage_return_alone_in_csv_reads_as_the_python_engine_says(tmp_path: Path,
+                                                                         line: int) -> None:
+    rows = write_csv(tmp_path / "rows.csv", _sample_records(5, seed=32))
+    lines = rows.read_text("utf-8").replace("\r\n", "\n").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].replace(",", "\r,", 1)
+    rows.write_text("".join(lines), "utf-8", newline="")
+    duck = run_dealcheck("check", MSFT, rows, "--engine", "duckdb", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, rows, "--engine", "python", cwd=tmp_path)
+    assert python.returncode == duck.returncode == 2, duck.stderr
+    assert "carriage return" in python.stderr
+    assert duck.stderr == python.stderr

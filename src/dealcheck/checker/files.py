@@ -91,7 +91,7 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
-            as ``python`` reads them.
+            as ``python`` reads them (which refuses Parquet).
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in

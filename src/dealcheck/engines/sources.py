@@ -304,7 +304,10 @@ def csv_header(path: str) -> list[str] | None:
         return None
     if '"' in text or not text.endswith("\n"):
         return None
-    return next(csv.reader([text.rstrip("\r\n")]), None)
+    try:
+        return next(csv.reader([text.rstrip("\r\n")]), None)
+    except csv.Error:
+        return None  # a carriage return alone, say: the CSV reader explains
 
 
 def file_sha256(path: str) -> str:
