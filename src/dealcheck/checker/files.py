@@ -105,14 +105,16 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
     if engine != "python":
-        from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
+        from dealcheck.engines.formats import reads_with_duckdb
 
         if reads_with_duckdb(paths):
+            from dealcheck.engines.duckdb import duckdb_run
+
             with duckdb_run(terms, paths, when, jobs) as run:
                 if run is not None:
                     return sink(run)
     else:
-        from dealcheck.engines.parquet import refuse_parquet
+        from dealcheck.engines.formats import refuse_parquet
 
         refuse_parquet(paths)
     ct = terms.compiled()

@@ -41,16 +41,15 @@ from dealcheck import limits
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import Outcome
 from dealcheck.checker.results import AggregateResult, DeploymentResult, ReportMeta, SourceRef
+from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
 from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
 from dealcheck.engines.sources import (
     BATCH,
-    BULK_FORMATS,
     NAME_FIELDS,
     VALUE_FIELDS,
     SourceSql,
     file_sha256,
-    reads_with_duckdb,
     sql_ident,
     undeclared,
 )

@@ -19,11 +19,11 @@ from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.results import ReportMeta, SourceRef
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
 from dealcheck.dsl.span import Span
+from dealcheck.engines.formats import file_format
 from dealcheck.engines.sources import (
     BATCH,
     FACT_PREFIX,
     ParquetCells,
-    file_format,
     file_sha256,
     parquet_cells,
 )
@@ -39,24 +39,7 @@ if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.files import CheckRun
 
-__all__ = ["explain_parquet", "refuse_parquet"]
-
-
-def refuse_parquet(paths: Sequence[str]) -> None:
-    """Parquet files are the DuckDB engine's to read: a diagnostic for each, for ``python``.
-
-    Raises:
-        DiagnosticsError: located at each Parquet file, shown without its bytes.
-    """
-    parquet = [p for p in paths if file_format(p) == "parquet"]
-    if parquet:
-        raise DiagnosticsError(
-            [error(errors.MALFORMED_FILE,
-                   f"the python engine does not read Parquet files like {code(Path(p).name)}",
-                   Span.point(p, 1, 1),
-                   help="check it with `--engine duckdb` (or `--engine auto`, the default)")
-             for p in parquet],
-            dict.fromkeys(parquet, ""))
+__all__ = ["explain_parquet"]
 
 
 def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from dealcheck import limits
@@ -24,15 +23,7 @@ from dealcheck.scenario.validate import FIELDS, REQUIRED_FIELDS
 if TYPE_CHECKING:
     import duckdb as duckdb_module
 
-__all__ = ["BULK_FORMATS", "FACT_PREFIX", "SourceSql", "reads_with_duckdb"]
-
-#: File extensions the engine reads, and the format of each.
-BULK_FORMATS: dict[str, str] = {
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-}
+__all__ = ["FACT_PREFIX", "ParquetCells", "SourceSql", "parquet_cells"]
 
 #: CSV columns holding facts are named ``facts.NAME`` (as the CSV reader reads them).
 FACT_PREFIX = "facts."
@@ -45,20 +36,6 @@ _TIMESTAMPS = frozenset(("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP
 
 NAME_FIELDS = ("id", "party", "workload", "provider", "region")
 VALUE_FIELDS = ("start", "end", "capacity", "value")
-
-
-def reads_with_duckdb(paths: Sequence[str | Path]) -> bool:
-    """Whether ``--engine auto`` reads these scenario files with DuckDB.
-
-    All of them must be files, and all bulk or one of them Parquet (which
-    only DuckDB reads: the other files are then read by the Python reader).
-
-    >>> reads_with_duckdb(["plan.yaml"])
-    False
-    """
-    suffixes = [Path(p).suffix.lower() for p in paths]
-    return bool(paths) and all(Path(p).is_file() for p in paths) and (
-        all(s in BULK_FORMATS for s in suffixes) or ".parquet" in suffixes)
 
 
 class ParquetCells(NamedTuple):
@@ -103,11 +80,6 @@ def _text_cell(expression: str, kind: str) -> str:
                 f"THEN CAST(CAST({expression} AS DATE) AS VARCHAR) "
                 f"ELSE CAST({expression} AS VARCHAR) END")
     return f"CAST({expression} AS VARCHAR)"
-
-
-def file_format(path: str) -> str | None:
-    """The bulk format of a file, by its extension (None: not one the engine reads)."""
-    return BULK_FORMATS.get(Path(path).suffix.lower())
 
 
 class SourceSql:
