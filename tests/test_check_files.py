@@ -12,6 +12,7 @@ import dealcheck
 from dealcheck.checker.explain import explain
 from dealcheck.checker.files import CheckRun, NoSuchDeployment, check_files_into, explain_file
 from dealcheck.cli import main
+from dealcheck.engines import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMS = ROOT / "examples" / "microsoft-openai" / "terms.deal"
@@ -64,6 +65,44 @@ def test_a_bad_row_is_a_located_diagnostic_with_its_source(tmp_path: Path, jobs:
     assert "Azure" in (d.help or "")
     # The source kept for the excerpt holds the row at its line.
     assert caught.value.sources[str(rows)].splitlines()[2] == text.splitlines()[2]
+
+
+
+def _parquet_of(tmp_path: Path, csv_text: str) -> Path:
+    import duckdb
+
+    rows = tmp_path / "deals.csv"
+    rows.write_text(csv_text, "utf-8")
+    path = tmp_path / "deals.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{rows}', all_varchar = true)) "
+                f"TO '{path}' (FORMAT parquet)")
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("engine", ["auto", "duckdb"])
+def test_the_duckdb_engine_reads_parquet(tmp_path: Path, engine: Engine) -> None:
+    parquet = _parquet_of(tmp_path, HEADER + "aws-api,OpenAI,api,AWS,US,2025-11-03,commercial\n"
+                          "azure-api,OpenAI,api,Azure,US,2025-11-03,commercial\n")
+    report = dealcheck.check_files(TERMS, [parquet], engine=engine)
+    assert [d.id for d in report.deployments] == ["aws-api", "azure-api"]
+    assert report.verdict_of("aws-api") is dealcheck.Verdict.VIOLATION
+    assert report.verdict_of("azure-api") is dealcheck.Verdict.COMPLIANT
+
+
+def test_the_python_engine_reads_no_parquet(tmp_path: Path) -> None:
+    parquet = _parquet_of(tmp_path, HEADER + "aws-api,OpenAI,api,AWS,US,2025-11-03,commercial\n")
+    with pytest.raises(dealcheck.DiagnosticsError) as caught:
+        dealcheck.check_files(TERMS, [parquet], engine="python")
+    [d] = caught.value.diagnostics
+    assert d.message == "the python engine does not read Parquet files like `deals.parquet`"
+    assert (d.span.file, d.span.line, d.code) == (str(parquet), 1, "DC310")
+
+
+def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown engine 'spark': one of auto, python, duckdb"):
+        dealcheck.check_files(TERMS, [DEALS], engine="spark")  # type: ignore[arg-type]
 
 
 def test_bad_terms_are_a_located_diagnostic(tmp_path: Path) -> None:

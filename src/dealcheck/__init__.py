@@ -37,6 +37,7 @@ from dealcheck.checker.results import (
 )
 from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
+from dealcheck.engines import Engine
 from dealcheck.scenario.model import Deployment, Scenario
 from dealcheck.terms import Report, Terms
 
@@ -124,16 +125,22 @@ def load_scenario(path: str | Path, terms: Terms) -> Scenario:
 
 
 def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
-                as_of: dt.date | str | None = None, jobs: int = 1) -> Report:
+                as_of: dt.date | str | None = None, jobs: int = 1,
+                engine: Engine = "auto") -> Report:
     """Check the deployments of scenario files against a ``.deal`` file, as `dealcheck check` does.
 
     Args:
         terms_path: the terms.
-        scenario_paths: YAML, JSON, CSV or JSON Lines files, by extension; ids
-            must be unique across them.
+        scenario_paths: YAML, JSON, CSV, JSON Lines or Parquet files, by
+            extension; ids must be unique across them.
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
             judges each deployment on its start, each aggregate at the end of its window.
-        jobs: worker processes reading the bulk (CSV, JSON Lines) files.
+        jobs: DuckDB's threads, or with ``engine="python"`` worker processes
+            reading the CSV and JSON Lines files.
+        engine: what reads and checks the bulk files, as ``dealcheck check
+            --engine``: ``"auto"`` (the default) and ``"duckdb"`` read CSV, JSON
+            Lines and Parquet with DuckDB, ``"python"`` with the reference reader
+            (which does not read Parquet). The report is the same.
 
     Returns:
         The report, deployments in input order (`dealcheck.checker.files.check_files_into`
@@ -142,8 +149,9 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
     Raises:
         DiagnosticsError: with its sources, located in the terms or scenario files,
             for every problem found in them.
+        ValueError: for an unknown `engine`.
     """
     from dealcheck.checker.files import check_files_into, collect_report
 
     return Report.of(check_files_into(load(terms_path), scenario_paths, collect_report,
-                                      as_of=as_of, jobs=jobs))
+                                      as_of=as_of, jobs=jobs, engine=engine))

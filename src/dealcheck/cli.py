@@ -25,6 +25,7 @@ import click
 import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
+from dealcheck.engines import ENGINES
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
@@ -137,7 +138,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for bulk (CSV, JSON Lines) files; at most one per core and "
                    "per piece of work.")
-@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True,
               help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
                    "`auto` for those) or `python` (the reference; YAML and JSON always).")

@@ -381,3 +381,210 @@ def test_null_values_are_read_by_the_engine_line_by_line(tmp_path: Path) -> None
     assert _engine_reads(MSFT, path)
     python, duck = _reports(MSFT, path, tmp_path)
     assert duck == python
+
+
+# ---------------------------------------------------------------- Parquet beside other files
+
+
+def _halves(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    records = _sample_records(60, seed=seed)
+    return records[:30], records[30:]
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_bad_file_beside_parquet_reports_its_own_errors_alone(tmp_path: Path,
+                                                                 kind: str) -> None:
+    in_parquet, in_other = _halves(seed=21)
+    in_other[4]["start"] = "2025-02-30"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    other = (write_csv if kind == "csv" else write_jsonl)(tmp_path / f"rest.{kind}", in_other)
+    both = run_dealcheck("check", MSFT, parquet, other, cwd=tmp_path)
+    alone = run_dealcheck("check", MSFT, other, "--engine", "python", cwd=tmp_path)
+    assert both.returncode == alone.returncode == 2, both.stdout
+    assert "unsupported scenario format" not in both.stderr
+    assert "invalid date `2025-02-30`" in both.stderr
+    assert both.stderr == alone.stderr
+
+
+def test_bad_rows_in_parquet_and_csv_are_reported_together(tmp_path: Path) -> None:
+    in_parquet, in_csv = _halves(seed=22)
+    in_parquet[2]["start"] = "2025-13-01"
+    in_csv[4]["start"] = "2025-02-30"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    result = run_dealcheck("check", MSFT, parquet, rest, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "unsupported scenario format" not in result.stderr
+    start = ["id", "party", "workload", "provider", "region", "start"].index("start") + 1
+    assert f"part.parquet:3:{start}: error[DC" in result.stderr
+    assert "rest.csv:6:" in result.stderr
+    assert "invalid date `2025-13-01`" in result.stderr
+    assert "invalid date `2025-02-30`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_id_in_parquet_and_in_csv_is_a_duplicate(tmp_path: Path) -> None:
+    in_parquet, in_csv = _halves(seed=23)
+    in_csv[7]["id"] = in_parquet[1]["id"]
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    result = run_dealcheck("check", MSFT, parquet, rest, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert f"duplicate deployment id `{in_parquet[1]['id']}`" in result.stderr
+    assert "rest.csv:9:1: error[DC" in result.stderr
+
+
+def test_parquet_beside_a_file_the_engine_hands_back_is_checked_in_input_order(
+        tmp_path: Path) -> None:
+    # A CSV id that is not plain ASCII is the reader's to judge: valid, so both are checked.
+    in_parquet, in_csv = _halves(seed=24)
+    in_csv[3]["id"] = "caf\u00e9-2"
+    parquet = write_parquet(tmp_path / "part.parquet",
+                            write_csv(tmp_path / "for-parquet.csv", in_parquet))
+    rest = write_csv(tmp_path / "rest.csv", in_csv)
+    jsonl = write_jsonl(tmp_path / "part.jsonl", in_parquet)
+    assert not _engine_reads(MSFT, rest)
+    mixed = run_dealcheck("check", MSFT, rest, parquet, "--format", "json", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, rest, jsonl, "--format", "json", "--engine", "python",
+                           cwd=tmp_path)
+    assert mixed.returncode == python.returncode, mixed.stderr
+    report, expected = json.loads(mixed.stdout), json.loads(python.stdout)
+    assert [s["path"] for s in report.pop("scenarios")] == [str(rest), str(parquet)]
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+    assert report["deployments"][3]["id"] == "caf\u00e9-2"
+
+
+def test_a_yaml_document_beside_parquet_is_checked_with_it(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=25)
+    parquet = write_parquet(tmp_path / "part.parquet", write_csv(tmp_path / "part.csv", records))
+    jsonl = write_jsonl(tmp_path / "part.jsonl", records)
+    yaml = ROOT / "examples" / "microsoft-openai" / "deals.yaml"
+    assert reads_with_duckdb([yaml, parquet])
+    mixed = run_dealcheck("check", MSFT, yaml, parquet, "--format", "json", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, yaml, jsonl, "--format", "json", "--engine",
+                           "python", cwd=tmp_path)
+    assert "unsupported scenario format" not in mixed.stderr
+    assert mixed.returncode == python.returncode, mixed.stderr
+    report, expected = json.loads(mixed.stdout), json.loads(python.stdout)
+    assert [s["path"] for s in report.pop("scenarios")] == [str(yaml), str(parquet)]
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_the_python_engine_refuses_parquet_without_showing_its_bytes(tmp_path: Path) -> None:
+    records = _sample_records(5, seed=26)
+    parquet = write_parquet(tmp_path / "part.parquet", write_csv(tmp_path / "part.csv", records))
+    result = run_dealcheck("check", MSFT, parquet, "--engine", "python", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr == (
+        f"{parquet}:1:1: error[DC310]: the python engine does not read Parquet files like "
+        "`part.parquet`\n"
+        "  help: check it with `--engine duckdb` (or `--engine auto`, the default)\n"
+        "found 1 error\n")
+
+
+def _stamped(source: Path, path: Path, late: str = "") -> Path:
+    """`source` with `start` as a timestamp at midnight (as data frames write dates), but for
+    the row of id `late`, an hour later."""
+    con = duckdb.connect()
+    con.execute("COPY (SELECT * REPLACE (CAST(start AS TIMESTAMP) + CASE WHEN id = ? "
+                f"THEN INTERVAL 1 HOUR ELSE INTERVAL 0 HOUR END AS start) FROM '{source}') "
+                f"TO '{path}' (FORMAT parquet)", [late])
+    con.close()
+    return path
+
+
+def test_parquet_dates_written_as_midnight_timestamps_are_days(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=27)
+    text = write_parquet(tmp_path / "text.parquet", write_csv(tmp_path / "rows.csv", records))
+    stamped = _stamped(text, tmp_path / "stamped.parquet")
+    from_text = run_dealcheck("check", MSFT, text, "--format", "json", cwd=tmp_path)
+    from_stamped = run_dealcheck("check", MSFT, stamped, "--format", "json", cwd=tmp_path)
+    assert from_stamped.returncode == from_text.returncode, from_stamped.stderr
+    report, expected = json.loads(from_stamped.stdout), json.loads(from_text.stdout)
+    report.pop("scenarios")
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(stamped), str(text)) == json.dumps(expected)
+
+
+def test_a_parquet_timestamp_past_midnight_is_a_malformed_date(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=28)
+    text = write_parquet(tmp_path / "text.parquet", write_csv(tmp_path / "rows.csv", records))
+    late = _stamped(text, tmp_path / "late.parquet", late=records[4]["id"])
+    result = run_dealcheck("check", MSFT, late, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    start = ["id", "party", "workload", "provider", "region", "start"].index("start") + 1
+    # Read row by row, the other rows' midnights are days still: one error.
+    assert result.stderr == (
+        f"{late}:5:{start}: error[DC306]: malformed date `{records[4]['start']} 01:00:00` in "
+        "`start`\n  help: write dates as YYYY-MM-DD, e.g. `2025-03-10`\nfound 1 error\n")
+
+
+def _parquet_of_jsonl(jsonl: Path, path: Path) -> Path:
+    """A Parquet file as DuckDB converts a JSON Lines one: `facts` a struct column."""
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_json('{jsonl}')) TO '{path}' (FORMAT parquet)")
+    kinds = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+                             f"FROM read_parquet('{path}'))").fetchall())
+    con.close()
+    assert str(kinds["facts"]).startswith("STRUCT(")
+    return path
+
+
+def test_a_facts_struct_column_holds_the_facts(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=29)
+    jsonl = write_jsonl(tmp_path / "rows.jsonl", records)
+    parquet = _parquet_of_jsonl(jsonl, tmp_path / "rows.parquet")
+    from_parquet = run_dealcheck("check", MSFT, parquet, "--format", "json", cwd=tmp_path)
+    from_jsonl = run_dealcheck("check", MSFT, jsonl, "--format", "json", cwd=tmp_path)
+    assert from_parquet.returncode == from_jsonl.returncode, from_parquet.stderr
+    report, expected = json.loads(from_parquet.stdout), json.loads(from_jsonl.stdout)
+    report.pop("scenarios")
+    expected.pop("scenarios")
+    assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(expected)
+
+
+def test_a_bad_fact_in_a_facts_struct_is_located_at_its_column(tmp_path: Path) -> None:
+    records = _sample_records(30, seed=30)
+    records[3].setdefault("facts", {})["customer"] = "commerical"
+    parquet = _parquet_of_jsonl(write_jsonl(tmp_path / "rows.jsonl", records),
+                                tmp_path / "rows.parquet")
+    with duckdb.connect() as con:
+        names = [row[0] for row in con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]
+    result = run_dealcheck("check", MSFT, parquet, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert f"rows.parquet:4:{names.index('facts') + 1}: error[DC" in result.stderr
+    assert "`commerical`" in result.stderr
+    assert "must be a mapping" not in result.stderr
+    assert result.stderr.endswith("found 1 error\n")
+
+
+def test_a_file_named_parquet_that_is_not_is_a_located_diagnostic(tmp_path: Path) -> None:
+    fake = tmp_path / "rows.parquet"
+    fake.write_text("id,party,workload,provider,start\n", "utf-8")
+    rows = write_csv(tmp_path / "rows.csv", _sample_records(5, seed=31))
+    result = run_dealcheck("check", MSFT, rows, fake, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"{fake}:1:1: error[DC310]: `rows.parquet` is not a readable Parquet file\n"
+        "  help: write it as Parquet, or name it for its format: `.csv`, `.jsonl`, `.yaml` "
+        "or `.json`\nfound 1 error\n")
+
+
+@pytest.mark.parametrize("line", [1, 3])
+def test_a_carriage_return_alone_in_csv_reads_as_the_python_engine_says(tmp_path: Path,
+                                                                         line: int) -> None:
+    rows = write_csv(tmp_path / "rows.csv", _sample_records(5, seed=32))
+    lines = rows.read_text("utf-8").replace("\r\n", "\n").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].replace(",", "\r,", 1)
+    rows.write_text("".join(lines), "utf-8", newline="")
+    duck = run_dealcheck("check", MSFT, rows, "--engine", "duckdb", cwd=tmp_path)
+    python = run_dealcheck("check", MSFT, rows, "--engine", "python", cwd=tmp_path)
+    assert python.returncode == duck.returncode == 2, duck.stderr
+    assert "carriage return" in python.stderr
+    assert duck.stderr == python.stderr

@@ -35,6 +35,7 @@ from dealcheck.checker.results import (
     RowsRenderer,
     SourceRef,
 )
+from dealcheck.engines import ENGINES
 from dealcheck.rules.resolve import parse_as_of
 
 if TYPE_CHECKING:
@@ -90,23 +91,32 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
-            as ``python`` reads them.
+            as ``python`` reads them (which refuses Parquet).
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
             them, or at `as_of` (DC910).
+        ValueError: for an engine not in `dealcheck.engines.ENGINES`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
     if engine != "python":
-        from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
+        from dealcheck.engines.formats import reads_with_duckdb
 
         if reads_with_duckdb(paths):
+            from dealcheck.engines.duckdb import duckdb_run
+
             with duckdb_run(terms, paths, when, jobs) as run:
                 if run is not None:
                     return sink(run)
+    else:
+        from dealcheck.engines.formats import refuse_parquet
+
+        refuse_parquet(paths)
     ct = terms.compiled()
     with contextlib.ExitStack() as stack:
         workers: ParallelCheck | None = None

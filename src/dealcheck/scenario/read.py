@@ -234,7 +234,7 @@ def open_scenarios(
             streamed = kind in STREAMED and is_regular(path)
             if streamed and defer:
                 try:
-                    sha256, lines = _sha256_and_lines(file)
+                    sha256, lines = sha256_and_lines(file)
                 except OSError as exc:
                     raise DiagnosticsError([unreadable(file, exc)]) from None
                 explain = explain or sha256 is None
@@ -278,7 +278,7 @@ def open_scenarios(
     return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, piped=piped)
 
 
-def _sha256_and_lines(path: str) -> tuple[str | None, int]:
+def sha256_and_lines(path: str) -> tuple[str | None, int]:
     """The sha256 of a file, and how many lines it has (a last one without a line break too).
 
     The sha256 is None for a file with a line over `limits.MAX_LINE_BYTES`:

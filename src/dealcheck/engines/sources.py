@@ -1,0 +1,293 @@
+"""How the DuckDB engine reads scenario files: each file's rows as SELECTs of text cells.
+
+CSV, JSON Lines and Parquet files are read with every cell as text (nothing
+is guessed); `SourceSql.select` gives, for one file, the SELECT of its rows:
+``fi`` (the file's index), ``line``, ``fam`` (``text`` or ``json``: how the
+cells are written), ``bad`` (a row the engine leaves to the Python reader)
+and one column of text per field and fact. `dealcheck.engines.duckdb` types,
+validates and judges them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from dealcheck import limits
+from dealcheck.engines.plan import fact_column
+from dealcheck.rules import model as m
+from dealcheck.scenario.validate import FIELDS, REQUIRED_FIELDS
+
+if TYPE_CHECKING:
+    import duckdb as duckdb_module
+
+__all__ = ["FACT_PREFIX", "ParquetCells", "SourceSql", "parquet_cells"]
+
+#: CSV columns holding facts are named ``facts.NAME`` (as the CSV reader reads them).
+FACT_PREFIX = "facts."
+
+#: Results fetched from DuckDB at a time.
+BATCH = 8192
+
+#: Timestamp types without a time zone, as DuckDB names them.
+_TIMESTAMPS = frozenset(("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"))
+
+NAME_FIELDS = ("id", "party", "workload", "provider", "region")
+VALUE_FIELDS = ("start", "end", "capacity", "value")
+
+
+class ParquetCells(NamedTuple):
+    """A Parquet file read as text: its table, and each cell's name, SQL and column (from 1)."""
+
+    source: str
+    names: list[str]
+    cells: list[str]
+    columns: list[int]
+
+
+def parquet_cells(con: duckdb_module.DuckDBPyConnection, path: str) -> ParquetCells:
+    """A Parquet file's cells as text, named as a CSV file's columns.
+
+    A cell is its value cast to text, but for a timestamp without time zone
+    at midnight, which is written as its day (``YYYY-MM-DD``): data frames
+    write a column of dates so. A ``facts`` column holding a struct (a JSON
+    Lines file's ``facts`` mapping, converted) gives a ``facts.NAME`` cell
+    for each of its fields, all in its column.
+    """
+    source = f"read_parquet({sql_string(path)})"
+    found = ParquetCells(source, [], [], [])
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    for position, (name, kind) in enumerate(((str(r[0]), str(r[1])) for r in described), 1):
+        column = sql_ident(name)
+        parts = [(name, column, kind)]
+        if name.strip() == "facts" and kind.startswith("STRUCT("):
+            fields = con.execute(f"DESCRIBE SELECT {column}.* FROM {source}").fetchall()
+            parts = [(FACT_PREFIX + str(f[0]), f"{column}.{sql_ident(str(f[0]))}", str(f[1]))
+                     for f in fields]
+        for part, expression, part_kind in parts:
+            found.names.append(part)
+            found.cells.append(_text_cell(expression, part_kind))
+            found.columns.append(position)
+    return found
+
+
+def _text_cell(expression: str, kind: str) -> str:
+    """A Parquet value of DuckDB type `kind` as text (see `parquet_cells`)."""
+    if kind in _TIMESTAMPS:
+        return (f"CASE WHEN {expression} = CAST({expression} AS DATE) "
+                f"THEN CAST(CAST({expression} AS DATE) AS VARCHAR) "
+                f"ELSE CAST({expression} AS VARCHAR) END")
+    return f"CAST({expression} AS VARCHAR)"
+
+
+class SourceSql:
+    """The SELECTs reading scenario files on one connection, for the terms' vocabulary."""
+
+    def __init__(self, con: duckdb_module.DuckDBPyConnection, vocabulary: m.Vocabulary) -> None:
+        self.con = con
+        self.vocabulary = vocabulary
+        self.facts = list(vocabulary.facts)
+
+    def select(self, index: int, path: str, kind: str) -> str | None:
+        """The SELECT of one file's rows as text: fi, line, fam, bad and each field's text."""
+        if kind == "jsonl":
+            return self.select_jsonl(index, path)
+        if kind == "csv":
+            names = csv_header(path)
+            header = None if names is None else header_fields(names, self.vocabulary)
+            if header is None:
+                return None
+            source = (f"read_csv({sql_string(path)}, header = false, skip = 1, "
+                      "delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
+                      "strict_mode = true, null_padding = false, columns = {"
+                      + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "})")
+            cells = [f"c{i}" for i in range(len(header))]
+            return self.select_cells(index, source, header, cells, "ordinality + 1")
+        read = parquet_cells(self.con, path)
+        columns = header_fields(read.names, self.vocabulary)
+        if columns is None:
+            return None
+        return self.select_cells(index, read.source, columns, read.cells, "ordinality")
+
+    def select_cells(self, index: int, source: str, columns: list[str], cells: list[str],
+                      line: str) -> str:
+        """Rows of a table of text cells (CSV, Parquet), named by `columns`."""
+        by_name = dict(zip(columns, cells, strict=True))
+        parts = [f"{index} AS fi", f"{line} AS line", "'text' AS fam"]
+        for name in NAME_FIELDS:
+            cell = by_name.get(name)
+            parts.append(f"NULLIF(trim({cell}, ' '), '') AS {sql_ident(name)}" if cell
+                         else f"NULL::VARCHAR AS {sql_ident(name)}")
+        for name in VALUE_FIELDS:
+            cell = by_name.get(name)
+            parts.append(f"NULLIF({cell}, '') AS {sql_ident(name)}" if cell
+                         else f"NULL::VARCHAR AS {sql_ident(name)}")
+        for fact in self.facts:
+            cell = by_name.get(FACT_PREFIX + fact)
+            parts.append(f"NULLIF({cell}, '') AS {sql_ident(fact_column(fact))}" if cell
+                         else f"NULL::VARCHAR AS {sql_ident(fact_column(fact))}")
+        # A cell holding control characters (a tab, a line break) is the reader's to judge.
+        odd = [f"coalesce(regexp_matches({c}, '[\\x00-\\x1f\\x7f]'), false)" for c in cells]
+        parts.append("(" + (" OR ".join(odd) or "false") + ") AS bad")
+        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
+        return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
+
+    def select_jsonl(self, index: int, path: str, precise: bool = False) -> str:
+        """Rows of a JSON Lines file; `precise`: each line's keys checked on the line.
+
+        Declared columns read a line's fields, and would drop its other keys in
+        silence. A line whose keys are all known, each given once, none null,
+        has as many keys as fields not NULL (``np``, ``nf`` for its facts):
+        `keys_match` compares the sums over the file. Otherwise `precise`
+        reads each line for its keys and, once, for its fields; only a line
+        whose counts differ has its keys looked at one by one.
+        """
+        if not precise:
+            return self.select_jsonl_columns(index, path)
+        structure = json.dumps(dict.fromkeys(FIELDS, "JSON"))
+        facts_structure = json.dumps(dict.fromkeys(self.facts, "JSON"))
+
+        def typed(item: str, allowed: str) -> str:
+            return f"coalesce(json_type({item}) NOT IN ({allowed}), false)"
+
+        def keys_bad(keys: str, present: list[str], allowed: Sequence[str]) -> str:
+            count = " + ".join(f"({p} IS NOT NULL)::INT" for p in present) or "0"
+            listed = "[" + ", ".join(sql_string(a) for a in allowed) + "]::VARCHAR[]"
+            return (f"CASE WHEN len({keys}) = {count} THEN false ELSE "
+                    f"NOT list_has_all({listed}, {keys}) "
+                    f"OR list_unique({keys}) <> len({keys}) END")
+
+        fields = {f: f"t.{sql_ident(f)}" for f in FIELDS}
+        facts = {f: f"ft.{sql_ident(f)}" for f in self.facts}
+        parts = [f"{index} AS fi", "line", "'json' AS fam"]
+        bad = [keys_bad("k", list(fields.values()), FIELDS),
+               typed(fields["facts"], "'OBJECT', 'NULL'"),
+               f"coalesce({keys_bad('fk', list(facts.values()), self.facts)}, false)"]
+        for name in NAME_FIELDS:
+            item = fields[name]
+            parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
+                         f"json_extract_string({item}, '$') END AS {sql_ident(name)}")
+            bad.append(typed(item, "'VARCHAR', 'NULL'"))
+        raw = [(name, fields[name]) for name in VALUE_FIELDS]
+        raw += [(fact_column(f), facts[f]) for f in self.facts]
+        for name, item in raw:
+            parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
+                         f"THEN CAST({item} AS VARCHAR) END AS {sql_ident(name)}")
+            bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        parts.append("(" + " OR ".join(bad) + ") AS bad")
+        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
+        facts_of = (f"json_transform(t.facts, {sql_string(facts_structure)})" if self.facts
+                    else "NULL")
+        return (f"SELECT {', '.join(parts)} FROM (SELECT line, t, k, "
+                f"{facts_of} AS ft, json_keys(t.facts) AS fk FROM (SELECT ordinality AS line, "
+                f"json_transform(j, {sql_string(structure)}) AS t, json_keys(j) AS k "
+                f"FROM read_ndjson_objects({sql_string(path)}) "
+                "WITH ORDINALITY AS x(j, ordinality)))")
+
+    def select_jsonl_columns(self, index: int, path: str) -> str:
+        """Rows of a JSON Lines file read with declared columns (see `select_jsonl`)."""
+        facts_type = ("STRUCT(" + ", ".join(f"{sql_ident(f)} JSON" for f in self.facts) + ")"
+                      if self.facts else "JSON")
+        columns = ", ".join(f"{sql_string(f)}: 'JSON'" for f in FIELDS if f != "facts")
+        columns += f", 'facts': {sql_string(facts_type)}"
+
+        def typed(item: str, allowed: str) -> str:
+            return f"coalesce(json_type({item}) NOT IN ({allowed}), false)"
+
+        parts = [f"{index} AS fi", "ordinality AS line", "'json' AS fam"]
+        bad = ["false"] if self.facts else [typed("facts", "'OBJECT', 'NULL'")]
+        for name in NAME_FIELDS:
+            item = sql_ident(name)
+            parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
+                         f"json_extract_string({item}, '$') END AS {item}")
+            bad.append(typed(item, "'VARCHAR', 'NULL'"))
+        raw = [(name, sql_ident(name)) for name in VALUE_FIELDS]
+        raw += [(fact_column(f), f"facts.{sql_ident(f)}") for f in self.facts]
+        for name, item in raw:
+            parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
+                         f"THEN CAST({item} AS VARCHAR) END AS {sql_ident(name)}")
+            bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        parts.append("(" + " OR ".join(bad) + ") AS bad")
+        parts.append("(" + " + ".join(f"({sql_ident(f)} IS NOT NULL)::BIGINT" for f in FIELDS)
+                     + ") AS np")
+        parts.append("coalesce(" + " + ".join(f"(facts.{sql_ident(f)} IS NOT NULL)::BIGINT"
+                                              for f in self.facts) + ", 0) AS nf"
+                     if self.facts else "0::BIGINT AS nf")
+        return (f"SELECT {', '.join(parts)} FROM read_json({sql_string(path)}, "
+                "format = 'newline_delimited', records = true, "
+                f"columns = {{{columns}}}) WITH ORDINALITY")
+
+    def keys_match(self, index: int, path: str) -> bool:
+        """Whether the JSON Lines file's lines have, over the file, as many keys as `src`
+        found fields, and their facts as many keys as facts (see `select_jsonl`)."""
+        keys = self.con.execute(
+            "SELECT coalesce(sum(len(json_keys(j))), 0), "
+            "coalesce(sum(coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
+            f"FROM read_ndjson_objects({sql_string(path)}) t(j)").fetchone()
+        found = self.con.execute("SELECT coalesce(sum(np), 0), coalesce(sum(nf), 0) "
+                                 f"FROM src WHERE fi = {index}").fetchone()
+        return keys is not None and found is not None and tuple(keys) == tuple(found)
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def undeclared(column: str, names: Mapping[str, object]) -> str:
+    """True when `column` holds a name not in `names` (NULL when it holds none)."""
+    if not names:
+        return f"({column} IS NOT NULL OR NULL)"
+    return f"{column} NOT IN ({', '.join(sql_string(n) for n in names)})"
+
+
+def header_fields(names: list[str], vocabulary: m.Vocabulary) -> list[str] | None:
+    """The fields that header names stand for, or None for a header the CSV reader would refuse."""
+    seen: set[str] = set()
+    columns: list[str] = []
+    for raw in names:
+        name = raw.strip()
+        if not name or name in seen:
+            return None
+        seen.add(name)
+        if name.startswith(FACT_PREFIX):
+            if name[len(FACT_PREFIX):] not in vocabulary.facts:
+                return None
+        elif name not in FIELDS or name == "facts":
+            return None
+        columns.append(name)
+    if any(f not in seen for f in REQUIRED_FIELDS):
+        return None
+    return columns
+
+
+def csv_header(path: str) -> list[str] | None:
+    """The column names of a CSV file's first line, if it is a plain one-line header."""
+    with open(path, "rb") as stream:
+        first = stream.readline(limits.MAX_LINE_BYTES.value() + 1)
+    try:
+        text = first.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text or not text.endswith("\n"):
+        return None
+    try:
+        return next(csv.reader([text.rstrip("\r\n")]), None)
+    except csv.Error:
+        return None  # a carriage return alone, say: the CSV reader explains
+
+
+def file_sha256(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+

@@ -1,0 +1,156 @@
+"""The texts of dates, quantities and facts, judged once each by the scenario reader's rules.
+
+Bulk files repeat the same few texts in their value columns. `ValueJudge`
+judges each distinct (family, text) of a field once with
+`DeploymentValidator`, keeps what it means (`Values`) and writes it to a
+table ``v_<field>`` for SQL to join back to every row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from dealcheck.dsl.span import Span
+from dealcheck.engines.plan import decimal_fits, fact_column
+from dealcheck.engines.sources import VALUE_FIELDS, sql_ident
+from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.tree import Entry, Map, Scalar
+from dealcheck.scenario.validate import DeploymentValidator
+
+if TYPE_CHECKING:
+    import duckdb as duckdb_module
+
+__all__ = ["INVALID", "ValueJudge", "Values", "cell"]
+
+
+@dataclass(slots=True)
+class Values:
+    """Distinct texts of one field, judged by the scenario reader's rules, and what they mean."""
+
+    #: (family, text) -> the value (None: absent), or `INVALID`.
+    found: dict[tuple[str, str], object] = field(default_factory=dict)
+
+
+#: What a text the scenario reader refuses stands for.
+INVALID: Any = object()
+
+
+class ValueJudge:
+    """The judged texts of one check's value fields (`values`), on one connection."""
+
+    def __init__(self, con: duckdb_module.DuckDBPyConnection, vocabulary: m.Vocabulary) -> None:
+        self.con = con
+        self.vocabulary = vocabulary
+        self.facts = list(vocabulary.facts)
+        self.validator = DeploymentValidator(vocabulary)
+        self.values: dict[str, Values] = {}
+
+    def judge_all(self) -> None:
+        """Judge each distinct text of dates, quantities and facts once; tables ``v_<field>``."""
+        for name in (*VALUE_FIELDS, *map(fact_column, self.facts)):
+            values = self.values[name] = Values()
+            texts = self.con.execute(
+                f"SELECT DISTINCT fam, {sql_ident(name)} FROM src "
+                f"WHERE {sql_ident(name)} IS NOT NULL").fetchall()
+            rows: list[tuple[object, ...]] = []
+            for family, text in texts:
+                value = self._judge(name, str(family), str(text))
+                values.found[(str(family), str(text))] = value
+                rows.append((family, text, *sql_value(value)))
+            table = sql_ident(f"v_{name}")
+            self.con.execute(f"CREATE TABLE {table} (fam VARCHAR, raw VARCHAR, ok BOOLEAN, "
+                             f"v {self.sql_type(name)}, dim VARCHAR)")
+            # One statement per thousand rows: `executemany` runs one per row.
+            for at in range(0, len(rows), 1000):
+                chunk = rows[at:at + 1000]
+                self.con.execute(f"INSERT INTO {table} VALUES "
+                                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)),
+                                 [v for row in chunk for v in row])
+
+    def sql_type(self, name: str) -> str:
+        if name in ("start", "end"):
+            return "DATE"
+        if name in ("capacity", "value"):
+            return "DECIMAL(38, 9)"
+        kind = self.vocabulary.facts[name.removeprefix("fact:")].type.kind
+        return {m.FactKind.BOOL: "BOOLEAN", m.FactKind.ENUM: "VARCHAR",
+                m.FactKind.NUMBER: "DECIMAL(38, 9)", m.FactKind.DATE: "DATE"}[kind]
+
+    def _judge(self, name: str, family: str, text: str) -> object:
+        """What the scenario reader makes of one text of field `name`: a value, None, `INVALID`."""
+        fact = name.removeprefix("fact:") if name.startswith("fact:") else None
+        given: dict[str, object] = {}
+        if family == "json":
+            raw: object = json.loads(text, parse_float=Decimal)
+        else:
+            raw = text
+        if fact is not None:
+            given["facts"] = {fact: raw}
+        elif name == "end":
+            given["start"] = given["end"] = raw
+        else:
+            given[name] = raw
+        deployment = self.build(family, given, 1)
+        if deployment is None:
+            return INVALID
+        if fact is not None:
+            value: object = deployment.facts.get(fact)
+        else:
+            value = getattr(deployment, name)
+        if isinstance(value, Quantity) and not decimal_fits(value.amount):
+            return INVALID  # the engine's columns cannot hold it exactly
+        return value
+
+    def build(self, family: str, given: Mapping[str, object], line: int,
+              file: str = "") -> Deployment | None:
+        """The deployment the scenario reader builds from `given` (a row, or a stand-in for one).
+
+        Required fields that `given` lacks are filled with declared names.
+        """
+        vocabulary = self.vocabulary
+        row: dict[str, object] = {}
+        for key, names in (("party", vocabulary.parties), ("workload", vocabulary.workloads),
+                           ("provider", vocabulary.providers)):
+            first = next(iter(names), None)
+            if first is None:
+                return None
+            row[key] = first
+        row["id"] = "x"
+        row["start"] = "2000-01-01"
+        row.update(given)
+        if family == "json":
+            return self.validator.accept(row, file, line)
+        span = Span.point(file, line, 1)
+        entries: list[Entry] = []
+        for key, value in row.items():
+            if key == "facts":
+                assert isinstance(value, dict)  # INVARIANT: built above
+                facts = tuple(Entry(k, span, cell(v, span)) for k, v in value.items())
+                entries.append(Entry("facts", span, Map(facts, span)))
+            else:
+                entries.append(Entry(key, span, cell(value, span)))
+        return self.validator.check(Map(tuple(entries), span), textual=True).deployment
+
+
+def cell(value: object, span: Span) -> Scalar:
+    """A CSV cell as the CSV reader makes it: text, stripped, absent when empty."""
+    text = value.strip() if isinstance(value, str) else value
+    return Scalar(text or None, span, textual=True)
+
+
+
+def sql_value(value: object) -> tuple[object, ...]:
+    """(ok, value, dimension) of a judged text, for its table."""
+    if value is INVALID:
+        return False, None, None
+    if isinstance(value, Quantity):
+        return True, value.amount, value.dimension
+    return True, value, None
+
+
