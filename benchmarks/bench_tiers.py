@@ -70,7 +70,9 @@ def module_coverage() -> int:
     sys.setprofile(hook)
     threading.setprofile(hook)
     try:
-        status = pytest.main(["-q", "-p", "no:cacheprovider", *FAST, str(ROOT / "tests")])
+        # In this process (`-n 0`): the profile hook sees only the calls made here.
+        status = pytest.main(["-q", "-p", "no:cacheprovider", "-n", "0", *FAST,
+                              str(ROOT / "tests")])
     finally:
         sys.setprofile(None)
         threading.setprofile(None)
