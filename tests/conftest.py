@@ -1,6 +1,20 @@
 """Test-wide setup: pytest puts this directory on `sys.path`, so tests import `helpers`."""
 
+import signal
+
 import pytest
 
 # Show values, not a bare AssertionError, when a shared helper's assertion fails.
 pytest.register_assert_rewrite("helpers")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the processes the tests start a normal Ctrl-C.
+
+    A suite started in the background (`bash .ci/run &`) inherits SIGINT
+    ignored, and an ignored signal stays ignored across `exec`: the tests that
+    interrupt a `dealcheck` process would then interrupt nothing. A handler of
+    our own is reset to the default in every child.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -127,8 +127,10 @@ def test_collection_can_be_turned_off(sample: pytest.Pytester) -> None:
 @pytest.mark.slow
 def test_examples_run_with_pytest_examples(pytester: pytest.Pytester) -> None:
     expected = sum(len(dealcheck.load(p).examples) for p in (MICROSOFT_OPENAI, STARGATE))
+    # `-n 0`: one process, as a plain `pytest examples/` would print it (the
+    # project's own configuration runs a worker per core).
     result = pytester.runpytest_subprocess(str(ROOT / "examples"), "-p", "no:cacheprovider",
-                                           "--rootdir", str(ROOT))
+                                           "-n", "0", "--rootdir", str(ROOT))
     result.assert_outcomes(passed=expected)
     result.stdout.fnmatch_lines([f"collected {expected} items"])
 
