@@ -39,24 +39,21 @@ def _scope_exits(scope: m.Scope, ct: CompiledTerms) -> list[Fix]:
     """Ways to leave a clause's scope by choosing another provider or region."""
     out: list[Fix] = []
     vocab = ct.terms.vocabulary
-    if scope.providers is not None:
-        names = sorted(scope.providers)
-        if scope.providers_negated:
-            values, text = tuple(names), f"run on {names_text(names)}"
+    axes = (("provider", scope.providers, scope.providers_negated, vocab.providers,
+             "run on {}", "run on a provider other than {}"),
+            ("region", scope.regions, scope.regions_negated, vocab.regions,
+             "run in {}", "run outside {}"))
+    for field_name, chosen, negated, declared, inside, outside in axes:
+        if chosen is None:
+            continue
+        names = sorted(chosen)
+        if negated:
+            values, text = tuple(names), inside.format(names_text(names))
         else:
-            values = tuple(p for p in vocab.providers if p not in scope.providers)
-            text = f"run on a provider other than {names_text(names)}"
+            values = tuple(n for n in declared if n not in chosen)
+            text = outside.format(names_text(names))
         if values:
-            out.append(Fix((Change("provider", values, text),), text))
-    if scope.regions is not None:
-        names = sorted(scope.regions)
-        if scope.regions_negated:
-            values, text = tuple(names), f"run in {names_text(names)}"
-        else:
-            values = tuple(r for r in vocab.regions if r not in scope.regions)
-            text = f"run outside {names_text(names)}"
-        if values:
-            out.append(Fix((Change("region", values, text),), text))
+            out.append(Fix((Change(field_name, values, text),), text))
     return out
 
 
