@@ -34,8 +34,10 @@ BATCH = 8192
 #: Timestamp types without a time zone, as DuckDB names them.
 _TIMESTAMPS = frozenset(("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"))
 
-NAME_FIELDS = ("id", "party", "workload", "provider", "region")
+#: The fields whose texts are judged once per distinct value (dates, quantities).
 VALUE_FIELDS = ("start", "end", "capacity", "value")
+#: The fields compared with the declared names in SQL: the others but `facts`.
+NAME_FIELDS = tuple(f for f in FIELDS if f not in VALUE_FIELDS and f != "facts")
 
 
 class ParquetCells(NamedTuple):
