@@ -8,7 +8,8 @@ down: the checker reads the rules and the renderers read the checker's
 results, never the other way.
 
 Validation of what callers pass (dicts or `Deployment` objects) goes through
-`validate_deployment` and `validate_deployments` alone.
+`scenario.validate.parse_deployment` and `parse_deployments` alone (as
+`validate_deployment` and `validate_deployments` call them).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _read_one() -> Callable[[Mapping[str, object], Vocabulary], Deployment]:
 
 
 @functools.cache
-def _read_many() -> Callable[[Iterable[DeploymentInput], Vocabulary], list[Deployment]]:
+def _read_many() -> Callable[..., list[Deployment]]:
     from dealcheck.scenario.read import parse_deployments
 
     return parse_deployments
@@ -76,16 +77,19 @@ def validate_deployment(vocabulary: Vocabulary, deployment: DeploymentInput) -> 
     return _read_one()(deployment, vocabulary)
 
 
-def validate_deployments(vocabulary: Vocabulary,
-                         deployments: Iterable[DeploymentInput]) -> list[Deployment]:
+def validate_deployments(vocabulary: Vocabulary, deployments: Iterable[DeploymentInput], *,
+                         returned: bool = True) -> list[Deployment]:
     """Every deployment of a batch checked against the vocabulary (`Terms.check`).
 
     Diagnostics name each item as ``deployments[i]``, duplicate ids included.
+    The objects of the last valid batch are remembered, and not checked again
+    when they come back; `returned=False` says that the deployments made from
+    mappings stay with the caller (`Terms.check`), not worth remembering.
 
     Raises:
         DiagnosticsError: with every problem in every item.
     """
-    return _read_many()(deployments, vocabulary)
+    return _read_many()(deployments, vocabulary, returned=returned)
 
 
 @dataclass(slots=True, eq=False)
@@ -148,8 +152,8 @@ class Terms(m.Terms):
         # One pause for both stages: the collector, back on between them, would
         # scan every deployment just built (none forms a cycle).
         with paused_gc():
-            return Report.of(check(self.compiled(),
-                                   validate_deployments(self.vocabulary, deployments), when))
+            valid = validate_deployments(self.vocabulary, deployments, returned=False)
+            return Report.of(check(self.compiled(), valid, when))
 
     def decide(self, deployment: DeploymentInput,
                as_of: dt.date | str | None = None) -> DeploymentResult:

@@ -189,9 +189,10 @@ def test_terms_check_keeps_the_collector_paused_from_validation_to_the_report(
     seen: list[bool] = []
     validate_all = facade.validate_deployments
 
-    def watching(vocabulary: Vocabulary, items: list[object]) -> list[Deployment]:
+    def watching(vocabulary: Vocabulary, items: list[object],
+                 **options: bool) -> list[Deployment]:
         seen.append(gc.isenabled())
-        return validate_all(vocabulary, items)  # type: ignore[arg-type]
+        return validate_all(vocabulary, items, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(facade, "validate_deployments", watching)
     assert terms.check([BASE]).verdict_of("d1") is not None

@@ -485,8 +485,57 @@ def parse_deployment(
     return located(checked.deployment, location)
 
 
+class _Held:
+    """The deployments of the last batch `parse_deployments` found valid, with their vocabulary.
+
+    A `Deployment` is frozen: one that passed the validator of a vocabulary
+    stays valid for it, so `parse_deployments` passes it through unchecked
+    (`Terms.check` on the objects `dealcheck.validate_deployments` gave). The
+    batch is held, so that no other object can take the identity of one of
+    them; holding only the last batch bounds what is kept alive. The state is
+    one tuple, replaced whole, so that a reader always sees a batch with its
+    own vocabulary and identities.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self) -> None:
+        self._state: tuple[Vocabulary | None, tuple[Deployment, ...], frozenset[int] | None] = (
+            None, (), None)
+
+    def hold(self, vocabulary: Vocabulary, made: Iterable[Deployment], *,
+             replace: bool = True) -> None:
+        """Remember `made`, just validated for `vocabulary`, instead of the batch before.
+
+        Without `replace`, a larger batch held for the same vocabulary stays
+        (a single decision does not evict the batch it may come from).
+        """
+        batch = tuple(made)
+        held, before, _ = self._state
+        if not replace and held is vocabulary and len(before) > len(batch):
+            return
+        self._state = (vocabulary, batch, None)
+
+    def holds(self, vocabulary: Vocabulary, items: Iterable[Deployment]) -> bool:
+        """Whether every item is one of the batch held, for `vocabulary` (or an equal one)."""
+        state = self._state
+        held, made, ids = state
+        if held is None or not (held is vocabulary or held == vocabulary):
+            return False
+        if ids is None:
+            ids = frozenset(map(id, made))
+            if self._state is state:
+                self._state = (held, made, ids)
+        return ids.issuperset(map(id, items))
+
+
+#: The batch `parse_deployments` validated last.
+_HELD = _Held()
+
+
 def parse_deployments(
-    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary
+    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary, *,
+    returned: bool = True,
 ) -> list[Deployment]:
     """Validate every deployment of a list, as `terms.check([...])` receives them.
 
@@ -496,22 +545,44 @@ def parse_deployments(
     given as a bare number becomes a `Quantity`). Diagnostics name the item as
     ``deployments[i]``.
 
+    The `Deployment` objects of the last valid batch are remembered, and
+    passed through unchecked when they come back; `returned=False` says that
+    the deployments made from mappings do not leave the caller (`Terms.check`),
+    so they are not worth remembering.
+
     Raises:
         DiagnosticsError: with every problem in every item, duplicate ids included.
     """
     items = deployments if isinstance(deployments, list) else list(deployments)
+    kinds = set(map(type, items))
+    if kinds == {Deployment} and _HELD.holds(vocabulary, items):  # type: ignore[arg-type]
+        # Validated already: only an id given twice is left to find.
+        ready: list[Deployment] = list(items)  # type: ignore[arg-type]
+        if len(set(map(_id_of, ready))) == len(ready):
+            return ready
+        return _parse_each(items, vocabulary)
+    found = _parse_batch(items, kinds, vocabulary)
+    if kinds == {Deployment}:
+        _HELD.hold(vocabulary, found, replace=False)
+    elif returned:
+        _HELD.hold(vocabulary, found)
+    return found
+
+
+def _parse_batch(items: Sequence[Deployment | Mapping[str, object]], kinds: set[type],
+                 vocabulary: Vocabulary) -> list[Deployment]:
+    """`parse_deployments` of a batch not validated before."""
     validator = cached(vocabulary)
     # The common case in one call of the generated validator: all mappings, or
     # all `Deployment` objects, all valid, with distinct ids.
     found: list[Deployment] | None = None
     # The deployments form no cycles; each collection would rescan all those built so far.
-    kinds = set(map(type, items))
     with paused_gc():
         try:
             if kinds == {dict}:
-                found = validator.rows(items)
+                found = validator.rows(list(items))
             elif kinds == {Deployment}:
-                found = validator.objects(items)  # type: ignore[arg-type]
+                found = validator.objects(list(items))  # type: ignore[arg-type]
         except ValidationError:
             found = None
     if (found is None or any(d.end is not None and d.end < d.start for d in found)
