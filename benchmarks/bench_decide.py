@@ -7,10 +7,10 @@ dict rows (`common.sample_records`), as a program embedding dealcheck holds
 them. Side by side:
 
 * `Terms.check(rows)` on the dicts: validation, evaluation, aggregates and
-  the report, end to end; and, apart, on the same rows already validated
-  into `Deployment` objects (still checked against the vocabulary), and the
-  check stage alone without any validation (what is left once validation
-  costs nothing);
+  the report, end to end; its two stages apart (validating the dicts into the
+  rows it judges, column by column; judging those rows); the same rows as the
+  `Deployment` objects `validate_deployments` made (passed through, not
+  checked again), and the check stage alone on them;
 * ZEN (`zen-engine`): `evaluate_batch` over every row, and `evaluate` one
   row at a time;
 * Cedar (`cedarpy`): `is_authorized_batch` (on `--cedar-sample` rows: it is slow);
@@ -48,7 +48,7 @@ from engines import (
 import dealcheck
 from dealcheck.checker.check import check
 from dealcheck.checker.codegen import decide as decide_validated
-from dealcheck.terms import validate_deployments
+from dealcheck.terms import deployments_to_judge, validate_deployments
 
 Record = dict[str, Any]
 
@@ -92,15 +92,23 @@ class Bench:
     def dealcheck(self) -> None:
         terms, records = self.terms, self.records
         self.time("Terms.check on the dicts", len(records), lambda: terms.check(records))
-        ready = validate_deployments(terms.vocabulary, records)
+        # Its two stages: the dicts validated into the rows it judges, then judged.
+        vocabulary, compiled = terms.vocabulary, terms.compiled()
+        self.time("  validating the dicts into rows (column by column)", len(records),
+                  lambda: deployments_to_judge(vocabulary, records))
+        rows = deployments_to_judge(vocabulary, records)
+        self.mismatches += _compare("judging the rows", self.expected,
+                                    [str(r.verdict) for r in check(compiled, rows).deployments])
+        self.time("  judging the rows: evaluation, aggregates, report", len(rows),
+                  lambda: check(compiled, rows))
+        ready = validate_deployments(vocabulary, records)
         self.mismatches += _compare("Terms.check on Deployment objects", self.expected,
                                     [str(r.verdict) for r in terms.check(ready).deployments])
-        self.time("Terms.check on Deployment objects (validated beforehand)", len(ready),
+        self.time("Terms.check on Deployment objects (from validate_deployments)", len(ready),
                   lambda: terms.check(ready))
-        self.time("validating the dicts alone (today's validator)", len(records),
-                  lambda: validate_deployments(terms.vocabulary, records))
+        self.time("validate_deployments: the dicts into Deployment objects", len(records),
+                  lambda: validate_deployments(vocabulary, records))
         # What is left once validation costs nothing: the check stage alone.
-        compiled = terms.compiled()
         self.time("judging alone: evaluation, aggregates, report (no validation)", len(ready),
                   lambda: check(compiled, ready))
         self.mismatches += _compare("hand-written function", self.expected, floor(records))
@@ -161,7 +169,7 @@ class Bench:
         out = [Row(x.label, f"{rate(x.rate)} ({x.items:,} rows, best {x.best:.3f} s; "
                             f"{x.best / x.items * 1e6:.2f} µs each)") for x in t.values()]
         dicts = t["Terms.check on the dicts"]
-        ready = t["Terms.check on Deployment objects (validated beforehand)"]
+        ready = t["Terms.check on Deployment objects (from validate_deployments)"]
         floor_timing = t["hand-written function on the dicts"]
         decide = t["Terms.decide(row), one call per row"]
         judging = t["judging alone: evaluation, aggregates, report (no validation)"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from dealcheck.scenario.model import Deployment
 if TYPE_CHECKING:
     from dealcheck.checker.compile import CompiledTerms
     from dealcheck.checker.results import DeploymentResult
+    from dealcheck.scenario.generated import DeploymentRow
 
 #: What a caller may pass as a deployment: a `Deployment`, or its fields as a scenario entry.
 DeploymentInput = Deployment | Mapping[str, object]
@@ -53,6 +54,14 @@ def _read_many() -> Callable[..., list[Deployment]]:
     from dealcheck.scenario.read import parse_deployments
 
     return parse_deployments
+
+
+@functools.cache
+def _read_to_judge() -> Callable[[Iterable[DeploymentInput], Vocabulary],
+                                   Sequence[Deployment] | Sequence[DeploymentRow]]:
+    from dealcheck.scenario.validate import deployments_to_judge
+
+    return deployments_to_judge
 
 
 @functools.cache
@@ -90,6 +99,20 @@ def validate_deployments(vocabulary: Vocabulary, deployments: Iterable[Deploymen
         DiagnosticsError: with every problem in every item.
     """
     return _read_many()(deployments, vocabulary, returned=returned)
+
+
+def deployments_to_judge(vocabulary: Vocabulary,
+                         deployments: Iterable[DeploymentInput],
+                         ) -> Sequence[Deployment] | Sequence[DeploymentRow]:
+    """A batch checked against the vocabulary as `Terms.check` judges it (and never returns it).
+
+    Dicts all valid as they are become `DeploymentRow`s, validated column by
+    column; anything else is validated as `validate_deployments` does.
+
+    Raises:
+        DiagnosticsError: with every problem in every item.
+    """
+    return _read_to_judge()(deployments, vocabulary)
 
 
 @dataclass(slots=True, eq=False)
@@ -152,7 +175,7 @@ class Terms(m.Terms):
         # One pause for both stages: the collector, back on between them, would
         # scan every deployment just built (none forms a cycle).
         with paused_gc():
-            valid = validate_deployments(self.vocabulary, deployments, returned=False)
+            valid = deployments_to_judge(self.vocabulary, deployments)
             return Report.of(check(self.compiled(), valid, when))
 
     def decide(self, deployment: DeploymentInput,

@@ -25,7 +25,7 @@ from dealcheck.checker.compile import EVALUATOR_ENV, CompiledTerms, compile_term
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
 from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario import validate
-from dealcheck.scenario.generated import RowValidator
+from dealcheck.scenario.generated import RowValidator, cached
 from dealcheck.scenario.model import Deployment
 from dealcheck.scenario.validate import parse_deployment, parse_deployments
 from dealcheck.terms import validate_deployments
@@ -162,6 +162,63 @@ def test_a_refused_batch_vouches_for_nothing(terms: dealcheck.Terms,
     one = parse_deployment(BASE, terms.vocabulary)  # made one at a time: checked as given
     assert parse_deployments([one], terms.vocabulary) == [one]
     assert no_object_validation == [1]
+
+
+# -- valid dicts are judged as rows, validated column by column -----------------------------
+
+
+def test_valid_dicts_are_judged_as_rows_validated_column_by_column(
+        terms: dealcheck.Terms, reference: CompiledTerms,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [*_rows(30), {**BASE, "id": "dated", "start": dt.date(2025, 5, 1), "region": None,
+                         "end": "2030-01-01", "facts": None}]
+    one_by_one = [validate._parse_each([row], terms.vocabulary)[0] for row in rows]
+
+    def refused(*args: object, **kwargs: object) -> object:
+        raise AssertionError("valid dicts left the column-by-column path")
+
+    monkeypatch.setattr(RowValidator, "rows", refused)
+    monkeypatch.setattr(validate, "_parse_each", refused)
+    found = cached(terms.vocabulary).table(rows)
+    assert found is not None
+    assert [row.deployment() for row in found] == one_by_one
+    assert all(row.source is None for row in found)
+    report = terms.check(rows)
+    assert report == check(reference, one_by_one)
+    assert report == check(reference, found)  # the reference judges a row's deployment
+    assert terms.check(rows, as_of="2025-06-01") == check(reference, one_by_one,
+                                                          dt.date(2025, 6, 1))
+
+
+@pytest.mark.parametrize("change", [
+    {"facts": {"consent": None}},          # a null fact: unknown, which rows() drops
+    {"facts": {"budget": 4}},              # a number fact becomes a `Quantity`
+    {"facts": {"consent": 1}},             # not a boolean (though equal to True)
+    {"facts": {"customer": "retail"}},
+    {"facts": [("consent", True)]},
+    {"start": dt.datetime(2025, 3, 10)},   # a datetime is not a date
+    {"start": "2025-3-10"},
+    {"value": 5},
+    {"region": ["US"]},                    # not hashable
+    {"end": "2025-01-01"},                 # before its start
+    {"id": "d0"},                          # the id of the row before
+    {"id": ""},
+    {"regoin": "US"},
+    {"party": None},
+])
+def test_rows_are_given_up_for_anything_the_columns_do_not_vouch_for(
+        terms: dealcheck.Terms, reference: CompiledTerms, change: dict[str, object]) -> None:
+    rows = [{**BASE, "id": "d0"}, {**BASE, "id": "d1", **change}]
+    assert cached(terms.vocabulary).table(rows) is None
+    assert _outcome(parse_deployments, rows, terms.vocabulary) == _outcome(
+        validate._parse_each, rows, terms.vocabulary)
+
+
+def test_a_row_missing_a_required_field_is_given_up(terms: dealcheck.Terms) -> None:
+    rows: list[dict[str, object]] = [{**BASE, "id": "d0"}, {**BASE, "id": "d1"}]
+    del rows[1]["start"]
+    assert cached(terms.vocabulary).table(rows) is None
+    assert cached(terms.vocabulary).table([]) == []
 
 
 # -- the batch and the items one by one: the same deployments, diagnostics and report -------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -187,14 +188,13 @@ def test_terms_check_keeps_the_collector_paused_from_validation_to_the_report(
     from dealcheck import terms as facade
 
     seen: list[bool] = []
-    validate_all = facade.validate_deployments
+    validate_all = facade.deployments_to_judge
 
-    def watching(vocabulary: Vocabulary, items: list[object],
-                 **options: bool) -> list[Deployment]:
+    def watching(vocabulary: Vocabulary, items: list[object]) -> Sequence[object]:
         seen.append(gc.isenabled())
-        return validate_all(vocabulary, items, **options)  # type: ignore[arg-type]
+        return validate_all(vocabulary, items)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(facade, "validate_deployments", watching)
+    monkeypatch.setattr(facade, "deployments_to_judge", watching)
     assert terms.check([BASE]).verdict_of("d1") is not None
     assert seen == [False] and gc.isenabled()
 

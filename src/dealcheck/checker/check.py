@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult, Report, SourceRef
+from dealcheck.scenario.generated import DeploymentRow
 from dealcheck.scenario.model import Deployment
 
 
-def check(ct: CompiledTerms, deployments: Iterable[Deployment], as_of: dt.date | None = None,
-          scenarios: list[SourceRef] | None = None) -> Report:
-    """Evaluate all deployments and aggregates into one report (in input order)."""
+def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[DeploymentRow],
+          as_of: dt.date | None = None, scenarios: list[SourceRef] | None = None) -> Report:
+    """Evaluate all deployments and aggregates into one report (in input order).
+
+    The rows of a batch of dicts (`DeploymentRow`) are judged as the
+    deployments they stand for: the compiled evaluators and the aggregates'
+    observers read their fields as attributes, and the reference evaluator
+    gets the `Deployment` itself (`generated.as_deployment`).
+    """
     book = AggregateBook(ct, as_of)
+    judged = cast(Iterable[Deployment], deployments)
     # Results form no cycles, and each collection would rescan all those kept so
     # far: with a million of them, half the time of the check.
     with paused_gc():
-        results = list(stream(ct, deployments, book, as_of))
+        results = list(stream(ct, judged, book, as_of))
     return Report(
         terms=SourceRef(ct.terms.path, ct.terms.sha256), scenarios=list(scenarios or []),
         as_of=as_of, deployments=results, aggregates=book.results(),

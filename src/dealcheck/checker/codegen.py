@@ -37,6 +37,7 @@ from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
+from dealcheck.scenario.generated import as_deployment
 from dealcheck.scenario.model import Deployment
 
 #: Judges one deployment on a day: the compiled form of one epoch and key.
@@ -236,7 +237,8 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
     memo: dict[tuple[object, ...], Outcome] = {}
 
     def miss(d: Deployment, day: dt.date, key: tuple[object, ...]) -> Outcome:
-        result = evaluate_reference(ct, d, day)
+        # A batch's rows (`DeploymentRow`) are judged here as the `Deployment` they stand for.
+        result = evaluate_reference(ct, as_deployment(d), day)
         outcome = (result.verdict, result.not_covered, result.findings)
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
@@ -369,7 +371,8 @@ def _reference_stream(ct: CompiledTerms, deployments: Iterable[Deployment],
                       as_of: dt.date | None, observe: Callable[[Deployment], object] | None,
                       ) -> Iterator[DeploymentResult]:
     judge = _reference_evaluator(ct)
-    for d in deployments:
+    for given in deployments:
+        d = as_deployment(given)
         if observe is not None:
             observe(d)
         yield judge(d, as_of or d.start)

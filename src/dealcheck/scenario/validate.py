@@ -36,7 +36,13 @@ from dealcheck.scenario.fields import (
     unique_entries,
     unknown_field,
 )
-from dealcheck.scenario.generated import FIELDS, REQUIRED_FIELDS, cached, located
+from dealcheck.scenario.generated import (
+    FIELDS,
+    REQUIRED_FIELDS,
+    DeploymentRow,
+    cached,
+    located,
+)
 from dealcheck.scenario.model import Deployment, SourceLocation
 from dealcheck.scenario.tree import (
     Entry,
@@ -52,8 +58,8 @@ from dealcheck.scenario.tree import (
 
 __all__ = [
     "DOCUMENT_FIELDS", "FIELDS", "REQUIRED_FIELDS", "Checked", "DeploymentValidator", "IdDigests",
-    "IdTable", "UniqueIds", "check_document", "normal_id", "parse_deployment",
-    "parse_deployments", "unique_entries", "unknown_field",
+    "IdTable", "UniqueIds", "check_document", "deployments_to_judge", "normal_id",
+    "parse_deployment", "parse_deployments", "unique_entries", "unknown_field",
 ]
 
 #: The keys of a YAML or JSON scenario document.
@@ -567,6 +573,27 @@ def parse_deployments(
     elif returned:
         _HELD.hold(vocabulary, found)
     return found
+
+
+def deployments_to_judge(
+    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary
+) -> list[Deployment] | list[DeploymentRow]:
+    """A batch validated as `Terms.check` judges it, and never returns it.
+
+    A list of dicts all valid as they are becomes `DeploymentRow`s, validated
+    column by column (`RowValidator.table`); anything else goes through
+    `parse_deployments`, with every diagnostic.
+
+    Raises:
+        DiagnosticsError: as `parse_deployments`.
+    """
+    items = deployments if isinstance(deployments, list) else list(deployments)
+    if items and set(map(type, items)) == {dict}:
+        with paused_gc():
+            rows = cached(vocabulary).table(items)  # type: ignore[arg-type]
+        if rows is not None:
+            return rows
+    return parse_deployments(items, vocabulary, returned=False)
 
 
 def _parse_batch(items: Sequence[Deployment | Mapping[str, object]], kinds: set[type],
