@@ -33,6 +33,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +41,15 @@ from typing import TYPE_CHECKING
 from dealcheck import limits
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import Outcome
-from dealcheck.checker.results import AggregateResult, DeploymentResult, ReportMeta, SourceRef
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    RenderedRows,
+    ReportMeta,
+    RowsRenderer,
+    SourceRef,
+    Verdict,
+)
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
 from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
@@ -70,13 +79,22 @@ __all__ = ["BULK_FORMATS", "MEMORY_LIMIT", "duckdb_run", "reads_with_duckdb"]
 MEMORY_LIMIT = "256MB"
 
 _EPOCH = dt.date(1970, 1, 1)
+
+#: Each verdict's number in SQL (its place in `RenderedRows`' counts).
+_VERDICT_CODES = {Verdict.COMPLIANT: 0, Verdict.VIOLATION: 1, Verdict.UNDETERMINED: 2}
+#: What a row's template holds in place of the row's id, evaluation date and line: an
+#: id no row has (not printable), a date and a line no check meets.
+_STAND_IN_ID = "\x01id\x01"
+_STAND_IN_DAY = dt.date(1, 2, 3)
+_STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
 
 
 @contextlib.contextmanager
 def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
-               jobs: int = 1) -> Iterator[CheckRun | None]:
+               jobs: int = 1,
+               rows: Callable[[], RowsRenderer] | None = None) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files as a `CheckRun`, or None: read them with the Python reader.
 
     None means some row is not plainly valid (or the files are not what the
@@ -87,6 +105,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         paths: CSV, JSON Lines or Parquet files (see `reads_with_duckdb`).
         as_of: the evaluation date; None judges each deployment on its start.
         jobs: DuckDB's threads.
+        rows: how the report's format renders a row: the run's results are
+            then `RenderedRows`, rendered in SQL (`_Session.rendered`).
 
     Raises:
         DiagnosticsError: located in Parquet files, for every problem found in their rows.
@@ -99,7 +119,7 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
-            session = _Session(terms, [str(p) for p in paths], as_of, con)
+            session = _Session(terms, [str(p) for p in paths], as_of, con, rows)
             try:
                 run = session.open()
             except duckdb.Error:
@@ -118,8 +138,10 @@ class _Session:
     """One check on one DuckDB connection: the tables `src`, `rows`, `keyed` and `keys`."""
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
-                 con: duckdb_module.DuckDBPyConnection) -> None:
+                 con: duckdb_module.DuckDBPyConnection,
+                 rows: Callable[[], RowsRenderer] | None = None) -> None:
         self.terms = terms
+        self.rows = rows
         self.paths = paths
         self.as_of = as_of
         self.con = con
@@ -188,8 +210,10 @@ class _Session:
         outcomes = self._key_outcomes(plan)
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
                           self.as_of)
-        return CheckRun(meta, self._results(outcomes), self._aggregates(plan, book), False,
-                        total)
+        results: Iterator[DeploymentResult | RenderedRows] = (
+            self._results(outcomes) if self.rows is None
+            else self.rendered(outcomes, self.rows()))
+        return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()
@@ -294,6 +318,48 @@ class _Session:
                                  locate(paths[fi], line, 1))
         cursor.close()
 
+    def rendered(self, outcomes: dict[int, Outcome],
+                 renderer: RowsRenderer) -> Iterator[RenderedRows]:
+        """Every row rendered by `renderer`, in input order, in runs of `BATCH` rows.
+
+        Each key's row is rendered once per file by the renderer itself, with
+        stand-ins for the id, the evaluation date and the line (`_Template`);
+        SQL joins the pieces to every row of the key and fills them in, so
+        that no row is built in Python.
+        """
+        templates = [(rep, fi, _VERDICT_CODES[verdict], not_covered,
+                      *_Template.of(renderer, DeploymentResult(
+                          _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
+                          SourceLocation(path, _STAND_IN_LINE, 1))).parts)
+                     for rep, (verdict, not_covered, findings) in outcomes.items()
+                     for fi, path in enumerate(self.paths)]
+        self.con.execute("CREATE TABLE frag (rep BIGINT, fi BIGINT, verdict TINYINT, "
+                         "nc BOOLEAN, p0 VARCHAR, p1 VARCHAR, p2 VARCHAR, p3 VARCHAR)")
+        for at in range(0, len(templates), 1000):
+            chunk = templates[at:at + 1000]
+            self.con.execute("INSERT INTO frag VALUES "
+                             + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                             [v for row in chunk for v in row])
+        on = " AND ".join(f"d.{sql_ident(k)} = k.{sql_ident(k)}" for k in self.key_names)
+        # INVARIANT: ids are printable ASCII (`_ID_PATTERN`): JSON escapes only `\` and `"`.
+        quoted = "'\"' || replace(replace(d.id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
+        text = (f"f.p0 || {quoted} || f.p1 || CAST(d.day AS VARCHAR) || f.p2 "
+                "|| CAST(d.line AS VARCHAR) || f.p3")
+        cursor = self.con.cursor()
+        cursor.execute(f"SELECT {text}, f.verdict * 2 + f.nc::TINYINT FROM keyed d "
+                       f"JOIN keys k ON {on} JOIN frag f ON f.rep = k.rep AND f.fi = d.fi "
+                       "ORDER BY d.rn")
+        joiner = renderer.joiner
+        while batch := cursor.fetchmany(BATCH):
+            texts, codes = zip(*batch, strict=True)
+            counts = [0, 0, 0, 0, 0, 0]
+            for number in codes:
+                counts[number] += 1
+            yield RenderedRows(joiner.join(texts), len(texts), counts[0] + counts[1],
+                               counts[2] + counts[3], counts[4] + counts[5],
+                               counts[1] + counts[3] + counts[5])
+        cursor.close()
+
     def _aggregates(self, plan: EvaluationPlan,
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:
         def results() -> list[AggregateResult]:
@@ -322,3 +388,28 @@ class _Session:
                 cursor.close()
             return book.results()
         return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A row's text cut where its id, evaluation date and line go: ``p0 ID p1 DAY p2 LINE p3``.
+
+    The id is written as JSON writes a printable ASCII string; the date as ISO
+    text, the line as a number, as the renderer wrote its stand-ins.
+    """
+
+    parts: tuple[str, str, str, str]
+
+    @classmethod
+    def of(cls, renderer: RowsRenderer, stand_in: DeploymentResult) -> _Template:
+        text = renderer.row(stand_in)
+        ident = json.dumps(_STAND_IN_ID)
+        at = text.index(ident)
+        day = text.index(_STAND_IN_DAY.isoformat(), at)
+        line = text.rindex(str(_STAND_IN_LINE))
+        # INVARIANT: each stand-in is written once, in this order.
+        if not at < day < line or text.count(ident) != 1 or text.count(str(_STAND_IN_LINE)) != 1:
+            raise AssertionError(f"a row's template is not cut as expected: {text!r}")
+        return cls((text[:at], text[at + len(ident):day],
+                    text[day + len(_STAND_IN_DAY.isoformat()):line],
+                    text[line + len(str(_STAND_IN_LINE)):]))
