@@ -115,7 +115,9 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
     temp = tempfile.mkdtemp(prefix="dealcheck-duckdb-")
     try:
-        con = duckdb.connect(":memory:", config={
+        # A database file in the temporary directory: its tables are paged out
+        # there, beside what queries spill, when they outgrow `MEMORY_LIMIT`.
+        con = duckdb.connect(str(Path(temp, "check.duckdb")), config={
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
@@ -150,7 +152,6 @@ class _Session:
         self.sql = SourceSql(con, self.vocabulary)
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
-        self.key_names: list[str] = []
 
     # -- reading -----------------------------------------------------------------
 
@@ -208,6 +209,8 @@ class _Session:
                                                       self.vocabulary.facts.items()},
                               self.as_of, pairs)
         outcomes = self._key_outcomes(plan)
+        if outcomes is None:
+            return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
                           self.as_of)
         results: Iterator[DeploymentResult | RenderedRows] = (
@@ -261,23 +264,32 @@ class _Session:
 
     # -- judging -------------------------------------------------------------------
 
-    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome]:
-        """Each key's outcome, by its representative row (the first row of the key)."""
-        key = self.key_names = [name for name, _ in plan.key()]
+    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome] | None:
+        """Each key's outcome, by the key's hash; None if two keys share a hash.
+
+        Each row of `keyed` holds its key's hash ``kh``, so that no join is
+        needed to find a row's outcome. A key's representative is its first row.
+        """
+        key = [name for name, _ in plan.key()]
         quoted = ", ".join(sql_ident(k) for k in key)
-        self.con.execute("CREATE TABLE keyed AS " + plan.select("rows", "duckdb",
-                                                                carry=("id", "fi", "line")))
-        self.con.execute(f"CREATE TABLE keys AS SELECT min(rn) AS rep, {quoted} "
-                         f"FROM keyed GROUP BY {quoted}")
+        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
+                         + plan.select("rows", "duckdb", carry=("id", "fi", "line")) + ")")
+        # INVARIANT: key columns are never NULL (`EvaluationPlan.key`): equal min and max
+        # within each hash mean one key per hash.
+        same = " AND ".join(f"min({sql_ident(k)}) = max({sql_ident(k)})" for k in key)
+        self.con.execute(f"CREATE TABLE keys AS SELECT kh, min(rn) AS rep, ({same}) AS one "
+                         "FROM keyed GROUP BY kh")
+        if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
+            return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
         raw = ", ".join(sql_ident("raw:" + n) for n in (*VALUE_FIELDS,
                                                       *map(fact_column, self.facts)))
         found = self.con.execute(
-            f"SELECT r.rn, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
+            f"SELECT k.kh, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
             f"r.region, {raw} FROM rows r JOIN keys k ON r.rn = k.rep").fetchall()
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
-        for rn, fi, line, family, *given in found:
+        for kh, fi, line, family, *given in found:
             row: dict[str, object] = dict(zip(NAME_FIELDS, given[:5], strict=True))
             facts: dict[str, object] = {}
             for name, text in zip(names, given[5:], strict=True):
@@ -296,26 +308,24 @@ class _Session:
             if deployment is None:  # pragma: no cover - the row was found valid
                 raise AssertionError(f"row {line} of {self.paths[int(fi)]} no longer valid")
             result = ct.evaluate(deployment, self.as_of)
-            outcomes[int(rn)] = (result.verdict, result.not_covered, result.findings)
+            outcomes[int(kh)] = (result.verdict, result.not_covered, result.findings)
         return outcomes
 
     def _results(self, outcomes: dict[int, Outcome]) -> Iterator[DeploymentResult]:
-        on = " AND ".join(f"d.{sql_ident(k)} = k.{sql_ident(k)}" for k in self.key_names)
         cursor = self.con.cursor()
         # Days as numbers: a few thousand distinct ones, each made a `date` once.
-        cursor.execute("SELECT d.id, d.fi, d.line, d.day - DATE '1970-01-01', k.rep "
-                       f"FROM keyed d JOIN keys k ON {on} ORDER BY d.rn")
+        cursor.execute("SELECT id, fi, line, day - DATE '1970-01-01', kh FROM keyed ORDER BY rn")
         paths = self.paths
         locate = SourceLocation
         days: dict[int, dt.date] = {}
         while batch := cursor.fetchmany(BATCH):
-            for ident, fi, line, number, rep in batch:
-                verdict, not_covered, findings = outcomes[rep]
+            for ident, fi, line, number, kh in batch:
+                verdict, not_covered, findings = outcomes[kh]
                 day = days.get(number)
                 if day is None:
                     day = days[number] = _EPOCH + dt.timedelta(days=number)
                 yield DeploymentResult(ident, verdict, day, not_covered, findings,
-                                 locate(paths[fi], line, 1))
+                                       locate(paths[fi], line, 1))
         cursor.close()
 
     def rendered(self, outcomes: dict[int, Outcome],
@@ -324,37 +334,29 @@ class _Session:
 
         Each key's row is rendered once per file by the renderer itself, with
         stand-ins for the id, the evaluation date and the line (`_Template`);
-        SQL joins the pieces to every row of the key and fills them in, so
-        that no row is built in Python.
+        for each row SQL gives only those three, as text, and its key's hash,
+        and the row's text is its template filled in: no row is built.
         """
-        templates = [(rep, fi, _VERDICT_CODES[verdict], not_covered,
-                      *_Template.of(renderer, DeploymentResult(
-                          _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
-                          SourceLocation(path, _STAND_IN_LINE, 1))).parts)
-                     for rep, (verdict, not_covered, findings) in outcomes.items()
-                     for fi, path in enumerate(self.paths)]
-        self.con.execute("CREATE TABLE frag (rep BIGINT, fi BIGINT, verdict TINYINT, "
-                         "nc BOOLEAN, p0 VARCHAR, p1 VARCHAR, p2 VARCHAR, p3 VARCHAR)")
-        for at in range(0, len(templates), 1000):
-            chunk = templates[at:at + 1000]
-            self.con.execute("INSERT INTO frag VALUES "
-                             + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                             [v for row in chunk for v in row])
-        on = " AND ".join(f"d.{sql_ident(k)} = k.{sql_ident(k)}" for k in self.key_names)
+        templates: dict[tuple[int, int], tuple[str, str, str, str, int]] = {}
+        for kh, (verdict, not_covered, findings) in outcomes.items():
+            for fi, path in enumerate(self.paths):
+                parts = _Template.of(renderer, DeploymentResult(
+                    _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
+                    SourceLocation(path, _STAND_IN_LINE, 1))).parts
+                templates[kh, fi] = (*parts, _VERDICT_CODES[verdict] * 2 + not_covered)
         # INVARIANT: ids are printable ASCII (`_ID_PATTERN`): JSON escapes only `\` and `"`.
-        quoted = "'\"' || replace(replace(d.id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
-        text = (f"f.p0 || {quoted} || f.p1 || CAST(d.day AS VARCHAR) || f.p2 "
-                "|| CAST(d.line AS VARCHAR) || f.p3")
+        quoted = "'\"' || replace(replace(id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
         cursor = self.con.cursor()
-        cursor.execute(f"SELECT {text}, f.verdict * 2 + f.nc::TINYINT FROM keyed d "
-                       f"JOIN keys k ON {on} JOIN frag f ON f.rep = k.rep AND f.fi = d.fi "
-                       "ORDER BY d.rn")
+        cursor.execute(f"SELECT {quoted}, CAST(day AS VARCHAR), CAST(line AS VARCHAR), kh, fi "
+                       "FROM keyed ORDER BY rn")
         joiner = renderer.joiner
         while batch := cursor.fetchmany(BATCH):
-            texts, codes = zip(*batch, strict=True)
+            texts: list[str] = []
             counts = [0, 0, 0, 0, 0, 0]
-            for number in codes:
-                counts[number] += 1
+            for ident, day, line, kh, fi in batch:
+                p0, p1, p2, p3, code = templates[kh, fi]
+                texts.append(f"{p0}{ident}{p1}{day}{p2}{line}{p3}")
+                counts[code] += 1
             yield RenderedRows(joiner.join(texts), len(texts), counts[0] + counts[1],
                                counts[2] + counts[3], counts[4] + counts[5],
                                counts[1] + counts[3] + counts[5])
