@@ -234,20 +234,32 @@ def _emit(chunks: Iterable[str], write: Callable[[str], object],
     """Write the report's chunks, holding back those that come while `hold()` is true.
 
     A bulk file's report may yet be withdrawn until its last deployment was read
-    (`PiecesRejected`), so nothing of it may reach a reader before (today's
-    renderers emit everything at the end, so what is held back stays empty).
+    (`PiecesRejected`), so nothing of it may reach a reader before. What is held
+    back waits in a `TextSpool` (memory, then a temporary file): `--format jsonl`
+    of millions of rows to standard output stays in bounded memory.
     """
-    early: list[str] = []
-    for chunk in chunks:
-        if hold():
-            early.append(chunk)
-            continue
-        if early:
-            write("".join(early))
-            early.clear()
-        write(chunk)
-    if early:
-        write("".join(early))
+    from dealcheck.report.output import TextSpool
+
+    early: TextSpool | None = None
+    try:
+        for chunk in chunks:
+            if hold():
+                if early is None:
+                    early = TextSpool()
+                early.write(chunk)
+                continue
+            if early is not None:
+                for text in early.drain():
+                    write(text)
+                early = None
+            write(chunk)
+        if early is not None:
+            for text in early.drain():
+                write(text)
+            early = None
+    finally:
+        if early is not None:
+            early.close()
 
 
 def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -> None:

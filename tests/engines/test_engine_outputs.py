@@ -189,3 +189,18 @@ def test_the_engine_renders_rows_as_the_format_renders_each(tmp_path: Path, fmt:
         assert sum(getattr(r, verdict.value) for r in counted) == sum(
             d.verdict is verdict for d in expected)
     assert sum(r.not_covered for r in counted) == sum(d.not_covered for d in expected)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_jsonl_to_standard_output_shows_nothing_of_a_check_that_fails(tmp_path: Path,
+                                                                     engine: str) -> None:
+    # The python engine judges rows as it reads them: the lines written before
+    # the bad last row is read are held back (in a spool), then dropped.
+    records = _boundary_records(MSFT)
+    records[-1]["provider"] = "Azur"
+    path = write_jsonl(tmp_path / "late.jsonl", records)
+    done = run_dealcheck("check", MSFT, path, "--format", "jsonl", "--engine", engine,
+                         cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"late.jsonl:{len(records)}:" in done.stderr
+    assert "undeclared provider `Azur`" in done.stderr
