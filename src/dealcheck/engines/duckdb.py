@@ -33,6 +33,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -157,30 +158,31 @@ class _Session:
 
     def open(self) -> CheckRun | None:
         from dealcheck.checker.files import CheckRun
-        from dealcheck.scenario.read import sha256_and_lines
 
-        sources: list[SourceRef] = []
+        kinds = [BULK_FORMATS.get(Path(path).suffix.lower()) for path in self.paths]
+        if any(kind is None or not Path(path).is_file()
+               for kind, path in zip(kinds, self.paths, strict=True)):
+            return None
+        self.formats = [str(kind) for kind in kinds]
         selects: list[str] = []
+        # The files' hashes and lines are read in a thread while DuckDB reads the files.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashed = [pool.submit(_hash_and_lines, path, kind)
+                      for path, kind in zip(self.paths, self.formats, strict=True)]
+            for index, (path, kind) in enumerate(zip(self.paths, self.formats, strict=True)):
+                select = self.sql.select(index, path, kind)
+                if select is None:
+                    return None
+                selects.append(select)
+            self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+            found = [future.result() for future in hashed]
+        sources: list[SourceRef] = []
         expected: list[int | None] = []
-        for index, path in enumerate(self.paths):
-            kind = BULK_FORMATS.get(Path(path).suffix.lower())
-            if kind is None or not Path(path).is_file():
-                return None
-            self.formats.append(kind)
-            if kind == "parquet":
-                sha256, lines = file_sha256(path), -1
-            else:
-                found, lines = sha256_and_lines(path)
-                if found is None:
-                    return None  # a line over the limit: the reader says so
-                sha256 = found
-            select = self.sql.select(index, path, kind)
-            if select is None:
-                return None
-            selects.append(select)
+        for path, kind, (sha256, lines) in zip(self.paths, self.formats, found, strict=True):
+            if sha256 is None:
+                return None  # a line over the limit: the reader says so
             sources.append(SourceRef(path, sha256))
-            expected.append(lines - (kind == "csv") if kind != "parquet" else None)
-        self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+            expected.append(None if lines is None else lines - (kind == "csv"))
         precise = [i for i, path in enumerate(self.paths)
                    if self.formats[i] == "jsonl" and not self.sql.keys_match(i, path)]
         if precise:
@@ -390,6 +392,15 @@ class _Session:
                 cursor.close()
             return book.results()
         return results
+
+
+def _hash_and_lines(path: str, kind: str) -> tuple[str | None, int | None]:
+    """A file's sha256 and its lines (None for Parquet); no sha256 for a line too long."""
+    from dealcheck.scenario.read import sha256_and_lines
+
+    if kind == "parquet":
+        return file_sha256(path), None
+    return sha256_and_lines(path)
 
 
 @dataclass(frozen=True, slots=True)
