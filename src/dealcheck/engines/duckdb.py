@@ -15,14 +15,19 @@ How each file is read as rows of text is `engines.sources`; how the texts of
 dates, quantities and facts are judged, `engines.values`.
 
 For valid rows, the evaluation plan (`engines.plan`) computes each row's
-key in SQL; one row per distinct key is judged by the compiled evaluators
-(the reference evaluator behind them builds the findings), and the outcome
-joined back to every row of its key, in input order. Aggregates: SQL selects,
-for each tally, the rows that count and how (the plan's `Sighting`), in input
-order; `Tally.record` sums them as the Python engine does.
+key in SQL, and its hash; one row per distinct key is judged by the compiled
+evaluators (the reference evaluator behind them builds the findings), and
+each row finds its key's outcome by the hash, in input order. For the JSON,
+JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
+rendered once per file with stand-ins for the id, the date and the line,
+and every row's text is that template filled in (`_Session.rendered`): no
+result object is built per row. Aggregates: SQL selects, for each tally, the
+rows that count and how (the plan's `Sighting`), in input order;
+`Tally.record` sums them as the Python engine does.
 
-Memory: DuckDB works within `MEMORY_LIMIT` and spills to a temporary
-directory removed after the check; ``jobs`` is its thread count.
+Memory: DuckDB works within `MEMORY_LIMIT`; its tables live in a database
+file in a temporary directory, where they and the queries spill, removed
+after the check. ``jobs`` is its thread count.
 """
 
 from __future__ import annotations
