@@ -37,8 +37,8 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -171,16 +171,14 @@ class _Session:
         self.formats = [str(kind) for kind in kinds]
         selects: list[str] = []
         # The files' hashes and lines are read in a thread while DuckDB reads the files.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashed = [pool.submit(_hash_and_lines, path, kind)
-                      for path, kind in zip(self.paths, self.formats, strict=True)]
-            for index, (path, kind) in enumerate(zip(self.paths, self.formats, strict=True)):
-                select = self.sql.select(index, path, kind)
-                if select is None:
-                    return None
-                selects.append(select)
-            self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
-            found = [future.result() for future in hashed]
+        hashing = _Hashing(self.paths, self.formats)
+        for index, (path, kind) in enumerate(zip(self.paths, self.formats, strict=True)):
+            select = self.sql.select(index, path, kind)
+            if select is None:
+                return None
+            selects.append(select)
+        self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+        found = hashing.result()
         sources: list[SourceRef] = []
         expected: list[int | None] = []
         for path, kind, (sha256, lines) in zip(self.paths, self.formats, found, strict=True):
@@ -399,13 +397,36 @@ class _Session:
         return results
 
 
-def _hash_and_lines(path: str, kind: str) -> tuple[str | None, int | None]:
-    """A file's sha256 and its lines (None for Parquet); no sha256 for a line too long."""
-    from dealcheck.scenario.read import sha256_and_lines
+class _Hashing:
+    """Each file's sha256 and lines (None for Parquet; no sha256 for a line too long),
+    read in a thread of their own.
 
-    if kind == "parquet":
-        return file_sha256(path), None
-    return sha256_and_lines(path)
+    The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
+    does not wait for it to read the files to their end.
+    """
+
+    def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        self._found: list[tuple[str | None, int | None]] = []
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
+                                        name="dealcheck-hashing")
+        self._thread.start()
+
+    def _read(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        from dealcheck.scenario.read import sha256_and_lines
+
+        try:
+            for path, kind in zip(paths, formats, strict=True):
+                self._found.append((file_sha256(path), None) if kind == "parquet"
+                                   else sha256_and_lines(path))
+        except BaseException as error:  # handed to `result`
+            self._failed = error
+
+    def result(self) -> list[tuple[str | None, int | None]]:
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        return self._found
 
 
 @dataclass(frozen=True, slots=True)
