@@ -40,6 +40,8 @@ class Run:
     seconds: float
     peak_rss_mb: float
     status: int
+    #: User and system CPU time: on a shared machine, what the command cost.
+    cpu_seconds: float = 0.0
 
 
 def write_inventory(path: Path, count: int) -> None:
@@ -61,7 +63,8 @@ def timed(label: str, argv: list[str]) -> Run:
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(label, seconds, usage.ru_maxrss / 1024, process.returncode)
+    return Run(label, seconds, usage.ru_maxrss / 1024, process.returncode,
+               usage.ru_utime + usage.ru_stime)
 
 
 def best(runs: list[Run]) -> Run:
@@ -69,7 +72,7 @@ def best(runs: list[Run]) -> Run:
     fastest = min(runs, key=lambda r: r.seconds)
     failed = [r.status for r in runs if r.status not in (0, 1)]
     return Run(fastest.label, fastest.seconds, max(r.peak_rss_mb for r in runs),
-               failed[0] if failed else fastest.status)
+               failed[0] if failed else fastest.status, fastest.cpu_seconds)
 
 
 def run(count: int, directory: Path, jobs: int = 2,

@@ -135,8 +135,7 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
             extension; ids must be unique across them.
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
             judges each deployment on its start, each aggregate at the end of its window.
-        jobs: DuckDB's threads, or with ``engine="python"`` worker processes
-            reading the CSV and JSON Lines files.
+        jobs: DuckDB's threads (the python engine reads in this process).
         engine: what reads and checks the bulk files, as ``dealcheck check
             --engine``: ``"auto"`` (the default) and ``"duckdb"`` read CSV, JSON
             Lines and Parquet with DuckDB, ``"python"`` with the reference reader

@@ -26,6 +26,7 @@ import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
+from dealcheck.report.output import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
@@ -127,17 +128,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Judge every deployment and aggregate on DATE (YYYY-MM-DD, or `today`); "
                    "without it each deployment on its start, each aggregate at the end of "
                    "its window.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif",
-                                                    "markdown"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True,
+              help="Report format. `jsonl` (a line per deployment, per aggregate, then the "
+                   "summary) and `parquet` (a row per deployment; binary: use -o) are for "
+                   "inventories of millions.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to FILE (atomically; a pipe or a device directly) "
                    "instead of standard output. FILE must not be an input.")
 @click.option("--fail-on", type=click.Choice(["violation", "undetermined"]), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this level.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for bulk (CSV, JSON Lines) files; at most one per core and "
-                   "per piece of work.")
+              help="Threads of the DuckDB engine (bulk files); the python engine runs in "
+                   "one process.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True,
               help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
@@ -152,6 +155,9 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     when = _parse_date(as_of, error_format)
     if output:
         _refuse_overwriting(output, [terms, *scenarios], error_format)
+    elif fmt == "parquet" and getattr(sys.stdout, "isatty", lambda: False)():
+        raise click.UsageError("a Parquet report is binary: write it to a file with "
+                               "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
     try:
         worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
@@ -203,10 +209,16 @@ def _report_sink(fmt: str, output: str | None,
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)
         chunks = stream_report(renderer, meta, results(), aggregates, counted)
+        # Parquet's chunks are bytes, one character each (its renderer's `encoding`).
+        encoding: str = getattr(renderer, "encoding", "utf-8")
         if output:
-            with atomic_writer(output) as out:
+            with atomic_writer(output, encoding=encoding) as out:
                 # A temporary file shows nothing before it is complete; a pipe or a device does.
                 _emit(chunks, out.write, lambda: out.direct and run.pending and not read_all)
+        elif encoding != "utf-8":
+            sys.stdout.flush()
+            _emit(chunks, lambda text: sys.stdout.buffer.write(text.encode(encoding)),
+                  lambda: run.pending and not read_all)
         else:
             _emit(chunks, sys.stdout.write, lambda: run.pending and not read_all)
         sys.stdout.flush()
@@ -222,20 +234,32 @@ def _emit(chunks: Iterable[str], write: Callable[[str], object],
     """Write the report's chunks, holding back those that come while `hold()` is true.
 
     A bulk file's report may yet be withdrawn until its last deployment was read
-    (`PiecesRejected`), so nothing of it may reach a reader before (today's
-    renderers emit everything at the end, so what is held back stays empty).
+    (`PiecesRejected`), so nothing of it may reach a reader before. What is held
+    back waits in a `TextSpool` (memory, then a temporary file): `--format jsonl`
+    of millions of rows to standard output stays in bounded memory.
     """
-    early: list[str] = []
-    for chunk in chunks:
-        if hold():
-            early.append(chunk)
-            continue
-        if early:
-            write("".join(early))
-            early.clear()
-        write(chunk)
-    if early:
-        write("".join(early))
+    from dealcheck.report.output import TextSpool
+
+    early: TextSpool | None = None
+    try:
+        for chunk in chunks:
+            if hold():
+                if early is None:
+                    early = TextSpool()
+                early.write(chunk)
+                continue
+            if early is not None:
+                for text in early.drain():
+                    write(text)
+                early = None
+            write(chunk)
+        if early is not None:
+            for text in early.drain():
+                write(text)
+            early = None
+    finally:
+        if early is not None:
+            early.close()
 
 
 def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -> None:
@@ -249,7 +273,7 @@ def _refuse_overwriting(output: str, inputs: Sequence[str], error_format: str) -
 
 
 def _deployments_in(judged: object) -> int:
-    """How far a result, or a run of them rendered by a worker, moves the progress bar."""
+    """How far a result, or a run of them rendered by an engine, moves the progress bar."""
     from dealcheck.report.output import RenderedRows
 
     return judged.deployments if isinstance(judged, RenderedRows) else 1

@@ -1,4 +1,4 @@
-"""The compiled evaluators and the parallel check give exactly what the reference gives."""
+"""The compiled evaluators, and either engine of a check, give exactly what the reference gives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import dealcheck
-from dealcheck.checker import parallel
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.check import check
 from dealcheck.checker.evaluate import evaluate_deployment, evaluate_reference
@@ -90,71 +89,30 @@ def _inventory(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "as_of"), [("json", None), ("json", "2025-11-01"),
-                                           ("junit", None), ("text", "2025-11-01")])
-def test_jobs_give_the_byte_identical_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             fmt: str, as_of: str | None) -> None:
-    # Small pieces, so that each file is cut many times (at line and record boundaries).
-    # JSON rows are rendered in the workers; the other formats render in this process.
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+                                           ("jsonl", None), ("junit", None),
+                                           ("text", "2025-11-01")])
+def test_engines_and_jobs_give_the_byte_identical_report(tmp_path: Path, fmt: str,
+                                                         as_of: str | None) -> None:
+    # DuckDB reads the bulk files with three threads; beside a YAML file, the
+    # Python reader reads them all, in one process whatever `--jobs` says.
     jsonl, csv = _inventory(tmp_path)
     yaml = EXAMPLES / "microsoft-openai" / "deals.yaml"
+    runs = [(["--engine", "python"], [jsonl, csv]), (["--engine", "duckdb", "--jobs", "3"],
+                                                      [jsonl, csv]),
+            (["--engine", "python"], [jsonl, yaml, csv]),
+            (["--engine", "auto", "--jobs", "3"], [jsonl, yaml, csv])]
     reports = []
-    for jobs in ("1", "3"):
-        out = tmp_path / f"report{jobs}.{fmt}"
-        argv = ["check", str(TERMS[0]), str(jsonl), str(yaml), str(csv), "--format", fmt,
-                "-o", str(out), "--jobs", jobs] + (["--as-of", as_of] if as_of else [])
+    for number, (options, paths) in enumerate(runs):
+        out = tmp_path / f"report{number}.{fmt}"
+        argv = ["check", str(TERMS[0]), *map(str, paths), "--format", fmt, "-o", str(out),
+                *options] + (["--as-of", as_of] if as_of else [])
         assert main(argv) in (0, 1)
         reports.append(out.read_bytes())
-    assert reports[0] == reports[1]
+    assert reports[0] == reports[1] and reports[2] == reports[3]
     if fmt == "json":
         assert (b'"contributors": [\n        "d' in reports[0]
                 or b'"contributors": []' in reports[0])
         assert reports[0].count(b'\n      "evaluated_on": ') >= 3000  # every deployment
-
-
-def test_jobs_render_the_json_rows_in_the_workers(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from dealcheck.report.json import DeploymentText
-    from dealcheck.report.output import RenderedRows, rows_renderer
-    from dealcheck.scenario import read
-
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
-    jsonl, _ = _inventory(tmp_path)
-    terms = dealcheck.load(TERMS[0])
-    ct = terms.compiled()
-    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(jsonl)], 2, None,
-                                rows_renderer("json")) as workers:
-        inputs = workers.open()
-        got = list(workers.results(inputs, AggregateBook(ct)))
-        assert len(got) > 5 and all(isinstance(rows, RenderedRows) for rows in got)
-        # Each piece's rows wait in a file of the worker's, until the report is written.
-        assert all(rows.path is not None and rows.text == "" for rows in got)
-        texts = [Path(rows.path).read_text("utf-8") for rows in got if rows.path]
-    expected = check(ct, read.iter_deployments(jsonl, terms.vocabulary)).deployments
-    text = DeploymentText("    ")
-    # The renderer puts a comma between runs, as between rows.
-    assert ",".join(t for t, rows in zip(texts, got, strict=True) if rows.deployments) == "".join(
-        "\n    " + text(r) if n == 0 else ",\n    " + text(r) for n, r in enumerate(expected))
-    assert sum(rows.deployments for rows in got) == len(expected)
-    assert sum(rows.violation for rows in got) == sum(
-        r.verdict is dealcheck.Verdict.VIOLATION for r in expected)
-    assert sum(rows.not_covered for rows in got) == sum(r.not_covered for r in expected)
-
-
-def test_split_cuts_csv_only_outside_quotes(tmp_path: Path) -> None:
-    path = tmp_path / "quoted.csv"
-    path.write_bytes(b'id,party\n' + b''.join(
-        b'"a\nb%d",P\n' % i if i % 3 == 0 else b'x%d,P\n' % i for i in range(500)))
-    pieces = parallel.split(str(path), "csv", 256)
-    assert pieces is not None and len(pieces) > 5
-    data = path.read_bytes()
-    for piece in pieces:
-        before = data[:piece.start]
-        assert before.count(b'"') % 2 == 0 and (not before or before.endswith(b"\n"))
-        assert piece.line == before.count(b"\n") + 1  # where its rows' line numbers start
-
-
-# -- --jobs validates bulk files in pieces, and reports problems as --jobs 1 does ------------
 
 
 def _rows(count: int, start: int = 0) -> list[str]:
@@ -163,7 +121,7 @@ def _rows(count: int, start: int = 0) -> list[str]:
 
 
 def _problem_files(tmp_path: Path) -> dict[str, list[Path]]:
-    """Inputs of several pieces (at 4 KiB a piece), each with one kind of problem."""
+    """Inputs with one kind of problem each, most of them late in the file."""
     rows = _rows(400)
     files: dict[str, list[Path]] = {}
 
@@ -179,13 +137,9 @@ def _problem_files(tmp_path: Path) -> dict[str, list[Path]]:
     yaml.write_text("deployments:\n  - {id: d399, party: OpenAI, workload: api, provider: Azure, "
                     "start: 2025-03-01}\n", "utf-8")
     files["duplicate id across files"] = [write("ok.jsonl", rows), yaml]
-    # A byte order mark at the start of the second piece: allowed only at the file's.
-    inner = write("bom.jsonl", rows)
-    pieces = parallel.split(str(inner), "jsonl", 4096)
-    assert pieces is not None
-    data = inner.read_bytes()
-    inner.write_bytes(data[:pieces[1].start] + "\ufeff".encode() + data[pieces[1].start:])
-    files["byte order mark starting the second piece"] = [inner]
+    # A byte order mark starting a line in the middle: allowed only at the file's start.
+    files["byte order mark starting a line"] = [write("bom.jsonl", [
+        *rows[:200], "\ufeff" + rows[200], *rows[201:]])]
     files["line too long, last piece"] = [write("long.jsonl", [
         *rows[:-1], rows[-1][:-1] + ', "facts": {}' + " " * 300 + "}"])]
     files["blank lines only"] = [write("blank.jsonl", [""] * 10_000)]
@@ -198,21 +152,20 @@ def _problem_files(tmp_path: Path) -> dict[str, list[Path]]:
 
 
 @pytest.mark.slow
-def test_jobs_report_every_input_problem_as_one_process_does(
+def test_the_engines_report_every_input_problem_alike(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
     monkeypatch.setenv("DEALCHECK_MAX_LINE_BYTES", "300")  # rows are ~100 bytes
     for problem, paths in _problem_files(tmp_path).items():
-        assert len(parallel.split(str(paths[0]), paths[0].suffix[1:], 4096) or []) > 1, problem
         if problem == "one too many deployments":
             monkeypatch.setenv("DEALCHECK_MAX_DEPLOYMENTS", "399")
         else:
             monkeypatch.delenv("DEALCHECK_MAX_DEPLOYMENTS", raising=False)
         outcomes = []
-        for jobs in ("1", "3"):
+        for engine in ("python", "duckdb"):
             argv = ["check", str(TERMS[0]), *map(str, paths), "--format", "json",
-                    "--error-format", "json", "--jobs", jobs, "-o", str(tmp_path / "r.json")]
+                    "--error-format", "json", "--engine", engine, "--jobs", "3",
+                    "-o", str(tmp_path / "r.json")]
             status = main(argv)
             outcomes.append((status, capsys.readouterr().err))
         assert outcomes[0] == outcomes[1], problem
@@ -220,67 +173,18 @@ def test_jobs_report_every_input_problem_as_one_process_does(
         assert outcomes[0][0] == expected_status, (problem, outcomes[0])
 
 
-def test_jobs_validate_and_judge_bulk_files_in_the_workers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dealcheck.scenario import load, read
-
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
-    path = tmp_path / "ok.jsonl"
-    path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
-    in_parent = []
-    # Wherever the readers of a whole file are looked up.
-    for module, name in ((read, "validate_stream"), (load, "validate_stream"),
-                         (read, "iter_validated")):
-        monkeypatch.setattr(module, name, lambda *args, n=name: in_parent.append(n) or 1 / 0)
-    terms = dealcheck.load(TERMS[0])
-    ct = terms.compiled()
-    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:
-        inputs = workers.open()
-        assert inputs.pending is not None and inputs.count is None  # read as it is judged
-        results = list(workers.results(inputs, AggregateBook(ct)))
-        spool = workers._spool
-        assert spool is not None and Path(spool.name).is_dir()
-    assert in_parent == []
-    assert [r.id for r in results] == [f"d{i}" for i in range(400)]
-    expected = check(ct, read.iter_deployments(path, terms.vocabulary)).deployments
-    assert results == expected
-    assert [r.source for r in results] == [r.source for r in expected]
-    assert not Path(spool.name).exists()  # the spool is removed on leaving
-
-
-def test_jobs_judge_files_validated_in_this_process_too(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Where workers cannot be forked, `open` validates here, and the pieces are
-    # only judged by the workers.
-    from dealcheck.scenario.read import open_scenarios
-
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
-    path = tmp_path / "ok.jsonl"
-    path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
-    terms = dealcheck.load(TERMS[0])
-    ct = terms.compiled()
-    inputs = open_scenarios([str(path)], terms.vocabulary)
-    with parallel.ParallelCheck(str(TERMS[0]), ct, [str(path)], 2, None) as workers:
-        results = list(workers.results(inputs, AggregateBook(ct)))
-        assert workers._spool is None  # nothing was judged ahead
-    expected = check(ct, inputs.deployments()).deployments
-    assert results == expected
-    assert [r.source for r in results] == [r.source for r in expected]
-
-
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
 def test_nothing_is_shown_before_every_row_is_known_valid(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        jobs: str) -> None:
-    # Rows are judged as they are read: a bad last row must leave no partial report.
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], engine: str) -> None:
+    # The python engine judges rows as it reads them: a bad last row must leave no
+    # partial report (DuckDB validates them all first).
     path = tmp_path / "late.jsonl"
     rows = _rows(400)
     path.write_text("\n".join([*rows[:-1], rows[-1].replace("Azure", "Azur")]) + "\n", "utf-8")
     previous = tmp_path / "report.txt"
     previous.write_text("the previous report\n", "utf-8")
     for output in ([], ["-o", str(previous)]):
-        status = main(["check", str(TERMS[0]), str(path), "--jobs", jobs, *output])
+        status = main(["check", str(TERMS[0]), str(path), "--engine", engine, *output])
         captured = capsys.readouterr()
         assert status == 2
         assert captured.out == ""
@@ -288,17 +192,15 @@ def test_nothing_is_shown_before_every_row_is_known_valid(
     assert previous.read_text("utf-8") == "the previous report\n"
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ids_that_only_share_a_hash_are_checked_the_usual_way(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        jobs: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from dealcheck.scenario import read
 
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
     path = tmp_path / "ok.jsonl"
     path.write_text("\n".join(_rows(400)) + "\n", "utf-8")
-    argv = ["check", str(TERMS[0]), str(path), "--format", "json", "--jobs", jobs]
-    assert main([*argv[:-1], "1"]) == 0
+    argv = ["check", str(TERMS[0]), str(path), "--format", "json", "--engine", "python"]
+    assert main(argv) == 0
     expected = capsys.readouterr().out
 
     def collide(self: read.Pending) -> None:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dealcheck
-from dealcheck.checker.files import check_files_into, collect_report
+from dealcheck.checker.files import CheckRun, check_files_into, collect_report
 from dealcheck.dsl.format import format_document
 from dealcheck.engines.duckdb import duckdb_run
 from dealcheck.report.json import render_json
+from dealcheck.report.output import make_renderer, rows_renderer, stream_report
 from dealcheck.testing import _documents, scenario_document, scenarios
 
 # A DuckDB session per example: the slow tier.
@@ -49,6 +51,20 @@ def test_drawn_terms_and_inventories_give_the_same_report(data: st.DataObject) -
         python = check_files_into(terms, [path], collect_report, as_of=as_of)
         duck = check_files_into(terms, [path], collect_report, as_of=as_of, engine="duckdb")
         assert render_json(duck) == render_json(python)
+        # The formats whose rows the engine renders in bulk: the same bytes.
+        fmt = data.draw(st.sampled_from(["json", "jsonl", "parquet"]), label="format")
+        texts = [check_files_into(terms, [path], _written(fmt), as_of=as_of, engine=engine,
+                                  rows=rows_renderer(fmt)) for engine in ("python", "duckdb")]
+        assert texts[1] == texts[0]
+
+
+def _written(fmt: str) -> Callable[[CheckRun], str]:
+    """A sink giving the report in `fmt` as the CLI writes it."""
+
+    def sink(run: CheckRun) -> str:
+        return "".join(stream_report(make_renderer(fmt), run.meta, run.results, run.aggregates))
+
+    return sink
 
 
 def _write_csv(path: Path, entries: list[dict[str, Any]], facts: list[str]) -> None:

@@ -252,20 +252,6 @@ def test_text_spool_round_trip() -> None:
     assert "".join(spool.drain(chunk_chars=7)) == "".join(pieces)
 
 
-def test_text_spool_takes_files_by_reference_in_order(tmp_path: Path) -> None:
-    spool = TextSpool(max_chars=10)
-    first, second = tmp_path / "a.rows", tmp_path / "b.rows"
-    first.write_text("élan\r\n" * 300, "utf-8", newline="")  # kept character for character
-    second.write_text("zwei", "utf-8")
-    spool.write("head;")
-    spool.append_file(str(first), ",")
-    spool.append_file(str(second), ",")
-    spool.write(";tail" * 50)
-    second.write_text("drei", "utf-8")  # only the drain reads the files
-    assert "".join(spool.drain(chunk_chars=7)) == (
-        "head;," + "élan\r\n" * 300 + ",drei" + ";tail" * 50)
-
-
 def test_text_width_follows_the_terminal_only_with_colour(
     report: Report, monkeypatch: pytest.MonkeyPatch
 ) -> None:

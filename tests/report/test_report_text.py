@@ -102,7 +102,7 @@ def test_progress_draws_on_a_terminal() -> None:
 
 
 def test_progress_counts_runs_of_items_by_their_size() -> None:
-    # `--jobs` hands pieces of many deployments on at once: the bar counts deployments.
+    # An engine hands runs of many deployments on at once: the bar counts deployments.
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=80)
     runs = [100] * 20

@@ -33,7 +33,6 @@ from robustness_helpers import (
     run_process,
 )
 
-from dealcheck.checker.parallel import usable_cores
 from dealcheck.report import output
 
 SRC = ROOT / "src"
@@ -194,14 +193,11 @@ def test_a_run_stopped_midway_leaves_the_previous_report(
 # ---------------------------------------------------------------- clean exits
 
 #: Makes `dealcheck` stop in the middle of writing its report, once the first
-#: deployment was judged (by the workers, with `--jobs`): it writes the pids of
-#: its worker processes to `DEALCHECK_TEST_READY`, then waits for a signal.
+#: deployment was judged: it writes the pids of its child processes (there
+#: should be none) to `DEALCHECK_TEST_READY`, then waits for a signal.
 _STOP_WHILE_WRITING = """
     import json, multiprocessing, os, time
     import dealcheck.report.output as output
-    import dealcheck.checker.parallel as parallel
-
-    parallel.PIECE_BYTES = 4096  # many pieces: the workers have work to do
 
     def stream_report(renderer, meta, deployments, aggregates, counter=None):
         next(iter(deployments))
@@ -227,16 +223,16 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.parametrize(("sig", "jobs", "group", "code"), [
-    (signal.SIGINT, "1", False, 130), (signal.SIGINT, "2", False, 130),
-    (signal.SIGTERM, "1", False, 143), (signal.SIGTERM, "2", False, 143),
-    (signal.SIGINT, "2", True, 130), (signal.SIGTERM, "2", True, 143),
-    (signal.SIGKILL, "1", False, -signal.SIGKILL)])
+@pytest.mark.parametrize(("sig", "engine", "group", "code"), [
+    (signal.SIGINT, "duckdb", False, 130), (signal.SIGINT, "python", False, 130),
+    (signal.SIGTERM, "duckdb", False, 143), (signal.SIGTERM, "python", False, 143),
+    (signal.SIGINT, "duckdb", True, 130), (signal.SIGTERM, "python", True, 143),
+    (signal.SIGKILL, "duckdb", False, -signal.SIGKILL)])
 def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
-        tmp_path: Path, sig: int, jobs: str, group: bool, code: int) -> None:
+        tmp_path: Path, sig: int, engine: str, group: bool, code: int) -> None:
     # Deterministic: the process is held in the middle of writing its report
     # (its temporary file exists) until the signal comes; it cannot finish first.
-    # With `group`, the signal goes to the workers too, as Ctrl-C at a terminal does.
+    # With `group`, the signal goes to the whole process group, as Ctrl-C at a terminal does.
     plan = tmp_path / "in" / "plan.jsonl"
     plan.parent.mkdir()
     row = ('{"id": "d%d", "party": "OpenAI", "workload": "%s", "provider": "%s", '
@@ -250,12 +246,10 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
     report.write_text("previous report\n", encoding="utf-8")
     ready = tmp_path / "ready.json"
     env = _sitecustomize(tmp_path / "site", _STOP_WHILE_WRITING)
-    # Worker processes are the Python engine's (`--jobs` is DuckDB's threads); with one
-    # job the file is DuckDB's (`--engine auto`).
-    engine = ["--engine", "python"] if jobs != "1" else []
     process = subprocess.Popen(
         [sys.executable, "-m", "dealcheck", "check", str(VOCABULARY), str(plan), "--format",
-         "json", "-o", str(report), "--jobs", jobs, *engine], stdout=subprocess.DEVNULL,
+         "json", "-o", str(report), "--jobs", "2", "--engine", engine],
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, env={**os.environ, **env, "TMPDIR": str(spool),
                                      "DEALCHECK_TEST_READY": str(ready)},
         start_new_session=True)
@@ -267,9 +261,9 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
             time.sleep(0.01)
         assert ready.exists(), process.stderr.read() if process.stderr else ""
         workers = json.loads(ready.read_text(encoding="utf-8"))
-        assert len(workers) == (min(2, usable_cores()) if jobs == "2" else 0)
+        assert workers == []  # `--jobs` is DuckDB's threads: no process is started
         assert len(list(out.iterdir())) == 2  # the report and its temporary file
-        assert list(spool.iterdir()) if jobs == "2" else True  # the workers' spool
+        assert list(spool.iterdir()) if engine == "duckdb" else True  # DuckDB's spill directory
         if group:
             os.killpg(process.pid, sig)
         else:

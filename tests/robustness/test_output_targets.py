@@ -9,7 +9,6 @@ target when a regression could replace them.
 from __future__ import annotations
 
 import errno
-import multiprocessing
 import os
 import resource
 import signal
@@ -18,15 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from robustness_helpers import EXAMPLE_SCENARIO, EXAMPLE_TERMS, ROOT, run_cli, run_process
-
-import dealcheck
-from dealcheck.checker import parallel
-from dealcheck.report.output import rows_renderer
 
 #: The text report of the example checked in `inputs`, as standard output shows it.
 REPORT = run_cli("check", str(EXAMPLE_TERMS), str(EXAMPLE_SCENARIO)).stdout.replace(
@@ -142,13 +136,10 @@ def test_a_named_pipe_receives_the_report(inputs: Path, through_symlink: bool) -
         ["terms.deal", "deals.yaml", "pipe"] + ["to-pipe"] * through_symlink)
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_named_pipe_gets_nothing_from_a_check_that_fails(inputs: Path,
-                                                           monkeypatch: pytest.MonkeyPatch,
-                                                           jobs: str) -> None:
-    # A bulk file is judged as it is read; its bad last row is found after the
-    # report was begun. Nothing of that report may reach the pipe's reader.
-    monkeypatch.setattr(parallel, "PIECE_BYTES", 4096)
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_named_pipe_gets_nothing_from_a_check_that_fails(inputs: Path, engine: str) -> None:
+    # The python engine judges a bulk file as it reads it; its bad last row is found
+    # after the report was begun. Nothing of that report may reach the pipe's reader.
     row = ('{"id": "d%d", "party": "OpenAI", "workload": "training", "provider": "Azure", '
            '"start": "2025-03-01"}\n')
     (inputs / "plan.jsonl").write_text("".join(row % i for i in range(500))
@@ -156,7 +147,7 @@ def test_a_named_pipe_gets_nothing_from_a_check_that_fails(inputs: Path,
     fifo = inputs / "pipe"
     os.mkfifo(fifo)
     reader, got = read_fifo(fifo)
-    run = run_cli("check", "terms.deal", "plan.jsonl", "-o", "pipe", "--jobs", jobs)
+    run = run_cli("check", "terms.deal", "plan.jsonl", "-o", "pipe", "--engine", engine)
     assert run.code == 2 and "plan.jsonl:501:" in run.stderr
     # dealcheck never opened the pipe (had it, the reader would have ended, and this
     # would fail with ENXIO): the reader is still waiting, and gets nothing.
@@ -340,50 +331,6 @@ def test_fmt_reports_a_failed_write_as_dc904(tmp_path: Path,
     assert f"error[DC904]: cannot write `{terms}`: no space left on device" in run.stderr
     assert terms.read_text(encoding="utf-8") == MESSY
     assert os.listdir(tmp_path) == ["terms.deal"]
-
-
-# ---------------------------------------------------------------- --jobs
-
-
-@pytest.fixture
-def two_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A JSON Lines scenario that `--jobs` cuts into exactly two pieces."""
-    plan = tmp_path / "plan.jsonl"
-    row = ('{"id": "d%d", "party": "OpenAI", "workload": "api", "provider": "Azure", '
-           '"start": "2025-03-01"}\n')
-    plan.write_text("".join(row % i for i in range(200)), encoding="utf-8")
-    monkeypatch.setattr(parallel, "PIECE_BYTES", plan.stat().st_size // 2 + 1)
-    assert len(parallel.split(str(plan), "jsonl", parallel.PIECE_BYTES) or []) == 2
-    yield plan
-
-
-def test_jobs_200_starts_one_worker_per_piece_and_core_at_most(two_pieces: Path) -> None:
-    terms = dealcheck.load(EXAMPLE_TERMS)
-    ct = terms.compiled()
-    with parallel.ParallelCheck(str(EXAMPLE_TERMS), ct, [str(two_pieces)], 200, None,
-                                rows_renderer("json")) as workers:
-        workers.open()
-        started = len(multiprocessing.active_children())
-    assert 1 <= started <= min(2, parallel.usable_cores())
-    assert multiprocessing.active_children() == []
-
-
-def test_jobs_200_gives_the_report_of_jobs_1(two_pieces: Path, tmp_path: Path) -> None:
-    reports = []
-    for jobs in ("1", "200"):
-        out = tmp_path / f"report-{jobs}.json"
-        run = run_cli("check", str(EXAMPLE_TERMS), str(two_pieces), "--format", "json",
-                      "--jobs", jobs, "-o", str(out))
-        assert run.code in (0, 1), run.stderr
-        reports.append(out.read_bytes())
-    assert reports[0] == reports[1]
-
-
-def test_worker_count() -> None:
-    cores = parallel.usable_cores()
-    assert parallel.worker_count(200, 2) == min(2, cores)
-    assert parallel.worker_count(200, 10_000) == cores
-    assert parallel.worker_count(1, 10_000) == 1
 
 
 @pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="reads /proc")

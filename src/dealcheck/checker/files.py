@@ -1,9 +1,9 @@
 """A check of files: terms and scenario files judged as `dealcheck check` judges them.
 
-`check_files_into` opens the scenario files (bulk files streamed, validated
-as their rows are judged; with ``jobs > 1`` read by worker processes), judges
-every deployment and aggregate, and hands the run to a *sink*: a callable
-that consumes it once and returns what the caller wants. The CLI's sink
+`check_files_into` opens the scenario files (bulk files read by an engine:
+DuckDB by default, or streamed by the Python reader, validated as their rows
+are judged), judges every deployment and aggregate, and hands the run to a
+*sink*: a callable that consumes it once and returns what the caller wants. The CLI's sink
 renders and writes the report as the results arrive; `collect_report` keeps
 them in a `Report` (the library's `dealcheck.check_files`).
 
@@ -16,7 +16,6 @@ ids that only shared a hash, gives a second, valid run to the same sink).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ from dealcheck.rules.resolve import parse_as_of
 if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.explain import Explanation
-    from dealcheck.checker.parallel import ParallelCheck
     from dealcheck.scenario.read import ScenarioInputs
 
 __all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file"]
@@ -56,7 +54,7 @@ class CheckRun:
     Attributes:
         meta: the report's header (the inputs, their hashes, the date).
         results: every deployment's result in input order, judged as it is
-            read; with a `rows` renderer and ``jobs > 1``, runs of them come
+            read; with a `rows` renderer, an engine may give runs of them
             already rendered (`RenderedRows`).
         aggregates: the aggregates' results; call it after the last result.
         pending: bulk files are validated only as `results` reads them: until
@@ -85,9 +83,10 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
             was withdrawn (`PiecesRejected`).
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
             judges each deployment on its start, each aggregate at the end of its window.
-        jobs: worker processes for bulk files (1: none).
-        rows: with ``jobs > 1``, what renders rows in the workers
-            (`dealcheck.report.output.rows_renderer`).
+        jobs: the DuckDB engine's threads (the Python reader runs in this process).
+        rows: how the sink's format renders one row
+            (`dealcheck.report.output.rows_renderer`): the DuckDB engine then
+            renders the rows in bulk, each distinct outcome once.
         engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
@@ -110,41 +109,30 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         if reads_with_duckdb(paths):
             from dealcheck.engines.duckdb import duckdb_run
 
-            with duckdb_run(terms, paths, when, jobs) as run:
+            with duckdb_run(terms, paths, when, jobs, rows) as run:
                 if run is not None:
                     return sink(run)
     else:
         from dealcheck.engines.formats import refuse_parquet
 
         refuse_parquet(paths)
-    ct = terms.compiled()
-    with contextlib.ExitStack() as stack:
-        workers: ParallelCheck | None = None
-        if jobs > 1:
-            from dealcheck.checker.parallel import ParallelCheck
-
-            workers = stack.enter_context(ParallelCheck(terms.path, ct, paths, jobs, when, rows))
-        inputs = (open_scenarios(paths, terms.vocabulary, defer=True) if workers is None
-                  else workers.open())
-        try:
-            return sink(_run(terms, inputs, workers, when))
-        except PiecesRejected:
-            # What was made of the first run is discarded; the files are read again
-            # to explain the problem (pipes are not read again).
-            again = open_scenarios(paths, terms.vocabulary, reuse=inputs)
-            return sink(_run(terms, again, workers, when))
+    inputs = open_scenarios(paths, terms.vocabulary, defer=True)
+    try:
+        return sink(_run(terms, inputs, when))
+    except PiecesRejected:
+        # What was made of the first run is discarded; the files are read again
+        # to explain the problem (pipes are not read again).
+        again = open_scenarios(paths, terms.vocabulary, reuse=inputs)
+        return sink(_run(terms, again, when))
 
 
-def _run(terms: ReadyTerms, inputs: ScenarioInputs, workers: ParallelCheck | None,
-         when: dt.date | None) -> CheckRun:
+def _run(terms: ReadyTerms, inputs: ScenarioInputs, when: dt.date | None) -> CheckRun:
     ct = terms.compiled()
     book = AggregateBook(ct, when)
     meta = ReportMeta(SourceRef(terms.path, terms.sha256),
                       tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
-    results: Iterator[DeploymentResult | RenderedRows] = (
-        stream(ct, inputs.deployments(), book, when) if workers is None
-        else workers.results(inputs, book))
-    return CheckRun(meta, results, book.results, inputs.pending is not None, inputs.expected)
+    return CheckRun(meta, stream(ct, inputs.deployments(), book, when), book.results,
+                    inputs.pending is not None, inputs.expected)
 
 
 def collect_report(run: CheckRun) -> Report:

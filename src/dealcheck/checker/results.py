@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
@@ -309,7 +309,7 @@ class Report:
 
 # --------------------------------------------------------------------------
 # What a check gives its renderers as it goes (`checker.files.CheckRun`):
-# the report's header, and rows already rendered by `--jobs` workers.
+# the report's header, and rows already rendered by an engine.
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,12 +331,11 @@ class ReportMeta:
 
 @dataclass(frozen=True, slots=True)
 class RenderedRows:
-    """Deployments rendered where they were judged (`dealcheck check --jobs`), in order.
+    """Deployments an engine rendered in bulk (`dealcheck.engines.duckdb`), in input order.
 
     `text` is what the renderer's own `deployment` steps would have written
-    for them, each row preceded by its separator; the counts feed the summary.
-    With `path`, the text is in that UTF-8 file instead (and `text` is empty),
-    which must stay until the report is written.
+    for them: each row's `RowsRenderer.row`, joined by `RowsRenderer.joiner`;
+    the counts feed the summary.
     """
 
     text: str
@@ -345,15 +344,19 @@ class RenderedRows:
     violation: int
     undetermined: int
     not_covered: int
-    path: str | None = None
 
 
 class RowsRenderer(Protocol):
-    """Renders deployments as a format's streaming renderer would, in another process.
+    """How a format writes one deployment's row, for an engine that writes rows in bulk.
 
-    Called with the results of a run of consecutive deployments and the
-    number to add to their source lines; returns `RenderedRows.text`. The
-    format's streaming renderer takes the text back with `rendered`.
+    `row(result)` is the text the format's streaming renderer writes for
+    `result` (with what precedes it: a JSON report's line break and indent);
+    an engine renders it once per distinct outcome, with stand-ins for the
+    id, the date and the line, and fills them in for every row. The rows of
+    a run are joined by `joiner` into `RenderedRows.text`, which the format's
+    streaming renderer takes back with `rendered`.
     """
 
-    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str: ...
+    joiner: str
+
+    def row(self, result: DeploymentResult) -> str: ...

@@ -15,14 +15,19 @@ How each file is read as rows of text is `engines.sources`; how the texts of
 dates, quantities and facts are judged, `engines.values`.
 
 For valid rows, the evaluation plan (`engines.plan`) computes each row's
-key in SQL; one row per distinct key is judged by the compiled evaluators
-(the reference evaluator behind them builds the findings), and the outcome
-joined back to every row of its key, in input order. Aggregates: SQL selects,
-for each tally, the rows that count and how (the plan's `Sighting`), in input
-order; `Tally.record` sums them as the Python engine does.
+key in SQL, and its hash; one row per distinct key is judged by the compiled
+evaluators (the reference evaluator behind them builds the findings), and
+each row finds its key's outcome by the hash, in input order. For the JSON,
+JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
+rendered once per file with stand-ins for the id, the date and the line,
+and every row's text is that template filled in (`_Session.rendered`): no
+result object is built per row. Aggregates: SQL selects, for each tally, the
+rows that count and how (the plan's `Sighting`), in input order;
+`Tally.record` sums them as the Python engine does.
 
-Memory: DuckDB works within `MEMORY_LIMIT` and spills to a temporary
-directory removed after the check; ``jobs`` is its thread count.
+Memory: DuckDB works within `MEMORY_LIMIT`; its tables live in a database
+file in a temporary directory, where they and the queries spill, removed
+after the check. ``jobs`` is its thread count.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +47,15 @@ from typing import TYPE_CHECKING
 from dealcheck import limits
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import Outcome
-from dealcheck.checker.results import AggregateResult, DeploymentResult, ReportMeta, SourceRef
+from dealcheck.checker.results import (
+    AggregateResult,
+    DeploymentResult,
+    RenderedRows,
+    ReportMeta,
+    RowsRenderer,
+    SourceRef,
+    Verdict,
+)
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
 from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
@@ -70,13 +85,22 @@ __all__ = ["BULK_FORMATS", "MEMORY_LIMIT", "duckdb_run", "reads_with_duckdb"]
 MEMORY_LIMIT = "256MB"
 
 _EPOCH = dt.date(1970, 1, 1)
+
+#: Each verdict's number in SQL (its place in `RenderedRows`' counts).
+_VERDICT_CODES = {Verdict.COMPLIANT: 0, Verdict.VIOLATION: 1, Verdict.UNDETERMINED: 2}
+#: What a row's template holds in place of the row's id, evaluation date and line: an
+#: id no row has (not printable), a date and a line no check meets.
+_STAND_IN_ID = "\x01id\x01"
+_STAND_IN_DAY = dt.date(1, 2, 3)
+_STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
 
 
 @contextlib.contextmanager
 def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
-               jobs: int = 1) -> Iterator[CheckRun | None]:
+               jobs: int = 1,
+               rows: Callable[[], RowsRenderer] | None = None) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files as a `CheckRun`, or None: read them with the Python reader.
 
     None means some row is not plainly valid (or the files are not what the
@@ -87,6 +111,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         paths: CSV, JSON Lines or Parquet files (see `reads_with_duckdb`).
         as_of: the evaluation date; None judges each deployment on its start.
         jobs: DuckDB's threads.
+        rows: how the report's format renders a row: the run's results are
+            then `RenderedRows`, rendered in SQL (`_Session.rendered`).
 
     Raises:
         DiagnosticsError: located in Parquet files, for every problem found in their rows.
@@ -95,11 +121,13 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
     temp = tempfile.mkdtemp(prefix="dealcheck-duckdb-")
     try:
-        con = duckdb.connect(":memory:", config={
+        # A database file in the temporary directory: its tables are paged out
+        # there, beside what queries spill, when they outgrow `MEMORY_LIMIT`.
+        con = duckdb.connect(str(Path(temp, "check.duckdb")), config={
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
-            session = _Session(terms, [str(p) for p in paths], as_of, con)
+            session = _Session(terms, [str(p) for p in paths], as_of, con, rows)
             try:
                 run = session.open()
             except duckdb.Error:
@@ -118,8 +146,10 @@ class _Session:
     """One check on one DuckDB connection: the tables `src`, `rows`, `keyed` and `keys`."""
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
-                 con: duckdb_module.DuckDBPyConnection) -> None:
+                 con: duckdb_module.DuckDBPyConnection,
+                 rows: Callable[[], RowsRenderer] | None = None) -> None:
         self.terms = terms
+        self.rows = rows
         self.paths = paths
         self.as_of = as_of
         self.con = con
@@ -128,36 +158,34 @@ class _Session:
         self.sql = SourceSql(con, self.vocabulary)
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
-        self.key_names: list[str] = []
 
     # -- reading -----------------------------------------------------------------
 
     def open(self) -> CheckRun | None:
         from dealcheck.checker.files import CheckRun
-        from dealcheck.scenario.read import sha256_and_lines
 
-        sources: list[SourceRef] = []
+        kinds = [BULK_FORMATS.get(Path(path).suffix.lower()) for path in self.paths]
+        if any(kind is None or not Path(path).is_file()
+               for kind, path in zip(kinds, self.paths, strict=True)):
+            return None
+        self.formats = [str(kind) for kind in kinds]
         selects: list[str] = []
-        expected: list[int | None] = []
-        for index, path in enumerate(self.paths):
-            kind = BULK_FORMATS.get(Path(path).suffix.lower())
-            if kind is None or not Path(path).is_file():
-                return None
-            self.formats.append(kind)
-            if kind == "parquet":
-                sha256, lines = file_sha256(path), -1
-            else:
-                found, lines = sha256_and_lines(path)
-                if found is None:
-                    return None  # a line over the limit: the reader says so
-                sha256 = found
+        # The files' hashes and lines are read in a thread while DuckDB reads the files.
+        hashing = _Hashing(self.paths, self.formats)
+        for index, (path, kind) in enumerate(zip(self.paths, self.formats, strict=True)):
             select = self.sql.select(index, path, kind)
             if select is None:
                 return None
             selects.append(select)
-            sources.append(SourceRef(path, sha256))
-            expected.append(lines - (kind == "csv") if kind != "parquet" else None)
         self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+        found = hashing.result()
+        sources: list[SourceRef] = []
+        expected: list[int | None] = []
+        for path, kind, (sha256, lines) in zip(self.paths, self.formats, found, strict=True):
+            if sha256 is None:
+                return None  # a line over the limit: the reader says so
+            sources.append(SourceRef(path, sha256))
+            expected.append(None if lines is None else lines - (kind == "csv"))
         precise = [i for i, path in enumerate(self.paths)
                    if self.formats[i] == "jsonl" and not self.sql.keys_match(i, path)]
         if precise:
@@ -186,10 +214,14 @@ class _Session:
                                                       self.vocabulary.facts.items()},
                               self.as_of, pairs)
         outcomes = self._key_outcomes(plan)
+        if outcomes is None:
+            return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
                           self.as_of)
-        return CheckRun(meta, self._results(outcomes), self._aggregates(plan, book), False,
-                        total)
+        results: Iterator[DeploymentResult | RenderedRows] = (
+            self._results(outcomes) if self.rows is None
+            else self.rendered(outcomes, self.rows()))
+        return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()
@@ -237,23 +269,32 @@ class _Session:
 
     # -- judging -------------------------------------------------------------------
 
-    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome]:
-        """Each key's outcome, by its representative row (the first row of the key)."""
-        key = self.key_names = [name for name, _ in plan.key()]
+    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome] | None:
+        """Each key's outcome, by the key's hash; None if two keys share a hash.
+
+        Each row of `keyed` holds its key's hash ``kh``, so that no join is
+        needed to find a row's outcome. A key's representative is its first row.
+        """
+        key = [name for name, _ in plan.key()]
         quoted = ", ".join(sql_ident(k) for k in key)
-        self.con.execute("CREATE TABLE keyed AS " + plan.select("rows", "duckdb",
-                                                                carry=("id", "fi", "line")))
-        self.con.execute(f"CREATE TABLE keys AS SELECT min(rn) AS rep, {quoted} "
-                         f"FROM keyed GROUP BY {quoted}")
+        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
+                         + plan.select("rows", "duckdb", carry=("id", "fi", "line")) + ")")
+        # INVARIANT: key columns are never NULL (`EvaluationPlan.key`): equal min and max
+        # within each hash mean one key per hash.
+        same = " AND ".join(f"min({sql_ident(k)}) = max({sql_ident(k)})" for k in key)
+        self.con.execute(f"CREATE TABLE keys AS SELECT kh, min(rn) AS rep, ({same}) AS one "
+                         "FROM keyed GROUP BY kh")
+        if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
+            return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
         raw = ", ".join(sql_ident("raw:" + n) for n in (*VALUE_FIELDS,
                                                       *map(fact_column, self.facts)))
         found = self.con.execute(
-            f"SELECT r.rn, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
+            f"SELECT k.kh, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
             f"r.region, {raw} FROM rows r JOIN keys k ON r.rn = k.rep").fetchall()
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
-        for rn, fi, line, family, *given in found:
+        for kh, fi, line, family, *given in found:
             row: dict[str, object] = dict(zip(NAME_FIELDS, given[:5], strict=True))
             facts: dict[str, object] = {}
             for name, text in zip(names, given[5:], strict=True):
@@ -272,26 +313,58 @@ class _Session:
             if deployment is None:  # pragma: no cover - the row was found valid
                 raise AssertionError(f"row {line} of {self.paths[int(fi)]} no longer valid")
             result = ct.evaluate(deployment, self.as_of)
-            outcomes[int(rn)] = (result.verdict, result.not_covered, result.findings)
+            outcomes[int(kh)] = (result.verdict, result.not_covered, result.findings)
         return outcomes
 
     def _results(self, outcomes: dict[int, Outcome]) -> Iterator[DeploymentResult]:
-        on = " AND ".join(f"d.{sql_ident(k)} = k.{sql_ident(k)}" for k in self.key_names)
         cursor = self.con.cursor()
         # Days as numbers: a few thousand distinct ones, each made a `date` once.
-        cursor.execute("SELECT d.id, d.fi, d.line, d.day - DATE '1970-01-01', k.rep "
-                       f"FROM keyed d JOIN keys k ON {on} ORDER BY d.rn")
+        cursor.execute("SELECT id, fi, line, day - DATE '1970-01-01', kh FROM keyed ORDER BY rn")
         paths = self.paths
         locate = SourceLocation
         days: dict[int, dt.date] = {}
         while batch := cursor.fetchmany(BATCH):
-            for ident, fi, line, number, rep in batch:
-                verdict, not_covered, findings = outcomes[rep]
+            for ident, fi, line, number, kh in batch:
+                verdict, not_covered, findings = outcomes[kh]
                 day = days.get(number)
                 if day is None:
                     day = days[number] = _EPOCH + dt.timedelta(days=number)
                 yield DeploymentResult(ident, verdict, day, not_covered, findings,
-                                 locate(paths[fi], line, 1))
+                                       locate(paths[fi], line, 1))
+        cursor.close()
+
+    def rendered(self, outcomes: dict[int, Outcome],
+                 renderer: RowsRenderer) -> Iterator[RenderedRows]:
+        """Every row rendered by `renderer`, in input order, in runs of `BATCH` rows.
+
+        Each key's row is rendered once per file by the renderer itself, with
+        stand-ins for the id, the evaluation date and the line (`_Template`);
+        for each row SQL gives only those three, as text, and its key's hash,
+        and the row's text is its template filled in: no row is built.
+        """
+        templates: dict[tuple[int, int], tuple[str, str, str, str, int]] = {}
+        for kh, (verdict, not_covered, findings) in outcomes.items():
+            for fi, path in enumerate(self.paths):
+                parts = _Template.of(renderer, DeploymentResult(
+                    _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
+                    SourceLocation(path, _STAND_IN_LINE, 1))).parts
+                templates[kh, fi] = (*parts, _VERDICT_CODES[verdict] * 2 + not_covered)
+        # INVARIANT: ids are printable ASCII (`_ID_PATTERN`): JSON escapes only `\` and `"`.
+        quoted = "'\"' || replace(replace(id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
+        cursor = self.con.cursor()
+        cursor.execute(f"SELECT {quoted}, CAST(day AS VARCHAR), CAST(line AS VARCHAR), kh, fi "
+                       "FROM keyed ORDER BY rn")
+        joiner = renderer.joiner
+        while batch := cursor.fetchmany(BATCH):
+            texts: list[str] = []
+            counts = [0, 0, 0, 0, 0, 0]
+            for ident, day, line, kh, fi in batch:
+                p0, p1, p2, p3, code = templates[kh, fi]
+                texts.append(f"{p0}{ident}{p1}{day}{p2}{line}{p3}")
+                counts[code] += 1
+            yield RenderedRows(joiner.join(texts), len(texts), counts[0] + counts[1],
+                               counts[2] + counts[3], counts[4] + counts[5],
+                               counts[1] + counts[3] + counts[5])
         cursor.close()
 
     def _aggregates(self, plan: EvaluationPlan,
@@ -322,3 +395,60 @@ class _Session:
                 cursor.close()
             return book.results()
         return results
+
+
+class _Hashing:
+    """Each file's sha256 and lines (None for Parquet; no sha256 for a line too long),
+    read in a thread of their own.
+
+    The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
+    does not wait for it to read the files to their end.
+    """
+
+    def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        self._found: list[tuple[str | None, int | None]] = []
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
+                                        name="dealcheck-hashing")
+        self._thread.start()
+
+    def _read(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        from dealcheck.scenario.read import sha256_and_lines
+
+        try:
+            for path, kind in zip(paths, formats, strict=True):
+                self._found.append((file_sha256(path), None) if kind == "parquet"
+                                   else sha256_and_lines(path))
+        except BaseException as error:  # handed to `result`
+            self._failed = error
+
+    def result(self) -> list[tuple[str | None, int | None]]:
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        return self._found
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A row's text cut where its id, evaluation date and line go: ``p0 ID p1 DAY p2 LINE p3``.
+
+    The id is written as JSON writes a printable ASCII string; the date as ISO
+    text, the line as a number, as the renderer wrote its stand-ins.
+    """
+
+    parts: tuple[str, str, str, str]
+
+    @classmethod
+    def of(cls, renderer: RowsRenderer, stand_in: DeploymentResult) -> _Template:
+        text = renderer.row(stand_in)
+        ident = json.dumps(_STAND_IN_ID)
+        at = text.index(ident)
+        day = text.index(_STAND_IN_DAY.isoformat(), at)
+        line = text.rindex(str(_STAND_IN_LINE))
+        # INVARIANT: each stand-in is written once, in this order.
+        if not at < day < line or text.count(ident) != 1 or text.count(str(_STAND_IN_LINE)) != 1:
+            raise AssertionError(f"a row's template is not cut as expected: {text!r}")
+        return cls((text[:at], text[at + len(ident):day],
+                    text[day + len(_STAND_IN_DAY.isoformat()):line],
+                    text[line + len(str(_STAND_IN_LINE)):]))

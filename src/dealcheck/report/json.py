@@ -255,8 +255,8 @@ class DeploymentText:
         self._dates: dict[dt.date, str] = {}
         self._sources: dict[str, str] = {}
 
-    def __call__(self, result: DeploymentResult, line_shift: int = 0) -> str:
-        """The text of `result`, its source line moved down by `line_shift`."""
+    def __call__(self, result: DeploymentResult) -> str:
+        """The text of `result`."""
         findings = result.findings
         if findings:
             found = self._findings.get(id(findings))
@@ -280,7 +280,7 @@ class DeploymentText:
                     self._sources.clear()
                 head = self._sources[source.file] = (
                     f'{{\n{inner}  "file": {encode_basestring(source.file)},\n{inner}  "line": ')
-            where = (f'{head}{int.__repr__(source.line + line_shift)},\n{inner}  "column": '
+            where = (f'{head}{int.__repr__(source.line)},\n{inner}  "column": '
                      f'{int.__repr__(source.column)}\n{inner}}}')
         day = result.evaluated_on
         date = self._dates.get(day)
@@ -297,24 +297,22 @@ class DeploymentText:
 
 
 class JsonRows:
-    """Deployment rows of a JSON report made in a `--jobs` worker (a `RowsRenderer`).
+    """The deployment rows of a JSON report, for an engine that renders rows in bulk.
 
-    The text is what `JsonStreamRenderer.deployment` writes for the same
-    results: each row's text after its separator, without the comma before
-    the first (the renderer adds it where the run does not start the array).
+    A row is what `JsonStreamRenderer.deployment` writes for one result,
+    after the comma that separates it from the one before (the renderer
+    adds the comma where a run does not start the array).
     """
 
     __slots__ = ("_text",)
 
+    joiner = ","
+
     def __init__(self) -> None:
         self._text = DeploymentText(_ITEM_INDENT)
 
-    def __call__(self, results: Sequence[DeploymentResult], line_shift: int) -> str:
-        if not results:
-            return ""
-        text = self._text
-        return "\n" + _ITEM_INDENT + (",\n" + _ITEM_INDENT).join(
-            [text(result, line_shift) for result in results])
+    def row(self, result: DeploymentResult) -> str:
+        return "\n" + _ITEM_INDENT + self._text(result)
 
 
 class JsonStreamRenderer:
@@ -355,12 +353,7 @@ class JsonStreamRenderer:
             raise RuntimeError("renderer got deployments before it began")
         if rows.deployments:
             self._flush()
-            separator = "," if self._count else ""
-            if rows.path is not None:
-                self._spool.append_file(rows.path, separator)
-            else:
-                self._spool.write(separator)
-                self._spool.write(rows.text)
+            self._spool.write(("," if self._count else "") + rows.text)
             self._count += rows.deployments
         return ()
 

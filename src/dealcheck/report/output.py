@@ -25,6 +25,7 @@ from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
 
 __all__ = [
     "FAIL_ON_CHOICES",
+    "REPORT_FORMATS",
     "AccumulatingRenderer",
     "OutputFile",
     "RenderedRows",
@@ -41,6 +42,10 @@ __all__ = [
     "write_atomic",
     "write_atomic_chunks",
 ]
+
+#: The values `dealcheck check --format` accepts (`make_renderer`).
+REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
+                                   "markdown")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
@@ -133,15 +138,20 @@ AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateRe
 
 
 def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
-    """What makes the rows of a `--format` in worker processes, if the format can.
+    """What renders the rows of a `--format` for an engine that writes rows in bulk, if any.
 
-    Only the JSON report: its rows are most of a bulk check's output, and they
-    do not depend on one another.
+    The JSON report, JSON Lines and Parquet (whose rows are JSON Lines on
+    their way to DuckDB's Parquet writer): their rows are most of a bulk
+    check's output, and they do not depend on one another.
     """
     if format == "json":
         from dealcheck.report.json import JsonRows
 
         return JsonRows
+    if format in ("jsonl", "parquet"):
+        from dealcheck.report.jsonl import JsonlRows
+
+        return JsonlRows
     return None
 
 
@@ -158,8 +168,8 @@ def stream_report(
         renderer: the output format.
         meta: the report header.
         deployments: results in report order; consumed once, never held. Runs of
-            them may come already rendered (`RenderedRows`), for formats with a
-            `rows_renderer`.
+            them may come already rendered by an engine (`RenderedRows`), for
+            formats with a `rows_renderer`.
         aggregates: the aggregate results, or a callable returning them that is called
             only after the last deployment (the checker computes aggregates as it goes).
         counter: where to count the verdicts for the summary, for a caller that
@@ -233,7 +243,8 @@ def make_renderer(
     """The streaming renderer for a `--format` value.
 
     Args:
-        format: `text`, `json`, `junit`, `sarif` or `markdown`.
+        format: one of `REPORT_FORMATS`. Parquet is binary: its renderer's
+            `encoding` (latin-1) carries each byte as one character.
         fail_on: the `--fail-on` level (JUnit marks undetermined as failures only at
             `undetermined`).
         color: ANSI colour in `text` output (pass it when stdout is a terminal).
@@ -248,6 +259,14 @@ def make_renderer(
         from dealcheck.report.json import JsonStreamRenderer
 
         return JsonStreamRenderer()
+    if format == "jsonl":
+        from dealcheck.report.jsonl import JsonlStreamRenderer
+
+        return JsonlStreamRenderer()
+    if format == "parquet":
+        from dealcheck.report.parquet import ParquetStreamRenderer
+
+        return ParquetStreamRenderer()
     if format == "junit":
         from dealcheck.report.junit import JunitStreamRenderer
 
@@ -283,44 +302,21 @@ class TextSpool:
     """Append-only text buffer kept in memory up to a size, then in a temporary file.
 
     Streaming renderers whose header depends on totals (JSON's summary, JUnit's counts)
-    write their body here and replay it at the end, so memory stays bounded. Text that
-    is already in a file (rows rendered by `--jobs` workers) is taken by reference
-    (`append_file`) and read only when the spool is drained.
+    write their body here and replay it at the end, so memory stays bounded.
     """
 
     def __init__(self, max_chars: int = DEFAULT_SPOOL_CHARS) -> None:
         self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
             max_size=max_chars, mode="w+", encoding="utf-8", newline=""
         )
-        self._written = 0  # characters written to `_file`
-        # Files taken by reference: (characters written before them, prefix, path).
-        self._inserts: list[tuple[int, str, str]] = []
 
     def write(self, text: str) -> None:
         self._file.write(text)
-        self._written += len(text)
-
-    def append_file(self, path: str, prefix: str = "") -> None:
-        """Add `prefix`, then the text of a UTF-8 file, which must stay until `drain`."""
-        self._inserts.append((self._written, prefix, path))
 
     def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
         """Yield everything written, in chunks, then release the buffer."""
         try:
             self._file.seek(0)
-            position = 0
-            for at, prefix, path in self._inserts:
-                while position < at:
-                    chunk = self._file.read(min(chunk_chars, at - position))
-                    if not chunk:
-                        break
-                    position += len(chunk)
-                    yield chunk
-                if prefix:
-                    yield prefix
-                with open(path, encoding="utf-8", newline="") as stream:
-                    while chunk := stream.read(chunk_chars):
-                        yield chunk
             while chunk := self._file.read(chunk_chars):
                 yield chunk
         finally:
@@ -328,7 +324,6 @@ class TextSpool:
 
     def close(self) -> None:
         self._file.close()
-        self._inserts = []
 
 
 # --------------------------------------------------------------------------- atomic writes

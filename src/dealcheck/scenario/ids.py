@@ -93,19 +93,6 @@ class IdDigests:
         self._buckets[digest & 255].append(digest)
         return None
 
-    def export(self) -> list[bytes]:
-        """The hashes, bucket by bucket, to `merge` into a table in another process.
-
-        Only a process forked from the one that merges computes the same
-        `hash` of a string.
-        """
-        return [bucket.tobytes() for bucket in self._buckets]
-
-    def merge(self, exported: list[bytes]) -> None:
-        """Add the hashes another table `export`-ed."""
-        for bucket, raw in zip(self._buckets, exported, strict=True):
-            bucket.frombytes(raw)
-
     def colliding(self) -> frozenset[int]:
         """The hashes recorded more than once (in practice: of the ids used more than once)."""
         found: set[int] = set()

@@ -46,7 +46,7 @@ from dealcheck.scenario.load import (
 )
 from dealcheck.scenario.model import Deployment, Scenario
 from dealcheck.scenario.source import unreadable
-from dealcheck.scenario.stream import Budget, PieceReader, is_regular, iter_piece
+from dealcheck.scenario.stream import Budget, PieceReader, is_regular
 from dealcheck.scenario.validate import IdDigests, parse_deployment, parse_deployments
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "ScenarioInputs",
     "ScenarioSource",
     "iter_deployments",
-    "iter_piece",
     "iter_validated",
     "load_scenario",
     "open_scenarios",
@@ -108,17 +107,6 @@ class Pending:
             yield from reader
         if not reader.clean:  # (an empty file is a problem of its first line)
             raise PiecesRejected(path)
-
-    def add_piece(self, path: str, count: int, ids: list[bytes]) -> None:
-        """Count a clean piece validated elsewhere, with its ids (`IdDigests.export`).
-
-        Raises:
-            PiecesRejected: past the deployment limit.
-        """
-        self._budget.left -= count
-        if self._budget.left < 0:
-            raise PiecesRejected(path)
-        self._ids.merge(ids)
 
     def finish(self) -> None:
         """After the last file: are the ids unique?

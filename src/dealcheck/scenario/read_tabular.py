@@ -97,7 +97,7 @@ def read_jsonl_rows(
     Each line is parsed with the C decoder; only a line that fails (or later
     turns out invalid) is parsed again for exact positions. An object comes
     as plain `data`, its tree built only if the generated validator refuses it.
-    `whole_file` False reads a piece of a file (`checker.parallel`), which
+    `whole_file` False reads a piece of a file, which
     may hold only blank lines; `at_start` False, a piece after the first
     (where a byte order mark is no longer allowed).
     """

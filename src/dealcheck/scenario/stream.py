@@ -3,8 +3,7 @@
 The reading stage under `scenario.load` and `scenario.read`: each line is
 read with a bound (`limits.MAX_LINE_BYTES`), each row counts against the
 deployment limit (`Budget`), and `checked_rows` validates the rows one by
-one. `PieceReader` and `iter_piece` read a piece of a file, for checking one
-file in several processes (`checker.parallel`).
+one. `PieceReader` reads a file as it is judged (`scenario.read.Pending`).
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ __all__ = [
     "bounded_rows",
     "checked_rows",
     "is_regular",
-    "iter_piece",
     "parse_rows",
     "read_once",
     "stopping",
@@ -222,38 +220,10 @@ def checked_rows(
         yield (None if diagnostics else checked.deployment), diagnostics
 
 
-def iter_piece(
-    kind: str, lines: Iterable[bytes], file: str, vocabulary: Vocabulary,
-    validator: DeploymentValidator | None = None,
-) -> Iterator[Deployment]:
-    """The deployments of a piece of a validated CSV or JSON Lines file.
-
-    For reading one file in several processes (`checker.parallel`): the piece
-    is whole lines; for CSV, `lines` start with the file's header. Line
-    numbers count from the first of `lines`.
-
-    Ids are not checked again: `validate_file` found any duplicate, across
-    the whole file. A `validator` kept from piece to piece keeps what it
-    learnt of the file's recurring texts.
-
-    Raises:
-        DiagnosticsError: at the first invalid row (the file changed since it
-            was validated).
-    """
-    rows = parse_rows(kind, lines, file, vocabulary, whole_file=False)
-    for deployment, diagnostics in checked_rows(rows, vocabulary, UNCHECKED_IDS,
-                                                 validator=validator):
-        if diagnostics:
-            raise DiagnosticsError(diagnostics)
-        assert deployment is not None
-        yield deployment
-
-
 class PieceReader:
     """The deployments of a CSV or JSON Lines file, or of a piece of one, validated as read.
 
-    For reading each row once (`Pending`) and for checking one file in
-    several processes (`checker.parallel`): a piece is whole lines (for CSV,
+    For reading each row once (`Pending`): a piece is whole lines (for CSV,
     starting with the file's header); `at_start` says whether it starts the
     file, `whole_file` whether it is all of it. Reading stops at the first
     problem, with `clean` False: only `open_scenarios` explains problems.
