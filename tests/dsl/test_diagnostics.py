@@ -392,6 +392,58 @@ def test_declared_unit_is_its_own_dimension() -> None:
           .help("write it in `TPU`").at(12, 35).underline("GW").build())
 
 
+def test_dc150_unit_of_an_unknown_dimension() -> None:
+    check("unit CHF: mony\n",
+          E("DC150").message("unknown dimension `mony` for unit `CHF`")
+          .help("did you mean `money`?").at(9, 11).underline("mony").build())
+
+
+def test_dc150_unit_of_a_dimension_that_cannot_be_declared() -> None:
+    check("unit kWh: energy\n",
+          E("DC150").message("unknown dimension `energy` for unit `kWh`")
+          .help("a unit is `unit kWh: money` or `unit kWh: count`, "
+                "or a dimension of its own: `unit kWh`")
+          .at(9, 11).underline("energy").build())
+
+
+def test_dc151_fact_in_euros_compared_with_dollars() -> None:
+    check("unit EUR: money\nfact price: number EUR\nclause c1:\n"
+          "  Acme runs api only if price <= 5 USD\n",
+          E("DC151").message("`price` is in EUR, but `5 USD` is in USD")
+          .help("write it in `EUR`: amounts in different units are never converted")
+          .at(12, 36).underline("USD").build())
+
+
+def test_dc151_fact_in_dollars_compared_with_euros() -> None:
+    check("unit EUR: money\nfact price: number USD\nclause c1:\n"
+          "  Acme runs api only if price <= 5 EUR\n",
+          E("DC151").message("`price` is in USD, but `5 EUR` is in EUR")
+          .help("write it in `USD`: amounts in different units are never converted")
+          .at(12, 36).underline("EUR").build())
+
+
+def test_dc106_count_unit_as_a_limit_on_money() -> None:
+    check("unit TPU: count\nclause c1:\n  total value of deployments is at most 5 TPU\n",
+          E("DC106").message("`value` is money, but `5 TPU` is a count")
+          .help("write it in `USD`").at(11, 43).underline("TPU").build())
+
+
+def test_dc106_currency_as_a_capacity() -> None:
+    check("unit EUR: money\nclause c1:\n  Acme runs api only if capacity >= 5 EUR\n",
+          E("DC106").message("`capacity` is power or a count, but `5 EUR` is money")
+          .help("write it in `W`, `kW`, `MW`, `GW`, `GPU`, `GPUs`")
+          .at(11, 39).underline("EUR").build())
+
+
+def test_declared_currency_and_count_where_money_and_capacity_go() -> None:
+    _, diagnostics = analyze(
+        "unit EUR: money\nunit TPU: count\nclause c1:\n"
+        "  Acme runs api only if value <= 2M EUR and capacity >= 8 TPU\n"
+        "clause c2:\n  total value of deployments is at most 5M EUR\n"
+        "clause c3:\n  total capacity of deployments reaches 100 TPU\n")
+    assert diagnostics == []
+
+
 def test_gw_and_mw_convert() -> None:
     _, diagnostics = analyze("clause c1:\n  Acme runs api only if capacity <= 1500 MW\n"
                              "clause c2:\n  total capacity of deployments is at most 1.5 GW\n")

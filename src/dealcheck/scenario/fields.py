@@ -132,12 +132,14 @@ class FieldRules:
         quantity = self.parse_quantity(node, f"`{key}`", diagnostics)
         if quantity is None:
             return None
+        kind = self.vocabulary.units.kind_of(quantity.dimension)
         if key == "value":
-            allowed, example = quantity.dimension == "money", "write value in USD, e.g. `11.9B USD`"
+            # A currency the terms declare (`unit EUR: money`) is money too.
+            allowed, example = kind == "money", "write value in USD, e.g. `11.9B USD`"
             wanted = "money"
         else:
-            # A unit the terms declare is a dimension of its own: not a capacity.
-            allowed = quantity.dimension in CAPACITY_DIMENSIONS
+            # A unit the terms declare is a dimension of its own, a capacity only as a count.
+            allowed = kind in CAPACITY_DIMENSIONS
             example = "write capacity as power or a count, e.g. `300 MW` or `4608 GPU`"
             wanted = "power or a count"
         if allowed:
@@ -146,7 +148,7 @@ class FieldRules:
             message = f"`{key}` needs a unit, found {code(_plain_text(node))}"
         else:
             message = (
-                f"`{key}` must be {wanted}, found {_dimension_name(quantity.dimension)} "
+                f"`{key}` must be {wanted}, found {_dimension_name(kind)} "
                 f"{code(_plain_text(node))}"
             )
         diagnostics.append(error(errors.WRONG_DIMENSION, message, node.span, help=example))
@@ -378,9 +380,10 @@ class FieldRules:
         quantity = self.parse_quantity(node, label, diagnostics, default_unit=fact.type.unit)
         if quantity is None:
             return None
+        kind_of = self.vocabulary.units.kind_of
         if quantity.dimension != fact.type.dimension:
             wanted = (
-                f"in {fact.type.unit} ({_dimension_name(fact.type.dimension)})"
+                f"in {fact.type.unit} ({_dimension_name(kind_of(fact.type.dimension))})"
                 if fact.type.unit
                 else "a plain number"
             )
@@ -388,7 +391,7 @@ class FieldRules:
                 error(
                     errors.WRONG_DIMENSION,
                     f"{label} is {wanted}, found "
-                    f"{_dimension_name(quantity.dimension)} {code(_plain_text(node))}",
+                    f"{_dimension_name(kind_of(quantity.dimension))} {code(_plain_text(node))}",
                     node.span,
                     help=f"write it {wanted}" if fact.type.unit else "drop the unit",
                 )

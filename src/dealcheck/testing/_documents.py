@@ -31,6 +31,8 @@ WORKLOAD_GROUP_POOL = ("serving", "heavy")
 REGION_POOL = ("US", "EU", "UK", "JP")
 REGION_GROUP_POOL = ("west", "east")
 UNIT_POOL = ("TPU",)
+#: Units declared with a dimension (`unit EUR: money`): a currency, a count usable as capacity.
+KINDED_UNIT_POOL = (("EUR", "money"), ("NPU", "count"))
 ENUM_MEMBERS = ("commercial", "government", "defence")
 
 
@@ -54,6 +56,7 @@ FACT_POOL = (
     FactSpec("draw", "number", unit="MW", dimension="power"),
     FactSpec("pods", "number", unit="TPU", dimension="TPU"),
     FactSpec("signed", "date"),
+    FactSpec("price", "number", unit="EUR", dimension="EUR"),
 )
 
 #: Numbers written in the terms, per dimension, with the units they are written in.
@@ -65,6 +68,8 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
               ("250B", "USD"), ("500M", "USD")),
     "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
     "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
+    "EUR": (("500M", "EUR"), ("2B", "EUR"), ("10B", "EUR")),
+    "NPU": (("8", "NPU"), ("512", "NPU"), ("2k", "NPU")),
 }
 
 T = TypeVar("T")
@@ -90,6 +95,12 @@ class VocabularySpec:
     region_groups: tuple[tuple[str, tuple[str, ...]], ...]
     facts: tuple[FactSpec, ...]
     units: tuple[str, ...]
+    #: Units declared with a dimension, by name: their kind (``money``, ``count``).
+    kinded: tuple[tuple[str, str], ...] = ()
+
+    def of_kind(self, kind: str) -> tuple[str, ...]:
+        """The dimensions of quantities of `kind`: the built-in one, then the declared units."""
+        return (kind, *(u for u, k in self.kinded if k == kind))
 
     def declarations(self) -> list[ast.Item]:
         items: list[ast.Item] = [ast.PartyDecl(_names(self.parties))]
@@ -101,6 +112,7 @@ class VocabularySpec:
             items.append(ast.RegionDecl(_names(self.regions)))
         items += [ast.RegionGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.region_groups]
         items += [ast.UnitDecl(ast.Name(u)) for u in self.units]
+        items += [ast.UnitDecl(ast.Name(u), ast.Name(k)) for u, k in self.kinded]
         items += [ast.FactDecl(ast.Name(f.name), _fact_type(f)) for f in self.facts]
         return items
 
@@ -157,7 +169,9 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
         regions = _some(draw, REGION_POOL, 0, 2)
         facts = _some(draw, FACT_POOL, 2, 4)
         units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
-        return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units)
+        kinded = _kinded(draw, facts)
+        return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units,
+                              kinded)
     parties = _some(draw, PARTY_POOL, 1, 3)
     providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
     provider_groups = tuple((g, _some(draw, [p for p, _ in providers], 1, 3))
@@ -171,7 +185,13 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
     facts = tuple(f for f in FACT_POOL if draw(_BOOLEANS))
     units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
     return VocabularySpec(parties, providers, provider_groups, workloads, workload_groups,
-                          regions, region_groups, facts, units)
+                          regions, region_groups, facts, units, _kinded(draw, facts))
+
+
+def _kinded(draw: st.DrawFn, facts: tuple[FactSpec, ...]) -> tuple[tuple[str, str], ...]:
+    """The units declared with a dimension: those a fact is in, and others at random."""
+    return tuple((u, k) for u, k in KINDED_UNIT_POOL
+                 if any(f.unit == u for f in facts) or draw(_BOOLEANS))
 
 
 # ---------------------------------------------------------------- conditions
@@ -250,9 +270,11 @@ def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
         return ast.Compare(name, _pick(draw, ORDERED), ast.DateLit(cx.date(draw).isoformat()))
     if choice == "capacity":
         return ast.Compare(name, _pick(draw, ORDERED),
-                           _quantity(draw, _pick(draw, ("power", "count"))))
+                           _quantity(draw, _pick(draw, (*vocab.of_kind("power"),
+                                                        *vocab.of_kind("count")))))
     if choice == "value":
-        return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, "money"))
+        return ast.Compare(name, _pick(draw, ORDERED),
+                           _quantity(draw, _pick(draw, vocab.of_kind("money"))))
     fact = next(f for f in vocab.facts if f.name == choice)
     if fact.kind == "bool":
         if draw(_BOOLEANS):
@@ -348,7 +370,9 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
     if kind == "permission":
         return ast.Permission(pattern)
     measure = _pick(draw, ("value", "capacity"))
-    dimension = "money" if measure == "value" else _pick(draw, ("power", "count"))
+    vocab = cx.vocab
+    dimension = _pick(draw, vocab.of_kind("money") if measure == "value"
+                      else (*vocab.of_kind("power"), *vocab.of_kind("count")))
     window_from = cx.date(draw) if _maybe(draw) else None
     window_through = cx.date(draw) if _maybe(draw) else None
     if window_from and window_through and window_through < window_from:
