@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
+from dealcheck.testing._units import KINDED_QUANTITIES, dimensions_of, kinded_units
 
 # ---------------------------------------------------------------- name pools
 # INVARIANT: no name below is a keyword of the language (tests check it against
@@ -31,8 +32,6 @@ WORKLOAD_GROUP_POOL = ("serving", "heavy")
 REGION_POOL = ("US", "EU", "UK", "JP")
 REGION_GROUP_POOL = ("west", "east")
 UNIT_POOL = ("TPU",)
-#: Units declared with a dimension (`unit EUR: money`): a currency, a count usable as capacity.
-KINDED_UNIT_POOL = (("EUR", "money"), ("NPU", "count"))
 ENUM_MEMBERS = ("commercial", "government", "defence")
 
 
@@ -68,8 +67,7 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
               ("250B", "USD"), ("500M", "USD")),
     "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
     "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
-    "EUR": (("500M", "EUR"), ("2B", "EUR"), ("10B", "EUR")),
-    "NPU": (("8", "NPU"), ("512", "NPU"), ("2k", "NPU")),
+    **KINDED_QUANTITIES,
 }
 
 T = TypeVar("T")
@@ -97,10 +95,6 @@ class VocabularySpec:
     units: tuple[str, ...]
     #: Units declared with a dimension, by name: their kind (``money``, ``count``).
     kinded: tuple[tuple[str, str], ...] = ()
-
-    def of_kind(self, kind: str) -> tuple[str, ...]:
-        """The dimensions of quantities of `kind`: the built-in one, then the declared units."""
-        return (kind, *(u for u, k in self.kinded if k == kind))
 
     def declarations(self) -> list[ast.Item]:
         items: list[ast.Item] = [ast.PartyDecl(_names(self.parties))]
@@ -169,9 +163,8 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
         regions = _some(draw, REGION_POOL, 0, 2)
         facts = _some(draw, FACT_POOL, 2, 4)
         units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
-        kinded = _kinded(draw, facts)
         return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units,
-                              kinded)
+                              kinded_units(draw, [f.unit for f in facts]))
     parties = _some(draw, PARTY_POOL, 1, 3)
     providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
     provider_groups = tuple((g, _some(draw, [p for p, _ in providers], 1, 3))
@@ -185,13 +178,8 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
     facts = tuple(f for f in FACT_POOL if draw(_BOOLEANS))
     units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
     return VocabularySpec(parties, providers, provider_groups, workloads, workload_groups,
-                          regions, region_groups, facts, units, _kinded(draw, facts))
-
-
-def _kinded(draw: st.DrawFn, facts: tuple[FactSpec, ...]) -> tuple[tuple[str, str], ...]:
-    """The units declared with a dimension: those a fact is in, and others at random."""
-    return tuple((u, k) for u, k in KINDED_UNIT_POOL
-                 if any(f.unit == u for f in facts) or draw(_BOOLEANS))
+                          regions, region_groups, facts, units,
+                          kinded_units(draw, [f.unit for f in facts]))
 
 
 # ---------------------------------------------------------------- conditions
@@ -268,13 +256,9 @@ def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
         return _name_atom(draw, choice, vocab.regions, cx.regions())
     if choice in ("start", "end"):
         return ast.Compare(name, _pick(draw, ORDERED), ast.DateLit(cx.date(draw).isoformat()))
-    if choice == "capacity":
-        return ast.Compare(name, _pick(draw, ORDERED),
-                           _quantity(draw, _pick(draw, (*vocab.of_kind("power"),
-                                                        *vocab.of_kind("count")))))
-    if choice == "value":
-        return ast.Compare(name, _pick(draw, ORDERED),
-                           _quantity(draw, _pick(draw, vocab.of_kind("money"))))
+    if choice in ("capacity", "value"):
+        dimensions = dimensions_of(vocab.kinded, choice)
+        return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, _pick(draw, dimensions)))
     fact = next(f for f in vocab.facts if f.name == choice)
     if fact.kind == "bool":
         if draw(_BOOLEANS):
@@ -370,9 +354,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
     if kind == "permission":
         return ast.Permission(pattern)
     measure = _pick(draw, ("value", "capacity"))
-    vocab = cx.vocab
-    dimension = _pick(draw, vocab.of_kind("money") if measure == "value"
-                      else (*vocab.of_kind("power"), *vocab.of_kind("count")))
+    dimension = _pick(draw, dimensions_of(cx.vocab.kinded, measure))
     window_from = cx.date(draw) if _maybe(draw) else None
     window_through = cx.date(draw) if _maybe(draw) else None
     if window_from and window_through and window_through < window_from:
