@@ -19,6 +19,7 @@ import pytest
 import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, render_text
 from dealcheck.rules import lint, resolve
+from dealcheck.scenario.world import parse_fact_options
 from helpers import ExpectedDiagnostic, assert_diagnostic, assert_diagnostics
 
 E = ExpectedDiagnostic.builder
@@ -37,7 +38,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910", "DC955")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -802,6 +803,16 @@ def test_dc910_as_of_that_is_not_a_date() -> None:
     assert_diagnostic(d, E("DC910").message("malformed date `2025-W01-1` in `as_of`")
                       .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`").at(1, 1)
                       .underline("2025-W01-1").build(), "2025-W01-1")
+
+
+def test_dc955_fact_argument_without_a_value() -> None:
+    terms = dealcheck.loads(HEADER)
+    with pytest.raises(DiagnosticsError) as info:
+        parse_fact_options(["consent=true", "consent"], terms.vocabulary)
+    [d] = info.value.diagnostics
+    assert_diagnostic(d, E("DC955").message("`--fact` takes NAME=VALUE, found `consent`")
+                      .help("e.g. `consent=true`").at(2, 1).underline("consent").build(),
+                      "consent=true\nconsent")
 
 
 # ================================================================ acceptance

@@ -559,14 +559,23 @@ def _dimension_name(dimension: str) -> str:
 
 def _facts_help(declared: Mapping[str, Fact]) -> str:
     """How to write `facts`, with one of the facts the terms declare."""
-    if not declared:
+    example = fact_example(declared)
+    if example is None:
         return "the terms declare no facts: leave `facts` out"
+    name, value = example
+    return f"write facts as names and values, e.g. `facts: {{{name}: {value}}}`"
+
+
+def fact_example(declared: Mapping[str, Fact]) -> tuple[str, str] | None:
+    """The first fact the terms declare, with a value of its type as text; None without facts."""
+    if not declared:
+        return None
     fact = next(iter(declared.values()))
     kind = fact.type.kind
     value = ("true" if kind is FactKind.BOOL else fact.type.values[0] if kind is FactKind.ENUM
              else "2025-01-01" if kind is FactKind.DATE
              else f"1 {fact.type.unit}" if fact.type.unit else "1")
-    return f"write facts as names and values, e.g. `facts: {{{fact.name}: {value}}}`"
+    return fact.name, value
 
 
 def _declared_help(plural: str, declared: Mapping[str, object]) -> str:
