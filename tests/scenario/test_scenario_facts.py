@@ -110,6 +110,9 @@ def test_fact_holds_for_bulk_rows_read_by_python_under_engine_auto(files: Path) 
                          *extra)
             assert _verdicts(run.stdout) == {"a": "compliant", "b": "undetermined"}, name
             assert json.loads(run.stdout)["facts"] == {"ipo": True, "notice": "2025-01-01"}
+            python = _check(files, name, "--fact", "ipo=true", "--fact", "notice=2025-01-01",
+                            "--engine", "python")
+            assert run.stdout == python.stdout
 
 
 def test_fact_with_engine_duckdb_is_refused_with_a_message(files: Path) -> None:
