@@ -97,15 +97,18 @@ def test_a_count_unit_is_a_capacity_and_gpus_never_count_as_tpus(
 
 def test_a_value_in_another_currency_leaves_a_condition_unknown_and_named(
         terms: dealcheck.Terms) -> None:
-    report = terms.check([_row("a", value="1M USD"), _row("b", value="1M EUR"),
-                          _row("c", value="3M EUR")])
+    report = terms.check([_row("x", value="3M USD"), _row("a", value="1M USD"),
+                          _row("b", value="1M EUR"), _row("c", value="3M EUR"), _row("d")])
     assert [report.verdict_of(x) for x in "abc"] == [
         Verdict.UNDETERMINED, Verdict.COMPLIANT, Verdict.VIOLATION]
     a = next(d for d in report.deployments if d.id == "a")
     finding = next(f for f in a.findings if f.clause == "cheap")
+    # a deployment without a value is unknown too, but its value is not in another unit
+    absent = next(f for d in report.deployments if d.id == "d" for f in d.findings)
+    assert absent.message.endswith("which is unknown")
     assert finding.missing_facts == ("value",)
-    assert "(`value` is 1M USD: a unit never converted to the one it is compared with)" \
-        in finding.message
+    assert finding.message.endswith(
+        "(`value` is given in a unit never converted to the one it is compared with)")
 
 
 def test_a_total_without_other_units_keeps_its_message(tmp_path: Path) -> None:

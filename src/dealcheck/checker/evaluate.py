@@ -192,12 +192,18 @@ def _violated_message(plan: Plan, d: Deployment) -> str:
 
 def _unconverted(d: Deployment, names: Sequence[str]) -> str:
     """What the message adds for a quantity that is given, but in a unit never converted
-    to the one it is compared with (dollars against euros, GPUs against GW)."""
-    given = [f"`{name}` is {value}" for name in names
-             if isinstance(value := d.facts.get(name, getattr(d, name, None)), Quantity)]
+    to the one it is compared with (dollars against euros, GPUs against GW).
+
+    It names the quantities, not their amounts: deployments whose conditions
+    come out alike share one message (`checker.codegen`), and a quantity given
+    or absent is part of what makes them alike, its amount is not.
+    """
+    given = [name for name in names
+             if isinstance(d.facts.get(name, getattr(d, name, None)), Quantity)]
     if not given:
         return ""
-    return f" ({', '.join(given)}: a unit never converted to the one it is compared with)"
+    return (f" ({names_text(given)} {'are' if len(given) > 1 else 'is'} given in a unit "
+            "never converted to the one it is compared with)")
 
 
 def _unknown_message(plan: Plan, names: Sequence[str], combined: Combined,
