@@ -23,7 +23,7 @@ The package facade only chains the stages::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dealcheck._version import __version__
@@ -126,7 +126,7 @@ def load_scenario(path: str | Path, terms: Terms) -> Scenario:
 
 def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
                 as_of: dt.date | str | None = None, jobs: int = 1,
-                engine: Engine = "auto") -> Report:
+                engine: Engine = "auto", facts: Mapping[str, object] | None = None) -> Report:
     """Check the deployments of scenario files against a ``.deal`` file, as `dealcheck check` does.
 
     Args:
@@ -140,6 +140,9 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
             --engine``: ``"auto"`` (the default) and ``"duckdb"`` read CSV, JSON
             Lines and Parquet with DuckDB, ``"python"`` with the reference reader
             (which does not read Parquet). The report is the same.
+        facts: facts of the whole check, as ``--fact`` gives them: every
+            deployment that does not give its own value holds them, over a
+            scenario file's own `facts:` (values as in a scenario's `facts`).
 
     Returns:
         The report, deployments in input order (`dealcheck.checker.files.check_files_into`
@@ -151,6 +154,9 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
         ValueError: for an unknown `engine`.
     """
     from dealcheck.checker.files import check_files_into, collect_report
+    from dealcheck.scenario.world import check_facts
 
-    return Report.of(check_files_into(load(terms_path), scenario_paths, collect_report,
-                                      as_of=as_of, jobs=jobs, engine=engine))
+    terms = load(terms_path)
+    return Report.of(check_files_into(terms, scenario_paths, collect_report,
+                                      as_of=as_of, jobs=jobs, engine=engine,
+                                      facts=check_facts(facts, terms.vocabulary)))

@@ -31,6 +31,7 @@ from dealcheck.report.output import REPORT_FORMATS
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
     from dealcheck.report.output import RenderedRows
+    from dealcheck.scenario.model import FactValue
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: 128 + the signal's number, as shells report a process stopped by it.
@@ -96,6 +97,24 @@ def _parse_date(value: str | None, error_format: str) -> dt.date | None:
         _fail_input(exc, error_format)
 
 
+def _fact_option(f: F) -> F:
+    return click.option("--fact", "facts", metavar="NAME=VALUE", multiple=True,
+                        help="A fact of the whole check (repeatable): every deployment that "
+                             "does not give its own value holds it, over a scenario's own "
+                             "`facts:`.")(f)
+
+
+def _parse_facts(arguments: tuple[str, ...], model: dealcheck.Terms,
+                 error_format: str) -> dict[str, FactValue]:
+    """``--fact NAME=VALUE`` arguments, read as a scenario's facts are (DC955, DC303, DC308)."""
+    from dealcheck.scenario.world import parse_fact_options
+
+    try:
+        return parse_fact_options(arguments, model.vocabulary)
+    except DiagnosticsError as exc:
+        _fail_input(exc, error_format)
+
+
 def _error_format(f: F) -> F:
     return click.option("--error-format", type=click.Choice(["text", "json"]), default="text",
                         show_default=True, help="How diagnostics are printed.")(f)
@@ -145,13 +164,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
               show_default=True,
               help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
                    "`auto` for those) or `python` (the reference; YAML and JSON always).")
+@_fact_option
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
-          output: str | None, fail_on: str, jobs: int, engine: str, error_format: str) -> None:
+          output: str | None, fail_on: str, jobs: int, engine: str, facts: tuple[str, ...],
+          error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
     from dealcheck.checker.files import check_files_into
     from dealcheck.report.output import rows_renderer
 
+    if facts and engine == "duckdb":
+        raise click.UsageError("--fact is not read by `--engine duckdb`: use `--engine auto` "
+                               "(the default) or `--engine python`")
     when = _parse_date(as_of, error_format)
     if output:
         _refuse_overwriting(output, [terms, *scenarios], error_format)
@@ -159,9 +183,11 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
         raise click.UsageError("a Parquet report is binary: write it to a file with "
                                "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
+    world = _parse_facts(facts, model, error_format)
     try:
         worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
-                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine)
+                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine,
+                                 facts=world)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
@@ -285,16 +311,19 @@ def _deployments_in(judged: object) -> int:
 @click.option("--id", "ident", required=True, help="The deployment to explain.")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Judge it on DATE (YYYY-MM-DD, or `today`) instead of its start.")
+@_fact_option
 @_error_format
-def explain(terms: str, scenario: str, ident: str, as_of: str | None, error_format: str) -> None:
+def explain(terms: str, scenario: str, ident: str, as_of: str | None, facts: tuple[str, ...],
+            error_format: str) -> None:
     """Show the whole derivation of one deployment's verdict."""
     from dealcheck.checker.explain import render_explanation
     from dealcheck.checker.files import NoSuchDeployment, explain_file
 
     when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
+    world = _parse_facts(facts, model, error_format)
     try:
-        found = explain_file(model, scenario, ident, as_of=when)
+        found = explain_file(model, scenario, ident, as_of=when, facts=world)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     except NoSuchDeployment as exc:

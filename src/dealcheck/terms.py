@@ -160,23 +160,38 @@ class Terms(m.Terms):
         return self._compiled
 
     def check(self, deployments: Iterable[DeploymentInput],
-              as_of: dt.date | str | None = None) -> Report:
+              as_of: dt.date | str | None = None, *,
+              facts: Mapping[str, object] | None = None) -> Report:
         """Check deployments (objects or scenario-style dicts) against these terms.
 
         `as_of` is a date or ``YYYY-MM-DD`` text, read as ``--as-of`` reads it.
-        Raises `dealcheck.DiagnosticsError` when a deployment or `as_of` is
-        invalid; nothing is evaluated until every deployment is valid.
+        `facts` are facts of the whole check, as ``--fact`` gives them: every
+        deployment that does not give its own value holds them (values as in a
+        scenario's `facts`); the report records them.
+        Raises `dealcheck.DiagnosticsError` when a deployment, a fact or `as_of`
+        is invalid; nothing is evaluated until every deployment is valid.
         """
         from dealcheck._speed import paused_gc
         from dealcheck.checker.check import check
         from dealcheck.rules.resolve import parse_as_of
 
         when = parse_as_of(as_of)
+        world = None
+        if facts:
+            from dealcheck.scenario.model import with_scenario_facts, written_facts
+            from dealcheck.scenario.world import check_facts
+
+            world = check_facts(facts, self.vocabulary)
         # One pause for both stages: the collector, back on between them, would
         # scan every deployment just built (none forms a cycle).
         with paused_gc():
-            valid = deployments_to_judge(self.vocabulary, deployments)
-            return Report.of(check(self.compiled(), valid, when))
+            valid = ([with_scenario_facts(d, world)
+                      for d in validate_deployments(self.vocabulary, deployments)]
+                     if world else deployments_to_judge(self.vocabulary, deployments))
+            report = Report.of(check(self.compiled(), valid, when))
+        if world:
+            report.facts = written_facts(world)
+        return report
 
     def decide(self, deployment: DeploymentInput,
                as_of: dt.date | str | None = None) -> DeploymentResult:

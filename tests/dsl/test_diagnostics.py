@@ -19,6 +19,7 @@ import pytest
 import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, render_text
 from dealcheck.rules import lint, resolve
+from dealcheck.scenario.world import parse_fact_options
 from helpers import ExpectedDiagnostic, assert_diagnostic, assert_diagnostics
 
 E = ExpectedDiagnostic.builder
@@ -37,7 +38,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910", "DC955")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -390,6 +391,58 @@ def test_declared_unit_is_its_own_dimension() -> None:
     check("unit TPU\nfact pods: number TPU\nclause c1:\n  Acme runs api only if pods >= 4 GW\n",
           E("DC106").message("`pods` is a number of `TPU`, but `4 GW` is power")
           .help("write it in `TPU`").at(12, 35).underline("GW").build())
+
+
+def test_dc150_unit_of_an_unknown_dimension() -> None:
+    check("unit CHF: mony\n",
+          E("DC150").message("unknown dimension `mony` for unit `CHF`")
+          .help("did you mean `money`?").at(9, 11).underline("mony").build())
+
+
+def test_dc150_unit_of_a_dimension_that_cannot_be_declared() -> None:
+    check("unit kWh: energy\n",
+          E("DC150").message("unknown dimension `energy` for unit `kWh`")
+          .help("a unit is `unit kWh: money` or `unit kWh: count`, "
+                "or a dimension of its own: `unit kWh`")
+          .at(9, 11).underline("energy").build())
+
+
+def test_dc151_fact_in_euros_compared_with_dollars() -> None:
+    check("unit EUR: money\nfact price: number EUR\nclause c1:\n"
+          "  Acme runs api only if price <= 5 USD\n",
+          E("DC151").message("`price` is in EUR, but `5 USD` is in USD")
+          .help("write it in `EUR`: amounts in different units are never converted")
+          .at(12, 36).underline("USD").build())
+
+
+def test_dc151_fact_in_dollars_compared_with_euros() -> None:
+    check("unit EUR: money\nfact price: number USD\nclause c1:\n"
+          "  Acme runs api only if price <= 5 EUR\n",
+          E("DC151").message("`price` is in USD, but `5 EUR` is in EUR")
+          .help("write it in `USD`: amounts in different units are never converted")
+          .at(12, 36).underline("EUR").build())
+
+
+def test_dc106_count_unit_as_a_limit_on_money() -> None:
+    check("unit TPU: count\nclause c1:\n  total value of deployments is at most 5 TPU\n",
+          E("DC106").message("`value` is money, but `5 TPU` is a count")
+          .help("write it in `USD`").at(11, 43).underline("TPU").build())
+
+
+def test_dc106_currency_as_a_capacity() -> None:
+    check("unit EUR: money\nclause c1:\n  Acme runs api only if capacity >= 5 EUR\n",
+          E("DC106").message("`capacity` is power or a count, but `5 EUR` is money")
+          .help("write it in `W`, `kW`, `MW`, `GW`, `GPU`, `GPUs`")
+          .at(11, 39).underline("EUR").build())
+
+
+def test_declared_currency_and_count_where_money_and_capacity_go() -> None:
+    _, diagnostics = analyze(
+        "unit EUR: money\nunit TPU: count\nclause c1:\n"
+        "  Acme runs api only if value <= 2M EUR and capacity >= 8 TPU\n"
+        "clause c2:\n  total value of deployments is at most 5M EUR\n"
+        "clause c3:\n  total capacity of deployments reaches 100 TPU\n")
+    assert diagnostics == []
 
 
 def test_gw_and_mw_convert() -> None:
@@ -750,6 +803,16 @@ def test_dc910_as_of_that_is_not_a_date() -> None:
     assert_diagnostic(d, E("DC910").message("malformed date `2025-W01-1` in `as_of`")
                       .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`").at(1, 1)
                       .underline("2025-W01-1").build(), "2025-W01-1")
+
+
+def test_dc955_fact_argument_without_a_value() -> None:
+    terms = dealcheck.loads(HEADER)
+    with pytest.raises(DiagnosticsError) as info:
+        parse_fact_options(["consent=true", "consent"], terms.vocabulary)
+    [d] = info.value.diagnostics
+    assert_diagnostic(d, E("DC955").message("`--fact` takes NAME=VALUE, found `consent`")
+                      .help("e.g. `consent=true`").at(2, 1).underline("consent").build(),
+                      "consent=true\nconsent")
 
 
 # ================================================================ acceptance

@@ -168,7 +168,7 @@ declarations: st.SearchStrategy[ast.Item] = st.one_of(
     st.builds(ast.RegionDecl, name_lists),
     st.builds(ast.RegionGroupDecl, names, name_lists),
     st.builds(ast.FactDecl, names, fact_types),
-    st.builds(ast.UnitDecl, names),
+    st.builds(ast.UnitDecl, names, st.none() | st.sampled_from(("money", "count")).map(ast.Name)),
 )
 amendment_items: st.SearchStrategy[ast.AmendmentItem] = st.one_of(
     st.builds(ast.Revoke, name_lists), clauses, st.builds(ast.Replace, clauses)

@@ -148,6 +148,11 @@ CASES = [
          "  total value of deployments reaches 10 EUR\n", at_span()),
     Case("DC107", "an undeclared unit in a fact", "fact price: number EUR\nclause c1:\n"
          "  Acme runs api only if price >= 3 EUR\n", declare()),
+    Case("DC150", "a misspelt dimension of a unit", "unit EUR: mony\nclause c1:\n"
+         "  total value of deployments reaches 10 EUR\n", at_span()),
+    Case("DC151", "a fact in euros compared with dollars",
+         "unit EUR: money\nfact price: number EUR\nclause c1:\n"
+         "  Acme runs api only if price >= 3 USD\n", at_span()),
     Case("DC108", "a bool fact compared with a number", "fact consent: bool\nclause c1:\n"
          "  Acme runs api only if consent = 3\n", swap("consent = 3")),
     Case("DC108", "a money fact used as a bool", "fact rate: number USD\nclause c1:\n"

@@ -3,6 +3,7 @@
 - adding a permission never makes a deployment's verdict worse;
 - learning a fact (or an absent field) never flips a decided verdict, of a
   deployment or of an aggregate: it can only decide an undetermined one;
+- facts of the whole check are every deployment's that does not give its own;
 - permuting the deployments, or the clauses, changes nothing;
 - the JSON report round-trips through its model, and validates against its schema.
 """
@@ -113,6 +114,28 @@ def test_learning_a_fact_never_flips_a_decided_verdict(data: st.DataObject) -> N
     for was_a, now_a in zip(old.aggregates, new.aggregates, strict=True):
         if str(was_a.verdict) in DECIDED_AGGREGATE:
             assert now_a.verdict == was_a.verdict, (what, was_a, now_a)
+
+
+# ---------------------------------------------------------------- facts of the whole check
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_facts_of_the_whole_check_are_each_deployments_unless_it_has_its_own(
+        data: st.DataObject) -> None:
+    """`terms.check(ds, facts=F)` judges as if every deployment held F under its own facts."""
+    terms = dealcheck.loads(data.draw(_documents.terms_plans().map(
+        lambda p: format_document(p.document())), label="terms"), "t.deal")
+    assume(terms.vocabulary.facts)
+    ds = data.draw(scenarios(terms, max_size=5), label="deployments")
+    world = data.draw(fact_values(terms), label="facts")
+    as_of = data.draw(as_of_dates(terms, ds), label="as_of")
+    given_ = terms.check(ds, as_of, facts=world)
+    merged = [dataclasses.replace(d, facts={**world, **d.facts}) for d in ds]
+    assert outcome_of(given_) == outcome_of(terms.check(merged, as_of))
+    assert given_.facts == {name: value if isinstance(value, bool)
+                            else value.isoformat() if isinstance(value, dt.date) else str(value)
+                            for name, value in world.items()}
 
 
 # ---------------------------------------------------------------- permutations

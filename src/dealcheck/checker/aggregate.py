@@ -10,7 +10,7 @@ from decimal import Decimal
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
-from dealcheck.rules.units import format_amount
+from dealcheck.rules.units import UnitTable, format_amount
 from dealcheck.scenario.model import Deployment
 
 
@@ -49,6 +49,9 @@ class Tally:
     by_day: dict[dt.date, Decimal] = field(default_factory=dict)
     #: Observe with `observe_reference`, not the generated observer (`CompiledTerms.reference`).
     reference: bool = False
+    #: The unit of the limit, named with a missing quantity when the terms have
+    #: other units of its kind (a quantity in one of those counts as missing).
+    unit: str = ""
 
     def __post_init__(self) -> None:
         clause, rule = self.plan.clause, self.rule
@@ -140,8 +143,10 @@ class AggregateBook:
         self.ct = ct
         self.as_of = as_of
         reference = ct.reference
+        units = ct.terms.vocabulary.units
         self.tallies = [Tally(plan, plan.clause.rule, as_of,  # type: ignore[arg-type]
-                              reference=reference)
+                              reference=reference,
+                              unit=_unit_named(units, plan.clause.rule))  # type: ignore[arg-type]
                         for plan in ct.plans.values() if plan.clause.kind.is_aggregate]
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
@@ -219,6 +224,19 @@ class AggregateBook:
             day = as_of if through is None or as_of <= through else through
             out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
+
+
+def _unit_named(units: UnitTable, rule: m.Aggregate) -> str:
+    """The unit of an aggregate's limit when another unit of its kind could not be added to it.
+
+    Amounts in EUR are never added to a limit in USD, nor TPUs to one in GPUs:
+    a deployment that gives its quantity in another unit counts as one whose
+    quantity is missing, and the message says in which unit it is wanted.
+    """
+    dimension = rule.limit.dimension
+    if len(units.of_kinds((units.kind_of(dimension),))) < 2:
+        return ""
+    return units.unit_of(dimension)
 
 
 def _observer(tally: Tally) -> Observer:
@@ -336,7 +354,8 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
 def _why_unknown(t: Tally, sums: Sums) -> str:
     parts = []
     if sums.missing_quantity:
-        parts.append(f"{len(sums.missing_quantity)} deployment(s) lack `{t.rule.measure}`")
+        unit = f" in {t.unit}" if t.unit else ""
+        parts.append(f"{len(sums.missing_quantity)} deployment(s) lack `{t.rule.measure}`{unit}")
     if sums.unknown_scope:
         parts.append(f"{len(sums.unknown_scope)} may or may not count")
     return " and ".join(parts) if parts else "the total is not known"

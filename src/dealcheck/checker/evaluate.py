@@ -31,6 +31,7 @@ from dealcheck.checker.judge import Combined, combine, judge
 from dealcheck.checker.logic import Test, requirement_text
 from dealcheck.checker.results import DeploymentResult, Finding, Outcome, Verdict
 from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 
 _NO_FINDINGS: tuple[Finding, ...] = ()
@@ -100,7 +101,7 @@ def evaluate_reference(ct: CompiledTerms, d: Deployment,
             else:
                 missing = combined.missing.get(plan.id, ())
                 names = missing or j.deciding or j.residual
-                message = _unknown_message(plan, names, combined, violated)
+                message = _unknown_message(plan, names, combined, violated, d)
                 findings.append(Finding(plan.id, Outcome.UNKNOWN, message, plan.location,
                                         missing, text, fixes=fixes))
     not_covered = not findings and not _covered(epoch, d, ct)
@@ -189,11 +190,28 @@ def _violated_message(plan: Plan, d: Deployment) -> str:
             assert_never(unreachable)
 
 
+def _unconverted(d: Deployment, names: Sequence[str]) -> str:
+    """What the message adds for a quantity that is given, but in a unit never converted
+    to the one it is compared with (dollars against euros, GPUs against GW).
+
+    It names the quantities, not their amounts: deployments whose conditions
+    come out alike share one message (`checker.codegen`), and a quantity given
+    or absent is part of what makes them alike, its amount is not.
+    """
+    given = [name for name in names
+             if isinstance(d.facts.get(name, getattr(d, name, None)), Quantity)]
+    if not given:
+        return ""
+    return (f" ({names_text(given)} {'are' if len(given) > 1 else 'is'} given in a unit "
+            "never converted to the one it is compared with)")
+
+
 def _unknown_message(plan: Plan, names: Sequence[str], combined: Combined,
-                     violated: set[str]) -> str:
+                     violated: set[str], d: Deployment) -> str:
     facts = names_text(names) if names else "a fact"
     verb = "are" if len(names) > 1 else "is"
-    text = f"whether `{plan.id}` is met depends on {facts}, which {verb} unknown"
+    text = (f"whether `{plan.id}` is met depends on {facts}, which {verb} unknown"
+            + _unconverted(d, names))
     if combined.verdict is not Verdict.VIOLATION:
         return text
     if violated:

@@ -17,7 +17,7 @@ ids that only shared a hash, gives a second, valid run to the same sink).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -36,6 +36,7 @@ from dealcheck.checker.results import (
 )
 from dealcheck.engines import ENGINES
 from dealcheck.rules.resolve import parse_as_of
+from dealcheck.scenario.model import FactValue, written_facts
 
 if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
@@ -73,7 +74,7 @@ class CheckRun:
 def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
                      jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
-                     engine: str = "python") -> S:
+                     engine: str = "python", facts: Mapping[str, FactValue] | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
 
     Args:
@@ -91,11 +92,15 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
             as ``python`` reads them (which refuses Parquet).
+        facts: the facts of the whole check (``--fact``, validated: see
+            `dealcheck.scenario.world`), held by every deployment that does not
+            give its own value, over a scenario file's own `facts:`. The bulk
+            files are then read by ``python``, in this process.
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
             them, or at `as_of` (DC910).
-        ValueError: for an engine not in `dealcheck.engines.ENGINES`.
+        ValueError: for an engine not in `dealcheck.engines.ENGINES`, or ``duckdb`` with `facts`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
@@ -103,6 +108,11 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
+    if facts:
+        if engine == "duckdb":
+            raise ValueError("the duckdb engine does not take facts of the whole check: "
+                             "use the engine `auto` or `python`")
+        engine, jobs = "python", 1  # the facts go to each deployment as it is read here
     if engine != "python":
         from dealcheck.engines.formats import reads_with_duckdb
 
@@ -116,13 +126,13 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         from dealcheck.engines.formats import refuse_parquet
 
         refuse_parquet(paths)
-    inputs = open_scenarios(paths, terms.vocabulary, defer=True)
+    inputs = open_scenarios(paths, terms.vocabulary, defer=True, facts=facts)
     try:
         return sink(_run(terms, inputs, when))
     except PiecesRejected:
         # What was made of the first run is discarded; the files are read again
         # to explain the problem (pipes are not read again).
-        again = open_scenarios(paths, terms.vocabulary, reuse=inputs)
+        again = open_scenarios(paths, terms.vocabulary, reuse=inputs, facts=facts)
         return sink(_run(terms, again, when))
 
 
@@ -130,7 +140,8 @@ def _run(terms: ReadyTerms, inputs: ScenarioInputs, when: dt.date | None) -> Che
     ct = terms.compiled()
     book = AggregateBook(ct, when)
     meta = ReportMeta(SourceRef(terms.path, terms.sha256),
-                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when)
+                      tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when,
+                      facts=written_facts(inputs.facts))
     return CheckRun(meta, stream(ct, inputs.deployments(), book, when), book.results,
                     inputs.pending is not None, inputs.expected)
 
@@ -145,7 +156,8 @@ def collect_report(run: CheckRun) -> Report:
                 raise TypeError("a report is collected from results, not rendered rows")
             deployments.append(result)
     return Report(terms=run.meta.terms, scenarios=list(run.meta.scenarios),
-                  as_of=run.meta.as_of, deployments=deployments, aggregates=run.aggregates())
+                  as_of=run.meta.as_of, deployments=deployments, aggregates=run.aggregates(),
+                  facts=dict(run.meta.facts))
 
 
 class NoSuchDeployment(LookupError):
@@ -157,7 +169,8 @@ class NoSuchDeployment(LookupError):
 
 
 def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
-                 as_of: dt.date | str | None = None) -> Explanation:
+                 as_of: dt.date | str | None = None,
+                 facts: Mapping[str, FactValue] | None = None) -> Explanation:
     """The whole derivation of one deployment's verdict, the deployment found by id in a file.
 
     Raises:
@@ -173,7 +186,7 @@ def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
     ident = normal_id(ident)  # as the scenario's ids are kept
     path = str(scenario_path)
     seen: list[str] = []
-    for d in open_scenarios([path], terms.vocabulary).deployments():
+    for d in open_scenarios([path], terms.vocabulary, facts=facts).deployments():
         if d.id == ident:
             return explain(terms.compiled(), d, when)
         if len(seen) < 100_000:

@@ -229,14 +229,17 @@ class Report:
     as_of: dt.date | None
     deployments: list[DeploymentResult]
     aggregates: list[AggregateResult]
+    #: The facts of the whole check (``--fact``, ``facts=``), as the JSON report writes them.
+    facts: dict[str, str | bool] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         """Reports that say the same are equal, whichever holds them (`dealcheck.Report` too)."""
         if not isinstance(other, Report):
             return NotImplemented
-        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates)
+        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates,
+                 self.facts)
                 == (other.terms, other.scenarios, other.as_of, other.deployments,
-                    other.aggregates))
+                    other.aggregates, other.facts))
 
     def summary(self) -> Summary:
         """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
@@ -321,12 +324,14 @@ class ReportMeta:
     scenarios: tuple[SourceRef, ...]
     as_of: dt.date | None
     version: str = __version__
+    #: The facts of the whole check (``--fact``), as the JSON report writes them.
+    facts: Mapping[str, str | bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, report: Report, version: str = __version__) -> ReportMeta:
         """The header of an in-memory report, naming dealcheck `version`."""
         return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
-                   version=version)
+                   version=version, facts=report.facts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,8 @@ class FactDecl(Node):
 @dataclass(frozen=True, slots=True)
 class UnitDecl(Node):
     name: Name
+    #: ``money`` or ``count`` in ``unit EUR: money``; None for a unit of its own kind.
+    dimension: Name | None = None
 
 
 #: The declarations of a named group of names of one kind.

@@ -95,7 +95,8 @@ def _declaration(item: ast.Declaration) -> tuple[str, str]:
         case ast.FactDecl():
             return "fact", f"fact {item.name.value}: {_fact_type(item.type)}"
         case ast.UnitDecl():
-            return "unit", f"unit {item.name.value}"
+            kind = "" if item.dimension is None else f": {item.dimension.value}"
+            return "unit", f"unit {item.name.value}{kind}"
         case _:
             unprintable(item)
 

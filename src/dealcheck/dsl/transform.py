@@ -195,7 +195,8 @@ class ToAst:
         return ast.FactDecl(self._name(c[0]), c[1], span=self._span(meta))
 
     def unit_decl(self, meta: Meta, c: list[Any]) -> ast.UnitDecl:
-        return ast.UnitDecl(self._name(c[0]), span=self._span(meta))
+        dimension = None if c[1] is None else self._name(c[1])
+        return ast.UnitDecl(self._name(c[0]), dimension, span=self._span(meta))
 
     def bool_type(self, meta: Meta, c: list[Any]) -> ast.BoolType:
         return ast.BoolType(span=self._span(meta))

@@ -210,14 +210,17 @@ def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
 
 
 def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
-    return {
+    head: dict[str, JsonValue] = {
         "dealcheck_version": meta.version,
         "terms": _source_ref(meta.terms),
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
-        "verdict": report_verdict(summary).value,
-        "summary": summary_to_dict(summary),
     }
+    if meta.facts:  # only when the check was given facts (`--fact`): others stay as they were
+        head["facts"] = dict(meta.facts)
+    head["verdict"] = report_verdict(summary).value
+    head["summary"] = summary_to_dict(summary)
+    return head
 
 
 def report_to_dict(report: Report, *, version: str = __version__) -> dict[str, JsonValue]:

@@ -260,6 +260,10 @@ class ReportDocument(_Strict):
     terms: SourceRefModel
     scenarios: list[SourceRefModel]
     as_of: dt.date | None = Field(description="the --as-of date, or null: each deployment's start")
+    facts: dict[str, str | bool] | None = Field(
+        default=None,
+        description="the facts of the whole check (--fact), each as a value of a scenario's "
+                    "facts; absent when none was given")
     verdict: Verdict = Field(
         description="the worst deployment or aggregate verdict (an open commitment is compliant)"
     )
@@ -283,6 +287,7 @@ class ReportDocument(_Strict):
             terms=SourceRefModel.of(report.terms),
             scenarios=[SourceRefModel.of(s) for s in report.scenarios],
             as_of=report.as_of,
+            facts=dict(report.facts) or None,
             verdict=report.verdict,
             summary=SummaryModel.model_validate(report.summary()),
             deployments=[DeploymentModel.of(d) for d in report.deployments],
@@ -300,7 +305,8 @@ class ReportDocument(_Strict):
 
     def to_json(self) -> str:
         """The document as text, formatted exactly as `render_json` formats it."""
-        return dumps(self.model_dump(mode="json"))
+        return dumps(self.model_dump(mode="json", exclude={"facts"} if self.facts is None
+                                     else set()))
 
     def to_report(self) -> Report:
         """Back to the checker's result types (the version string is not kept)."""
@@ -310,6 +316,7 @@ class ReportDocument(_Strict):
             as_of=self.as_of,
             deployments=[d.to_result() for d in self.deployments],
             aggregates=[a.to_result() for a in self.aggregates],
+            facts=dict(self.facts or {}),
         )
 
 

@@ -232,6 +232,7 @@ class AccumulatingRenderer:
             as_of=self._meta.as_of,
             deployments=self._deployments,
             aggregates=list(aggregates),
+            facts=dict(self._meta.facts),
         )
         self._deployments = []
         return (self._render(report, version=self._meta.version),)

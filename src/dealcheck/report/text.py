@@ -144,6 +144,10 @@ def _header(report: Report, version: str) -> Text:
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
     line.append(f"\nterms: {printable(report.terms.path)}\nscenarios: {scenarios}\n"
                 f"as of: {as_of}")
+    if report.facts:
+        given = ", ".join(f"{name} = {str(value).lower() if isinstance(value, bool) else value}"
+                          for name, value in report.facts.items())
+        line.append(f"\nfacts: {printable(given)}")
     return line
 
 

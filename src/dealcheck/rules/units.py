@@ -23,6 +23,11 @@ BUILTIN_UNITS: dict[str, tuple[str, Decimal]] = {
     "GPUs": ("count", Decimal(1)),
 }
 
+#: The dimensions a `unit NAME: DIMENSION` declaration may name. A declared
+#: currency or count is a dimension of its own that converts to no other unit:
+#: euros never add up with dollars, nor TPUs with GPUs.
+DECLARABLE_KINDS: tuple[str, ...] = ("money", "count")
+
 #: How totals are displayed, per dimension: units from largest to smallest.
 DISPLAY_UNITS: dict[str, tuple[str, ...]] = {
     "power": ("GW", "MW", "kW", "W"),
@@ -89,14 +94,44 @@ class UnitTable:
     """The units a terms file can use: the built-ins plus its own `unit` declarations."""
 
     units: dict[str, tuple[str, Decimal]] = field(default_factory=lambda: dict(BUILTIN_UNITS))
+    #: The kind (``money``, ``count``) of each declared dimension that has one.
+    kinds: dict[str, str] = field(default_factory=dict)
 
-    def declare(self, name: str) -> None:
-        """A declared unit is a new dimension of its own (e.g. ``unit TPU``)."""
+    def declare(self, name: str, kind: str | None = None) -> None:
+        """A declared unit is a new dimension of its own (e.g. ``unit TPU``).
+
+        With a `kind` (``unit EUR: money``) it is of that kind too: a currency
+        where money is expected, a count where a capacity is, but still never
+        converted to another unit of the kind.
+        """
         self.units[name] = (name, Decimal(1))
+        if kind is not None:
+            self.kinds[name] = kind
 
     def dimension_of(self, unit: str) -> str | None:
         entry = self.units.get(unit)
         return entry[0] if entry else None
+
+    def kind_of(self, dimension: str) -> str:
+        """The kind of a dimension: ``money`` for ``EUR`` declared so; else the dimension itself.
+
+        >>> table = UnitTable(); table.declare("EUR", "money"); table.kind_of("EUR")
+        'money'
+        """
+        return self.kinds.get(dimension, dimension)
+
+    def of_kinds(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        """The dimensions of `kinds`: ``("money",)`` is USD and every currency declared.
+
+        >>> table = UnitTable(); table.declare("EUR", "money"); table.of_kinds(("money",))
+        ('money', 'EUR')
+        """
+        return kinds + tuple(d for d, kind in self.kinds.items() if kind in kinds)
+
+    def unit_of(self, dimension: str) -> str:
+        """The unit a quantity of `dimension` is written in, for messages: ``USD``, ``EUR``."""
+        units = DISPLAY_UNITS.get(dimension)
+        return units[0] if units else dimension
 
     def quantity(self, number: str, unit: str | None, text: str | None = None) -> Quantity:
         """Build a quantity from a number with optional multiplier and a unit name.

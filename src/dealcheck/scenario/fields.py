@@ -132,12 +132,14 @@ class FieldRules:
         quantity = self.parse_quantity(node, f"`{key}`", diagnostics)
         if quantity is None:
             return None
+        kind = self.vocabulary.units.kind_of(quantity.dimension)
         if key == "value":
-            allowed, example = quantity.dimension == "money", "write value in USD, e.g. `11.9B USD`"
+            # A currency the terms declare (`unit EUR: money`) is money too.
+            allowed, example = kind == "money", "write value in USD, e.g. `11.9B USD`"
             wanted = "money"
         else:
-            # A unit the terms declare is a dimension of its own: not a capacity.
-            allowed = quantity.dimension in CAPACITY_DIMENSIONS
+            # A unit the terms declare is a dimension of its own, a capacity only as a count.
+            allowed = kind in CAPACITY_DIMENSIONS
             example = "write capacity as power or a count, e.g. `300 MW` or `4608 GPU`"
             wanted = "power or a count"
         if allowed:
@@ -146,7 +148,7 @@ class FieldRules:
             message = f"`{key}` needs a unit, found {code(_plain_text(node))}"
         else:
             message = (
-                f"`{key}` must be {wanted}, found {_dimension_name(quantity.dimension)} "
+                f"`{key}` must be {wanted}, found {_dimension_name(kind)} "
                 f"{code(_plain_text(node))}"
             )
         diagnostics.append(error(errors.WRONG_DIMENSION, message, node.span, help=example))
@@ -378,9 +380,10 @@ class FieldRules:
         quantity = self.parse_quantity(node, label, diagnostics, default_unit=fact.type.unit)
         if quantity is None:
             return None
+        kind_of = self.vocabulary.units.kind_of
         if quantity.dimension != fact.type.dimension:
             wanted = (
-                f"in {fact.type.unit} ({_dimension_name(fact.type.dimension)})"
+                f"in {fact.type.unit} ({_dimension_name(kind_of(fact.type.dimension))})"
                 if fact.type.unit
                 else "a plain number"
             )
@@ -388,7 +391,7 @@ class FieldRules:
                 error(
                     errors.WRONG_DIMENSION,
                     f"{label} is {wanted}, found "
-                    f"{_dimension_name(quantity.dimension)} {code(_plain_text(node))}",
+                    f"{_dimension_name(kind_of(quantity.dimension))} {code(_plain_text(node))}",
                     node.span,
                     help=f"write it {wanted}" if fact.type.unit else "drop the unit",
                 )
@@ -556,14 +559,23 @@ def _dimension_name(dimension: str) -> str:
 
 def _facts_help(declared: Mapping[str, Fact]) -> str:
     """How to write `facts`, with one of the facts the terms declare."""
-    if not declared:
+    example = fact_example(declared)
+    if example is None:
         return "the terms declare no facts: leave `facts` out"
+    name, value = example
+    return f"write facts as names and values, e.g. `facts: {{{name}: {value}}}`"
+
+
+def fact_example(declared: Mapping[str, Fact]) -> tuple[str, str] | None:
+    """The first fact the terms declare, with a value of its type as text; None without facts."""
+    if not declared:
+        return None
     fact = next(iter(declared.values()))
     kind = fact.type.kind
     value = ("true" if kind is FactKind.BOOL else fact.type.values[0] if kind is FactKind.ENUM
              else "2025-01-01" if kind is FactKind.DATE
              else f"1 {fact.type.unit}" if fact.type.unit else "1")
-    return f"write facts as names and values, e.g. `facts: {{{fact.name}: {value}}}`"
+    return fact.name, value
 
 
 def _declared_help(plural: str, declared: Mapping[str, object]) -> str:

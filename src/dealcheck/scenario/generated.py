@@ -156,6 +156,10 @@ class RowValidator:
         """The schema of one deployment written as scenario fields (its JSON Schema's source)."""
         return _deployment(self._fields(text_first=True))
 
+    def facts_core_schema(self) -> cs.CoreSchema:
+        """The schema of `facts`: a deployment's, or a whole scenario's (`facts:` at its top)."""
+        return self._facts_schema()
+
     def objects(self, items: list[Deployment]) -> list[Deployment]:
         """`Deployment` objects validated again: each as it is, or as its fields validate.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,8 @@ from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error, sort_
 from dealcheck.dsl.span import Span
 from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario import errors
-from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.scenario.fields import FieldRules
+from dealcheck.scenario.model import Deployment, FactValue, Scenario, with_scenario_facts
 from dealcheck.scenario.read_json import parse_json
 from dealcheck.scenario.source import decode_text, excerpt, read_bytes, unreadable
 from dealcheck.scenario.stream import (
@@ -262,7 +263,10 @@ def held_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic],
 
 
 def load_file(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: Budget,
-          piped: Piped | None = None) -> Scenario:
+              piped: Piped | None = None,
+              facts: Mapping[str, FactValue] | None = None) -> Scenario:
+    """`path`, validated whole; `facts` (``--fact``) hold for every deployment without its own
+    value, over the facts the file itself gives its whole scenario."""
     file = str(path)
     kind = scenario_format(path)
     stopped: Diagnostic | None = None  # a line too long, where reading stopped
@@ -284,6 +288,7 @@ def load_file(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: Bu
     sources = {file: text}
     name: str | None = None
     deployments: list[Deployment] = []
+    own: dict[str, FactValue] = {}
     if kind in STREAMED:
         # The rows report bad bytes themselves, line by line, among their other
         # problems: exactly what the streaming `validate_file` finds.
@@ -295,12 +300,15 @@ def load_file(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: Bu
             if deployment is not None and not diagnostics:
                 deployments.append(deployment)
     elif not diagnostics:  # YAML and JSON text is only parsed once it decodes
-        name, deployments = _read_document(
+        name, deployments, own = _read_document(
             kind, text, file, vocabulary, ids, budget, diagnostics
         )
     if diagnostics:
         raise DiagnosticsError(diagnostics, sources)
-    return Scenario(file, name, tuple(deployments), hashlib.sha256(data).hexdigest())
+    world = {**own, **(facts or {})}
+    if world:
+        deployments = [with_scenario_facts(d, world) for d in deployments]
+    return Scenario(file, name, tuple(deployments), hashlib.sha256(data).hexdigest(), own)
 
 
 @dataclass(slots=True)
@@ -345,10 +353,11 @@ def _read_document(
     ids: IdTable,
     budget: Budget,
     diagnostics: list[Diagnostic],
-) -> tuple[str | None, list[Deployment]]:
+) -> tuple[str | None, list[Deployment], dict[str, FactValue]]:
+    """The scenario's name, its deployments (as written) and the facts of the whole scenario."""
     if not text.strip():
         diagnostics.append(_empty(file))
-        return None, []
+        return None, [], {}
     if kind == "yaml":
         # Imported here: ruamel.yaml costs ~30 ms, which JSON, CSV and JSON Lines
         # users (and `import dealcheck`) need not pay.
@@ -361,8 +370,9 @@ def _read_document(
     if root is None:
         if not found:
             diagnostics.append(_empty(file))
-        return None, []
+        return None, [], {}
     document = check_document(root, diagnostics)
+    facts = FieldRules(vocabulary).facts(document.facts, diagnostics)
     validator = DeploymentValidator(vocabulary)
     deployments: list[Deployment] = []
     for node in document.deployments:
@@ -378,7 +388,7 @@ def _read_document(
                 diagnostics.append(duplicate)
         if checked.deployment is not None:
             deployments.append(checked.deployment)
-    return document.name, deployments
+    return document.name, deployments, facts
 
 
 def _empty(file: str) -> Diagnostic:

@@ -53,7 +53,33 @@ class Scenario:
     name: str | None
     deployments: tuple[Deployment, ...]
     sha256: str = ""
+    #: The facts of the whole scenario (its top-level `facts:`), which every deployment
+    #: that does not give its own value already holds.
+    facts: Mapping[str, FactValue] = field(default_factory=lambda: _NO_FACTS)
 
 
 #: `Deployment(...)` with every field given in order, twice as fast (`slot_builder`).
 new_deployment = slot_builder(Deployment)
+
+
+def with_scenario_facts(d: Deployment, facts: Mapping[str, FactValue]) -> Deployment:
+    """`d` holding the facts of the whole scenario that it does not give itself.
+
+    A deployment's own value of a fact wins over the scenario's (`facts:` at
+    the top of a scenario file, ``--fact`` on the command line).
+    """
+    if not facts or facts.keys() <= d.facts.keys():
+        return d
+    return new_deployment(d.id, d.party, d.workload, d.provider, d.start, d.region, d.end,
+                          d.capacity, d.value, {**facts, **d.facts}, d.source)
+
+
+def written_facts(facts: Mapping[str, FactValue]) -> dict[str, str | bool]:
+    """Facts as a report writes them: a bool as itself, any other value as its text.
+
+    >>> written_facts({"ipo": True, "notice": dt.date(2025, 3, 1)})
+    {'ipo': True, 'notice': '2025-03-01'}
+    """
+    return {name: value if isinstance(value, bool)
+            else value.isoformat() if isinstance(value, dt.date) else str(value)
+            for name, value in facts.items()}

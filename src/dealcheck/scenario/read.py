@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from dealcheck.scenario.load import (
     validate_file,
     validate_stream,
 )
-from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.scenario.model import Deployment, FactValue, Scenario, with_scenario_facts
 from dealcheck.scenario.source import unreadable
 from dealcheck.scenario.stream import Budget, PieceReader, is_regular
 from dealcheck.scenario.validate import IdDigests, parse_deployment, parse_deployments
@@ -144,6 +144,8 @@ class ScenarioInputs:
     pending: Pending | None = None
     #: What was read of the inputs that cannot be read twice (pipes, devices).
     piped: Piped = field(default_factory=dict)
+    #: The facts of the whole check (``--fact``), held by every deployment without its own.
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
 
     def held(self, index: int) -> Scenario | None:
         """The scenario of ``sources[index]`` if it was read whole (YAML, JSON), else None."""
@@ -175,20 +177,24 @@ class ScenarioInputs:
             DiagnosticsError: if a streamed file changed since it was validated.
             PiecesRejected: when `pending` files turn out not valid.
         """
+        facts = self.facts
         for source, loaded in zip(self.sources, self._loaded, strict=True):
             if loaded is not None:
-                yield from loaded.deployments
-            elif self.pending is not None:
-                yield from self.pending.read(source.path)
+                yield from loaded.deployments  # (the facts are theirs already)
+                continue
+            rows = (self.pending.read(source.path) if self.pending is not None
+                    else iter_validated(source.path, self._vocabulary))
+            if facts:
+                yield from (with_scenario_facts(d, facts) for d in rows)
             else:
-                yield from iter_validated(source.path, self._vocabulary)
+                yield from rows
         if self.pending is not None:
             self.pending.finish()
 
 
 def open_scenarios(
     paths: Sequence[str | Path], vocabulary: Vocabulary, *, defer: bool = False,
-    reuse: ScenarioInputs | None = None,
+    reuse: ScenarioInputs | None = None, facts: Mapping[str, FactValue] | None = None,
 ) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
@@ -201,6 +207,8 @@ def open_scenarios(
 
     `reuse`, the inputs of an earlier call on the same paths, gives back what
     was read of the inputs that cannot be read twice (pipes, devices).
+    `facts` (``--fact``) hold for every deployment that does not give its own
+    value, over a file's own `facts:`.
 
     Raises:
         DiagnosticsError: with every problem in every file (with `defer`, in
@@ -237,7 +245,7 @@ def open_scenarios(
                 sources.append(ScenarioSource(file, checked.sha256, None, checked.count))
                 loaded.append(None)
             else:
-                scenario = load_file(path, vocabulary, ids, budget, piped)
+                scenario = load_file(path, vocabulary, ids, budget, piped, facts)
                 sources.append(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
@@ -249,9 +257,11 @@ def open_scenarios(
         if diagnostics or explain:
             # To report the bulk files' problems too.
             return open_scenarios(paths, vocabulary, reuse=ScenarioInputs((), (), vocabulary,
-                                                                          piped=piped))
+                                                                          piped=piped),
+                                  facts=facts)
         pending = Pending(vocabulary, ids, budget, expected)
-        return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending, piped)
+        return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending, piped,
+                              dict(facts or {}))
     duplicates = duplicates_among(ids, paths, vocabulary, piped)
     diagnostics.extend(duplicates)
     # Excerpts again of the files duplicates point into: the lines of every
@@ -263,7 +273,8 @@ def open_scenarios(
         for file in {r.span.file for d in diagnostics for r in d.related} - texts.keys():
             texts.update(held_excerpt(file, diagnostics, piped))
         raise DiagnosticsError(diagnostics, texts)
-    return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, piped=piped)
+    return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, piped=piped,
+                          facts=dict(facts or {}))
 
 
 def sha256_and_lines(path: str) -> tuple[str | None, int]:

@@ -34,20 +34,30 @@ def scenario_json_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]
     """
     from pydantic.json_schema import GenerateJsonSchema
 
-    deployment = RowValidator(vocabulary).core_schema()
+    validator = RowValidator(vocabulary)
+    deployment = validator.core_schema()
     document = cs.typed_dict_schema(
         {"scenario": cs.typed_dict_field(
             cs.with_default_schema(cs.nullable_schema(cs.str_schema()), default=None),
             required=False,
             metadata={"pydantic_js_updates": {"description": "The scenario's name.",
                                               "examples": ["OpenAI compute plan 2025"]}}),
+         "facts": cs.typed_dict_field(
+            cs.with_default_schema(cs.nullable_schema(validator.facts_core_schema()),
+                                   default=None),
+            required=False,
+            metadata={"pydantic_js_updates": {
+                "description": "Facts of the whole scenario (share prices, notices, events): "
+                "every deployment that does not give its own value holds them. "
+                "`dealcheck check --fact NAME=VALUE` overrides them."}}),
          "deployments": cs.typed_dict_field(
              cs.list_schema(deployment),
              metadata={"pydantic_js_updates": {"description": "The proposed deployments."}})},
         extra_behavior="forbid",
         metadata={"pydantic_js_updates": {
             "title": "Scenario",
-            "description": "A scenario file: an optional name and the deployments it proposes.\n\n"
+            "description": "A scenario file: an optional name, optional facts of the whole\n"
+            "scenario and the deployments it proposes.\n\n"
             "CSV and JSON Lines files hold the same deployments one a row (CSV facts in\n"
             "columns named `facts.NAME`)."}})
     schema = GenerateJsonSchema().generate(document)

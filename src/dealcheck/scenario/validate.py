@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: The keys of a YAML or JSON scenario document.
-DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "deployments")
+DOCUMENT_FIELDS: tuple[str, ...] = ("scenario", "facts", "deployments")
 
 _FIELD_SET = frozenset(FIELDS)
 _REQUIRED_HELP = "a deployment needs `id`, `party`, `workload`, `provider` and `start`"
@@ -286,6 +286,8 @@ class Document:
 
     name: str | None
     deployments: tuple[Node, ...]
+    #: The facts of the whole scenario (`facts:` at the top), still raw; None when absent.
+    facts: Node | None = None
 
 
 def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
@@ -306,7 +308,10 @@ def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
         )
         return Document(None, ())
     fields = unique_entries(node, diagnostics)
+    facts = given(fields.get("facts"))
     for key, entry in fields.items():
+        if key in DOCUMENT_FIELDS:
+            continue
         if key in _FIELD_SET:
             diagnostics.append(
                 error(
@@ -316,7 +321,7 @@ def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
                     help="deployment fields belong to an item of `deployments`",
                 )
             )
-        elif key not in DOCUMENT_FIELDS:
+        else:
             diagnostics.append(unknown_field(key, entry.key_span, DOCUMENT_FIELDS))
     name: str | None = None
     name_entry = fields.get("scenario")
@@ -343,7 +348,7 @@ def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
                 help="list the deployments under `deployments:`",
             )
         )
-        return Document(name, ())
+        return Document(name, (), facts)
     if not isinstance(listed.value, Seq):
         diagnostics.append(
             error(
@@ -353,8 +358,8 @@ def check_document(node: Node, diagnostics: list[Diagnostic]) -> Document:
                 help="in YAML, start each deployment with `- `",
             )
         )
-        return Document(name, ())
-    return Document(name, listed.value.items)
+        return Document(name, (), facts)
+    return Document(name, listed.value.items, facts)
 
 
 def parse_deployment(

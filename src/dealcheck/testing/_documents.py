@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
+from dealcheck.testing._units import KINDED_QUANTITIES, dimensions_of, kinded_units
 
 # ---------------------------------------------------------------- name pools
 # INVARIANT: no name below is a keyword of the language (tests check it against
@@ -54,6 +55,7 @@ FACT_POOL = (
     FactSpec("draw", "number", unit="MW", dimension="power"),
     FactSpec("pods", "number", unit="TPU", dimension="TPU"),
     FactSpec("signed", "date"),
+    FactSpec("price", "number", unit="EUR", dimension="EUR"),
 )
 
 #: Numbers written in the terms, per dimension, with the units they are written in.
@@ -65,6 +67,7 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
               ("250B", "USD"), ("500M", "USD")),
     "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
     "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
+    **KINDED_QUANTITIES,
 }
 
 T = TypeVar("T")
@@ -90,6 +93,8 @@ class VocabularySpec:
     region_groups: tuple[tuple[str, tuple[str, ...]], ...]
     facts: tuple[FactSpec, ...]
     units: tuple[str, ...]
+    #: Units declared with a dimension, by name: their kind (``money``, ``count``).
+    kinded: tuple[tuple[str, str], ...] = ()
 
     def declarations(self) -> list[ast.Item]:
         items: list[ast.Item] = [ast.PartyDecl(_names(self.parties))]
@@ -101,6 +106,7 @@ class VocabularySpec:
             items.append(ast.RegionDecl(_names(self.regions)))
         items += [ast.RegionGroupDecl(ast.Name(g), _names(ms)) for g, ms in self.region_groups]
         items += [ast.UnitDecl(ast.Name(u)) for u in self.units]
+        items += [ast.UnitDecl(ast.Name(u), ast.Name(k)) for u, k in self.kinded]
         items += [ast.FactDecl(ast.Name(f.name), _fact_type(f)) for f in self.facts]
         return items
 
@@ -157,7 +163,8 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
         regions = _some(draw, REGION_POOL, 0, 2)
         facts = _some(draw, FACT_POOL, 2, 4)
         units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
-        return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units)
+        return VocabularySpec(parties, providers, (), workloads, (), regions, (), facts, units,
+                              kinded_units(draw, [f.unit for f in facts]))
     parties = _some(draw, PARTY_POOL, 1, 3)
     providers = tuple((p, _pick(draw, parties)) for p in _some(draw, PROVIDER_POOL, 1, 4))
     provider_groups = tuple((g, _some(draw, [p for p, _ in providers], 1, 3))
@@ -171,7 +178,8 @@ def vocabularies(draw: st.DrawFn, overlapping: bool = False) -> VocabularySpec:
     facts = tuple(f for f in FACT_POOL if draw(_BOOLEANS))
     units = tuple(u for u in UNIT_POOL if any(f.unit == u for f in facts))
     return VocabularySpec(parties, providers, provider_groups, workloads, workload_groups,
-                          regions, region_groups, facts, units)
+                          regions, region_groups, facts, units,
+                          kinded_units(draw, [f.unit for f in facts]))
 
 
 # ---------------------------------------------------------------- conditions
@@ -248,11 +256,9 @@ def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
         return _name_atom(draw, choice, vocab.regions, cx.regions())
     if choice in ("start", "end"):
         return ast.Compare(name, _pick(draw, ORDERED), ast.DateLit(cx.date(draw).isoformat()))
-    if choice == "capacity":
-        return ast.Compare(name, _pick(draw, ORDERED),
-                           _quantity(draw, _pick(draw, ("power", "count"))))
-    if choice == "value":
-        return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, "money"))
+    if choice in ("capacity", "value"):
+        dimensions = dimensions_of(vocab.kinded, choice)
+        return ast.Compare(name, _pick(draw, ORDERED), _quantity(draw, _pick(draw, dimensions)))
     fact = next(f for f in vocab.facts if f.name == choice)
     if fact.kind == "bool":
         if draw(_BOOLEANS):
@@ -348,7 +354,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
     if kind == "permission":
         return ast.Permission(pattern)
     measure = _pick(draw, ("value", "capacity"))
-    dimension = "money" if measure == "value" else _pick(draw, ("power", "count"))
+    dimension = _pick(draw, dimensions_of(cx.vocab.kinded, measure))
     window_from = cx.date(draw) if _maybe(draw) else None
     window_through = cx.date(draw) if _maybe(draw) else None
     if window_from and window_through and window_through < window_from:

@@ -203,11 +203,11 @@ def _normalise(terms: m.Terms, name: str, value: object) -> object:
     if name == "end":
         return None if value is None else _date(name, value)
     if name == "capacity":
-        custom = [u for u in vocab.declared_units]
-        return None if value is None else _quantity(terms, name, value,
-                                                    ("power", "count", *custom))
+        return None if value is None else _quantity(
+            terms, name, value, vocab.units.of_kinds(("power", "count")))
     if name == "value":
-        return None if value is None else _quantity(terms, name, value, ("money",))
+        return None if value is None else _quantity(terms, name, value,
+                                                    vocab.units.of_kinds(("money",)))
     return _facts(terms, value)
 
 
@@ -317,6 +317,7 @@ def _names(terms: m.Terms, kind: str) -> st.SearchStrategy[str]:
 def _defaults(terms: m.Terms, landmarks: Landmarks) -> dict[str, st.SearchStrategy[Any]]:
     """The strategy of each field that is not fixed (`end` is drawn after `start`)."""
     regions = terms.vocabulary.names_of("region")
+    units = terms.vocabulary.units
     return {
         "id": st.integers(1, 999).map(lambda n: f"d{n}"),
         "party": _names(terms, "party"),
@@ -324,8 +325,8 @@ def _defaults(terms: m.Terms, landmarks: Landmarks) -> dict[str, st.SearchStrate
         "provider": _names(terms, "provider"),
         "region": st.one_of(st.none(), _names(terms, "region")) if regions else st.none(),
         "start": dates_near(landmarks.dates),
-        "capacity": st.none() | measures(landmarks, ("power", "count")),
-        "value": st.none() | measures(landmarks, ("money",)),
+        "capacity": st.none() | measures(landmarks, units.of_kinds(("power", "count"))),
+        "value": st.none() | measures(landmarks, units.of_kinds(("money",))),
         "facts": fact_values(terms),
     }
 

@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "DC116": "an invalid executable example",
     "DC117": "a name of the wrong kind (a region where a provider belongs, …)",
     "DC118": "a number out of range",
+    "DC150": "a unit declared with a dimension other than `money` or `count`",
+    "DC151": "a quantity in another currency (or count unit) than the one it is compared with",
 }
 
 #: The passes, in the order they run: each reads what the ones before it resolved.

@@ -209,7 +209,7 @@ def aggregate(ctx: Context, r: ast.Aggregate,
         ctx.err("DC113", f"cannot total `{measure}`", r.measure.span,
                 f"did you mean `{close}`?" if close else "total `value` or `capacity`")
         return None
-    limit = quantity(ctx, r.limit, MEASURES[measure], f"`{measure}`")
+    limit = quantity(ctx, r.limit, ctx.vocab.units.of_kinds(MEASURES[measure]), f"`{measure}`")
     window_from, window_through = ctx.date(r.window_from), ctx.date(r.window_through)
     if window_from and window_through and window_through < window_from:
         ctx.err("DC105", "the window ends before it starts",

@@ -145,9 +145,11 @@ def example_deployment(ctx: Context, ident: str, d: ast.DeploymentLit) -> Deploy
     if start and end and end < start:
         ctx.err("DC105", "the deployment ends before it starts", d.end.span,  # type: ignore[union-attr]
                 f"use a date on or after {start.isoformat()}")
-    capacity = quantity(ctx, d.capacity, MEASURES["capacity"], "`capacity`") \
+    units = ctx.vocab.units
+    capacity = quantity(ctx, d.capacity, units.of_kinds(MEASURES["capacity"]), "`capacity`") \
         if d.capacity else None
-    value = quantity(ctx, d.value, MEASURES["value"], "`value`") if d.value else None
+    value = quantity(ctx, d.value, units.of_kinds(MEASURES["value"]), "`value`") \
+        if d.value else None
     facts = fact_values(ctx, d)
     if len(ctx.diags) != before or start is None:
         return None

@@ -129,7 +129,8 @@ def example_comparison(ctx: Context, ref: m.FieldRef) -> str:
         return f"{ref.name} >= 2025-01-01"
     kind = field_kind(ref)
     if kind == "quantity":
-        return f"{ref.name} >= {example_quantity(ctx, MEASURES[ref.name])}"
+        dimensions = ctx.vocab.units.of_kinds(MEASURES[ref.name])
+        return f"{ref.name} >= {example_quantity(ctx, dimensions)}"
     if kind == "date":
         return f"{ref.name} >= 2025-01-01"
     declared = ctx.vocab.names_of(kind)
@@ -190,7 +191,7 @@ def constant(ctx: Context, ref: m.FieldRef, op: str, value: ast.Value) -> m.Cons
     if kind == "date":
         return date_constant(ctx, ref, value)
     if kind == "quantity":
-        return quantity_constant(ctx, ref, value, MEASURES[ref.name])
+        return quantity_constant(ctx, ref, value, ctx.vocab.units.of_kinds(MEASURES[ref.name]))
     fact = ctx.vocab.facts[ref.name]
     ftype = fact.type
     ordered = op in ("<", "<=", ">", ">=")
@@ -271,14 +272,29 @@ def quantity(ctx: Context, q: ast.QuantityLit, dimensions: tuple[str, ...],
                 f"quantities are limited to {largest:.0e} base units; "
                 f"{limits.over_limit_help(limits.MAX_QUANTITY)}")
         return None
+    units = ctx.vocab.units
+    if found.dimension not in dimensions and len(dimensions) == 1 \
+            and units.kind_of(found.dimension) == units.kind_of(dimensions[0]):
+        # `unit EUR: money` beside USD: one kind, but never converted.
+        want, got = units.unit_of(dimensions[0]), units.unit_of(found.dimension)
+        ctx.err("DC151", f"{what} is in {want}, but `{_q_text(q)}` is in {got}",
+                q.unit.span if q.unit else q.span,
+                f"write it in `{want}`: {_kind_plural(units.kind_of(found.dimension))} "
+                "in different units are never converted")
+        return None
     if found.dimension not in dimensions:
-        wanted = " or ".join(_describe_dimension(d) for d in dimensions)
-        got = _describe_dimension(found.dimension)
+        kinds = dict.fromkeys(units.kind_of(d) for d in dimensions)
+        wanted = " or ".join(_describe_dimension(k) for k in kinds)
+        got = _describe_dimension(units.kind_of(found.dimension))
         ctx.err("DC106", f"{what} is {wanted}, but `{_q_text(q)}` is {got}",
                 q.unit.span if q.unit else q.span,
                 f"write it in {units_of(ctx.vocab, dimensions)}")
         return None
     return found
+
+
+def _kind_plural(kind: str) -> str:
+    return {"money": "amounts", "count": "counts"}.get(kind, "quantities")
 
 
 def _describe_dimension(dimension: str) -> str:

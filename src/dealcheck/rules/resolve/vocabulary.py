@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TypeVar, assert_never
 
 from dealcheck.dsl import ast
-from dealcheck.dsl.diagnostics import Related
+from dealcheck.dsl.diagnostics import Related, did_you_mean
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.resolve.context import KEYWORD_FIELDS, Context
 from dealcheck.rules.resolve.undeclared import unknown, unknown_unit
+from dealcheck.rules.units import DECLARABLE_KINDS
 
 T = TypeVar("T")
 
@@ -76,9 +77,18 @@ def unit(ctx: Context, d: ast.UnitDecl) -> None:
     if d.name.value in v.units.units:
         ctx.err("DC102", f"unit `{d.name.value}` is already defined", d.name.span,
                 "use the existing unit")
-    else:
-        v.units.declare(d.name.value)
-        v.declared_units[d.name.value] = d.name.span
+        return
+    kind = None if d.dimension is None else d.dimension.value
+    if d.dimension is not None and kind not in DECLARABLE_KINDS:
+        close = did_you_mean(d.dimension.value, DECLARABLE_KINDS)
+        other = " or ".join(f"`unit {d.name.value}: {k}`" for k in DECLARABLE_KINDS)
+        ctx.err("DC150", f"unknown dimension `{d.dimension.value}` for unit `{d.name.value}`",
+                d.dimension.span,
+                f"did you mean `{close}`?" if close else
+                f"a unit is {other}, or a dimension of its own: `unit {d.name.value}`")
+        kind = close  # read as the dimension it is close to: one error, not one per use
+    v.units.declare(d.name.value, kind)
+    v.declared_units[d.name.value] = d.name.span
 
 
 def fact(ctx: Context, d: ast.FactDecl) -> None:
