@@ -62,7 +62,7 @@ class KeyShape:
     restrictions: tuple[Plan, ...]
     permissions: tuple[Plan, ...]     # those that can scope the key, and overriders
     aggregates: tuple[Plan, ...]
-    atoms: tuple[m.Compare | m.Member | m.Truthy, ...]
+    atoms: tuple[m.Compare | m.Member | m.Truthy | m.Relation, ...]
 
     @property
     def constant(self) -> bool:
@@ -109,6 +109,8 @@ def _collect_atoms(cond: m.Condition | None, out: dict[m.Condition, None]) -> No
             # operator) are part of the key itself.
             if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
                 out[cond] = None
+        case m.Relation():
+            out[cond] = None
         case m.Not():
             _collect_atoms(cond.item, out)
         case m.And() | m.Or():
@@ -134,6 +136,17 @@ class _Source:
         self.lines.append("    " * depth + text)
 
 
+def relation_state(relation: m.Relation, operators: Mapping[str, str]
+                   ) -> Callable[[Deployment], tuple[bool | None, ...]]:
+    """A relation's part of the key: its three-valued value and which of its sides are absent
+    (what the findings' missing facts depend on)."""
+    from dealcheck.checker.logic import compile_relation, reader
+
+    test = compile_relation(relation, operators)
+    readers = tuple(reader(ref, operators) for ref in relation.refs())
+    return lambda d: (test(d), *(read(d) is None for read in readers))
+
+
 def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
     """An expression for the atom's three-valued value, given its field or fact in `v`.
 
@@ -155,14 +168,20 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
             assert_never(unreachable)
 
 
-def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
+def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
+                    ) -> tuple[str, dict[str, object]]:
     """The Python source of a key's evaluator factory, and the constants it names."""
     src = _Source()
     body: list[str] = []
     key_parts = ["d.provider", "d.region"]
-    if any(a.ref.is_fact for a in shape.atoms):
+    if any(not isinstance(a, m.Relation) and a.ref.is_fact for a in shape.atoms):
         body.append("facts = d.facts")
     for number, atom in enumerate(shape.atoms):
+        if isinstance(atom, m.Relation):
+            state = src.constant(relation_state(atom, operators or {}))
+            body.append(f"a{number} = {state}(d)")
+            key_parts.append(f"a{number}")
+            continue
         read = (f"facts.get({atom.ref.name!r})" if atom.ref.is_fact
                 else f"d.{atom.ref.name}")
         body.append(f"v = {read}")
@@ -243,7 +262,7 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
         memo[key] = outcome
         return outcome
 
-    source, constants = generate_source(shape)
+    source, constants = generate_source(shape, ct.operators)
     namespace: dict[str, Any] = {}
     name = f"<dealcheck evaluator {epoch.start} {party} {workload}>"
     exec(compile(source, name, "exec"), namespace)

@@ -17,6 +17,7 @@ from dealcheck.checker.complete import (
     assignments,
     condition_reads,
     count,
+    relation_values,
     with_values,
 )
 from dealcheck.checker.judge import judge, overrides
@@ -171,6 +172,8 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
             continue
         values = ct.domains.of(name)
         if values is None:
+            values = relation_values(name, d, ct.terms, ct.operators)
+        if not values:
             continue
         current = getattr(d, name) if name in m.DEPLOYMENT_FIELDS else d.facts.get(name)
         others = tuple(v for v in values if current is None or v != current)
@@ -206,6 +209,8 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
         verb = "run on" if name == "provider" else "run in"
         return Fix((Change(name, values, shown),), f"{verb} {shown}{via}", permission)
     text = _interval_text(name, values, ct)
+    if text is None and ct.domains.of(name) is None:
+        text = f"`{name} = {_show(values[0])}`"  # the first value that works, of many
     if text is None:
         text = (f"`{name} = {_show(values[0])}`" if len(values) == 1
                 else f"`{name} in {', '.join(_show(v) for v in values)}`")
