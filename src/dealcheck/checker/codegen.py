@@ -137,14 +137,19 @@ class _Source:
 
 
 def relation_state(relation: m.Relation, operators: Mapping[str, str]
-                   ) -> Callable[[Deployment], tuple[bool | None, ...]]:
-    """A relation's part of the key: its three-valued value and which of its sides are absent
-    (what the findings' missing facts depend on)."""
-    from dealcheck.checker.logic import compile_relation, reader
+                   ) -> Callable[[Deployment], tuple[object, ...]]:
+    """A relation's part of the key: its three-valued value and the value of each side.
+
+    The sides' values, not only whether they are absent: a fix proposes the
+    other side's value (`complete.relation_values`), so two deployments share
+    an outcome only when both sides agree.
+    """
+    from dealcheck.checker.logic import compile_relation, operand_reader
 
     test = compile_relation(relation, operators)
-    readers = tuple(reader(ref, operators) for ref in relation.refs())
-    return lambda d: (test(d), *(read(d) is None for read in readers))
+    left = operand_reader(relation.left, operators)
+    right = operand_reader(relation.right, operators)
+    return lambda d: (test(d), left(d), right(d))
 
 
 def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:

@@ -114,9 +114,9 @@ def relational_names(terms: m.Terms) -> frozenset[str]:
     return frozenset(out)
 
 
-def relation_values(name: str, d: Deployment, terms: m.Terms,
+def relation_values(name: str, d: Deployment, conditions: Iterable[m.Condition | None],
                     operators: Mapping[str, str]) -> tuple[object, ...]:
-    """Values of `name` worth trying on `d` against the relations that read it.
+    """Values of `name` worth trying on `d` against the relations of `conditions` that read it.
 
     For each relation with `name` on one side, the other side's value on `d`
     (its own shifts undone), and the values just beside it: what a fix tries,
@@ -127,11 +127,8 @@ def relation_values(name: str, d: Deployment, terms: m.Terms,
 
     out: dict[object, None] = {}
     one = dt.timedelta(days=1)
-    for clause in terms.clauses:
-        conditions = [clause.scope.condition]
-        if isinstance(clause.rule, m.Requirement):
-            conditions.append(clause.rule.condition)
-        for relation in (r for c in conditions for r in m.relations_in(c)):
+    for cond in conditions:
+        for relation in m.relations_in(cond):
             for mine, other in ((relation.left, relation.right),
                                 (relation.right, relation.left)):
                 if mine.ref is None or mine.ref.name != name:

@@ -148,11 +148,11 @@ def _duckdb_takes(terms: ReadyTerms, paths: Sequence[str], engine: str) -> bool:
         return True
     parquet = [p for p in paths if file_format(p) == "parquet"]
     if engine == "duckdb" or parquet:
-        what = f"`{Path(parquet[0]).name}`" if parquet else "these files"
         raise DiagnosticsError([error(
-            "DC129", f"the duckdb engine does not compare two operands like "
-            f"`{describe(relation)}`, and only it reads {what}", relation.span,
-            help="check CSV or JSON Lines files with `--engine python`")],
+            "DC129", f"the duckdb engine does not evaluate `{describe(relation)}`",
+            relation.span, help=(f"`{Path(parquet[0]).name}` is Parquet, which only it "
+                                 "reads: check a CSV or JSON Lines copy" if parquet else
+                                 "check with `--engine python`"))],
             {relation.span.file: terms.compiled().terms.source})
     return False
 
