@@ -166,3 +166,11 @@ amendment renewal effective 2029-01-01:
     assert (code, message) == ("DC103", "clause `term` is defined twice")
     fixed = again.replace("  clause term for", "  replace clause term for")
     assert windows(fixed)[-1] == ("term", "2029-01-01", "2031-12-31")
+
+
+def test_a_count_without_its_unit_asks_for_a_unit_of_time() -> None:
+    diagnostics = dealcheck.analyze(HEADER + "clause c for 3:\n  Acme runs api only on Azure\n",
+                                    "t.deal")[1]
+    assert [(d.code, d.span.line, d.span.column, d.message, d.help) for d in diagnostics] == [
+        ("DC001", 6, 15, "unexpected `:`",
+         "expected a unit of time (`days`, `weeks`, `months`, `years`, `business days`)")]
