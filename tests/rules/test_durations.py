@@ -149,6 +149,10 @@ amendment shorter effective 2022-01-01:
     ("clause c for 2k days:", ("DC121", 6, 14, "a duration counts whole days, not `2k`")),
     ("clause c for 0 weeks:", ("DC121", 6, 14, "a clause cannot be in force for 0 days")),
     ("clause c for 99999999 years:", ("DC121", 6, 14, "`99999999 years` is too long")),
+    ("clause c for " + "9" * 5000 + " days:",
+     ("DC121", 6, 14, "`" + "9" * 19 + "… days` is too long")),
+    ("clause c for " + "9" * 5000 + ".5 days:",
+     ("DC121", 6, 14, "a duration counts whole days, not `" + "9" * 19 + "…`")),
 ])
 def test_duration_mistakes_are_located(header: str,
                                        expected: tuple[str, int, int, str]) -> None:

@@ -17,13 +17,14 @@ def duration(ctx: Context, lit: ast.DurationLit, allow_zero: bool = True) -> Dur
     """The duration written at `lit` (DC121 when its count is not a whole number in range)."""
     unit = UNIT_WORDS[lit.unit]
     text = lit.count.replace("_", "")
+    shown = lit.count if len(lit.count) <= 20 else lit.count[:19] + "…"
     if not text.isdigit():
-        ctx.err("DC121", f"a duration counts whole {unit.value}, not `{lit.count}`", lit.span,
+        ctx.err("DC121", f"a duration counts whole {unit.value}, not `{shown}`", lit.span,
                 f"write a whole number, e.g. `{Duration(_whole(text), unit)}`")
         return None
-    count = int(text)
+    count = int(text) if len(text) <= len(str(MAX_COUNT)) else MAX_COUNT + 1
     if count > MAX_COUNT:
-        ctx.err("DC121", f"`{lit.count} {lit.unit}` is too long", lit.span,
+        ctx.err("DC121", f"`{shown} {lit.unit}` is too long", lit.span,
                 f"write at most {MAX_COUNT} {unit.value}")
         return None
     if count == 0 and not allow_zero:
@@ -36,7 +37,9 @@ def duration(ctx: Context, lit: ast.DurationLit, allow_zero: bool = True) -> Dur
 def _whole(text: str) -> int:
     """The whole part of a count written with decimals or a multiplier, at least 1."""
     digits = text.split(".")[0].rstrip("kMBT")
-    return max(1, min(int(digits), MAX_COUNT)) if digits.isdigit() else 1
+    if not digits.isdigit() or len(digits) > len(str(MAX_COUNT)):
+        return 1
+    return max(1, min(int(digits), MAX_COUNT))
 
 
 def clause_through(ctx: Context, c: ast.Clause, begin: dt.date | None) -> dt.date | None:
