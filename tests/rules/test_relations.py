@@ -15,6 +15,7 @@ import pytest
 from located import HEADER, located
 
 import dealcheck
+from dealcheck.checker.examples import run_examples
 from dealcheck.checker.logic import describe
 from dealcheck.rules import model as m
 from helpers import run_dealcheck
@@ -235,3 +236,32 @@ def test_engine_duckdb_says_it_cannot(tmp_path: Path) -> None:
 def test_dates_move_as_the_calendar_says() -> None:
     from dealcheck.rules.durations import Duration, TimeUnit, shift
     assert shift(dt.date(2025, 1, 31), Duration(1, TimeUnit.MONTHS)) == dt.date(2025, 2, 28)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("signed = 2025-03-01 + 30 days", None),
+    ("signed = start + 3 days",
+     ("DC122", 11, 74, "an example gives `signed` a value, and `start + …` depends on the "
+                       "deployment")),
+    ("consent = 2025-03-01 + 1 day", ("DC108", 11, 75, "`consent` is not a date fact")),
+])
+def test_an_example_gives_a_date_fact_a_moved_date(given: str,
+                                                   expected: tuple[str, int, int, str] | None
+                                                   ) -> None:
+    source = HEADER + """\
+fact signed: date
+fact consent: bool
+clause c:
+  Acme runs api only if start within 1 day after signed and consent
+example "x":
+  deployment d: Acme runs api on Azure starting 2025-03-31 with """ + given + """
+  expect compliant
+"""
+    if expected is None:
+        terms = dealcheck.loads(source.replace("and consent", "or consent"), "t.deal")
+        [outcome] = run_examples(terms)
+        assert outcome.failures == []
+        assert terms.examples[0].deployments[0].deployment.facts["signed"] == \
+            dt.date(2025, 3, 31)
+    else:
+        assert located(source) == [expected]

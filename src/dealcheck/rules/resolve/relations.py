@@ -237,3 +237,19 @@ def _pair(ref: m.FieldRef, op: str, right: m.Operand, span: Span) -> m.Condition
     if right.ref is None:
         return m.Compare(ref, m.CmpOp(op), right.constant, span)  # type: ignore[arg-type]
     return m.Relation(m.Operand(ref), m.CmpOp(op), right, span)
+
+
+def written_date(ctx: Context, fact: m.Fact, v: ast.Shifted) -> dt.date | None:
+    """A date fact's value written as a date moved by a duration (`2025-03-01 + 30 days`),
+    in an example deployment (DC122 for anything else)."""
+    if fact.type.kind is not m.FactKind.DATE:
+        ctx.err("DC108", f"`{fact.name}` is not a date fact", v.span,
+                f"give it a value of its type: {fact.type.describe()}")
+        return None
+    if not isinstance(v.base, ast.DateLit):
+        ctx.err("DC122", f"an example gives `{fact.name}` a value, and `{_text(v.base)} "
+                f"{v.sign} …` depends on the deployment", v.span,
+                "write a date, e.g. `2025-01-21`")
+        return None
+    side = _shifted(ctx, v)
+    return None if side is None else side[0].constant  # type: ignore[return-value]
