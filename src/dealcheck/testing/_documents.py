@@ -242,7 +242,8 @@ def _duration(draw: st.DrawFn) -> ast.DurationLit:
 
 def _date_side(draw: st.DrawFn, cx: _Context, names: Sequence[str],
                constant: bool) -> ast.Value:
-    """A date operand: a date field or fact (or a date when `constant`), maybe moved."""
+    """A date operand: one of the date fields or facts `names` (or a date when `constant`),
+    maybe moved."""
     base: ast.Name | ast.DateLit = (ast.DateLit(cx.date(draw).isoformat()) if constant
                                     else ast.Name(_pick(draw, names)))
     if draw(_BOOLEANS):
@@ -263,15 +264,16 @@ def _relation_atom(draw: st.DrawFn, cx: _Context) -> ast.Cond | None:
             pair.reverse()
         return ast.Compare(pair[0], _pick(draw, ORDERED), pair[1])
     if shape == 1:
-        return ast.Compare(ast.Name(_pick(draw, ("party", "operator"))), _pick(draw, EQUALITY),
-                           ast.Name(_pick(draw, ("party", "operator"))))
+        one, other = ("party", "operator") if draw(_BOOLEANS) else ("operator", "party")
+        return ast.Compare(ast.Name(one), _pick(draw, EQUALITY), ast.Name(other))
+    # Two date operands, at least one of them a field or fact, never one with itself.
+    first = _pick(draw, dates)
+    others = [n for n in dates if n != first]
     if shape == 2:
-        return ast.Within(ast.Name(_pick(draw, dates)), _duration(draw),
-                          _date_side(draw, cx, dates, constant=draw(_BOOLEANS)))
-    # Two date operands, at least one of them a field or fact.
-    constant_left = draw(_BOOLEANS)
-    left = _date_side(draw, cx, dates, constant=constant_left)
-    right = _date_side(draw, cx, dates, constant=False)
+        return ast.Within(ast.Name(first), _duration(draw),
+                          _date_side(draw, cx, others, constant=draw(_BOOLEANS)))
+    left = _date_side(draw, cx, [first], constant=draw(_BOOLEANS))
+    right = _date_side(draw, cx, others, constant=False)
     op = _pick(draw, ORDERED)
     if isinstance(left, ast.Name):
         return ast.Compare(left, op, right)
