@@ -205,7 +205,7 @@ CASES = [
     Case("DC121", "a clause in force for no time",
          "clause c1 for 0 months:\n  Acme runs api only on Azure\n", at_span()),
     Case("DC122", "a quantity moved by a duration",
-         "clause c1:\n  Acme runs api only if capacity + 3 days <= start\n", at_span()),
+         "clause c1:\n  Acme runs api only if capacity + 3 days <= end\n", at_span()),
     Case("DC123", "a quantity compared with a quantity of another dimension",
          "clause c1:\n  Acme runs api only if value <= capacity\n", at_span()),
     Case("DC124", "parties put in order", "clause c1:\n  Acme runs api only if party < operator\n",

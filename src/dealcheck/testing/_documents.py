@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.rules.durations import UNIT_WORDS, Duration, window_end
+from dealcheck.testing._expressions import WINDOW_DURATIONS, relation_atom
 
 # ---------------------------------------------------------------- name pools
 # INVARIANT: no name below is a keyword of the language (tests check it against
@@ -231,62 +232,11 @@ class _Context:
         return [*self.vocab.regions, *(g for g, _ in self.vocab.region_groups)]
 
 
-#: Durations written in date expressions and clause windows.
-DURATION_POOL = (("1", "day"), ("30", "days"), ("2", "weeks"), ("1", "month"), ("3", "months"),
-                 ("1", "year"), ("10", "business days"), ("0", "days"))
-
-
-def _duration(draw: st.DrawFn) -> ast.DurationLit:
-    return ast.DurationLit(*_pick(draw, DURATION_POOL))
-
-
-def _date_side(draw: st.DrawFn, cx: _Context, names: Sequence[str],
-               constant: bool) -> ast.Value:
-    """A date operand: one of the date fields or facts `names` (or a date when `constant`),
-    maybe moved."""
-    base: ast.Name | ast.DateLit = (ast.DateLit(cx.date(draw).isoformat()) if constant
-                                    else ast.Name(_pick(draw, names)))
-    if draw(_BOOLEANS):
-        return ast.Shifted(base, _pick(draw, ("+", "-")), _duration(draw))
-    return base
-
-
-def _relation_atom(draw: st.DrawFn, cx: _Context) -> ast.Cond | None:
-    """A comparison of two operands: date expressions, facts against fields; None when
-    the vocabulary has nothing to compare."""
-    facts = cx.vocab.facts
-    dates = ["start", "end", *(f.name for f in facts if f.kind == "date")]
-    money = [f.name for f in facts if f.kind == "number" and f.dimension == "money"]
-    shape = draw(st.integers(0, 4))
-    if shape == 0 and money:
-        pair = [ast.Name("value"), ast.Name(_pick(draw, money))]
-        if draw(_BOOLEANS):
-            pair.reverse()
-        return ast.Compare(pair[0], _pick(draw, ORDERED), pair[1])
-    if shape == 1:
-        one, other = ("party", "operator") if draw(_BOOLEANS) else ("operator", "party")
-        return ast.Compare(ast.Name(one), _pick(draw, EQUALITY), ast.Name(other))
-    # Two date operands, at least one of them a field or fact, never one with itself.
-    first = _pick(draw, dates)
-    others = [n for n in dates if n != first]
-    if shape == 2:
-        return ast.Within(ast.Name(first), _duration(draw),
-                          _date_side(draw, cx, others, constant=draw(_BOOLEANS)))
-    left = _date_side(draw, cx, [first], constant=draw(_BOOLEANS))
-    right = _date_side(draw, cx, others, constant=False)
-    op = _pick(draw, ORDERED)
-    if isinstance(left, ast.Name):
-        return ast.Compare(left, op, right)
-    return ast.CompareExpr(left, op, right)  # type: ignore[arg-type]
-
-
 def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
     """One comparison over a deployment field or a declared fact, correctly typed."""
     vocab = cx.vocab
     if draw(st.integers(0, 5)) == 0:
-        relation = _relation_atom(draw, cx)
-        if relation is not None:
-            return relation
+        return relation_atom(draw, vocab.facts, cx.date)
     fields = ["party", "operator", "provider", "workload", "start", "end", "capacity", "value"]
     if vocab.regions:
         fields.append("region")
@@ -549,12 +499,11 @@ class _PlanDraft:
         through_date = cx.date(draw, begin) if _maybe(draw, 2) else None
         duration = None
         if through_date is None and _maybe(draw, 3):
-            duration = ast.DurationLit(*_pick(draw, [d for d in DURATION_POOL if d[0] != "0"]))
+            duration = ast.DurationLit(*_pick(draw, WINDOW_DURATIONS))
         label = self.text()
         sources = tuple(t for t in (self.text(),) if t is not None)
-        through = through_date
-        if duration is not None:
-            through = window_end(begin, Duration(int(duration.count), UNIT_WORDS[duration.unit]))
+        through = through_date if duration is None else window_end(
+            begin, Duration(int(duration.count), UNIT_WORDS[duration.unit]))
         v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through,
                           from_date, through_date, label, sources, duration=duration)
         self.all_versions.append(v)
