@@ -273,3 +273,17 @@ def test_a_field_compared_with_itself_is_a_warning() -> None:
     assert [(d.code, d.span.line, d.span.column, d.message) for d in diagnostics] == [
         ("DC220", 7, 25, "this comparison reads `start` on both sides: it is the same for "
                          "every deployment")]
+
+
+def test_a_mismatch_shows_both_sides_as_written_and_help_of_the_left_sides_type() -> None:
+    source = HEADER + """\
+fact consent: bool
+clause c:
+  Acme runs api only if start + 3 days <= value or consent = 2025-01-01 + 1 day
+"""
+    _, diagnostics = dealcheck.analyze(source, "t.deal")
+    assert [(d.code, d.message, d.help) for d in diagnostics] == [
+        ("DC123", "`start + 3 days` is a date, but `value` is money",
+         "compare values of one type, e.g. `start >= 2025-01-01`"),
+        ("DC123", "`consent` is a bool, but `2025-01-01 + 1 day` is a date",
+         "compare values of one type, e.g. `consent = true`")]

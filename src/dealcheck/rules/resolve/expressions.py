@@ -140,6 +140,8 @@ def example_comparison(ctx: Context, ref: m.FieldRef) -> str:
             return f"{ref.name} = {ftype.values[0]}"
         if ftype.kind is m.FactKind.NUMBER:
             return f"{ref.name} >= {example_quantity(ctx, (ftype.dimension,))}"
+        if ftype.kind is m.FactKind.BOOL:
+            return f"{ref.name} = true"
         return f"{ref.name} >= 2025-01-01"
     kind = field_kind(ref)
     if kind == "quantity":

@@ -136,13 +136,18 @@ def _shifted(ctx: Context, v: ast.Shifted) -> _Side | None:
 
 
 def _text(v: ast.Value) -> str:
+    """An operand as written, for messages."""
     match v:
         case ast.Name():
             return v.value
         case ast.DateLit():
             return v.text
-        case _:
-            return "this"
+        case ast.QuantityLit():
+            return v.number if v.unit is None else f"{v.number} {v.unit.value}"
+        case ast.BoolLit():
+            return "true" if v.value else "false"
+        case ast.Shifted():
+            return f"{_text(v.base)} {v.sign} {v.duration.count} {v.duration.unit}"
 
 
 def relation(ctx: Context, left: ast.Value, op: str, right: ast.Value,
