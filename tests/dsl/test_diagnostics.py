@@ -684,6 +684,52 @@ def test_dc118_number_too_large() -> None:
           .at(10, 38).underline(f"{number} USD").build())
 
 
+# ================================================================ durations, operands: DC120–DC125
+
+
+def test_dc120_through_and_for() -> None:
+    check("clause c1 through 2025-12-31 for 1 year:\n  Acme runs api only on Azure\n",
+          E("DC120").message("clause `c1` has both `through` and `for`")
+          .help("keep one end: remove `for 1 year` or `through 2025-12-31`")
+          .at(9, 34).underline("1 year").build())
+
+
+def test_dc121_duration_not_whole() -> None:
+    check("clause c1 for 2.5 months:\n  Acme runs api only on Azure\n",
+          E("DC121").message("a duration counts whole months, not `2.5`")
+          .help("write a whole number, e.g. `2 months`")
+          .at(9, 15).underline("2.5 months").build())
+
+
+def test_dc122_a_duration_added_to_a_quantity() -> None:
+    check("clause c1:\n  Acme runs api only if value - 3 weeks <= start\n",
+          E("DC122").message("only a date moves by a duration, and `value` is money")
+          .help("move a date, e.g. `start - 3 weeks`")
+          .at(10, 25).underline("value - 3 weeks").build())
+
+
+def test_dc123_operands_of_two_types() -> None:
+    check("clause c1:\n  Acme runs api only if start <= value\n",
+          E("DC123").message("`start` is a date, but `value` is money")
+          .help("compare values of one type, e.g. `start >= 2025-01-01`")
+          .at(10, 25).underline("start <= value").build())
+
+
+def test_dc124_names_put_in_order() -> None:
+    check("clause c1:\n  Acme runs api only if operator >= party\n",
+          E("DC124").message("`>=` does not apply to a party")
+          .help("write an equality, e.g. `operator = party`")
+          .at(10, 25).underline("operator >= party").build())
+
+
+def test_dc125_a_comparison_of_constants() -> None:
+    check("clause c1:\n  Acme runs api only if 2025-01-01 + 1 year > 2025-06-01\n",
+          E("DC125").message("this comparison reads no field or fact: it is always true or "
+                             "always false")
+          .help("compare a field or a fact, e.g. `start >= 2025-01-01`")
+          .at(10, 25).underline("2025-01-01 + 1 year > 2025-06-01").build())
+
+
 # ================================================================ warnings: DC201–DC204
 
 
@@ -733,6 +779,16 @@ def test_dc205_names_that_differ_only_by_case() -> None:
           .help("names are case-sensitive, so these are two parties: keep one spelling")
           .at(9, 7).underline("acme")
           .related(2, 7, "first declared here", "Acme").build(),
+          warnings=True)
+
+
+def test_dc220_a_fact_compared_with_itself() -> None:
+    check("fact signed: date\nclause c1:\n  Acme runs api only if signed < signed + 1 day "
+          "or consent\n",
+          E("DC220").warning().message("this comparison reads `signed` on both sides: it is "
+                                       "the same for every deployment")
+          .help("compare it with another field or fact")
+          .at(11, 25).underline("signed < signed + 1 day").build(),
           warnings=True)
 
 

@@ -202,6 +202,21 @@ CASES = [
     Case("DC116", "a misspelt deployment of the example", 'example "x":\n'
          "  deployment first: Acme runs api on AWS starting 2025-05-01\n"
          "  expect frist is compliant\n", at_span()),
+    Case("DC120", "a clause with both `through` and `for`",
+         "clause c1 through 2025-12-31 for 1 year:\n  Acme runs api only on Azure\n",
+         swap(" for 1 year", keep="")),
+    Case("DC121", "a duration that is not a whole number",
+         "clause c1 for 1.5 years:\n  Acme runs api only on Azure\n", at_span()),
+    Case("DC121", "a clause in force for no time",
+         "clause c1 for 0 months:\n  Acme runs api only on Azure\n", at_span()),
+    Case("DC122", "a quantity moved by a duration",
+         "clause c1:\n  Acme runs api only if capacity + 3 days <= end\n", at_span()),
+    Case("DC123", "a quantity compared with a quantity of another dimension",
+         "clause c1:\n  Acme runs api only if value <= capacity\n", at_span()),
+    Case("DC124", "parties put in order", "clause c1:\n  Acme runs api only if party < operator\n",
+         at_span()),
+    Case("DC125", "a comparison of two dates written out",
+         "clause c1:\n  Acme runs api only if 2025-01-01 + 30 days < 2025-03-01\n", at_span()),
     Case("DC118", "a number too long to compute with", "clause c1:\n"
          f"  total value of deployments reaches {'9' * 1_000_001}T USD\n", number_only()),
     # ---------------------------------------------------------------- warnings

@@ -50,7 +50,7 @@ def run_lint(*files: str, cwd: Path, fmt: str = "text") -> subprocess.CompletedP
 
 
 def test_warning_codes_are_the_documented_ones() -> None:
-    assert sorted(lint.CODES) == ["DC201", "DC202", "DC203", "DC204", "DC205"]
+    assert sorted(lint.CODES) == ["DC201", "DC202", "DC203", "DC204", "DC205", "DC220"]
 
 
 # ---------------------------------------------------------------- DC201 unused facts
@@ -275,7 +275,8 @@ def test_lint_passes_are_pure_functions_in_order() -> None:
     second = lint.lint(resolution.terms, resolution.uses)
     assert first == second
     assert [p.__name__ for p in lint.PASSES] == [
-        "unused", "empty_windows", "idle_permissions", "unrelated_permissions", "case_twins"]
+        "unused", "empty_windows", "idle_permissions", "unrelated_permissions", "case_twins",
+        "self_comparisons"]
 
 
 # ---------------------------------------------------------------- the CLI

@@ -36,6 +36,8 @@ clause q:
   Acme runs all only if (consent or not tier in gold, silver) and budget >= 5 tokens
 clause p:
   Acme must not run api on any provider when signed < 2025-06-01 and provider != Azure
+clause w:
+  Acme runs training only if start within 30 days after signed and signed + 1 month <= start
 clause open notwithstanding c:
   Acme may run api on any provider when consent = true
 clause cap:
@@ -74,7 +76,8 @@ def test_every_dispatched_node_is_written_and_resolves() -> None:
     assert expected - written == set()
     terms = dealcheck.loads(EVERY_NODE, "t.deal")
     assert [(c.id, c.introduced_by) for c in terms.clauses] == [
-        ("c", None), ("r", None), ("q", None), ("p", None), ("open", None), ("cap", None),
+        ("c", None), ("r", None), ("q", None), ("p", None), ("w", None), ("open", None),
+        ("cap", None),
         ("q", "a"), ("added", "a")]
     assert [x.title for x in terms.examples] == ["x"]
 

@@ -52,6 +52,7 @@ What it implements, rule by rule:
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import itertools
@@ -149,7 +150,52 @@ def compare(op: m.CmpOp, left: object, right: object) -> Tri:
     return left >= right  # type: ignore[operator]
 
 
+def moved(day: dt.date, count: int, unit: str) -> dt.date:
+    """`day` moved by `count` units (negative: back), written out without `rules.durations`:
+    months clamp to the month's end, business days step over Saturdays and Sundays one
+    at a time, and a date moved past the calendar stops at its first or last day."""
+    try:
+        if unit in ("days", "weeks"):
+            return day + dt.timedelta(days=count * (7 if unit == "weeks" else 1))
+        if unit in ("months", "years"):
+            months = day.month - 1 + count * (12 if unit == "years" else 1)
+            year = day.year + months // 12
+            month = months % 12 + 1
+            if year < 1:
+                return dt.date.min
+            if year > 9999:
+                return dt.date.max
+            return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+        step = dt.timedelta(days=1 if count > 0 else -1)
+        left = abs(count)
+        while left:
+            day += step
+            if day.weekday() < 5:
+                left -= 1
+        return day
+    except OverflowError:
+        return dt.date.max if count > 0 else dt.date.min
+
+
+def side(o: m.Operand, d: Deployment, operators: Mapping[str, str]) -> object:
+    """One side of a relation on `d`: None when its fact or field is absent."""
+    value: object = o.constant if o.ref is None else read(d, o.ref, operators)
+    for sign, duration in o.shifts:
+        if not isinstance(value, dt.date):
+            return None
+        value = moved(value, sign * duration.count, duration.unit.value)
+    return value
+
+
 def condition(c: m.Condition, d: Deployment, operators: Mapping[str, str]) -> Judged:
+    if isinstance(c, m.Relation):
+        left, right = side(c.left, d, operators), side(c.right, d, operators)
+        names = [r.name for r in c.refs()]
+        if left is None or right is None:
+            absent = [r.name for r in c.refs() if read(d, r, operators) is None]
+            return Judged(None, frozenset(absent or names))
+        result = compare(c.op, left, right)
+        return Judged(result, frozenset(names) if result is None else frozenset())
     if isinstance(c, m.Not):
         return j_not(condition(c.item, d, operators))
     if isinstance(c, m.And):
@@ -308,6 +354,12 @@ def _compared(clauses: Sequence[m.Clause]) -> tuple[dict[str, list[m.Constant]],
         elif isinstance(c, m.And | m.Or):
             for i in c.items:
                 walk(i)
+        elif isinstance(c, m.Relation):
+            for ref in c.refs():
+                if ref.name not in names:
+                    names.append(ref.name)
+                # Not completed: a marker no constant compares equal to.
+                constants.setdefault(ref.name, []).append(_RELATED)  # type: ignore[arg-type]
         else:
             if c.ref.name not in names:
                 names.append(c.ref.name)
@@ -325,10 +377,16 @@ def _compared(clauses: Sequence[m.Clause]) -> tuple[dict[str, list[m.Constant]],
     return constants, names
 
 
+#: What `_compared` records for a name that a relation reads: such names are not completed.
+_RELATED = object()
+
+
 def candidate_values(terms: m.Terms, name: str) -> list[object] | None:
     """Values standing for every value of a missing fact or field (None: never completed)."""
     vocab = terms.vocabulary
     constants, _ = _compared(terms.clauses)
+    if any(c is _RELATED for c in constants.get(name, [])):
+        return None   # compared with another operand: Kleene logic decides
     if name == "region":
         return list(vocab.regions) or None
     if name == "value":

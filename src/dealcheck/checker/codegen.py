@@ -63,7 +63,7 @@ class KeyShape:
     restrictions: tuple[Plan, ...]
     permissions: tuple[Plan, ...]     # those that can scope the key, and overriders
     aggregates: tuple[Plan, ...]
-    atoms: tuple[m.Compare | m.Member | m.Truthy, ...]
+    atoms: tuple[m.Compare | m.Member | m.Truthy | m.Relation, ...]
 
     @property
     def constant(self) -> bool:
@@ -110,6 +110,8 @@ def _collect_atoms(cond: m.Condition | None, out: dict[m.Condition, None]) -> No
             # operator) are part of the key itself.
             if cond.ref.is_fact or cond.ref.name in _VALUE_FIELDS:
                 out[cond] = None
+        case m.Relation():
+            out[cond] = None
         case m.Not():
             _collect_atoms(cond.item, out)
         case m.And() | m.Or():
@@ -135,6 +137,22 @@ class _Source:
         self.lines.append("    " * depth + text)
 
 
+def relation_state(relation: m.Relation, operators: Mapping[str, str]
+                   ) -> Callable[[Deployment], tuple[object, ...]]:
+    """A relation's part of the key: its three-valued value and the value of each side.
+
+    The sides' values, not only whether they are absent: a fix proposes the
+    other side's value (`complete.relation_values`), so two deployments share
+    an outcome only when both sides agree.
+    """
+    from dealcheck.checker.logic import compile_relation, operand_reader
+
+    test = compile_relation(relation, operators)
+    left = operand_reader(relation.left, operators)
+    right = operand_reader(relation.right, operators)
+    return lambda d: (test(d), left(d), right(d))
+
+
 def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
     """An expression for the atom's three-valued value, given its field or fact in `v`.
 
@@ -156,14 +174,20 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
             assert_never(unreachable)
 
 
-def generate_source(shape: KeyShape) -> tuple[str, dict[str, object]]:
+def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
+                    ) -> tuple[str, dict[str, object]]:
     """The Python source of a key's evaluator factory, and the constants it names."""
     src = _Source()
     body: list[str] = []
     key_parts = ["d.provider", "d.region"]
-    if any(a.ref.is_fact for a in shape.atoms):
+    if any(not isinstance(a, m.Relation) and a.ref.is_fact for a in shape.atoms):
         body.append("facts = d.facts")
     for number, atom in enumerate(shape.atoms):
+        if isinstance(atom, m.Relation):
+            state = src.constant(relation_state(atom, operators or {}))
+            body.append(f"a{number} = {state}(d)")
+            key_parts.append(f"a{number}")
+            continue
         read = (f"facts.get({atom.ref.name!r})" if atom.ref.is_fact
                 else f"d.{atom.ref.name}")
         body.append(f"v = {read}")
@@ -245,7 +269,7 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
         memo[key] = outcome
         return outcome
 
-    source, constants = generate_source(shape)
+    source, constants = generate_source(shape, ct.operators)
     namespace: dict[str, Any] = {}
     name = f"<dealcheck evaluator {epoch.start} {party} {workload}>"
     exec(compile(source, name, "exec"), namespace)

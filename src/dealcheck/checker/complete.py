@@ -50,6 +50,9 @@ def condition_reads(cond: m.Condition | None, out: dict[str, None]) -> None:
         return
     if isinstance(cond, m.Compare | m.Member | m.Truthy):
         out[cond.ref.name] = None
+    elif isinstance(cond, m.Relation):
+        for ref in cond.refs():
+            out[ref.name] = None
     elif isinstance(cond, m.Not):
         condition_reads(cond.item, out)
     else:
@@ -93,6 +96,57 @@ def _constants(terms: m.Terms) -> dict[str, list[m.Constant]]:
     return out
 
 
+def relational_names(terms: m.Terms) -> frozenset[str]:
+    """The facts and fields some `Relation` reads: they are not completed.
+
+    Their representatives would have to split every interval the other side
+    of each relation can draw; Kleene logic decides conditions on them instead
+    (never wrong, only less decided).
+    """
+    out: set[str] = set()
+    for clause in terms.clauses:
+        conditions = [clause.scope.condition]
+        if isinstance(clause.rule, m.Requirement):
+            conditions.append(clause.rule.condition)
+        for cond in conditions:
+            for relation in m.relations_in(cond):
+                out.update(ref.name for ref in relation.refs())
+    return frozenset(out)
+
+
+def relation_values(name: str, d: Deployment, conditions: Iterable[m.Condition | None],
+                    operators: Mapping[str, str]) -> tuple[object, ...]:
+    """Values of `name` worth trying on `d` against the relations of `conditions` that read it.
+
+    For each relation with `name` on one side, the other side's value on `d`
+    (its own shifts undone), and the values just beside it: what a fix tries,
+    then keeps only those that settle the finding.
+    """
+    from dealcheck.checker.logic import operand_reader
+    from dealcheck.rules.durations import shift
+
+    out: dict[object, None] = {}
+    one = dt.timedelta(days=1)
+    for cond in conditions:
+        for relation in m.relations_in(cond):
+            for mine, other in ((relation.left, relation.right),
+                                (relation.right, relation.left)):
+                if mine.ref is None or mine.ref.name != name:
+                    continue
+                value = operand_reader(other, operators)(d)
+                if isinstance(value, dt.date):
+                    for sign, duration in reversed(mine.shifts):
+                        value = shift(value, duration, -sign)
+                    if dt.date.min < value < dt.date.max:
+                        out.update(dict.fromkeys((value, value - one, value + one)))
+                elif isinstance(value, Quantity):
+                    out.update(dict.fromkeys(Quantity(max(Decimal(0), value.amount + k),
+                                                      value.dimension) for k in (0, -1, 1)))
+                elif value is not None:
+                    out[value] = None
+    return tuple(out)
+
+
 def _date_points(constants: Iterable[dt.date]) -> list[tuple[int, dt.date]]:
     """One date per interval the constants distinguish, with the interval's index.
 
@@ -128,11 +182,12 @@ def _amount_points(constants: Iterable[Decimal]) -> list[tuple[int, Decimal]]:
 class Domains:
     """The representative values of each completable fact and field of one terms file."""
 
-    __slots__ = ("_cache", "_constants", "_terms")
+    __slots__ = ("_cache", "_constants", "_relational", "_terms")
 
     def __init__(self, terms: m.Terms) -> None:
         self._terms = terms
         self._constants = _constants(terms)
+        self._relational = relational_names(terms)
         self._cache: dict[str, _Entry | None] = {}
 
     def of(self, name: str) -> tuple[object, ...] | None:
@@ -159,6 +214,8 @@ class Domains:
 
     def _build(self, name: str) -> _Entry | None:
         vocab = self._terms.vocabulary
+        if name in self._relational:
+            return None
         if name == "region":
             regions = tuple(vocab.regions)
             return (regions, (), ()) if regions else None

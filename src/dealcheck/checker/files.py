@@ -116,7 +116,7 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
     if engine != "python":
         from dealcheck.engines.formats import reads_with_duckdb
 
-        if reads_with_duckdb(paths):
+        if reads_with_duckdb(paths) and _duckdb_takes(terms, paths, engine):
             from dealcheck.engines.duckdb import duckdb_run
 
             with duckdb_run(terms, paths, when, jobs, rows) as run:
@@ -134,6 +134,28 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         # to explain the problem (pipes are not read again).
         again = open_scenarios(paths, terms.vocabulary, reuse=inputs, facts=facts)
         return sink(_run(terms, again, when))
+
+
+def _duckdb_takes(terms: ReadyTerms, paths: Sequence[str], engine: str) -> bool:
+    """Whether the DuckDB engine can check with these terms: not when they compare two
+    facts or fields (DC129 when it was asked for by name, or a Parquet file needs it)."""
+    from dealcheck.checker.logic import describe
+    from dealcheck.dsl.diagnostics import DiagnosticsError, error
+    from dealcheck.engines.formats import file_format
+    from dealcheck.engines.plan import declined
+
+    relation = declined(terms.compiled().terms)
+    if relation is None:
+        return True
+    parquet = [p for p in paths if file_format(p) == "parquet"]
+    if engine == "duckdb" or parquet:
+        raise DiagnosticsError([error(
+            "DC129", f"the duckdb engine does not evaluate `{describe(relation)}`",
+            relation.span, help=(f"`{Path(parquet[0]).name}` is Parquet, which only it "
+                                 "reads: check a CSV or JSON Lines copy" if parquet else
+                                 "check with `--engine python`"))],
+            {relation.span.file: terms.compiled().terms.source})
+    return False
 
 
 def _run(terms: ReadyTerms, inputs: ScenarioInputs, when: dt.date | None) -> CheckRun:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, compile_scope
 from dealcheck.checker.complete import (
@@ -17,6 +17,7 @@ from dealcheck.checker.complete import (
     assignments,
     condition_reads,
     count,
+    relation_values,
     with_values,
 )
 from dealcheck.checker.judge import judge, overrides
@@ -80,13 +81,13 @@ def fixes_for(plan: Plan, d: Deployment, ct: CompiledTerms, epoch: Epoch,
     elif isinstance(rule, m.Requirement):
         reads: dict[str, None] = {}
         condition_reads(rule.condition, reads)
-        options += _search(plan, d, ct, reads, None)
+        options += _search(plan, d, ct, reads, None, (rule.condition,))
     if not options:
         options += _scope_exits(plan.clause.scope, ct)
     if not options and plan.clause.scope.condition is not None:
         reads = {}
         condition_reads(plan.clause.scope.condition, reads)
-        options += _search(plan, d, ct, reads, None)
+        options += _search(plan, d, ct, reads, None, (plan.clause.scope.condition,))
     for permission in plan.overriders:
         if overrides(permission, d)[0] is True:
             continue  # an exception to the permission applies: it cannot help
@@ -98,7 +99,7 @@ def fixes_for(plan: Plan, d: Deployment, ct: CompiledTerms, epoch: Epoch,
         if scope.condition is not None:
             reads = {}
             condition_reads(scope.condition, reads)
-            options += _search(plan, d, ct, reads, permission.id)
+            options += _search(plan, d, ct, reads, permission.id, (scope.condition,))
     if not options:
         return (Fix((), f"leave the scope of `{plan.id}`"),)
     kept: dict[str, Fix] = {}
@@ -158,11 +159,12 @@ _MAX_SEARCH = 256
 
 
 def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
-            permission: str | None) -> list[Fix]:
+            permission: str | None, conditions: Sequence[m.Condition | None]) -> list[Fix]:
     """The fewest changes to the named facts and fields that settle `plan`'s finding.
 
     Tries one name at a time, then two, then three; every set of the
-    smallest size that works is an alternative.
+    smallest size that works is an alternative. A name that `conditions`
+    compare with another operand tries the values beside that operand's.
     """
     facts = ct.terms.vocabulary.facts
     candidates: list[tuple[str, tuple[object, ...]]] = []
@@ -171,6 +173,8 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
             continue
         values = ct.domains.of(name)
         if values is None:
+            values = relation_values(name, d, conditions, ct.operators)
+        if not values:
             continue
         current = getattr(d, name) if name in m.DEPLOYMENT_FIELDS else d.facts.get(name)
         others = tuple(v for v in values if current is None or v != current)
@@ -206,6 +210,8 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
         verb = "run on" if name == "provider" else "run in"
         return Fix((Change(name, values, shown),), f"{verb} {shown}{via}", permission)
     text = _interval_text(name, values, ct)
+    if text is None and ct.domains.of(name) is None:
+        text = f"`{name} = {_show(values[0])}`"  # the first value that works, of many
     if text is None:
         text = (f"`{name} = {_show(values[0])}`" if len(values) == 1
                 else f"`{name} in {', '.join(_show(v) for v in values)}`")

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from dealcheck.rules import model as m
+from dealcheck.rules.durations import shift
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 
@@ -79,8 +80,47 @@ def _ordered(op: m.CmpOp, a: object, b: object) -> bool:
     return bool(a >= b)  # type: ignore[operator]
 
 
+def operand_reader(operand: m.Operand,
+                   operators: Mapping[str, str]) -> Callable[[Deployment], object]:
+    """A function reading one side of a relation: its field, fact or constant, moved by its
+    shifts (None when absent, or when a shift meets a value that is not a date)."""
+    if operand.ref is None:
+        constant = operand.constant
+        return lambda d: constant
+    read = reader(operand.ref, operators)
+    shifts = operand.shifts
+    if not shifts:
+        return read
+
+    def moved(d: Deployment) -> object:
+        value = read(d)
+        if not isinstance(value, dt.date):
+            return None
+        for sign, duration in shifts:
+            value = shift(value, duration, sign)
+        return value
+    return moved
+
+
+def compile_relation(cond: m.Relation, operators: Mapping[str, str]) -> Test:
+    """``left op right`` on a deployment: unknown when either side is absent or they
+    do not compare (quantities of different dimensions)."""
+    left = operand_reader(cond.left, operators)
+    right = operand_reader(cond.right, operators)
+    op = cond.op
+
+    def relate(d: Deployment) -> Tri:
+        b = right(d)
+        if b is None:
+            return None
+        return compare_values(op, left(d), b)  # type: ignore[arg-type]
+    return relate
+
+
 def compile_condition(cond: m.Condition, operators: Mapping[str, str]) -> Test:
     """A closure computing `cond` on a deployment, three-valued."""
+    if isinstance(cond, m.Relation):
+        return compile_relation(cond, operators)
     if isinstance(cond, m.Truthy):
         read = reader(cond.ref, operators)
 
@@ -155,6 +195,10 @@ def undecided(cond: m.Condition | None, d: Deployment, operators: Mapping[str, s
         return []
     if isinstance(cond, m.Truthy | m.Compare | m.Member):
         return [cond.ref.name]
+    if isinstance(cond, m.Relation):
+        # The sides that are absent; when both are present they do not compare: both.
+        absent = [ref.name for ref in cond.refs() if reader(ref, operators)(d) is None]
+        return list(dict.fromkeys(absent or [ref.name for ref in cond.refs()]))
     if isinstance(cond, m.Not):
         return undecided(cond.item, d, operators)
     out: list[str] = []
@@ -176,8 +220,19 @@ def show_constant(value: m.Constant) -> str:
     return str(value)
 
 
+def describe_operand(operand: m.Operand) -> str:
+    """One side of a relation as written: ``signed + 30 days``."""
+    text = (operand.ref.name if operand.ref is not None
+            else show_constant(operand.constant))  # type: ignore[arg-type]
+    for sign, duration in operand.shifts:
+        text += f" {'+' if sign > 0 else '-'} {duration}"
+    return text
+
+
 def describe(cond: m.Condition, nested: bool = False) -> str:
     """The condition in the DSL's own words: ``customer = us_national_security``."""
+    if isinstance(cond, m.Relation):
+        return f"{describe_operand(cond.left)} {cond.op} {describe_operand(cond.right)}"
     if isinstance(cond, m.Truthy):
         return cond.ref.name
     if isinstance(cond, m.Compare):

@@ -43,7 +43,24 @@ class BoolLit(Node):
     value: bool
 
 
-Value = Name | DateLit | QuantityLit | BoolLit
+@dataclass(frozen=True, slots=True)
+class DurationLit(Node):
+    """``3 years``, ``10 business days``: a count as written and its unit's word."""
+
+    count: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shifted(Node):
+    """``start + 30 days``, ``2025-01-01 - 2 weeks``: a date moved by a duration."""
+
+    base: Name | DateLit
+    sign: str
+    duration: DurationLit
+
+
+Value = Name | DateLit | QuantityLit | BoolLit | Shifted
 
 # ---------------------------------------------------------------- conditions
 
@@ -53,6 +70,24 @@ class Compare(Node):
     left: Name
     op: str
     right: Value
+
+
+@dataclass(frozen=True, slots=True)
+class CompareExpr(Node):
+    """A comparison whose left side is a date expression: ``start + 30 days <= end``."""
+
+    left: Shifted | DateLit
+    op: str
+    right: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Within(Node):
+    """``start within 30 days after signed``: ``start >= signed and start <= signed + 30 days``."""
+
+    left: Name
+    duration: DurationLit
+    after: Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +124,7 @@ class Group(Node):
     item: Cond
 
 
-Cond = Compare | Member | Truthy | Not | And | Or | Group
+Cond = Compare | CompareExpr | Within | Member | Truthy | Not | And | Or | Group
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -264,6 +299,8 @@ class Clause(Node):
     notwithstanding: tuple[Name, ...]
     sources: tuple[str, ...]
     rule: Rule
+    #: ``for 3 years``: the window's length from its start (instead of `through_date`).
+    duration: DurationLit | None = field(default=None, metadata={"dump": "when-set"})
 
 
 @dataclass(frozen=True, slots=True)

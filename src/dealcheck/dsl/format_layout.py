@@ -125,6 +125,8 @@ def _clause_lines(
         head += f" from {clause.from_date.text}"
     if clause.through_date is not None:
         head += f" through {clause.through_date.text}"
+    if clause.duration is not None:
+        head += f" for {_duration(clause.duration)}"
     if clause.notwithstanding:
         head += f" notwithstanding {_names(clause.notwithstanding)}"
     anchor, prefix = clause.id.span, len(f"{keyword}clause ")
@@ -318,6 +320,10 @@ def _cond(c: ast.Cond) -> str:
             return f"({_cond(c.item)})"
         case ast.Compare():
             return f"{c.left.value} {c.op} {_value(c.right)}"
+        case ast.CompareExpr():
+            return f"{_value(c.left)} {c.op} {_value(c.right)}"
+        case ast.Within():
+            return f"{c.left.value} within {_duration(c.duration)} after {_value(c.after)}"
         case ast.Member():
             word = "not in" if c.negated else "in"
             return f"{c.left.value} {word} {_names(c.values)}"
@@ -337,8 +343,14 @@ def _value(v: ast.Value) -> str:
             return _quantity(v)
         case ast.BoolLit():
             return "true" if v.value else "false"
+        case ast.Shifted():
+            return f"{_value(v.base)} {v.sign} {_duration(v.duration)}"
         case _:
             unprintable(v)
+
+
+def _duration(d: ast.DurationLit) -> str:
+    return f"{d.count} {d.unit}"
 
 
 def _quantity(q: ast.QuantityLit) -> str:

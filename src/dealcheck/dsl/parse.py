@@ -340,6 +340,8 @@ _TERMINAL_WORDS: dict[str, str] = {
     "STRING": "a quoted string",
     "NUMBER": "a number",
     "CMP": "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+    "TIME_UNIT": "a unit of time (`days`, `weeks`, `months`, `years`, `business days`)",
+    "SIGN": "`+` or `-`",
     "VERDICT": "a verdict (`compliant`, `violation`, `undetermined`, `not_covered`, `open`)",
     "_NL": "end of line",
     "_INDENT": "an indented block",

@@ -212,11 +212,11 @@ class ToAst:
 
     # ------------------------------------------------------------ clauses
     def clause(self, meta: Meta, c: list[Any]) -> ast.Clause:
-        ident, label, from_date, through_date, notwithstanding, *rest = c
+        ident, label, from_date, through_date, duration, notwithstanding, *rest = c
         *sources, rule = rest
         return ast.Clause(
             self._name(ident), self._str(label), from_date, through_date,
-            notwithstanding or (), tuple(sources), rule, span=self._span(meta),
+            notwithstanding or (), tuple(sources), rule, duration, span=self._span(meta),
         )
 
     def replace(self, meta: Meta, c: list[Any]) -> ast.Replace:
@@ -226,6 +226,19 @@ class ToAst:
         return self._date(c[0])
 
     through_date = from_date
+
+    def for_duration(self, meta: Meta, c: list[Any]) -> ast.DurationLit:
+        duration: ast.DurationLit = c[0]
+        return duration
+
+    def duration(self, meta: Meta, c: list[Any]) -> ast.DurationLit:
+        unit = " ".join(str(c[1]).split())  # `business   days` is `business days`
+        return ast.DurationLit(str(c[0]), unit, span=self._span(meta))
+
+    def shifted(self, meta: Meta, c: list[Any]) -> ast.Shifted:
+        base, sign, duration = c
+        written = self._date(base) if base.type == "DATE" else self._name(base)
+        return ast.Shifted(written, str(sign), duration, span=self._span(meta))  # type: ignore[arg-type]
 
     def notwithstanding(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
         return tuple(c[0])
@@ -323,6 +336,14 @@ class ToAst:
 
     def compare(self, meta: Meta, c: list[Any]) -> ast.Compare:
         return ast.Compare(self._name(c[0]), str(c[1]), c[2], span=self._span(meta))
+
+    def compare_expr(self, meta: Meta, c: list[Any]) -> ast.CompareExpr:
+        left: ast.Shifted | ast.DateLit = (self._date(c[0]) if isinstance(c[0], Token)  # type: ignore[assignment]
+                                           else c[0])
+        return ast.CompareExpr(left, str(c[1]), c[2], span=self._span(meta))
+
+    def within(self, meta: Meta, c: list[Any]) -> ast.Within:
+        return ast.Within(self._name(c[0]), c[1], c[2], span=self._span(meta))
 
     def member(self, meta: Meta, c: list[Any]) -> ast.Member:
         return ast.Member(self._name(c[0]), c[1], span=self._span(meta))

@@ -37,6 +37,7 @@ __all__ = [
     "RowColumns",
     "Sighting",
     "decimal_fits",
+    "declined",
     "fact_column",
     "fact_dimension_column",
     "literal",
@@ -49,6 +50,22 @@ KEY_UNDECIDED = 3
 #: What fills an absent region in a key column, so that keys join on equality
 #: (no declared name is empty).
 NO_REGION = ""
+
+
+def declined(terms: m.Terms) -> m.Relation | None:
+    """The first comparison of two operands in `terms` (``value <= mfn_price``,
+    ``start <= signed + 30 days``), which the plan does not write as SQL; None if none.
+
+    Terms with one are checked by the Python evaluators (`--engine auto`).
+    """
+    for clause in terms.clauses:
+        conditions = [clause.scope.condition]
+        if isinstance(clause.rule, m.Requirement):
+            conditions.append(clause.rule.condition)
+        for cond in conditions:
+            for relation in m.relations_in(cond):
+                return relation
+    return None
 
 
 def fact_column(name: str) -> str:
@@ -149,7 +166,7 @@ class EvaluationPlan:
         # What each part of the key depends on: the (epoch, party, workload) whose
         # key shape holds it. Outside them the part is constant, as the compiled
         # evaluator of that shape never reads it.
-        atoms: dict[m.Compare | m.Member | m.Truthy, set[_Where]] = {}
+        atoms: dict[m.Compare | m.Member | m.Truthy | m.Relation, set[_Where]] = {}
         windows: dict[tuple[dt.date | None, dt.date | None], set[_Where]] = {}
         scoped: set[_Where] = set()
         for position, start in enumerate(ct.starts):
@@ -201,6 +218,7 @@ class EvaluationPlan:
                 exp.Literal.string(NO_REGION))),
         ]
         for number, (atom, where) in enumerate(zip(self.atoms, self._atom_gates, strict=True)):
+            assert not isinstance(atom, m.Relation)  # INVARIANT: see `declined`
             read = self.read(atom.ref)
             value = self.condition(atom)
             state = (exp.Case()
@@ -280,6 +298,8 @@ class EvaluationPlan:
         if isinstance(cond, m.And | m.Or):
             parts = [exp.paren(self.condition(i)) for i in cond.items]
             return exp.and_(*parts) if isinstance(cond, m.And) else exp.or_(*parts)
+        # INVARIANT: terms with a relation never get a plan (`declined`).
+        assert not isinstance(cond, m.Relation)
         read = self.read(cond.ref)
         kind = self.columns.kind(cond.ref)
         if isinstance(cond, m.Truthy):

@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "DC203": "a clause revoked or ended before it takes effect",
     "DC204": "a restriction and a permission that does not name it apply to the same deployments",
     "DC205": "two declared names of one kind that differ only by case",
+    "DC220": "a comparison of a field or fact with itself, which every deployment decides alike",
 }
 
 
@@ -231,8 +232,31 @@ def _unrelated(p: m.Clause, shown: list[m.Clause], count: int) -> Diagnostic:
         "is meant to override", related)
 
 
+def self_comparisons(terms: m.Terms, used: dict[str, set[str]]) -> list[Diagnostic]:
+    """DC220: `start <= start + 30 days` holds for every deployment that gives `start`:
+    most likely another field or fact was meant."""
+    out: list[Diagnostic] = []
+    seen: set[Span] = set()
+    for clause in terms.clauses:
+        conditions = [clause.scope.condition]
+        if isinstance(clause.rule, m.Requirement):
+            conditions.append(clause.rule.condition)
+        for relation in (r for c in conditions for r in m.relations_in(c)):
+            left, right = relation.left.ref, relation.right.ref
+            if left is None or right is None or left.name != right.name \
+                    or relation.span in seen:
+                continue
+            seen.add(relation.span)
+            out.append(warning(
+                "DC220", f"this comparison reads `{left.name}` on both sides: it is the same "
+                "for every deployment", relation.span,
+                "compare it with another field or fact"))
+    return out
+
+
 PASSES: tuple[Callable[[m.Terms, dict[str, set[str]]], list[Diagnostic]], ...] = (
     unused, empty_windows, idle_permissions, unrelated_permissions, case_twins,
+    self_comparisons,
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import assert_never
 
 from dealcheck.dsl.span import Span
+from dealcheck.rules.durations import Duration
 from dealcheck.rules.units import Quantity, UnitTable
 from dealcheck.scenario.model import Deployment
 
@@ -154,7 +155,51 @@ class Or:
     span: Span = field(compare=False)
 
 
-Condition = Compare | Member | Truthy | Not | And | Or
+@dataclass(frozen=True, slots=True)
+class Operand:
+    """One side of a `Relation`: a field or fact (`ref`) or a constant, moved by `shift`.
+
+    Each shift is ``(sign, duration)``, applied in order: ``signed + 30 days``
+    is ``((1, 30 days),)``.
+    """
+
+    ref: FieldRef | None
+    constant: Constant | None = None
+    shifts: tuple[tuple[int, Duration], ...] = ()
+
+    def refs(self) -> tuple[FieldRef, ...]:
+        return () if self.ref is None else (self.ref,)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """Two operands compared when neither is a plain constant: ``value <= mfn_price``,
+    ``start <= signed + 30 days``. Unknown when either side is absent."""
+
+    left: Operand
+    op: CmpOp
+    right: Operand
+    span: Span = field(compare=False)
+
+    def refs(self) -> tuple[FieldRef, ...]:
+        return self.left.refs() + self.right.refs()
+
+
+Condition = Compare | Member | Truthy | Not | And | Or | Relation
+
+
+def relations_in(cond: Condition | None) -> Iterator[Relation]:
+    """The relations of a condition, in order of appearance."""
+    match cond:
+        case Relation():
+            yield cond
+        case Not():
+            yield from relations_in(cond.item)
+        case And() | Or():
+            for item in cond.items:
+                yield from relations_in(item)
+        case _:
+            return
 
 
 def facts_in(cond: Condition | None) -> Iterator[str]:
@@ -162,6 +207,10 @@ def facts_in(cond: Condition | None) -> Iterator[str]:
     match cond:
         case None:
             return
+        case Relation():
+            for ref in cond.refs():
+                if ref.is_fact:
+                    yield ref.name
         case Compare() | Member() | Truthy():
             if cond.ref.is_fact:
                 yield cond.ref.name

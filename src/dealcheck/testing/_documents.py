@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
+from dealcheck.rules.durations import UNIT_WORDS, Duration, window_end
+from dealcheck.testing._expressions import WINDOW_DURATIONS, relation_atom
 from dealcheck.testing._units import KINDED_QUANTITIES, dimensions_of, kinded_units
 
 # ---------------------------------------------------------------- name pools
@@ -55,7 +57,9 @@ FACT_POOL = (
     FactSpec("draw", "number", unit="MW", dimension="power"),
     FactSpec("pods", "number", unit="TPU", dimension="TPU"),
     FactSpec("signed", "date"),
-    FactSpec("price", "number", unit="EUR", dimension="EUR"),
+    FactSpec("fee", "number", unit="EUR", dimension="EUR"),
+    FactSpec("notice", "date"),
+    FactSpec("price", "number", unit="USD", dimension="money"),
 )
 
 #: Numbers written in the terms, per dimension, with the units they are written in.
@@ -239,6 +243,8 @@ class _Context:
 def _atom(draw: st.DrawFn, cx: _Context) -> ast.Cond:
     """One comparison over a deployment field or a declared fact, correctly typed."""
     vocab = cx.vocab
+    if draw(st.integers(0, 5)) == 0:
+        return relation_atom(draw, vocab.facts, cx.date)
     fields = ["party", "operator", "provider", "workload", "start", "end", "capacity", "value"]
     if vocab.regions:
         fields.append("region")
@@ -392,13 +398,14 @@ class ClauseVersion:
     sources: tuple[str, ...]
     notwithstanding: tuple[str, ...] = ()
     ended: bool = False
+    duration: ast.DurationLit | None = None   # `for N UNIT` written instead of `through`
 
     def node(self) -> ast.Clause:
         return ast.Clause(
             ast.Name(self.id), self.label,
             ast.DateLit(self.from_date.isoformat()) if self.from_date else None,
             ast.DateLit(self.through_date.isoformat()) if self.through_date else None,
-            _names(self.notwithstanding), self.sources, self.rule)
+            _names(self.notwithstanding), self.sources, self.rule, self.duration)
 
     def overlaps(self, other: ClauseVersion) -> bool:
         # The same test as resolution's DC109 check, on the same windows.
@@ -496,10 +503,15 @@ class _PlanDraft:
         from_date = cx.date(draw, intro) if _maybe(draw, 2) else None
         begin = from_date or intro
         through_date = cx.date(draw, begin) if _maybe(draw, 2) else None
+        duration = None
+        if through_date is None and _maybe(draw, 3):
+            duration = ast.DurationLit(*_pick(draw, WINDOW_DURATIONS))
         label = self.text()
         sources = tuple(t for t in (self.text(),) if t is not None)
-        v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through_date,
-                          from_date, through_date, label, sources)
+        through = through_date if duration is None else window_end(
+            begin, Duration(int(duration.count), UNIT_WORDS[duration.unit]))
+        v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through,
+                          from_date, through_date, label, sources, duration=duration)
         self.all_versions.append(v)
         self.latest[ident] = v
         return v

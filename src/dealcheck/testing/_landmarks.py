@@ -70,6 +70,13 @@ def landmarks_of(terms: m.Terms) -> Landmarks:
             amounts.setdefault(r.limit.dimension, set()).add(r.limit.amount)
     dates.update(a.effective for a in terms.amendments)
     for cond in _conditions(terms):
+        for relation in m.relations_in(cond):
+            # A date written against a field or fact moved by a duration: near it too.
+            for mine, other in ((relation.left, relation.right),
+                                (relation.right, relation.left)):
+                if mine.ref is not None and isinstance(other.constant, dt.date):
+                    (fact_dates.setdefault(mine.ref.name, set()) if mine.ref.is_fact
+                     else dates).add(other.constant)
         for atom in _atoms(cond):
             value, ref = atom.value, atom.ref
             if isinstance(value, dt.date):

@@ -48,6 +48,12 @@ CODES: dict[str, str] = {
     "DC116": "an invalid executable example",
     "DC117": "a name of the wrong kind (a region where a provider belongs, …)",
     "DC118": "a number out of range",
+    "DC120": "a clause with both `through` and `for`",
+    "DC121": "a duration that is not a whole number, is 0 for a clause, or is too long",
+    "DC122": "a duration added to something that is not a date",
+    "DC123": "two operands of different types compared",
+    "DC124": "an order (`<`, `>`, …) between names",
+    "DC125": "a comparison that reads no field or fact",
     "DC150": "a unit declared with a dimension other than `money` or `count`",
     "DC151": "a quantity in another currency (or count unit) than the one it is compared with",
 }

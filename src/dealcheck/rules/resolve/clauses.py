@@ -16,6 +16,7 @@ from dealcheck.dsl.diagnostics import Related, did_you_mean
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.rules.resolve.context import MEASURES, Context, Version
+from dealcheck.rules.resolve.durations import clause_through
 from dealcheck.rules.resolve.expressions import condition, names, quantity, scope
 
 
@@ -56,6 +57,8 @@ def add_version(ctx: Context, c: ast.Clause, intro: dt.date | None, amendment: s
                 c.from_date.span,  # type: ignore[union-attr]
                 f"use a date on or after {intro.isoformat()}")
     begin = start or intro
+    if c.duration is not None:
+        through = clause_through(ctx, c, begin)
     if begin is not None and through is not None and through < begin:
         ctx.err("DC105", f"clause `{c.id.value}` ends before it starts",
                 c.through_date.span,  # type: ignore[union-attr]

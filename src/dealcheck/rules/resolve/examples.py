@@ -178,7 +178,11 @@ def fact_values(ctx: Context, d: ast.DeploymentLit) -> dict[str, FactValue]:
                 fv.value.value not in fact.type.values:
             bad_member(ctx, fact, fv.value)
             continue
-        const = constant(ctx, ref, "=", fv.value)
+        if isinstance(fv.value, ast.Shifted):
+            from dealcheck.rules.resolve.relations import written_date
+            const: m.Constant | None = written_date(ctx, fact, fv.value)
+        else:
+            const = constant(ctx, ref, "=", fv.value)
         if const is not None:
             facts[fact.name] = const
     return facts

@@ -77,6 +77,15 @@ def condition(ctx: Context, c: ast.Cond) -> m.Condition:
             values = member_values(ctx, ref, c.values) if ref else frozenset()
             return m.Member(ref or m.FieldRef(c.left.value, True, c.left.span), values,
                             c.negated, c.span)
+        case ast.Compare() if _two_operands(ctx, c):
+            from dealcheck.rules.resolve.relations import relation
+            return relation(ctx, c.left, c.op, c.right, c.span)
+        case ast.CompareExpr():
+            from dealcheck.rules.resolve.relations import relation
+            return relation(ctx, c.left, c.op, c.right, c.span)
+        case ast.Within():
+            from dealcheck.rules.resolve.relations import within
+            return within(ctx, c)
         case ast.Compare():
             ref = field_ref(ctx, c.left)
             value = constant(ctx, ref, c.op, c.right) if ref else None
@@ -84,6 +93,11 @@ def condition(ctx: Context, c: ast.Cond) -> m.Condition:
                              m.CmpOp(c.op), value if value is not None else False, c.span)
         case _:
             assert_never(c)
+
+
+def _two_operands(ctx: Context, c: ast.Compare) -> bool:
+    from dealcheck.rules.resolve.relations import compares_two_operands
+    return compares_two_operands(ctx, c)
 
 
 def truthy(ctx: Context, c: ast.Truthy) -> m.Truthy:
@@ -126,6 +140,8 @@ def example_comparison(ctx: Context, ref: m.FieldRef) -> str:
             return f"{ref.name} = {ftype.values[0]}"
         if ftype.kind is m.FactKind.NUMBER:
             return f"{ref.name} >= {example_quantity(ctx, (ftype.dimension,))}"
+        if ftype.kind is m.FactKind.BOOL:
+            return f"{ref.name} = true"
         return f"{ref.name} >= 2025-01-01"
     kind = field_kind(ref)
     if kind == "quantity":
