@@ -172,7 +172,7 @@ def _report_sink(fmt: str, output: str | None,
     """
 
     def write_report(run: CheckRun) -> dict[str, int]:
-        from dealcheck.checker.results import AggregateVerdict
+        from dealcheck.checker.results import aggregate_counts
         from dealcheck.report.output import (
             SummaryCounter,
             atomic_writer,
@@ -191,11 +191,9 @@ def _report_sink(fmt: str, output: str | None,
 
         def aggregates() -> list[dealcheck.AggregateResult]:
             found = run.aggregates()
-            for a in found:
-                if a.verdict is AggregateVerdict.VIOLATION:
-                    worst["violation"] += 1
-                elif a.verdict is AggregateVerdict.UNDETERMINED:
-                    worst["undetermined"] += 1
+            counts = aggregate_counts(found)  # advisory targets never fail a check
+            worst["violation"] += counts["violation"]
+            worst["undetermined"] += counts["undetermined"]
             return found
 
         renderer = make_renderer(fmt, fail_on=fail_on,

@@ -516,6 +516,20 @@ def test_dc112_exception_to_itself() -> None:
           .at(11, 31).underline("p1").build())
 
 
+def test_dc140_an_advisory_permission() -> None:
+    check("clause c1:\n  Acme runs api only on Azure\n"
+          'clause p1 "7.2" notwithstanding c1 advisory:\n  Acme may run api on AWS\n',
+          E("DC140").message("permission `p1` cannot be advisory")
+          .help('a permission lifts the clauses it names and promises nothing: write the '
+                'header without `advisory`, as `clause p1 "7.2" notwithstanding c1:`')
+          .at(11, 8).underline("p1").build())
+
+
+def test_advisory_restrictions_and_aggregates_resolve() -> None:
+    check("clause c1 advisory:\n  Acme runs api only on Azure\n"
+          "clause c2 from 2025-02-01 advisory:\n  total value of deployments reaches 10 USD\n")
+
+
 def test_dc113_total_of_something_else() -> None:
     check("clause c1:\n  total power of deployments reaches 10 GW\n",
           E("DC113").message("cannot total `power`").help("total `value` or `capacity`")

@@ -82,6 +82,9 @@ class Finding:
     #: The alternatives `fix` is written from (not part of equality: the JSON
     #: report carries `fix` only).
     fixes: tuple[Fix, ...] = field(default=(), compare=False)
+    #: The clause is a target, not a promise (``clause ID advisory:``): the finding is
+    #: reported apart and never changes the deployment's verdict.
+    advisory: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -139,6 +142,8 @@ class AggregateResult:
     projected: Projection | None = None
     window_from: dt.date | None = None
     window_through: dt.date | None = None
+    #: The clause is a target, not a promise: its verdict never changes the report's.
+    advisory: bool = False
 
     def projection_text(self) -> str:
         """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
@@ -179,9 +184,21 @@ class Summary(TypedDict):
     aggregates: AggregateCounts
 
 
+def missed_target(item: Finding | AggregateResult) -> bool:
+    """Whether an advisory finding or aggregate says its target is missed or undecided."""
+    if not item.advisory:
+        return False
+    if isinstance(item, Finding):
+        return item.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)
+    return item.verdict in (AggregateVerdict.VIOLATION, AggregateVerdict.UNDETERMINED)
+
+
 def aggregate_counts(aggregates: Iterable[AggregateResult]) -> AggregateCounts:
-    """Count aggregates by verdict (the report's `summary.aggregates`)."""
-    counts = Counter(a.verdict for a in aggregates)
+    """Count the binding aggregates by verdict (the report's `summary.aggregates`).
+
+    Advisory aggregates (targets) are not counted: they never change the verdict.
+    """
+    counts = Counter(a.verdict for a in aggregates if not a.advisory)
     return {"compliant": counts[AggregateVerdict.COMPLIANT],
             "violation": counts[AggregateVerdict.VIOLATION],
             "open": counts[AggregateVerdict.OPEN],
@@ -299,8 +316,20 @@ class Report:
 
     @property
     def aggregate_violations(self) -> list[AggregateResult]:
-        """The caps exceeded and the commitments missed."""
-        return [a for a in self.aggregates if a.verdict is AggregateVerdict.VIOLATION]
+        """The caps exceeded and the commitments missed (advisory targets: `advisories`)."""
+        return [a for a in self.aggregates
+                if a.verdict is AggregateVerdict.VIOLATION and not a.advisory]
+
+    @property
+    def advisories(self) -> list[Finding | AggregateResult]:
+        """The advisory targets missed or undecided: findings of deployments, then aggregates.
+
+        They never change `verdict` (``clause ID advisory:``).
+        """
+        found: list[Finding | AggregateResult] = [
+            f for d in self.deployments for f in d.findings if missed_target(f)]
+        found.extend(a for a in self.aggregates if missed_target(a))
+        return found
 
     @property
     def undetermined(self) -> list[DeploymentResult]:

@@ -262,6 +262,8 @@ class Clause(Node):
     notwithstanding: tuple[Name, ...]
     sources: tuple[str, ...]
     rule: Rule
+    #: ``clause ID advisory:`` — a target, not a promise: its findings never change a verdict.
+    advisory: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,8 +139,8 @@ def _source_ref(ref: SourceRef) -> dict[str, JsonValue]:
 
 
 def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
-    """One finding as it appears in the report."""
-    return {
+    """One finding as it appears in the report (`advisory` only on a target's finding)."""
+    out: dict[str, JsonValue] = {
         "clause": finding.clause,
         "outcome": finding.outcome.value,
         "message": finding.message,
@@ -149,6 +149,9 @@ def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
         "fix": finding.fix,
         "overridden_by": list(finding.overridden_by),
     }
+    if finding.advisory:
+        out["advisory"] = True
+    return out
 
 
 def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
@@ -166,7 +169,7 @@ def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
 def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
     """One aggregate (cap or commitment) as it appears in the report."""
     # INVARIANT: the keys of the documented report come first, in their order; extensions follow.
-    return {
+    out: dict[str, JsonValue] = {
         "clause": aggregate.clause,
         "verdict": aggregate.verdict.value,
         "total": aggregate.total,
@@ -183,6 +186,9 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
+    if aggregate.advisory:
+        out["advisory"] = True
+    return out
 
 
 def _date(day: dt.date | None) -> str | None:

@@ -14,6 +14,7 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
     Verdict,
+    missed_target,
 )
 from dealcheck.dsl.escape import printable
 
@@ -117,7 +118,8 @@ def _table(header: list[str], rows: list[list[str]], max_rows: int, noun: str) -
 def _non_compliant_rows(deployments: list[DeploymentResult]) -> list[list[str]]:
     rows: list[list[str]] = []
     for d in deployments:
-        reasons = [f for f in d.findings if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)]
+        reasons = [f for f in d.findings
+                   if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN) and not f.advisory]
         if not reasons:  # a verdict without its reason: still list the deployment
             rows.append([_code(d.id), d.verdict.value, "", "", ""])
         for f in reasons:
@@ -156,6 +158,8 @@ def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
 def _compliant_note(d: DeploymentResult) -> str:
     notes = ["not covered by any clause"] if d.not_covered else []
     for f in d.findings:
+        if f.advisory:
+            continue  # listed under the advisory targets
         if f.outcome is Outcome.OVERRIDDEN:
             by = f" by {_codes(f.overridden_by)}" if f.overridden_by else ""
             notes.append(f"{_code(f.clause)} overridden{by}")
@@ -188,15 +192,19 @@ def render_markdown(
         f"{summary['undetermined']} undetermined",
     ]
     headline = "**" + " ".join(counts) + "**"
-    if report.aggregates:
+    binding = [a for a in report.aggregates if not a.advisory]
+    targets = [a for a in report.aggregates if a.advisory]
+    if binding:
         by_verdict = [
             f"{n} {v.value}"
             for v in AggregateVerdict
-            if (n := sum(1 for a in report.aggregates if a.verdict is v))
+            if (n := sum(1 for a in binding if a.verdict is v))
         ]
         headline += (
-            "; " + _plural(len(report.aggregates), "aggregate") + ": " + ", ".join(by_verdict)
+            "; " + _plural(len(binding), "aggregate") + ": " + ", ".join(by_verdict)
         )
+    if targets:
+        headline += "; " + _plural(len(targets), "advisory aggregate")
     lines += [headline, ""]
 
     scenarios = _codes((s.path for s in report.scenarios), table=False) or "none"
@@ -211,10 +219,23 @@ def render_markdown(
         lines += _table(header, _non_compliant_rows(failing), max_rows, "rows")
         lines.append("")
 
-    if report.aggregates:
+    aggregate_header = ["Clause", "Kind", "Verdict", "Total", "Limit", "Message"]
+    if binding:
         lines += ["### Aggregates", ""]
-        header = ["Clause", "Kind", "Verdict", "Total", "Limit", "Message"]
-        lines += _table(header, _aggregate_rows(report.aggregates), max_rows, "aggregates")
+        lines += _table(aggregate_header, _aggregate_rows(binding), max_rows, "aggregates")
+        lines.append("")
+
+    missed = [[_code(d.id), f.outcome.value, _code(f.clause), _cell(f.message), _remedy(f)]
+              for d in report.deployments for f in d.findings if missed_target(f)]
+    if missed or targets:
+        lines += ["### Advisory targets", "", "Targets, not promises: they never change a verdict.",
+                  ""]
+    if missed:
+        header = ["Deployment", "Outcome", "Clause", "Message", "Fix or missing facts"]
+        lines += _table(header, missed, max_rows, "rows")
+        lines.append("")
+    if targets:
+        lines += _table(aggregate_header, _aggregate_rows(targets), max_rows, "aggregates")
         lines.append("")
 
     compliant = [d for d in report.deployments if d.verdict is Verdict.COMPLIANT]

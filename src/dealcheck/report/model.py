@@ -90,7 +90,8 @@ class SummaryModel(_Strict):
     not_covered: int = Field(
         ge=0, description="compliant deployments that no clause in force scopes"
     )
-    aggregates: AggregateCountsModel = Field(description="aggregates (versions) by verdict")
+    aggregates: AggregateCountsModel = Field(
+        description="aggregates (versions) by verdict; advisory targets are not counted")
 
 
 class FindingModel(_Strict):
@@ -105,6 +106,10 @@ class FindingModel(_Strict):
     )
     fix: str | None = Field(description="what would make the deployment comply")
     overridden_by: list[str] = Field(description="permissions that lifted this clause")
+    advisory: bool = Field(
+        default=False, exclude_if=lambda value: not value,
+        description="the clause is a target, not a promise: the finding never changes the "
+        "verdict (written only when true)")
 
     @classmethod
     def of(cls, finding: Finding) -> Self:
@@ -116,6 +121,7 @@ class FindingModel(_Strict):
             missing_facts=list(finding.missing_facts),
             fix=finding.fix,
             overridden_by=list(finding.overridden_by),
+            advisory=finding.advisory,
         )
 
     def to_finding(self) -> Finding:
@@ -128,6 +134,7 @@ class FindingModel(_Strict):
             missing_facts=tuple(self.missing_facts),
             fix=self.fix,
             overridden_by=tuple(self.overridden_by),
+            advisory=self.advisory,
         )
 
 
@@ -209,6 +216,10 @@ class AggregateModel(_Strict):
     window: WindowModel = Field(description="the starts this version of the clause counts")
     missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
+    advisory: bool = Field(
+        default=False, exclude_if=lambda value: not value,
+        description="the clause is a target, not a promise: its verdict never changes the "
+        "report's, nor the summary's counts (written only when true)")
 
     @classmethod
     def of(cls, aggregate: AggregateResult) -> Self:
@@ -228,6 +239,7 @@ class AggregateModel(_Strict):
             window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
+            advisory=aggregate.advisory,
         )
 
     def to_result(self) -> AggregateResult:
@@ -248,6 +260,7 @@ class AggregateModel(_Strict):
             projected=None if self.projected is None else self.projected.to_projection(),
             window_from=self.window.first,
             window_through=self.window.last,
+            advisory=self.advisory,
         )
 
 

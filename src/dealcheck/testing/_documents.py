@@ -386,13 +386,16 @@ class ClauseVersion:
     sources: tuple[str, ...]
     notwithstanding: tuple[str, ...] = ()
     ended: bool = False
+    #: ``clause ID advisory:`` (never a permission: resolution refuses that, DC140).
+    advisory: bool = False
 
     def node(self) -> ast.Clause:
         return ast.Clause(
             ast.Name(self.id), self.label,
             ast.DateLit(self.from_date.isoformat()) if self.from_date else None,
             ast.DateLit(self.through_date.isoformat()) if self.through_date else None,
-            _names(self.notwithstanding), self.sources, self.rule)
+            _names(self.notwithstanding), self.sources, self.rule,
+            self.advisory and self.kind != "permission")
 
     def overlaps(self, other: ClauseVersion) -> bool:
         # The same test as resolution's DC109 check, on the same windows.
@@ -493,7 +496,8 @@ class _PlanDraft:
         label = self.text()
         sources = tuple(t for t in (self.text(),) if t is not None)
         v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through_date,
-                          from_date, through_date, label, sources)
+                          from_date, through_date, label, sources,
+                          advisory=kind != "permission" and _maybe(draw, 4))
         self.all_versions.append(v)
         self.latest[ident] = v
         return v

@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "DC116": "an invalid executable example",
     "DC117": "a name of the wrong kind (a region where a provider belongs, …)",
     "DC118": "a number out of range",
+    "DC140": "a permission marked `advisory` (only a restriction or an aggregate can be a target)",
 }
 
 #: The passes, in the order they run: each reads what the ones before it resolved.
