@@ -37,7 +37,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910", "DC950", "DC951")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -764,6 +764,45 @@ def test_dc910_as_of_that_is_not_a_date() -> None:
     assert_diagnostic(d, E("DC910").message("malformed date `2025-W01-1` in `as_of`")
                       .help("write the date as YYYY-MM-DD, e.g. `2025-03-10`, or `today`").at(1, 1)
                       .underline("2025-W01-1").build(), "2025-W01-1")
+
+
+def _together(*sources: str) -> Diagnostic:
+    """The one diagnostic of checking `sources` (files a.deal, b.deal, …) together."""
+    names = "abc"[:len(sources)]
+    agreements = dealcheck.Agreements(tuple(
+        dealcheck.loads(text, f"{name}.deal") for name, text in zip(names, sources, strict=True)))
+    with pytest.raises(DiagnosticsError) as info:
+        agreements.check([])
+    [d] = info.value.diagnostics
+    return d
+
+
+def _assert_across_files(got: Diagnostic, want: ExpectedDiagnostic, file: str,
+                         related: list[tuple[str, int, int, str]]) -> None:
+    """`assert_diagnostic` for a diagnostic whose related span is in another file."""
+    assert (got.code, str(got.severity), got.message, got.help) == (
+        want.code, want.severity, want.message, want.help)
+    assert (got.span.file, got.span.line, got.span.column) == (file, want.line, want.column)
+    assert [(r.span.file, r.span.line, r.span.column, r.message) for r in got.related] == related
+
+
+def test_dc950_a_fact_of_two_types_in_agreements_checked_together() -> None:
+    base = HEADER.replace("fact consent: bool\n", "")
+    other = base.replace('"Demo"', '"Other"') + "fact consent: one of yes, no\n"
+    _assert_across_files(
+        _together(base + "fact consent: bool\n", other),
+        E("DC950").message("fact `consent` is `one of yes, no` here but `bool` in `a.deal`")
+        .help("declare it alike in every agreement checked together: `fact consent: bool`")
+        .at(8, 6).build(), "b.deal", [("a.deal", 8, 6, "declared here first")])
+
+
+def test_dc951_two_agreements_with_one_title() -> None:
+    _assert_across_files(
+        _together(HEADER, HEADER),
+        E("DC951").message("agreements `a.deal` and `b.deal` have the same title `Demo`")
+        .help("findings name their agreement by its title: give each agreement checked "
+              "together its own title").at(1, 1).build(),
+        "b.deal", [("a.deal", 1, 1, "the first agreement with that title")])
 
 
 # ================================================================ acceptance

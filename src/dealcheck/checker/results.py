@@ -85,6 +85,8 @@ class Finding:
     #: The clause is a target, not a promise (``clause ID advisory:``): the finding is
     #: reported apart and never changes the deployment's verdict.
     advisory: bool = False
+    #: The title of the agreement whose clause this is, when several are checked together.
+    agreement: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -144,6 +146,8 @@ class AggregateResult:
     window_through: dt.date | None = None
     #: The clause is a target, not a promise: its verdict never changes the report's.
     advisory: bool = False
+    #: The title of the agreement whose clause this is, when several are checked together.
+    agreement: str | None = None
 
     def projection_text(self) -> str:
         """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
@@ -160,6 +164,15 @@ class AggregateResult:
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRef:
+    """One of several agreements checked together: its title and its file."""
+
+    title: str
     path: str
     sha256: str
 
@@ -246,14 +259,17 @@ class Report:
     as_of: dt.date | None
     deployments: list[DeploymentResult]
     aggregates: list[AggregateResult]
+    #: Every agreement checked, when there are several (`terms` is the first); else empty.
+    agreements: list[AgreementRef] = field(default_factory=list)
 
     def __eq__(self, other: object) -> bool:
         """Reports that say the same are equal, whichever holds them (`dealcheck.Report` too)."""
         if not isinstance(other, Report):
             return NotImplemented
-        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates)
+        return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates,
+                 self.agreements)
                 == (other.terms, other.scenarios, other.as_of, other.deployments,
-                    other.aggregates))
+                    other.aggregates, other.agreements))
 
     def summary(self) -> Summary:
         """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
@@ -350,12 +366,14 @@ class ReportMeta:
     scenarios: tuple[SourceRef, ...]
     as_of: dt.date | None
     version: str = __version__
+    #: Every agreement checked, when there are several; else empty.
+    agreements: tuple[AgreementRef, ...] = ()
 
     @classmethod
     def of(cls, report: Report, version: str = __version__) -> ReportMeta:
         """The header of an in-memory report, naming dealcheck `version`."""
         return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
-                   version=version)
+                   version=version, agreements=tuple(report.agreements))
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,8 @@ def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
     }
     if finding.advisory:
         out["advisory"] = True
+    if finding.agreement is not None:
+        out["agreement"] = finding.agreement
     return out
 
 
@@ -188,6 +190,8 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
     }
     if aggregate.advisory:
         out["advisory"] = True
+    if aggregate.agreement is not None:
+        out["agreement"] = aggregate.agreement
     return out
 
 
@@ -216,9 +220,14 @@ def summary_to_dict(summary: Summary) -> dict[str, JsonValue]:
 
 
 def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
-    return {
+    head: dict[str, JsonValue] = {
         "dealcheck_version": meta.version,
         "terms": _source_ref(meta.terms),
+    }
+    if meta.agreements:  # several agreements checked together; `terms` is the first
+        head["agreements"] = [{"title": a.title, "path": a.path, "sha256": a.sha256}
+                              for a in meta.agreements]
+    return head | {
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
         "verdict": report_verdict(summary).value,

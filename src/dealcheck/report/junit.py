@@ -49,7 +49,8 @@ def _attr(value: str) -> str:
 def _finding_lines(finding: Finding) -> list[str]:
     loc = finding.location
     outcome = finding.outcome.value + (" (advisory)" if finding.advisory else "")
-    lines = [f"{outcome}: {finding.clause} ({loc.file}:{loc.line}:{loc.column})"]
+    of = "" if finding.agreement is None else f' of "{finding.agreement}"'
+    lines = [f"{outcome}: {finding.clause}{of} ({loc.file}:{loc.line}:{loc.column})"]
     lines.append(f"  {finding.message}")
     if finding.missing_facts:
         lines.append("  missing facts: " + ", ".join(finding.missing_facts))
@@ -169,7 +170,9 @@ class JunitStreamRenderer:
         )
         advisory = " (advisory)" if aggregate.advisory else ""
         lines = [
-            f"{aggregate.kind} {aggregate.clause}: {aggregate.verdict.value}{advisory}",
+            f"{aggregate.kind} {aggregate.clause}"
+            + ("" if aggregate.agreement is None else f' of "{aggregate.agreement}"')
+            + f": {aggregate.verdict.value}{advisory}",
             f"  total {aggregate.total}, limit {aggregate.limit}",
             f"  {aggregate.message}",
         ]

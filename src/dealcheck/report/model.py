@@ -11,6 +11,7 @@ from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
+    AgreementRef,
     DeploymentResult,
     Finding,
     Location,
@@ -26,6 +27,7 @@ from dealcheck.scenario.model import SourceLocation
 __all__ = [
     "AggregateCountsModel",
     "AggregateModel",
+    "AgreementRefModel",
     "DeploymentModel",
     "FindingModel",
     "LocationModel",
@@ -57,6 +59,18 @@ class SourceRefModel(_Strict):
     @classmethod
     def of(cls, ref: SourceRef) -> Self:
         return cls(path=ref.path, sha256=ref.sha256)
+
+
+class AgreementRefModel(_Strict):
+    model_config = ConfigDict(title="AgreementRef")
+
+    title: str = Field(description="the agreement's title, as findings name it")
+    path: str = Field(description="the file as named on the command line")
+    sha256: str = Field(description="hex SHA-256 of the file's bytes")
+
+    @classmethod
+    def of(cls, ref: AgreementRef) -> Self:
+        return cls(title=ref.title, path=ref.path, sha256=ref.sha256)
 
 
 class LocationModel(_Strict):
@@ -111,6 +125,11 @@ class FindingModel(_Strict):
         description="the clause is a target, not a promise: the finding never changes the "
         "verdict (written only when true)")
 
+    agreement: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="the title of the agreement whose clause this is, when several are "
+        "checked together (written only then)")
+
     @classmethod
     def of(cls, finding: Finding) -> Self:
         return cls(
@@ -122,6 +141,7 @@ class FindingModel(_Strict):
             fix=finding.fix,
             overridden_by=list(finding.overridden_by),
             advisory=finding.advisory,
+            agreement=finding.agreement,
         )
 
     def to_finding(self) -> Finding:
@@ -135,6 +155,7 @@ class FindingModel(_Strict):
             fix=self.fix,
             overridden_by=tuple(self.overridden_by),
             advisory=self.advisory,
+            agreement=self.agreement,
         )
 
 
@@ -220,6 +241,10 @@ class AggregateModel(_Strict):
         default=False, exclude_if=lambda value: not value,
         description="the clause is a target, not a promise: its verdict never changes the "
         "report's, nor the summary's counts (written only when true)")
+    agreement: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="the title of the agreement whose clause this is, when several are "
+        "checked together (written only then)")
 
     @classmethod
     def of(cls, aggregate: AggregateResult) -> Self:
@@ -240,6 +265,7 @@ class AggregateModel(_Strict):
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
             advisory=aggregate.advisory,
+            agreement=aggregate.agreement,
         )
 
     def to_result(self) -> AggregateResult:
@@ -261,6 +287,7 @@ class AggregateModel(_Strict):
             window_from=self.window.first,
             window_through=self.window.last,
             advisory=self.advisory,
+            agreement=self.agreement,
         )
 
 
@@ -271,6 +298,10 @@ class ReportDocument(_Strict):
 
     dealcheck_version: str
     terms: SourceRefModel
+    agreements: list[AgreementRefModel] | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="every agreement checked, when several are checked together (`terms` is "
+        "the first); written only then")
     scenarios: list[SourceRefModel]
     as_of: dt.date | None = Field(description="the --as-of date, or null: each deployment's start")
     verdict: Verdict = Field(
@@ -294,6 +325,7 @@ class ReportDocument(_Strict):
         return cls(
             dealcheck_version=version,
             terms=SourceRefModel.of(report.terms),
+            agreements=[AgreementRefModel.of(a) for a in report.agreements] or None,
             scenarios=[SourceRefModel.of(s) for s in report.scenarios],
             as_of=report.as_of,
             verdict=report.verdict,
@@ -323,6 +355,7 @@ class ReportDocument(_Strict):
             as_of=self.as_of,
             deployments=[d.to_result() for d in self.deployments],
             aggregates=[a.to_result() for a in self.aggregates],
+            agreements=[AgreementRef(a.title, a.path, a.sha256) for a in self.agreements or ()],
         )
 
 

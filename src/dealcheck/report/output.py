@@ -222,6 +222,7 @@ class AccumulatingRenderer:
             as_of=self._meta.as_of,
             deployments=self._deployments,
             aggregates=list(aggregates),
+            agreements=list(self._meta.agreements),
         )
         self._deployments = []
         return (self._render(report, version=self._meta.version),)

@@ -17,6 +17,7 @@ from dealcheck.checker.results import (
     Location,
     Outcome,
     Report,
+    SourceRef,
 )
 from dealcheck.report.json import (
     JsonValue,
@@ -115,6 +116,7 @@ def _finding_result(
             "missing_facts": list(finding.missing_facts),
             "fix": finding.fix,
             **({"advisory": True} if finding.advisory else {}),
+            **({"agreement": finding.agreement} if finding.agreement is not None else {}),
         },
     }
 
@@ -151,6 +153,7 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
             "missing_quantity": list(aggregate.missing_quantity),
             "unknown_scope": list(aggregate.unknown_scope),
             **({"advisory": True} if aggregate.advisory else {}),
+            **({"agreement": aggregate.agreement} if aggregate.agreement is not None else {}),
         },
     }
 
@@ -229,7 +232,8 @@ def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonVa
 
     artifacts: list[JsonValue] = []
     seen: set[str] = set()
-    for ref in (report.terms, *report.scenarios):
+    agreements = [SourceRef(a.path, a.sha256) for a in report.agreements]
+    for ref in (report.terms, *agreements, *report.scenarios):
         uri = artifact_uri(ref.path)
         if uri in seen:  # the schema wants unique artifacts
             continue

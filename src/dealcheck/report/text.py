@@ -54,6 +54,11 @@ def _listed(items: Iterable[str]) -> str:
     return ", ".join(printable(item) for item in items)
 
 
+def quote_title(title: str) -> str:
+    """An agreement's title in quotes, escaped: findings of several agreements name theirs."""
+    return '"' + printable(title) + '"'
+
+
 def _word(value: str) -> Text:
     return Text(value, style=_STYLE.get(value, ""))
 
@@ -82,6 +87,8 @@ def _finding(finding: Finding) -> RenderableType:
     head.append_text(_word(finding.outcome.value))
     head.append(" ")
     head.append(printable(finding.clause), style="bold")
+    if finding.agreement is not None:
+        head.append(f" of {quote_title(finding.agreement)}")
     head.append(f"  {printable(loc.file)}:{loc.line}:{loc.column}", style="dim")
     body = [Text(printable(finding.message))]
     if finding.missing_facts:
@@ -147,6 +154,8 @@ def _aggregates(aggregates: list[AggregateResult], title: str = "aggregates") ->
         # Messages go under the table: in a column they would wrap into slivers.
         head = Text("  ")
         head.append(printable(a.clause), style="bold")
+        if a.agreement is not None:
+            head.append(f" of {quote_title(a.agreement)}")
         head.append(": " + printable(a.message))
         extra = []
         if a.projected is not None:
@@ -166,8 +175,13 @@ def _header(report: Report, version: str) -> Text:
     line.append(f"  (dealcheck {version})", style="dim")
     scenarios = _listed(s.path for s in report.scenarios) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
-    line.append(f"\nterms: {printable(report.terms.path)}\nscenarios: {scenarios}\n"
-                f"as of: {as_of}")
+    if report.agreements:
+        terms = "\n".join(f"  {quote_title(a.title)}: {printable(a.path)}"
+                          for a in report.agreements)
+        line.append(f"\nagreements:\n{terms}")
+    else:
+        line.append(f"\nterms: {printable(report.terms.path)}")
+    line.append(f"\nscenarios: {scenarios}\nas of: {as_of}")
     return line
 
 
