@@ -145,3 +145,28 @@ def test_the_exit_code_ignores_targets(tmp_path: Path, fmt: str) -> None:
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stderr) == (0, "")
     assert "advisory" in run.stdout.lower()
+
+
+def test_duckdb_reports_targets_as_python_does(tmp_path: Path) -> None:
+    """Bulk inventories keyed in SQL: findings and aggregates judged once per case, marked alike."""
+    (tmp_path / "loi.deal").write_text(TERMS, encoding="utf-8")
+    (tmp_path / "plan.csv").write_text(
+        "id,party,workload,provider,value,start,facts.consent\n"
+        "t1,Acme,training,Other,,2025-03-01,\n"
+        "t2,Acme,training,Main,,2025-03-02,true\n"
+        "a1,Acme,api,Main,1M USD,2025-03-01,\n"
+        "a2,Acme,api,Other,2M USD,2025-03-05,false\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    outputs = {}
+    for engine in ("python", "duckdb"):
+        run = subprocess.run([sys.executable, "-m", "dealcheck", "check", "loi.deal", "plan.csv",
+                              "--format", "json", "--engine", engine],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert (run.returncode, run.stderr) == (1, "")  # a2 breaks the binding api_main
+        outputs[engine] = run.stdout
+    assert outputs["duckdb"] == outputs["python"]
+    document = json.loads(outputs["python"])
+    assert [d["verdict"] for d in document["deployments"]] == [
+        "compliant", "compliant", "compliant", "violation"]
+    assert sum(f.get("advisory", False) for d in document["deployments"]
+               for f in d["findings"]) == 4  # t1: two targets, t2: two targets met
