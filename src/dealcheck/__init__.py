@@ -39,13 +39,14 @@ from dealcheck.dsl.ast import Document
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.engines import Engine
 from dealcheck.scenario.model import Deployment, Scenario
-from dealcheck.terms import Report, Terms
+from dealcheck.terms import Agreements, Report, Terms
 
 __all__ = [
-    "AggregateResult", "AggregateVerdict", "Deployment", "DeploymentResult", "Diagnostic",
-    "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Scenario", "Severity",
-    "Terms", "Verdict", "__version__", "analyze", "check_files", "load", "load_scenario", "loads",
-    "parse",
+    "AggregateResult", "AggregateVerdict", "Agreements", "Deployment", "DeploymentResult",
+    "Diagnostic", "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Scenario",
+    "Severity",
+    "Terms", "Verdict", "__version__", "analyze", "check_files", "load", "load_all",
+    "load_scenario", "loads", "parse",
 ]
 
 
@@ -113,6 +114,19 @@ def load(path: str | Path) -> Terms:
     return loads(read_text(name), name)
 
 
+def load_all(paths: Sequence[str | Path]) -> Agreements:
+    """Load several ``.deal`` files to check deployments against all of them together.
+
+    Raises:
+        DiagnosticsError: for the first file with errors, or when the agreements
+            cannot be checked together (a fact declared with two types, DC950; two
+            agreements with one title, DC951).
+    """
+    agreements = Agreements(tuple(load(path) for path in paths))
+    agreements.judges()
+    return agreements
+
+
 def load_scenario(path: str | Path, terms: Terms) -> Scenario:
     """Read and validate a scenario file against the names `terms` declare.
 
@@ -124,13 +138,16 @@ def load_scenario(path: str | Path, terms: Terms) -> Scenario:
     return read_scenario(path, terms.vocabulary)
 
 
-def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
+def check_files(terms_path: str | Path | Sequence[str | Path],
+                scenario_paths: Sequence[str | Path], *,
                 as_of: dt.date | str | None = None, jobs: int = 1,
                 engine: Engine = "auto", facts: Mapping[str, object] | None = None) -> Report:
     """Check the deployments of scenario files against a ``.deal`` file, as `dealcheck check` does.
 
     Args:
-        terms_path: the terms.
+        terms_path: the terms; or a list of several ``.deal`` files, each
+            deployment then judged against every one of them (read by the
+            python engine, whatever `engine` and `jobs` say).
         scenario_paths: YAML, JSON, CSV, JSON Lines or Parquet files, by
             extension; ids must be unique across them.
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
@@ -156,6 +173,16 @@ def check_files(terms_path: str | Path, scenario_paths: Sequence[str | Path], *,
     from dealcheck.checker.files import check_files_into, collect_report
     from dealcheck.scenario.world import check_facts
 
+    if not isinstance(terms_path, str | Path):
+        if len(terms_path) > 1:
+            from dealcheck.checker.agreements import check_agreement_files
+
+            if facts:
+                raise ValueError("facts of the whole check are not taken with several "
+                                 "agreements: give each deployment its own facts")
+            judges = load_all(terms_path).judges()
+            return Report.of(collect_report(check_agreement_files(judges, scenario_paths, as_of)))
+        [terms_path] = terms_path
     terms = load(terms_path)
     return Report.of(check_files_into(terms, scenario_paths, collect_report,
                                       as_of=as_of, jobs=jobs, engine=engine,

@@ -169,25 +169,45 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, engine: str, facts: tuple[str, ...],
           error_format: str) -> None:
-    """Check the deployments of SCENARIO files against TERMS."""
+    """Check the deployments of SCENARIO files against TERMS.
+
+    Further arguments ending in `.deal` are more agreements: each deployment is
+    then judged against every one of them.
+    """
     from dealcheck.checker.files import check_files_into
     from dealcheck.report.output import rows_renderer
 
+    more_terms = [p for p in scenarios if p.endswith(".deal")]
+    scenarios = tuple(p for p in scenarios if not p.endswith(".deal"))
+    if not scenarios:
+        raise click.UsageError("Missing argument 'SCENARIOS...': only terms were given.")
+    if more_terms and engine == "duckdb":
+        raise click.UsageError("several agreements are checked with `--engine python` "
+                               "(`auto` chooses it): `--engine duckdb` checks one")
+    if more_terms and facts:
+        raise click.UsageError("--fact is not taken with several agreements yet: give "
+                               "each deployment its own facts")
     if facts and engine == "duckdb":
         raise click.UsageError("--fact is not read by `--engine duckdb`: use `--engine auto` "
                                "(the default) or `--engine python`")
     when = _parse_date(as_of, error_format)
     if output:
-        _refuse_overwriting(output, [terms, *scenarios], error_format)
+        _refuse_overwriting(output, [terms, *more_terms, *scenarios], error_format)
     elif fmt == "parquet" and getattr(sys.stdout, "isatty", lambda: False)():
         raise click.UsageError("a Parquet report is binary: write it to a file with "
                                "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
     world = _parse_facts(facts, model, error_format)
+    sink = _report_sink(fmt, output, fail_on)
     try:
-        worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
-                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine,
-                                 facts=world)
+        if more_terms:
+            from dealcheck.checker.agreements import check_agreement_files, judges_of
+
+            judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
+            worst = sink(check_agreement_files(judges, scenarios, when))
+        else:
+            worst = check_files_into(model, scenarios, sink, as_of=when, jobs=jobs,
+                                     rows=rows_renderer(fmt), engine=engine, facts=world)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
@@ -204,7 +224,7 @@ def _report_sink(fmt: str, output: str | None,
     """
 
     def write_report(run: CheckRun) -> dict[str, int]:
-        from dealcheck.checker.results import AggregateVerdict
+        from dealcheck.checker.results import aggregate_counts
         from dealcheck.report.output import (
             SummaryCounter,
             atomic_writer,
@@ -223,11 +243,9 @@ def _report_sink(fmt: str, output: str | None,
 
         def aggregates() -> list[dealcheck.AggregateResult]:
             found = run.aggregates()
-            for a in found:
-                if a.verdict is AggregateVerdict.VIOLATION:
-                    worst["violation"] += 1
-                elif a.verdict is AggregateVerdict.UNDETERMINED:
-                    worst["undetermined"] += 1
+            counts = aggregate_counts(found)  # advisory targets never fail a check
+            worst["violation"] += counts["violation"]
+            worst["undetermined"] += counts["undetermined"]
             return found
 
         renderer = make_renderer(fmt, fail_on=fail_on,
@@ -307,31 +325,54 @@ def _deployments_in(judged: object) -> int:
 
 @cli.command()
 @click.argument("terms", type=click.Path(dir_okay=False))
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--id", "ident", required=True, help="The deployment to explain.")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Judge it on DATE (YYYY-MM-DD, or `today`) instead of its start.")
 @_fact_option
 @_error_format
-def explain(terms: str, scenario: str, ident: str, as_of: str | None, facts: tuple[str, ...],
-            error_format: str) -> None:
-    """Show the whole derivation of one deployment's verdict."""
+def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None,
+            facts: tuple[str, ...], error_format: str) -> None:
+    """Show the whole derivation of one deployment's verdict.
+
+    Arguments before SCENARIO ending in `.deal` are more agreements: the
+    deployment is explained under each of them.
+    """
     from dealcheck.checker.explain import render_explanation
     from dealcheck.checker.files import NoSuchDeployment, explain_file
 
+    more_terms = [p for p in scenario if p.endswith(".deal")]
+    scenarios = [p for p in scenario if not p.endswith(".deal")]
+    if len(scenarios) != 1:
+        raise click.UsageError("give exactly one SCENARIO file after the terms")
+    [scenario_path] = scenarios
     when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
     world = _parse_facts(facts, model, error_format)
     try:
-        found = explain_file(model, scenario, ident, as_of=when, facts=world)
+        if more_terms:
+            if facts:
+                raise click.UsageError("--fact is not taken with several agreements yet")
+            from dealcheck.checker.agreements import (
+                explain_agreements,
+                judges_of,
+                render_explanations,
+            )
+
+            judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
+            text = render_explanations(
+                judges, explain_agreements(judges, scenario_path, ident, as_of=when))
+        else:
+            text = render_explanation(
+                explain_file(model, scenario_path, ident, as_of=when, facts=world), model)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     except NoSuchDeployment as exc:
         hint = f"; did you mean {quote(exc.close, 200)}?" if exc.close else ""
-        click.echo(f"error: no deployment {quote(exc.ident, 200)} in {quote(scenario, 1000)}"
-                   f"{hint}", err=True)
+        click.echo(f"error: no deployment {quote(exc.ident, 200)} in "
+                   f"{quote(scenario_path, 1000)}{hint}", err=True)
         raise Failure(EXIT_INPUT) from None
-    click.echo(render_explanation(found, model), nl=False)
+    click.echo(text, nl=False)
     raise Failure(EXIT_OK)
 
 

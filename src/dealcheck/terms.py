@@ -27,6 +27,7 @@ from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
+    from dealcheck.checker.agreements import Judges
     from dealcheck.checker.compile import CompiledTerms
     from dealcheck.checker.results import DeploymentResult
     from dealcheck.scenario.generated import DeploymentRow
@@ -212,3 +213,51 @@ class Terms(m.Terms):
             when = parse_as_of(as_of)
         ct = self._compiled or self.compiled()
         return _judge_one()(ct, validate_deployment(self.vocabulary, deployment), when)
+
+
+@dataclass(slots=True, eq=False)
+class Agreements:
+    """Several agreements checked together (what `dealcheck.load_all` returns).
+
+    Each deployment is judged against every agreement, each with its own
+    clauses; a deployment may use any name one of them declares. The report's
+    findings and aggregates name their agreement by its title, and
+    `Report.agreements` lists the agreements (`Report.terms` is the first).
+    """
+
+    terms: tuple[Terms, ...]
+    _judges: Judges | None = field(default=None, repr=False)
+
+    def judges(self) -> Judges:
+        """The agreements compiled to judge together (made once, on first use).
+
+        Raises:
+            DiagnosticsError: when their vocabularies cannot be merged (DC950, DC951).
+        """
+        if self._judges is None:
+            from dealcheck.checker.agreements import judges_of
+
+            self._judges = judges_of(self.terms, [t.compiled() for t in self.terms])
+        return self._judges
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Every name one of the agreements declares: what their deployments may use."""
+        return self.judges().vocabulary
+
+    def check(self, deployments: Iterable[DeploymentInput],
+              as_of: dt.date | str | None = None) -> Report:
+        """Check deployments against every agreement, as `Terms.check` does against one.
+
+        Raises:
+            DiagnosticsError: when a deployment or `as_of` is invalid.
+        """
+        from dealcheck._speed import paused_gc
+        from dealcheck.checker.agreements import check_agreements
+        from dealcheck.rules.resolve import parse_as_of
+
+        when = parse_as_of(as_of)
+        judges = self.judges()
+        with paused_gc():
+            return Report.of(check_agreements(
+                judges, validate_deployments(judges.vocabulary, deployments), when))

@@ -38,7 +38,7 @@ fact consent: bool
 """
 
 SYNTAX_CODES = ("DC001", "DC002", "DC003", "DC004", "DC005", "DC006")
-INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910", "DC955")
+INPUT_CODES = ("DC901", "DC902", "DC903", "DC904", "DC910", "DC950", "DC951", "DC955")
 ALL_CODES = (*SYNTAX_CODES, *resolve.CODES, *lint.CODES, *INPUT_CODES)
 
 
@@ -569,6 +569,20 @@ def test_dc112_exception_to_itself() -> None:
           .at(11, 31).underline("p1").build())
 
 
+def test_dc140_an_advisory_permission() -> None:
+    check("clause c1:\n  Acme runs api only on Azure\n"
+          'clause p1 "7.2" notwithstanding c1 advisory:\n  Acme may run api on AWS\n',
+          E("DC140").message("permission `p1` cannot be advisory")
+          .help('a permission lifts the clauses it names and promises nothing: write the '
+                'header without `advisory`, as `clause p1 "7.2" notwithstanding c1:`')
+          .at(11, 8).underline("p1").build())
+
+
+def test_advisory_restrictions_and_aggregates_resolve() -> None:
+    check("clause c1 advisory:\n  Acme runs api only on Azure\n"
+          "clause c2 from 2025-02-01 advisory:\n  total value of deployments reaches 10 USD\n")
+
+
 def test_dc113_total_of_something_else() -> None:
     check("clause c1:\n  total power of deployments reaches 10 GW\n",
           E("DC113").message("cannot total `power`").help("total `value` or `capacity`")
@@ -869,6 +883,45 @@ def test_dc955_fact_argument_without_a_value() -> None:
     assert_diagnostic(d, E("DC955").message("`--fact` takes NAME=VALUE, found `consent`")
                       .help("e.g. `consent=true`").at(2, 1).underline("consent").build(),
                       "consent=true\nconsent")
+
+
+def _together(*sources: str) -> Diagnostic:
+    """The one diagnostic of checking `sources` (files a.deal, b.deal, …) together."""
+    names = "abc"[:len(sources)]
+    agreements = dealcheck.Agreements(tuple(
+        dealcheck.loads(text, f"{name}.deal") for name, text in zip(names, sources, strict=True)))
+    with pytest.raises(DiagnosticsError) as info:
+        agreements.check([])
+    [d] = info.value.diagnostics
+    return d
+
+
+def _assert_across_files(got: Diagnostic, want: ExpectedDiagnostic, file: str,
+                         related: list[tuple[str, int, int, str]]) -> None:
+    """`assert_diagnostic` for a diagnostic whose related span is in another file."""
+    assert (got.code, str(got.severity), got.message, got.help) == (
+        want.code, want.severity, want.message, want.help)
+    assert (got.span.file, got.span.line, got.span.column) == (file, want.line, want.column)
+    assert [(r.span.file, r.span.line, r.span.column, r.message) for r in got.related] == related
+
+
+def test_dc950_a_fact_of_two_types_in_agreements_checked_together() -> None:
+    base = HEADER.replace("fact consent: bool\n", "")
+    other = base.replace('"Demo"', '"Other"') + "fact consent: one of yes, no\n"
+    _assert_across_files(
+        _together(base + "fact consent: bool\n", other),
+        E("DC950").message("fact `consent` is `one of yes, no` here but `bool` in `a.deal`")
+        .help("declare it alike in every agreement checked together: `fact consent: bool`")
+        .at(8, 6).build(), "b.deal", [("a.deal", 8, 6, "declared here first")])
+
+
+def test_dc951_two_agreements_with_one_title() -> None:
+    _assert_across_files(
+        _together(HEADER, HEADER),
+        E("DC951").message("agreements `a.deal` and `b.deal` have the same title `Demo`")
+        .help("findings name their agreement by its title: give each agreement checked "
+              "together its own title").at(1, 1).build(),
+        "b.deal", [("a.deal", 1, 1, "the first agreement with that title")])
 
 
 # ================================================================ acceptance

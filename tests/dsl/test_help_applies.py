@@ -185,6 +185,9 @@ CASES = [
     Case("DC111", "a permission without `notwithstanding`", "clause c0:\n"
          "  Acme runs api only on Azure\nclause p1:\n  Acme may run api on AWS\n",
          swap("clause p1:", keep="clause p1 {}:")),
+    Case("DC140", "an advisory permission", "clause c0:\n  Acme runs api only on Azure\n"
+         "clause p1 notwithstanding c0 advisory:\n  Acme may run api on AWS\n",
+         swap("clause p1 notwithstanding c0 advisory:", index=1)),
     Case("DC113", "a misspelt measure", "clause c1:\n  total valu of deployments reaches 10 USD\n",
          at_span()),
     Case("DC116", "an example without a deployment", 'example "x":\n  expect compliant\n',

@@ -181,8 +181,8 @@ def translate(terms: m.Terms) -> CedarTerms:
     texts = ["permit (principal, action, resource);"]
     forbids: list[str] = []
     for c in terms.clauses:
-        if not c.kind.is_restriction:
-            continue
+        if not c.kind.is_restriction or c.advisory:
+            continue  # an advisory clause is a target: it never denies
         texts.append(
             f"forbid (principal, action == {ACTION}, resource)\n"
             f"  when {{ {window(c)} && {scope(c.scope, facts)} && {breach(c, facts)} }}\n"
@@ -306,8 +306,9 @@ def cedar_differences(terms: m.Terms, deployments: Sequence[Deployment],
         if verdict == "undetermined" or lacks_a_completed_value(terms, d):
             continue
         compared += 1
-        violated = {f.clause for f in result.findings if str(f.outcome) == "violated"}
-        unknown = {f.clause for f in result.findings if str(f.outcome) == "unknown"}
+        binding = [f for f in result.findings if not f.advisory]
+        violated = {f.clause for f in binding if str(f.outcome) == "violated"}
+        unknown = {f.clause for f in binding if str(f.outcome) == "unknown"}
         if decision.allowed != (verdict == "compliant"):
             out.append(f"`{result.id}`: dealcheck {verdict}, cedar "
                        f"{'allow' if decision.allowed else 'deny'} "

@@ -29,14 +29,15 @@ def outcome_of(report: Report) -> ref.Outcome:
         (r.id, ref.DeploymentOutcome(
             str(r.verdict), r.evaluated_on, r.not_covered,
             tuple(sorted(((f.clause, ref.FindingOutcome(
-                str(f.outcome), frozenset(f.missing_facts), frozenset(f.overridden_by)))
+                str(f.outcome), frozenset(f.missing_facts), frozenset(f.overridden_by),
+                f.advisory))
                 for f in r.findings), key=ref.pair_order))))
         for r in report.deployments)
     versions = [
         (ref.version_key(a.clause, a.window_from),
          ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
                               a.missing_quantity, a.unknown_scope, a.evaluated_on,
-                              _projected(a)))
+                              _projected(a), a.advisory))
         for a in report.aggregates]
     aggregates = tuple(sorted(versions, key=ref.pair_order))
     return ref.Outcome(deployments, aggregates)

@@ -19,6 +19,11 @@ What it implements, rule by rule:
   certainly binds and is broken, else `unknown`, naming the absent facts and
   fields of the unknown parts (only those: an unknown that cannot change the
   outcome is never named);
+- advisory clauses (targets) give findings like any other, marked advisory,
+  but no part of the verdict: it is worked out from the other findings alone;
+  an advisory finding left unknown names the facts whose value alone changes
+  its own outcome (the verdict cannot change with it), and an advisory
+  aggregate is judged like any other, marked advisory;
 - verdict: violation > undetermined > compliant; `not_covered` when no clause
   in force (restriction, permission or aggregate) may scope the deployment;
 - completions decide: all of the above is worked out for every completion of
@@ -287,6 +292,7 @@ class FindingOutcome:
     outcome: str
     missing: frozenset[str] = frozenset()
     overridden_by: frozenset[str] = frozenset()
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,6 +313,7 @@ class AggregateOutcome:
     unknown_scope: tuple[str, ...]
     evaluated_on: dt.date
     projected: tuple[str, str, dt.date | None]   # total, verdict, crossed_on
+    advisory: bool = False
 
 
 def version_key(clause_id: str, counted_from: dt.date | None) -> str:
@@ -474,31 +481,35 @@ def judge_deployment(terms: m.Terms, d: Deployment, as_of: dt.date | None,
     deciding_verdict = {names[i] for i in range(len(names))
                         if changes(lambda o: o.verdict, i)}
     findings: dict[str, FindingOutcome] = {}
+    advisory = {c.id for c in in_force(terms, day) if c.advisory}
     for clause in clause_ids:
+        target = clause in advisory
         seen = [o.findings.get(clause) for o in per.values()]
         kinds = {f.outcome if f is not None else "absent" for f in seen}
         if kinds <= {"absent", "satisfied"}:
-            findings[clause] = FindingOutcome("satisfied")
+            findings[clause] = FindingOutcome("satisfied", advisory=target)
         elif kinds == {"violated"}:
-            findings[clause] = FindingOutcome("violated")
+            findings[clause] = FindingOutcome("violated", advisory=target)
         elif kinds <= {"absent", "satisfied", "overridden"}:
             lifting = [f.overridden_by for f in seen if f is not None
                        and f.outcome == "overridden"]
             everywhere = frozenset.intersection(*lifting)
             findings[clause] = FindingOutcome(
-                "overridden", overridden_by=everywhere or frozenset.union(*lifting))
+                "overridden", overridden_by=everywhere or frozenset.union(*lifting),
+                advisory=target)
         else:
             def level(o: KleeneOutcome, clause: str = clause) -> int:
                 f = o.findings.get(clause)
                 return {"violated": 2, "unknown": 1}.get(f.outcome if f else "", 0)
             missing: set[str] = set()
-            if verdict == "undetermined":
+            if target or verdict == "undetermined":
+                # A target's own deciding facts; a promise's must also change the verdict.
                 missing = {names[i] for i in range(len(names))
-                           if names[i] in deciding_verdict and changes(level, i)}
+                           if (target or names[i] in deciding_verdict) and changes(level, i)}
                 for f in seen:
                     if f is not None and f.outcome == "unknown":
                         missing |= f.missing
-            findings[clause] = FindingOutcome("unknown", frozenset(missing))
+            findings[clause] = FindingOutcome("unknown", frozenset(missing), advisory=target)
     return DeploymentOutcome(verdict, day, not covered, tuple(sorted(findings.items())))
 
 
@@ -546,7 +557,8 @@ def judge_complete(terms: m.Terms, d: Deployment, as_of: dt.date | None,
             findings[c.id] = FindingOutcome("violated")
         else:
             findings[c.id] = FindingOutcome("unknown", binds.unknowns)
-    outcomes = {f.outcome for f in findings.values()}
+    outcomes = {f.outcome for i, f in findings.items()
+                if not next(c.advisory for c in clauses if c.id == i)}
     verdict = ("violation" if "violated" in outcomes
                else "undetermined" if "unknown" in outcomes else "compliant")
     return KleeneOutcome(verdict, not covered, findings)
@@ -658,7 +670,7 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
     return AggregateOutcome(str(c.kind), verdict, format_amount(known, dim, exact=True),
                             tuple(contributors), tuple(missing), tuple(unknown_scope), day,
                             (format_amount(every_known, dim, exact=True), projected_verdict,
-                             crossed))
+                             crossed), c.advisory)
 
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],

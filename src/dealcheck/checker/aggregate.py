@@ -348,6 +348,7 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
         evaluated_on=day, deadline=rule.deadline,
         missing_quantity=tuple(sums.missing_quantity), unknown_scope=tuple(sums.unknown_scope),
         projected=projection, window_from=t.first, window_through=t.last,
+        advisory=clause.advisory,
     )
 
 

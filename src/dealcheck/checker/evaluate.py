@@ -80,24 +80,36 @@ def evaluate_reference(ct: CompiledTerms, d: Deployment,
         return DeploymentResult(d.id, Verdict.COMPLIANT, day, not _covered(epoch, d, ct),
                                 _NO_FINDINGS, d.source)
     judged = [j for j in (judge(plan, d, ct) for plan in plans) if j is not None]
-    combined = combine(judged)
-    violated = {j.plan.id for j in judged if j.outcome is Outcome.VIOLATED}
+    # Advisory clauses are targets: reported, but no part of the verdict.
+    binding = [j for j in judged if not j.plan.clause.advisory]
+    combined = combine(binding)
+    violated = {j.plan.id for j in binding if j.outcome is Outcome.VIOLATED}
     findings: list[Finding] = []
     for j in judged:
         plan = j.plan
+        advisory = plan.clause.advisory
         if j.outcome is Outcome.SATISFIED:
             findings.append(Finding(plan.id, Outcome.SATISFIED, _satisfied_message(plan, d),
-                                    plan.location))
+                                    plan.location, advisory=advisory))
         elif j.outcome is Outcome.OVERRIDDEN:
             findings.append(Finding(plan.id, Outcome.OVERRIDDEN,
                                     _overridden_message(plan, list(j.applying)), plan.location,
-                                    overridden_by=tuple(p.id for p in j.applying)))
+                                    overridden_by=tuple(p.id for p in j.applying),
+                                    advisory=advisory))
         else:
             fixes = fixes_for(plan, d, ct, epoch, violated)
             text = ", or ".join(f.text for f in fixes) if fixes else None
             if j.outcome is Outcome.VIOLATED:
                 findings.append(Finding(plan.id, Outcome.VIOLATED, _violated_message(plan, d),
-                                        plan.location, fix=text, fixes=fixes))
+                                        plan.location, fix=text, fixes=fixes,
+                                        advisory=advisory))
+            elif advisory:
+                # Its own deciding facts: the verdict's completions do not involve it.
+                names = tuple(dict.fromkeys([*j.deciding, *j.residual]))
+                findings.append(Finding(plan.id, Outcome.UNKNOWN,
+                                        _unknown_message(plan, names, None, violated, d),
+                                        plan.location, names, text, fixes=fixes,
+                                        advisory=True))
             else:
                 missing = combined.missing.get(plan.id, ())
                 names = missing or j.deciding or j.residual
@@ -206,13 +218,14 @@ def _unconverted(d: Deployment, names: Sequence[str]) -> str:
             "never converted to the one it is compared with)")
 
 
-def _unknown_message(plan: Plan, names: Sequence[str], combined: Combined,
+def _unknown_message(plan: Plan, names: Sequence[str], combined: Combined | None,
                      violated: set[str], d: Deployment) -> str:
+    """Why a finding is unknown; `combined` is None for an advisory clause's finding."""
     facts = names_text(names) if names else "a fact"
     verb = "are" if len(names) > 1 else "is"
     text = (f"whether `{plan.id}` is met depends on {facts}, which {verb} unknown"
             + _unconverted(d, names))
-    if combined.verdict is not Verdict.VIOLATION:
+    if combined is None or combined.verdict is not Verdict.VIOLATION:
         return text
     if violated:
         return f"{text}; it cannot change the verdict: {names_text(sorted(violated))} is violated"

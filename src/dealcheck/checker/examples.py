@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dealcheck.checker.check import check
-from dealcheck.checker.results import Outcome, Report
+from dealcheck.checker.results import DeploymentResult, Finding, Outcome, Report
 from dealcheck.rules import model as m
 
 if TYPE_CHECKING:
@@ -103,43 +103,82 @@ def run_example(terms: ReadyTerms, example: m.Example) -> ExampleOutcome:
         except KeyError:
             result = None
         if result is None:
-            try:
-                agg = report.aggregate(subject)
-            except KeyError:
-                failures.append(f"`{subject}`: the aggregate is not in force on the "
-                                "evaluation date")
-                continue
-            if str(agg.verdict) != x.verdict:
-                failures.append(f"`{subject}`: expected {x.verdict}, got {agg.verdict}: "
-                                f"{agg.message}")
+            failures.extend(_aggregate_failures(report, subject, x))
             continue
-        got = "not_covered" if result.not_covered and x.verdict == "not_covered" else str(
-            result.verdict)
-        if x.verdict == "not_covered" and not result.not_covered:
-            got = str(result.verdict)
-        if got != x.verdict:
-            detail = "; ".join(f"{f.clause}: {f.outcome}: {f.message}" for f in result.findings)
-            failures.append(f"`{subject}`: expected {x.verdict}, got {got}"
-                            + (f" ({detail})" if detail else " (no clause scopes it)"))
-            continue
-        by_clause = {f.clause: f for f in result.findings}
-        wanted = {"violation": Outcome.VIOLATED, "undetermined": Outcome.UNKNOWN}.get(x.verdict)
-        for clause in x.clauses:
-            finding = by_clause.get(clause)
-            if finding is None:
-                failures.append(f"`{subject}`: `{clause}` does not scope it")
-            elif wanted is not None and finding.outcome is not wanted:
-                failures.append(f"`{subject}`: `{clause}` is {finding.outcome}, expected "
-                                f"{wanted}: {finding.message}")
-            elif wanted is None and x.verdict == "compliant" and finding.outcome in (
-                    Outcome.VIOLATED, Outcome.UNKNOWN):
-                failures.append(f"`{subject}`: `{clause}` is {finding.outcome}")
-        missing = {name for f in result.findings for name in f.missing_facts}
-        for fact in x.missing:
-            if fact not in missing:
-                failures.append(f"`{subject}`: `{fact}` is not among the missing facts "
-                                f"({', '.join(sorted(missing)) or 'none'})")
+        failures.extend(_deployment_failures(subject, x, result))
     return ExampleOutcome(example, report, failures)
+
+
+def _deployment_failures(subject: str, x: m.Expectation,
+                         result: DeploymentResult) -> list[str]:
+    """``expect [ID is] V [of …] [missing …]`` of deployment `subject`."""
+    targets = [f for f in result.findings if f.clause in x.clauses and f.advisory]
+    if x.clauses and len(targets) == len(x.clauses):
+        return _target_failures(subject, x, targets)
+    failures: list[str] = []
+    got = "not_covered" if result.not_covered and x.verdict == "not_covered" else str(
+        result.verdict)
+    if x.verdict == "not_covered" and not result.not_covered:
+        got = str(result.verdict)
+    if got != x.verdict:
+        detail = "; ".join(f"{f.clause}: {f.outcome}: {f.message}" for f in result.findings)
+        return [f"`{subject}`: expected {x.verdict}, got {got}"
+                + (f" ({detail})" if detail else " (no clause scopes it)")]
+    by_clause = {f.clause: f for f in result.findings}
+    wanted = {"violation": Outcome.VIOLATED, "undetermined": Outcome.UNKNOWN}.get(x.verdict)
+    for clause in x.clauses:
+        finding = by_clause.get(clause)
+        if finding is None:
+            failures.append(f"`{subject}`: `{clause}` does not scope it")
+        elif wanted is not None and finding.outcome is not wanted:
+            failures.append(f"`{subject}`: `{clause}` is {finding.outcome}, expected "
+                            f"{wanted}: {finding.message}")
+        elif wanted is None and x.verdict == "compliant" and finding.outcome in (
+                Outcome.VIOLATED, Outcome.UNKNOWN):
+            failures.append(f"`{subject}`: `{clause}` is {finding.outcome}")
+    missing = {name for f in result.findings for name in f.missing_facts}
+    for fact in x.missing:
+        if fact not in missing:
+            failures.append(f"`{subject}`: `{fact}` is not among the missing facts "
+                            f"({', '.join(sorted(missing)) or 'none'})")
+    return failures
+
+
+def _aggregate_failures(report: Report, subject: str, x: m.Expectation) -> list[str]:
+    """``expect ID is V`` of an aggregate clause `subject` (its worst version judged)."""
+    try:
+        agg = report.aggregate(subject)
+    except KeyError:
+        return [f"`{subject}`: the aggregate is not in force on the evaluation date"]
+    if str(agg.verdict) != x.verdict:
+        return [f"`{subject}`: expected {x.verdict}, got {agg.verdict}: {agg.message}"]
+    return []
+
+
+#: What an expectation's verdict says of an advisory clause's own finding.
+_TARGET_OUTCOMES = {"violation": (Outcome.VIOLATED,), "undetermined": (Outcome.UNKNOWN,),
+                    "compliant": (Outcome.SATISFIED, Outcome.OVERRIDDEN)}
+
+
+def _target_failures(subject: str, x: m.Expectation, targets: list[Finding]) -> list[str]:
+    """``expect V of T`` naming only advisory clauses: V is each target's own outcome.
+
+    An advisory clause never changes the deployment's verdict, so the verdict
+    of the line speaks of the targets: `violation` (missed), `undetermined`
+    (unknown), `compliant` (met, or lifted by a permission).
+    """
+    failures: list[str] = []
+    wanted = _TARGET_OUTCOMES.get(x.verdict, ())
+    for finding in targets:
+        if finding.outcome not in wanted:
+            failures.append(f"`{subject}`: advisory `{finding.clause}` is {finding.outcome}, "
+                            f"expected {x.verdict}: {finding.message}")
+    missing = {name for f in targets for name in f.missing_facts}
+    for fact in x.missing:
+        if fact not in missing:
+            failures.append(f"`{subject}`: `{fact}` is not among the missing facts "
+                            f"({', '.join(sorted(missing)) or 'none'})")
+    return failures
 
 
 def run_examples(terms: ReadyTerms, coverage: Coverage | None = None) -> list[ExampleOutcome]:

@@ -175,6 +175,8 @@ def _step_lines(step: ClauseStep, f: Finding | None) -> list[str]:
     lines = [f"  {c.id}: {'scopes it' if step.scoped == 'yes' else 'may scope it'}: "
              f"{step.reason}"]
     lines.extend(_rule_note(c))
+    if c.advisory:
+        lines.append("    advisory: a target, not a promise; it never changes the verdict")
     if f is not None:
         lines.append(f"    → {f.outcome}: {f.message}")
         if f.overridden_by:

@@ -41,9 +41,12 @@ from dealcheck.scenario.model import FactValue, written_facts
 if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.explain import Explanation
+    from dealcheck.rules.model import Vocabulary
+    from dealcheck.scenario.model import Deployment
     from dealcheck.scenario.read import ScenarioInputs
 
-__all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file"]
+__all__ = ["CheckRun", "NoSuchDeployment", "check_files_into", "collect_report", "explain_file",
+           "find_deployment"]
 
 S = TypeVar("S")
 
@@ -179,7 +182,7 @@ def collect_report(run: CheckRun) -> Report:
             deployments.append(result)
     return Report(terms=run.meta.terms, scenarios=list(run.meta.scenarios),
                   as_of=run.meta.as_of, deployments=deployments, aggregates=run.aggregates(),
-                  facts=dict(run.meta.facts))
+                  facts=dict(run.meta.facts), agreements=list(run.meta.agreements))
 
 
 class NoSuchDeployment(LookupError):
@@ -200,17 +203,30 @@ def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
         NoSuchDeployment: when no deployment has that id (as ids are kept: see `normal_id`).
     """
     from dealcheck.checker.explain import explain
+
+    when = parse_as_of(as_of)
+    return explain(terms.compiled(),
+                   find_deployment(terms.vocabulary, scenario_path, ident, facts=facts), when)
+
+
+def find_deployment(vocabulary: Vocabulary, scenario_path: str | Path, ident: str, *,
+                    facts: Mapping[str, FactValue] | None = None) -> Deployment:
+    """The deployment of id `ident` in a scenario file read with `vocabulary`.
+
+    Raises:
+        DiagnosticsError: located in the scenario file.
+        NoSuchDeployment: when no deployment has that id (as ids are kept: see `normal_id`).
+    """
     from dealcheck.dsl.diagnostics import did_you_mean
     from dealcheck.scenario.read import open_scenarios
     from dealcheck.scenario.validate import normal_id
 
-    when = parse_as_of(as_of)
     ident = normal_id(ident)  # as the scenario's ids are kept
     path = str(scenario_path)
     seen: list[str] = []
-    for d in open_scenarios([path], terms.vocabulary, facts=facts).deployments():
+    for d in open_scenarios([path], vocabulary, facts=facts).deployments():
         if d.id == ident:
-            return explain(terms.compiled(), d, when)
+            return d
         if len(seen) < 100_000:
             seen.append(d.id)
     raise NoSuchDeployment(ident, path, did_you_mean(ident, seen))

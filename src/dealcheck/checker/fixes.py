@@ -117,9 +117,11 @@ def _settles(plan: Plan, d: Deployment, ct: CompiledTerms) -> bool:
 
 
 def _violations(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> set[str]:
-    """The clauses of `epoch` that `d` certainly violates."""
+    """The binding clauses of `epoch` that `d` certainly violates (a fix may miss a target)."""
     out: set[str] = set()
     for other in epoch.restrictions_for(d.party, d.workload):
+        if other.clause.advisory:
+            continue
         j = judge(other, d, ct)
         if j is not None and j.outcome is Outcome.VIOLATED:
             out.add(other.id)

@@ -82,6 +82,11 @@ class Finding:
     #: The alternatives `fix` is written from (not part of equality: the JSON
     #: report carries `fix` only).
     fixes: tuple[Fix, ...] = field(default=(), compare=False)
+    #: The clause is a target, not a promise (``clause ID advisory:``): the finding is
+    #: reported apart and never changes the deployment's verdict.
+    advisory: bool = False
+    #: The title of the agreement whose clause this is, when several are checked together.
+    agreement: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -139,6 +144,10 @@ class AggregateResult:
     projected: Projection | None = None
     window_from: dt.date | None = None
     window_through: dt.date | None = None
+    #: The clause is a target, not a promise: its verdict never changes the report's.
+    advisory: bool = False
+    #: The title of the agreement whose clause this is, when several are checked together.
+    agreement: str | None = None
 
     def projection_text(self) -> str:
         """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
@@ -155,6 +164,15 @@ class AggregateResult:
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRef:
+    """One of several agreements checked together: its title and its file."""
+
+    title: str
     path: str
     sha256: str
 
@@ -179,9 +197,21 @@ class Summary(TypedDict):
     aggregates: AggregateCounts
 
 
+def missed_target(item: Finding | AggregateResult) -> bool:
+    """Whether an advisory finding or aggregate says its target is missed or undecided."""
+    if not item.advisory:
+        return False
+    if isinstance(item, Finding):
+        return item.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)
+    return item.verdict in (AggregateVerdict.VIOLATION, AggregateVerdict.UNDETERMINED)
+
+
 def aggregate_counts(aggregates: Iterable[AggregateResult]) -> AggregateCounts:
-    """Count aggregates by verdict (the report's `summary.aggregates`)."""
-    counts = Counter(a.verdict for a in aggregates)
+    """Count the binding aggregates by verdict (the report's `summary.aggregates`).
+
+    Advisory aggregates (targets) are not counted: they never change the verdict.
+    """
+    counts = Counter(a.verdict for a in aggregates if not a.advisory)
     return {"compliant": counts[AggregateVerdict.COMPLIANT],
             "violation": counts[AggregateVerdict.VIOLATION],
             "open": counts[AggregateVerdict.OPEN],
@@ -231,15 +261,17 @@ class Report:
     aggregates: list[AggregateResult]
     #: The facts of the whole check (``--fact``, ``facts=``), as the JSON report writes them.
     facts: dict[str, str | bool] = field(default_factory=dict)
+    #: Every agreement checked, when there are several (`terms` is the first); else empty.
+    agreements: list[AgreementRef] = field(default_factory=list)
 
     def __eq__(self, other: object) -> bool:
         """Reports that say the same are equal, whichever holds them (`dealcheck.Report` too)."""
         if not isinstance(other, Report):
             return NotImplemented
         return ((self.terms, self.scenarios, self.as_of, self.deployments, self.aggregates,
-                 self.facts)
+                 self.facts, self.agreements)
                 == (other.terms, other.scenarios, other.as_of, other.deployments,
-                    other.aggregates, other.facts))
+                    other.aggregates, other.facts, other.agreements))
 
     def summary(self) -> Summary:
         """The counts of the JSON report's `summary`: deployments, then aggregates, by verdict."""
@@ -302,8 +334,20 @@ class Report:
 
     @property
     def aggregate_violations(self) -> list[AggregateResult]:
-        """The caps exceeded and the commitments missed."""
-        return [a for a in self.aggregates if a.verdict is AggregateVerdict.VIOLATION]
+        """The caps exceeded and the commitments missed (advisory targets: `advisories`)."""
+        return [a for a in self.aggregates
+                if a.verdict is AggregateVerdict.VIOLATION and not a.advisory]
+
+    @property
+    def advisories(self) -> list[Finding | AggregateResult]:
+        """The advisory targets missed or undecided: findings of deployments, then aggregates.
+
+        They never change `verdict` (``clause ID advisory:``).
+        """
+        found: list[Finding | AggregateResult] = [
+            f for d in self.deployments for f in d.findings if missed_target(f)]
+        found.extend(a for a in self.aggregates if missed_target(a))
+        return found
 
     @property
     def undetermined(self) -> list[DeploymentResult]:
@@ -326,12 +370,14 @@ class ReportMeta:
     version: str = __version__
     #: The facts of the whole check (``--fact``), as the JSON report writes them.
     facts: Mapping[str, str | bool] = field(default_factory=dict)
+    #: Every agreement checked, when there are several; else empty.
+    agreements: tuple[AgreementRef, ...] = ()
 
     @classmethod
     def of(cls, report: Report, version: str = __version__) -> ReportMeta:
         """The header of an in-memory report, naming dealcheck `version`."""
         return cls(terms=report.terms, scenarios=tuple(report.scenarios), as_of=report.as_of,
-                   version=version, facts=report.facts)
+                   version=version, facts=report.facts, agreements=tuple(report.agreements))
 
 
 @dataclass(frozen=True, slots=True)

@@ -301,6 +301,8 @@ class Clause(Node):
     rule: Rule
     #: ``for 3 years``: the window's length from its start (instead of `through_date`).
     duration: DurationLit | None = field(default=None, metadata={"dump": "when-set"})
+    #: ``clause ID advisory:`` — a target, not a promise: its findings never change a verdict.
+    advisory: bool = field(default=False, metadata={"dump": "when-set"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,8 @@ def _clause_lines(
         head += f" for {_duration(clause.duration)}"
     if clause.notwithstanding:
         head += f" notwithstanding {_names(clause.notwithstanding)}"
+    if clause.advisory:
+        head += " advisory"
     anchor, prefix = clause.id.span, len(f"{keyword}clause ")
     if span is not None and span.line == anchor.line and span.column < anchor.column:
         anchor, prefix = span, 0  # the node's span starts at the keyword (recent Lark)

@@ -212,11 +212,12 @@ class ToAst:
 
     # ------------------------------------------------------------ clauses
     def clause(self, meta: Meta, c: list[Any]) -> ast.Clause:
-        ident, label, from_date, through_date, duration, notwithstanding, *rest = c
+        ident, label, from_date, through_date, duration, notwithstanding, advisory, *rest = c
         *sources, rule = rest
         return ast.Clause(
             self._name(ident), self._str(label), from_date, through_date,
-            notwithstanding or (), tuple(sources), rule, duration, span=self._span(meta),
+            notwithstanding or (), tuple(sources), rule, duration, advisory is True,
+            span=self._span(meta),
         )
 
     def replace(self, meta: Meta, c: list[Any]) -> ast.Replace:
@@ -242,6 +243,9 @@ class ToAst:
 
     def notwithstanding(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
         return tuple(c[0])
+
+    def advisory(self, meta: Meta, c: list[Any]) -> bool:
+        return True
 
     def source(self, meta: Meta, c: list[Any]) -> str:
         return unquote(c[0])

@@ -139,8 +139,8 @@ def _source_ref(ref: SourceRef) -> dict[str, JsonValue]:
 
 
 def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
-    """One finding as it appears in the report."""
-    return {
+    """One finding as it appears in the report (`advisory` only on a target's finding)."""
+    out: dict[str, JsonValue] = {
         "clause": finding.clause,
         "outcome": finding.outcome.value,
         "message": finding.message,
@@ -149,6 +149,11 @@ def finding_to_dict(finding: Finding) -> dict[str, JsonValue]:
         "fix": finding.fix,
         "overridden_by": list(finding.overridden_by),
     }
+    if finding.advisory:
+        out["advisory"] = True
+    if finding.agreement is not None:
+        out["agreement"] = finding.agreement
+    return out
 
 
 def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
@@ -166,7 +171,7 @@ def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
 def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
     """One aggregate (cap or commitment) as it appears in the report."""
     # INVARIANT: the keys of the documented report come first, in their order; extensions follow.
-    return {
+    out: dict[str, JsonValue] = {
         "clause": aggregate.clause,
         "verdict": aggregate.verdict.value,
         "total": aggregate.total,
@@ -183,6 +188,11 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
+    if aggregate.advisory:
+        out["advisory"] = True
+    if aggregate.agreement is not None:
+        out["agreement"] = aggregate.agreement
+    return out
 
 
 def _date(day: dt.date | None) -> str | None:
@@ -213,6 +223,11 @@ def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
     head: dict[str, JsonValue] = {
         "dealcheck_version": meta.version,
         "terms": _source_ref(meta.terms),
+    }
+    if meta.agreements:  # several agreements checked together; `terms` is the first
+        head["agreements"] = [{"title": a.title, "path": a.path, "sha256": a.sha256}
+                              for a in meta.agreements]
+    return head | {
         "scenarios": [_source_ref(s) for s in meta.scenarios],
         "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
     }

@@ -48,7 +48,9 @@ def _attr(value: str) -> str:
 
 def _finding_lines(finding: Finding) -> list[str]:
     loc = finding.location
-    lines = [f"{finding.outcome.value}: {finding.clause} ({loc.file}:{loc.line}:{loc.column})"]
+    outcome = finding.outcome.value + (" (advisory)" if finding.advisory else "")
+    of = "" if finding.agreement is None else f' of "{finding.agreement}"'
+    lines = [f"{outcome}: {finding.clause}{of} ({loc.file}:{loc.line}:{loc.column})"]
     lines.append(f"  {finding.message}")
     if finding.missing_facts:
         lines.append("  missing facts: " + ", ".join(finding.missing_facts))
@@ -60,7 +62,7 @@ def _finding_lines(finding: Finding) -> list[str]:
 
 
 def _first(result: DeploymentResult, outcome: Outcome) -> Finding | None:
-    return next((f for f in result.findings if f.outcome is outcome), None)
+    return next((f for f in result.findings if f.outcome is outcome and not f.advisory), None)
 
 
 def _serialize(case: ET.Element) -> str:
@@ -95,6 +97,9 @@ class JunitStreamRenderer:
     deployment is `<failure type="undetermined">` when failing on undetermined, else
     `<skipped>`. Aggregates: violation fails; undetermined follows `fail_on`; open passes
     with a note in `<system-out>`.
+
+    An advisory clause (a target) is never a failure: its findings and its aggregate
+    verdicts are written in `<system-out>`.
 
     Testcases are spooled (memory, then a temporary file) because the counts go first.
     """
@@ -163,8 +168,11 @@ class JunitStreamRenderer:
                 "line": str(loc.line),
             },
         )
+        advisory = " (advisory)" if aggregate.advisory else ""
         lines = [
-            f"{aggregate.kind} {aggregate.clause}: {aggregate.verdict.value}",
+            f"{aggregate.kind} {aggregate.clause}"
+            + ("" if aggregate.agreement is None else f' of "{aggregate.agreement}"')
+            + f": {aggregate.verdict.value}{advisory}",
             f"  total {aggregate.total}, limit {aggregate.limit}",
             f"  {aggregate.message}",
         ]
@@ -178,7 +186,9 @@ class JunitStreamRenderer:
         summary = f"{aggregate.message} (total {aggregate.total}, limit {aggregate.limit})"
         counts.tests += 1
         verdict = aggregate.verdict
-        if verdict is AggregateVerdict.VIOLATION:
+        if aggregate.advisory:
+            _child(case, "system-out", details)  # a target: never a failure
+        elif verdict is AggregateVerdict.VIOLATION:
             counts.failures += 1
             _child(case, "failure", details, type="violation", message=summary)
         elif verdict is AggregateVerdict.UNDETERMINED and self._fail_undetermined:

@@ -14,6 +14,7 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
     Verdict,
+    missed_target,
 )
 from dealcheck.dsl.escape import printable
 
@@ -105,6 +106,13 @@ def _remedy(finding: Finding) -> str:
     return "<br>".join(parts)
 
 
+def _clause(item: Finding | AggregateResult) -> str:
+    """A clause's id, with its agreement's title when several are checked together."""
+    if item.agreement is None:
+        return _code(item.clause)
+    return f"{_code(item.clause)} of {_cell(item.agreement)}"
+
+
 def _table(header: list[str], rows: list[list[str]], max_rows: int, noun: str) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines.extend("| " + " | ".join(row) + " |" for row in rows[:max_rows])
@@ -117,14 +125,15 @@ def _table(header: list[str], rows: list[list[str]], max_rows: int, noun: str) -
 def _non_compliant_rows(deployments: list[DeploymentResult]) -> list[list[str]]:
     rows: list[list[str]] = []
     for d in deployments:
-        reasons = [f for f in d.findings if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN)]
+        reasons = [f for f in d.findings
+                   if f.outcome in (Outcome.VIOLATED, Outcome.UNKNOWN) and not f.advisory]
         if not reasons:  # a verdict without its reason: still list the deployment
             rows.append([_code(d.id), d.verdict.value, "", "", ""])
         for f in reasons:
             verdict = d.verdict.value
             if f.outcome is Outcome.UNKNOWN and d.verdict is Verdict.VIOLATION:
                 verdict += " (also unknown)"
-            rows.append([_code(d.id), verdict, _code(f.clause), _cell(f.message), _remedy(f)])
+            rows.append([_code(d.id), verdict, _clause(f), _cell(f.message), _remedy(f)])
     return rows
 
 
@@ -142,7 +151,7 @@ def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
             message += "<br>may be in scope: " + _codes(a.unknown_scope)
         rows.append(
             [
-                _code(a.clause),
+                _clause(a),
                 _cell(a.kind),
                 a.verdict.value,
                 _cell(a.total),
@@ -156,12 +165,32 @@ def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
 def _compliant_note(d: DeploymentResult) -> str:
     notes = ["not covered by any clause"] if d.not_covered else []
     for f in d.findings:
+        if f.advisory:
+            continue  # listed under the advisory targets
         if f.outcome is Outcome.OVERRIDDEN:
             by = f" by {_codes(f.overridden_by)}" if f.overridden_by else ""
             notes.append(f"{_code(f.clause)} overridden{by}")
         elif f.outcome is Outcome.UNKNOWN:
             notes.append(f"{_code(f.clause)} unknown, without effect")
     return "; ".join(notes)
+
+
+def _advisory_lines(report: Report, targets: list[AggregateResult], aggregate_header: list[str],
+                    max_rows: int) -> list[str]:
+    """The advisory targets missed or undecided, then the advisory aggregates ('' if none)."""
+    missed = [[_code(d.id), f.outcome.value, _clause(f), _cell(f.message), _remedy(f)]
+              for d in report.deployments for f in d.findings if missed_target(f)]
+    if not missed and not targets:
+        return []
+    lines = ["### Advisory targets", "", "Targets, not promises: they never change a verdict.", ""]
+    if missed:
+        header = ["Deployment", "Outcome", "Clause", "Message", "Fix or missing facts"]
+        lines += _table(header, missed, max_rows, "rows")
+        lines.append("")
+    if targets:
+        lines += _table(aggregate_header, _aggregate_rows(targets), max_rows, "aggregates")
+        lines.append("")
+    return lines
 
 
 def render_markdown(
@@ -188,20 +217,27 @@ def render_markdown(
         f"{summary['undetermined']} undetermined",
     ]
     headline = "**" + " ".join(counts) + "**"
-    if report.aggregates:
+    binding = [a for a in report.aggregates if not a.advisory]
+    targets = [a for a in report.aggregates if a.advisory]
+    if binding:
         by_verdict = [
             f"{n} {v.value}"
             for v in AggregateVerdict
-            if (n := sum(1 for a in report.aggregates if a.verdict is v))
+            if (n := sum(1 for a in binding if a.verdict is v))
         ]
         headline += (
-            "; " + _plural(len(report.aggregates), "aggregate") + ": " + ", ".join(by_verdict)
+            "; " + _plural(len(binding), "aggregate") + ": " + ", ".join(by_verdict)
         )
+    if targets:
+        headline += "; " + _plural(len(targets), "advisory aggregate")
     lines += [headline, ""]
 
     scenarios = _codes((s.path for s in report.scenarios), table=False) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
     terms = _code(report.terms.path, table=False)
+    if report.agreements:
+        terms = "; ".join(f"{_cell(a.title)} ({_code(a.path, table=False)})"
+                          for a in report.agreements)
     lines += [f"Terms {terms}; scenarios {scenarios}; as of {as_of}.", ""]
 
     failing = [d for d in report.deployments if d.verdict is not Verdict.COMPLIANT]
@@ -211,11 +247,13 @@ def render_markdown(
         lines += _table(header, _non_compliant_rows(failing), max_rows, "rows")
         lines.append("")
 
-    if report.aggregates:
+    aggregate_header = ["Clause", "Kind", "Verdict", "Total", "Limit", "Message"]
+    if binding:
         lines += ["### Aggregates", ""]
-        header = ["Clause", "Kind", "Verdict", "Total", "Limit", "Message"]
-        lines += _table(header, _aggregate_rows(report.aggregates), max_rows, "aggregates")
+        lines += _table(aggregate_header, _aggregate_rows(binding), max_rows, "aggregates")
         lines.append("")
+
+    lines += _advisory_lines(report, targets, aggregate_header, max_rows)
 
     compliant = [d for d in report.deployments if d.verdict is Verdict.COMPLIANT]
     if compliant:

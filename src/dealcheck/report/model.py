@@ -11,6 +11,7 @@ from dealcheck._version import __version__
 from dealcheck.checker.results import (
     AggregateResult,
     AggregateVerdict,
+    AgreementRef,
     DeploymentResult,
     Finding,
     Location,
@@ -26,6 +27,7 @@ from dealcheck.scenario.model import SourceLocation
 __all__ = [
     "AggregateCountsModel",
     "AggregateModel",
+    "AgreementRefModel",
     "DeploymentModel",
     "FindingModel",
     "LocationModel",
@@ -59,6 +61,18 @@ class SourceRefModel(_Strict):
         return cls(path=ref.path, sha256=ref.sha256)
 
 
+class AgreementRefModel(_Strict):
+    model_config = ConfigDict(title="AgreementRef")
+
+    title: str = Field(description="the agreement's title, as findings name it")
+    path: str = Field(description="the file as named on the command line")
+    sha256: str = Field(description="hex SHA-256 of the file's bytes")
+
+    @classmethod
+    def of(cls, ref: AgreementRef) -> Self:
+        return cls(title=ref.title, path=ref.path, sha256=ref.sha256)
+
+
 class LocationModel(_Strict):
     model_config = ConfigDict(title="Location")
 
@@ -90,7 +104,8 @@ class SummaryModel(_Strict):
     not_covered: int = Field(
         ge=0, description="compliant deployments that no clause in force scopes"
     )
-    aggregates: AggregateCountsModel = Field(description="aggregates (versions) by verdict")
+    aggregates: AggregateCountsModel = Field(
+        description="aggregates (versions) by verdict; advisory targets are not counted")
 
 
 class FindingModel(_Strict):
@@ -105,6 +120,15 @@ class FindingModel(_Strict):
     )
     fix: str | None = Field(description="what would make the deployment comply")
     overridden_by: list[str] = Field(description="permissions that lifted this clause")
+    advisory: bool = Field(
+        default=False, exclude_if=lambda value: not value,
+        description="the clause is a target, not a promise: the finding never changes the "
+        "verdict (written only when true)")
+
+    agreement: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="the title of the agreement whose clause this is, when several are "
+        "checked together (written only then)")
 
     @classmethod
     def of(cls, finding: Finding) -> Self:
@@ -116,6 +140,8 @@ class FindingModel(_Strict):
             missing_facts=list(finding.missing_facts),
             fix=finding.fix,
             overridden_by=list(finding.overridden_by),
+            advisory=finding.advisory,
+            agreement=finding.agreement,
         )
 
     def to_finding(self) -> Finding:
@@ -128,6 +154,8 @@ class FindingModel(_Strict):
             missing_facts=tuple(self.missing_facts),
             fix=self.fix,
             overridden_by=tuple(self.overridden_by),
+            advisory=self.advisory,
+            agreement=self.agreement,
         )
 
 
@@ -209,6 +237,14 @@ class AggregateModel(_Strict):
     window: WindowModel = Field(description="the starts this version of the clause counts")
     missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
+    advisory: bool = Field(
+        default=False, exclude_if=lambda value: not value,
+        description="the clause is a target, not a promise: its verdict never changes the "
+        "report's, nor the summary's counts (written only when true)")
+    agreement: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="the title of the agreement whose clause this is, when several are "
+        "checked together (written only then)")
 
     @classmethod
     def of(cls, aggregate: AggregateResult) -> Self:
@@ -228,6 +264,8 @@ class AggregateModel(_Strict):
             window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
+            advisory=aggregate.advisory,
+            agreement=aggregate.agreement,
         )
 
     def to_result(self) -> AggregateResult:
@@ -248,6 +286,8 @@ class AggregateModel(_Strict):
             projected=None if self.projected is None else self.projected.to_projection(),
             window_from=self.window.first,
             window_through=self.window.last,
+            advisory=self.advisory,
+            agreement=self.agreement,
         )
 
 
@@ -258,6 +298,10 @@ class ReportDocument(_Strict):
 
     dealcheck_version: str
     terms: SourceRefModel
+    agreements: list[AgreementRefModel] | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="every agreement checked, when several are checked together (`terms` is "
+        "the first); written only then")
     scenarios: list[SourceRefModel]
     as_of: dt.date | None = Field(description="the --as-of date, or null: each deployment's start")
     facts: dict[str, str | bool] | None = Field(
@@ -285,6 +329,7 @@ class ReportDocument(_Strict):
         return cls(
             dealcheck_version=version,
             terms=SourceRefModel.of(report.terms),
+            agreements=[AgreementRefModel.of(a) for a in report.agreements] or None,
             scenarios=[SourceRefModel.of(s) for s in report.scenarios],
             as_of=report.as_of,
             facts=dict(report.facts) or None,
@@ -317,6 +362,7 @@ class ReportDocument(_Strict):
             deployments=[d.to_result() for d in self.deployments],
             aggregates=[a.to_result() for a in self.aggregates],
             facts=dict(self.facts or {}),
+            agreements=[AgreementRef(a.title, a.path, a.sha256) for a in self.agreements or ()],
         )
 
 

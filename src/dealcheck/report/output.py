@@ -233,6 +233,7 @@ class AccumulatingRenderer:
             deployments=self._deployments,
             aggregates=list(aggregates),
             facts=dict(self._meta.facts),
+            agreements=list(self._meta.agreements),
         )
         self._deployments = []
         return (self._render(report, version=self._meta.version),)

@@ -17,6 +17,7 @@ from dealcheck.checker.results import (
     Location,
     Outcome,
     Report,
+    SourceRef,
 )
 from dealcheck.report.json import (
     JsonValue,
@@ -88,6 +89,9 @@ def _finding_result(
     result: DeploymentResult, finding: Finding, rule_index: int
 ) -> dict[str, JsonValue]:
     violated = finding.outcome is Outcome.VIOLATED
+    kind, level = ("fail", "error") if violated else ("review", "warning")
+    if finding.advisory:
+        kind, level = "informational", "note"
     clause_loc = finding.location
     # Without a scenario position (a deployment built in code) the clause is the best place.
     at = result.source if result.source is not None else clause_loc
@@ -98,8 +102,8 @@ def _finding_result(
     return {
         "ruleId": finding.clause,
         "ruleIndex": rule_index,
-        "kind": "fail" if violated else "review",
-        "level": "error" if violated else "warning",
+        "kind": kind,
+        "level": level,
         "message": {"text": _finding_text(result, finding)},
         "locations": [primary],
         "relatedLocations": [_clause_location(clause_loc, finding.clause, 1)],
@@ -111,6 +115,8 @@ def _finding_result(
             "evaluated_on": result.evaluated_on.isoformat(),
             "missing_facts": list(finding.missing_facts),
             "fix": finding.fix,
+            **({"advisory": True} if finding.advisory else {}),
+            **({"agreement": finding.agreement} if finding.agreement is not None else {}),
         },
     }
 
@@ -118,6 +124,9 @@ def _finding_result(
 def _aggregate_result(aggregate: AggregateResult, rule_index: int,
                       versions: int = 1) -> dict[str, JsonValue]:
     violation = aggregate.verdict is AggregateVerdict.VIOLATION
+    kind, level = ("fail", "error") if violation else ("review", "warning")
+    if aggregate.advisory:
+        kind, level = "informational", "note"
     loc = aggregate.location
     text = f"{aggregate.kind} `{aggregate.clause}`: {aggregate.message}"
     text += f" (total {aggregate.total}, limit {aggregate.limit})"
@@ -127,8 +136,8 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
     return {
         "ruleId": aggregate.clause,
         "ruleIndex": rule_index,
-        "kind": "fail" if violation else "review",
-        "level": "error" if violation else "warning",
+        "kind": kind,
+        "level": level,
         "message": {"text": text},
         "locations": [{"physicalLocation": _physical(loc.file, loc.line, loc.column)}],
         "partialFingerprints": {_FINGERPRINT_KEY: _aggregate_fingerprint(aggregate, versions)},
@@ -143,6 +152,8 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
             "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
             "missing_quantity": list(aggregate.missing_quantity),
             "unknown_scope": list(aggregate.unknown_scope),
+            **({"advisory": True} if aggregate.advisory else {}),
+            **({"agreement": aggregate.agreement} if aggregate.agreement is not None else {}),
         },
     }
 
@@ -178,6 +189,7 @@ def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonVa
     A violated finding is an `error` and an unknown one a `warning`, located at the
     deployment in its scenario file, with the clause in the terms file as related location.
     Aggregates in violation (`error`) or undetermined (`warning`) are located at the clause.
+    An advisory clause's (a target's) missed or undecided results are `note`s.
 
     Args:
         report: the outcome of a check.
@@ -220,7 +232,8 @@ def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonVa
 
     artifacts: list[JsonValue] = []
     seen: set[str] = set()
-    for ref in (report.terms, *report.scenarios):
+    agreements = [SourceRef(a.path, a.sha256) for a in report.agreements]
+    for ref in (report.terms, *agreements, *report.scenarios):
         uri = artifact_uri(ref.path)
         if uri in seen:  # the schema wants unique artifacts
             continue

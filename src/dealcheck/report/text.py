@@ -22,6 +22,7 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
     Verdict,
+    missed_target,
 )
 from dealcheck.dsl.escape import printable
 
@@ -53,6 +54,11 @@ def _listed(items: Iterable[str]) -> str:
     return ", ".join(printable(item) for item in items)
 
 
+def quote_title(title: str) -> str:
+    """An agreement's title in quotes, escaped: findings of several agreements name theirs."""
+    return '"' + printable(title) + '"'
+
+
 def _word(value: str) -> Text:
     return Text(value, style=_STYLE.get(value, ""))
 
@@ -81,6 +87,8 @@ def _finding(finding: Finding) -> RenderableType:
     head.append_text(_word(finding.outcome.value))
     head.append(" ")
     head.append(printable(finding.clause), style="bold")
+    if finding.agreement is not None:
+        head.append(f" of {quote_title(finding.agreement)}")
     head.append(f"  {printable(loc.file)}:{loc.line}:{loc.column}", style="dim")
     body = [Text(printable(finding.message))]
     if finding.missing_facts:
@@ -102,12 +110,35 @@ def _deployment(result: DeploymentResult) -> RenderableType:
         where = f"at {printable(src.file)}:{src.line}:{src.column}, {where}"
     head.append(f"\n  {where}", style="dim")
     # Satisfied findings are noise here; overridden ones explain why a clause did not bind.
-    shown = [f for f in result.findings if f.outcome is not Outcome.SATISFIED]
+    # Advisory findings are listed apart (`_advisory`).
+    shown = [f for f in result.findings
+             if f.outcome is not Outcome.SATISFIED and not f.advisory]
     return Group(head, *(_finding(f) for f in shown), Text())
 
 
-def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
-    table = Table(box=box.SIMPLE_HEAD, title="aggregates", title_justify="left", pad_edge=False)
+def _advisory(report: Report) -> list[RenderableType]:
+    """The advisory targets: missed or undecided findings by deployment, then the aggregates."""
+    parts: list[RenderableType] = []
+    missed = [(d, [f for f in d.findings if missed_target(f)]) for d in report.deployments]
+    missed = [(d, found) for d, found in missed if found]
+    targets = [a for a in report.aggregates if a.advisory]
+    if not missed and not targets:
+        return parts
+    if any(not a.advisory for a in report.aggregates):
+        parts.append(Text())  # after the binding aggregates' notes
+    parts.append(Text("advisory targets (they never change a verdict)", style="bold"))
+    parts.append(Text())
+    for d, found in missed:
+        head = Text(printable(d.id), style="bold")
+        head.append(f" ({d.verdict.value})", style="dim")
+        parts.append(Group(head, *(_finding(f) for f in found), Text()))
+    if targets:
+        parts.append(_aggregates(targets, "advisory aggregates"))
+    return parts
+
+
+def _aggregates(aggregates: list[AggregateResult], title: str = "aggregates") -> RenderableType:
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
     table.add_column("clause", no_wrap=True)
     table.add_column("kind")
     table.add_column("verdict")
@@ -123,6 +154,8 @@ def _aggregates(aggregates: list[AggregateResult]) -> RenderableType:
         # Messages go under the table: in a column they would wrap into slivers.
         head = Text("  ")
         head.append(printable(a.clause), style="bold")
+        if a.agreement is not None:
+            head.append(f" of {quote_title(a.agreement)}")
         head.append(": " + printable(a.message))
         extra = []
         if a.projected is not None:
@@ -142,8 +175,13 @@ def _header(report: Report, version: str) -> Text:
     line.append(f"  (dealcheck {version})", style="dim")
     scenarios = _listed(s.path for s in report.scenarios) or "none"
     as_of = report.as_of.isoformat() if report.as_of else "each deployment's start"
-    line.append(f"\nterms: {printable(report.terms.path)}\nscenarios: {scenarios}\n"
-                f"as of: {as_of}")
+    if report.agreements:
+        terms = "\n".join(f"  {quote_title(a.title)}: {printable(a.path)}"
+                          for a in report.agreements)
+        line.append(f"\nagreements:\n{terms}")
+    else:
+        line.append(f"\nterms: {printable(report.terms.path)}")
+    line.append(f"\nscenarios: {scenarios}\nas of: {as_of}")
     if report.facts:
         given = ", ".join(f"{name} = {str(value).lower() if isinstance(value, bool) else value}"
                           for name, value in report.facts.items())
@@ -166,7 +204,8 @@ def text_report(report: Report, *, version: str = __version__) -> list[Renderabl
         line = Text(f"all {len(report.deployments)} deployments comply", style="green")
         failing_aggregates = [a for a in report.aggregates
                               if a.verdict in (AggregateVerdict.VIOLATION,
-                                               AggregateVerdict.UNDETERMINED)]
+                                               AggregateVerdict.UNDETERMINED)
+                              and not a.advisory]
         if failing_aggregates:
             # The header's verdict comes from these: say so where the body would reassure.
             line.append(", but not every aggregate: ", style="")
@@ -182,8 +221,10 @@ def text_report(report: Report, *, version: str = __version__) -> list[Renderabl
             names += f" and {rest} more"
         parts.append(Text(f"not covered by any clause in force: {names}", style="dim"))
         parts.append(Text())
-    if report.aggregates:
-        parts.append(_aggregates(report.aggregates))
+    binding = [a for a in report.aggregates if not a.advisory]
+    if binding:
+        parts.append(_aggregates(binding))
+    parts.extend(_advisory(report))
     return parts
 
 

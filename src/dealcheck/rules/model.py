@@ -320,6 +320,9 @@ class Clause:
     in_force_through: dt.date | None
     introduced_by: str | None         # amendment id, None for the base agreement
     span: Span = field(compare=False)
+    #: A target, not a promise (``clause ID advisory:``): its findings and its aggregate
+    #: verdicts are reported but never change a deployment's or the report's verdict.
+    advisory: bool = False
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.in_force_from <= day and (

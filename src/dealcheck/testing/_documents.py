@@ -399,13 +399,16 @@ class ClauseVersion:
     notwithstanding: tuple[str, ...] = ()
     ended: bool = False
     duration: ast.DurationLit | None = None   # `for N UNIT` written instead of `through`
+    #: ``clause ID advisory:`` (never a permission: resolution refuses that, DC140).
+    advisory: bool = False
 
     def node(self) -> ast.Clause:
         return ast.Clause(
             ast.Name(self.id), self.label,
             ast.DateLit(self.from_date.isoformat()) if self.from_date else None,
             ast.DateLit(self.through_date.isoformat()) if self.through_date else None,
-            _names(self.notwithstanding), self.sources, self.rule, self.duration)
+            _names(self.notwithstanding), self.sources, self.rule, self.duration,
+            self.advisory and self.kind != "permission")
 
     def overlaps(self, other: ClauseVersion) -> bool:
         # The same test as resolution's DC109 check, on the same windows.
@@ -511,7 +514,8 @@ class _PlanDraft:
         through = through_date if duration is None else window_end(
             begin, Duration(int(duration.count), UNIT_WORDS[duration.unit]))
         v = ClauseVersion(ident, kind, _rule(draw, cx, kind), begin, through,
-                          from_date, through_date, label, sources, duration=duration)
+                          from_date, through_date, label, sources, duration=duration,
+                          advisory=kind != "permission" and _maybe(draw, 4))
         self.all_versions.append(v)
         self.latest[ident] = v
         return v

@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "DC123": "two operands of different types compared",
     "DC124": "an order (`<`, `>`, …) between names",
     "DC125": "a comparison that reads no field or fact",
+    "DC140": "a permission marked `advisory` (only a restriction or an aggregate can be a target)",
     "DC150": "a unit declared with a dimension other than `money` or `count`",
     "DC151": "a quantity in another currency (or count unit) than the one it is compared with",
 }

@@ -35,7 +35,29 @@ def clauses(ctx: Context) -> None:
         overrides = tuple(n.value for n in v.node.notwithstanding)
         ctx.clauses.append(m.Clause(
             v.node.id.value, kind, clause_scope, clause_rule, v.node.label, v.node.sources,
-            overrides, v.start, v.through, v.amendment, v.node.id.span))
+            overrides, v.start, v.through, v.amendment, v.node.id.span,
+            advisory(ctx, v.node, kind)))
+
+
+def advisory(ctx: Context, c: ast.Clause, kind: m.ClauseKind) -> bool:
+    """Whether the clause is a target rather than a promise; a permission cannot be (DC140).
+
+    A permission promises nothing that could be missed: it lifts the clauses it
+    names, so `advisory` on one would mean nothing and is an error.
+    """
+    if not c.advisory:
+        return False
+    if kind is m.ClauseKind.PERMISSION:
+        head = f"clause {c.id.value}"
+        if c.label is not None:
+            head += f' "{c.label}"'
+        if c.notwithstanding:
+            head += " notwithstanding " + ", ".join(n.value for n in c.notwithstanding)
+        ctx.err("DC140", f"permission `{c.id.value}` cannot be advisory", c.id.span,
+                f"a permission lifts the clauses it names and promises nothing: "
+                f"write the header without `advisory`, as `{head}:`")
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- versions
