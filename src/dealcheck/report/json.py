@@ -227,10 +227,8 @@ def _head_to_dict(meta: ReportMeta, summary: Summary) -> dict[str, JsonValue]:
     if meta.agreements:  # several agreements checked together; `terms` is the first
         head["agreements"] = [{"title": a.title, "path": a.path, "sha256": a.sha256}
                               for a in meta.agreements]
-    return head | {
-        "scenarios": [_source_ref(s) for s in meta.scenarios],
-        "as_of": None if meta.as_of is None else meta.as_of.isoformat(),
-    }
+    head["scenarios"] = [_source_ref(s) for s in meta.scenarios]
+    head["as_of"] = None if meta.as_of is None else meta.as_of.isoformat()
     if meta.facts:  # only when the check was given facts (`--fact`): others stay as they were
         head["facts"] = dict(meta.facts)
     head["verdict"] = report_verdict(summary).value
