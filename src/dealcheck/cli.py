@@ -141,10 +141,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True,
               help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
-                   "`auto` for those) or `python` (the reference; YAML and JSON always).")
+                   "`auto` for those), `python` (the reference; YAML and JSON always) or "
+                   "`spark` (pip install 'dealcheck[spark]').")
+@click.option("--spark-master", metavar="URL",
+              help="With `--engine spark`: the Spark master, e.g. `spark://host:7077` "
+                   "(default: local mode, `local[2]`).")
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
-          output: str | None, fail_on: str, jobs: int, engine: str, error_format: str) -> None:
+          output: str | None, fail_on: str, jobs: int, engine: str, spark_master: str | None,
+          error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS."""
     from dealcheck.checker.files import check_files_into
     from dealcheck.report.output import rows_renderer
@@ -155,7 +160,8 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     model = _load_terms(terms, error_format)
     try:
         worst = check_files_into(model, scenarios, _report_sink(fmt, output, fail_on),
-                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine)
+                                 as_of=when, jobs=jobs, rows=rows_renderer(fmt), engine=engine,
+                                 spark_master=spark_master)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])

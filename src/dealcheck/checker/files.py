@@ -75,7 +75,7 @@ class CheckRun:
 def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
                      jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
-                     engine: str = "python") -> S:
+                     engine: str = "python", spark_master: str | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
 
     Args:
@@ -91,11 +91,15 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
-            as ``python`` reads them (which refuses Parquet).
+            as ``python`` reads them (which refuses Parquet). ``spark``: bulk
+            files read and keyed by Spark (`dealcheck.engines.spark`), at
+            `spark_master` (None: the active session, or local mode); files
+            it does not find plainly valid are read as ``duckdb`` reads them.
+        spark_master: the Spark master URL for ``spark``.
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
-            them, or at `as_of` (DC910).
+            them, or at `as_of` (DC910); DC911 when ``spark`` cannot start Spark.
         ValueError: for an engine not in `dealcheck.engines.ENGINES`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
@@ -104,6 +108,16 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
+    if engine == "spark":
+        from dealcheck.engines.formats import file_format
+
+        if paths and all(file_format(p) for p in paths):
+            from dealcheck.engines.spark import spark_run
+
+            with spark_run(terms, paths, when, spark_master) as run:
+                if run is not None:
+                    return sink(run)
+        engine = "duckdb"  # what Spark leaves: DuckDB, or the Python reader, explains it
     if engine != "python":
         from dealcheck.engines.formats import reads_with_duckdb
 
