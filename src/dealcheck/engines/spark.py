@@ -97,6 +97,11 @@ def spark_session(master: str | None = None) -> SparkSession:
     Raises:
         DiagnosticsError: DC911 when pyspark is not installed or Spark does not start.
     """
+    return _open_session(master)[0]
+
+
+def _open_session(master: str | None) -> tuple[SparkSession, bool]:
+    """`spark_session`, and whether it started the session."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -104,7 +109,7 @@ def spark_session(master: str | None = None) -> SparkSession:
                            f"install it: `{SPARK_INSTALL}`") from None
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
-        return active
+        return active, False
     url = master or DEFAULT_MASTER
     log = Path(tempfile.gettempdir()) / "dealcheck-spark-log4j2.properties"
     if not log.is_file():
@@ -116,7 +121,7 @@ def spark_session(master: str | None = None) -> SparkSession:
     if url.startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", "4")
     try:
-        return builder.getOrCreate()
+        return builder.getOrCreate(), True
     except Exception as exc:  # pyspark's own errors: no Java, a master not reached
         java = "JAVA_HOME" in os.environ or any(
             (Path(p) / "java").is_file() for p in os.environ.get("PATH", "").split(os.pathsep))
@@ -139,10 +144,7 @@ def spark_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | N
     Raises:
         DiagnosticsError: DC911 when Spark cannot be had (`spark_session`).
     """
-    from pyspark.sql import SparkSession
-
-    started = SparkSession.getActiveSession() is None or master is not None
-    spark = spark_session(master)
+    spark, started = _open_session(master)
     check = _SparkCheck(terms, spark, as_of)
     try:
         yield check.files([str(p) for p in paths])
@@ -213,6 +215,7 @@ class _SparkCheck:
         self.cached: list[DataFrame] = []
         self.key_names: list[str] = []
         self.paths: list[str] = []
+        self.latest: dt.date | None = None
 
     def view(self, frame: DataFrame, name: str) -> str:
         """`frame` as a temporary view of this check; its name."""
@@ -264,17 +267,21 @@ class _SparkCheck:
         for frame in frames[1:]:
             src = src.unionByName(frame)
         rows = self.typed(src)
-        counts = {int(fi): (int(n), int(bad or 0)) for fi, n, bad in self.spark.sql(
-            f"SELECT fi, count(*), sum(CAST(bad AS INT)) FROM {self.prefix}rows "
-            "GROUP BY fi").collect()}
-        total = sum(n for n, _ in counts.values())
-        if (any(lines is not None and counts.get(fi, (0, 0))[0] != lines
-                for fi, lines in enumerate(expected))
-                or any(bad for _, bad in counts.values())
-                or total == 0 or total > limits.MAX_DEPLOYMENTS.value()
-                or self._duplicates(rows, 1)):
+        # One query for what decides whether the engine reads the files: the rows of
+        # each file, bad rows, distinct ids; and for the plan, parties and workloads.
+        summary = self.spark.sql(
+            "SELECT fi, count(*), sum(CAST(bad AS INT)), count(DISTINCT id), max(start), "
+            f"collect_set(struct(party, workload)) FROM {self.prefix}rows "
+            "GROUP BY ROLLUP(fi)").collect()
+        counts = {int(r[0]): int(r[1]) for r in summary if r[0] is not None}
+        every = next((r for r in summary if r[0] is None), None)
+        if (every is None or any(lines is not None and counts.get(fi, 0) != lines
+                                 for fi, lines in enumerate(expected))
+                or not every[1] or every[2] or every[1] > limits.MAX_DEPLOYMENTS.value()
+                or every[3] != every[1]):
             return None
-        keyed, keys = self.keyed(rows)
+        self.latest = every[4]
+        keyed, keys = self.keyed(rows, [(str(p[0]), str(p[1])) for p in every[5]])
         outcomes = self.outcomes(rows, keys)
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
                           self.as_of)
@@ -282,7 +289,7 @@ class _SparkCheck:
         # the last result was given (the session may be stopped then).
         aggregates = self._aggregates(keyed)
         return CheckRun(meta, self._results(keyed, keys, outcomes), lambda: aggregates,
-                        False, total)
+                        False, int(every[1]))
 
     def _duplicates(self, rows: DataFrame, limit: int) -> list[str]:
         found = self.spark.sql(f"SELECT id FROM {self.prefix}rows GROUP BY id "
@@ -387,10 +394,15 @@ class _SparkCheck:
 
     # -- keys ----------------------------------------------------------------------
 
-    def keyed(self, rows: DataFrame) -> tuple[DataFrame, DataFrame]:
-        """The views ``keyed`` (each row's key, by the plan) and ``keys`` (each key's first row)."""
-        pairs = [(str(p), str(w)) for p, w in self.spark.sql(
-            f"SELECT DISTINCT party, workload FROM {self.prefix}rows").collect()]
+    def keyed(self, rows: DataFrame,
+              pairs: list[tuple[str, str]] | None = None) -> tuple[DataFrame, DataFrame]:
+        """The views ``keyed`` (each row's key, by the plan) and ``keys`` (each key's first row).
+
+        `pairs`: the rows' distinct (party, workload), if known.
+        """
+        if pairs is None:
+            pairs = [(str(p), str(w)) for p, w in self.spark.sql(
+                f"SELECT DISTINCT party, workload FROM {self.prefix}rows").collect()]
         self.plan = EvaluationPlan(self.terms.compiled(),
                                    {n: f.type for n, f in self.vocabulary.facts.items()},
                                    self.as_of, pairs)
@@ -460,8 +472,7 @@ class _SparkCheck:
         """The aggregates' results: the rows each tally counts, in input order, summed in Python."""
         book = AggregateBook(self.terms.compiled(), self.as_of)
         if book.tallies:
-            latest = self.spark.sql(f"SELECT max(start) FROM {self.prefix}rows").collect()
-            book.latest = latest[0][0] if latest else None
+            book.latest = self.latest
         for sighting in self.plan.sightings(book.tallies):
             tally = book.tallies[sighting.index]
             measure = sighting.measure
