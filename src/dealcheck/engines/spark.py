@@ -70,6 +70,8 @@ SPARK_UNAVAILABLE = "DC911"
 DATAFRAME = "<dataframe>"
 
 _ID_PATTERN = "^[!-~]([ -~]*[!-~])?$"
+#: Characters that Spark's file names read as patterns (globs, a scheme).
+_PATTERN_CHARACTERS = frozenset("*?[]{}\\:,")
 #: Spark's only log lines are errors, and no progress bars: the report's streams stay clean.
 _QUIET_LOG = """\
 rootLogger.level = error
@@ -79,6 +81,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c: %m%n
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
 """
 
 
@@ -112,8 +116,9 @@ def _open_session(master: str | None) -> tuple[SparkSession, bool]:
         return active, False
     url = master or DEFAULT_MASTER
     log = Path(tempfile.gettempdir()) / "dealcheck-spark-log4j2.properties"
-    if not log.is_file():
-        log.write_text(_QUIET_LOG, encoding="utf-8")
+    with contextlib.suppress(OSError):  # else Spark logs as it does by default
+        if not log.is_file() or log.read_text(encoding="utf-8") != _QUIET_LOG:
+            log.write_text(_QUIET_LOG, encoding="utf-8")
     builder = (SparkSession.builder.master(url).appName("dealcheck")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
@@ -257,7 +262,10 @@ class _SparkCheck:
                 if found is None:
                     return None  # a line over the limit: the reader says so
                 sha256 = found
-            frame = self.sources.read(index, str(Path(path).resolve()), kind)
+            resolved = str(Path(path).resolve())
+            if any(c in resolved for c in _PATTERN_CHARACTERS):
+                return None  # Spark would read the name as a pattern of names
+            frame = self.sources.read(index, resolved, kind)
             if frame is None:
                 return None
             frames.append(frame)
