@@ -56,7 +56,8 @@ def numbered(spark: SparkSession, frame: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     frame = frame.withColumn("_mid", F.monotonically_increasing_id())
-    frame = frame.withColumn("_part", F.shiftright("_mid", 33)).cache()
+    # A file's partitions are the same each time it is read: so are the ids.
+    frame = frame.withColumn("_part", F.shiftright("_mid", 33))
     sizes = sorted((int(r[0]), int(r[1])) for r in frame.groupBy("_part").count().collect())
     bases: list[tuple[int, int]] = []
     total = 0
