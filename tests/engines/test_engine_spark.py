@@ -2,7 +2,8 @@
 
 Spark runs in local mode, one session for the whole test session (a JVM
 starts slowly): the CLI is run in this process, where `--engine spark` takes
-the active session. Each check costs Spark a few dozen jobs: the tests are few.
+the active session. Each check costs Spark a few dozen jobs: the tests are few,
+and most are in the slow tier (the full suite, as CI runs it).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def test_random_rows_in_two_files_give_the_python_report(
     assert report["aggregates"]
 
 
-@pytest.mark.parametrize(("kind", "as_of"), [
-    ("jsonl", None), pytest.param("csv", "2025-10-28", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "as_of"), [("jsonl", None), ("csv", "2025-10-28")])
 def test_boundary_rows_give_the_python_report(spark: Any, tmp_path: Path, kind: str,
                                               as_of: str | None, runs: list[bool],
                                               capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,7 +115,7 @@ def test_parquet_gives_the_json_lines_report(spark: Any, tmp_path: Path, runs: l
 
 @pytest.mark.parametrize(("kind", "field", "value"), [
     ("jsonl", "start", "2025-13-01"),
-    ("csv", "id", "d3"),
+    pytest.param("csv", "id", "d3", marks=pytest.mark.slow),
 ])
 def test_a_bad_row_reads_as_the_python_engine_says(spark: Any, tmp_path: Path, kind: str,
                                                    field: str, value: str, runs: list[bool],
@@ -133,6 +134,7 @@ def test_a_bad_row_reads_as_the_python_engine_says(spark: Any, tmp_path: Path, k
 # ---------------------------------------------------------------- the DataFrame API
 
 
+@pytest.mark.slow
 def test_check_dataframe_gives_each_rows_python_result(spark: Any, tmp_path: Path) -> None:
     records = _boundary_records(MSFT)
     path = write_csv(tmp_path / "bounds.csv", records)
