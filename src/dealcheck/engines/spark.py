@@ -188,17 +188,21 @@ def check_dataframe(terms: ReadyTerms, frame: DataFrame,
     from dealcheck.rules.resolve import parse_as_of
 
     check = _SparkCheck(terms, frame.sparkSession, parse_as_of(as_of))
-    src = check.sources.read_frame(0, frame)
-    if src is None:
-        raise ValueError("a DataFrame of deployments has the columns of a CSV inventory, "
-                         "as text, dates or booleans")
-    rows = check.typed(src)
-    problems = check.problems(rows)
-    if problems:
-        raise DiagnosticsError(problems, {})
-    keyed, keys = check.keyed(rows)
-    outcomes = check.outcomes(rows, keys)
-    return check.results_frame(keyed, keys, outcomes)
+    try:
+        src = check.sources.read_frame(0, frame)
+        if src is None:
+            raise ValueError("a DataFrame of deployments has the columns of a CSV inventory, "
+                             "as text, dates or booleans")
+        rows = check.typed(src)
+        problems = check.problems(rows)
+        if problems:
+            raise DiagnosticsError(problems, {})
+        keyed, keys = check.keyed(rows)
+        outcomes = check.outcomes(rows, keys)
+        return check.results_frame(keyed, keys, outcomes)
+    finally:
+        # The result's plan holds what the views named; its cached parts stay cached.
+        check.close(keep_cached=True)
 
 
 class _SparkCheck:
@@ -233,9 +237,9 @@ class _SparkCheck:
         self.cached.append(frame.cache())
         return frame
 
-    def close(self) -> None:
+    def close(self, keep_cached: bool = False) -> None:
         with contextlib.suppress(Exception):  # a stopped session has nothing left
-            for frame in self.cached:
+            for frame in () if keep_cached else self.cached:
                 frame.unpersist()
             for name in self.views:
                 self.spark.catalog.dropTempView(name)
