@@ -72,17 +72,22 @@ DATAFRAME = "<dataframe>"
 _ID_PATTERN = "^[!-~]([ -~]*[!-~])?$"
 #: Characters that Spark's file names read as patterns (globs, a scheme).
 _PATTERN_CHARACTERS = frozenset("*?[]{}\\:,")
-#: Spark's only log lines are errors, and no progress bars: the report's streams stay clean.
+#: Spark logs only errors, and shows no progress bars: the report's streams stay clean.
+#: (Its own loggers configured at the root's level, Spark announces no level of its own.)
 _QUIET_LOG = """\
 rootLogger.level = error
+logger.apache.name = org.apache
+logger.apache.level = error
+logger.shaded.name = org.sparkproject
+logger.shaded.level = error
+logger.netty.name = io.netty
+logger.netty.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
 appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c: %m%n
-logger.repl.name = org.apache.spark.repl.Main
-logger.repl.level = error
 """
 
 
