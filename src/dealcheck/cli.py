@@ -163,12 +163,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True,
               help="What reads and checks bulk files: `duckdb` (CSV, JSON Lines, Parquet; "
-                   "`auto` for those) or `python` (the reference; YAML and JSON always).")
+                   "`auto` for those), `python` (the reference; YAML and JSON always) or "
+                   "`spark` (pip install 'dealcheck[spark]').")
+@click.option("--spark-master", metavar="URL",
+              help="With `--engine spark`: the Spark master, e.g. `spark://host:7077` "
+                   "(default: local mode, `local[2]`).")
 @_fact_option
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
-          output: str | None, fail_on: str, jobs: int, engine: str, facts: tuple[str, ...],
-          error_format: str) -> None:
+          output: str | None, fail_on: str, jobs: int, engine: str, spark_master: str | None,
+          facts: tuple[str, ...], error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS.
 
     Further arguments ending in `.deal` are more agreements: each deployment is
@@ -181,14 +185,14 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     scenarios = tuple(p for p in scenarios if not p.endswith(".deal"))
     if not scenarios:
         raise click.UsageError("Missing argument 'SCENARIOS...': only terms were given.")
-    if more_terms and engine == "duckdb":
+    if more_terms and engine in ("duckdb", "spark"):
         raise click.UsageError("several agreements are checked with `--engine python` "
-                               "(`auto` chooses it): `--engine duckdb` checks one")
+                               f"(`auto` chooses it): `--engine {engine}` checks one")
     if more_terms and facts:
         raise click.UsageError("--fact is not taken with several agreements yet: give "
                                "each deployment its own facts")
-    if facts and engine == "duckdb":
-        raise click.UsageError("--fact is not read by `--engine duckdb`: use `--engine auto` "
+    if facts and engine in ("duckdb", "spark"):
+        raise click.UsageError(f"--fact is not read by `--engine {engine}`: use `--engine auto` "
                                "(the default) or `--engine python`")
     when = _parse_date(as_of, error_format)
     if output:
@@ -207,7 +211,8 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
             worst = sink(check_agreement_files(judges, scenarios, when))
         else:
             worst = check_files_into(model, scenarios, sink, as_of=when, jobs=jobs,
-                                     rows=rows_renderer(fmt), engine=engine, facts=world)
+                                     rows=rows_renderer(fmt), engine=engine, facts=world,
+                                     spark_master=spark_master)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])

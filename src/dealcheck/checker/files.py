@@ -77,7 +77,8 @@ class CheckRun:
 def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
                      jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
-                     engine: str = "python", facts: Mapping[str, FactValue] | None = None) -> S:
+                     engine: str = "python", facts: Mapping[str, FactValue] | None = None,
+                     spark_master: str | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
 
     Args:
@@ -94,7 +95,12 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         engine: ``python``, or ``duckdb`` / ``auto``: bulk files (CSV, JSON Lines,
             Parquet) read and keyed by DuckDB (`dealcheck.engines.duckdb`),
             ``jobs`` its threads; files it does not find plainly valid are read
-            as ``python`` reads them (which refuses Parquet).
+            as ``python`` reads them (which refuses Parquet). ``spark``: bulk
+            files read and keyed by Spark (`dealcheck.engines.spark`), at
+            `spark_master` (None: the active session, or local mode); files
+            it does not find plainly valid are read as ``duckdb`` reads them.
+        spark_master: the Spark master URL for ``spark``.
+
         facts: the facts of the whole check (``--fact``, validated: see
             `dealcheck.scenario.world`), held by every deployment that does not
             give its own value, over a scenario file's own `facts:`. The bulk
@@ -102,8 +108,9 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
-            them, or at `as_of` (DC910).
-        ValueError: for an engine not in `dealcheck.engines.ENGINES`, or ``duckdb`` with `facts`.
+            them, or at `as_of` (DC910); DC911 when ``spark`` cannot start Spark.
+        ValueError: for an engine not in `dealcheck.engines.ENGINES`, or ``duckdb`` or
+            ``spark`` with `facts`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
@@ -112,10 +119,20 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
     if facts:
-        if engine == "duckdb":
-            raise ValueError("the duckdb engine does not take facts of the whole check: "
+        if engine in ("duckdb", "spark"):
+            raise ValueError(f"the {engine} engine does not take facts of the whole check: "
                              "use the engine `auto` or `python`")
         engine, jobs = "python", 1  # the facts go to each deployment as it is read here
+    if engine == "spark":
+        from dealcheck.engines.formats import file_format
+
+        if paths and all(file_format(p) for p in paths) and _duckdb_takes(terms, paths, engine):
+            from dealcheck.engines.spark import spark_run
+
+            with spark_run(terms, paths, when, spark_master) as run:
+                if run is not None:
+                    return sink(run)
+        engine = "duckdb"  # what Spark leaves: DuckDB, or the Python reader, explains it
     if engine != "python":
         from dealcheck.engines.formats import reads_with_duckdb
 
@@ -140,8 +157,8 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
 
 
 def _duckdb_takes(terms: ReadyTerms, paths: Sequence[str], engine: str) -> bool:
-    """Whether the DuckDB engine can check with these terms: not when they compare two
-    facts or fields (DC129 when it was asked for by name, or a Parquet file needs it)."""
+    """Whether the DuckDB (or Spark) engine can check with these terms: not when they compare
+    two facts or fields (DC129 when it was asked for by name, or a Parquet file needs it)."""
     from dealcheck.checker.logic import describe
     from dealcheck.dsl.diagnostics import DiagnosticsError, error
     from dealcheck.engines.formats import file_format
@@ -151,9 +168,11 @@ def _duckdb_takes(terms: ReadyTerms, paths: Sequence[str], engine: str) -> bool:
     if relation is None:
         return True
     parquet = [p for p in paths if file_format(p) == "parquet"]
-    if engine == "duckdb" or parquet:
+    if engine in ("duckdb", "spark") or parquet:
         raise DiagnosticsError([error(
-            "DC129", f"the duckdb engine does not evaluate `{describe(relation)}`",
+            "DC129",
+            f"the {'spark' if engine == 'spark' else 'duckdb'} engine does not evaluate "
+            f"`{describe(relation)}`",
             relation.span, help=(f"`{Path(parquet[0]).name}` is Parquet, which only it "
                                  "reads: check a CSV or JSON Lines copy" if parquet else
                                  "check with `--engine python`"))],

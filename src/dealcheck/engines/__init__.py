@@ -1,4 +1,4 @@
-"""The same checks as SQL: the evaluation plan and the engines that run it (DuckDB)."""
+"""The same checks as SQL: the evaluation plan and the engines that run it (DuckDB, Spark)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Literal
 __all__ = ["ENGINES", "Engine"]
 
 #: What reads and checks bulk files: ``auto`` (DuckDB for CSV, JSON Lines and
-#: Parquet), ``python`` (the reference reader and evaluator) or ``duckdb``.
-Engine = Literal["auto", "python", "duckdb"]
+#: Parquet), ``python`` (the reference reader and evaluator), ``duckdb`` or
+#: ``spark`` (`engines.spark`: the ``spark`` extra).
+Engine = Literal["auto", "python", "duckdb", "spark"]
 
 #: The engines, as `dealcheck check --engine` and `dealcheck.check_files` name them.
-ENGINES: tuple[Engine, ...] = ("auto", "python", "duckdb")
+ENGINES: tuple[Engine, ...] = ("auto", "python", "duckdb", "spark")

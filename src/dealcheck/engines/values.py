@@ -60,7 +60,7 @@ class ValueJudge:
                 f"WHERE {sql_ident(name)} IS NOT NULL").fetchall()
             rows: list[tuple[object, ...]] = []
             for family, text in texts:
-                value = self._judge(name, str(family), str(text))
+                value = self.judge(name, str(family), str(text))
                 values.found[(str(family), str(text))] = value
                 rows.append((family, text, *sql_value(value)))
             table = sql_ident(f"v_{name}")
@@ -82,7 +82,7 @@ class ValueJudge:
         return {m.FactKind.BOOL: "BOOLEAN", m.FactKind.ENUM: "VARCHAR",
                 m.FactKind.NUMBER: "DECIMAL(38, 9)", m.FactKind.DATE: "DATE"}[kind]
 
-    def _judge(self, name: str, family: str, text: str) -> object:
+    def judge(self, name: str, family: str, text: str) -> object:
         """What the scenario reader makes of one text of field `name`: a value, None, `INVALID`."""
         fact = name.removeprefix("fact:") if name.startswith("fact:") else None
         given: dict[str, object] = {}
