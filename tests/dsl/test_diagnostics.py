@@ -108,14 +108,14 @@ def test_dc001_empty_file_expects_the_agreement_header() -> None:
 def test_dc001_unexpected_end_of_block() -> None:
     check('clause c1:\n  source "a quote but no rule"\nparty Other\n',
           E("DC001").message("unexpected end of block")
-          .help("expected one of: `any`, `source`, `total`, a name")
+          .help("expected one of: `any`, `number`, `source`, `total`, a name")
           .at(11, 1).underline("").build())
 
 
 def test_dc001_end_of_block_skips_blank_and_comment_lines() -> None:
     check('clause c1:\n  source "a quote but no rule"\n\n# next\nparty Other\n',
           E("DC001").message("unexpected end of block")
-          .help("expected one of: `any`, `source`, `total`, a name")
+          .help("expected one of: `any`, `number`, `source`, `total`, a name")
           .at(13, 1).underline("").build())
 
 

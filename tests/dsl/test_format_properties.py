@@ -127,14 +127,19 @@ def aggregates(draw: st.DrawFn) -> ast.Aggregate:
     )
     window_from, window_through = draw(optional_dates), draw(optional_dates)
     is_cap = draw(st.booleans())
+    counted = draw(st.booleans())
+    # `number of deployments` is written with the word `number`, whatever the measure.
+    measure = "number" if counted else draw(st.sampled_from(MEASURES + NAMES))
     return ast.Aggregate(
-        ast.Name(draw(st.sampled_from(MEASURES + NAMES))),
+        ast.Name(measure),
         pattern,
         window_from,
         window_through,
         is_cap,
         draw(quantities),
         None if is_cap else draw(optional_dates),
+        counted,
+        draw(st.booleans()),
     )
 
 

@@ -142,6 +142,8 @@ CASES = [
               keep="  {}:\n    Acme runs api only on AWS")),
     Case("DC106", "power where money belongs", "clause c1:\n"
          "  total value of deployments reaches 10 GW\n", at_span()),
+    Case("DC106", "power where a number of deployments belongs", "clause c1:\n"
+         "  number of deployments is less than 3 GW\n", at_span()),
     Case("DC107", "a misspelt unit", "clause c1:\n"
          "  total capacity of deployments reaches 10 Gw\n", at_span()),
     Case("DC107", "a currency dealcheck does not know", "clause c1:\n"

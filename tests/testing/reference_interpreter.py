@@ -42,9 +42,11 @@ What it implements, rule by rule:
   last day in force, if earlier), counting the deployments started by that
   day; without it, every version is judged on the whole scenario, at the end
   of its window. A commitment whose deadline has passed while the version
-  binds is a violation when unmet. A missing (or incommensurable) quantity or
-  an unknown scope makes the total a lower bound, and the verdict
-  undetermined when that could change it. The projection counts every
+  binds is a violation when unmet. `number of deployments` adds 1 for each
+  deployment (never a missing quantity). A cap `is less than L` is broken
+  by a total of L; a commitment `exceeds L` is met only above L. A missing
+  (or incommensurable) quantity or an unknown scope makes the total a lower
+  bound, and the verdict undetermined when that could change it. The projection counts every
   deployment of the window and judges the deadline as passed; `crossed_on`
   is the first start on which the certain, known total exceeds the cap or
   reaches the commitment.
@@ -512,18 +514,41 @@ def _aggregate_verdict(c: m.Clause, known: Decimal, possible: Decimal, unbounded
                        passed: bool) -> str:
     rule = c.rule
     assert isinstance(rule, m.Aggregate)
-    limit = rule.limit.amount
     if c.kind is m.ClauseKind.CAP:
-        if known > limit:
+        if _over_cap(rule, known):
             return "violation"
-        if unbounded or known + possible > limit:
+        if unbounded or _over_cap(rule, known + possible):
             return "undetermined"
         return "compliant"
-    if known >= limit:
+    if _met(rule, known):
         return "compliant"
-    if unbounded or known + possible >= limit:
+    if unbounded or _met(rule, known + possible):
         return "undetermined"
     return "violation" if passed else "open"
+
+
+def _over_cap(rule: m.Aggregate, total: Decimal) -> bool:
+    """`is at most L` breaks above L; `is less than L` breaks at L already."""
+    if rule.strict:
+        return not total < rule.limit.amount
+    return total > rule.limit.amount
+
+
+def _met(rule: m.Aggregate, total: Decimal) -> bool:
+    """`reaches L` is met at L; `exceeds L` only beyond it."""
+    if rule.strict:
+        return total > rule.limit.amount
+    return not total < rule.limit.amount
+
+
+def _measured(rule: m.Aggregate, d: Deployment) -> Decimal | None:
+    """What `d` adds: 1 when counting deployments, else its quantity in the limit's dimension."""
+    if rule.measure == "deployments":
+        return Decimal(1)
+    quantity = getattr(d, rule.measure)
+    if quantity is None or quantity.dimension != rule.limit.dimension:
+        return None
+    return Decimal(quantity.amount)
 
 
 def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
@@ -564,9 +589,9 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
         applies = scope(c.scope, d, operators).value
         if applies is False:
             continue
-        quantity = getattr(d, rule.measure)
-        measured = quantity is not None and quantity.dimension == rule.limit.dimension
-        amount = quantity.amount if measured else Decimal(0)
+        found = _measured(rule, d)
+        measured = found is not None
+        amount = found if found is not None else Decimal(0)
         if applies:
             every_known += amount
             if measured:
@@ -591,8 +616,7 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
     running = Decimal(0)
     for start, amount in sorted(dated, key=lambda x: x[0]):
         running += amount
-        over = running > rule.limit.amount if c.kind is m.ClauseKind.CAP \
-            else running >= rule.limit.amount
+        over = _over_cap(rule, running) if c.kind is m.ClauseKind.CAP else _met(rule, running)
         if over:
             crossed = start
             break

@@ -85,9 +85,7 @@ class Tally:
         applies = self.plan.full_match(d)
         if applies is False:
             return None
-        quantity = getattr(d, rule.measure)
-        known = quantity is not None and quantity.dimension == rule.limit.dimension
-        return applies is True, quantity.amount if known else None
+        return applies is True, rule.amount_of(d)
 
     def record(self, ident: str, start: dt.date, certain: bool, amount: Decimal | None) -> None:
         """Count a deployment that `observe` saw, in input order."""
@@ -257,12 +255,12 @@ def project(t: Tally, latest: dt.date | None) -> tuple[Projection, dt.date, bool
 
 def _crossed_on(t: Tally) -> dt.date | None:
     """The start on which the known total first exceeds the cap or reaches the commitment."""
-    limit = t.rule.limit.amount
-    cap = t.plan.clause.kind is m.ClauseKind.CAP
+    rule = t.rule
+    crosses = rule.breaks_cap if t.plan.clause.kind is m.ClauseKind.CAP else rule.meets
     total = Decimal(0)
     for day in sorted(t.by_day):
         total += t.by_day[day]
-        if (total > limit) if cap else (total >= limit):
+        if crosses(total):
             return day
     return None
 
@@ -280,21 +278,23 @@ def _verdict(t: Tally, sums: Sums, closed: bool) -> tuple[AggregateVerdict, str]
     total = format_amount(sums.known, dim, exact=True)
     limit_text = format_amount(limit, dim, exact=True)
     lower = "at least " if unbounded or sums.unknown_scope else ""
+    what = "number of deployments" if rule.counted else f"total {rule.measure}"
     if clause.kind is m.ClauseKind.CAP:
-        if sums.known > limit:
-            return (AggregateVerdict.VIOLATION,
-                    f"total {rule.measure} of {lower}{total} exceeds the cap of {limit_text}")
-        if unbounded or upper > limit:
+        cap = f"cap of less than {limit_text}" if rule.strict else f"cap of {limit_text}"
+        if rule.breaks_cap(sums.known):
+            breaks = "breaks" if rule.strict else "exceeds"
+            return (AggregateVerdict.VIOLATION, f"{what} of {lower}{total} {breaks} the {cap}")
+        if unbounded or rule.breaks_cap(upper):
             return (AggregateVerdict.UNDETERMINED,
-                    f"total {rule.measure} is at least {total} of a cap of {limit_text}; "
-                    + _why_unknown(t, sums))
-        return (AggregateVerdict.COMPLIANT,
-                f"total {rule.measure} of {total} is within the cap of {limit_text}")
-    could_reach = unbounded or upper >= limit
+                    f"{what} is at least {total} of a {cap}; " + _why_unknown(t, sums))
+        return (AggregateVerdict.COMPLIANT, f"{what} of {total} is within the {cap}")
+    could_reach = unbounded or rule.meets(upper)
     due = f" by {rule.deadline.isoformat()}" if rule.deadline else ""
-    if sums.known >= limit:
+    if rule.strict:
+        limit_text = f"more than {limit_text}"
+    if rule.meets(sums.known):
         return (AggregateVerdict.COMPLIANT,
-                f"total {rule.measure} of {total} meets the commitment of {limit_text}{due}")
+                f"{what} of {total} meets the commitment of {limit_text}{due}")
     if closed:
         if could_reach:
             return (AggregateVerdict.UNDETERMINED,

@@ -239,7 +239,12 @@ class Permission(Node):
 
 @dataclass(frozen=True, slots=True)
 class Aggregate(Node):
-    """``total value of deployments … is at most Q`` / ``reaches Q [by D]``."""
+    """``total value of deployments … is at most Q`` / ``reaches Q [by D]``.
+
+    `counted`: ``number of deployments …`` (`measure` is then the word
+    ``number``); `strict`: ``is less than Q`` (a cap) or ``exceeds Q`` (a
+    commitment) rather than ``is at most`` / ``reaches``.
+    """
 
     measure: Name
     pattern: Pattern
@@ -248,6 +253,8 @@ class Aggregate(Node):
     is_cap: bool
     limit: QuantityLit
     deadline: DateLit | None
+    counted: bool = False
+    strict: bool = False
 
 
 Rule = Restriction | Prohibition | Permission | Aggregate

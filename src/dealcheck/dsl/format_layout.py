@@ -227,7 +227,8 @@ def _rule(rule: ast.Rule) -> str:
 
 def _aggregate(rule: ast.Aggregate) -> str:
     p = rule.pattern
-    parts = [f"total {rule.measure.value} of deployments"]
+    parts = ["number of deployments" if rule.counted
+             else f"total {rule.measure.value} of deployments"]
     if p.parties.names is not None:
         parts.append(f"by {_names(p.parties.names)}")
     if p.workloads.names is not None:
@@ -240,9 +241,9 @@ def _aggregate(rule: ast.Aggregate) -> str:
     elif rule.window_through is not None:
         parts.append(f"starting through {rule.window_through.text}")
     if rule.is_cap:
-        parts.append(f"is at most {_quantity(rule.limit)}")
+        parts.append(f"is {'less than' if rule.strict else 'at most'} {_quantity(rule.limit)}")
     else:
-        parts.append(f"reaches {_quantity(rule.limit)}")
+        parts.append(f"{'exceeds' if rule.strict else 'reaches'} {_quantity(rule.limit)}")
     if rule.deadline is not None:
         # INVARIANT: only `reaches` takes a deadline; a cap with one fails the soundness check.
         parts.append(f"by {rule.deadline.text}")

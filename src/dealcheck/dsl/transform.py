@@ -263,9 +263,14 @@ class ToAst:
         pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
                                 regions, when)
         window_from, window_through = window or (None, None)
-        is_cap, limit, deadline = bound
-        return ast.Aggregate(self._name(measure), pattern, window_from, window_through, is_cap,
-                             limit, deadline, span=self._span(meta))
+        is_cap, limit, deadline, strict = bound
+        counted = isinstance(measure, ast.Name)
+        return ast.Aggregate(measure if counted else self._name(measure), pattern, window_from,
+                             window_through, is_cap, limit, deadline, counted, strict,
+                             span=self._span(meta))
+
+    def count_measure(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return ast.Name("number", span=self._span(meta))
 
     def by_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
         return ast.Selection(c[0], span=self._span(meta))
@@ -278,11 +283,17 @@ class ToAst:
     def window_through(self, meta: Meta, c: list[Any]) -> tuple[ast.DateLit | None, ...]:
         return (None, self._date(c[0]))
 
-    def at_most(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None]:
-        return (True, c[0], None)
+    def at_most(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None, bool]:
+        return (True, c[0], None, False)
 
-    def reaches(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None]:
-        return (False, c[0], self._date(c[1]))
+    def less_than(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None, bool]:
+        return (True, c[0], None, True)
+
+    def reaches(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None, bool]:
+        return (False, c[0], self._date(c[1]), False)
+
+    def exceeds(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None, bool]:
+        return (False, c[0], self._date(c[1]), True)
 
     def some_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
         return ast.Selection(c[0], span=self._span(meta))

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import assert_never
 
 from dealcheck.dsl.span import Span
@@ -240,13 +241,46 @@ class Permission:
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
-    """A cap (``total <= limit``) or a commitment (``total >= limit`` by `deadline`)."""
+    """A cap (``total <= limit``) or a commitment (``total >= limit`` by `deadline`).
 
-    measure: str                      # "value" or "capacity"
+    A count (`measure` is `COUNT`) adds 1 for each deployment; its limit is a
+    plain number. `strict`: a cap's total must stay below the limit
+    (``is less than``), a commitment's must go beyond it (``exceeds``).
+    """
+
+    measure: str                      # "value", "capacity" or COUNT
     limit: Quantity
     window_from: dt.date | None
     window_through: dt.date | None
     deadline: dt.date | None = None   # commitments only
+    strict: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Whether this is ``number of deployments``: each deployment counts 1."""
+        return self.measure == COUNT
+
+    def amount_of(self, d: Deployment) -> Decimal | None:
+        """What `d` adds to the total: its quantity of the limit's dimension, else None."""
+        if self.measure == COUNT:
+            return _ONE
+        quantity: Quantity | None = getattr(d, self.measure)
+        if quantity is None or quantity.dimension != self.limit.dimension:
+            return None
+        return quantity.amount
+
+    def breaks_cap(self, total: Decimal) -> bool:
+        """Whether a known `total` breaks the cap (``is at most`` / ``is less than``)."""
+        return total >= self.limit.amount if self.strict else total > self.limit.amount
+
+    def meets(self, total: Decimal) -> bool:
+        """Whether a `total` meets the commitment (``reaches`` / ``exceeds``)."""
+        return total > self.limit.amount if self.strict else total >= self.limit.amount
+
+
+#: The measure of ``number of deployments``: not a field, each deployment counts 1.
+COUNT = "deployments"
+_ONE = Decimal(1)
 
 
 Rule = Exclusivity | Prohibition | Requirement | Permission | Aggregate

@@ -65,6 +65,8 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
               ("250B", "USD"), ("500M", "USD")),
     "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
     "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
+    #: Limits of ``number of deployments``: small, so that a scenario's few deployments cross them.
+    "deployments": (("1", None), ("2", None), ("0", None), ("3", None), ("2", "GPU")),
 }
 
 T = TypeVar("T")
@@ -347,8 +349,10 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         return ast.Prohibition(pattern)
     if kind == "permission":
         return ast.Permission(pattern)
-    measure = _pick(draw, ("value", "capacity"))
-    dimension = "money" if measure == "value" else _pick(draw, ("power", "count"))
+    measure = _pick(draw, ("value", "capacity", "number"))
+    counted = measure == "number"
+    dimension = ("deployments" if counted else "money" if measure == "value"
+                 else _pick(draw, ("power", "count")))
     window_from = cx.date(draw) if _maybe(draw) else None
     window_through = cx.date(draw) if _maybe(draw) else None
     if window_from and window_through and window_through < window_from:
@@ -361,6 +365,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         ast.DateLit(window_through.isoformat()) if window_through else None,
         is_cap, _quantity(draw, dimension),
         ast.DateLit(deadline.isoformat()) if deadline else None,
+        counted, draw(_BOOLEANS),
     )
 
 

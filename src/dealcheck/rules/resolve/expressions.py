@@ -272,8 +272,8 @@ def quantity(ctx: Context, q: ast.QuantityLit, dimensions: tuple[str, ...],
                 f"{limits.over_limit_help(limits.MAX_QUANTITY)}")
         return None
     if found.dimension not in dimensions:
-        wanted = " or ".join(_describe_dimension(d) for d in dimensions)
-        got = _describe_dimension(found.dimension)
+        wanted = " or ".join(describe_dimension(d) for d in dimensions)
+        got = describe_dimension(found.dimension)
         ctx.err("DC106", f"{what} is {wanted}, but `{_q_text(q)}` is {got}",
                 q.unit.span if q.unit else q.span,
                 f"write it in {units_of(ctx.vocab, dimensions)}")
@@ -281,7 +281,7 @@ def quantity(ctx: Context, q: ast.QuantityLit, dimensions: tuple[str, ...],
     return found
 
 
-def _describe_dimension(dimension: str) -> str:
+def describe_dimension(dimension: str) -> str:
     return {"money": "money", "power": "power", "count": "a count", "": "a plain number"}.get(
         dimension, f"a number of `{dimension}`")
 
