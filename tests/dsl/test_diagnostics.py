@@ -631,6 +631,39 @@ def test_dc118_number_too_large() -> None:
           .at(10, 38).underline(f"{number} USD").build())
 
 
+def test_dc106_count_limit_in_power() -> None:
+    check("clause c1:\n  number of deployments is less than 3 GW\n",
+          E("DC106").message("a number of deployments is a plain number, but `3 GW` is power")
+          .help("count deployments with a plain number: `3`")
+          .at(10, 38).underline("3 GW").build())
+
+
+def test_dc130_share_of_another_measure() -> None:
+    check("clause c1:\n  total capacity of deployments on Azure is at least 50% of "
+          "total value of deployments\n",
+          E("DC130").message("a share compares two totals of one measure, but total "
+                             "`capacity` is a share of total `value`")
+          .help("write `total capacity` here too")
+          .at(10, 61).underline("total value").build())
+
+
+def test_dc130_share_of_a_count() -> None:
+    check("clause c1:\n  number of deployments on Azure is at most 20% of "
+          "total capacity of deployments\n",
+          E("DC130").message("a share compares two totals of one measure, but the number "
+                             "of deployments is a share of total `capacity`")
+          .help("write `number` here too")
+          .at(10, 52).underline("total capacity").build())
+
+
+def test_dc131_share_over_a_hundred_percent() -> None:
+    check("clause c1:\n  total value of deployments on Azure is at least 150% of "
+          "total value of deployments\n",
+          E("DC131").message("a share is a percentage from 0% to 100%, not `150%`")
+          .help("a share of the whole is at most `100%`")
+          .at(10, 51).underline("150%").build())
+
+
 # ================================================================ warnings: DC201–DC204
 
 

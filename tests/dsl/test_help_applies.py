@@ -144,6 +144,12 @@ CASES = [
          "  total value of deployments reaches 10 GW\n", at_span()),
     Case("DC106", "power where a number of deployments belongs", "clause c1:\n"
          "  number of deployments is less than 3 GW\n", at_span()),
+    Case("DC130", "a share of another measure", "clause c1:\n"
+         "  total capacity of deployments on Azure is at least 50% of total value of "
+         "deployments\n", at_span()),
+    Case("DC131", "a share over 100%", "clause c1:\n"
+         "  total value of deployments on Azure is at most 120% of total value of "
+         "deployments\n", at_span()),
     Case("DC107", "a misspelt unit", "clause c1:\n"
          "  total capacity of deployments reaches 10 Gw\n", at_span()),
     Case("DC107", "a currency dealcheck does not know", "clause c1:\n"

@@ -627,6 +627,111 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
                              crossed))
 
 
+def _percent(part: Decimal, whole: Decimal) -> str:
+    if not whole:
+        return "n/a"
+    hundredths = (part * 10000 / whole).to_integral_value(rounding="ROUND_HALF_EVEN")
+    text = f"{hundredths / 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def _share_verdict(rule: m.Aggregate,
+                   rows: Sequence[tuple[frozenset[tuple[int, int]], Decimal | None]]) -> str:
+    """A share over its rows: per deployment, the (in the part, in the whole) pairs its
+    completions may give, and its amount (None: any amount).
+
+    `part - p * whole` is summed row by row at its least and its greatest.
+    """
+    share = rule.share
+    assert share is not None
+    p = rule.limit.amount / 100
+    if all(amount == 0 for _, amount in rows):
+        return "open" if share.at_least else "compliant"
+    least = greatest = Decimal(0)
+    least_unbounded = greatest_unbounded = False
+    for pairs, amount in rows:
+        factors = [n - p * w for n, w in pairs]
+        if amount is None:
+            least_unbounded = least_unbounded or min(factors) < 0
+            greatest_unbounded = greatest_unbounded or max(factors) > 0
+        else:
+            least += min(factors) * amount
+            greatest += max(factors) * amount
+    if share.at_least:
+        if not least_unbounded and least >= 0:
+            return "compliant"
+        if not greatest_unbounded and greatest < 0:
+            return "violation"
+        return "undetermined"
+    if not greatest_unbounded and greatest <= 0:
+        return "compliant"
+    if not least_unbounded and least > 0:
+        return "violation"
+    return "undetermined"
+
+
+def judge_share(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
+                latest: dt.date | None, operators: Mapping[str, str]) -> AggregateOutcome:
+    """A share clause: judged on `as_of` (or at the end of its window) like a cap, but a
+    continuing obligation on its two totals; its total is the percentage. A deployment
+    counts in the whole when in the clause's scope, in the part when also in the part's
+    own selections; each of the two three-valued."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.share is not None
+    first, last = _window(c)
+    if as_of is None:
+        cutoff = None
+        day = last if last is not None else (
+            first if latest is None or latest < first else latest)
+    else:
+        day = as_of if c.in_force_through is None or c.in_force_through >= as_of \
+            else c.in_force_through
+        cutoff = day
+
+    def values(s: m.Scope, d: Deployment) -> tuple[int, ...]:
+        value = scope(s, d, operators).value
+        return (0, 1) if value is None else (int(value),)
+
+    def amount_of(d: Deployment) -> Decimal | None:
+        if rule.measure == "deployments":
+            return Decimal(1)
+        q = getattr(d, rule.measure)
+        return q.amount if q is not None and q.dimension == rule.share.dimension else None
+
+    Rows = list[tuple[str, frozenset[tuple[int, int]], Decimal | None]]
+    every: Rows = []
+    now: Rows = []
+    for d in deployments:
+        if d.start < first or (last is not None and d.start > last):
+            continue
+        whole = values(c.scope, d)
+        if whole == (0,):
+            continue
+        pairs = frozenset((r * w, w) for r in values(rule.share.part, d) for w in whole)
+        row = (d.id, pairs, amount_of(d))
+        every.append(row)
+        if cutoff is None or d.start <= cutoff:
+            now.append(row)
+
+    def percent_of(rows: Rows) -> str:
+        part = whole = Decimal(0)
+        for _, pairs, amount in rows:
+            if amount is not None and all(w == 1 for _, w in pairs):
+                whole += amount
+                if all(n == 1 for n, _ in pairs):
+                    part += amount
+        return _percent(part, whole)
+
+    return AggregateOutcome(
+        "share", _share_verdict(rule, [(p, a) for _, p, a in now]), percent_of(now),
+        tuple(i for i, pairs, _ in now if all(w == 1 for _, w in pairs)),
+        tuple(i for i, _, a in now if a is None),
+        tuple(i for i, pairs, _ in now if len(pairs) > 1), day,
+        (percent_of(every), _share_verdict(rule, [(p, a) for _, p, a in every]), None))
+
+
 def judge(terms: m.Terms, deployments: Sequence[Deployment],
           as_of: dt.date | None = None) -> Outcome:
     """Every deployment's and every aggregate's outcome, by the letter of language.md §10."""
@@ -642,8 +747,9 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
             continue   # never in force
         if as_of is not None and c.in_force_from > as_of:
             continue   # not in effect yet
-        aggregates.append((version_key(c.id, _window(c)[0]),
-                           judge_aggregate(c, deployments, as_of, latest, operators)))
+        judged = (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
+            c, deployments, as_of, latest, operators)
+        aggregates.append((version_key(c.id, _window(c)[0]), judged))
     return Outcome(per_deployment, tuple(sorted(aggregates, key=pair_order)))
 
 

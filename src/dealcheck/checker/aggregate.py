@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
+from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
@@ -49,6 +49,8 @@ class Tally:
     by_day: dict[dt.date, Decimal] = field(default_factory=dict)
     #: Observe with `observe_reference`, not the generated observer (`CompiledTerms.reference`).
     reference: bool = False
+    #: Each deployment's amount, in input order, when kept (the whole of a share).
+    amounts: dict[str, Decimal | None] | None = None
 
     def __post_init__(self) -> None:
         clause, rule = self.plan.clause, self.rule
@@ -91,6 +93,8 @@ class Tally:
         """Count a deployment that `observe` saw, in input order."""
         if certain and amount is not None:
             self.by_day[start] = self.by_day.get(start, Decimal(0)) + amount
+        if self.amounts is not None:
+            self.amounts[ident] = amount
         _count(self.every, ident, certain, amount)
         if self.cutoff is not None and start <= self.cutoff:
             _count(self.now, ident, certain, amount)
@@ -138,9 +142,22 @@ class AggregateBook:
         self.ct = ct
         self.as_of = as_of
         reference = ct.reference
-        self.tallies = [Tally(plan, plan.clause.rule, as_of,  # type: ignore[arg-type]
-                              reference=reference)
-                        for plan in ct.plans.values() if plan.clause.kind.is_aggregate]
+        self.tallies: list[Tally] = []
+        #: A share's whole (its position in `tallies`) -> its part's (just before it), its rule.
+        self.shares: dict[int, tuple[int, m.Aggregate]] = {}
+        for plan in ct.plans.values():
+            if not plan.clause.kind.is_aggregate:
+                continue
+            sides = ((plan,) if plan.clause.kind is not m.ClauseKind.SHARE
+                     else share_sides(plan, ct.operators))
+            if len(sides) == 2:
+                self.shares[len(self.tallies) + 1] = (len(self.tallies),
+                                                      plan.clause.rule)  # type: ignore[assignment]
+            self.tallies.extend(Tally(side, side.clause.rule, as_of,  # type: ignore[arg-type]
+                                      reference=reference,
+                                      amounts={} if side is sides[-1] and len(sides) == 2
+                                      else None)
+                                for side in sides)
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
         self._tallies_by_key: dict[str, dict[str, tuple[tuple[Observer, Tally], ...]]] = {}
@@ -203,7 +220,10 @@ class AggregateBook:
         """
         as_of = self.as_of
         out: list[AggregateResult] = []
-        for tally in self.tallies:
+        parts = {part for part, _ in self.shares.values()}
+        for index, tally in enumerate(self.tallies):
+            if index in parts:
+                continue  # judged with its whole
             clause = tally.plan.clause
             through = clause.in_force_through
             if through is not None and through < clause.in_force_from:
@@ -211,11 +231,17 @@ class AggregateBook:
             if as_of is not None and clause.in_force_from > as_of:
                 continue  # not in effect yet
             projection, end, closed = project(tally, self.latest)
-            if as_of is None:
+            day = end if as_of is None else as_of if through is None or as_of <= through \
+                else through
+            share = self.shares.get(index)
+            if share is not None:
+                from dealcheck.checker.shares import judge_share
+
+                out.append(judge_share(share[1], self.tallies[share[0]], tally, day))
+            elif as_of is None:
                 out.append(judge(tally, end, closed, projection))
-                continue
-            day = as_of if through is None or as_of <= through else through
-            out.append(judge(tally, day, _closed(tally, as_of), projection))
+            else:
+                out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
 
 

@@ -25,6 +25,12 @@ def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
         return ("applied",)
     if kind is m.ClauseKind.CAP:
         return ("compliant", "violation", "undetermined")
+    if kind is m.ClauseKind.SHARE:
+        rule = clause.rule
+        assert isinstance(rule, m.Aggregate) and rule.share is not None
+        # `open` only for `at least`, on a whole that is still empty.
+        empty = ("open",) if rule.share.at_least else ()
+        return ("compliant", "violation", *empty, "undetermined")
     if kind is m.ClauseKind.COMMITMENT:
         rule = clause.rule
         assert isinstance(rule, m.Aggregate)

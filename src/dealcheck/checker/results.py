@@ -125,7 +125,7 @@ class AggregateResult:
     """
 
     clause: str
-    kind: str                          # "cap" or "commitment"
+    kind: str                          # "cap", "commitment" or "share"
     verdict: AggregateVerdict
     total: str                         # e.g. "38B USD"; a lower bound when `incomplete`
     limit: str
@@ -145,6 +145,8 @@ class AggregateResult:
         p = self.projected
         if p is None:
             return ""
+        if self.kind == "share":
+            return f"{p.verdict.value} with {p.total}"
         cap = self.kind == "cap"
         if p.crossed_on is not None:
             crossed = ("exceeded on " if cap else "reached on ") + p.crossed_on.isoformat()

@@ -255,6 +255,20 @@ class Aggregate(Node):
     deadline: DateLit | None
     counted: bool = False
     strict: bool = False
+    share: ShareOf | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOf(Node):
+    """``… is at least|at most P% of TOTAL``: the total the aggregate is a share of.
+
+    The aggregate's `limit` is then the percentage (``50`` for ``50%``) and
+    `is_cap` says ``at most``. `measure` is ``number`` when `counted`.
+    """
+
+    measure: Name
+    counted: bool
+    pattern: Pattern
 
 
 Rule = Restriction | Prohibition | Permission | Aggregate

@@ -227,20 +227,18 @@ def _rule(rule: ast.Rule) -> str:
 
 def _aggregate(rule: ast.Aggregate) -> str:
     p = rule.pattern
-    parts = ["number of deployments" if rule.counted
-             else f"total {rule.measure.value} of deployments"]
-    if p.parties.names is not None:
-        parts.append(f"by {_names(p.parties.names)}")
-    if p.workloads.names is not None:
-        parts.append(f"of {_names(p.workloads.names)}")
-    parts.extend(_placement(p))
+    parts = _total(rule.measure, rule.counted, p)
     if rule.window_from is not None:
         parts.append(f"starting from {rule.window_from.text}")
         if rule.window_through is not None:
             parts.append(f"through {rule.window_through.text}")
     elif rule.window_through is not None:
         parts.append(f"starting through {rule.window_through.text}")
-    if rule.is_cap:
+    if rule.share is not None:
+        of = rule.share
+        parts.append(f"is at {'most' if rule.is_cap else 'least'} {rule.limit.number}% of "
+                     + " ".join(_total(of.measure, of.counted, of.pattern)))
+    elif rule.is_cap:
         parts.append(f"is {'less than' if rule.strict else 'at most'} {_quantity(rule.limit)}")
     else:
         parts.append(f"{'exceeds' if rule.strict else 'reaches'} {_quantity(rule.limit)}")
@@ -250,6 +248,17 @@ def _aggregate(rule: ast.Aggregate) -> str:
     if p.when is not None:
         parts.append(f"when {_cond(p.when)}")
     return " ".join(parts)
+
+
+def _total(measure: ast.Name, counted: bool, p: ast.Pattern) -> list[str]:
+    """``total capacity of deployments by … of … on … in …`` (the `when` aside)."""
+    parts = ["number of deployments" if counted else f"total {measure.value} of deployments"]
+    if p.parties.names is not None:
+        parts.append(f"by {_names(p.parties.names)}")
+    if p.workloads.names is not None:
+        parts.append(f"of {_names(p.workloads.names)}")
+    parts.extend(_placement(p))
+    return parts
 
 
 def _placement(p: ast.Pattern) -> list[str]:

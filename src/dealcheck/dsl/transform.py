@@ -263,11 +263,30 @@ class ToAst:
         pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
                                 regions, when)
         window_from, window_through = window or (None, None)
-        is_cap, limit, deadline, strict = bound
+        is_cap, limit, deadline, strict, *share = bound
         counted = isinstance(measure, ast.Name)
         return ast.Aggregate(measure if counted else self._name(measure), pattern, window_from,
                              window_through, is_cap, limit, deadline, counted, strict,
-                             span=self._span(meta))
+                             share[0] if share else None, span=self._span(meta))
+
+    def share_of(self, meta: Meta, c: list[Any]) -> ast.ShareOf:
+        measure, parties, workloads, providers, regions = c
+        anyone = ast.Selection(None)
+        pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
+                                regions, None)
+        counted = isinstance(measure, ast.Name)
+        return ast.ShareOf(measure if counted else self._name(measure), counted, pattern,
+                           span=self._span(meta))
+
+    def share_at_least(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, self._percent(c[0]), None, False, c[1])
+
+    def share_at_most(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, self._percent(c[0]), None, False, c[1])
+
+    def _percent(self, tok: Token) -> ast.QuantityLit:
+        """``50%`` as the quantity ``50`` (a share's limit), spanning the percentage."""
+        return ast.QuantityLit(str(tok)[:-1], None, span=self._tok_span(tok))
 
     def count_measure(self, meta: Meta, c: list[Any]) -> ast.Name:
         return ast.Name("number", span=self._span(meta))

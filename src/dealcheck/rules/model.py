@@ -203,10 +203,11 @@ class ClauseKind(enum.StrEnum):
     PERMISSION = "permission"
     CAP = "cap"
     COMMITMENT = "commitment"
+    SHARE = "share"
 
     @property
     def is_aggregate(self) -> bool:
-        return self in (ClauseKind.CAP, ClauseKind.COMMITMENT)
+        return self in (ClauseKind.CAP, ClauseKind.COMMITMENT, ClauseKind.SHARE)
 
     @property
     def is_restriction(self) -> bool:
@@ -254,6 +255,8 @@ class Aggregate:
     window_through: dt.date | None
     deadline: dt.date | None = None   # commitments only
     strict: bool = False
+    #: A share (``… is at least|at most P% of …``): `limit` is the percentage.
+    share: Share | None = None
 
     @property
     def counted(self) -> bool:
@@ -276,6 +279,27 @@ class Aggregate:
     def meets(self, total: Decimal) -> bool:
         """Whether a `total` meets the commitment (``reaches`` / ``exceeds``)."""
         return total > self.limit.amount if self.strict else total >= self.limit.amount
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What a share clause bounds: the part of its total that `part` selects, as a share.
+
+    The clause's scope (with its `when`) selects the deployments of the whole
+    (the total after ``of``); a deployment of the whole counts in the part
+    (the total before ``is``) when it is also in `part`, the part's own
+    selections. `at_least`: ``is at least P%``, else ``is at most P%``. Both
+    totals sum the clause's measure, in `dimension`.
+    """
+
+    part: Scope
+    at_least: bool
+    dimension: str
+
+    def total(self, rule: Aggregate) -> Aggregate:
+        """One side of the share as a plain total (its limit unused): what its tally counts."""
+        return Aggregate(rule.measure, Quantity(Decimal(0), self.dimension), rule.window_from,
+                         rule.window_through)
 
 
 #: The measure of ``number of deployments``: not a field, each deployment counts 1.

@@ -333,7 +333,9 @@ def patterns(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date) -> ast.
 
 #: Kinds of clause the generator writes; `permission` gets its targets at the end.
 RESTRICTIONS = ("only_on", "only_in", "only_if", "must_not")
-KINDS = (*RESTRICTIONS, "permission", "cap", "commitment")
+KINDS = (*RESTRICTIONS, "permission", "cap", "commitment", "share")
+#: The percentages of shares: the edges, a majority, a fraction of a percent.
+PERCENTS = ("50", "0", "100", "75", "20.5")
 
 
 def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
@@ -351,6 +353,8 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         return ast.Permission(pattern)
     measure = _pick(draw, ("value", "capacity", "number"))
     counted = measure == "number"
+    if kind == "share":
+        return _share(draw, cx, pattern, ast.Name(measure), counted)
     dimension = ("deployments" if counted else "money" if measure == "value"
                  else _pick(draw, ("power", "count")))
     window_from = cx.date(draw) if _maybe(draw) else None
@@ -372,8 +376,26 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
 # ---------------------------------------------------------------- the timeline
 
 
+def _share(draw: st.DrawFn, cx: _Context, pattern: ast.Pattern, measure: ast.Name,
+           counted: bool) -> ast.Aggregate:
+    """``TOTAL is at least|at most P% of TOTAL``: the whole is selected without a `when`."""
+    whole = _pattern(draw, cx)
+    window_from = cx.date(draw) if _maybe(draw) else None
+    window_through = cx.date(draw) if _maybe(draw) else None
+    if window_from and window_through and window_through < window_from:
+        window_from, window_through = window_through, window_from
+    return ast.Aggregate(
+        measure, pattern,
+        ast.DateLit(window_from.isoformat()) if window_from else None,
+        ast.DateLit(window_through.isoformat()) if window_through else None,
+        draw(_BOOLEANS), ast.QuantityLit(_pick(draw, PERCENTS), None), None, counted, False,
+        ast.ShareOf(measure, counted, ast.Pattern(whole.parties, whole.workloads,
+                                                  whole.providers, whole.regions)),
+    )
+
+
 def _class(kind: str) -> str:
-    return "aggregate" if kind in ("cap", "commitment") else "rule"
+    return "aggregate" if kind in ("cap", "commitment", "share") else "rule"
 
 
 @dataclass(slots=True)

@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "DC116": "an invalid executable example",
     "DC117": "a name of the wrong kind (a region where a provider belongs, …)",
     "DC118": "a number out of range",
+    "DC130": "a share of a total of another measure",
+    "DC131": "a share's percentage outside 0%–100%",
 }
 
 #: The passes, in the order they run: each reads what the ones before it resolved.

@@ -214,6 +214,10 @@ def aggregate(ctx: Context, r: ast.Aggregate,
     A count (``number of deployments``) has a plain number for its limit, or
     a number of a count unit (DC106).
     """
+    if r.share is not None:
+        from dealcheck.rules.resolve.shares import share
+
+        return share(ctx, r, r.share, clause_scope)
     measure = m.COUNT if r.counted else r.measure.value
     if not r.counted and measure not in MEASURES:
         close = did_you_mean(measure, MEASURES)
@@ -224,17 +228,23 @@ def aggregate(ctx: Context, r: ast.Aggregate,
         limit = count_limit(ctx, r.limit)
     else:
         limit = quantity(ctx, r.limit, MEASURES[measure], f"`{measure}`")
-    window_from, window_through = ctx.date(r.window_from), ctx.date(r.window_through)
-    if window_from and window_through and window_through < window_from:
-        ctx.err("DC105", "the window ends before it starts",
-                r.window_through.span,  # type: ignore[union-attr]
-                f"`through` must be on or after {window_from.isoformat()}")
+    window_from, window_through = window(ctx, r)
     deadline = ctx.date(r.deadline)
     if limit is None:
         return None
     kind = m.ClauseKind.CAP if r.is_cap else m.ClauseKind.COMMITMENT
     return kind, clause_scope, m.Aggregate(measure, limit, window_from, window_through, deadline,
                                            r.strict)
+
+
+def window(ctx: Context, r: ast.Aggregate) -> tuple[dt.date | None, dt.date | None]:
+    """An aggregate's `starting from … through …` (DC104, DC105)."""
+    window_from, window_through = ctx.date(r.window_from), ctx.date(r.window_through)
+    if window_from and window_through and window_through < window_from:
+        ctx.err("DC105", "the window ends before it starts",
+                r.window_through.span,  # type: ignore[union-attr]
+                f"`through` must be on or after {window_from.isoformat()}")
+    return window_from, window_through
 
 
 def count_limit(ctx: Context, q: ast.QuantityLit) -> Quantity | None:
