@@ -664,6 +664,14 @@ def test_dc131_share_over_a_hundred_percent() -> None:
           .at(10, 51).underline("150%").build())
 
 
+def test_dc132_share_per_period() -> None:
+    check("clause c1:\n  total value of deployments on Azure per quarter is at least 50% of "
+          "total value of deployments\n",
+          E("DC132").message("a share is judged on the evaluation date, not per quarter")
+          .help("remove `per quarter`, or bound a total per quarter")
+          .at(10, 63).underline("50%").build())
+
+
 # ================================================================ warnings: DC201–DC204
 
 

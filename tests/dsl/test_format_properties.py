@@ -147,6 +147,8 @@ def aggregates(draw: st.DrawFn) -> ast.Aggregate:
         None if is_cap else draw(optional_dates),
         counted,
         draw(st.booleans()),
+        None,
+        draw(st.sampled_from((None, "calendar year", "quarter", "contract year"))),
     )
 
 

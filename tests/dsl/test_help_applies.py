@@ -150,6 +150,9 @@ CASES = [
     Case("DC131", "a share over 100%", "clause c1:\n"
          "  total value of deployments on Azure is at most 120% of total value of "
          "deployments\n", at_span()),
+    Case("DC132", "a share per period", "clause c1:\n"
+         "  total value of deployments on Azure per calendar year is at least 50% of "
+         "total value of deployments\n", swap(" per calendar year", keep="")),
     Case("DC107", "a misspelt unit", "clause c1:\n"
          "  total capacity of deployments reaches 10 Gw\n", at_span()),
     Case("DC107", "a currency dealcheck does not know", "clause c1:\n"

@@ -263,6 +263,8 @@ class AggregateOutcome:
     unknown_scope: tuple[str, ...]
     evaluated_on: dt.date
     projected: tuple[str, str, dt.date | None]   # total, verdict, crossed_on
+    #: A per-period aggregate: (first, last, total, verdict) of each period judged.
+    periods: tuple[tuple[dt.date, dt.date, str, str], ...] | None = None
 
 
 def version_key(clause_id: str, counted_from: dt.date | None) -> str:
@@ -575,6 +577,8 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
             day = c.in_force_through
         cutoff = day
         passed = binds_at_deadline and rule.deadline is not None and as_of > rule.deadline
+    if rule.period is not None:
+        return _judge_per_period(c, deployments, as_of, day, latest, operators)
     known = possible = Decimal(0)
     contributors: list[str] = []
     missing: list[str] = []
@@ -670,6 +674,104 @@ def _share_verdict(rule: m.Aggregate,
     if not least_unbounded and least > 0:
         return "violation"
     return "undetermined"
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; the last day of the month when it has no such day."""
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(day.year + years, day.month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError(day)
+
+
+def _periods(kind: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Every period from the one holding `first` to the one holding `last`, clipped."""
+    starts: list[dt.date] = []
+    if kind == "calendar year":
+        starts = [dt.date(y, 1, 1) for y in range(first.year, last.year + 2) if y <= 9999]
+    elif kind == "quarter":
+        for y in range(first.year, min(last.year + 1, 9999) + 1):
+            starts += [dt.date(y, month, 1) for month in (1, 4, 7, 10)]
+    else:
+        years = 0
+        while True:
+            try:
+                start = _years_later(first, years)
+            except (ValueError, OverflowError):
+                break
+            starts.append(start)
+            if start > last:
+                break
+            years += 1
+    out = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else dt.date.max
+        if end < first or start > last:
+            continue
+        out.append((max(start, first), min(end, last)))
+    return out
+
+
+def _judge_per_period(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
+                      day: dt.date, latest: dt.date | None,
+                      operators: Mapping[str, str]) -> AggregateOutcome:
+    """A per-period cap or commitment: the limit applied to each period on its own."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.period is not None
+    first, last = _window(c)
+    rank = {"compliant": 0, "open": 1, "undetermined": 2, "violation": 3}
+    dim = rule.limit.dimension
+    counted = []
+    for d in deployments:
+        if d.start < first or (last is not None and d.start > last):
+            continue
+        applies = scope(c.scope, d, operators).value
+        if applies is False:
+            continue
+        counted.append((d, applies, _measured(rule, d)))
+
+    def judged(until: dt.date, cutoff: dt.date | None, all_ended: bool,
+               ) -> list[tuple[dt.date, dt.date, str, str]]:
+        out = []
+        end = until if last is None else min(until, last)
+        for p_first, p_last in _periods(rule.period or "", first, end):
+            known = possible = Decimal(0)
+            unbounded = False
+            for d, applies, amount in counted:
+                if not p_first <= d.start <= p_last:
+                    continue
+                if cutoff is not None and d.start > cutoff:
+                    continue
+                if amount is None:
+                    unbounded = True
+                elif applies:
+                    known += amount
+                else:
+                    possible += amount
+            ended = all_ended or p_last < until
+            out.append((p_first, p_last, format_amount(known, dim, exact=True),
+                        _aggregate_verdict(c, known, possible, unbounded, ended)))
+        return out
+
+    def overall(periods: list[tuple[dt.date, dt.date, str, str]]) -> str:
+        if not periods:
+            return "compliant" if c.kind is m.ClauseKind.CAP else "open"
+        return max((v for *_, v in periods), key=rank.__getitem__)
+
+    now = judged(day, day if as_of is not None else None, as_of is None and last is not None)
+    projection_end = last if last is not None else max(latest or first, first)
+    every = judged(projection_end, None, last is not None)
+    by_cutoff = [(d, a, q) for d, a, q in counted if as_of is None or d.start <= day]
+    zero = format_amount(Decimal(0), dim, exact=True)
+    return AggregateOutcome(
+        str(c.kind), overall(now), now[-1][2] if now else zero,
+        tuple(d.id for d, a, _ in by_cutoff if a),
+        tuple(d.id for d, _, q in by_cutoff if q is None),
+        tuple(d.id for d, a, _ in by_cutoff if a is None), day,
+        (every[-1][2] if every else (now[-1][2] if now else zero), overall(every), None),
+        tuple(now))
 
 
 def judge_share(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
+from dealcheck.checker.periods import period_start
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
@@ -51,6 +52,8 @@ class Tally:
     reference: bool = False
     #: Each deployment's amount, in input order, when kept (the whole of a share).
     amounts: dict[str, Decimal | None] | None = None
+    #: A per-period aggregate: the first day of each period -> its `now` and `every` sums.
+    by_period: dict[dt.date, tuple[Sums, Sums]] | None = None
 
     def __post_init__(self) -> None:
         clause, rule = self.plan.clause, self.rule
@@ -60,6 +63,8 @@ class Tally:
         self.last = min(ends) if ends else None
         if self.cutoff is None:
             self.now = self.every  # INVARIANT: one total serves both
+        if self.rule.period is not None:
+            self.by_period = {}
 
     def counts_on(self, start: dt.date) -> bool:
         """Whether a deployment starting on `start` falls inside the version's window."""
@@ -95,9 +100,23 @@ class Tally:
             self.by_day[start] = self.by_day.get(start, Decimal(0)) + amount
         if self.amounts is not None:
             self.amounts[ident] = amount
+        if self.by_period is not None:
+            self._record_period(ident, start, certain, amount)
         _count(self.every, ident, certain, amount)
         if self.cutoff is not None and start <= self.cutoff:
             _count(self.now, ident, certain, amount)
+
+    def _record_period(self, ident: str, start: dt.date, certain: bool,
+                       amount: Decimal | None) -> None:
+        assert self.by_period is not None and self.rule.period is not None
+        key = period_start(self.rule.period, self.first, start)
+        found = self.by_period.get(key)
+        if found is None:
+            every = Sums()
+            found = self.by_period[key] = (every if self.cutoff is None else Sums(), every)
+        _count(found[1], ident, certain, amount)
+        if self.cutoff is not None and start <= self.cutoff:
+            _count(found[0], ident, certain, amount)
 
     def add(self, d: Deployment) -> None:
         seen = self.observe(d)
@@ -238,6 +257,10 @@ class AggregateBook:
                 from dealcheck.checker.shares import judge_share
 
                 out.append(judge_share(share[1], self.tallies[share[0]], tally, day))
+            elif tally.rule.period is not None:
+                from dealcheck.checker.period_totals import judge_periods
+
+                out.append(judge_periods(tally, day, as_of is None, self.latest))
             elif as_of is None:
                 out.append(judge(tally, end, closed, projection))
             else:

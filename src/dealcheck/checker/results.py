@@ -117,6 +117,16 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodResult:
+    """One period of a per-period cap or commitment: its starts, total and verdict."""
+
+    first: dt.date
+    last: dt.date
+    total: str
+    verdict: AggregateVerdict
+
+
+@dataclass(frozen=True, slots=True)
 class AggregateResult:
     """One version of a cap or commitment, judged over the scenario's deployments.
 
@@ -139,13 +149,15 @@ class AggregateResult:
     projected: Projection | None = None
     window_from: dt.date | None = None
     window_through: dt.date | None = None
+    #: A per-period aggregate: each period judged (`total` is then the last one's).
+    periods: tuple[PeriodResult, ...] | None = None
 
     def projection_text(self) -> str:
         """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
         p = self.projected
         if p is None:
             return ""
-        if self.kind == "share":
+        if self.kind == "share" or self.periods is not None:
             return f"{p.verdict.value} with {p.total}"
         cap = self.kind == "cap"
         if p.crossed_on is not None:

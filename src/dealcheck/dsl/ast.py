@@ -243,7 +243,8 @@ class Aggregate(Node):
 
     `counted`: ``number of deployments …`` (`measure` is then the word
     ``number``); `strict`: ``is less than Q`` (a cap) or ``exceeds Q`` (a
-    commitment) rather than ``is at most`` / ``reaches``.
+    commitment) rather than ``is at most`` / ``reaches``; `period`: ``per
+    calendar year|quarter|contract year`` before the limit.
     """
 
     measure: Name
@@ -256,6 +257,7 @@ class Aggregate(Node):
     counted: bool = False
     strict: bool = False
     share: ShareOf | None = None
+    period: str | None = None   # "calendar year", "quarter" or "contract year"
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,6 +234,8 @@ def _aggregate(rule: ast.Aggregate) -> str:
             parts.append(f"through {rule.window_through.text}")
     elif rule.window_through is not None:
         parts.append(f"starting through {rule.window_through.text}")
+    if rule.period is not None:
+        parts.append(f"per {rule.period}")
     if rule.share is not None:
         of = rule.share
         parts.append(f"is at {'most' if rule.is_cap else 'least'} {rule.limit.number}% of "

@@ -258,7 +258,7 @@ class ToAst:
         return ast.Permission(self._pattern(meta, *c), span=self._span(meta))
 
     def aggregate(self, meta: Meta, c: list[Any]) -> ast.Aggregate:
-        measure, parties, workloads, providers, regions, window, bound, when = c
+        measure, parties, workloads, providers, regions, window, period, bound, when = c
         anyone = ast.Selection(None)
         pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
                                 regions, when)
@@ -267,7 +267,16 @@ class ToAst:
         counted = isinstance(measure, ast.Name)
         return ast.Aggregate(measure if counted else self._name(measure), pattern, window_from,
                              window_through, is_cap, limit, deadline, counted, strict,
-                             share[0] if share else None, span=self._span(meta))
+                             share[0] if share else None, period, span=self._span(meta))
+
+    def per_calendar_year(self, meta: Meta, c: list[Any]) -> str:
+        return "calendar year"
+
+    def per_quarter(self, meta: Meta, c: list[Any]) -> str:
+        return "quarter"
+
+    def per_contract_year(self, meta: Meta, c: list[Any]) -> str:
+        return "contract year"
 
     def share_of(self, meta: Meta, c: list[Any]) -> ast.ShareOf:
         measure, parties, workloads, providers, regions = c

@@ -164,9 +164,9 @@ def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
 
 
 def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
-    """One aggregate (cap or commitment) as it appears in the report."""
+    """One aggregate (cap, commitment or share) as it appears in the report."""
     # INVARIANT: the keys of the documented report come first, in their order; extensions follow.
-    return {
+    found: dict[str, JsonValue] = {
         "clause": aggregate.clause,
         "verdict": aggregate.verdict.value,
         "total": aggregate.total,
@@ -183,6 +183,11 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
+    if aggregate.periods is not None:  # a per-period aggregate only
+        found["periods"] = [{"first": p.first.isoformat(), "last": p.last.isoformat(),
+                             "total": p.total, "verdict": p.verdict.value}
+                            for p in aggregate.periods]
+    return found
 
 
 def _date(day: dt.date | None) -> str | None:

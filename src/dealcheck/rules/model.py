@@ -257,6 +257,8 @@ class Aggregate:
     strict: bool = False
     #: A share (``… is at least|at most P% of …``): `limit` is the percentage.
     share: Share | None = None
+    #: ``per calendar year|quarter|contract year``: the limit applies to each period.
+    period: str | None = None
 
     @property
     def counted(self) -> bool:

@@ -334,6 +334,8 @@ def patterns(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date) -> ast.
 #: Kinds of clause the generator writes; `permission` gets its targets at the end.
 RESTRICTIONS = ("only_on", "only_in", "only_if", "must_not")
 KINDS = (*RESTRICTIONS, "permission", "cap", "commitment", "share")
+#: What an aggregate is judged per: mostly the whole window.
+PERIODS = (None, None, "calendar year", "quarter", "contract year")
 #: The percentages of shares: the edges, a majority, a fraction of a percent.
 PERCENTS = ("50", "0", "100", "75", "20.5")
 
@@ -369,7 +371,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         ast.DateLit(window_through.isoformat()) if window_through else None,
         is_cap, _quantity(draw, dimension),
         ast.DateLit(deadline.isoformat()) if deadline else None,
-        counted, draw(_BOOLEANS),
+        counted, draw(_BOOLEANS), None, _pick(draw, PERIODS),
     )
 
 

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "DC118": "a number out of range",
     "DC130": "a share of a total of another measure",
     "DC131": "a share's percentage outside 0%–100%",
+    "DC132": "a share judged per period",
 }
 
 #: The passes, in the order they run: each reads what the ones before it resolved.

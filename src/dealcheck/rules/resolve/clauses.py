@@ -234,7 +234,7 @@ def aggregate(ctx: Context, r: ast.Aggregate,
         return None
     kind = m.ClauseKind.CAP if r.is_cap else m.ClauseKind.COMMITMENT
     return kind, clause_scope, m.Aggregate(measure, limit, window_from, window_through, deadline,
-                                           r.strict)
+                                           r.strict, period=r.period)
 
 
 def window(ctx: Context, r: ast.Aggregate) -> tuple[dt.date | None, dt.date | None]:

@@ -1,4 +1,4 @@
-"""Resolution of shares: ``TOTAL is at least|at most P% of TOTAL`` (DC130, DC131).
+"""Resolution of shares: ``TOTAL is at least|at most P% of TOTAL`` (DC130–DC132).
 
 Part of the clauses pass: a share's two totals must sum the same measure,
 and its percentage lie between 0% and 100%.
@@ -36,6 +36,9 @@ def share(ctx: Context, r: ast.Aggregate, of: ast.ShareOf,
                 f"is a share of {_said(whole_measure)}", _measure_span(of),
                 f"write `{_written(measure)}` here too")
         return None
+    if r.period is not None:
+        ctx.err("DC132", f"a share is judged on the evaluation date, not per {r.period}",
+                r.limit.span, f"remove `per {r.period}`, or bound a total per {r.period}")
     percent = _percent(ctx, r.limit)
     window_from, window_through = window(ctx, r)
     if measure is None or percent is None:
