@@ -672,6 +672,41 @@ def test_dc132_share_per_period() -> None:
           .at(10, 63).underline("50%").build())
 
 
+_TRANCHE = "clause t1:\n  total capacity of deployments on Azure reaches 1 GW by 2026-12-31\n"
+
+
+def test_dc133_in_addition_to_an_unknown_clause() -> None:
+    check(_TRANCHE + "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t3\n",
+          E("DC133").message("unknown clause `t3`").help("did you mean `t1`?")
+          .at(12, 61).underline("t3").build())
+
+
+def test_dc134_in_addition_to_a_cap() -> None:
+    check("clause t1:\n  total capacity of deployments is at most 1 GW\n"
+          "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t1\n",
+          E("DC134").message("clause `t1` is not a commitment")
+          .help("`in addition to` names a commitment (`… reaches …`) judged over its whole "
+                "window")
+          .at(12, 61).underline("t1").build())
+
+
+def test_dc135_in_addition_to_a_commitment_of_money() -> None:
+    check(_TRANCHE + "clause t2:\n  total value of deployments reaches 1B USD in addition to t1\n",
+          E("DC135").message("`t2` and `t1` count different things")
+          .help("a commitment is in addition to one of the same measure and unit dimension")
+          .at(12, 60).underline("t1").build())
+
+
+def test_dc136_commitments_in_addition_to_each_other() -> None:
+    check("clause t1:\n  total capacity of deployments reaches 1 GW in addition to t2\n"
+          "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t1\n",
+          E("DC136").message("commitments are in addition to each other in a cycle: "
+                             "`t1` → `t2` → `t1`")
+          .help("the first commitment of a chain stands on its own: remove its "
+                "`in addition to`")
+          .at(10, 61).underline("t2").build())
+
+
 # ================================================================ warnings: DC201–DC204
 
 

@@ -153,6 +153,14 @@ CASES = [
     Case("DC132", "a share per period", "clause c1:\n"
          "  total value of deployments on Azure per calendar year is at least 50% of "
          "total value of deployments\n", swap(" per calendar year", keep="")),
+    Case("DC133", "`in addition to` a misspelt clause", "clause c1:\n"
+         "  total capacity of deployments reaches 1 GW\nclause c2:\n"
+         "  total capacity of deployments on Azure reaches 1 GW in addition to c3\n",
+         at_span()),
+    Case("DC136", "commitments in addition to each other", "clause c1:\n"
+         "  total capacity of deployments reaches 1 GW in addition to c2\nclause c2:\n"
+         "  total capacity of deployments on Azure reaches 1 GW in addition to c1\n",
+         swap(" in addition to c2", keep="")),
     Case("DC107", "a misspelt unit", "clause c1:\n"
          "  total capacity of deployments reaches 10 Gw\n", at_span()),
     Case("DC107", "a currency dealcheck does not know", "clause c1:\n"

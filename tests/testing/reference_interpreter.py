@@ -774,6 +774,81 @@ def _judge_per_period(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.
         tuple(now))
 
 
+#: The most placements of uncertain deployments the brute force of `in addition to` tries.
+MAX_PLACEMENTS = 4096
+
+
+def judge_addition(c: m.Clause, terms: m.Terms, deployments: Sequence[Deployment],
+                   as_of: dt.date | None, latest: dt.date | None,
+                   operators: Mapping[str, str]) -> AggregateOutcome:
+    """`A reaches Q in addition to B`: A's total counts what B also counts only beyond B's
+    target, B filled by its own deployments first. Every completion of the uncertain
+    deployments (in or out of each, a missing amount nothing or without bound) is tried."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.in_addition_to is not None
+    plain = judge_aggregate(c, deployments, as_of, latest, operators)
+    day = plain.evaluated_on
+    versions = [b for b in terms.clauses if b.id == rule.in_addition_to]
+    started = [b for b in versions if b.in_force_from <= day]
+    other = max(started, key=lambda b: b.in_force_from) if started else versions[0]
+    other_rule = other.rule
+    assert isinstance(other_rule, m.Aggregate)
+    target = other_rule.limit.amount
+    huge = Decimal(10) ** 60
+
+    def counted(clause: m.Clause, cutoff: dt.date | None) -> dict[str, tuple[int, ...]]:
+        first, last = _window(clause)
+        out = {}
+        for d in deployments:
+            if d.start < first or (last is not None and d.start > last):
+                continue
+            if cutoff is not None and d.start > cutoff:
+                continue
+            value = scope(clause.scope, d, operators).value
+            if value is not False:
+                out[d.id] = (1,) if value else (0, 1)
+        return out
+
+    amounts = {d.id: _measured(rule, d) for d in deployments}
+
+    def bounds(cutoff: dt.date | None) -> tuple[Decimal, Decimal]:
+        mine, theirs = counted(c, cutoff), counted(other, cutoff)  # both by `as_of`
+        ids = list(dict.fromkeys([*mine, *theirs]))
+        choices = []
+        for i in ids:
+            pairs = [(x, y) for x in mine.get(i, (0,)) for y in theirs.get(i, (0,))]
+            amount = amounts[i]
+            values = [Decimal(0), huge] if amount is None else [amount]
+            choices.append([(x, y, v) for x, y in pairs for v in values])
+        total_choices = 1
+        for options in choices:
+            total_choices *= len(options)
+        if total_choices > MAX_PLACEMENTS:
+            raise TooManyCompletions(f"{total_choices} placements")
+        results = []
+        for combo in itertools.product(*choices):
+            a_only = sum((v for x, y, v in combo if x and not y), Decimal(0))
+            shared = sum((v for x, y, v in combo if x and y), Decimal(0))
+            b_only = sum((v for x, y, v in combo if y and not x), Decimal(0))
+            results.append(a_only + min(shared, max(Decimal(0), b_only + shared - target)))
+        return (min(results), max(results)) if results else (Decimal(0), Decimal(0))
+
+    def verdict(low: Decimal, high: Decimal, passed: bool) -> str:
+        return _aggregate_verdict(c, low, high - low, high >= huge, passed)
+
+    binds_at_deadline = rule.deadline is not None and (
+        c.in_force_through is None or c.in_force_through >= rule.deadline)
+    passed = binds_at_deadline if as_of is None else (
+        binds_at_deadline and rule.deadline is not None and as_of > rule.deadline)
+    low, high = bounds(as_of)
+    every_low, every_high = bounds(None)
+    dim = rule.limit.dimension
+    return dataclasses.replace(
+        plain, verdict=verdict(low, high, passed), total=format_amount(low, dim, exact=True),
+        projected=(format_amount(every_low, dim, exact=True),
+                   verdict(every_low, every_high, binds_at_deadline), None))
+
+
 def judge_share(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
                 latest: dt.date | None, operators: Mapping[str, str]) -> AggregateOutcome:
     """A share clause: judged on `as_of` (or at the end of its window) like a cap, but a
@@ -849,8 +924,12 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
             continue   # never in force
         if as_of is not None and c.in_force_from > as_of:
             continue   # not in effect yet
-        judged = (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
-            c, deployments, as_of, latest, operators)
+        rule = c.rule
+        if isinstance(rule, m.Aggregate) and rule.in_addition_to is not None:
+            judged = judge_addition(c, terms, deployments, as_of, latest, operators)
+        else:
+            judged = (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
+                c, deployments, as_of, latest, operators)
         aggregates.append((version_key(c.id, _window(c)[0]), judged))
     return Outcome(per_deployment, tuple(sorted(aggregates, key=pair_order)))
 

@@ -177,6 +177,15 @@ class AggregateBook:
                                       amounts={} if side is sides[-1] and len(sides) == 2
                                       else None)
                                 for side in sides)
+        #: ``in addition to``: a tally's position -> the positions of its target's versions.
+        self.additions: dict[int, list[int]] = {}
+        for i, tally in enumerate(self.tallies):
+            target = tally.rule.in_addition_to
+            if target is not None and tally.plan.clause.kind is m.ClauseKind.COMMITMENT:
+                self.additions[i] = [j for j, other in enumerate(self.tallies)
+                                     if other.plan.clause.id == target]
+                for j in (i, *self.additions[i]):
+                    self.tallies[j].amounts = self.tallies[j].amounts or {}
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
         self._tallies_by_key: dict[str, dict[str, tuple[tuple[Observer, Tally], ...]]] = {}
@@ -228,6 +237,9 @@ class AggregateBook:
             if seen is not None:
                 tally.record(d.id, start, seen[0], seen[1])
 
+    def _target(self, index: int, day: dt.date) -> Tally:
+        return _target_of(self.tallies, self.additions[index], day)
+
     def results(self) -> list[AggregateResult]:
         """Every version of every aggregate clause judged, in the order of the terms.
 
@@ -257,6 +269,11 @@ class AggregateBook:
                 from dealcheck.checker.shares import judge_share
 
                 out.append(judge_share(share[1], self.tallies[share[0]], tally, day))
+            elif self.additions.get(index):
+                from dealcheck.checker.additions import judge_addition
+
+                out.append(judge_addition(tally, self._target(index, day), day,
+                                          closed if as_of is None else _closed(tally, as_of)))
             elif tally.rule.period is not None:
                 from dealcheck.checker.period_totals import judge_periods
 
@@ -266,6 +283,14 @@ class AggregateBook:
             else:
                 out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
+
+
+def _target_of(tallies: list[Tally], positions: list[int], day: dt.date) -> Tally:
+    """The version of an `in addition to` target in force on `day` (else its first)."""
+    started = [tallies[j] for j in positions if tallies[j].plan.clause.in_force_from <= day]
+    if not started:
+        return tallies[positions[0]]
+    return max(started, key=lambda t: t.plan.clause.in_force_from)
 
 
 def _observer(tally: Tally) -> Observer:

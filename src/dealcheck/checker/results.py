@@ -160,6 +160,8 @@ class AggregateResult:
         if self.kind == "share" or self.periods is not None:
             return f"{p.verdict.value} with {p.total}"
         cap = self.kind == "cap"
+        if p.crossed_on is None and not cap and p.verdict is AggregateVerdict.COMPLIANT:
+            return f"{p.verdict.value} with {p.total}"  # met beyond another's target
         if p.crossed_on is not None:
             crossed = ("exceeded on " if cap else "reached on ") + p.crossed_on.isoformat()
         else:

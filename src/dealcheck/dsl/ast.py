@@ -258,6 +258,7 @@ class Aggregate(Node):
     strict: bool = False
     share: ShareOf | None = None
     period: str | None = None   # "calendar year", "quarter" or "contract year"
+    in_addition_to: Name | None = None   # ``reaches Q in addition to CLAUSE``
 
 
 @dataclass(frozen=True, slots=True)

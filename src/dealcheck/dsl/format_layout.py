@@ -244,6 +244,8 @@ def _aggregate(rule: ast.Aggregate) -> str:
         parts.append(f"is {'less than' if rule.strict else 'at most'} {_quantity(rule.limit)}")
     else:
         parts.append(f"{'exceeds' if rule.strict else 'reaches'} {_quantity(rule.limit)}")
+        if rule.in_addition_to is not None:
+            parts.append(f"in addition to {rule.in_addition_to.value}")
     if rule.deadline is not None:
         # INVARIANT: only `reaches` takes a deadline; a cap with one fails the soundness check.
         parts.append(f"by {rule.deadline.text}")

@@ -263,11 +263,14 @@ class ToAst:
         pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
                                 regions, when)
         window_from, window_through = window or (None, None)
-        is_cap, limit, deadline, strict, *share = bound
+        is_cap, limit, deadline, strict, share, addition = bound
         counted = isinstance(measure, ast.Name)
         return ast.Aggregate(measure if counted else self._name(measure), pattern, window_from,
                              window_through, is_cap, limit, deadline, counted, strict,
-                             share[0] if share else None, period, span=self._span(meta))
+                             share, period, addition, span=self._span(meta))
+
+    def in_addition(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return self._name(c[0])
 
     def per_calendar_year(self, meta: Meta, c: list[Any]) -> str:
         return "calendar year"
@@ -288,10 +291,10 @@ class ToAst:
                            span=self._span(meta))
 
     def share_at_least(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
-        return (False, self._percent(c[0]), None, False, c[1])
+        return (False, self._percent(c[0]), None, False, c[1], None)
 
     def share_at_most(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
-        return (True, self._percent(c[0]), None, False, c[1])
+        return (True, self._percent(c[0]), None, False, c[1], None)
 
     def _percent(self, tok: Token) -> ast.QuantityLit:
         """``50%`` as the quantity ``50`` (a share's limit), spanning the percentage."""
@@ -311,17 +314,18 @@ class ToAst:
     def window_through(self, meta: Meta, c: list[Any]) -> tuple[ast.DateLit | None, ...]:
         return (None, self._date(c[0]))
 
-    def at_most(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None, bool]:
-        return (True, c[0], None, False)
+    # A bound: (is a cap, limit, deadline, strict, the whole of a share, `in addition to`).
+    def at_most(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, c[0], None, False, None, None)
 
-    def less_than(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None, bool]:
-        return (True, c[0], None, True)
+    def less_than(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, c[0], None, True, None, None)
 
-    def reaches(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None, bool]:
-        return (False, c[0], self._date(c[1]), False)
+    def reaches(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, c[0], self._date(c[2]), False, None, c[1])
 
-    def exceeds(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None, bool]:
-        return (False, c[0], self._date(c[1]), True)
+    def exceeds(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, c[0], self._date(c[2]), True, None, c[1])
 
     def some_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
         return ast.Selection(c[0], span=self._span(meta))

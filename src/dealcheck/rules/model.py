@@ -259,6 +259,8 @@ class Aggregate:
     share: Share | None = None
     #: ``per calendar year|quarter|contract year``: the limit applies to each period.
     period: str | None = None
+    #: ``reaches Q in addition to CLAUSE``: what both select counts beyond CLAUSE's target.
+    in_addition_to: str | None = None
 
     @property
     def counted(self) -> bool:

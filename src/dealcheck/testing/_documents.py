@@ -396,6 +396,20 @@ def _share(draw: st.DrawFn, cx: _Context, pattern: ast.Pattern, measure: ast.Nam
     )
 
 
+def _commitment_dimension(v: ClauseVersion) -> str | None:
+    """The dimension of a plain commitment's total (None: not a plain commitment)."""
+    rule = v.rule
+    if (not isinstance(rule, ast.Aggregate) or rule.is_cap or rule.share is not None
+            or rule.period is not None or rule.in_addition_to is not None):
+        return None
+    if rule.counted:
+        return ""
+    if rule.measure.value == "value":
+        return "money"
+    unit = rule.limit.unit.value if rule.limit.unit else ""
+    return "count" if unit in ("GPU", "GPUs") else "power"
+
+
 def _class(kind: str) -> str:
     return "aggregate" if kind in ("cap", "commitment", "share") else "rule"
 
@@ -580,6 +594,21 @@ class _PlanDraft:
                 assert isinstance(v.rule, ast.Permission)
                 v.rule = ast.Prohibition(v.rule.pattern)
 
+    def link_additions(self) -> None:
+        """Some commitments are `in addition to` an earlier one of the same dimension."""
+        by_id: dict[str, list[ClauseVersion]] = {}
+        for v in self.all_versions:
+            by_id.setdefault(v.id, []).append(v)
+        for v in self.all_versions:
+            dimension = _commitment_dimension(v)
+            if dimension is None or not self.draw(_BOOLEANS):
+                continue
+            candidates = [i for i, rank in self.order.items() if rank < self.order[v.id]
+                          and all(_commitment_dimension(t) == dimension for t in by_id[i])]
+            if candidates:
+                assert isinstance(v.rule, ast.Aggregate)
+                v.rule = replace(v.rule, in_addition_to=ast.Name(_pick(self.draw, candidates)))
+
     def _link(self, v: ClauseVersion, candidates: Sequence[str],
               by_id: dict[str, list[ClauseVersion]]) -> None:
         v.notwithstanding = _some(self.draw, candidates, 1, 2)
@@ -614,4 +643,5 @@ def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
         when = cx.date(draw, when)
         amendments.append(plan.amendment(number, when))
     plan.link_permissions()
+    plan.link_additions()
     return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)

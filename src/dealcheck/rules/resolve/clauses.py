@@ -234,7 +234,9 @@ def aggregate(ctx: Context, r: ast.Aggregate,
         return None
     kind = m.ClauseKind.CAP if r.is_cap else m.ClauseKind.COMMITMENT
     return kind, clause_scope, m.Aggregate(measure, limit, window_from, window_through, deadline,
-                                           r.strict, period=r.period)
+                                           r.strict, period=r.period,
+                                           in_addition_to=None if r.in_addition_to is None
+                                           else r.in_addition_to.value)
 
 
 def window(ctx: Context, r: ast.Aggregate) -> tuple[dt.date | None, dt.date | None]:
