@@ -247,3 +247,11 @@ def test_a_share_per_period_is_a_located_error() -> None:
     _, diagnostics = dealcheck.analyze(text, "terms.deal")
     assert [(d.code, d.message, d.span.line, d.span.column) for d in diagnostics] == [
         ("DC132", "a share is judged on the evaluation date, not per calendar year", 17, 66)]
+
+
+def test_coverage_expects_a_violation_of_a_commitment_per_period_without_deadline() -> None:
+    from dealcheck.checker.examples import possible_outcomes
+
+    terms = dealcheck.loads(TERMS, "terms.deal")
+    clause = next(c for c in terms.clauses if c.id == "yearly_minimum")
+    assert "violation" in possible_outcomes(clause, terms)

@@ -34,7 +34,8 @@ def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
     if kind is m.ClauseKind.COMMITMENT:
         rule = clause.rule
         assert isinstance(rule, m.Aggregate)
-        deadline = ("violation",) if rule.deadline else ()
+        # A commitment per period is missed once a period ends, deadline or not.
+        deadline = ("violation",) if rule.deadline or rule.period else ()
         return ("compliant", "open", *deadline, "undetermined")
     overriders = [c for c in terms.clauses if clause.id in c.overrides]
     out = [] if kind is m.ClauseKind.PROHIBITION else ["satisfied"]
