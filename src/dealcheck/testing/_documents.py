@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
+from dealcheck.testing._aggregates import PERIODS, link_additions, share
 
 # ---------------------------------------------------------------- name pools
 # INVARIANT: no name below is a keyword of the language (tests check it against
@@ -334,10 +335,6 @@ def patterns(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date) -> ast.
 #: Kinds of clause the generator writes; `permission` gets its targets at the end.
 RESTRICTIONS = ("only_on", "only_in", "only_if", "must_not")
 KINDS = (*RESTRICTIONS, "permission", "cap", "commitment", "share")
-#: What an aggregate is judged per: mostly the whole window.
-PERIODS = (None, None, "calendar year", "quarter", "contract year")
-#: The percentages of shares: the edges, a majority, a fraction of a percent.
-PERCENTS = ("50", "0", "100", "75", "20.5")
 
 
 def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
@@ -356,7 +353,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
     measure = _pick(draw, ("value", "capacity", "number"))
     counted = measure == "number"
     if kind == "share":
-        return _share(draw, cx, pattern, ast.Name(measure), counted)
+        return share(draw, cx, pattern, ast.Name(measure), counted)
     dimension = ("deployments" if counted else "money" if measure == "value"
                  else _pick(draw, ("power", "count")))
     window_from = cx.date(draw) if _maybe(draw) else None
@@ -376,38 +373,6 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
 
 
 # ---------------------------------------------------------------- the timeline
-
-
-def _share(draw: st.DrawFn, cx: _Context, pattern: ast.Pattern, measure: ast.Name,
-           counted: bool) -> ast.Aggregate:
-    """``TOTAL is at least|at most P% of TOTAL``: the whole is selected without a `when`."""
-    whole = _pattern(draw, cx)
-    window_from = cx.date(draw) if _maybe(draw) else None
-    window_through = cx.date(draw) if _maybe(draw) else None
-    if window_from and window_through and window_through < window_from:
-        window_from, window_through = window_through, window_from
-    return ast.Aggregate(
-        measure, pattern,
-        ast.DateLit(window_from.isoformat()) if window_from else None,
-        ast.DateLit(window_through.isoformat()) if window_through else None,
-        draw(_BOOLEANS), ast.QuantityLit(_pick(draw, PERCENTS), None), None, counted, False,
-        ast.ShareOf(measure, counted, ast.Pattern(whole.parties, whole.workloads,
-                                                  whole.providers, whole.regions)),
-    )
-
-
-def _commitment_dimension(v: ClauseVersion) -> str | None:
-    """The dimension of a plain commitment's total (None: not a plain commitment)."""
-    rule = v.rule
-    if (not isinstance(rule, ast.Aggregate) or rule.is_cap or rule.share is not None
-            or rule.period is not None or rule.in_addition_to is not None):
-        return None
-    if rule.counted:
-        return ""
-    if rule.measure.value == "value":
-        return "money"
-    unit = rule.limit.unit.value if rule.limit.unit else ""
-    return "count" if unit in ("GPU", "GPUs") else "power"
 
 
 def _class(kind: str) -> str:
@@ -594,21 +559,6 @@ class _PlanDraft:
                 assert isinstance(v.rule, ast.Permission)
                 v.rule = ast.Prohibition(v.rule.pattern)
 
-    def link_additions(self) -> None:
-        """Some commitments are `in addition to` an earlier one of the same dimension."""
-        by_id: dict[str, list[ClauseVersion]] = {}
-        for v in self.all_versions:
-            by_id.setdefault(v.id, []).append(v)
-        for v in self.all_versions:
-            dimension = _commitment_dimension(v)
-            if dimension is None or not self.draw(_BOOLEANS):
-                continue
-            candidates = [i for i, rank in self.order.items() if rank < self.order[v.id]
-                          and all(_commitment_dimension(t) == dimension for t in by_id[i])]
-            if candidates:
-                assert isinstance(v.rule, ast.Aggregate)
-                v.rule = replace(v.rule, in_addition_to=ast.Name(_pick(self.draw, candidates)))
-
     def _link(self, v: ClauseVersion, candidates: Sequence[str],
               by_id: dict[str, list[ClauseVersion]]) -> None:
         v.notwithstanding = _some(self.draw, candidates, 1, 2)
@@ -643,5 +593,5 @@ def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
         when = cx.date(draw, when)
         amendments.append(plan.amendment(number, when))
     plan.link_permissions()
-    plan.link_additions()
+    link_additions(plan)
     return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)
