@@ -61,7 +61,8 @@ def _checked(ctx: Context, ident: str, rule: ast.Aggregate, target: ast.Name,
                 "`in addition to` names a commitment (`… reaches …`) judged over its whole "
                 "window")
         return False
-    own = {r.limit.dimension for _, r in rules.get(ident, [])}
+    # The versions written `in addition to` this target (another version may be a cap).
+    own = {r.limit.dimension for _, r in rules.get(ident, []) if r.in_addition_to == target.value}
     theirs = {r.limit.dimension for _, r in found}
     if own and theirs and own != theirs:
         ctx.err("DC135", f"`{ident}` and `{target.value}` count different things",
