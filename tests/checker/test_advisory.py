@@ -1,4 +1,4 @@
-"""Advisory clauses (docs/language.md §6.5): targets, reported, never changing a verdict."""
+"""Advisory clauses (docs/language.md §6.9): targets, reported, never changing a verdict."""
 
 from __future__ import annotations
 

@@ -109,14 +109,14 @@ def test_dc001_empty_file_expects_the_agreement_header() -> None:
 def test_dc001_unexpected_end_of_block() -> None:
     check('clause c1:\n  source "a quote but no rule"\nparty Other\n',
           E("DC001").message("unexpected end of block")
-          .help("expected one of: `any`, `source`, `total`, a name")
+          .help("expected one of: `any`, `number`, `source`, `total`, a name")
           .at(11, 1).underline("").build())
 
 
 def test_dc001_end_of_block_skips_blank_and_comment_lines() -> None:
     check('clause c1:\n  source "a quote but no rule"\n\n# next\nparty Other\n',
           E("DC001").message("unexpected end of block")
-          .help("expected one of: `any`, `source`, `total`, a name")
+          .help("expected one of: `any`, `number`, `source`, `total`, a name")
           .at(13, 1).underline("").build())
 
 
@@ -742,6 +742,82 @@ def test_dc125_a_comparison_of_constants() -> None:
                              "always false")
           .help("compare a field or a fact, e.g. `start >= 2025-01-01`")
           .at(10, 25).underline("2025-01-01 + 1 year > 2025-06-01").build())
+
+
+def test_dc106_count_limit_in_power() -> None:
+    check("clause c1:\n  number of deployments is less than 3 GW\n",
+          E("DC106").message("a number of deployments is a plain number, but `3 GW` is power")
+          .help("count deployments with a plain number: `3`")
+          .at(10, 38).underline("3 GW").build())
+
+
+def test_dc130_share_of_another_measure() -> None:
+    check("clause c1:\n  total capacity of deployments on Azure is at least 50% of "
+          "total value of deployments\n",
+          E("DC130").message("a share compares two totals of one measure, but total "
+                             "`capacity` is a share of total `value`")
+          .help("write `total capacity` here too")
+          .at(10, 61).underline("total value").build())
+
+
+def test_dc130_share_of_a_count() -> None:
+    check("clause c1:\n  number of deployments on Azure is at most 20% of "
+          "total capacity of deployments\n",
+          E("DC130").message("a share compares two totals of one measure, but the number "
+                             "of deployments is a share of total `capacity`")
+          .help("write `number` here too")
+          .at(10, 52).underline("total capacity").build())
+
+
+def test_dc131_share_over_a_hundred_percent() -> None:
+    check("clause c1:\n  total value of deployments on Azure is at least 150% of "
+          "total value of deployments\n",
+          E("DC131").message("a share is a percentage from 0% to 100%, not `150%`")
+          .help("a share of the whole is at most `100%`")
+          .at(10, 51).underline("150%").build())
+
+
+def test_dc132_share_per_period() -> None:
+    check("clause c1:\n  total value of deployments on Azure per quarter is at least 50% of "
+          "total value of deployments\n",
+          E("DC132").message("a share is judged on the evaluation date, not per quarter")
+          .help("remove `per quarter`, or bound a total per quarter")
+          .at(10, 63).underline("50%").build())
+
+
+_TRANCHE = "clause t1:\n  total capacity of deployments on Azure reaches 1 GW by 2026-12-31\n"
+
+
+def test_dc133_in_addition_to_an_unknown_clause() -> None:
+    check(_TRANCHE + "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t3\n",
+          E("DC133").message("unknown clause `t3`").help("did you mean `t1`?")
+          .at(12, 61).underline("t3").build())
+
+
+def test_dc134_in_addition_to_a_cap() -> None:
+    check("clause t1:\n  total capacity of deployments is at most 1 GW\n"
+          "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t1\n",
+          E("DC134").message("clause `t1` is not a commitment")
+          .help("`in addition to` names a commitment (`… reaches …`) judged over its whole "
+                "window")
+          .at(12, 61).underline("t1").build())
+
+
+def test_dc135_in_addition_to_a_commitment_of_money() -> None:
+    check(_TRANCHE + "clause t2:\n  total value of deployments reaches 1B USD in addition to t1\n",
+          E("DC135").message("`t2` and `t1` count different things")
+          .help("a commitment is in addition to one of the same measure and unit dimension")
+          .at(12, 60).underline("t1").build())
+
+
+def test_dc136_commitments_in_addition_to_each_other() -> None:
+    check("clause t1:\n  total capacity of deployments reaches 1 GW in addition to t2\n"
+          "clause t2:\n  total capacity of deployments reaches 1 GW in addition to t1\n",
+          E("DC136").message("commitments are in addition to each other in a cycle: "
+                             "`t1` → `t2` → `t1`")
+          .help("the first commitment of a chain stands on its own: remove its "
+                "`in addition to`")
+          .at(10, 61).underline("t2").build())
 
 
 # ================================================================ warnings: DC201–DC204

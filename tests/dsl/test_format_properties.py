@@ -127,15 +127,38 @@ def aggregates(draw: st.DrawFn) -> ast.Aggregate:
     )
     window_from, window_through = draw(optional_dates), draw(optional_dates)
     is_cap = draw(st.booleans())
+    counted = draw(st.booleans())
+    # `number of deployments` is written with the word `number`, whatever the measure.
+    measure = "number" if counted else draw(st.sampled_from(MEASURES + NAMES))
+    share = draw(st.none() | shares_of(scope))
+    if share is not None:
+        # A share's limit is a percentage; it has no deadline and no strict form.
+        percent = ast.QuantityLit(draw(st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,2})?",
+                                                     fullmatch=True)), None)
+        return ast.Aggregate(ast.Name(measure), pattern, window_from, window_through, is_cap,
+                             percent, None, counted, False, share)
     return ast.Aggregate(
-        ast.Name(draw(st.sampled_from(MEASURES + NAMES))),
+        ast.Name(measure),
         pattern,
         window_from,
         window_through,
         is_cap,
         draw(quantities),
         None if is_cap else draw(optional_dates),
+        counted,
+        draw(st.booleans()),
+        None,
+        draw(st.sampled_from((None, "calendar year", "quarter", "contract year"))),
     )
+
+
+@st.composite
+def shares_of(draw: st.DrawFn, scope: st.SearchStrategy[ast.Selection]) -> ast.ShareOf:
+    """The whole of a share: a total without a window or a `when`."""
+    counted = draw(st.booleans())
+    measure = "number" if counted else draw(st.sampled_from(MEASURES + NAMES))
+    return ast.ShareOf(ast.Name(measure), counted,
+                       ast.Pattern(draw(scope), draw(scope), draw(providers), draw(providers)))
 
 
 rules: st.SearchStrategy[ast.Rule] = st.one_of(

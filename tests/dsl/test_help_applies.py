@@ -142,6 +142,25 @@ CASES = [
               keep="  {}:\n    Acme runs api only on AWS")),
     Case("DC106", "power where money belongs", "clause c1:\n"
          "  total value of deployments reaches 10 GW\n", at_span()),
+    Case("DC106", "power where a number of deployments belongs", "clause c1:\n"
+         "  number of deployments is less than 3 GW\n", at_span()),
+    Case("DC130", "a share of another measure", "clause c1:\n"
+         "  total capacity of deployments on Azure is at least 50% of total value of "
+         "deployments\n", at_span()),
+    Case("DC131", "a share over 100%", "clause c1:\n"
+         "  total value of deployments on Azure is at most 120% of total value of "
+         "deployments\n", at_span()),
+    Case("DC132", "a share per period", "clause c1:\n"
+         "  total value of deployments on Azure per calendar year is at least 50% of "
+         "total value of deployments\n", swap(" per calendar year", keep="")),
+    Case("DC133", "`in addition to` a misspelt clause", "clause c1:\n"
+         "  total capacity of deployments reaches 1 GW\nclause c2:\n"
+         "  total capacity of deployments on Azure reaches 1 GW in addition to c3\n",
+         at_span()),
+    Case("DC136", "commitments in addition to each other", "clause c1:\n"
+         "  total capacity of deployments reaches 1 GW in addition to c2\nclause c2:\n"
+         "  total capacity of deployments on Azure reaches 1 GW in addition to c1\n",
+         swap(" in addition to c2", keep="")),
     Case("DC107", "a misspelt unit", "clause c1:\n"
          "  total capacity of deployments reaches 10 Gw\n", at_span()),
     Case("DC107", "a currency dealcheck does not know", "clause c1:\n"

@@ -66,7 +66,7 @@ def _nodes(node: object) -> Iterator[object]:
 
 def test_the_passes_run_in_order() -> None:
     assert [p.__name__ for p in PASSES] == [
-        "vocabulary", "groups", "operators", "clauses", "exceptions", "examples"]
+        "vocabulary", "groups", "operators", "clauses", "exceptions", "additions", "examples"]
 
 
 def test_every_dispatched_node_is_written_and_resolves() -> None:

@@ -37,7 +37,10 @@ def outcome_of(report: Report) -> ref.Outcome:
         (ref.version_key(a.clause, a.window_from),
          ref.AggregateOutcome(a.kind, str(a.verdict), a.total, a.contributors,
                               a.missing_quantity, a.unknown_scope, a.evaluated_on,
-                              _projected(a), a.advisory))
+                              _projected(a), a.advisory,
+                              None if a.periods is None else tuple(
+                                  (p.first, p.last, p.total, str(p.verdict))
+                                  for p in a.periods)))
         for a in report.aggregates]
     aggregates = tuple(sorted(versions, key=ref.pair_order))
     return ref.Outcome(deployments, aggregates)

@@ -47,9 +47,11 @@ What it implements, rule by rule:
   last day in force, if earlier), counting the deployments started by that
   day; without it, every version is judged on the whole scenario, at the end
   of its window. A commitment whose deadline has passed while the version
-  binds is a violation when unmet. A missing (or incommensurable) quantity or
-  an unknown scope makes the total a lower bound, and the verdict
-  undetermined when that could change it. The projection counts every
+  binds is a violation when unmet. `number of deployments` adds 1 for each
+  deployment (never a missing quantity). A cap `is less than L` is broken
+  by a total of L; a commitment `exceeds L` is met only above L. A missing
+  (or incommensurable) quantity or an unknown scope makes the total a lower
+  bound, and the verdict undetermined when that could change it. The projection counts every
   deployment of the window and judges the deadline as passed; `crossed_on`
   is the first start on which the certain, known total exceeds the cap or
   reaches the commitment.
@@ -314,6 +316,8 @@ class AggregateOutcome:
     evaluated_on: dt.date
     projected: tuple[str, str, dt.date | None]   # total, verdict, crossed_on
     advisory: bool = False
+    #: A per-period aggregate: (first, last, total, verdict) of each period judged.
+    periods: tuple[tuple[dt.date, dt.date, str, str], ...] | None = None
 
 
 def version_key(clause_id: str, counted_from: dt.date | None) -> str:
@@ -582,18 +586,41 @@ def _aggregate_verdict(c: m.Clause, known: Decimal, possible: Decimal, unbounded
                        passed: bool) -> str:
     rule = c.rule
     assert isinstance(rule, m.Aggregate)
-    limit = rule.limit.amount
     if c.kind is m.ClauseKind.CAP:
-        if known > limit:
+        if _over_cap(rule, known):
             return "violation"
-        if unbounded or known + possible > limit:
+        if unbounded or _over_cap(rule, known + possible):
             return "undetermined"
         return "compliant"
-    if known >= limit:
+    if _met(rule, known):
         return "compliant"
-    if unbounded or known + possible >= limit:
+    if unbounded or _met(rule, known + possible):
         return "undetermined"
     return "violation" if passed else "open"
+
+
+def _over_cap(rule: m.Aggregate, total: Decimal) -> bool:
+    """`is at most L` breaks above L; `is less than L` breaks at L already."""
+    if rule.strict:
+        return not total < rule.limit.amount
+    return total > rule.limit.amount
+
+
+def _met(rule: m.Aggregate, total: Decimal) -> bool:
+    """`reaches L` is met at L; `exceeds L` only beyond it."""
+    if rule.strict:
+        return total > rule.limit.amount
+    return not total < rule.limit.amount
+
+
+def _measured(rule: m.Aggregate, d: Deployment) -> Decimal | None:
+    """What `d` adds: 1 when counting deployments, else its quantity in the limit's dimension."""
+    if rule.measure == "deployments":
+        return Decimal(1)
+    quantity = getattr(d, rule.measure)
+    if quantity is None or quantity.dimension != rule.limit.dimension:
+        return None
+    return Decimal(quantity.amount)
 
 
 def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
@@ -620,6 +647,8 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
             day = c.in_force_through
         cutoff = day
         passed = binds_at_deadline and rule.deadline is not None and as_of > rule.deadline
+    if rule.period is not None:
+        return _judge_per_period(c, deployments, as_of, day, latest, operators)
     known = possible = Decimal(0)
     contributors: list[str] = []
     missing: list[str] = []
@@ -634,9 +663,9 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
         applies = scope(c.scope, d, operators).value
         if applies is False:
             continue
-        quantity = getattr(d, rule.measure)
-        measured = quantity is not None and quantity.dimension == rule.limit.dimension
-        amount = quantity.amount if measured else Decimal(0)
+        found = _measured(rule, d)
+        measured = found is not None
+        amount = found if found is not None else Decimal(0)
         if applies:
             every_known += amount
             if measured:
@@ -661,8 +690,7 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
     running = Decimal(0)
     for start, amount in sorted(dated, key=lambda x: x[0]):
         running += amount
-        over = running > rule.limit.amount if c.kind is m.ClauseKind.CAP \
-            else running >= rule.limit.amount
+        over = _over_cap(rule, running) if c.kind is m.ClauseKind.CAP else _met(rule, running)
         if over:
             crossed = start
             break
@@ -671,6 +699,284 @@ def judge_aggregate(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.da
                             tuple(contributors), tuple(missing), tuple(unknown_scope), day,
                             (format_amount(every_known, dim, exact=True), projected_verdict,
                              crossed), c.advisory)
+
+
+def _percent(part: Decimal, whole: Decimal) -> str:
+    if not whole:
+        return "n/a"
+    hundredths = (part * 10000 / whole).to_integral_value(rounding="ROUND_HALF_EVEN")
+    text = f"{hundredths / 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def _share_verdict(rule: m.Aggregate,
+                   rows: Sequence[tuple[frozenset[tuple[int, int]], Decimal | None]]) -> str:
+    """A share over its rows: per deployment, the (in the part, in the whole) pairs its
+    completions may give, and its amount (None: any amount).
+
+    `part - p * whole` is summed row by row at its least and its greatest.
+    """
+    share = rule.share
+    assert share is not None
+    p = rule.limit.amount / 100
+    if all(amount == 0 for _, amount in rows):
+        return "open" if share.at_least else "compliant"
+    least = greatest = Decimal(0)
+    least_unbounded = greatest_unbounded = False
+    for pairs, amount in rows:
+        factors = [n - p * w for n, w in pairs]
+        if amount is None:
+            least_unbounded = least_unbounded or min(factors) < 0
+            greatest_unbounded = greatest_unbounded or max(factors) > 0
+        else:
+            least += min(factors) * amount
+            greatest += max(factors) * amount
+    if share.at_least:
+        if not least_unbounded and least >= 0:
+            return "compliant"
+        if not greatest_unbounded and greatest < 0:
+            return "violation"
+        return "undetermined"
+    if not greatest_unbounded and greatest <= 0:
+        return "compliant"
+    if not least_unbounded and least > 0:
+        return "violation"
+    return "undetermined"
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; the last day of the month when it has no such day."""
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(day.year + years, day.month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError(day)
+
+
+def _periods(kind: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Every period from the one holding `first` to the one holding `last`, clipped."""
+    starts: list[dt.date] = []
+    if kind == "calendar year":
+        starts = [dt.date(y, 1, 1) for y in range(first.year, last.year + 2) if y <= 9999]
+    elif kind == "quarter":
+        for y in range(first.year, min(last.year + 1, 9999) + 1):
+            starts += [dt.date(y, month, 1) for month in (1, 4, 7, 10)]
+    else:
+        years = 0
+        while True:
+            try:
+                start = _years_later(first, years)
+            except (ValueError, OverflowError):
+                break
+            starts.append(start)
+            if start > last:
+                break
+            years += 1
+    out = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else dt.date.max
+        if end < first or start > last:
+            continue
+        out.append((max(start, first), min(end, last)))
+    return out
+
+
+def _judge_per_period(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
+                      day: dt.date, latest: dt.date | None,
+                      operators: Mapping[str, str]) -> AggregateOutcome:
+    """A per-period cap or commitment: the limit applied to each period on its own."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.period is not None
+    first, last = _window(c)
+    rank = {"compliant": 0, "open": 1, "undetermined": 2, "violation": 3}
+    dim = rule.limit.dimension
+    counted = []
+    for d in deployments:
+        if d.start < first or (last is not None and d.start > last):
+            continue
+        applies = scope(c.scope, d, operators).value
+        if applies is False:
+            continue
+        counted.append((d, applies, _measured(rule, d)))
+
+    def judged(until: dt.date, cutoff: dt.date | None, all_ended: bool,
+               ) -> list[tuple[dt.date, dt.date, str, str]]:
+        out = []
+        end = until if last is None else min(until, last)
+        for p_first, p_last in _periods(rule.period or "", first, end):
+            known = possible = Decimal(0)
+            unbounded = False
+            for d, applies, amount in counted:
+                if not p_first <= d.start <= p_last:
+                    continue
+                if cutoff is not None and d.start > cutoff:
+                    continue
+                if amount is None:
+                    unbounded = True
+                elif applies:
+                    known += amount
+                else:
+                    possible += amount
+            ended = all_ended or p_last < until
+            out.append((p_first, p_last, format_amount(known, dim, exact=True),
+                        _aggregate_verdict(c, known, possible, unbounded, ended)))
+        return out
+
+    def overall(periods: list[tuple[dt.date, dt.date, str, str]]) -> str:
+        if not periods:
+            return "compliant" if c.kind is m.ClauseKind.CAP else "open"
+        return max((v for *_, v in periods), key=rank.__getitem__)
+
+    now = judged(day, day if as_of is not None else None, as_of is None and last is not None)
+    projection_end = last if last is not None else max(latest or first, first)
+    every = judged(projection_end, None, last is not None)
+    by_cutoff = [(d, a, q) for d, a, q in counted if as_of is None or d.start <= day]
+    zero = format_amount(Decimal(0), dim, exact=True)
+    return AggregateOutcome(
+        str(c.kind), overall(now), now[-1][2] if now else zero,
+        tuple(d.id for d, a, _ in by_cutoff if a),
+        tuple(d.id for d, _, q in by_cutoff if q is None),
+        tuple(d.id for d, a, _ in by_cutoff if a is None), day,
+        (every[-1][2] if every else (now[-1][2] if now else zero), overall(every), None),
+        tuple(now))
+
+
+#: The most placements of uncertain deployments the brute force of `in addition to` tries.
+MAX_PLACEMENTS = 4096
+
+
+def judge_addition(c: m.Clause, terms: m.Terms, deployments: Sequence[Deployment],
+                   as_of: dt.date | None, latest: dt.date | None,
+                   operators: Mapping[str, str]) -> AggregateOutcome:
+    """`A reaches Q in addition to B`: A's total counts what B also counts only beyond B's
+    target, B filled by its own deployments first. Every completion of the uncertain
+    deployments (in or out of each, a missing amount nothing or without bound) is tried."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.in_addition_to is not None
+    plain = judge_aggregate(c, deployments, as_of, latest, operators)
+    day = plain.evaluated_on
+    versions = [b for b in terms.clauses if b.id == rule.in_addition_to]
+    started = [b for b in versions if b.in_force_from <= day]
+    other = max(started, key=lambda b: b.in_force_from) if started else versions[0]
+    other_rule = other.rule
+    assert isinstance(other_rule, m.Aggregate)
+    target = other_rule.limit.amount
+    huge = Decimal(10) ** 60
+
+    def counted(clause: m.Clause, cutoff: dt.date | None) -> dict[str, tuple[int, ...]]:
+        first, last = _window(clause)
+        out = {}
+        for d in deployments:
+            if d.start < first or (last is not None and d.start > last):
+                continue
+            if cutoff is not None and d.start > cutoff:
+                continue
+            value = scope(clause.scope, d, operators).value
+            if value is not False:
+                out[d.id] = (1,) if value else (0, 1)
+        return out
+
+    amounts = {d.id: _measured(rule, d) for d in deployments}
+
+    def bounds(cutoff: dt.date | None) -> tuple[Decimal, Decimal]:
+        mine, theirs = counted(c, cutoff), counted(other, cutoff)  # both by `as_of`
+        ids = list(dict.fromkeys([*mine, *theirs]))
+        choices = []
+        for i in ids:
+            pairs = [(x, y) for x in mine.get(i, (0,)) for y in theirs.get(i, (0,))]
+            amount = amounts[i]
+            values = [Decimal(0), huge] if amount is None else [amount]
+            choices.append([(x, y, v) for x, y in pairs for v in values])
+        total_choices = 1
+        for options in choices:
+            total_choices *= len(options)
+        if total_choices > MAX_PLACEMENTS:
+            raise TooManyCompletions(f"{total_choices} placements")
+        results = []
+        for combo in itertools.product(*choices):
+            a_only = sum((v for x, y, v in combo if x and not y), Decimal(0))
+            shared = sum((v for x, y, v in combo if x and y), Decimal(0))
+            b_only = sum((v for x, y, v in combo if y and not x), Decimal(0))
+            results.append(a_only + min(shared, max(Decimal(0), b_only + shared - target)))
+        return (min(results), max(results)) if results else (Decimal(0), Decimal(0))
+
+    def verdict(low: Decimal, high: Decimal, passed: bool) -> str:
+        return _aggregate_verdict(c, low, high - low, high >= huge, passed)
+
+    binds_at_deadline = rule.deadline is not None and (
+        c.in_force_through is None or c.in_force_through >= rule.deadline)
+    passed = binds_at_deadline if as_of is None else (
+        binds_at_deadline and rule.deadline is not None and as_of > rule.deadline)
+    low, high = bounds(as_of)
+    every_low, every_high = bounds(None)
+    dim = rule.limit.dimension
+    return dataclasses.replace(
+        plain, verdict=verdict(low, high, passed), total=format_amount(low, dim, exact=True),
+        projected=(format_amount(every_low, dim, exact=True),
+                   verdict(every_low, every_high, binds_at_deadline), None))
+
+
+def judge_share(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date | None,
+                latest: dt.date | None, operators: Mapping[str, str]) -> AggregateOutcome:
+    """A share clause: judged on `as_of` (or at the end of its window) like a cap, but a
+    continuing obligation on its two totals; its total is the percentage. A deployment
+    counts in the whole when in the clause's scope, in the part when also in the part's
+    own selections; each of the two three-valued."""
+    rule = c.rule
+    assert isinstance(rule, m.Aggregate) and rule.share is not None
+    first, last = _window(c)
+    if as_of is None:
+        cutoff = None
+        day = last if last is not None else (
+            first if latest is None or latest < first else latest)
+    else:
+        day = as_of if c.in_force_through is None or c.in_force_through >= as_of \
+            else c.in_force_through
+        cutoff = day
+
+    def values(s: m.Scope, d: Deployment) -> tuple[int, ...]:
+        value = scope(s, d, operators).value
+        return (0, 1) if value is None else (int(value),)
+
+    def amount_of(d: Deployment) -> Decimal | None:
+        if rule.measure == "deployments":
+            return Decimal(1)
+        q = getattr(d, rule.measure)
+        return q.amount if q is not None and q.dimension == rule.share.dimension else None
+
+    Rows = list[tuple[str, frozenset[tuple[int, int]], Decimal | None]]
+    every: Rows = []
+    now: Rows = []
+    for d in deployments:
+        if d.start < first or (last is not None and d.start > last):
+            continue
+        whole = values(c.scope, d)
+        if whole == (0,):
+            continue
+        pairs = frozenset((r * w, w) for r in values(rule.share.part, d) for w in whole)
+        row = (d.id, pairs, amount_of(d))
+        every.append(row)
+        if cutoff is None or d.start <= cutoff:
+            now.append(row)
+
+    def percent_of(rows: Rows) -> str:
+        part = whole = Decimal(0)
+        for _, pairs, amount in rows:
+            if amount is not None and all(w == 1 for _, w in pairs):
+                whole += amount
+                if all(n == 1 for n, _ in pairs):
+                    part += amount
+        return _percent(part, whole)
+
+    return AggregateOutcome(
+        "share", _share_verdict(rule, [(p, a) for _, p, a in now]), percent_of(now),
+        tuple(i for i, pairs, _ in now if all(w == 1 for _, w in pairs)),
+        tuple(i for i, _, a in now if a is None),
+        tuple(i for i, pairs, _ in now if len(pairs) > 1), day,
+        (percent_of(every), _share_verdict(rule, [(p, a) for _, p, a in every]), None))
 
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],
@@ -688,8 +994,13 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
             continue   # never in force
         if as_of is not None and c.in_force_from > as_of:
             continue   # not in effect yet
-        aggregates.append((version_key(c.id, _window(c)[0]),
-                           judge_aggregate(c, deployments, as_of, latest, operators)))
+        rule = c.rule
+        if isinstance(rule, m.Aggregate) and rule.in_addition_to is not None:
+            judged = judge_addition(c, terms, deployments, as_of, latest, operators)
+        else:
+            judged = (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
+                c, deployments, as_of, latest, operators)
+        aggregates.append((version_key(c.id, _window(c)[0]), judged))
     return Outcome(per_deployment, tuple(sorted(aggregates, key=pair_order)))
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope
+from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
+from dealcheck.checker.periods import period_start
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
 from dealcheck.rules.units import UnitTable, format_amount
@@ -52,6 +53,10 @@ class Tally:
     #: The unit of the limit, named with a missing quantity when the terms have
     #: other units of its kind (a quantity in one of those counts as missing).
     unit: str = ""
+    #: Each deployment's amount, in input order, when kept (the whole of a share).
+    amounts: dict[str, Decimal | None] | None = None
+    #: A per-period aggregate: the first day of each period -> its `now` and `every` sums.
+    by_period: dict[dt.date, tuple[Sums, Sums]] | None = None
 
     def __post_init__(self) -> None:
         clause, rule = self.plan.clause, self.rule
@@ -61,6 +66,8 @@ class Tally:
         self.last = min(ends) if ends else None
         if self.cutoff is None:
             self.now = self.every  # INVARIANT: one total serves both
+        if self.rule.period is not None:
+            self.by_period = {}
 
     def counts_on(self, start: dt.date) -> bool:
         """Whether a deployment starting on `start` falls inside the version's window."""
@@ -88,17 +95,31 @@ class Tally:
         applies = self.plan.full_match(d)
         if applies is False:
             return None
-        quantity = getattr(d, rule.measure)
-        known = quantity is not None and quantity.dimension == rule.limit.dimension
-        return applies is True, quantity.amount if known else None
+        return applies is True, rule.amount_of(d)
 
     def record(self, ident: str, start: dt.date, certain: bool, amount: Decimal | None) -> None:
         """Count a deployment that `observe` saw, in input order."""
         if certain and amount is not None:
             self.by_day[start] = self.by_day.get(start, Decimal(0)) + amount
+        if self.amounts is not None:
+            self.amounts[ident] = amount
+        if self.by_period is not None:
+            self._record_period(ident, start, certain, amount)
         _count(self.every, ident, certain, amount)
         if self.cutoff is not None and start <= self.cutoff:
             _count(self.now, ident, certain, amount)
+
+    def _record_period(self, ident: str, start: dt.date, certain: bool,
+                       amount: Decimal | None) -> None:
+        assert self.by_period is not None and self.rule.period is not None
+        key = period_start(self.rule.period, self.first, start)
+        found = self.by_period.get(key)
+        if found is None:
+            every = Sums()
+            found = self.by_period[key] = (every if self.cutoff is None else Sums(), every)
+        _count(found[1], ident, certain, amount)
+        if self.cutoff is not None and start <= self.cutoff:
+            _count(found[0], ident, certain, amount)
 
     def add(self, d: Deployment) -> None:
         seen = self.observe(d)
@@ -143,11 +164,33 @@ class AggregateBook:
         self.ct = ct
         self.as_of = as_of
         reference = ct.reference
+        self.tallies: list[Tally] = []
+        #: A share's whole (its position in `tallies`) -> its part's (just before it), its rule.
+        self.shares: dict[int, tuple[int, m.Aggregate]] = {}
         units = ct.terms.vocabulary.units
-        self.tallies = [Tally(plan, plan.clause.rule, as_of,  # type: ignore[arg-type]
-                              reference=reference,
-                              unit=_unit_named(units, plan.clause.rule))  # type: ignore[arg-type]
-                        for plan in ct.plans.values() if plan.clause.kind.is_aggregate]
+        for plan in ct.plans.values():
+            if not plan.clause.kind.is_aggregate:
+                continue
+            sides = ((plan,) if plan.clause.kind is not m.ClauseKind.SHARE
+                     else share_sides(plan, ct.operators))
+            if len(sides) == 2:
+                self.shares[len(self.tallies) + 1] = (len(self.tallies),
+                                                      plan.clause.rule)  # type: ignore[assignment]
+            self.tallies.extend(Tally(side, side.clause.rule, as_of,  # type: ignore[arg-type]
+                                      reference=reference,
+                                      unit=_unit_named(units, side.clause.rule),  # type: ignore[arg-type]
+                                      amounts={} if side is sides[-1] and len(sides) == 2
+                                      else None)
+                                for side in sides)
+        #: ``in addition to``: a tally's position -> the positions of its target's versions.
+        self.additions: dict[int, list[int]] = {}
+        for i, tally in enumerate(self.tallies):
+            target = tally.rule.in_addition_to
+            if target is not None and tally.plan.clause.kind is m.ClauseKind.COMMITMENT:
+                self.additions[i] = [j for j, other in enumerate(self.tallies)
+                                     if other.plan.clause.id == target]
+                for j in (i, *self.additions[i]):
+                    self.tallies[j].amounts = self.tallies[j].amounts or {}
         self.latest: dt.date | None = None
         self._by_key: dict[str, dict[str, tuple[int, ...]]] = {}
         self._tallies_by_key: dict[str, dict[str, tuple[tuple[Observer, Tally], ...]]] = {}
@@ -199,6 +242,9 @@ class AggregateBook:
             if seen is not None:
                 tally.record(d.id, start, seen[0], seen[1])
 
+    def _target(self, index: int, day: dt.date) -> Tally:
+        return _target_of(self.tallies, self.additions[index], day)
+
     def results(self) -> list[AggregateResult]:
         """Every version of every aggregate clause judged, in the order of the terms.
 
@@ -210,7 +256,10 @@ class AggregateBook:
         """
         as_of = self.as_of
         out: list[AggregateResult] = []
-        for tally in self.tallies:
+        parts = {part for part, _ in self.shares.values()}
+        for index, tally in enumerate(self.tallies):
+            if index in parts:
+                continue  # judged with its whole
             clause = tally.plan.clause
             through = clause.in_force_through
             if through is not None and through < clause.in_force_from:
@@ -218,11 +267,26 @@ class AggregateBook:
             if as_of is not None and clause.in_force_from > as_of:
                 continue  # not in effect yet
             projection, end, closed = project(tally, self.latest)
-            if as_of is None:
+            day = end if as_of is None else as_of if through is None or as_of <= through \
+                else through
+            share = self.shares.get(index)
+            if share is not None:
+                from dealcheck.checker.shares import judge_share
+
+                out.append(judge_share(share[1], self.tallies[share[0]], tally, day))
+            elif self.additions.get(index):
+                from dealcheck.checker.additions import judge_addition
+
+                out.append(judge_addition(tally, self._target(index, day), day,
+                                          closed if as_of is None else _closed(tally, as_of)))
+            elif tally.rule.period is not None:
+                from dealcheck.checker.period_totals import judge_periods
+
+                out.append(judge_periods(tally, day, as_of is None, self.latest))
+            elif as_of is None:
                 out.append(judge(tally, end, closed, projection))
-                continue
-            day = as_of if through is None or as_of <= through else through
-            out.append(judge(tally, day, _closed(tally, as_of), projection))
+            else:
+                out.append(judge(tally, day, _closed(tally, as_of), projection))
         return out
 
 
@@ -237,6 +301,14 @@ def _unit_named(units: UnitTable, rule: m.Aggregate) -> str:
     if len(units.of_kinds((units.kind_of(dimension),))) < 2:
         return ""
     return units.unit_of(dimension)
+
+
+def _target_of(tallies: list[Tally], positions: list[int], day: dt.date) -> Tally:
+    """The version of an `in addition to` target in force on `day` (else its first)."""
+    started = [tallies[j] for j in positions if tallies[j].plan.clause.in_force_from <= day]
+    if not started:
+        return tallies[positions[0]]
+    return max(started, key=lambda t: t.plan.clause.in_force_from)
 
 
 def _observer(tally: Tally) -> Observer:
@@ -275,12 +347,12 @@ def project(t: Tally, latest: dt.date | None) -> tuple[Projection, dt.date, bool
 
 def _crossed_on(t: Tally) -> dt.date | None:
     """The start on which the known total first exceeds the cap or reaches the commitment."""
-    limit = t.rule.limit.amount
-    cap = t.plan.clause.kind is m.ClauseKind.CAP
+    rule = t.rule
+    crosses = rule.breaks_cap if t.plan.clause.kind is m.ClauseKind.CAP else rule.meets
     total = Decimal(0)
     for day in sorted(t.by_day):
         total += t.by_day[day]
-        if (total > limit) if cap else (total >= limit):
+        if crosses(total):
             return day
     return None
 
@@ -298,21 +370,23 @@ def _verdict(t: Tally, sums: Sums, closed: bool) -> tuple[AggregateVerdict, str]
     total = format_amount(sums.known, dim, exact=True)
     limit_text = format_amount(limit, dim, exact=True)
     lower = "at least " if unbounded or sums.unknown_scope else ""
+    what = "number of deployments" if rule.counted else f"total {rule.measure}"
     if clause.kind is m.ClauseKind.CAP:
-        if sums.known > limit:
-            return (AggregateVerdict.VIOLATION,
-                    f"total {rule.measure} of {lower}{total} exceeds the cap of {limit_text}")
-        if unbounded or upper > limit:
+        cap = f"cap of less than {limit_text}" if rule.strict else f"cap of {limit_text}"
+        if rule.breaks_cap(sums.known):
+            breaks = "breaks" if rule.strict else "exceeds"
+            return (AggregateVerdict.VIOLATION, f"{what} of {lower}{total} {breaks} the {cap}")
+        if unbounded or rule.breaks_cap(upper):
             return (AggregateVerdict.UNDETERMINED,
-                    f"total {rule.measure} is at least {total} of a cap of {limit_text}; "
-                    + _why_unknown(t, sums))
-        return (AggregateVerdict.COMPLIANT,
-                f"total {rule.measure} of {total} is within the cap of {limit_text}")
-    could_reach = unbounded or upper >= limit
+                    f"{what} is at least {total} of a {cap}; " + _why_unknown(t, sums))
+        return (AggregateVerdict.COMPLIANT, f"{what} of {total} is within the {cap}")
+    could_reach = unbounded or rule.meets(upper)
     due = f" by {rule.deadline.isoformat()}" if rule.deadline else ""
-    if sums.known >= limit:
+    if rule.strict:
+        limit_text = f"more than {limit_text}"
+    if rule.meets(sums.known):
         return (AggregateVerdict.COMPLIANT,
-                f"total {rule.measure} of {total} meets the commitment of {limit_text}{due}")
+                f"{what} of {total} meets the commitment of {limit_text}{due}")
     if closed:
         if could_reach:
             return (AggregateVerdict.UNDETERMINED,

@@ -307,11 +307,18 @@ def observer_source(scope: m.Scope, rule: m.Aggregate) -> tuple[str, dict[str, o
     if scope.condition is not None:
         body += [f"v = {src.constant(scope.condition)}(d)", "if v is False:", "    return None",
                  "if v is None:", "    applies = None"]
+    if rule.counted:
+        body.append(f"return applies is True, {src.constant(Decimal(1))}")
+        return _observer_lines(src, body)
     dimension = src.constant(rule.limit.dimension)
     body += [f"q = d.{rule.measure}",
              f"if q is not None and q.dimension == {dimension}:",
              "    return applies is True, q.amount",
              "return applies is True, None"]
+    return _observer_lines(src, body)
+
+
+def _observer_lines(src: _Source, body: list[str]) -> tuple[str, dict[str, object]]:
     lines = ["def factory(" + "".join(f"{k}, " for k in src.constants) + "):",
              "    def observe(d):"]
     lines += ["        " + b for b in body]

@@ -15,6 +15,7 @@ deployment with that party and workload is checked (`checker.codegen`).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
@@ -419,6 +420,21 @@ def compile_breach(clause: m.Clause, operators: Mapping[str, str]) -> Test:
             return lambda d: False
         case unreachable:
             assert_never(unreachable)
+
+
+def share_sides(plan: Plan, operators: Mapping[str, str]) -> tuple[Plan, Plan]:
+    """A share clause's two totals as plans of plain totals: the part, then the whole.
+
+    Each is tallied like any total (generated observers, SQL sightings); the
+    share is judged from the two tallies (`checker.shares`).
+    """
+    rule = plan.clause.rule
+    assert isinstance(rule, m.Aggregate) and rule.share is not None  # INVARIANT: shares only
+    total = rule.share.total(rule)
+    part = dataclasses.replace(plan.clause, scope=rule.share.part, rule=total)
+    whole = dataclasses.replace(plan.clause, rule=total)
+    return (Plan(part, plan.location, _Tests(part, operators)),
+            Plan(whole, plan.location, _Tests(whole, operators)))
 
 
 def _location(clause: m.Clause) -> Location:

@@ -25,10 +25,17 @@ def possible_outcomes(clause: m.Clause, terms: m.Terms) -> tuple[str, ...]:
         return ("applied",)
     if kind is m.ClauseKind.CAP:
         return ("compliant", "violation", "undetermined")
+    if kind is m.ClauseKind.SHARE:
+        rule = clause.rule
+        assert isinstance(rule, m.Aggregate) and rule.share is not None
+        # `open` only for `at least`, on a whole that is still empty.
+        empty = ("open",) if rule.share.at_least else ()
+        return ("compliant", "violation", *empty, "undetermined")
     if kind is m.ClauseKind.COMMITMENT:
         rule = clause.rule
         assert isinstance(rule, m.Aggregate)
-        deadline = ("violation",) if rule.deadline else ()
+        # A commitment per period is missed once a period ends, deadline or not.
+        deadline = ("violation",) if rule.deadline or rule.period else ()
         return ("compliant", "open", *deadline, "undetermined")
     overriders = [c for c in terms.clauses if clause.id in c.overrides]
     out = [] if kind is m.ClauseKind.PROHIBITION else ["satisfied"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import assert_never
@@ -20,6 +21,8 @@ class ClauseStep:
     clause: m.Clause
     scoped: str          # "yes", "no", "maybe"
     reason: str
+    #: A share: whether the deployment counts in its part, and why (the scope is the whole's).
+    part: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,8 @@ def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> E
     day = as_of or d.start
     epoch = ct.epoch(day)
     in_force = epoch.clauses if epoch else ()
-    steps = tuple(ClauseStep(c, *scope_reason(c, d, ct)) for c in in_force)
+    steps = tuple(ClauseStep(c, *scope_reason(c, d, ct), _share_part(c, d, ct))
+                  for c in in_force)
     amendments = tuple(a for a in ct.terms.amendments if a.effective <= day)
     return Explanation(d, day, as_of, in_force, amendments, steps,
                        evaluate_deployment(ct, d, as_of))
@@ -174,7 +178,7 @@ def _step_lines(step: ClauseStep, f: Finding | None) -> list[str]:
         return [f"  {c.id}: does not scope it: {step.reason}"]
     lines = [f"  {c.id}: {'scopes it' if step.scoped == 'yes' else 'may scope it'}: "
              f"{step.reason}"]
-    lines.extend(_rule_note(c))
+    lines.extend(_share_note(step) if step.part is not None else _rule_note(c))
     if c.advisory:
         lines.append("    advisory: a target, not a promise; it never changes the verdict")
     if f is not None:
@@ -186,6 +190,23 @@ def _step_lines(step: ClauseStep, f: Finding | None) -> list[str]:
         if f.fix:
             lines.append(f"    fix: {f.fix}")
     return lines
+
+
+def _share_part(c: m.Clause, d: Deployment, ct: CompiledTerms) -> tuple[str, str] | None:
+    """For a share, whether `d` counts in its part, as `scope_reason` says of a scope."""
+    rule = c.rule
+    if not isinstance(rule, m.Aggregate) or rule.share is None:
+        return None
+    return scope_reason(dataclasses.replace(c, scope=rule.share.part), d, ct)
+
+
+def _share_note(step: ClauseStep) -> list[str]:
+    assert step.part is not None  # INVARIANT: shares only
+    scoped, reason = step.part
+    counts = {"yes": "counts in the share too", "no": "does not count in the share",
+              "maybe": "may count in the share"}[scoped]
+    return [f"    a share: counted in the total it is a share of; {counts}: {reason} "
+            "(see the aggregates of the check)"]
 
 
 def _rule_note(c: m.Clause) -> list[str]:

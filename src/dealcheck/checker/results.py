@@ -122,6 +122,16 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodResult:
+    """One period of a per-period cap or commitment: its starts, total and verdict."""
+
+    first: dt.date
+    last: dt.date
+    total: str
+    verdict: AggregateVerdict
+
+
+@dataclass(frozen=True, slots=True)
 class AggregateResult:
     """One version of a cap or commitment, judged over the scenario's deployments.
 
@@ -130,7 +140,7 @@ class AggregateResult:
     """
 
     clause: str
-    kind: str                          # "cap" or "commitment"
+    kind: str                          # "cap", "commitment" or "share"
     verdict: AggregateVerdict
     total: str                         # e.g. "38B USD"; a lower bound when `incomplete`
     limit: str
@@ -148,13 +158,19 @@ class AggregateResult:
     advisory: bool = False
     #: The title of the agreement whose clause this is, when several are checked together.
     agreement: str | None = None
+    #: A per-period aggregate: each period judged (`total` is then the last one's).
+    periods: tuple[PeriodResult, ...] | None = None
 
     def projection_text(self) -> str:
         """The projection in words, e.g. `violation with 7.7 GW; not reached` ('' if none)."""
         p = self.projected
         if p is None:
             return ""
+        if self.kind == "share" or self.periods is not None:
+            return f"{p.verdict.value} with {p.total}"
         cap = self.kind == "cap"
+        if p.crossed_on is None and not cap and p.verdict is AggregateVerdict.COMPLIANT:
+            return f"{p.verdict.value} with {p.total}"  # met beyond another's target
         if p.crossed_on is not None:
             crossed = ("exceeded on " if cap else "reached on ") + p.crossed_on.isoformat()
         else:

@@ -276,7 +276,13 @@ class Permission(Node):
 
 @dataclass(frozen=True, slots=True)
 class Aggregate(Node):
-    """``total value of deployments … is at most Q`` / ``reaches Q [by D]``."""
+    """``total value of deployments … is at most Q`` / ``reaches Q [by D]``.
+
+    `counted`: ``number of deployments …`` (`measure` is then the word
+    ``number``); `strict`: ``is less than Q`` (a cap) or ``exceeds Q`` (a
+    commitment) rather than ``is at most`` / ``reaches``; `period`: ``per
+    calendar year|quarter|contract year`` before the limit.
+    """
 
     measure: Name
     pattern: Pattern
@@ -285,6 +291,24 @@ class Aggregate(Node):
     is_cap: bool
     limit: QuantityLit
     deadline: DateLit | None
+    counted: bool = False
+    strict: bool = False
+    share: ShareOf | None = None
+    period: str | None = None   # "calendar year", "quarter" or "contract year"
+    in_addition_to: Name | None = None   # ``reaches Q in addition to CLAUSE``
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOf(Node):
+    """``… is at least|at most P% of TOTAL``: the total the aggregate is a share of.
+
+    The aggregate's `limit` is then the percentage (``50`` for ``50%``) and
+    `is_cap` says ``at most``. `measure` is ``number`` when `counted`.
+    """
+
+    measure: Name
+    counted: bool
+    pattern: Pattern
 
 
 Rule = Restriction | Prohibition | Permission | Aggregate

@@ -232,28 +232,42 @@ def _rule(rule: ast.Rule) -> str:
 
 def _aggregate(rule: ast.Aggregate) -> str:
     p = rule.pattern
-    parts = [f"total {rule.measure.value} of deployments"]
-    if p.parties.names is not None:
-        parts.append(f"by {_names(p.parties.names)}")
-    if p.workloads.names is not None:
-        parts.append(f"of {_names(p.workloads.names)}")
-    parts.extend(_placement(p))
+    parts = _total(rule.measure, rule.counted, p)
     if rule.window_from is not None:
         parts.append(f"starting from {rule.window_from.text}")
         if rule.window_through is not None:
             parts.append(f"through {rule.window_through.text}")
     elif rule.window_through is not None:
         parts.append(f"starting through {rule.window_through.text}")
-    if rule.is_cap:
-        parts.append(f"is at most {_quantity(rule.limit)}")
+    if rule.period is not None:
+        parts.append(f"per {rule.period}")
+    if rule.share is not None:
+        of = rule.share
+        parts.append(f"is at {'most' if rule.is_cap else 'least'} {rule.limit.number}% of "
+                     + " ".join(_total(of.measure, of.counted, of.pattern)))
+    elif rule.is_cap:
+        parts.append(f"is {'less than' if rule.strict else 'at most'} {_quantity(rule.limit)}")
     else:
-        parts.append(f"reaches {_quantity(rule.limit)}")
+        parts.append(f"{'exceeds' if rule.strict else 'reaches'} {_quantity(rule.limit)}")
+        if rule.in_addition_to is not None:
+            parts.append(f"in addition to {rule.in_addition_to.value}")
     if rule.deadline is not None:
         # INVARIANT: only `reaches` takes a deadline; a cap with one fails the soundness check.
         parts.append(f"by {rule.deadline.text}")
     if p.when is not None:
         parts.append(f"when {_cond(p.when)}")
     return " ".join(parts)
+
+
+def _total(measure: ast.Name, counted: bool, p: ast.Pattern) -> list[str]:
+    """``total capacity of deployments by … of … on … in …`` (the `when` aside)."""
+    parts = ["number of deployments" if counted else f"total {measure.value} of deployments"]
+    if p.parties.names is not None:
+        parts.append(f"by {_names(p.parties.names)}")
+    if p.workloads.names is not None:
+        parts.append(f"of {_names(p.workloads.names)}")
+    parts.extend(_placement(p))
+    return parts
 
 
 def _placement(p: ast.Pattern) -> list[str]:

@@ -339,6 +339,7 @@ _TERMINAL_WORDS: dict[str, str] = {
     "DATE": "a date (`YYYY-MM-DD`)",
     "STRING": "a quoted string",
     "NUMBER": "a number",
+    "PERCENT": "a percentage",
     "CMP": "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
     "TIME_UNIT": "a unit of time (`days`, `weeks`, `months`, `years`, `business days`)",
     "SIGN": "`+` or `-`",
@@ -530,7 +531,9 @@ def _misplaced_word_help(text: str, start: int, value: str, words: list[str]) ->
     `is at least` on a total: a minimum is a commitment, `reaches`. `through`
     or `from` after a rule: a clause's own dates belong in its header.
     """
-    if value == "least" and words == ["`most`"]:
+    if (value == "least" and words == ["`most`"]) or (
+            words == ["a percentage"] and re.search(r"\bleast[ \t]*$", text[:start])):
+        # `is at least` takes only a percentage (a share); a quantity makes a commitment.
         return "a total with a minimum is a commitment: write `reaches` instead of `is at least`"
     if value not in ("through", "from") or "end of line" not in words:
         return None

@@ -276,14 +276,50 @@ class ToAst:
         return ast.Permission(self._pattern(meta, *c), span=self._span(meta))
 
     def aggregate(self, meta: Meta, c: list[Any]) -> ast.Aggregate:
-        measure, parties, workloads, providers, regions, window, bound, when = c
+        measure, parties, workloads, providers, regions, window, period, bound, when = c
         anyone = ast.Selection(None)
         pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
                                 regions, when)
         window_from, window_through = window or (None, None)
-        is_cap, limit, deadline = bound
-        return ast.Aggregate(self._name(measure), pattern, window_from, window_through, is_cap,
-                             limit, deadline, span=self._span(meta))
+        is_cap, limit, deadline, strict, share, addition = bound
+        counted = isinstance(measure, ast.Name)
+        return ast.Aggregate(measure if counted else self._name(measure), pattern, window_from,
+                             window_through, is_cap, limit, deadline, counted, strict,
+                             share, period, addition, span=self._span(meta))
+
+    def in_addition(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return self._name(c[0])
+
+    def per_calendar_year(self, meta: Meta, c: list[Any]) -> str:
+        return "calendar year"
+
+    def per_quarter(self, meta: Meta, c: list[Any]) -> str:
+        return "quarter"
+
+    def per_contract_year(self, meta: Meta, c: list[Any]) -> str:
+        return "contract year"
+
+    def share_of(self, meta: Meta, c: list[Any]) -> ast.ShareOf:
+        measure, parties, workloads, providers, regions = c
+        anyone = ast.Selection(None)
+        pattern = self._pattern(meta, parties or anyone, workloads or anyone, providers,
+                                regions, None)
+        counted = isinstance(measure, ast.Name)
+        return ast.ShareOf(measure if counted else self._name(measure), counted, pattern,
+                           span=self._span(meta))
+
+    def share_at_least(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, self._percent(c[0]), None, False, c[1], None)
+
+    def share_at_most(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, self._percent(c[0]), None, False, c[1], None)
+
+    def _percent(self, tok: Token) -> ast.QuantityLit:
+        """``50%`` as the quantity ``50`` (a share's limit), spanning the percentage."""
+        return ast.QuantityLit(str(tok)[:-1], None, span=self._tok_span(tok))
+
+    def count_measure(self, meta: Meta, c: list[Any]) -> ast.Name:
+        return ast.Name("number", span=self._span(meta))
 
     def by_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
         return ast.Selection(c[0], span=self._span(meta))
@@ -296,11 +332,18 @@ class ToAst:
     def window_through(self, meta: Meta, c: list[Any]) -> tuple[ast.DateLit | None, ...]:
         return (None, self._date(c[0]))
 
-    def at_most(self, meta: Meta, c: list[Any]) -> tuple[bool, ast.QuantityLit, None]:
-        return (True, c[0], None)
+    # A bound: (is a cap, limit, deadline, strict, the whole of a share, `in addition to`).
+    def at_most(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, c[0], None, False, None, None)
 
-    def reaches(self, meta: Meta, c: list[Any]) -> tuple[bool, Any, ast.DateLit | None]:
-        return (False, c[0], self._date(c[1]))
+    def less_than(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (True, c[0], None, True, None, None)
+
+    def reaches(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, c[0], self._date(c[2]), False, None, c[1])
+
+    def exceeds(self, meta: Meta, c: list[Any]) -> tuple[Any, ...]:
+        return (False, c[0], self._date(c[2]), True, None, c[1])
 
     def some_parties(self, meta: Meta, c: list[Any]) -> ast.Selection:
         return ast.Selection(c[0], span=self._span(meta))

@@ -85,6 +85,7 @@ __all__ = ["BULK_FORMATS", "MEMORY_LIMIT", "duckdb_run", "reads_with_duckdb"]
 MEMORY_LIMIT = "256MB"
 
 _EPOCH = dt.date(1970, 1, 1)
+_ONE = Decimal(1)
 
 #: Each verdict's number in SQL (its place in `RenderedRows`' counts).
 _VERDICT_CODES = {Verdict.COMPLIANT: 0, Verdict.VIOLATION: 1, Verdict.UNDETERMINED: 2}
@@ -376,17 +377,19 @@ class _Session:
             for sighting in plan.sightings(book.tallies):
                 tally = book.tallies[sighting.index]
                 measure = sighting.measure
-                values = self.judge.values[measure].found
+                values = {} if measure is None else self.judge.values[measure].found
+                # A count adds 1 a row: no quantity to read.
+                raw = "NULL" if measure is None else sql_ident("raw:" + measure)
                 query = (
                     "SELECT id, start, " + sighting.certain.sql(dialect="duckdb")
                     + ", CASE WHEN " + sighting.known.sql(dialect="duckdb")
-                    + f" THEN {sql_ident('raw:' + measure)} END, fam FROM rows WHERE "
+                    + f" THEN {raw} END, fam FROM rows WHERE "
                     + sighting.counts.sql(dialect="duckdb") + " ORDER BY rn")
                 cursor = self.con.cursor()
                 cursor.execute(query)
                 while batch := cursor.fetchmany(BATCH):
                     for ident, start, certain, text, family in batch:
-                        amount = None
+                        amount = None if measure is not None else _ONE
                         if text is not None:
                             quantity = values[(family, text)]
                             assert isinstance(quantity, Quantity)  # INVARIANT: known

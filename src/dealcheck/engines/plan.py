@@ -136,14 +136,14 @@ class Sighting:
 
     `counts` is true for a row the tally sees (`Tally.observe` is not None),
     `certain` whether it certainly counts, `measure` the column holding the
-    raw text of its quantity and `known` whether that quantity is of the
-    limit's dimension.
+    raw text of its quantity (None for a count: each row adds 1) and `known`
+    whether that quantity is of the limit's dimension.
     """
 
     index: int
     counts: exp.Expr
     certain: exp.Expr
-    measure: str
+    measure: str | None
     known: exp.Expr
 
 
@@ -366,6 +366,11 @@ class EvaluationPlan:
                 holds = exp.paren(self.condition(scope.condition))
                 tests.append(exp.func("COALESCE", holds, exp.true()))
                 certain.append(exp.func("COALESCE", holds.copy(), exp.false()))
+            if rule.counted:
+                out.append(Sighting(index, exp.and_(*tests),
+                                    exp.and_(*certain) if certain else exp.true(),
+                                    None, exp.true()))
+                continue
             known = exp.func("COALESCE", exp.EQ(
                 this=_col(f"{rule.measure}_dim"),
                 expression=exp.Literal.string(rule.limit.dimension)), exp.false())

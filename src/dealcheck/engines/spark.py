@@ -91,6 +91,9 @@ appender.console.layout.pattern = %d{HH:mm:ss} %p %c: %m%n
 """
 
 
+_ONE = Decimal(1)
+
+
 def _unavailable(message: str, help: str) -> DiagnosticsError:
     return DiagnosticsError([error(SPARK_UNAVAILABLE, message, Span.point("--engine", 1, 1),
                                    help=help)], {"--engine": ""})
@@ -493,14 +496,15 @@ class _SparkCheck:
         for sighting in self.plan.sightings(book.tallies):
             tally = book.tallies[sighting.index]
             measure = sighting.measure
-            values = self.values[measure].found
+            values = {} if measure is None else self.values[measure].found
+            raw = "NULL" if measure is None else _ident("raw:" + measure)
             query = (
                 "SELECT id, start, " + sighting.certain.sql(dialect="spark")
                 + ", CASE WHEN " + sighting.known.sql(dialect="spark")
-                + f" THEN {_ident('raw:' + measure)} END, fam FROM {self.prefix}rows WHERE "
+                + f" THEN {raw} END, fam FROM {self.prefix}rows WHERE "
                 + sighting.counts.sql(dialect="spark") + " ORDER BY rn")
             for ident, start, certain, text, family in self.spark.sql(query).toLocalIterator():
-                amount = None
+                amount = None if measure is not None else _ONE  # a count: each row adds 1
                 if text is not None:
                     quantity = values[(family, text)]
                     assert isinstance(quantity, Quantity)  # INVARIANT: known

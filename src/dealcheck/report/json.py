@@ -169,7 +169,7 @@ def deployment_to_dict(result: DeploymentResult) -> dict[str, JsonValue]:
 
 
 def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
-    """One aggregate (cap or commitment) as it appears in the report."""
+    """One aggregate (cap, commitment or share) as it appears in the report."""
     # INVARIANT: the keys of the documented report come first, in their order; extensions follow.
     out: dict[str, JsonValue] = {
         "clause": aggregate.clause,
@@ -188,6 +188,10 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
+    if aggregate.periods is not None:  # a per-period aggregate only
+        out["periods"] = [{"first": p.first.isoformat(), "last": p.last.isoformat(),
+                           "total": p.total, "verdict": p.verdict.value}
+                          for p in aggregate.periods]
     if aggregate.advisory:
         out["advisory"] = True
     if aggregate.agreement is not None:

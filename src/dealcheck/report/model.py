@@ -16,6 +16,7 @@ from dealcheck.checker.results import (
     Finding,
     Location,
     Outcome,
+    PeriodResult,
     Projection,
     Report,
     SourceRef,
@@ -219,6 +220,25 @@ class WindowModel(_Strict):
     last: dt.date | None = Field(description="the last start counted; null: open-ended")
 
 
+class PeriodModel(_Strict):
+    model_config = ConfigDict(title="Period")
+
+    first: dt.date = Field(description="the first start the period counts")
+    last: dt.date = Field(description="the last start the period counts")
+    total: str = Field(description="the period's total, exact")
+    verdict: AggregateVerdict = Field(
+        description="the limit applied to the period alone; `open`: a commitment's current period"
+    )
+
+    @classmethod
+    def of(cls, period: PeriodResult) -> Self:
+        return cls(first=period.first, last=period.last, total=period.total,
+                   verdict=period.verdict)
+
+    def to_period(self) -> PeriodResult:
+        return PeriodResult(self.first, self.last, self.total, self.verdict)
+
+
 class AggregateModel(_Strict):
     model_config = ConfigDict(title="Aggregate")
 
@@ -229,7 +249,7 @@ class AggregateModel(_Strict):
     limit: str = Field(description="the cap or commitment, e.g. `250B USD`")
     contributors: list[str] = Field(description="ids of the deployments summed")
     projected: ProjectionModel | None = Field(description="over every deployment given")
-    kind: str = Field(description="`cap` or `commitment`")
+    kind: str = Field(description="`cap`, `commitment` or `share`")
     message: str
     location: LocationModel = Field(description="the clause in the terms file")
     evaluated_on: dt.date
@@ -237,6 +257,9 @@ class AggregateModel(_Strict):
     window: WindowModel = Field(description="the starts this version of the clause counts")
     missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
+    periods: list[PeriodModel] | None = Field(
+        default=None, exclude_if=lambda periods: periods is None,
+        description="a per-period aggregate only: each period judged, in date order")
     advisory: bool = Field(
         default=False, exclude_if=lambda value: not value,
         description="the clause is a target, not a promise: its verdict never changes the "
@@ -264,6 +287,8 @@ class AggregateModel(_Strict):
             window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
+            periods=None if aggregate.periods is None
+            else [PeriodModel.of(p) for p in aggregate.periods],
             advisory=aggregate.advisory,
             agreement=aggregate.agreement,
         )
@@ -286,6 +311,8 @@ class AggregateModel(_Strict):
             projected=None if self.projected is None else self.projected.to_projection(),
             window_from=self.window.first,
             window_through=self.window.last,
+            periods=None if self.periods is None
+            else tuple(p.to_period() for p in self.periods),
             advisory=self.advisory,
             agreement=self.agreement,
         )

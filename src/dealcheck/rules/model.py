@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import assert_never
 
 from dealcheck.dsl.span import Span
@@ -251,10 +252,11 @@ class ClauseKind(enum.StrEnum):
     PERMISSION = "permission"
     CAP = "cap"
     COMMITMENT = "commitment"
+    SHARE = "share"
 
     @property
     def is_aggregate(self) -> bool:
-        return self in (ClauseKind.CAP, ClauseKind.COMMITMENT)
+        return self in (ClauseKind.CAP, ClauseKind.COMMITMENT, ClauseKind.SHARE)
 
     @property
     def is_restriction(self) -> bool:
@@ -289,13 +291,73 @@ class Permission:
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
-    """A cap (``total <= limit``) or a commitment (``total >= limit`` by `deadline`)."""
+    """A cap (``total <= limit``) or a commitment (``total >= limit`` by `deadline`).
 
-    measure: str                      # "value" or "capacity"
+    A count (`measure` is `COUNT`) adds 1 for each deployment; its limit is a
+    plain number. `strict`: a cap's total must stay below the limit
+    (``is less than``), a commitment's must go beyond it (``exceeds``).
+    """
+
+    measure: str                      # "value", "capacity" or COUNT
     limit: Quantity
     window_from: dt.date | None
     window_through: dt.date | None
     deadline: dt.date | None = None   # commitments only
+    strict: bool = False
+    #: A share (``… is at least|at most P% of …``): `limit` is the percentage.
+    share: Share | None = None
+    #: ``per calendar year|quarter|contract year``: the limit applies to each period.
+    period: str | None = None
+    #: ``reaches Q in addition to CLAUSE``: what both select counts beyond CLAUSE's target.
+    in_addition_to: str | None = None
+
+    @property
+    def counted(self) -> bool:
+        """Whether this is ``number of deployments``: each deployment counts 1."""
+        return self.measure == COUNT
+
+    def amount_of(self, d: Deployment) -> Decimal | None:
+        """What `d` adds to the total: its quantity of the limit's dimension, else None."""
+        if self.measure == COUNT:
+            return _ONE
+        quantity: Quantity | None = getattr(d, self.measure)
+        if quantity is None or quantity.dimension != self.limit.dimension:
+            return None
+        return quantity.amount
+
+    def breaks_cap(self, total: Decimal) -> bool:
+        """Whether a known `total` breaks the cap (``is at most`` / ``is less than``)."""
+        return total >= self.limit.amount if self.strict else total > self.limit.amount
+
+    def meets(self, total: Decimal) -> bool:
+        """Whether a `total` meets the commitment (``reaches`` / ``exceeds``)."""
+        return total > self.limit.amount if self.strict else total >= self.limit.amount
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What a share clause bounds: the part of its total that `part` selects, as a share.
+
+    The clause's scope (with its `when`) selects the deployments of the whole
+    (the total after ``of``); a deployment of the whole counts in the part
+    (the total before ``is``) when it is also in `part`, the part's own
+    selections. `at_least`: ``is at least P%``, else ``is at most P%``. Both
+    totals sum the clause's measure, in `dimension`.
+    """
+
+    part: Scope
+    at_least: bool
+    dimension: str
+
+    def total(self, rule: Aggregate) -> Aggregate:
+        """One side of the share as a plain total (its limit unused): what its tally counts."""
+        return Aggregate(rule.measure, Quantity(Decimal(0), self.dimension), rule.window_from,
+                         rule.window_through)
+
+
+#: The measure of ``number of deployments``: not a field, each deployment counts 1.
+COUNT = "deployments"
+_ONE = Decimal(1)
 
 
 Rule = Exclusivity | Prohibition | Requirement | Permission | Aggregate

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.rules.durations import UNIT_WORDS, Duration, window_end
+from dealcheck.testing._aggregates import PERIODS, link_additions, share
 from dealcheck.testing._expressions import WINDOW_DURATIONS, relation_atom
 from dealcheck.testing._units import KINDED_QUANTITIES, dimensions_of, kinded_units
 
@@ -72,6 +73,8 @@ QUANTITY_POOL: dict[str, tuple[tuple[str, str | None], ...]] = {
     "": (("0", None), ("1", None), ("2.5", None), ("10", None), ("100", None)),
     "TPU": (("16", "TPU"), ("64", "TPU"), ("4_096", "TPU")),
     **KINDED_QUANTITIES,
+    #: Limits of ``number of deployments``: small, so that a scenario's few deployments cross them.
+    "deployments": (("1", None), ("2", None), ("0", None), ("3", None), ("2", "GPU")),
 }
 
 T = TypeVar("T")
@@ -343,7 +346,7 @@ def patterns(draw: st.DrawFn, vocab: VocabularySpec, effective: dt.date) -> ast.
 
 #: Kinds of clause the generator writes; `permission` gets its targets at the end.
 RESTRICTIONS = ("only_on", "only_in", "only_if", "must_not")
-KINDS = (*RESTRICTIONS, "permission", "cap", "commitment")
+KINDS = (*RESTRICTIONS, "permission", "cap", "commitment", "share")
 
 
 def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
@@ -359,8 +362,12 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         return ast.Prohibition(pattern)
     if kind == "permission":
         return ast.Permission(pattern)
-    measure = _pick(draw, ("value", "capacity"))
-    dimension = _pick(draw, dimensions_of(cx.vocab.kinded, measure))
+    measure = _pick(draw, ("value", "capacity", "number"))
+    counted = measure == "number"
+    if kind == "share":
+        return share(draw, cx, pattern, ast.Name(measure), counted)
+    dimension = ("deployments" if counted
+                 else _pick(draw, dimensions_of(cx.vocab.kinded, measure)))
     window_from = cx.date(draw) if _maybe(draw) else None
     window_through = cx.date(draw) if _maybe(draw) else None
     if window_from and window_through and window_through < window_from:
@@ -373,6 +380,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
         ast.DateLit(window_through.isoformat()) if window_through else None,
         is_cap, _quantity(draw, dimension),
         ast.DateLit(deadline.isoformat()) if deadline else None,
+        counted, draw(_BOOLEANS), None, _pick(draw, PERIODS),
     )
 
 
@@ -380,7 +388,7 @@ def _rule(draw: st.DrawFn, cx: _Context, kind: str) -> ast.Rule:
 
 
 def _class(kind: str) -> str:
-    return "aggregate" if kind in ("cap", "commitment") else "rule"
+    return "aggregate" if kind in ("cap", "commitment", "share") else "rule"
 
 
 @dataclass(slots=True)
@@ -607,4 +615,5 @@ def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
         when = cx.date(draw, when)
         amendments.append(plan.amendment(number, when))
     plan.link_permissions()
+    link_additions(plan)
     return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)

@@ -17,6 +17,7 @@ from dealcheck._speed import paused_gc
 from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Diagnostic
 from dealcheck.rules import model as m
+from dealcheck.rules.resolve.additions import additions
 from dealcheck.rules.resolve.as_of import INVALID_AS_OF, parse_as_of, parse_date
 from dealcheck.rules.resolve.clauses import clauses
 from dealcheck.rules.resolve.context import KEYWORD_FIELDS, MEASURES, Context
@@ -54,6 +55,13 @@ CODES: dict[str, str] = {
     "DC123": "two operands of different types compared",
     "DC124": "an order (`<`, `>`, …) between names",
     "DC125": "a comparison that reads no field or fact",
+    "DC130": "a share of a total of another measure",
+    "DC131": "a share's percentage outside 0%–100%",
+    "DC132": "a share judged per period",
+    "DC133": "`in addition to` a clause that does not exist",
+    "DC134": "`in addition to` a clause that is not a commitment, or per period",
+    "DC135": "`in addition to` a commitment of another dimension",
+    "DC136": "commitments in addition to each other in a cycle",
     "DC140": "a permission marked `advisory` (only a restriction or an aggregate can be a target)",
     "DC150": "a unit declared with a dimension other than `money` or `count`",
     "DC151": "a quantity in another currency (or count unit) than the one it is compared with",
@@ -61,7 +69,7 @@ CODES: dict[str, str] = {
 
 #: The passes, in the order they run: each reads what the ones before it resolved.
 PASSES: tuple[Callable[[Context], None], ...] = (
-    vocabulary, groups, operators, clauses, exceptions, examples)
+    vocabulary, groups, operators, clauses, exceptions, additions, examples)
 
 
 @dataclass(slots=True)

@@ -15,9 +15,16 @@ from dealcheck.dsl import ast
 from dealcheck.dsl.diagnostics import Related, did_you_mean
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
-from dealcheck.rules.resolve.context import MEASURES, Context, Version
+from dealcheck.rules.resolve.context import COUNT_DIMENSIONS, MEASURES, Context, Version
 from dealcheck.rules.resolve.durations import clause_through
-from dealcheck.rules.resolve.expressions import condition, names, quantity, scope
+from dealcheck.rules.resolve.expressions import (
+    condition,
+    describe_dimension,
+    names,
+    quantity,
+    scope,
+)
+from dealcheck.rules.units import Quantity
 
 
 def clauses(ctx: Context) -> None:
@@ -227,21 +234,56 @@ def restriction(ctx: Context, k: ast.RestrictionKind,
 
 def aggregate(ctx: Context, r: ast.Aggregate,
               clause_scope: m.Scope) -> tuple[m.ClauseKind, m.Scope, m.Rule] | None:
-    """A cap or a commitment: a total of `value` or `capacity` (DC113), its limit and window."""
-    measure = r.measure.value
-    if measure not in MEASURES:
+    """A cap or a commitment: a total of `value` or `capacity` (DC113), its limit and window.
+
+    A count (``number of deployments``) has a plain number for its limit, or
+    a number of a count unit (DC106).
+    """
+    if r.share is not None:
+        from dealcheck.rules.resolve.shares import share
+
+        return share(ctx, r, r.share, clause_scope)
+    measure = m.COUNT if r.counted else r.measure.value
+    if not r.counted and measure not in MEASURES:
         close = did_you_mean(measure, MEASURES)
         ctx.err("DC113", f"cannot total `{measure}`", r.measure.span,
                 f"did you mean `{close}`?" if close else "total `value` or `capacity`")
         return None
-    limit = quantity(ctx, r.limit, ctx.vocab.units.of_kinds(MEASURES[measure]), f"`{measure}`")
+    if r.counted:
+        limit = count_limit(ctx, r.limit)
+    else:
+        limit = quantity(ctx, r.limit, ctx.vocab.units.of_kinds(MEASURES[measure]),
+                         f"`{measure}`")
+    window_from, window_through = window(ctx, r)
+    deadline = ctx.date(r.deadline)
+    if limit is None:
+        return None
+    kind = m.ClauseKind.CAP if r.is_cap else m.ClauseKind.COMMITMENT
+    return kind, clause_scope, m.Aggregate(measure, limit, window_from, window_through, deadline,
+                                           r.strict, period=r.period,
+                                           in_addition_to=None if r.in_addition_to is None
+                                           else r.in_addition_to.value)
+
+
+def window(ctx: Context, r: ast.Aggregate) -> tuple[dt.date | None, dt.date | None]:
+    """An aggregate's `starting from … through …` (DC104, DC105)."""
     window_from, window_through = ctx.date(r.window_from), ctx.date(r.window_through)
     if window_from and window_through and window_through < window_from:
         ctx.err("DC105", "the window ends before it starts",
                 r.window_through.span,  # type: ignore[union-attr]
                 f"`through` must be on or after {window_from.isoformat()}")
-    deadline = ctx.date(r.deadline)
-    if limit is None:
+    return window_from, window_through
+
+
+def count_limit(ctx: Context, q: ast.QuantityLit) -> Quantity | None:
+    """The limit of ``number of deployments``: a plain number (or of a count unit) (DC106)."""
+    unit = q.unit
+    dimension = None if unit is None else ctx.vocab.units.dimension_of(unit.value)
+    if unit is not None and dimension is not None and dimension not in COUNT_DIMENSIONS:
+        ctx.used["unit"].add(unit.value)
+        ctx.err("DC106", f"a number of deployments is a plain number, but `{q.number} "
+                f"{unit.value}` is {describe_dimension(dimension)}",
+                q.span, f"count deployments with a plain number: `{q.number}`")
         return None
-    kind = m.ClauseKind.CAP if r.is_cap else m.ClauseKind.COMMITMENT
-    return kind, clause_scope, m.Aggregate(measure, limit, window_from, window_through, deadline)
+    found = quantity(ctx, q, COUNT_DIMENSIONS, "a number of deployments")
+    return None if found is None else Quantity(found.amount, "", found.text)

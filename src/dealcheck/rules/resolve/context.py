@@ -21,6 +21,8 @@ from dealcheck.rules.resolve.as_of import parse_date
 KEYWORD_FIELDS = frozenset(m.DEPLOYMENT_FIELDS)
 #: What an aggregate may total, with the dimensions of its quantities.
 MEASURES = {"value": ("money",), "capacity": ("power", "count")}
+#: What the limit of ``number of deployments`` may be: a plain number, or a number of a count unit.
+COUNT_DIMENSIONS = ("", "count")
 
 
 @dataclass(slots=True)

@@ -300,8 +300,8 @@ def quantity(ctx: Context, q: ast.QuantityLit, dimensions: tuple[str, ...],
         return None
     if found.dimension not in dimensions:
         kinds = dict.fromkeys(units.kind_of(d) for d in dimensions)
-        wanted = " or ".join(_describe_dimension(k) for k in kinds)
-        got = _describe_dimension(units.kind_of(found.dimension))
+        wanted = " or ".join(describe_dimension(k) for k in kinds)
+        got = describe_dimension(units.kind_of(found.dimension))
         ctx.err("DC106", f"{what} is {wanted}, but `{_q_text(q)}` is {got}",
                 q.unit.span if q.unit else q.span,
                 f"write it in {units_of(ctx.vocab, dimensions)}")
@@ -313,7 +313,7 @@ def _kind_plural(kind: str) -> str:
     return {"money": "amounts", "count": "counts"}.get(kind, "quantities")
 
 
-def _describe_dimension(dimension: str) -> str:
+def describe_dimension(dimension: str) -> str:
     return {"money": "money", "power": "power", "count": "a count", "": "a plain number"}.get(
         dimension, f"a number of `{dimension}`")
 
