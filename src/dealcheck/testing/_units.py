@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 #: Units declared with a dimension (`unit EUR: money`), with it.
 KINDED_UNIT_POOL = (("EUR", "money"), ("NPU", "count"))
-#: Numbers written in these units, as `_documents.QUANTITY_POOL` has them for the others.
+#: Numbers written in these units, as `_pools.QUANTITY_POOL` has them for the others.
 KINDED_QUANTITIES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "EUR": (("500M", "EUR"), ("2B", "EUR"), ("10B", "EUR")),
     "NPU": (("8", "NPU"), ("512", "NPU"), ("2k", "NPU")),
