@@ -101,8 +101,9 @@ def test_the_python_engine_reads_no_parquet(tmp_path: Path) -> None:
 
 
 def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown engine 'spark': one of auto, python, duckdb"):
-        dealcheck.check_files(TERMS, [DEALS], engine="spark")  # type: ignore[arg-type]
+    with pytest.raises(ValueError,
+                       match="unknown engine 'polars': one of auto, python, duckdb, spark"):
+        dealcheck.check_files(TERMS, [DEALS], engine="polars")  # type: ignore[arg-type]
 
 
 def test_bad_terms_are_a_located_diagnostic(tmp_path: Path) -> None:
