@@ -841,7 +841,7 @@ def _judge_per_period(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.
         tuple(d.id for d, _, q in by_cutoff if q is None),
         tuple(d.id for d, a, _ in by_cutoff if a is None), day,
         (every[-1][2] if every else (now[-1][2] if now else zero), overall(every), None),
-        tuple(now))
+        advisory=c.advisory, periods=tuple(now))
 
 
 #: The most placements of uncertain deployments the brute force of `in addition to` tries.
@@ -976,7 +976,8 @@ def judge_share(c: m.Clause, deployments: Sequence[Deployment], as_of: dt.date |
         tuple(i for i, pairs, _ in now if all(w == 1 for _, w in pairs)),
         tuple(i for i, _, a in now if a is None),
         tuple(i for i, pairs, _ in now if len(pairs) > 1), day,
-        (percent_of(every), _share_verdict(rule, [(p, a) for _, p, a in every]), None))
+        (percent_of(every), _share_verdict(rule, [(p, a) for _, p, a in every]), None),
+        advisory=c.advisory)
 
 
 def judge(terms: m.Terms, deployments: Sequence[Deployment],

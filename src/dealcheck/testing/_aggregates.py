@@ -50,10 +50,12 @@ def commitment_dimension(v: ClauseVersion) -> str | None:
         return None
     if rule.counted:
         return ""
-    if rule.measure.value == "value":
-        return "money"
     unit = rule.limit.unit.value if rule.limit.unit else ""
-    return "count" if unit in ("GPU", "GPUs") else "power"
+    # A declared unit (`unit EUR: money`, `unit TPU`) is a dimension of its own.
+    if rule.measure.value == "value":
+        return "money" if unit in ("USD", "") else unit
+    return {"GPU": "count", "GPUs": "count", "GW": "power", "MW": "power",
+            "kW": "power"}.get(unit, unit)
 
 
 def link_additions(plan: _PlanDraft) -> None:
