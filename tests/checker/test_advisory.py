@@ -203,3 +203,25 @@ def test_the_strategies_generate_advisory_clauses() -> None:
                   settings=settings(database=None, deadline=None, max_examples=2000,
                                     suppress_health_check=list(HealthCheck)))
     assert any(c.advisory for c in dealcheck.loads(source, "t.deal").clauses)
+
+
+def test_advisory_per_period_shares_and_additions_are_marked_advisory() -> None:
+    # Each second-edition aggregate builds its own result: each must carry `advisory`.
+    terms = dealcheck.loads(
+        'agreement "Targets" effective 2025-01-01\n'
+        "party Acme\nprovider Sky operated by Acme\nprovider Vault operated by Acme\n"
+        "workload api\n"
+        "clause yearly advisory:\n"
+        "  total value of deployments by Acme per calendar year is at most 1B USD\n"
+        "clause mostly_sky advisory:\n"
+        "  total value of deployments on Sky is at least 50% of total value of deployments\n"
+        "clause first:\n"
+        "  total value of deployments reaches 1B USD\n"
+        "clause further advisory:\n"
+        "  total value of deployments reaches 1B USD in addition to first\n")
+    report = terms.check([{"id": "v", "party": "Acme", "workload": "api", "provider": "Vault",
+                           "start": "2025-02-01", "value": "2B USD"}])
+    marked = {a.clause: a.advisory for a in report.aggregates}
+    assert marked == {"yearly": True, "mostly_sky": True, "first": False, "further": True}
+    # Missed targets never count in the summary's aggregates nor in the verdict.
+    assert report.summary()["aggregates"]["violation"] == 0

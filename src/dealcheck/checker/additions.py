@@ -96,4 +96,5 @@ def judge_addition(t: Tally, other: Tally, day: dt.date, closed: bool) -> Aggreg
         missing_quantity=tuple(t.now.missing_quantity), unknown_scope=tuple(t.now.unknown_scope),
         projected=Projection(format_amount(every.known, dim, exact=True), projected, None),
         window_from=t.first, window_through=t.last,
+        advisory=t.plan.clause.advisory,
     )

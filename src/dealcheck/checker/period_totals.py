@@ -116,5 +116,6 @@ def judge_periods(t: Tally, day: dt.date, whole_plan: bool,
         unknown_scope=tuple(t.now.unknown_scope),
         projected=Projection(every[-1][0].total if every else current, projected, None),
         window_from=t.first, window_through=t.last,
+        advisory=t.plan.clause.advisory,
         periods=tuple(p for p, _ in periods),
     )

@@ -156,4 +156,5 @@ def judge_share(rule: m.Aggregate, part: Tally, whole: Tally, day: dt.date) -> A
         missing_quantity=tuple(whole.now.missing_quantity), unknown_scope=tuple(_uncertain(now)),
         projected=Projection(_share_of(every), projected, None),
         window_from=whole.first, window_through=whole.last,
+        advisory=whole.plan.clause.advisory,
     )
