@@ -150,3 +150,19 @@ def test_the_duckdb_engine_gives_the_python_report_on_currencies(tmp_path: Path)
     assert duck.stdout == python.stdout
     aggregates = {a["clause"]: a for a in json.loads(python.stdout)["aggregates"]}
     assert aggregates["eu_cap"]["missing_quantity"] == ["b", "d", "e"]
+
+
+def test_a_fix_never_gives_a_fact_a_quantity_in_another_currency() -> None:
+    # `value` in EUR against `price` in USD: no value of `price` (in USD) settles it, and a
+    # `price` in EUR would be refused by the scenario's validation: no such fix is offered.
+    terms = dealcheck.loads(
+        'agreement "Fx" effective 2025-01-01\n'
+        "party Acme\nprovider Sky operated by Acme\nworkload api\n"
+        "unit EUR: money\nfact price: number USD\n"
+        "clause c1:\n  Acme must not run api\n"
+        "amendment a1 effective 2025-01-01:\n"
+        "  clause c2 notwithstanding c1:\n    Acme may run api when value < price\n")
+    report = terms.check([{"id": "d1", "party": "Acme", "workload": "api", "provider": "Sky",
+                           "start": "2025-01-01", "value": "0 EUR"}])
+    fixes = [f.fix or "" for f in report.deployments[0].findings]
+    assert fixes and not any("EUR" in fix for fix in fixes)

@@ -176,6 +176,10 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
         values = ct.domains.of(name)
         if values is None:
             values = relation_values(name, d, conditions, ct.operators)
+            if name in facts:  # a fact holds only quantities of its declared unit's dimension
+                dimension = facts[name].type.dimension
+                values = tuple(v for v in values
+                               if not isinstance(v, Quantity) or v.dimension == dimension)
         if not values:
             continue
         current = getattr(d, name) if name in m.DEPLOYMENT_FIELDS else d.facts.get(name)
