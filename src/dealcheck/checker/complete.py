@@ -103,15 +103,7 @@ def relational_names(terms: m.Terms) -> frozenset[str]:
     of each relation can draw; Kleene logic decides conditions on them instead
     (never wrong, only less decided).
     """
-    out: set[str] = set()
-    for clause in terms.clauses:
-        conditions = [clause.scope.condition]
-        if isinstance(clause.rule, m.Requirement):
-            conditions.append(clause.rule.condition)
-        for cond in conditions:
-            for relation in m.relations_in(cond):
-                out.update(ref.name for ref in relation.refs())
-    return frozenset(out)
+    return frozenset(ref.name for relation in m.relations_of(terms) for ref in relation.refs())
 
 
 def relation_values(name: str, d: Deployment, conditions: Iterable[m.Condition | None],

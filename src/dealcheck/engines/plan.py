@@ -58,14 +58,7 @@ def declined(terms: m.Terms) -> m.Relation | None:
 
     Terms with one are checked by the Python evaluators (`--engine auto`).
     """
-    for clause in terms.clauses:
-        conditions = [clause.scope.condition]
-        if isinstance(clause.rule, m.Requirement):
-            conditions.append(clause.rule.condition)
-        for cond in conditions:
-            for relation in m.relations_in(cond):
-                return relation
-    return None
+    return next(m.relations_of(terms), None)
 
 
 def fact_column(name: str) -> str:

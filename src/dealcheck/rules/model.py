@@ -203,6 +203,14 @@ def relations_in(cond: Condition | None) -> Iterator[Relation]:
             return
 
 
+def relations_of(terms: Terms) -> Iterator[Relation]:
+    """The relations of every clause's conditions (scope, then `only if`), in file order."""
+    for clause in terms.clauses:
+        yield from relations_in(clause.scope.condition)
+        if isinstance(clause.rule, Requirement):
+            yield from relations_in(clause.rule.condition)
+
+
 def facts_in(cond: Condition | None) -> Iterator[str]:
     """The fact names a condition reads, in order of appearance."""
     match cond:
