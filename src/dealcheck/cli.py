@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 import dealcheck
+from dealcheck.cli_import import import_group, infra_options, infra_reader, show_notes
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
@@ -169,10 +170,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="With `--engine spark`: the Spark master, e.g. `spark://host:7077` "
                    "(default: local mode, `local[2]`).")
 @_fact_option
+@infra_options
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
           output: str | None, fail_on: str, jobs: int, engine: str, spark_master: str | None,
-          facts: tuple[str, ...], error_format: str) -> None:
+          facts: tuple[str, ...], map_path: str | None, start: str | None,
+          error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS.
 
     Further arguments ending in `.deal` are more agreements: each deployment is
@@ -202,6 +205,7 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
                                "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
     world = _parse_facts(facts, model, error_format)
+    infra = infra_reader(map_path, start, error_format, more_terms)
     sink = _report_sink(fmt, output, fail_on)
     try:
         if more_terms:
@@ -212,9 +216,10 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
         else:
             worst = check_files_into(model, scenarios, sink, as_of=when, jobs=jobs,
                                      rows=rows_renderer(fmt), engine=engine, facts=world,
-                                     spark_master=spark_master)
+                                     spark_master=spark_master, infra=infra)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
+    show_notes(infra)
     failed = worst["violation"] or (fail_on == "undetermined" and worst["undetermined"])
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -491,6 +496,9 @@ def schema(what: str, terms: str | None, error_format: str) -> None:
         vocabulary = None if terms is None else _load_terms(terms, error_format).vocabulary
         document = scenario_json_schema(vocabulary)
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+cli.add_command(import_group)
 
 
 # ---------------------------------------------------------------- entry point

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from dealcheck.checker.compile import ReadyTerms
     from dealcheck.checker.explain import Explanation
     from dealcheck.rules.model import Vocabulary
+    from dealcheck.scenario.load import InfraText
     from dealcheck.scenario.model import Deployment
     from dealcheck.scenario.read import ScenarioInputs
 
@@ -78,7 +79,7 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
                      jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
                      engine: str = "python", facts: Mapping[str, FactValue] | None = None,
-                     spark_master: str | None = None) -> S:
+                     spark_master: str | None = None, infra: InfraText | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
 
     Args:
@@ -100,6 +101,8 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
             `spark_master` (None: the active session, or local mode); files
             it does not find plainly valid are read as ``duckdb`` reads them.
         spark_master: the Spark master URL for ``spark``.
+        infra: reads the files as Terraform plans or inventories through a map
+            (`dealcheck.scenario.infra_read.InfraReader`), with the engine ``python``.
 
         facts: the facts of the whole check (``--fact``, validated: see
             `dealcheck.scenario.world`), held by every deployment that does not
@@ -118,6 +121,8 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     when = parse_as_of(as_of)
     paths = [str(path) for path in scenario_paths]
+    if infra is not None:
+        engine = "python"
     if facts:
         if engine in ("duckdb", "spark"):
             raise ValueError(f"the {engine} engine does not take facts of the whole check: "
@@ -146,13 +151,13 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         from dealcheck.engines.formats import refuse_parquet
 
         refuse_parquet(paths)
-    inputs = open_scenarios(paths, terms.vocabulary, defer=True, facts=facts)
+    inputs = open_scenarios(paths, terms.vocabulary, defer=True, facts=facts, infra=infra)
     try:
         return sink(_run(terms, inputs, when))
     except PiecesRejected:
         # What was made of the first run is discarded; the files are read again
         # to explain the problem (pipes are not read again).
-        again = open_scenarios(paths, terms.vocabulary, reuse=inputs, facts=facts)
+        again = open_scenarios(paths, terms.vocabulary, reuse=inputs, facts=facts, infra=infra)
         return sink(_run(terms, again, when))
 
 

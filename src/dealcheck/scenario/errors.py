@@ -15,6 +15,8 @@ MALFORMED_FILE = "DC310"
 WRONG_SHAPE = "DC311"
 END_BEFORE_START = "DC312"
 UNSUPPORTED_YAML = "DC313"
+UNMAPPED_PROVIDER = "DC320"
+UNSUPPORTED_PLAN = "DC321"
 
 #: Every scenario diagnostic code with a one-line description.
 CODES: dict[str, str] = {
@@ -31,4 +33,6 @@ CODES: dict[str, str] = {
     WRONG_SHAPE: "a value of the wrong shape or type (a list where a mapping belongs, …)",
     END_BEFORE_START: "a deployment ends before it starts",
     UNSUPPORTED_YAML: "a YAML anchor, alias or tag that scenario files do not allow",
+    UNMAPPED_PROVIDER: "a plan or inventory resource whose provider the map does not name",
+    UNSUPPORTED_PLAN: "not a Terraform plan or asset export dealcheck reads (`format_version`)",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from dealcheck.scenario.stream import (
     read_once,
     stopping,
 )
-from dealcheck.scenario.tree import code
+from dealcheck.scenario.tree import Node, code
 from dealcheck.scenario.validate import (
     DeploymentValidator,
     IdDigests,
@@ -44,7 +44,8 @@ from dealcheck.scenario.validate import (
 )
 
 __all__ = [
-    "FORMATS", "STREAMED", "Piped", "StreamCheck", "duplicates_among", "find_duplicates",
+    "FORMATS", "STREAMED", "InfraText", "Piped", "StreamCheck", "duplicates_among",
+    "find_duplicates",
     "held_excerpt", "iter_deployments", "iter_validated", "load_file", "load_scenario",
     "scenario_format", "source_excerpt", "validate_file", "validate_stream",
 ]
@@ -58,6 +59,9 @@ FORMATS: dict[str, str] = {
     ".ndjson": "jsonl",
 }
 STREAMED = frozenset(("csv", "jsonl"))
+#: What reads a Terraform plan or an inventory through a map (`scenario.infra_read.InfraReader`):
+#: a file's text and name in, the scenario tree it stands for and its diagnostics out.
+InfraText = Callable[[str, str], "tuple[Node | None, list[Diagnostic]]"]
 
 
 def scenario_format(path: str | Path) -> str:
@@ -215,16 +219,17 @@ def source_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic]) -> dict[
 
 
 def duplicates_among(
-    ids: IdDigests, paths: Sequence[str | Path], vocabulary: Vocabulary, piped: Piped | None = None
+    ids: IdDigests, paths: Sequence[str | Path], vocabulary: Vocabulary, piped: Piped | None = None,
+    infra: InfraText | None = None,
 ) -> list[Diagnostic]:
     """The duplicate ids of the files whose ids `ids` recorded (none unless hashes collide)."""
     colliding = ids.colliding()
-    return find_duplicates(paths, vocabulary, colliding, piped) if colliding else []
+    return find_duplicates(paths, vocabulary, colliding, piped, infra) if colliding else []
 
 
 def find_duplicates(
     paths: Sequence[str | Path], vocabulary: Vocabulary, colliding: frozenset[int],
-    piped: Piped | None = None,
+    piped: Piped | None = None, infra: InfraText | None = None,
 ) -> list[Diagnostic]:
     """The closer look `IdDigests.colliding` asks for: every id used twice, with its first use.
 
@@ -236,10 +241,10 @@ def find_duplicates(
     found: list[Diagnostic] = []
     for path in paths:
         try:
-            if scenario_format(path) in STREAMED and is_regular(path):
+            if infra is None and scenario_format(path) in STREAMED and is_regular(path):
                 diagnostics = validate_stream(path, vocabulary, suspects, budget).diagnostics
             else:
-                load_file(path, vocabulary, suspects, budget, piped)
+                load_file(path, vocabulary, suspects, budget, piped, infra=infra)
                 diagnostics = []
         except DiagnosticsError as exc:
             diagnostics = exc.diagnostics
@@ -264,11 +269,13 @@ def held_excerpt(path: str | Path, diagnostics: Iterable[Diagnostic],
 
 def load_file(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: Budget,
               piped: Piped | None = None,
-              facts: Mapping[str, FactValue] | None = None) -> Scenario:
+              facts: Mapping[str, FactValue] | None = None,
+              infra: InfraText | None = None) -> Scenario:
     """`path`, validated whole; `facts` (``--fact``) hold for every deployment without its own
-    value, over the facts the file itself gives its whole scenario."""
+    value, over the facts the file itself gives its whole scenario. With `infra`, `path` is a
+    Terraform plan or an inventory, read through a map into the scenario it stands for."""
     file = str(path)
-    kind = scenario_format(path)
+    kind = "infra" if infra is not None else scenario_format(path)
     stopped: Diagnostic | None = None  # a line too long, where reading stopped
     if kind in STREAMED and not is_regular(path):
         held = None if piped is None else piped.get(file)
@@ -301,7 +308,7 @@ def load_file(path: str | Path, vocabulary: Vocabulary, ids: IdTable, budget: Bu
                 deployments.append(deployment)
     elif not diagnostics:  # YAML and JSON text is only parsed once it decodes
         name, deployments, own = _read_document(
-            kind, text, file, vocabulary, ids, budget, diagnostics
+            kind, text, file, vocabulary, ids, budget, diagnostics, infra
         )
     if diagnostics:
         raise DiagnosticsError(diagnostics, sources)
@@ -353,6 +360,7 @@ def _read_document(
     ids: IdTable,
     budget: Budget,
     diagnostics: list[Diagnostic],
+    infra: InfraText | None = None,
 ) -> tuple[str | None, list[Deployment], dict[str, FactValue]]:
     """The scenario's name, its deployments (as written) and the facts of the whole scenario."""
     if not text.strip():
@@ -364,6 +372,8 @@ def _read_document(
         from dealcheck.scenario.read_yaml import parse_yaml
 
         root, found = parse_yaml(text, file)
+    elif infra is not None:
+        root, found = infra(text, file)
     else:
         root, found = parse_json(text, file)
     diagnostics.extend(found)

@@ -32,6 +32,7 @@ from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario.load import (
     FORMATS,
     STREAMED,
+    InfraText,
     Piped,
     duplicates_among,
     held_excerpt,
@@ -195,6 +196,7 @@ class ScenarioInputs:
 def open_scenarios(
     paths: Sequence[str | Path], vocabulary: Vocabulary, *, defer: bool = False,
     reuse: ScenarioInputs | None = None, facts: Mapping[str, FactValue] | None = None,
+    infra: InfraText | None = None,
 ) -> ScenarioInputs:
     """Validate the scenario files of one check, all of them, before any is checked.
 
@@ -208,7 +210,8 @@ def open_scenarios(
     `reuse`, the inputs of an earlier call on the same paths, gives back what
     was read of the inputs that cannot be read twice (pipes, devices).
     `facts` (``--fact``) hold for every deployment that does not give its own
-    value, over a file's own `facts:`.
+    value, over a file's own `facts:`. With `infra`, the files are Terraform plans or
+    inventories, read through a map (`load.load_file`).
 
     Raises:
         DiagnosticsError: with every problem in every file (with `defer`, in
@@ -226,7 +229,7 @@ def open_scenarios(
     for path in paths:
         file = str(path)
         try:
-            kind = scenario_format(path)
+            kind = "infra" if infra is not None else scenario_format(path)
             streamed = kind in STREAMED and is_regular(path)
             if streamed and defer:
                 try:
@@ -245,7 +248,7 @@ def open_scenarios(
                 sources.append(ScenarioSource(file, checked.sha256, None, checked.count))
                 loaded.append(None)
             else:
-                scenario = load_file(path, vocabulary, ids, budget, piped, facts)
+                scenario = load_file(path, vocabulary, ids, budget, piped, facts, infra)
                 sources.append(
                     ScenarioSource(file, scenario.sha256, scenario.name, len(scenario.deployments))
                 )
@@ -258,11 +261,11 @@ def open_scenarios(
             # To report the bulk files' problems too.
             return open_scenarios(paths, vocabulary, reuse=ScenarioInputs((), (), vocabulary,
                                                                           piped=piped),
-                                  facts=facts)
+                                  facts=facts, infra=infra)
         pending = Pending(vocabulary, ids, budget, expected)
         return ScenarioInputs(tuple(sources), tuple(loaded), vocabulary, pending, piped,
                               dict(facts or {}))
-    duplicates = duplicates_among(ids, paths, vocabulary, piped)
+    duplicates = duplicates_among(ids, paths, vocabulary, piped, infra)
     diagnostics.extend(duplicates)
     # Excerpts again of the files duplicates point into: the lines of every
     # diagnostic, not only of those found before the duplicates.
