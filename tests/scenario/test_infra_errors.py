@@ -113,13 +113,14 @@ def test_an_unmapped_provider_is_located_with_the_line_to_add(tmp_path: Path) ->
     lines = err.splitlines()
     assert lines[0] == ("plan.json:11:21: error[DC320]: the map names no provider for Terraform "
                         "provider `random` (resource `random_id.suffix`)")
-    assert ("  help: add `  random: PROVIDER` under `provider:` in map.yaml, or map `random_id` "
-            "to `~` under `workload:` to leave it out") in lines
+    assert ("  help: add `random_id: ~` at the top of `workload:` in map.yaml to leave it out, "
+            "or a line `random:` under `provider:` naming the provider of the terms it runs "
+            "on") in lines
 
 
-def test_a_type_mapped_to_null_needs_no_provider(tmp_path: Path) -> None:
+def test_the_help_of_an_unmapped_provider_applies(tmp_path: Path) -> None:
     write(tmp_path, plan([change("random_id.suffix", "random_id", "random")]),
-          MAP.replace('  "*": api', '  random_*: ~\n  "*": api'))
+          MAP.replace("workload:\n", "workload:\n  random_id: ~\n"))
     code, out, err = imported(tmp_path)
     assert (code, err) == (0, "")
     assert out.endswith("deployments: []\n")
@@ -146,7 +147,7 @@ def test_a_map_without_party_and_with_a_bad_start(tmp_path: Path) -> None:
     code, _, err = imported(tmp_path)
     assert code == 2
     assert "map.yaml:1:1: error[DC302]: the map has no `party`" in err
-    assert "help: add a line `party: OpenAI`" in err
+    assert "help: add a line `party:` naming the party of every deployment" in err
     assert "map.yaml:1:8: error[DC306]" in err
 
 
@@ -154,7 +155,8 @@ def test_start_on_the_command_line(tmp_path: Path) -> None:
     write(tmp_path, plan([change("aws_instance.a", "aws_instance")]),
           MAP.replace("start: 2026-01-01\n", ""))
     code, _, err = imported(tmp_path)
-    assert code == 2 and "help: add a line `start: 2026-01-01` (or give `--start DATE`)" in err
+    assert code == 2 and ("help: add a line `start:` with the day every deployment starts "
+                          "(YYYY-MM-DD), or give --start") in err
     done = run_dealcheck("import", "terraform", "plan.json", "--map", "map.yaml", "--start",
                          "2027-02-03", cwd=tmp_path)
     assert done.returncode == 0 and "    start: 2027-02-03\n" in done.stdout

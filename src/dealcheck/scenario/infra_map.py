@@ -155,11 +155,12 @@ def _text(entry: Entry | None, name: str, root: Map, diagnostics: list[Diagnosti
           date: bool = False) -> Scalar | None:
     """A required scalar of the map: text, or with `date` an ISO date."""
     if entry is None:
-        example = "2026-01-01" if date else "OpenAI"
+        what = {"party": "naming the party of every deployment",
+                "start": "with the day every deployment starts (YYYY-MM-DD), or give --start"
+                }.get(name, "")
         diagnostics.append(error(
             errors.MISSING_FIELD, f"the map has no `{name}`", Span.point(root.span.file, 1, 1),
-            help=f"add a line `{name}: {example}`"
-            + (" (or give `--start DATE`)" if name == "start" else "")))
+            help=f"add a line `{name}:` {what}"))
         return None
     node = entry.value
     if date:

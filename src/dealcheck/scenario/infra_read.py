@@ -133,8 +133,9 @@ def _unmapped_provider(resource: Resource, imap: InfraMap, kind: str) -> Diagnos
         errors.UNMAPPED_PROVIDER,
         f"the map names no provider for {kind} provider {code(resource.provider)} "
         f"(resource {code(resource.address, 200)})", resource.provider_span,
-        help=f"add `  {resource.provider}: PROVIDER` under `provider:` in {imap.path}, or "
-             f"map `{resource.kind}` to `~` under `workload:` to leave it out")
+        help=f"add `{resource.kind}: ~` at the top of `workload:` in {imap.path} to leave it "
+             f"out, or a line `{resource.provider}:` under `provider:` naming the provider of "
+             "the terms it runs on")
 
 
 Reader = Callable[[Node, str, InfraMap, list[Diagnostic], list[str]], Map | None]
