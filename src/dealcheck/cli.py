@@ -340,9 +340,11 @@ def _deployments_in(judged: object) -> int:
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Judge it on DATE (YYYY-MM-DD, or `today`) instead of its start.")
 @_fact_option
+@infra_options
 @_error_format
 def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None,
-            facts: tuple[str, ...], error_format: str) -> None:
+            facts: tuple[str, ...], map_path: str | None, start: str | None,
+            error_format: str) -> None:
     """Show the whole derivation of one deployment's verdict.
 
     Arguments before SCENARIO ending in `.deal` are more agreements: the
@@ -359,6 +361,7 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
     when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
     world = _parse_facts(facts, model, error_format)
+    infra = infra_reader(map_path, start, error_format, more_terms)
     try:
         if more_terms:
             if facts:
@@ -374,7 +377,8 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
                 judges, explain_agreements(judges, scenario_path, ident, as_of=when))
         else:
             text = render_explanation(
-                explain_file(model, scenario_path, ident, as_of=when, facts=world), model)
+                explain_file(model, scenario_path, ident, as_of=when, facts=world, infra=infra),
+                model)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
     except NoSuchDeployment as exc:

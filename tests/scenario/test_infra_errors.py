@@ -249,3 +249,25 @@ def test_the_same_address_in_two_plans_is_a_duplicate(tmp_path: Path) -> None:
                          cwd=tmp_path)
     assert done.returncode == 2
     assert "other.json:7:15: error[DC304]" in done.stderr
+
+
+def test_default_tags_of_the_provider_choose_a_workload(tmp_path: Path) -> None:
+    write(tmp_path, plan([change("aws_instance.a", "aws_instance", after={
+        "region": "us-east-1", "tags": {"Name": "a"}, "tags_all": {"Name": "a", "Team": "ml"}})]),
+          MAP.replace("workload:\n", "workload:\n  tag:Team=ml: training\n"))
+    code, out, _ = imported(tmp_path)
+    assert code == 0 and "    workload: training\n" in out
+
+
+def test_explain_a_resource_of_a_plan(tmp_path: Path) -> None:
+    write(tmp_path, plan([change("aws_instance.a", "aws_instance", after={"region": "us-east-1"}),
+                          change("aws_instance.b", "aws_instance", after={"region": "eu-west-1"})]),
+          MAP.replace("  us-*: US", "  us-*: US\n  eu-*: EU"))
+    done = run_dealcheck("explain", "terms.deal", "plan.json", "--map", "map.yaml", "--id",
+                         "aws_instance.b", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "aws_instance.b" in done.stdout and "api_in_us" in done.stdout
+    done = run_dealcheck("explain", "terms.deal", "plan.json", "--map", "map.yaml", "--id",
+                         "aws_instance.c", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "did you mean `aws_instance.a`?" in done.stderr

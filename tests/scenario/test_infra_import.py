@@ -145,6 +145,17 @@ def test_gcp_assets_as_json_lines(tmp_path: Path) -> None:
                                                            "test-instance-2-singapore"]
 
 
+def test_a_zone_given_as_a_url(tmp_path: Path) -> None:
+    # As Compute Engine assets give it.
+    asset = {"name": "//compute.googleapis.com/projects/p/zones/us-central1-a/instances/vm",
+             "asset_type": "compute.googleapis.com/Instance",
+             "resource": {"data": {"zone": "https://www.googleapis.com/compute/v1/projects/p/"
+                                           "zones/us-central1-a", "labels": {"Stage": "Prod"}}}}
+    (tmp_path / "export.json").write_text(json.dumps([asset]), "utf-8")
+    assert imported("gcp-assets", tmp_path / "export.json", tmp_path) == [
+        (asset["name"], "OpenAI", "chatgpt", "GCP", "USC")]
+
+
 def test_a_location_no_region_entry_matches_is_unknown_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "map.yaml").write_text(MAP.replace("  asia-*: ASIA\n", ""), "utf-8")
     done = run_dealcheck("import", "gcp-assets", ASSETS / "gcp-cai-sql-instances.json",

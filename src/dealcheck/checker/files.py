@@ -219,8 +219,10 @@ class NoSuchDeployment(LookupError):
 
 def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
                  as_of: dt.date | str | None = None,
-                 facts: Mapping[str, FactValue] | None = None) -> Explanation:
-    """The whole derivation of one deployment's verdict, the deployment found by id in a file.
+                 facts: Mapping[str, FactValue] | None = None,
+                 infra: InfraText | None = None) -> Explanation:
+    """The whole derivation of one deployment's verdict, the deployment found by id in a file
+    (a plan or an inventory read through a map, with `infra`: see `check_files_into`).
 
     Raises:
         DiagnosticsError: located in the scenario file, or at `as_of` (DC910).
@@ -230,11 +232,13 @@ def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
 
     when = parse_as_of(as_of)
     return explain(terms.compiled(),
-                   find_deployment(terms.vocabulary, scenario_path, ident, facts=facts), when)
+                   find_deployment(terms.vocabulary, scenario_path, ident, facts=facts,
+                                   infra=infra), when)
 
 
 def find_deployment(vocabulary: Vocabulary, scenario_path: str | Path, ident: str, *,
-                    facts: Mapping[str, FactValue] | None = None) -> Deployment:
+                    facts: Mapping[str, FactValue] | None = None,
+                    infra: InfraText | None = None) -> Deployment:
     """The deployment of id `ident` in a scenario file read with `vocabulary`.
 
     Raises:
@@ -248,7 +252,7 @@ def find_deployment(vocabulary: Vocabulary, scenario_path: str | Path, ident: st
     ident = normal_id(ident)  # as the scenario's ids are kept
     path = str(scenario_path)
     seen: list[str] = []
-    for d in open_scenarios([path], vocabulary, facts=facts).deployments():
+    for d in open_scenarios([path], vocabulary, facts=facts, infra=infra).deployments():
         if d.id == ident:
             return d
         if len(seen) < 100_000:

@@ -4,8 +4,9 @@ An export is a JSON array of assets, or JSON Lines (one asset a line, as
 ``gcloud asset export`` writes it). Each asset has a ``name`` (the
 deployment's id), an ``asset_type`` (what `workload:` globs match, e.g.
 ``storage.googleapis.com/Bucket``) and ``resource.data``, whose
-``location``, ``region`` or ``zone`` is its location and whose ``labels``
-are its tags. Every asset's provider is ``google``, as in Terraform.
+``location``, ``region`` or ``zone`` is its location (the last part of a
+URL, as Compute Engine writes zones) and whose ``labels`` are its tags.
+Every asset's provider is ``google``, as in Terraform.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def asset_resources(root: Node, diagnostics: list[Diagnostic]) -> list[Resource]
                                  "Inventory writes it"))
             continue
         data = child(child(asset, "resource"), "data")
-        location = next((text for key in _LOCATION_FIELDS
+        location = next((text.rsplit("/", 1)[-1] for key in _LOCATION_FIELDS
                          if (text := text_of(child(data, key))) is not None), None)
         found.append(Resource(name, kind, PROVIDER, location, asset.span, name_node.span,
                               name_node.span, "the asset gives no location",

@@ -183,7 +183,8 @@ def _resource(change: Node, keys: dict[str, _Config], providers: _Providers,
         location, why = providers.location(config.provider_key, provider)
     return Resource(address, kind, provider, location, change.span, address_node.span,
                     (provider_node or address_node).span, why,
-                    tags_of(child(after, "tags"), child(after, "labels")))
+                    tags_of(child(after, "tags"), child(after, "labels"),
+                            child(after, "tags_all")))
 
 
 def _location(after: Node | None, unknown: Node | None, config: _Config,
