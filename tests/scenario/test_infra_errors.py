@@ -271,3 +271,18 @@ def test_explain_a_resource_of_a_plan(tmp_path: Path) -> None:
                          "aws_instance.c", cwd=tmp_path)
     assert done.returncode == 2
     assert "did you mean `aws_instance.a`?" in done.stderr
+
+
+def test_addresses_and_names_read_back_exactly_from_the_written_scenario(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    addresses = ['aws_instance.a["café \\"x\\"  # not a comment"]', "aws_instance.yes",
+                 "aws_instance.b[0]", 'aws_instance.c["2026-01-01"]', "aws_instance.d\u2028e"]
+    write(tmp_path, plan([change(a, "aws_instance", after={"region": "us-east-1"})
+                          for a in addresses]),
+          MAP.replace("party: OpenAI", 'party: "true"'))
+    code, out, _ = imported(tmp_path)
+    assert code == 0
+    read = YAML(typ="safe").load(out)["deployments"]
+    assert [(d["id"], d["party"], str(d["start"])) for d in read] == [
+        (a, "true", "2026-01-01") for a in addresses]

@@ -17,15 +17,19 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RESERVED = frozenset(["y", "yes", "n", "no", "true", "false", "on", "off", "null"])
 
 
-def yaml_scalar(text: str) -> str:
-    """`text` as a YAML scalar that reads back as the same string (a date as a date).
+def yaml_scalar(text: str, *, date: bool = False) -> str:
+    """`text` as a YAML scalar that reads back as the same string (with `date`, as a date).
 
     >>> yaml_scalar("aws_instance.web"), yaml_scalar("yes"), yaml_scalar('a["k"]')
     ('aws_instance.web', '"yes"', '"a[\\\\"k\\\\"]"')
+    >>> yaml_scalar("2026-01-01"), yaml_scalar("2026-01-01", date=True)
+    ('"2026-01-01"', '2026-01-01')
     """
-    if _DATE.fullmatch(text) or (_PLAIN.fullmatch(text) and text.lower() not in _RESERVED):
+    if (date and _DATE.fullmatch(text)) or (
+            _PLAIN.fullmatch(text) and text.lower() not in _RESERVED):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # ASCII only: every other character as an escape, which YAML reads as JSON does.
+    return json.dumps(text)
 
 
 def scenario_yaml(tree: Node, header: list[str]) -> str:
@@ -39,7 +43,7 @@ def scenario_yaml(tree: Node, header: list[str]) -> str:
     for item in items:
         for number, entry in enumerate(item.entries):
             assert isinstance(entry.value, Scalar)  # INVARIANT: imported fields are scalars
-            value = yaml_scalar(str(entry.value.value))
+            value = yaml_scalar(str(entry.value.value), date=entry.key in ("start", "end"))
             lead = "  - " if number == 0 else "    "
             where = (f"  # {printable(item.span.file)}:{item.span.line}:"
                      f"{item.span.column}") if number == 0 else ""
