@@ -157,9 +157,13 @@ class InfraReader:
 
     def __call__(self, text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         from dealcheck.scenario.gcp_assets import read_assets, split_lines
+        from dealcheck.scenario.json_shallow import shallow_tree
         from dealcheck.scenario.terraform import read_plan
 
-        root, diagnostics = parse_json(text, file)
+        root: Node | None = shallow_tree(text, file)
+        diagnostics: list[Diagnostic] = []
+        if root is None:  # not plain JSON: the positional reader says where
+            root, diagnostics = parse_json(text, file)
         if root is None:
             lines = split_lines(text, file)
             if lines is None:
