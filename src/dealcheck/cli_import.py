@@ -31,7 +31,7 @@ def infra_options(f: F) -> F:
     return click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="MAP",
                         help="Read each SCENARIO as a Terraform plan (`terraform show -json`) "
                              "or a Cloud Asset Inventory export, through this map "
-                             "(docs/inputs.md).")(f)
+                             "(docs/inputs.md), with the python engine.")(f)
 
 
 def infra_reader(map_path: str | None, start: str | None, error_format: str,

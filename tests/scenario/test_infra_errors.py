@@ -286,3 +286,38 @@ def test_addresses_and_names_read_back_exactly_from_the_written_scenario(tmp_pat
     read = YAML(typ="safe").load(out)["deployments"]
     assert [(d["id"], d["party"], str(d["start"])) for d in read] == [
         (a, "true", "2026-01-01") for a in addresses]
+
+
+def test_a_resource_group_named_only_after_apply_is_found_by_reference(tmp_path: Path) -> None:
+    # The group's name comes from a random suffix: the subnet's `resource_group_name`
+    # is unknown, but its configuration refers to the group, whose location is known.
+    group = change("azurerm_resource_group.rg", "azurerm_resource_group", "azurerm",
+                   after={"location": "westeurope"}, unknown={"name": True})
+    subnet = change("module.net.azurerm_subnet.s[0]", "azurerm_subnet", "azurerm",
+                    unknown={"resource_group_name": True})
+    write(tmp_path, plan(
+        [group, subnet],
+        resources=[{"address": "azurerm_resource_group.rg", "provider_config_key": "azurerm",
+                    "expressions": {"name": {"references": ["random_id.s.hex"]}}}]),
+          MAP.replace("  google: GCP", "  azurerm: Azure").replace("  us-*: US",
+                                                                   "  westeurope: EU"))
+    document = json.loads((tmp_path / "plan.json").read_text("utf-8"))
+    document["configuration"]["root_module"]["module_calls"] = {"net": {"module": {
+        "resources": [{"address": "azurerm_subnet.s", "provider_config_key": "net:azurerm",
+                       "expressions": {"resource_group_name": {"references": [
+                           "azurerm_resource_group.rg.name", "azurerm_resource_group.rg"]}}}]}}}
+    (tmp_path / "plan.json").write_text(json.dumps(document), "utf-8")
+    code, out, err = imported(tmp_path)
+    assert code == 0
+    assert out.count("    region: EU\n") == 1, (out, err)
+    # In a module, `azurerm_resource_group.rg` is the module's own: none here.
+    assert "region unknown for module.net.azurerm_subnet.s[0]" in err
+    document["configuration"]["root_module"]["module_calls"]["net"]["module"]["resources"][0][
+        "address"] = "azurerm_subnet.t"
+    document["resource_changes"][1]["address"] = "azurerm_subnet.t"
+    document["configuration"]["root_module"]["resources"].append(
+        {"address": "azurerm_subnet.t", "expressions": {"resource_group_name": {
+            "references": ["azurerm_resource_group.rg.name", "azurerm_resource_group.rg"]}}})
+    (tmp_path / "plan.json").write_text(json.dumps(document), "utf-8")
+    code, out, err = imported(tmp_path)
+    assert code == 0 and out.count("    region: EU\n") == 2, (out, err)

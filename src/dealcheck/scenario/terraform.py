@@ -52,7 +52,7 @@ def plan_resources(root: Node, file: str, diagnostics: list[Diagnostic]) -> list
         diagnostics.append(error(errors.UNSUPPORTED_PLAN, "`resource_changes` must be a list, "
                                  f"found {describe(changes)}", changes.span))
         return None
-    groups = _resource_groups(changes.items)
+    groups = _Groups.of(changes.items)
     found: list[Resource] = []
     for change in changes.items:
         resource = _resource(change, keys, providers, groups)
@@ -87,6 +87,8 @@ class _Config:
 
     provider_key: str | None
     arguments: frozenset[str]
+    #: The resource groups its `resource_group_name` refers to, by address without indices.
+    groups: tuple[str, ...] = ()
 
 
 def _config_keys(module: Node | None, prefix: str) -> dict[str, _Config]:
@@ -100,7 +102,12 @@ def _config_keys(module: Node | None, prefix: str) -> dict[str, _Config]:
         expressions = child(item, "expressions")
         arguments = frozenset(e.key for e in expressions.entries) \
             if isinstance(expressions, Map) else frozenset()
-        found[prefix + address] = _Config(text_of(child(item, "provider_config_key")), arguments)
+        references = child(child(expressions, "resource_group_name"), "references")
+        groups = tuple(prefix + ".".join(name.split(".")[:2]) for node in
+                       (references.items if isinstance(references, Seq) else ())
+                       if (name := text_of(node)) and name.startswith("azurerm_resource_group."))
+        found[prefix + address] = _Config(text_of(child(item, "provider_config_key")), arguments,
+                                          groups)
     calls = child(module, "module_calls")
     for entry in calls.entries if isinstance(calls, Map) else ():
         found.update(_config_keys(child(entry.value, "module"), f"{prefix}module.{entry.key}."))
@@ -148,21 +155,42 @@ class _Providers:
                       "not known before apply")
 
 
-def _resource_groups(changes: tuple[Node, ...]) -> dict[str, str]:
-    """The location of each Azure resource group the plan creates or keeps, by name."""
-    found: dict[str, str] = {}
-    for change in changes:
-        if text_of(child(change, "type")) != "azurerm_resource_group":
-            continue
-        after = child(child(change, "change"), "after")
-        name, location = text_of(child(after, "name")), text_of(child(after, "location"))
-        if name is not None and location is not None:
-            found[name] = location
-    return found
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """The location of each Azure resource group the plan creates or changes."""
+
+    by_name: dict[str, str]
+    by_address: dict[str, str]  # (without indices)
+
+    @classmethod
+    def of(cls, changes: tuple[Node, ...]) -> _Groups:
+        by_name: dict[str, str] = {}
+        by_address: dict[str, str] = {}
+        for change in changes:
+            if text_of(child(change, "type")) != "azurerm_resource_group":
+                continue
+            after = child(child(change, "change"), "after")
+            name, location = text_of(child(after, "name")), text_of(child(after, "location"))
+            address = text_of(child(change, "address"))
+            if location is None:
+                continue
+            if name is not None:
+                by_name[name] = location
+            if address is not None:
+                by_address[_INDEX.sub("", address)] = location
+        return cls(by_name, by_address)
+
+    def location(self, after: Node | None, config: _Config) -> str | None:
+        """A resource's group's location: the group named, else the one its configuration
+        refers to (a name only apply will tell)."""
+        name = text_of(child(after, "resource_group_name"))
+        if name is not None:
+            return self.by_name.get(name)
+        return next((self.by_address[g] for g in config.groups if g in self.by_address), None)
 
 
 def _resource(change: Node, keys: dict[str, _Config], providers: _Providers,
-              groups: dict[str, str]) -> Resource | None:
+              groups: _Groups) -> Resource | None:
     address_node = child(change, "address")
     address, kind = text_of(address_node), text_of(child(change, "type"))
     if address_node is None or address is None or kind is None:
@@ -188,7 +216,7 @@ def _resource(change: Node, keys: dict[str, _Config], providers: _Providers,
 
 
 def _location(after: Node | None, unknown: Node | None, config: _Config,
-              groups: dict[str, str]) -> tuple[str | None, str]:
+              groups: _Groups) -> tuple[str | None, str]:
     """The resource's own location, or why it stays unknown; ``(None, "")`` to ask its provider.
 
     An attribute unknown until apply that the resource's configuration sets
@@ -203,7 +231,4 @@ def _location(after: Node | None, unknown: Node | None, config: _Config,
         if isinstance(known_later, Scalar) and known_later.value is True \
                 and attribute in config.arguments:
             return None, f"its `{attribute}` is known only after apply"
-    group = text_of(child(after, "resource_group_name"))
-    if group is not None and group in groups:
-        return groups[group], ""
-    return None, ""
+    return groups.location(after, config), ""
