@@ -47,3 +47,13 @@ def test_the_shallow_tree_is_the_exact_tree_where_it_is_kept(path: Path) -> None
                                   '{"a": [' * 3000])
 def test_what_is_not_plain_json_is_left_to_the_positional_reader(text: str) -> None:
     assert shallow_tree(text, "x.json") is None
+
+
+def test_nesting_past_the_limit_is_left_to_the_positional_reader() -> None:
+    from dealcheck import limits
+
+    with limits.configured(max_nesting=8):
+        assert shallow_tree('{"a": [{"b": ' + "[" * 5 + "]" * 5 + "}]}", "x.json") is not None
+        assert shallow_tree('{"a": [{"b": ' + "[" * 6 + "]" * 6 + "}]}", "x.json") is None
+        _, found = parse_json('{"a": [{"b": ' + "[" * 6 + "]" * 6 + "}]}", "x.json")
+        assert [d.code for d in found] == ["DC906"]

@@ -6,8 +6,9 @@ levels (the plan's keys, a resource, its address and provider). This reader
 scans those levels itself and hands every deeper value to the C decoder;
 a deeper node carries the span of the value it sits in. It is several
 times faster than `read_json.parse_json`, which records where every value
-is. On any input it does not read as plain JSON it gives up (None), and
-`parse_json` then explains the problem, located.
+is. On any input it does not read as plain JSON, or nested deeper than
+`limits.MAX_NESTING`, it gives up (None), and `parse_json` then explains
+the problem, located.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]  # documented in its module
 
+from dealcheck import limits
 from dealcheck.dsl.span import Span
 from dealcheck.scenario.read_json import reject_constant
 from dealcheck.scenario.source import LineIndex
@@ -62,7 +64,7 @@ def _value(text: str, position: int, index: LineIndex, levels: int) -> tuple[Nod
     if levels > 0 and first == "[":
         return _array(text, position, index, levels - 1)
     value, end = _DECODER.raw_decode(text, position)
-    return _node(value, index.span(position, end)), end
+    return _node(value, index.span(position, end), limits.MAX_NESTING.value() - 3), end
 
 
 def _object(text: str, start: int, index: LineIndex, levels: int) -> tuple[Map, int]:
@@ -104,10 +106,14 @@ def _array(text: str, start: int, index: LineIndex, levels: int) -> tuple[Seq, i
         position = _skip(text, position + 1)
 
 
-def _node(value: object, span: Span) -> Node:
-    """Decoded data as a tree whose spans are all `span` (the value it was read from)."""
+def _node(value: object, span: Span, room: int) -> Node:
+    """Decoded data as a tree whose spans are all `span` (the value it was read from);
+    `room`: the levels it may still nest."""
+    if isinstance(value, dict | list) and room <= 0:
+        raise _NotPlain  # (the first levels are counted as if they were all there)
     if isinstance(value, dict):
-        return Map(tuple(Entry(k, span, _node(v, span)) for k, v in value.items()), span)
+        return Map(tuple(Entry(k, span, _node(v, span, room - 1)) for k, v in value.items()),
+                   span)
     if isinstance(value, list):
-        return Seq(tuple(_node(v, span) for v in value), span)
+        return Seq(tuple(_node(v, span, room - 1) for v in value), span)
     return Scalar(value, span)
