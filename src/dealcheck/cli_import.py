@@ -116,7 +116,7 @@ def _import(source: str, only: str, map_path: str | None, start: str | None,
         _fail_input(exc, error_format)
     header = [f"Imported by `dealcheck import {only}` from {printable(source)} "
               f"with the map {printable(map_path)}."]
-    header += [f"note: {note}" for note in reader.notes]
+    header += [f"note: {note}" for note in reader]
     written = scenario_yaml(tree, header)
     if output:
         with atomic_writer(output, encoding="utf-8") as out:

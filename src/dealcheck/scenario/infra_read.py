@@ -175,4 +175,5 @@ class InfraReader:
         return tree, diagnostics
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.notes)
+        """The notes, each once (a file read again, to explain a problem, repeats its own)."""
+        return iter(dict.fromkeys(self.notes))
