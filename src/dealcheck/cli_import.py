@@ -23,15 +23,17 @@ if TYPE_CHECKING:
     from dealcheck.scenario.infra_read import InfraReader
 
 
-def infra_options(f: F) -> F:
-    """`--map MAP.yaml` and `--start DATE`, for `check` and the `import` commands."""
+_MAP_HELP = ("Read each SCENARIO as a Terraform plan (`terraform show -json`) or a Cloud "
+             "Asset Inventory export, through this map (docs/inputs.md), with the python engine.")
+
+
+def infra_options(f: F, map_help: str = _MAP_HELP) -> F:
+    """`--map MAP.yaml` and `--start DATE`, for `check`, `explain` and the `import` commands."""
     f = click.option("--start", metavar="DATE",
                      help="With --map: the start of every deployment (YYYY-MM-DD), over the "
                           "map's `start:`.")(f)
     return click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="MAP",
-                        help="Read each SCENARIO as a Terraform plan (`terraform show -json`) "
-                             "or a Cloud Asset Inventory export, through this map "
-                             "(docs/inputs.md), with the python engine.")(f)
+                        help=map_help)(f)
 
 
 def infra_reader(map_path: str | None, start: str | None, error_format: str,
@@ -61,7 +63,10 @@ def show_notes(reader: InfraReader | None) -> None:
 
 @click.group(name="import")
 def import_group() -> None:
-    """Turn a Terraform plan or a cloud inventory into a scenario, through a map."""
+    """Turn a Terraform plan or a cloud inventory into a scenario.
+
+    A map says which deployments the resources are (docs/inputs.md).
+    """
 
 
 def _import_command(name: str, what: str) -> Callable[[F], F]:
@@ -71,7 +76,8 @@ def _import_command(name: str, what: str) -> Callable[[F], F]:
         f = click.option("-o", "--output", type=click.Path(dir_okay=False),
                          help="Write the scenario to FILE (atomically) instead of standard "
                               "output.")(f)
-        f = infra_options(f)
+        f = infra_options(f, "The map that says which deployments the resources are "
+                             "(docs/inputs.md); required.")
         f = click.argument("source", metavar=what, type=click.Path(dir_okay=False))(f)
         return import_group.command(name=name)(f)  # type: ignore[return-value]
     return decorate
