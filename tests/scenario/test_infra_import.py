@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,22 @@ def imported(kind: str, source: Path, tmp_path: Path, map_text: str = MAP) -> li
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     document = YAML(typ="safe").load(io.StringIO(done.stdout))
-    return [(d["id"], d["party"], d["workload"], d["provider"], d.get("region"))
-            for d in document["deployments"]]
+    found = [(d["id"], d["party"], d["workload"], d["provider"], d.get("region"))
+             for d in document["deployments"]]
+    assert resources_at(done.stdout, ROOT / source) == [row[0] for row in found]
+    return found
+
+
+def resources_at(written: str, source: Path) -> list[str]:
+    """The address (or name) of the resource that each deployment's comment points at."""
+    text = source.read_text("utf-8")
+    lines = text.splitlines(keepends=True)
+    found = []
+    for line, column in re.findall(r"^  - id: .*  # .*:(\d+):(\d+)$", written, re.MULTILINE):
+        offset = sum(len(x) for x in lines[:int(line) - 1]) + int(column) - 1
+        resource, _ = json.JSONDecoder().raw_decode(text, offset)
+        found.append(resource.get("address") or resource["name"])
+    return found
 
 
 def test_multicloud_plan_aws_region_from_provider_gcp_from_resources(tmp_path: Path) -> None:
