@@ -171,6 +171,20 @@ def test_a_zone_given_as_a_url(tmp_path: Path) -> None:
         (asset["name"], "OpenAI", "chatgpt", "GCP", "USC")]
 
 
+def test_an_export_as_gcloud_writes_it(tmp_path: Path) -> None:
+    # JSON Lines, `assetType`, and the location of the resource beside its data.
+    asset = {"name": "//compute.googleapis.com/projects/p/regions/europe-west4/x",
+             "assetType": "compute.googleapis.com/Address",
+             "resource": {"location": "us-east1", "data": {"region": "elsewhere"}}}
+    (tmp_path / "export.jsonl").write_text(json.dumps(asset) + "\n", "utf-8")
+    assert imported("gcp-assets", tmp_path / "export.jsonl", tmp_path) == [
+        (asset["name"], "OpenAI", "api", "GCP", None)]
+    (tmp_path / "export.jsonl").write_text(json.dumps(asset).replace("us-east1", "US") + "\n",
+                                           "utf-8")
+    assert imported("gcp-assets", tmp_path / "export.jsonl", tmp_path) == [
+        (asset["name"], "OpenAI", "api", "GCP", "US")]
+
+
 def test_a_location_no_region_entry_matches_is_unknown_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "map.yaml").write_text(MAP.replace("  asia-*: ASIA\n", ""), "utf-8")
     done = run_dealcheck("import", "gcp-assets", ASSETS / "gcp-cai-sql-instances.json",

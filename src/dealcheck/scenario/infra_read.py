@@ -156,7 +156,7 @@ class InfraReader:
         self.notes: list[str] = []
 
     def __call__(self, text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
-        from dealcheck.scenario.gcp_assets import read_assets, split_lines
+        from dealcheck.scenario.gcp_assets import is_asset, read_assets, split_lines
         from dealcheck.scenario.json_shallow import shallow_tree
         from dealcheck.scenario.terraform import read_plan
 
@@ -169,7 +169,8 @@ class InfraReader:
             if lines is None:
                 return None, diagnostics
             root, diagnostics = lines
-        plan = self.only == "terraform" or (self.only is None and isinstance(root, Map))
+        plan = self.only == "terraform" or (
+            self.only is None and isinstance(root, Map) and not is_asset(root))
         read: Reader = read_plan if plan else read_assets
         tree = read(root, file, self.imap, diagnostics, self.notes)
         return tree, diagnostics
