@@ -65,3 +65,27 @@ def test_start_goes_with_map_and_one_agreement() -> None:
     done = run_dealcheck("check", EXAMPLE / "terms.deal", "examples/stargate/terms.deal",
                          EXAMPLE / "plan.json", "--map", EXAMPLE / "map.yaml", cwd=ROOT)
     assert done.returncode == 2 and "give one TERMS file" in done.stderr
+
+
+def test_an_asset_export_is_checked_through_its_map(tmp_path: Path) -> None:
+    (tmp_path / "map.yaml").write_text(
+        "party: OpenAI\nstart: 2026-01-01\nprovider: {google: GCP}\n"
+        "workload: {storage.googleapis.com/*: storage, sqladmin.googleapis.com/*: storage}\n"
+        "region: {us-*: US, US: US, europe-*: EU}\n", "utf-8")
+    done = run_dealcheck("check", EXAMPLE / "terms.deal", "tests/fixtures/inventory/"
+                         "gcp-cai-storage-buckets.json", "tests/fixtures/inventory/"
+                         "gcp-cai-sql-instances.json", "--map", tmp_path / "map.yaml",
+                         "--format", "json", cwd=ROOT)
+    report = json.loads(done.stdout)
+    verdicts = {d["id"].rsplit("/", 1)[1]: d["verdict"] for d in report["deployments"]}
+    # Buckets in US and US-CENTRAL1: in the United States. SQL instances in Asia and
+    # Australia: no `region:` entry, so their region is unknown and `data_in_us` undecided.
+    assert verdicts == {"my-storage-bucket": "compliant",
+                        "my-storage-bucket-with-logging": "compliant",
+                        "my-storage-bucket-with-secure-logging": "compliant",
+                        "test-instance-1-singapore": "undetermined",
+                        "test-instance-2-singapore": "undetermined",
+                        "mysql-2nd-gen-singapore": "undetermined",
+                        "mysql-2nd-gen-sydney": "undetermined",
+                        "postgres-11-sydney": "undetermined"}
+    assert done.stderr.count("note: region unknown for") == 5
