@@ -45,7 +45,7 @@ __all__ = [
 
 #: The values `dealcheck check --format` accepts (`make_renderer`).
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
-                                   "markdown")
+                                   "markdown", "html")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
@@ -281,6 +281,10 @@ def make_renderer(
         from dealcheck.report.markdown import render_markdown
 
         return AccumulatingRenderer(render_markdown)
+    if format == "html":
+        from dealcheck.report.html import render_html_files
+
+        return AccumulatingRenderer(render_html_files)
     if format == "text":
         from dealcheck.report.text import DEFAULT_WIDTH, render_text
 
