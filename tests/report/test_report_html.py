@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import json
 import shutil
@@ -11,7 +12,7 @@ import pytest
 from html_page import FOREIGN, HOSTILE_SCENARIO, HOSTILE_TERMS, json_value, read_page
 from hypothesis import given
 from hypothesis import strategies as st
-from report_samples import TEST_VERSION
+from report_samples import TEST_VERSION, build_report
 
 import dealcheck
 from dealcheck.checker.results import Report
@@ -138,3 +139,32 @@ def test_long_lists_are_cut_and_say_so(report: Report, rows: int) -> None:
     failing = sum(1 for d in report.deployments if d.verdict.value != "compliant")
     text = "".join(read_page(render_html(report, max_rows=rows)).text)
     assert f"… and {failing - rows} more not shown" in text
+
+
+def _with_text(report: Report, value: str) -> Report:
+    """`report` with `value` as every text a deployment, finding and aggregate holds."""
+    deployments = [dataclasses.replace(
+        d, id=f"{value}{i}",
+        findings=tuple(dataclasses.replace(f, clause=value, message=value, agreement=value,
+                                           fix=value if f.fix else None,
+                                           missing_facts=tuple(value for _ in f.missing_facts))
+                       for f in d.findings))
+        for i, d in enumerate(report.deployments)]
+    aggregates = [dataclasses.replace(a, clause=value, message=value, agreement=value)
+                  for a in report.aggregates]
+    return dataclasses.replace(report, deployments=deployments, aggregates=aggregates,
+                               terms=dataclasses.replace(report.terms, path=value))
+
+
+_MARKUP = st.text(st.sampled_from("<>&\"'/=!-[]` abcSCRIPTimg\\\u2028"), min_size=1)
+_ANY = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1)
+
+
+@given(st.one_of(_MARKUP, _ANY))
+def test_no_text_changes_the_page_s_elements(value: str) -> None:
+    report = build_report()
+    plain = read_page(render_html(_with_text(report, "x"), version=TEST_VERSION))
+    page = read_page(render_html(_with_text(report, value), version=TEST_VERSION))
+    assert [tag for tag, _ in page.tags] == [tag for tag, _ in plain.tags]
+    assert value in "".join(page.text)
+    assert page.embedded()["deployments"][0]["id"] == f"{value}0"
