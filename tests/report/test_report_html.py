@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from report_samples import TEST_VERSION, build_report
 
 import dealcheck
+from dealcheck import checked_inputs
+from dealcheck.checked_inputs import html_context
 from dealcheck.checker.results import Report
 from dealcheck.report import html as html_module
-from dealcheck.report.html import embedded_json, load_context, render_html
+from dealcheck.report.html import embedded_json, render_html
 from dealcheck.report.json import render_json
 from dealcheck.report.output import REPORT_FORMATS
 from helpers import run_dealcheck
@@ -118,16 +120,20 @@ def test_embedded_json_is_inert_and_parses_back(value: str) -> None:
     assert json.loads(inert) == {"id": value}
 
 
-def test_a_changed_input_is_left_out_of_the_context(tmp_path: Path) -> None:
+def test_a_changed_input_is_left_out_of_the_context(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("terms.deal", "deals.yaml"):
         shutil.copy(EXAMPLE / name, tmp_path)
     report = dealcheck.check_files(tmp_path / "terms.deal", [tmp_path / "deals.yaml"])
-    context = load_context(report)
+    context = html_context(report)
     assert [t.title for t in context.agreements] == ["Microsoft–OpenAI partnership"]
     assert len(context.deployments) == len(report.deployments)
+    monkeypatch.setattr(checked_inputs, "MAX_CONTEXT", len(report.deployments) - 1)
+    assert html_context(report).agreements and not html_context(report).deployments
+    monkeypatch.undo()
     with (tmp_path / "deals.yaml").open("a", encoding="utf-8") as stream:
         stream.write("# changed\n")
-    changed = load_context(report)
+    changed = html_context(report)
     assert changed.agreements and not changed.deployments
     page = read_page(render_html(report, context=changed))
     assert "matrix" in page.ids()

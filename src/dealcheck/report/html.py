@@ -10,8 +10,8 @@ report is embedded, for machines, in an inert data block (`embedded_json`).
 
 What the report alone does not hold — the clause text, the amendments, each
 deployment's provider and workload — comes from an `HtmlContext`: the terms
-and scenarios checked (`load_context` reads them again, each only when its
-bytes still have the SHA-256 the report names).
+and scenarios checked, which the caller gives (`dealcheck.checked_inputs`
+reads them again for `dealcheck check`).
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from dealcheck._version import __version__
 from dealcheck.checker.results import (
@@ -35,13 +32,15 @@ from dealcheck.checker.results import (
     Report,
     Verdict,
 )
-from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.report.json import render_json
 from dealcheck.rules import model as m
 from dealcheck.rules.units import UnitTable
 from dealcheck.scenario.model import Deployment
 
-__all__ = ["HtmlContext", "embedded_json", "load_context", "render_html", "render_html_files"]
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["HtmlContext", "embedded_json", "render_html"]
 
 #: Non-compliant deployments listed before the rest is summarised (all are in the JSON).
 DEFAULT_MAX_ROWS = 200
@@ -76,51 +75,6 @@ def embedded_json(text: str) -> str:
     '{"id": "\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-def _unchanged(path: str, sha256: str) -> bool:
-    """Whether `path` is a regular file whose bytes have the hash the report names."""
-    if not sha256 or not os.path.isfile(path):
-        return False
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as stream:
-            while block := stream.read(1 << 20):
-                digest.update(block)
-    except OSError:
-        return False
-    return digest.hexdigest() == sha256
-
-
-def load_context(report: Report) -> HtmlContext:
-    """Read again the terms and scenario files a report names, those that did not change.
-
-    A file that is gone, changed, or not a regular file (a pipe) is left
-    out: the page then shows what the report alone says about it.
-    """
-    import dealcheck
-    from dealcheck.scenario.read import load_scenario
-
-    refs = [(a.path, a.sha256) for a in report.agreements] or [
-        (report.terms.path, report.terms.sha256)]
-    agreements: list[m.Terms] = []
-    for path, sha256 in refs:
-        if _unchanged(path, sha256):
-            try:
-                agreements.append(dealcheck.load(path))
-            except DiagnosticsError:
-                continue
-    deployments: dict[str, Deployment] = {}
-    if agreements:
-        for ref in report.scenarios:
-            if not _unchanged(ref.path, ref.sha256):
-                continue
-            try:
-                scenario = load_scenario(ref.path, agreements[0].vocabulary)
-            except DiagnosticsError:
-                continue
-            deployments.update((d.id, d) for d in scenario.deployments)
-    return HtmlContext(tuple(agreements), deployments)
 
 
 # ---------------------------------------------------------------- the page's parts
@@ -319,6 +273,8 @@ def _matrix(report: Report, context: HtmlContext) -> dict[str, object] | None:
 
 @functools.cache
 def _template() -> jinja2.Template:
+    import jinja2  # on first use: other formats do not pay for it
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("dealcheck.report", "templates"),
         autoescape=True,
@@ -365,8 +321,3 @@ def render_html(report: Report, *, version: str = __version__,
         matrix=_matrix(report, context),
         report_json=embedded_json(render_json(report, version=version)),
     )
-
-
-def render_html_files(report: Report, *, version: str = __version__) -> str:
-    """`render_html` with the context read from the files the report names (`load_context`)."""
-    return render_html(report, version=version, context=load_context(report))
