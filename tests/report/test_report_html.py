@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import doctest
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from html_page import FOREIGN, HOSTILE_SCENARIO, HOSTILE_TERMS, json_value, read_page
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_samples import TEST_VERSION, build_report
 
@@ -62,6 +65,21 @@ def test_equal_reports_give_byte_identical_pages(tmp_path: Path) -> None:
     assert first == example_page(tmp_path, "b.html")
     page = read_page(first)
     assert page.embedded()["dealcheck_version"] == dealcheck.__version__
+
+
+@pytest.mark.slow
+def test_processes_with_other_hash_seeds_give_the_same_page(tmp_path: Path) -> None:
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"{seed}.html"
+        done = subprocess.run(
+            [sys.executable, "-m", "dealcheck", "check", "terms.deal", "deals.yaml", "--format",
+             "html", "-o", str(out)], cwd=EXAMPLE, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
+    assert pages[0].decode("utf-8") == example_page(tmp_path)
 
 
 def test_the_page_refers_to_nothing_outside_itself(tmp_path: Path) -> None:
@@ -166,6 +184,7 @@ _MARKUP = st.text(st.sampled_from("<>&\"'/=!-[]` abcSCRIPTimg\\\u2028"), min_siz
 _ANY = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1)
 
 
+@settings(max_examples=50)
 @given(st.one_of(_MARKUP, _ANY))
 def test_no_text_changes_the_page_s_elements(value: str) -> None:
     report = build_report()
