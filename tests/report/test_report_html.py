@@ -193,3 +193,11 @@ def test_no_text_changes_the_page_s_elements(value: str) -> None:
     assert [tag for tag, _ in page.tags] == [tag for tag, _ in plain.tags]
     assert value in "".join(page.text)
     assert page.embedded()["deployments"][0]["id"] == f"{value}0"
+
+
+def test_bars_are_the_totals_part_of_the_limit(report: Report) -> None:
+    page = read_page(render_html(report))
+    bars = [(a["class"], a["width"]) for tag, a in page.tags
+            if tag == "rect" and (a.get("class") or "").startswith("bar-")]
+    # 38B of 250B USD: 15.2% of 640; 520B of 500B USD: a full bar, not more.
+    assert bars[:2] == [("bar-open", "97.3"), ("bar-violation", "640.0")]

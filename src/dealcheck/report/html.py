@@ -170,12 +170,20 @@ def _units() -> UnitTable:
 
 
 def _amount(text: str) -> tuple[Decimal, str] | None:
-    """A total or limit as a number and its dimension, if it is a quantity (not a share)."""
+    """A total or limit as a number and its dimension (`%` for a share's), if it is one.
+
+    >>> _amount("1.5 GW"), _amount("40%"), _amount("n/a")
+    ((Decimal('1500000000.0'), 'power'), (Decimal('40'), '%'), None)
+    """
     try:
-        quantity = _units().parse(text)
+        if text.endswith("%"):
+            amount, dimension = Decimal(text[:-1]), "%"
+        else:
+            quantity = _units().parse(text)
+            amount, dimension = quantity.amount, quantity.dimension
     except (ValueError, InvalidOperation):
         return None
-    return quantity.amount, quantity.dimension
+    return (amount, dimension) if amount.is_finite() else None
 
 
 def _fraction(part: str, whole: str) -> float | None:
