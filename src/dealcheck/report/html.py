@@ -31,6 +31,7 @@ from dealcheck.checker.results import (
     Outcome,
     Report,
     Verdict,
+    missed_target,
 )
 from dealcheck.report.json import render_json
 from dealcheck.rules import model as m
@@ -141,6 +142,13 @@ def _clause_view(context: HtmlContext, item: Finding | AggregateResult,
     where = item.location
     return {"id": item.clause, "agreement": item.agreement, "sources": list(sources),
             "text": text, "location": f"{where.file}:{where.line}:{where.column}"}
+
+
+def _missed(report: Report, context: HtmlContext) -> list[dict[str, object]]:
+    """Advisory targets a deployment misses or leaves undecided: listed, never a failure."""
+    return [{"id": d.id, "outcome": f.outcome.value, "message": f.message, "fix": f.fix,
+             "clause": _clause_view(context, f, d.evaluated_on)}
+            for d in report.deployments for f in d.findings if missed_target(f)]
 
 
 def _failing(report: Report, context: HtmlContext,
@@ -323,6 +331,7 @@ def render_html(report: Report, *, version: str = __version__,
         cards=_cards(report),
         failing=failing,
         more_failing=more,
+        missed=_missed(report, context)[:max_rows],
         bars=_bars(report.aggregates, context),
         binding=len(binding),
         timeline=_timeline(report, context),
