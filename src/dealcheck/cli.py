@@ -258,7 +258,9 @@ def _report_sink(fmt: str, output: str | None,
             worst["undetermined"] += counts["undetermined"]
             return found
 
-        renderer = make_renderer(fmt, fail_on=fail_on,
+        from dealcheck.checked_inputs import html_context
+
+        renderer = make_renderer(fmt, fail_on=fail_on, html_context=html_context,
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from html_page import read_page
 from test_report_sarif import sarif_errors
 
 import dealcheck
+from dealcheck.report.html import render_html
 from dealcheck.report.json import render_json
 from dealcheck.report.junit import render_junit
 from dealcheck.report.markdown import render_markdown
@@ -170,3 +172,13 @@ def test_duckdb_reports_targets_as_python_does(tmp_path: Path) -> None:
         "compliant", "compliant", "compliant", "violation"]
     assert sum(f.get("advisory", False) for d in document["deployments"]
                for f in d["findings"]) == 4  # t1: two targets, t2: two targets met
+
+
+def test_html_lists_missed_targets_apart(advisory_report: dealcheck.Report) -> None:
+    page = read_page(render_html(advisory_report))
+    assert "advisory" in page.ids()
+    text = "".join(page.text)
+    assert "Advisory targets missed or undecided" in text
+    assert page.fields["verdict"] == ["compliant"] * 2  # a missed target is not a failure
+    listed = [a for tag, a in page.tags if tag == "li"]
+    assert len(listed) == 2  # training_target violated, consent_target unknown

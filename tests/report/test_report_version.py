@@ -11,6 +11,7 @@ import pytest
 import dealcheck
 from dealcheck.checker.results import Report
 from dealcheck.cli import main
+from dealcheck.report.html import render_html
 from dealcheck.report.json import render_json
 from dealcheck.report.junit import render_junit
 from dealcheck.report.markdown import render_markdown
@@ -22,7 +23,7 @@ from dealcheck.report.text import render_text
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_PACKAGE = ROOT / "src" / "dealcheck" / "report"
 GIVEN = "7.7.7+given"
-FORMATS = ("json", "junit", "sarif", "markdown", "text")
+FORMATS = ("json", "junit", "sarif", "markdown", "text", "html")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -41,6 +42,7 @@ def test_whole_report_renderers_name_the_version_given(report: Report) -> None:
         "sarif": render_sarif(report, version=GIVEN),
         "markdown": render_markdown(report, version=GIVEN),
         "text": render_text(report, version=GIVEN),
+        "html": render_html(report, version=GIVEN),
         "model": ReportDocument.from_report(report, version=GIVEN).to_json(),
     }
     assert {name: GIVEN in text for name, text in texts.items()} == dict.fromkeys(texts, True)

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from dealcheck.checker.results import (
     AggregateResult,
@@ -22,6 +22,9 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
+
+if TYPE_CHECKING:
+    from dealcheck.report.html import HtmlContext
 
 __all__ = [
     "FAIL_ON_CHOICES",
@@ -45,7 +48,7 @@ __all__ = [
 
 #: The values `dealcheck check --format` accepts (`make_renderer`).
 REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
-                                   "markdown")
+                                   "markdown", "html")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
@@ -240,7 +243,8 @@ class AccumulatingRenderer:
 
 
 def make_renderer(
-    format: str, *, fail_on: str = "violation", color: bool = False, width: int | None = None
+    format: str, *, fail_on: str = "violation", color: bool = False, width: int | None = None,
+    html_context: Callable[[Report], HtmlContext] | None = None,
 ) -> StreamingRenderer:
     """The streaming renderer for a `--format` value.
 
@@ -252,6 +256,9 @@ def make_renderer(
         color: ANSI colour in `text` output (pass it when stdout is a terminal).
         width: the width of `text` output; by default the terminal's when `color`,
             else a fixed 100 columns so that files and pipes get stable text.
+        html_context: what gives the `html` page the terms and deployments checked
+            (`dealcheck.checked_inputs.html_context`); without it the page shows
+            what the report holds.
 
     Returns:
         A renderer to pass to `stream_report`.
@@ -281,6 +288,14 @@ def make_renderer(
         from dealcheck.report.markdown import render_markdown
 
         return AccumulatingRenderer(render_markdown)
+    if format == "html":
+        from dealcheck.report.html import render_html
+
+        def page(report: Report, *, version: str) -> str:
+            context = None if html_context is None else html_context(report)
+            return render_html(report, version=version, context=context)
+
+        return AccumulatingRenderer(page)
     if format == "text":
         from dealcheck.report.text import DEFAULT_WIDTH, render_text
 
