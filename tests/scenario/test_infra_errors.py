@@ -104,6 +104,7 @@ def test_broken_json_is_located(tmp_path: Path) -> None:
     code, _, err = imported(tmp_path)
     assert code == 2
     assert err.startswith("plan.json:2:23: error[DC310]: invalid JSON")
+    assert "  help: a plan is the JSON of `terraform show -json PLANFILE`" in err
 
 
 def test_an_unmapped_provider_is_located_with_the_line_to_add(tmp_path: Path) -> None:

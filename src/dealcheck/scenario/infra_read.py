@@ -11,6 +11,7 @@ the resource in the plan.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -138,6 +139,8 @@ def _unmapped_provider(resource: Resource, imap: InfraMap, kind: str) -> Diagnos
              "the terms it runs on")
 
 
+_NOT_JSON = ("a plan is the JSON of `terraform show -json PLANFILE`; an asset export, a JSON "
+             "list or JSON Lines of assets")
 Reader = Callable[[Node, str, InfraMap, list[Diagnostic], list[str]], Map | None]
 
 
@@ -167,7 +170,8 @@ class InfraReader:
         if root is None:
             lines = split_lines(text, file)
             if lines is None:
-                return None, diagnostics
+                return None, [d if d.help else dataclasses.replace(d, help=_NOT_JSON)
+                              for d in diagnostics]
             root, diagnostics = lines
         plan = self.only == "terraform" or (
             self.only is None and isinstance(root, Map) and not is_asset(root))
