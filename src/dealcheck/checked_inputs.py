@@ -17,6 +17,7 @@ from dealcheck.checker.results import Report
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.report.html import HtmlContext
 from dealcheck.rules import model as m
+from dealcheck.scenario.load import InfraText
 from dealcheck.scenario.model import Deployment
 
 __all__ = ["MAX_CONTEXT", "html_context", "unchanged"]
@@ -40,8 +41,9 @@ def unchanged(path: str, sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-def html_context(report: Report) -> HtmlContext:
-    """Read again the terms and scenario files a report names, those that did not change.
+def html_context(report: Report, infra: InfraText | None = None) -> HtmlContext:
+    """Read again the terms and scenario files a report names, those that did not change
+    (with `infra`, plans or inventories read through a map: `check --map`).
 
     A file that is gone, changed, not a regular file (a pipe), or one the
     Python reader does not read (Parquet) is left out: the page then shows
@@ -49,7 +51,7 @@ def html_context(report: Report) -> HtmlContext:
     more than `MAX_CONTEXT` deployments.
     """
     from dealcheck import load
-    from dealcheck.scenario.read import load_scenario
+    from dealcheck.scenario.read import open_scenarios
 
     refs = [(a.path, a.sha256) for a in report.agreements] or [
         (report.terms.path, report.terms.sha256)]
@@ -66,8 +68,8 @@ def html_context(report: Report) -> HtmlContext:
             if not unchanged(ref.path, ref.sha256):
                 continue
             try:
-                scenario = load_scenario(ref.path, agreements[0].vocabulary)
+                read = open_scenarios([ref.path], agreements[0].vocabulary, infra=infra)
+                deployments.update((d.id, d) for d in read.deployments())
             except DiagnosticsError:
                 continue
-            deployments.update((d.id, d) for d in scenario.deployments)
     return HtmlContext(tuple(agreements), deployments)

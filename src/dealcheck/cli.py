@@ -32,6 +32,7 @@ from dealcheck.report.output import REPORT_FORMATS
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
     from dealcheck.report.output import RenderedRows
+    from dealcheck.scenario.load import InfraText
     from dealcheck.scenario.model import FactValue
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -206,7 +207,7 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     model = _load_terms(terms, error_format)
     world = _parse_facts(facts, model, error_format)
     infra = infra_reader(map_path, start, error_format, more_terms)
-    sink = _report_sink(fmt, output, fail_on)
+    sink = _report_sink(fmt, output, fail_on, infra)
     try:
         if more_terms:
             from dealcheck.checker.agreements import check_agreement_files, judges_of
@@ -224,8 +225,8 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     raise Failure(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _report_sink(fmt: str, output: str | None,
-                 fail_on: str) -> Callable[[CheckRun], dict[str, int]]:
+def _report_sink(fmt: str, output: str | None, fail_on: str,
+                 infra: InfraText | None = None) -> Callable[[CheckRun], dict[str, int]]:
     """What writes a check's report: the counts of violations and undetermined it found.
 
     While the run is pending, nothing reaches the user before the last
@@ -260,7 +261,8 @@ def _report_sink(fmt: str, output: str | None,
 
         from dealcheck.checked_inputs import html_context
 
-        renderer = make_renderer(fmt, fail_on=fail_on, html_context=html_context,
+        renderer = make_renderer(fmt, fail_on=fail_on,
+                                 html_context=lambda report: html_context(report, infra),
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)

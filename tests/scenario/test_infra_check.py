@@ -89,3 +89,13 @@ def test_an_asset_export_is_checked_through_its_map(tmp_path: Path) -> None:
                         "mysql-2nd-gen-sydney": "undetermined",
                         "postgres-11-sydney": "undetermined"}
     assert done.stderr.count("note: region unknown for") == 5
+
+
+def test_the_html_page_of_a_plan_draws_its_matrix(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    done = run_dealcheck(*CHECK, "--format", "html", "-o", page, cwd=ROOT)
+    assert done.returncode == 1, done.stderr
+    text = page.read_text("utf-8")
+    matrix = text[text.index('id="matrix"'):text.index("</table>")]
+    assert ('<tr><th scope="row">AWS</th><td class="compliant" title="1 compliant">1</td>'
+            '<td class="violation" title="1 violation">1</td></tr>') in matrix
