@@ -13,6 +13,9 @@ raises (an `AssertionError`, or whatever escaped dealcheck) only on a bug:
   `iter_deployments`, and with the reading `dealcheck check` does
   (`open_scenarios(defer=True)`: validated as it is read), which must reject
   exactly the invalid files.
+* `check_plan` — a Terraform plan or an asset export read through a map
+  (`check --map`): where the fast reader of its JSON (`json_shallow`) takes
+  it, the positional reader must read the same values.
 
 Every diagnostic must carry a code, a one-line message and a location inside
 the file, and render without error.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -117,6 +121,57 @@ def check_scenario(data: bytes, suffix: str) -> None:
     assert validate_file(path, words) == [], "the streaming reader finds a problem"
     assert tuple(iter_deployments(path, words)) == deployments, "the readers disagree"
     assert read_deferred(path) == deployments, "the deferred reader disagrees"
+
+
+#: The map plans are read through in `check_plan`.
+PLAN_MAP = """\
+party: OpenAI
+start: 2026-01-01
+provider: {aws: AWS, google: GCP, azurerm: Azure, random: AWS}
+workload: {"tag:Stage=*": chatgpt, aws_iam_*: ~, "*": api}
+region: {us-*: US, US: US, eastus: US, westeurope: EU, "*": JP}
+"""
+
+
+def check_plan(data: bytes) -> None:
+    """A plan or an export through a map: a scenario or located diagnostics; both JSON
+    readers agree."""
+    from dealcheck.scenario.infra_map import load_map
+    from dealcheck.scenario.infra_read import InfraReader
+    from dealcheck.scenario.json_shallow import shallow_tree
+    from dealcheck.scenario.read_json import parse_json
+    from dealcheck.scenario.validate import plain
+
+    path = _write(data, ".json")
+    mapping = scratch_dir() / "map.yaml"
+    if not mapping.exists():
+        mapping.write_text(PLAN_MAP, "utf-8")
+    reader = InfraReader(load_map(mapping))
+    try:
+        scenario = open_scenarios([path], vocabulary(), infra=reader)
+    except DiagnosticsError as exc:
+        assert exc.diagnostics, "an error without diagnostics"
+        assert_located([d for d in exc.diagnostics if d.span.file == str(path)], exc.sources,
+                       data)
+        assert all(d.span.file in (str(path), str(mapping)) for d in exc.diagnostics)
+    else:
+        assert all(d.source is not None and d.source.file == str(path)
+                   for d in scenario.deployments())
+    text = data.decode("utf-8", errors="replace")
+    fast = shallow_tree(text, "x.json")
+    if fast is not None:
+        exact, found = parse_json(text, "x.json")
+        assert exact is not None and not found, "only the fast JSON reader takes it"
+        assert _floats(plain(fast)) == _floats(plain(exact)), "the JSON readers disagree"
+
+
+def _floats(value: object) -> object:
+    """Data with its numbers as floats (the positional reader keeps decimals exact)."""
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def read_deferred(path: Path) -> tuple[Deployment, ...] | None:
