@@ -90,8 +90,10 @@ class _Example:
                 close = did_you_mean(cl.value, self.all_clauses)
                 self.fail("DC101", f"unknown clause `{cl.value}`", cl.span,
                           f"did you mean `{close}`?" if close else None)
+        states = {t.ref.name for c in self.ctx.clauses for t in m.clause_states_read(c)}
         for f in x.missing:
-            if f.value not in self.ctx.vocab.facts and f.value not in KEYWORD_FIELDS:
+            if (f.value not in self.ctx.vocab.facts and f.value not in KEYWORD_FIELDS
+                    and f.value not in states):
                 unknown(self.ctx, "fact", f, self.ctx.vocab.facts)
                 self.ok = False
         return m.Expectation(subject, x.verdict, tuple(c.value for c in x.clauses),
