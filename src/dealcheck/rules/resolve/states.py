@@ -38,8 +38,8 @@ def states(ctx: Context) -> None:
             ctx.err("DC162", "aggregates depend on each other's states in a cycle: "
                     + " → ".join(f"`{x}`" for x in [*cycle, cycle[0]]),
                     first[(start, after)].span,
-                    f"what `{start}` counts cannot depend on its own verdict: remove the "
-                    f"state of `{after}` from the `when` of `{start}`")
+                    f"what `{start}` counts cannot depend on its own verdict: break the "
+                    "cycle, so that one aggregate of it tests no state of another")
 
 
 def _checked(ctx: Context, test: m.Member, kinds: dict[str, list[m.Clause]],
