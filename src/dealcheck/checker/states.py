@@ -24,7 +24,7 @@ rejects cycles, DC162).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.compile import CompiledTerms
@@ -84,6 +84,15 @@ def verdicts_on(ct: CompiledTerms, deployments: Iterable[Deployment], day: dt.da
     return found
 
 
+def state_word(value: object) -> str:
+    """A state as `explain` shows it: the verdict, `undetermined`, or not in force."""
+    if value is None:
+        return "undetermined"
+    if value == NOT_IN_FORCE:
+        return "not in force"
+    return next((w for w, v in m.STATE_VERDICTS.items() if v == value), str(value))
+
+
 class States:
     """The states each deployment of a scenario sees, on its evaluation date."""
 
@@ -117,3 +126,12 @@ def with_states(ct: CompiledTerms, deployments: Iterable[Deployment],
         yield from deployments
         return
     yield from States(ct, list(deployments), as_of).carried
+
+
+def in_context(ct: CompiledTerms, d: Deployment,
+               everyone: Callable[[], Iterable[Deployment]], as_of: dt.date | None) -> Deployment:
+    """`d` carrying the states it sees among `everyone` of its scenario (to explain or decide
+    it alone)."""
+    if not ct.terms.states():
+        return d
+    return States(ct, list(everyone()), as_of).carry(d)
