@@ -213,7 +213,7 @@ class Terms(m.Terms):
             when = parse_as_of(as_of)
         ct = self._compiled or self.compiled()
         d = validate_deployment(self.vocabulary, deployment)
-        if ct.terms.states():  # clause states: those of the aggregates over `d` alone
+        if ct.states:  # clause states: those of the aggregates over `d` alone
             from dealcheck.checker.states import in_context
 
             d = in_context(ct, d, lambda: (d,), when)

@@ -170,7 +170,7 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
     compare with another operand tries the values beside that operand's.
     """
     facts = ct.terms.vocabulary.facts
-    states = ct.terms.states()
+    states = ct.states
     candidates: list[tuple[str, tuple[object, ...]]] = []
     for name in names:
         if name not in CHANGEABLE_FIELDS and name not in facts and name not in states:
@@ -213,7 +213,7 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
         return Fix(changes, "have " + " and ".join(c.text for c in changes) + via, permission)
     [name] = names
     values = tuple(w[0] for w in working)
-    if name in ct.terms.states():  # an aggregate's state: met (or missed) first
+    if name in ct.states:  # an aggregate's state: met (or missed) first
         shown = " or ".join(f"`{name} is {state_word(v)}`" for v in values)
         return Fix((Change(name, values, shown),), f"have {shown} first{via}", permission)
     if name in ("provider", "region"):
@@ -231,7 +231,7 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
 
 def _equals(name: str, value: object, ct: CompiledTerms) -> str:
     """One value of a fact or field as a condition: ``consent = true``, ``m1 is compliant``."""
-    if name in ct.terms.states():
+    if name in ct.states:
         return f"`{name} is {state_word(value)}`"
     return f"`{name} = {_show(value)}`"
 

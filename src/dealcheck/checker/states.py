@@ -122,7 +122,7 @@ class States:
 def with_states(ct: CompiledTerms, deployments: Iterable[Deployment],
                 as_of: dt.date | None) -> Iterator[Deployment]:
     """The deployments, each carrying the states its terms read (unchanged when none)."""
-    if not ct.terms.states():
+    if not ct.states:
         yield from deployments
         return
     yield from States(ct, list(deployments), as_of).carried
@@ -132,6 +132,6 @@ def in_context(ct: CompiledTerms, d: Deployment,
                everyone: Callable[[], Iterable[Deployment]], as_of: dt.date | None) -> Deployment:
     """`d` carrying the states it sees among `everyone` of its scenario (to explain or decide
     it alone)."""
-    if not ct.terms.states():
+    if not ct.states:
         return d
     return States(ct, list(everyone()), as_of).carry(d)
