@@ -212,7 +212,12 @@ class Terms(m.Terms):
 
             when = parse_as_of(as_of)
         ct = self._compiled or self.compiled()
-        return _judge_one()(ct, validate_deployment(self.vocabulary, deployment), when)
+        d = validate_deployment(self.vocabulary, deployment)
+        if ct.states:  # clause states: those of the aggregates over `d` alone
+            from dealcheck.checker.states import in_context
+
+            d = in_context(ct, d, lambda: (d,), when)
+        return _judge_one()(ct, d, when)
 
 
 @dataclass(slots=True, eq=False)

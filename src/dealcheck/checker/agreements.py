@@ -153,10 +153,14 @@ def explain_agreements(judges: Judges, scenario_path: str | Path, ident: str, *,
     """
     from dealcheck.checker.explain import explain
     from dealcheck.checker.files import find_deployment
+    from dealcheck.checker.states import in_context
+    from dealcheck.scenario.read import open_scenarios
 
     when = parse_as_of(as_of)
     d = find_deployment(judges.vocabulary, scenario_path, ident)
-    return [explain(ct, d, when) for ct in judges.compiled]
+    return [explain(ct, in_context(ct, d, lambda: open_scenarios(
+        [str(scenario_path)], judges.vocabulary).deployments(), when), when)
+        for ct in judges.compiled]
 
 
 def render_explanations(judges: Judges, explanations: Sequence[Explanation]) -> str:

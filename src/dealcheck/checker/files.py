@@ -229,11 +229,15 @@ def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
         NoSuchDeployment: when no deployment has that id (as ids are kept: see `normal_id`).
     """
     from dealcheck.checker.explain import explain
+    from dealcheck.checker.states import in_context
+    from dealcheck.scenario.read import open_scenarios
 
     when = parse_as_of(as_of)
-    return explain(terms.compiled(),
-                   find_deployment(terms.vocabulary, scenario_path, ident, facts=facts,
-                                   infra=infra), when)
+    d = find_deployment(terms.vocabulary, scenario_path, ident, facts=facts, infra=infra)
+    return explain(terms.compiled(), in_context(
+        terms.compiled(), d, lambda: open_scenarios(
+            [str(scenario_path)], terms.vocabulary, facts=facts, infra=infra).deployments(),
+        when), when)
 
 
 def find_deployment(vocabulary: Vocabulary, scenario_path: str | Path, ident: str, *,
