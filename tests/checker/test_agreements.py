@@ -216,3 +216,24 @@ def test_a_fact_of_two_types_is_a_located_input_error(files: Path) -> None:
         "more.deal:12:6: error[DC950]: fact `x` is `date` here but `bool` in `chips.deal`\n")
     assert "help: declare it alike in every agreement checked together: `fact x: bool`" \
         in done.stderr
+
+
+def test_sarif_rules_of_same_named_clauses_of_two_agreements_stay_apart(files: Path) -> None:
+    same_name = CHIPS.replace("clause chipco_hosts:", "clause api_exclusive:")
+    (files / "chips.deal").write_text(same_name, encoding="utf-8")
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml", "--format", "sarif")
+    assert done.returncode == 1, done.stderr
+    [sarif_run] = json.loads(done.stdout)["runs"]
+    rules = sarif_run["tool"]["driver"]["rules"]
+    assert [(r["id"], r["shortDescription"]["text"], r["properties"]["line"]) for r in rules] == [
+        ("Chip supply/api_exclusive", 'clause `api_exclusive` of "Chip supply"', 10),
+        ("Chip supply/training_cleared", 'clause `training_cleared` of "Chip supply"', 7),
+        ("Cloud partnership/api_exclusive", 'clause `api_exclusive` of "Cloud partnership"', 7),
+        ("Cloud partnership/azure_spend", 'clause `azure_spend` of "Cloud partnership"', 10)]
+    api_aws = [(r["ruleId"], rules[r["ruleIndex"]]["id"], r["partialFingerprints"]["dealcheck/v1"])
+               for r in sarif_run["results"] if r["properties"].get("deployment") == "api-aws"]
+    assert api_aws == [
+        ("Cloud partnership/api_exclusive", "Cloud partnership/api_exclusive",
+         "deployment:api-aws:Cloud partnership/api_exclusive"),
+        ("Chip supply/api_exclusive", "Chip supply/api_exclusive",
+         "deployment:api-aws:Chip supply/api_exclusive")]
