@@ -31,6 +31,7 @@ from dealcheck.report.output import REPORT_FORMATS
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
     from dealcheck.report.output import RenderedRows
+    from dealcheck.rules.model import Vocabulary
     from dealcheck.scenario.model import FactValue
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -104,13 +105,13 @@ def _fact_option(f: F) -> F:
                              "`facts:`.")(f)
 
 
-def _parse_facts(arguments: tuple[str, ...], model: dealcheck.Terms,
+def _parse_facts(arguments: tuple[str, ...], vocabulary: Vocabulary,
                  error_format: str) -> dict[str, FactValue]:
     """``--fact NAME=VALUE`` arguments, read as a scenario's facts are (DC955, DC303, DC308)."""
     from dealcheck.scenario.world import parse_fact_options
 
     try:
-        return parse_fact_options(arguments, model.vocabulary)
+        return parse_fact_options(arguments, vocabulary)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
 
@@ -188,12 +189,6 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     if more_terms and engine in ("duckdb", "spark"):
         raise click.UsageError("several agreements are checked with `--engine python` "
                                f"(`auto` chooses it): `--engine {engine}` checks one")
-    if more_terms and facts:
-        raise click.UsageError("--fact is not taken with several agreements yet: give "
-                               "each deployment its own facts")
-    if facts and engine in ("duckdb", "spark"):
-        raise click.UsageError(f"--fact is not read by `--engine {engine}`: use `--engine auto` "
-                               "(the default) or `--engine python`")
     when = _parse_date(as_of, error_format)
     if output:
         _refuse_overwriting(output, [terms, *more_terms, *scenarios], error_format)
@@ -201,15 +196,16 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
         raise click.UsageError("a Parquet report is binary: write it to a file with "
                                "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
-    world = _parse_facts(facts, model, error_format)
     sink = _report_sink(fmt, output, fail_on)
     try:
         if more_terms:
             from dealcheck.checker.agreements import check_agreement_files, judges_of
 
             judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
-            worst = sink(check_agreement_files(judges, scenarios, when))
+            world = _parse_facts(facts, judges.vocabulary, error_format)
+            worst = sink(check_agreement_files(judges, scenarios, when, world))
         else:
+            world = _parse_facts(facts, model.vocabulary, error_format)
             worst = check_files_into(model, scenarios, sink, as_of=when, jobs=jobs,
                                      rows=rows_renderer(fmt), engine=engine, facts=world,
                                      spark_master=spark_master)
@@ -353,11 +349,8 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
     [scenario_path] = scenarios
     when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
-    world = _parse_facts(facts, model, error_format)
     try:
         if more_terms:
-            if facts:
-                raise click.UsageError("--fact is not taken with several agreements yet")
             from dealcheck.checker.agreements import (
                 explain_agreements,
                 judges_of,
@@ -365,9 +358,11 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
             )
 
             judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
-            text = render_explanations(
-                judges, explain_agreements(judges, scenario_path, ident, as_of=when))
+            world = _parse_facts(facts, judges.vocabulary, error_format)
+            text = render_explanations(judges, explain_agreements(
+                judges, scenario_path, ident, as_of=when, facts=world))
         else:
+            world = _parse_facts(facts, model.vocabulary, error_format)
             text = render_explanation(
                 explain_file(model, scenario_path, ident, as_of=when, facts=world), model)
     except DiagnosticsError as exc:

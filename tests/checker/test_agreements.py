@@ -204,6 +204,39 @@ def test_usage_mistakes_exit_2(files: Path, args: list[str], message: str) -> No
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+def test_fact_of_the_check_holds_under_every_agreement(files: Path) -> None:
+    # `export_cleared` is declared by the second agreement only: read with the merged names.
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml", "--format", "json",
+               "--fact", "export_cleared=true")
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["facts"] == {"export_cleared": True}
+    train = next(d for d in document["deployments"] if d["id"] == "train-chip")
+    assert (train["verdict"], [(f["agreement"], f["outcome"]) for f in train["findings"]]) == (
+        "compliant", [("Chip supply", "satisfied")])
+    report = dealcheck.check_files([files / "cloud.deal", files / "chips.deal"],
+                                   [files / "plan.yaml"], facts={"export_cleared": True})
+    assert report.verdict_of("train-chip") is Verdict.COMPLIANT
+    assert report.facts == {"export_cleared": True}
+    # A deployment's own value still wins over the check's.
+    assert both().check([{"id": "d", "party": "Acme", "workload": "training",
+                          "provider": "Chipcloud", "start": "2025-03-01",
+                          "facts": {"export_cleared": False}}],
+                        facts={"export_cleared": True}).verdict_of("d") is Verdict.VIOLATION
+    done = run(files, "explain", "cloud.deal", "chips.deal", "plan.yaml", "--id", "train-chip",
+               "--fact", "export_cleared=true")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("\nverdict over every agreement: compliant\n")
+
+
+def test_a_fact_no_agreement_declares_is_located_in_the_argument(files: Path) -> None:
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml",
+               "--fact", "export_clear=true")
+    assert done.returncode == 2
+    assert "--fact:1:1: error[DC303]: undeclared fact `export_clear`" in done.stderr
+    assert "did you mean `export_cleared`?" in done.stderr
+
+
 def test_a_fact_of_two_types_is_a_located_input_error(files: Path) -> None:
     (files / "chips.deal").write_text(CHIPS.replace("fact export_cleared: bool",
                                                     "fact export_cleared: bool\nfact x: bool"),
