@@ -135,6 +135,8 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
     if aggregate.missing_quantity:
         text += " (missing quantity: " + ", ".join(f"`{d}`" for d in aggregate.missing_quantity)
         text += ")"
+    if aggregate.fix:
+        text += f" (fix: {aggregate.fix})"
     return {
         "ruleId": rule_id(_rule_key(aggregate)),
         "ruleIndex": rule_index,
@@ -154,6 +156,7 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
             "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
             "missing_quantity": list(aggregate.missing_quantity),
             "unknown_scope": list(aggregate.unknown_scope),
+            **({"fix": aggregate.fix} if aggregate.fix is not None else {}),
             **({"advisory": True} if aggregate.advisory else {}),
             **({"agreement": aggregate.agreement} if aggregate.agreement is not None else {}),
         },
