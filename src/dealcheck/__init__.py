@@ -177,11 +177,9 @@ def check_files(terms_path: str | Path | Sequence[str | Path],
         if len(terms_path) > 1:
             from dealcheck.checker.agreements import check_agreement_files
 
-            if facts:
-                raise ValueError("facts of the whole check are not taken with several "
-                                 "agreements: give each deployment its own facts")
             judges = load_all(terms_path).judges()
-            return Report.of(collect_report(check_agreement_files(judges, scenario_paths, as_of)))
+            return Report.of(collect_report(check_agreement_files(
+                judges, scenario_paths, as_of, check_facts(facts, judges.vocabulary))))
         [terms_path] = terms_path
     terms = load(terms_path)
     return Report.of(check_files_into(terms, scenario_paths, collect_report,

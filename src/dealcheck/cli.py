@@ -32,6 +32,7 @@ from dealcheck.report.output import REPORT_FORMATS
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
     from dealcheck.report.output import RenderedRows
+    from dealcheck.rules.model import Vocabulary
     from dealcheck.scenario.load import InfraText
     from dealcheck.scenario.model import FactValue
 
@@ -106,13 +107,13 @@ def _fact_option(f: F) -> F:
                              "`facts:`.")(f)
 
 
-def _parse_facts(arguments: tuple[str, ...], model: dealcheck.Terms,
+def _parse_facts(arguments: tuple[str, ...], vocabulary: Vocabulary,
                  error_format: str) -> dict[str, FactValue]:
     """``--fact NAME=VALUE`` arguments, read as a scenario's facts are (DC955, DC303, DC308)."""
     from dealcheck.scenario.world import parse_fact_options
 
     try:
-        return parse_fact_options(arguments, model.vocabulary)
+        return parse_fact_options(arguments, vocabulary)
     except DiagnosticsError as exc:
         _fail_input(exc, error_format)
 
@@ -192,12 +193,6 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     if more_terms and engine in ("duckdb", "spark"):
         raise click.UsageError("several agreements are checked with `--engine python` "
                                f"(`auto` chooses it): `--engine {engine}` checks one")
-    if more_terms and facts:
-        raise click.UsageError("--fact is not taken with several agreements yet: give "
-                               "each deployment its own facts")
-    if facts and engine in ("duckdb", "spark"):
-        raise click.UsageError(f"--fact is not read by `--engine {engine}`: use `--engine auto` "
-                               "(the default) or `--engine python`")
     when = _parse_date(as_of, error_format)
     if output:
         _refuse_overwriting(output, [terms, *more_terms, *scenarios], error_format)
@@ -205,7 +200,6 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
         raise click.UsageError("a Parquet report is binary: write it to a file with "
                                "`-o REPORT.parquet`")
     model = _load_terms(terms, error_format)
-    world = _parse_facts(facts, model, error_format)
     infra = infra_reader(map_path, start, error_format, more_terms)
     sink = _report_sink(fmt, output, fail_on, infra)
     try:
@@ -213,8 +207,10 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
             from dealcheck.checker.agreements import check_agreement_files, judges_of
 
             judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
-            worst = sink(check_agreement_files(judges, scenarios, when))
+            world = _parse_facts(facts, judges.vocabulary, error_format)
+            worst = sink(check_agreement_files(judges, scenarios, when, world))
         else:
+            world = _parse_facts(facts, model.vocabulary, error_format)
             worst = check_files_into(model, scenarios, sink, as_of=when, jobs=jobs,
                                      rows=rows_renderer(fmt), engine=engine, facts=world,
                                      spark_master=spark_master, infra=infra)
@@ -364,12 +360,9 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
     [scenario_path] = scenarios
     when = _parse_date(as_of, error_format)
     model = _load_terms(terms, error_format)
-    world = _parse_facts(facts, model, error_format)
     infra = infra_reader(map_path, start, error_format, more_terms)
     try:
         if more_terms:
-            if facts:
-                raise click.UsageError("--fact is not taken with several agreements yet")
             from dealcheck.checker.agreements import (
                 explain_agreements,
                 judges_of,
@@ -377,9 +370,11 @@ def explain(terms: str, scenario: tuple[str, ...], ident: str, as_of: str | None
             )
 
             judges = judges_of([model, *(_load_terms(p, error_format) for p in more_terms)])
-            text = render_explanations(
-                judges, explain_agreements(judges, scenario_path, ident, as_of=when))
+            world = _parse_facts(facts, judges.vocabulary, error_format)
+            text = render_explanations(judges, explain_agreements(
+                judges, scenario_path, ident, as_of=when, facts=world))
         else:
+            world = _parse_facts(facts, model.vocabulary, error_format)
             text = render_explanation(
                 explain_file(model, scenario_path, ident, as_of=when, facts=world, infra=infra),
                 model)

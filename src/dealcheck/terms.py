@@ -212,7 +212,12 @@ class Terms(m.Terms):
 
             when = parse_as_of(as_of)
         ct = self._compiled or self.compiled()
-        return _judge_one()(ct, validate_deployment(self.vocabulary, deployment), when)
+        d = validate_deployment(self.vocabulary, deployment)
+        if ct.states:  # clause states: those of the aggregates over `d` alone
+            from dealcheck.checker.states import in_context
+
+            d = in_context(ct, d, lambda: (d,), when)
+        return _judge_one()(ct, d, when)
 
 
 @dataclass(slots=True, eq=False)
@@ -246,18 +251,29 @@ class Agreements:
         return self.judges().vocabulary
 
     def check(self, deployments: Iterable[DeploymentInput],
-              as_of: dt.date | str | None = None) -> Report:
+              as_of: dt.date | str | None = None, *,
+              facts: Mapping[str, object] | None = None) -> Report:
         """Check deployments against every agreement, as `Terms.check` does against one.
 
+        `facts` are facts of the whole check, as in `Terms.check`: any fact
+        one of the agreements declares.
+
         Raises:
-            DiagnosticsError: when a deployment or `as_of` is invalid.
+            DiagnosticsError: when a deployment, a fact or `as_of` is invalid.
         """
         from dealcheck._speed import paused_gc
         from dealcheck.checker.agreements import check_agreements
         from dealcheck.rules.resolve import parse_as_of
+        from dealcheck.scenario.model import with_scenario_facts, written_facts
+        from dealcheck.scenario.world import check_facts
 
         when = parse_as_of(as_of)
         judges = self.judges()
+        world = check_facts(facts, judges.vocabulary)
         with paused_gc():
-            return Report.of(check_agreements(
-                judges, validate_deployments(judges.vocabulary, deployments), when))
+            report = Report.of(check_agreements(
+                judges, [with_scenario_facts(d, world) for d in
+                         validate_deployments(judges.vocabulary, deployments)], when))
+        if world:
+            report.facts = written_facts(world)
+        return report

@@ -204,6 +204,39 @@ def test_usage_mistakes_exit_2(files: Path, args: list[str], message: str) -> No
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+def test_fact_of_the_check_holds_under_every_agreement(files: Path) -> None:
+    # `export_cleared` is declared by the second agreement only: read with the merged names.
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml", "--format", "json",
+               "--fact", "export_cleared=true")
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["facts"] == {"export_cleared": True}
+    train = next(d for d in document["deployments"] if d["id"] == "train-chip")
+    assert (train["verdict"], [(f["agreement"], f["outcome"]) for f in train["findings"]]) == (
+        "compliant", [("Chip supply", "satisfied")])
+    report = dealcheck.check_files([files / "cloud.deal", files / "chips.deal"],
+                                   [files / "plan.yaml"], facts={"export_cleared": True})
+    assert report.verdict_of("train-chip") is Verdict.COMPLIANT
+    assert report.facts == {"export_cleared": True}
+    # A deployment's own value still wins over the check's.
+    assert both().check([{"id": "d", "party": "Acme", "workload": "training",
+                          "provider": "Chipcloud", "start": "2025-03-01",
+                          "facts": {"export_cleared": False}}],
+                        facts={"export_cleared": True}).verdict_of("d") is Verdict.VIOLATION
+    done = run(files, "explain", "cloud.deal", "chips.deal", "plan.yaml", "--id", "train-chip",
+               "--fact", "export_cleared=true")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("\nverdict over every agreement: compliant\n")
+
+
+def test_a_fact_no_agreement_declares_is_located_in_the_argument(files: Path) -> None:
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml",
+               "--fact", "export_clear=true")
+    assert done.returncode == 2
+    assert "--fact:1:1: error[DC303]: undeclared fact `export_clear`" in done.stderr
+    assert "did you mean `export_cleared`?" in done.stderr
+
+
 def test_a_fact_of_two_types_is_a_located_input_error(files: Path) -> None:
     (files / "chips.deal").write_text(CHIPS.replace("fact export_cleared: bool",
                                                     "fact export_cleared: bool\nfact x: bool"),
@@ -216,3 +249,24 @@ def test_a_fact_of_two_types_is_a_located_input_error(files: Path) -> None:
         "more.deal:12:6: error[DC950]: fact `x` is `date` here but `bool` in `chips.deal`\n")
     assert "help: declare it alike in every agreement checked together: `fact x: bool`" \
         in done.stderr
+
+
+def test_sarif_rules_of_same_named_clauses_of_two_agreements_stay_apart(files: Path) -> None:
+    same_name = CHIPS.replace("clause chipco_hosts:", "clause api_exclusive:")
+    (files / "chips.deal").write_text(same_name, encoding="utf-8")
+    done = run(files, "check", "cloud.deal", "chips.deal", "plan.yaml", "--format", "sarif")
+    assert done.returncode == 1, done.stderr
+    [sarif_run] = json.loads(done.stdout)["runs"]
+    rules = sarif_run["tool"]["driver"]["rules"]
+    assert [(r["id"], r["shortDescription"]["text"], r["properties"]["line"]) for r in rules] == [
+        ("Chip supply/api_exclusive", 'clause `api_exclusive` of "Chip supply"', 10),
+        ("Chip supply/training_cleared", 'clause `training_cleared` of "Chip supply"', 7),
+        ("Cloud partnership/api_exclusive", 'clause `api_exclusive` of "Cloud partnership"', 7),
+        ("Cloud partnership/azure_spend", 'clause `azure_spend` of "Cloud partnership"', 10)]
+    api_aws = [(r["ruleId"], rules[r["ruleIndex"]]["id"], r["partialFingerprints"]["dealcheck/v1"])
+               for r in sarif_run["results"] if r["properties"].get("deployment") == "api-aws"]
+    assert api_aws == [
+        ("Cloud partnership/api_exclusive", "Cloud partnership/api_exclusive",
+         "deployment:api-aws:Cloud partnership/api_exclusive"),
+        ("Chip supply/api_exclusive", "Chip supply/api_exclusive",
+         "deployment:api-aws:Chip supply/api_exclusive")]

@@ -202,6 +202,41 @@ def test_not_covered_is_compliant_and_flagged() -> None:
     assert report.summary()["not_covered"] == 1
 
 
+def test_check_explain_and_test_agree_on_a_permission_that_may_scope_it() -> None:
+    """A permission whose `when` rests on a missing date fact may scope the deployment:
+    covered (no finding), and `dealcheck test` says why rather than "no clause scopes it"."""
+    from dealcheck.checker.examples import run_examples
+    from dealcheck.checker.explain import explain, render_explanation
+    from dealcheck.terms import validate_deployment
+
+    body = """
+clause main_only:
+  Acme runs training only on Main
+
+clause early notwithstanding main_only:
+  Acme may run any workload on Other when signed <= 2025-03-01
+
+example "no date":
+  deployment d: Acme runs api on Other starting 2025-06-01
+  expect not_covered
+"""
+    model = terms(body)
+    result = model.check([dep()]).result_of("d")
+    assert (result.verdict, result.not_covered, result.findings) == (
+        Verdict.COMPLIANT, False, ())
+    deployment = validate_deployment(model.vocabulary, dep())
+    text = render_explanation(explain(model.compiled(), deployment, None), model)
+    assert "  early: may scope it: " in text
+    [outcome] = run_examples(model)
+    assert outcome.failures == [
+        "`d`: expected not_covered, got compliant (covered: `early` may scope it)"]
+    early = body.replace("2025-06-01\n", "2025-06-01 with signed = 2025-01-01\n")
+    assert run_examples(terms(early))[0].failures == [
+        "`d`: expected not_covered, got compliant (covered: `early` scopes it)"]
+    late = body.replace("2025-06-01\n", "2025-06-01 with signed = 2025-04-01\n")
+    assert run_examples(terms(late))[0].failures == []  # then nothing scopes it
+
+
 # ---------------------------------------------------------------- permissions
 
 

@@ -820,6 +820,51 @@ def test_dc136_commitments_in_addition_to_each_other() -> None:
           .at(10, 61).underline("t2").build())
 
 
+_MINIMUMS = "clause m1:\n  total capacity of deployments on Azure reaches 1 GW by 2026-12-31\n"
+
+
+def test_dc160_state_of_an_unknown_clause() -> None:
+    check(_MINIMUMS + "clause c1:\n  Acme runs api only on Azure when m2 is compliant\n",
+          E("DC160").message("unknown clause `m2`").help("did you mean `m1`?")
+          .at(12, 36).underline("m2").build())
+
+
+def test_dc161_state_of_a_restriction() -> None:
+    check("clause c0:\n  Acme runs training only on AWS\n"
+          "clause c1:\n  Acme runs api only on Azure when c0 is violated\n",
+          E("DC161").message("clause `c0` is an exclusivity: it has no state")
+          .help("a state is the verdict of a cap, commitment or share; test the facts this "
+                "clause reads instead")
+          .at(12, 36).underline("c0").build())
+
+
+def test_dc161_a_cap_is_never_open() -> None:
+    check("clause k1:\n  total capacity of deployments is at most 1 GW\n"
+          "clause c1:\n  Acme runs api only on Azure when k1 is open\n",
+          E("DC161").message("clause `k1` is never open: a cap is `compliant` or `violated`")
+          .help("write `k1 is compliant`, or `k1 is violated`")
+          .at(12, 36).underline("k1 is open").build())
+
+
+def test_dc162_aggregates_that_depend_on_each_other() -> None:
+    check("clause m1:\n  total capacity of deployments reaches 1 GW when m2 is compliant\n"
+          "clause m2:\n  total value of deployments is at most 5 USD when m1 is open\n",
+          E("DC162").message("aggregates depend on each other's states in a cycle: "
+                             "`m1` → `m2` → `m1`")
+          .help("what `m1` counts cannot depend on its own verdict: break the cycle, so that "
+                "one aggregate of it tests no state of another")
+          .at(10, 51).underline("m2 is compliant").build())
+
+
+def test_dc163_state_of_a_clause_named_like_a_fact() -> None:
+    check("clause consent:\n  total capacity of deployments reaches 1 GW\n"
+          "clause c1:\n  Acme runs api only on Azure when consent is compliant\n",
+          E("DC163").message("`consent` is both a clause and a fact")
+          .help("rename the fact `consent` (or the clause) so that `consent is …` reads one "
+                "of them")
+          .at(12, 36).underline("consent").build())
+
+
 # ================================================================ warnings: DC201–DC204
 
 

@@ -241,6 +241,12 @@ CASES = [
          "clause c1:\n  Acme runs api only if 2025-01-01 + 30 days < 2025-03-01\n", at_span()),
     Case("DC118", "a number too long to compute with", "clause c1:\n"
          f"  total value of deployments reaches {'9' * 1_000_001}T USD\n", number_only()),
+    Case("DC160", "the state of a misspelt clause", "clause m1:\n"
+         "  total capacity of deployments reaches 1 GW\n"
+         "clause c1:\n  Acme runs api only on Azure when m2 is compliant\n", at_span()),
+    Case("DC161", "a cap that is open", "clause k1:\n"
+         "  total capacity of deployments is at most 1 GW\n"
+         "clause c1:\n  Acme runs api only on Azure when k1 is open\n", at_span()),
     # ---------------------------------------------------------------- warnings
     Case("DC204", "a permission that does not name a restriction it meets", "clause c0:\n"
          "  Acme runs api only on Azure\nclause c2:\n  Acme runs api only in US\n"
@@ -257,6 +263,7 @@ NO_CODE = {
     "DC109": "states both windows",
     "DC110": "says how the clause already ended",
     "DC112": "asks for another clause, or a chain that ends",
+    "DC162": "asks to break the cycle",
     "DC114": "asks for dates in order",
     "DC115": "names the first date that would do",
     "DC117": "asks for a name of the other kind",

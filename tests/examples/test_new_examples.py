@@ -45,7 +45,7 @@ def test_examples_pass_with_every_clause_exercised() -> None:
     assert "coverage  examples/distribution/terms.deal: 5/5 clauses exercised" in done.stdout
     assert "coverage  examples/ai-compute/terms.deal: 6/6 clauses exercised" in done.stdout
     assert "FAIL" not in done.stdout
-    assert done.stdout.rstrip().endswith("28 passed, 0 failed")
+    assert done.stdout.rstrip().endswith("34 passed, 0 failed")
 
 
 def test_examples_are_formatted_and_lint_clean() -> None:
@@ -81,20 +81,49 @@ def test_distribution_scenario() -> None:
     [finding] = during["findings"]  # type: ignore[misc]
     assert finding["clause"] == "exclusive_territory"
     assert "have `breach_notice = 2024-10-10`" in finding["fix"]
-    # The termination took effect on 2024-11-21: nothing binds Sonoma's sales.
-    after = deployments["sonoma-after-termination"]
-    assert (after["verdict"], after["not_covered"]) == ("compliant", True)
+    # The termination took effect on 2024-11-21: nothing binds Sonoma's sales,
+    # until the (hypothetical) renewal of 2025-09-01.
+    for gap in ("sonoma-after-termination", "sonoma-before-renewal"):
+        assert (deployments[gap]["verdict"], deployments[gap]["not_covered"]) == (
+            "compliant", True)
+    for renewed in ("emc-renewal-year-1", "emc-renewal-year-2"):
+        assert (deployments[renewed]["verdict"], deployments[renewed]["not_covered"]) == (
+            "compliant", False)
     # Minimums per contract year: the first two met, the third short, the last
-    # (cut by the termination) empty.
-    minimum = by_id(document, "aggregates")["minimum_purchases"]
+    # (cut by the termination) empty; the fix names what each lacked.
+    minimum, renewal = [a for a in document["aggregates"]  # type: ignore[attr-defined]
+                        if a["clause"] == "minimum_purchases"]
     assert minimum["verdict"] == "violation"
     assert minimum["window"] == {"first": "2021-03-26", "last": "2024-11-20"}
-    assert [(p["first"], p["total"], p["verdict"]) for p in minimum["periods"]] == [  # type: ignore[attr-defined]
+    assert [(p["first"], p["total"], p["verdict"]) for p in minimum["periods"]] == [
         ("2021-03-26", "42000 cases", "compliant"),
         ("2022-03-26", "41000 cases", "compliant"),
         ("2023-03-26", "28000 cases", "violation"),
         ("2024-03-26", "0 cases", "violation"),
     ]
+    assert minimum["fix"] == (
+        "add 12000 cases of capacity in the period 2023-03-26 to 2024-03-25; "
+        "add 40000 cases of capacity in the period 2024-03-26 to 2024-11-20")
+    # The renewed minimums: two contract years from 1 September 2025, each met.
+    assert renewal["verdict"] == "compliant"
+    assert renewal["window"] == {"first": "2025-09-01", "last": "2027-08-31"}
+    assert [(p["first"], p["total"]) for p in renewal["periods"]] == [
+        ("2025-09-01", "44000 cases"), ("2026-09-01", "40000 cases")]
+
+
+def test_distribution_renewal_is_marked_hypothetical() -> None:
+    terms = dealcheck.load(DISTRIBUTION / "terms.deal")
+    termination, renewal = terms.amendments
+    assert termination.effective < renewal.effective
+    assert (renewal.id, renewal.effective.isoformat()) == ("hypothetical_renewal", "2025-09-01")
+    assert "not in any filing" in renewal.title
+    renewed = [c for c in terms.clauses if c.in_force_from.isoformat() == "2025-09-01"]
+    assert sorted(c.id for c in renewed) == ["exclusive_territory", "minimum_purchases",
+                                             "territory"]
+    for clause in renewed:
+        assert all(s.startswith("Hypothetical, not in any filing") for s in clause.sources)
+        assert clause.in_force_through is not None
+        assert clause.in_force_through.isoformat() == "2027-08-31"  # for 2 years
 
 
 def test_distribution_cure_period_through_the_fact_option() -> None:

@@ -42,6 +42,8 @@ clause open notwithstanding c:
   Acme may run api on any provider when consent = true
 clause cap:
   total value of deployments by Acme is at most 5 USD
+clause kept:
+  Acme runs training only on Azure when cap is compliant
 amendment a effective 2025-06-01:
   revoke r
   replace clause q:
@@ -66,7 +68,8 @@ def _nodes(node: object) -> Iterator[object]:
 
 def test_the_passes_run_in_order() -> None:
     assert [p.__name__ for p in PASSES] == [
-        "vocabulary", "groups", "operators", "clauses", "exceptions", "additions", "examples"]
+        "vocabulary", "groups", "operators", "clauses", "exceptions", "additions", "states",
+        "examples"]
 
 
 def test_every_dispatched_node_is_written_and_resolves() -> None:
@@ -77,7 +80,7 @@ def test_every_dispatched_node_is_written_and_resolves() -> None:
     terms = dealcheck.loads(EVERY_NODE, "t.deal")
     assert [(c.id, c.introduced_by) for c in terms.clauses] == [
         ("c", None), ("r", None), ("q", None), ("p", None), ("w", None), ("open", None),
-        ("cap", None),
+        ("cap", None), ("kept", None),
         ("q", "a"), ("added", "a")]
     assert [x.title for x in terms.examples] == ["x"]
 

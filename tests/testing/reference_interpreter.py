@@ -55,6 +55,9 @@ What it implements, rule by rule:
   deployment of the window and judges the deadline as passed; `crossed_on`
   is the first start on which the certain, known total exceeds the cap or
   reaches the commitment.
+- clause states (``X is compliant|violated|open``): see `reference_states`;
+  each deployment carries, as facts named like the clauses, the verdicts on
+  its evaluation date of the aggregates whose state the terms read.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+import reference_states
 
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity, format_amount
@@ -395,6 +400,8 @@ _RELATED = object()
 def candidate_values(terms: m.Terms, name: str) -> list[object] | None:
     """Values standing for every value of a missing fact or field (None: never completed)."""
     vocab = terms.vocabulary
+    if name in reference_states.stated(terms):
+        return reference_states.reachable(terms, name)  # an undetermined clause state
     constants, _ = _compared(terms.clauses)
     if any(c is _RELATED for c in constants.get(name, [])):
         return None   # compared with another operand: Kleene logic decides
@@ -430,13 +437,15 @@ def completions(terms: m.Terms, d: Deployment, clauses: Sequence[m.Clause]
                 ) -> tuple[list[str], list[tuple[object, ...]], list[list[object]]]:
     """The missing names the clauses read, every combination of their values, the values."""
     _, read_names = _compared(clauses)
+    stated = reference_states.stated(terms)
     names: list[str] = []
     domains: list[list[object]] = []
     for name in read_names:
         if name in ("region", "value"):
             missing = getattr(d, name) is None
         else:
-            missing = name in terms.vocabulary.facts and name not in d.facts
+            missing = (name in terms.vocabulary.facts or name in stated) \
+                and name not in d.facts
         values = candidate_values(terms, name) if missing else None
         if values is not None:
             names.append(name)
@@ -984,6 +993,13 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
           as_of: dt.date | None = None) -> Outcome:
     """Every deployment's and every aggregate's outcome, by the letter of language.md §10."""
     operators = {name: p.operator for name, p in terms.vocabulary.providers.items()}
+
+    def verdict_of(c: m.Clause, ds: Sequence[Deployment], day: dt.date | None,
+                   latest: dt.date | None) -> str:
+        return judge_version(c, terms, ds, day, latest, operators).verdict
+
+    # Clause states: every deployment carries those on its evaluation date.
+    deployments = reference_states.with_states(terms, deployments, as_of, verdict_of)
     per_deployment = tuple(
         (d.id, judge_deployment(terms, d, as_of, operators)) for d in deployments)
     latest = max((d.start for d in deployments), default=None)
@@ -995,14 +1011,20 @@ def judge(terms: m.Terms, deployments: Sequence[Deployment],
             continue   # never in force
         if as_of is not None and c.in_force_from > as_of:
             continue   # not in effect yet
-        rule = c.rule
-        if isinstance(rule, m.Aggregate) and rule.in_addition_to is not None:
-            judged = judge_addition(c, terms, deployments, as_of, latest, operators)
-        else:
-            judged = (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
-                c, deployments, as_of, latest, operators)
+        judged = judge_version(c, terms, deployments, as_of, latest, operators)
         aggregates.append((version_key(c.id, _window(c)[0]), judged))
     return Outcome(per_deployment, tuple(sorted(aggregates, key=pair_order)))
+
+
+def judge_version(c: m.Clause, terms: m.Terms, deployments: Sequence[Deployment],
+                  as_of: dt.date | None, latest: dt.date | None,
+                  operators: Mapping[str, str]) -> AggregateOutcome:
+    """One version of an aggregate clause, judged as its kind says."""
+    rule = c.rule
+    if isinstance(rule, m.Aggregate) and rule.in_addition_to is not None:
+        return judge_addition(c, terms, deployments, as_of, latest, operators)
+    return (judge_share if c.kind is m.ClauseKind.SHARE else judge_aggregate)(
+        c, deployments, as_of, latest, operators)
 
 
 def pair_order(pair: tuple[str, object]) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import dealcheck
 from dealcheck import Outcome
 from dealcheck.checker.results import Change
+from dealcheck.checker.states import with_states
 from dealcheck.testing import scenarios, terms_sources
 
 _FIELDS = ("provider", "region", "value")
@@ -45,7 +46,9 @@ def test_every_fix_alternative_settles_its_finding(data: st.DataObject) -> None:
     ds = data.draw(scenarios(terms, min_size=1, max_size=3), label="deployments")
     as_of = data.draw(st.none() | st.sampled_from(sorted({d.start for d in ds})), label="as_of")
     report = terms.check(ds, as_of)
-    for d, result in zip(ds, report.deployments, strict=True):
+    # Clause states are part of the deployment's context: each is judged again in its own.
+    context = list(with_states(terms.compiled(), ds, as_of))
+    for seen, result in zip(context, report.deployments, strict=True):
         for finding in result.findings:
             if finding.outcome not in (Outcome.VIOLATED, Outcome.UNKNOWN):
                 assert finding.fixes == ()
@@ -57,8 +60,8 @@ def test_every_fix_alternative_settles_its_finding(data: st.DataObject) -> None:
                     continue   # "leave the scope of …": nothing to set, the clause forbids it
                 for values in itertools.islice(
                         itertools.product(*(c.values for c in fix.changes)), 16):
-                    changed = apply(d, fix.changes, values)
-                    after = terms.check([changed], as_of).result_of(d.id)
+                    changed = apply(seen, fix.changes, values)
+                    after = terms.compiled().evaluate(changed, as_of)
                     outcome = {f.clause: f.outcome for f in after.findings}.get(finding.clause)
                     assert outcome in (None, Outcome.SATISFIED, Outcome.OVERRIDDEN), (
                         f"{fix.text} with {values}: `{finding.clause}` is {outcome}")

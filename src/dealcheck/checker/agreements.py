@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from dealcheck._speed import paused_gc
@@ -34,7 +34,7 @@ from dealcheck.checker.results import (
 from dealcheck.rules import model as m
 from dealcheck.rules.agreements import merged_vocabulary, with_providers
 from dealcheck.rules.resolve import parse_as_of
-from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.model import Deployment, FactValue, written_facts
 
 __all__ = ["Judges", "check_agreement_files", "check_agreements", "explain_agreements",
            "judges_of", "merge_results", "render_explanations"]
@@ -117,11 +117,13 @@ def check_agreements(judges: Judges, deployments: Sequence[Deployment],
 
 
 def check_agreement_files(judges: Judges, scenario_paths: Sequence[str | Path],
-                          as_of: dt.date | str | None = None) -> CheckRun:
+                          as_of: dt.date | str | None = None,
+                          facts: Mapping[str, FactValue] | None = None) -> CheckRun:
     """The run of a check of scenario files against several agreements, for a report sink.
 
     The files are read whole (validated against the agreements' merged
-    vocabulary) before the first deployment is judged.
+    vocabulary) before the first deployment is judged. `facts` (``--fact``,
+    read with that vocabulary) hold for each deployment without its own value.
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found
@@ -133,18 +135,19 @@ def check_agreement_files(judges: Judges, scenario_paths: Sequence[str | Path],
     when = parse_as_of(as_of)
     paths = [str(p) for p in scenario_paths]
     refuse_parquet(paths)
-    inputs = open_scenarios(paths, judges.vocabulary)
+    inputs = open_scenarios(paths, judges.vocabulary, facts=facts)
     with paused_gc():
         deployments = list(inputs.deployments())
     first = judges.agreements[0]
     meta = ReportMeta(SourceRef(first.path, first.sha256),
                       tuple(SourceRef(s.path, s.sha256) for s in inputs.sources), when,
-                      agreements=judges.refs)
+                      facts=written_facts(inputs.facts), agreements=judges.refs)
     return _run(judges, deployments, meta, when)
 
 
 def explain_agreements(judges: Judges, scenario_path: str | Path, ident: str, *,
-                       as_of: dt.date | str | None = None) -> list[Explanation]:
+                       as_of: dt.date | str | None = None,
+                       facts: Mapping[str, FactValue] | None = None) -> list[Explanation]:
     """One deployment's derivation under each agreement, in the order given.
 
     Raises:
@@ -153,10 +156,14 @@ def explain_agreements(judges: Judges, scenario_path: str | Path, ident: str, *,
     """
     from dealcheck.checker.explain import explain
     from dealcheck.checker.files import find_deployment
+    from dealcheck.checker.states import in_context
+    from dealcheck.scenario.read import open_scenarios
 
     when = parse_as_of(as_of)
-    d = find_deployment(judges.vocabulary, scenario_path, ident)
-    return [explain(ct, d, when) for ct in judges.compiled]
+    d = find_deployment(judges.vocabulary, scenario_path, ident, facts=facts)
+    return [explain(ct, in_context(ct, d, lambda: open_scenarios(
+        [str(scenario_path)], judges.vocabulary, facts=facts).deployments(), when), when)
+        for ct in judges.compiled]
 
 
 def render_explanations(judges: Judges, explanations: Sequence[Explanation]) -> str:

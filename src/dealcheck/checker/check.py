@@ -38,5 +38,12 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[Deploy
 
 def stream(ct: CompiledTerms, deployments: Iterable[Deployment], book: AggregateBook,
            as_of: dt.date | None) -> Iterator[DeploymentResult]:
-    """Evaluate lazily, feeding the aggregate tallies as deployments go by."""
-    return evaluate_stream(ct, deployments, as_of, book.add if book.tallies else None)
+    """Evaluate lazily, feeding the aggregate tallies as deployments go by.
+
+    Terms that read clause states (``minimums is compliant``) first judge those
+    aggregates over every deployment (`checker.states`), then stream.
+    """
+    from dealcheck.checker.states import with_states
+
+    return evaluate_stream(ct, with_states(ct, deployments, as_of), as_of,
+                           book.add if book.tallies else None)

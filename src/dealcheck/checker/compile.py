@@ -297,6 +297,14 @@ class CompiledTerms:
     #: evaluation day -> its epoch (None before the agreement); filled as days are seen.
     _days: dict[dt.date, Epoch | None] = field(default_factory=dict)
     _domains: Domains | None = None
+    _states: dict[str, tuple[str, ...]] | None = None
+
+    @property
+    def states(self) -> dict[str, tuple[str, ...]]:
+        """The clauses whose state a condition reads, with their reachable verdicts."""
+        if self._states is None:
+            self._states = self.terms.states()
+        return self._states
 
     @property
     def domains(self) -> Domains:

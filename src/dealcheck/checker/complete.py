@@ -174,10 +174,12 @@ def _amount_points(constants: Iterable[Decimal]) -> list[tuple[int, Decimal]]:
 class Domains:
     """The representative values of each completable fact and field of one terms file."""
 
-    __slots__ = ("_cache", "_constants", "_relational", "_terms")
+    __slots__ = ("_cache", "_constants", "_relational", "_states", "_terms")
 
     def __init__(self, terms: m.Terms) -> None:
         self._terms = terms
+        #: Clause states read as conditions: an undetermined one takes each verdict it can reach.
+        self._states = terms.states()
         self._constants = _constants(terms)
         self._relational = relational_names(terms)
         self._cache: dict[str, _Entry | None] = {}
@@ -213,6 +215,8 @@ class Domains:
             return (regions, (), ()) if regions else None
         if name == "provider":
             return tuple(vocab.providers), (), ()
+        if name in self._states:
+            return self._states[name], (), ()
         fact = vocab.facts.get(name)
         if name == "value":
             dimension = "money"

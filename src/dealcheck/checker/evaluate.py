@@ -131,12 +131,23 @@ def evaluate_all(ct: CompiledTerms, deployments: Iterable[Deployment],
 def _covered(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> bool:
     """Whether any clause in force (permissions and aggregates included) scopes `d`
     in some completion of its missing facts."""
-    for plan in epoch.restrictions_for(d.party, d.workload):
-        if may_scope(plan, plan.match, d, ct):
-            return True
-    for plan in epoch.permissions_for(d.party, d.workload):
-        if may_scope(plan, plan.match, d, ct):
-            return True
+    return any(True for _ in _covering(epoch, d, ct))
+
+
+def covering(ct: CompiledTerms, d: Deployment,
+             as_of: dt.date | None = None) -> list[tuple[str, bool]]:
+    """The clauses in force that scope `d` in some completion of its missing facts, each
+    with whether it scopes it whatever they are: what makes a deployment covered.
+
+    Empty exactly when the result is `not_covered`.
+    """
+    epoch = ct.epoch(as_of or d.start)
+    return [] if epoch is None else list(_covering(epoch, d, ct))
+
+
+def _covering(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> Iterator[tuple[str, bool]]:
+    plans = [(plan, plan.match) for plan in (*epoch.restrictions_for(d.party, d.workload),
+                                             *epoch.permissions_for(d.party, d.workload))]
     for plan in epoch.aggregates:
         rule = plan.clause.rule
         assert isinstance(rule, m.Aggregate)
@@ -144,9 +155,10 @@ def _covered(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> bool:
             continue
         if rule.window_through and d.start > rule.window_through:
             continue
-        if may_scope(plan, plan.full_match, d, ct):
-            return True
-    return False
+        plans.append((plan, plan.full_match))
+    for plan, test in plans:
+        if may_scope(plan, test, d, ct):
+            yield plan.id, test(d) is True
 
 
 def may_scope(plan: Plan, test: Test, d: Deployment, ct: CompiledTerms) -> bool:

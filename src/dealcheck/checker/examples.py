@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dealcheck.checker.check import check
+from dealcheck.checker.evaluate import covering
 from dealcheck.checker.results import DeploymentResult, Finding, Outcome, Report
 from dealcheck.rules import model as m
 
@@ -112,13 +115,16 @@ def run_example(terms: ReadyTerms, example: m.Example) -> ExampleOutcome:
         if result is None:
             failures.extend(_aggregate_failures(report, subject, x))
             continue
-        failures.extend(_deployment_failures(subject, x, result))
+        deployment = next(d for d in deployments if d.id == subject)
+        failures.extend(_deployment_failures(subject, x, result, functools.partial(
+            covering, terms.compiled(), deployment, example.as_of)))
     return ExampleOutcome(example, report, failures)
 
 
-def _deployment_failures(subject: str, x: m.Expectation,
-                         result: DeploymentResult) -> list[str]:
-    """``expect [ID is] V [of …] [missing …]`` of deployment `subject`."""
+def _deployment_failures(subject: str, x: m.Expectation, result: DeploymentResult,
+                         covered_by: Callable[[], list[tuple[str, bool]]]) -> list[str]:
+    """``expect [ID is] V [of …] [missing …]`` of deployment `subject` (`covered_by`: the
+    clauses that scope it, as `evaluate.covering` gives them)."""
     targets = [f for f in result.findings if f.clause in x.clauses and f.advisory]
     if x.clauses and len(targets) == len(x.clauses):
         return _target_failures(subject, x, targets)
@@ -129,8 +135,9 @@ def _deployment_failures(subject: str, x: m.Expectation,
         got = str(result.verdict)
     if got != x.verdict:
         detail = "; ".join(f"{f.clause}: {f.outcome}: {f.message}" for f in result.findings)
-        return [f"`{subject}`: expected {x.verdict}, got {got}"
-                + (f" ({detail})" if detail else " (no clause scopes it)")]
+        if not detail:
+            detail = "no clause scopes it" if result.not_covered else _covered_text(covered_by())
+        return [f"`{subject}`: expected {x.verdict}, got {got} ({detail})"]
     by_clause = {f.clause: f for f in result.findings}
     wanted = {"violation": Outcome.VIOLATED, "undetermined": Outcome.UNKNOWN}.get(x.verdict)
     for clause in x.clauses:
@@ -149,6 +156,12 @@ def _deployment_failures(subject: str, x: m.Expectation,
             failures.append(f"`{subject}`: `{fact}` is not among the missing facts "
                             f"({', '.join(sorted(missing)) or 'none'})")
     return failures
+
+
+def _covered_text(clauses: list[tuple[str, bool]]) -> str:
+    """Why a deployment without findings is covered, in `dealcheck explain`'s words."""
+    return "covered: " + "; ".join(
+        f"`{clause}` {'scopes it' if certain else 'may scope it'}" for clause, certain in clauses)
 
 
 def _aggregate_failures(report: Report, subject: str, x: m.Expectation) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -11,6 +12,7 @@ from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.evaluate import evaluate_deployment, may_scope
 from dealcheck.checker.logic import compile_condition, describe
 from dealcheck.checker.results import DeploymentResult, Finding
+from dealcheck.checker.states import state_word
 from dealcheck.dsl.escape import printable
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
@@ -130,7 +132,8 @@ def explain(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None) -> E
 
 def render_explanation(e: Explanation, terms: m.Terms) -> str:
     """The explanation as text: the deployment, the terms in force, each clause, the verdict."""
-    lines = [*_deployment_lines(e), "", *_terms_lines(e, terms), "", "clauses:"]
+    lines = [*_deployment_lines(e, terms.states()), "", *_terms_lines(e, terms), "",
+             "clauses:"]
     findings = {f.clause: f for f in e.result.findings}
     for step in e.steps:
         lines.extend(_step_lines(step, findings.get(step.clause.id)))
@@ -144,16 +147,20 @@ def render_explanation(e: Explanation, terms: m.Terms) -> str:
     return "\n".join(printable(line) for line in lines) + "\n"
 
 
-def _deployment_lines(e: Explanation) -> list[str]:
+def _deployment_lines(e: Explanation, states: Mapping[str, object]) -> list[str]:
     d = e.deployment
     where = f" in {d.region}" if d.region else ""
     lines = [f"deployment `{d.id}`: {d.party} runs {d.workload} on {d.provider}{where}, "
              f"starting {d.start}"]
-    if d.facts:
-        facts = ", ".join(f"{k} = {_show(v)}" for k, v in sorted(d.facts.items()))
+    given = sorted((k, v) for k, v in d.facts.items() if k not in states)
+    if given:
+        facts = ", ".join(f"{k} = {_show(v)}" for k, v in given)
         lines.append(f"  facts: {facts}")
     why = "the --as-of date" if e.as_of else "its start"
     lines.append(f"evaluated on {e.day} ({why})")
+    if states:
+        lines.append(f"clause states on {e.day}: " + ", ".join(
+            f"`{name}` is {state_word(d.facts.get(name))}" for name in sorted(states)))
     return lines
 
 

@@ -103,17 +103,15 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         spark_master: the Spark master URL for ``spark``.
         infra: reads the files as Terraform plans or inventories through a map
             (`dealcheck.scenario.infra_read.InfraReader`), with the engine ``python``.
-
         facts: the facts of the whole check (``--fact``, validated: see
             `dealcheck.scenario.world`), held by every deployment that does not
-            give its own value, over a scenario file's own `facts:`. The bulk
-            files are then read by ``python``, in this process.
+            give its own value, over a scenario file's own `facts:`; every
+            engine gives them alike.
 
     Raises:
         DiagnosticsError: located in the scenario files, for every problem found in
             them, or at `as_of` (DC910); DC911 when ``spark`` cannot start Spark.
-        ValueError: for an engine not in `dealcheck.engines.ENGINES`, or ``duckdb`` or
-            ``spark`` with `facts`.
+        ValueError: for an engine not in `dealcheck.engines.ENGINES`.
     """
     from dealcheck.scenario.read import PiecesRejected, open_scenarios
 
@@ -123,18 +121,13 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
     paths = [str(path) for path in scenario_paths]
     if infra is not None:
         engine = "python"
-    if facts:
-        if engine in ("duckdb", "spark"):
-            raise ValueError(f"the {engine} engine does not take facts of the whole check: "
-                             "use the engine `auto` or `python`")
-        engine, jobs = "python", 1  # the facts go to each deployment as it is read here
     if engine == "spark":
         from dealcheck.engines.formats import file_format
 
         if paths and all(file_format(p) for p in paths) and _duckdb_takes(terms, paths, engine):
             from dealcheck.engines.spark import spark_run
 
-            with spark_run(terms, paths, when, spark_master) as run:
+            with spark_run(terms, paths, when, spark_master, facts) as run:
                 if run is not None:
                     return sink(run)
         engine = "duckdb"  # what Spark leaves: DuckDB, or the Python reader, explains it
@@ -144,7 +137,7 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
         if reads_with_duckdb(paths) and _duckdb_takes(terms, paths, engine):
             from dealcheck.engines.duckdb import duckdb_run
 
-            with duckdb_run(terms, paths, when, jobs, rows) as run:
+            with duckdb_run(terms, paths, when, jobs, rows, facts) as run:
                 if run is not None:
                     return sink(run)
     else:
@@ -229,11 +222,15 @@ def explain_file(terms: ReadyTerms, scenario_path: str | Path, ident: str, *,
         NoSuchDeployment: when no deployment has that id (as ids are kept: see `normal_id`).
     """
     from dealcheck.checker.explain import explain
+    from dealcheck.checker.states import in_context
+    from dealcheck.scenario.read import open_scenarios
 
     when = parse_as_of(as_of)
-    return explain(terms.compiled(),
-                   find_deployment(terms.vocabulary, scenario_path, ident, facts=facts,
-                                   infra=infra), when)
+    d = find_deployment(terms.vocabulary, scenario_path, ident, facts=facts, infra=infra)
+    return explain(terms.compiled(), in_context(
+        terms.compiled(), d, lambda: open_scenarios(
+            [str(scenario_path)], terms.vocabulary, facts=facts, infra=infra).deployments(),
+        when), when)
 
 
 def find_deployment(vocabulary: Vocabulary, scenario_path: str | Path, ident: str, *,

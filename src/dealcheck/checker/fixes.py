@@ -23,6 +23,7 @@ from dealcheck.checker.complete import (
 from dealcheck.checker.judge import judge, overrides
 from dealcheck.checker.logic import show_constant
 from dealcheck.checker.results import Change, Fix, Outcome
+from dealcheck.checker.states import state_word
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -169,9 +170,10 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
     compare with another operand tries the values beside that operand's.
     """
     facts = ct.terms.vocabulary.facts
+    states = ct.states
     candidates: list[tuple[str, tuple[object, ...]]] = []
     for name in names:
-        if name not in CHANGEABLE_FIELDS and name not in facts:
+        if name not in CHANGEABLE_FIELDS and name not in facts and name not in states:
             continue
         values = ct.domains.of(name)
         if values is None:
@@ -206,11 +208,14 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
     via = f" (`{permission}`)" if permission else ""
     if len(names) > 1:
         first = working[0]
-        changes = tuple(Change(n, (v,), _interval_text(n, (v,), ct) or f"`{n} = {_show(v)}`")
+        changes = tuple(Change(n, (v,), _interval_text(n, (v,), ct) or _equals(n, v, ct))
                         for n, v in zip(names, first, strict=True))
         return Fix(changes, "have " + " and ".join(c.text for c in changes) + via, permission)
     [name] = names
     values = tuple(w[0] for w in working)
+    if name in ct.states:  # an aggregate's state: met (or missed) first
+        shown = " or ".join(f"`{name} is {state_word(v)}`" for v in values)
+        return Fix((Change(name, values, shown),), f"have {shown} first{via}", permission)
     if name in ("provider", "region"):
         shown = names_text(str(v) for v in values)
         verb = "run on" if name == "provider" else "run in"
@@ -222,6 +227,13 @@ def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: Compi
         text = (f"`{name} = {_show(values[0])}`" if len(values) == 1
                 else f"`{name} in {', '.join(_show(v) for v in values)}`")
     return Fix((Change(name, values, text),), f"have {text}{via}", permission)
+
+
+def _equals(name: str, value: object, ct: CompiledTerms) -> str:
+    """One value of a fact or field as a condition: ``consent = true``, ``m1 is compliant``."""
+    if name in ct.states:
+        return f"`{name} is {state_word(value)}`"
+    return f"`{name} = {_show(value)}`"
 
 
 def _interval_text(name: str, values: tuple[object, ...], ct: CompiledTerms) -> str | None:

@@ -237,6 +237,8 @@ def describe(cond: m.Condition, nested: bool = False) -> str:
         return cond.ref.name
     if isinstance(cond, m.Compare):
         return f"{cond.ref.name} {cond.op} {show_constant(cond.value)}"
+    if isinstance(cond, m.Member) and cond.ref.state:
+        return f"{cond.ref.name} is {_STATE_WORDS[next(iter(cond.values))]}"
     if isinstance(cond, m.Member):
         word = "not in" if cond.negated else "in"
         return f"{cond.ref.name} {word} {', '.join(sorted(cond.values))}"
@@ -245,6 +247,9 @@ def describe(cond: m.Condition, nested: bool = False) -> str:
     joiner = " and " if isinstance(cond, m.And) else " or "
     text = joiner.join(describe(i, True) for i in cond.items)
     return f"({text})" if nested else text
+
+
+_STATE_WORDS = {verdict: word for word, verdict in m.STATE_VERDICTS.items()}
 
 
 def requirement_text(cond: m.Condition) -> str:

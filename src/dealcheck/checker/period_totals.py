@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dealcheck.checker.aggregate import Sums, Tally, _verdict
+from dealcheck.checker.aggregate import Sums, Tally, _verdict, violation_fix
+from dealcheck.checker.aggregate_fixes import period_within
 from dealcheck.checker.periods import label, period_start, spans
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, PeriodResult, Projection
 from dealcheck.rules import model as m
@@ -118,4 +119,6 @@ def judge_periods(t: Tally, day: dt.date, whole_plan: bool,
         window_from=t.first, window_through=t.last,
         advisory=t.plan.clause.advisory,
         periods=tuple(p for p, _ in periods),
+        fix="; ".join(violation_fix(t, sums.known, period_within(p.first, p.last))
+                      for p, sums in periods if p.verdict is AggregateVerdict.VIOLATION) or None,
     )

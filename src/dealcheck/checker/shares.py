@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from decimal import MAX_PREC, Context, Decimal
 
 from dealcheck.checker.aggregate import Sums, Tally
+from dealcheck.checker.aggregate_fixes import share_fix
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
@@ -157,4 +158,5 @@ def judge_share(rule: m.Aggregate, part: Tally, whole: Tally, day: dt.date) -> A
         projected=Projection(_share_of(every), projected, None),
         window_from=whole.first, window_through=whole.last,
         advisory=whole.plan.clause.advisory,
+        fix=share_fix(rule, *_known(now)) if verdict is AggregateVerdict.VIOLATION else None,
     )

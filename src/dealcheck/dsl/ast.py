@@ -103,6 +103,14 @@ class Truthy(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class ClauseState(Node):
+    """``minimums is compliant``: an aggregate clause's verdict on the evaluation date."""
+
+    clause: Name
+    state: str                        # "compliant", "violated" or "open"
+
+
+@dataclass(frozen=True, slots=True)
 class Not(Node):
     item: Cond
 
@@ -124,7 +132,7 @@ class Group(Node):
     item: Cond
 
 
-Cond = Compare | CompareExpr | Within | Member | Truthy | Not | And | Or | Group
+Cond = Compare | CompareExpr | Within | Member | Truthy | ClauseState | Not | And | Or | Group
 
 # ---------------------------------------------------------------- vocabulary
 

@@ -345,6 +345,8 @@ def _cond(c: ast.Cond) -> str:
             return f"{c.left.value} {word} {_names(c.values)}"
         case ast.Truthy():
             return c.name.value
+        case ast.ClauseState():
+            return f"{c.clause.value} is {c.state}"
         case _:
             unprintable(c)
 

@@ -344,6 +344,7 @@ _TERMINAL_WORDS: dict[str, str] = {
     "TIME_UNIT": "a unit of time (`days`, `weeks`, `months`, `years`, `business days`)",
     "SIGN": "`+` or `-`",
     "VERDICT": "a verdict (`compliant`, `violation`, `undetermined`, `not_covered`, `open`)",
+    "CLAUSE_STATE": "a clause state (`compliant`, `violated`, `open`)",
     "_NL": "end of line",
     "_INDENT": "an indented block",
     "_DEDENT": "the end of the block",
@@ -379,6 +380,8 @@ def _keywords(expected: set[str] | frozenset[str]) -> list[str]:
             out.append(pattern.value)
     if "VERDICT" in expected:
         out.extend(["compliant", "violation", "undetermined", "not_covered", "open"])
+    if "CLAUSE_STATE" in expected:
+        out.extend(["compliant", "violated", "open"])
     return out
 
 

@@ -401,6 +401,9 @@ class ToAst:
     def truthy(self, meta: Meta, c: list[Any]) -> ast.Truthy:
         return ast.Truthy(self._name(c[0]), span=self._span(meta))
 
+    def clause_state(self, meta: Meta, c: list[Any]) -> ast.ClauseState:
+        return ast.ClauseState(self._name(c[0]), str(c[1]), span=self._span(meta))
+
     def name_value(self, meta: Meta, c: list[Any]) -> ast.Name:
         return self._name(c[0])
 

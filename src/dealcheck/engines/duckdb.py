@@ -38,7 +38,7 @@ import json
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -69,8 +69,9 @@ from dealcheck.engines.sources import (
     undeclared,
 )
 from dealcheck.engines.values import ValueJudge
+from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.model import SourceLocation
+from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
 from dealcheck.scenario.validate import REQUIRED_FIELDS
 
 if TYPE_CHECKING:
@@ -100,8 +101,8 @@ _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
 
 @contextlib.contextmanager
 def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
-               jobs: int = 1,
-               rows: Callable[[], RowsRenderer] | None = None) -> Iterator[CheckRun | None]:
+               jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
+               facts: Mapping[str, FactValue] | None = None) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files as a `CheckRun`, or None: read them with the Python reader.
 
     None means some row is not plainly valid (or the files are not what the
@@ -114,6 +115,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         jobs: DuckDB's threads.
         rows: how the report's format renders a row: the run's results are
             then `RenderedRows`, rendered in SQL (`_Session.rendered`).
+        facts: the facts of the whole check (``--fact``): each row without its
+            own value holds them (`engines.world`).
 
     Raises:
         DiagnosticsError: located in Parquet files, for every problem found in their rows.
@@ -128,14 +131,15 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
-            session = _Session(terms, [str(p) for p in paths], as_of, con, rows)
+            session = _Session(terms, [str(p) for p in paths], as_of, con, rows, facts)
             try:
                 run = session.open()
             except duckdb.Error:
                 run = None  # DuckDB could not read a file as the Python reader would
             if run is None:
                 # The Python reader does not read Parquet: its rows are read here.
-                run = explain_parquet(terms, session.paths, as_of, con, session.judge.validator)
+                run = explain_parquet(terms, session.paths, as_of, con, session.judge.validator,
+                                      session.world)
             yield run
         finally:
             con.close()
@@ -148,8 +152,10 @@ class _Session:
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection,
-                 rows: Callable[[], RowsRenderer] | None = None) -> None:
+                 rows: Callable[[], RowsRenderer] | None = None,
+                 world: Mapping[str, FactValue] | None = None) -> None:
         self.terms = terms
+        self.world = dict(world or {})
         self.rows = rows
         self.paths = paths
         self.as_of = as_of
@@ -194,6 +200,7 @@ class _Session:
                 selects[i] = self.sql.select_jsonl(i, self.paths[i], precise=True)
             self.con.execute("DROP TABLE src")
             self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+        self._hold_world_facts()
         counts = dict(self.con.execute("SELECT fi, count(*) FROM src GROUP BY fi").fetchall())
         # Line numbers are row numbers only when every line is a row: blank
         # lines, records across lines, skipped rows go to the Python reader.
@@ -218,11 +225,18 @@ class _Session:
         if outcomes is None:
             return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
-                          self.as_of)
+                          self.as_of, facts=written_facts(self.world))
         results: Iterator[DeploymentResult | RenderedRows] = (
             self._results(outcomes) if self.rows is None
             else self.rendered(outcomes, self.rows()))
         return CheckRun(meta, results, self._aggregates(plan, book), False, total)
+
+    def _hold_world_facts(self) -> None:
+        """The facts of the whole check in the cells of `src` rows that give none."""
+        for column, (text, as_json) in world_cells(self.world).items():
+            name = sql_ident(column)
+            self.con.execute(f"UPDATE src SET {name} = CASE WHEN fam = 'json' THEN ? ELSE ? END "
+                             f"WHERE {name} IS NULL", [as_json, text])
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()

@@ -11,7 +11,7 @@ and the deployments it reads checked with theirs, in input order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ from dealcheck.engines.sources import (
 )
 from dealcheck.engines.values import cell
 from dealcheck.scenario import errors
-from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.model import Deployment, FactValue, with_scenario_facts, written_facts
 from dealcheck.scenario.tree import Entry, Map, code
 from dealcheck.scenario.validate import Checked, DeploymentValidator, UniqueIds
 
@@ -44,7 +44,8 @@ __all__ = ["explain_parquet"]
 
 def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | None,
                     con: duckdb_module.DuckDBPyConnection,
-                    validator: DeploymentValidator) -> CheckRun | None:
+                    validator: DeploymentValidator,
+                    facts: Mapping[str, FactValue] | None = None) -> CheckRun | None:
     """The check of files holding Parquet ones, their rows read one by one.
 
     Args:
@@ -53,6 +54,7 @@ def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | No
         as_of: the evaluation date; None judges each deployment on its start.
         con: the connection that reads the Parquet files.
         validator: validates each Parquet row.
+        facts: the facts of the whole check, held by each deployment without its own.
 
     Returns:
         None if no file is Parquet (the Python reader then reads them all),
@@ -70,7 +72,8 @@ def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | No
 
     if not any(file_format(p) == "parquet" for p in paths):
         return None
-    others = _Others(terms, [p for p in paths if file_format(p) != "parquet"])
+    world = dict(facts or {})
+    others = _Others(terms, [p for p in paths if file_format(p) != "parquet"], world)
     found: list[Diagnostic] = [] if others.problems is None else list(others.problems.diagnostics)
     ids = UniqueIds()
     count = 0
@@ -98,14 +101,15 @@ def explain_parquet(terms: ReadyTerms, paths: Sequence[str], as_of: dt.date | No
             if path in others.held:
                 yield from others.held[path]
             else:
-                yield from (checked.deployment for checked in _parquet_rows(con, validator, path)
+                yield from (with_scenario_facts(checked.deployment, world)
+                            for checked in _parquet_rows(con, validator, path)
                             if checked.deployment is not None)
 
     ct = terms.compiled()
     book = AggregateBook(ct, as_of)
     meta = ReportMeta(SourceRef(terms.path, terms.sha256),
                       tuple(SourceRef(p, others.hashes.get(p) or file_sha256(p))
-                            for p in paths), as_of)
+                            for p in paths), as_of, facts=written_facts(world))
     return CheckRun(meta, stream(ct, deployments(), book, as_of), book.results, False, count)
 
 
@@ -115,7 +119,8 @@ class _Others:
     `held`: each file's deployments (none when the reader found `problems`).
     """
 
-    def __init__(self, terms: ReadyTerms, paths: list[str]) -> None:
+    def __init__(self, terms: ReadyTerms, paths: list[str],
+                 facts: Mapping[str, FactValue]) -> None:
         from dealcheck.scenario.read import open_scenarios
 
         self.held: dict[str, list[Deployment]] = {p: [] for p in paths}
@@ -124,7 +129,7 @@ class _Others:
         if not paths:
             return
         try:
-            inputs = open_scenarios(paths, terms.vocabulary)
+            inputs = open_scenarios(paths, terms.vocabulary, facts=facts)
         except DiagnosticsError as error:
             self.problems = error
             return

@@ -52,13 +52,17 @@ KEY_UNDECIDED = 3
 NO_REGION = ""
 
 
-def declined(terms: m.Terms) -> m.Relation | None:
+def declined(terms: m.Terms) -> m.Relation | m.Member | None:
     """The first comparison of two operands in `terms` (``value <= mfn_price``,
-    ``start <= signed + 30 days``), which the plan does not write as SQL; None if none.
+    ``start <= signed + 30 days``), else the first clause state (``minimums is
+    compliant``), which the plan does not write as SQL; None if none.
 
     Terms with one are checked by the Python evaluators (`--engine auto`).
     """
-    return next(m.relations_of(terms), None)
+    found = next(m.relations_of(terms), None)
+    if found is not None:
+        return found
+    return next((t for c in terms.clauses for t in m.clause_states_read(c)), None)
 
 
 def fact_column(name: str) -> str:

@@ -46,8 +46,9 @@ from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_c
 from dealcheck.engines.sources import NAME_FIELDS, VALUE_FIELDS, file_sha256, undeclared
 from dealcheck.engines.spark_read import SparkSources
 from dealcheck.engines.values import ValueJudge, Values, cell, sql_value
+from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.model import SourceLocation
+from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
 from dealcheck.scenario.tree import Entry, Map
 from dealcheck.scenario.validate import REQUIRED_FIELDS, UniqueIds
 
@@ -147,18 +148,20 @@ def _open_session(master: str | None) -> tuple[SparkSession, bool]:
 
 @contextlib.contextmanager
 def spark_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
-              master: str | None = None) -> Iterator[CheckRun | None]:
+              master: str | None = None,
+              facts: Mapping[str, FactValue] | None = None) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files on Spark as a `CheckRun`, or None: read them otherwise.
 
     None means some row is not plainly valid, or a file is not one Spark reads
     here: the Python reader (for Parquet, the DuckDB engine) then explains, or
-    checks, them. A session this starts is stopped after the run.
+    checks, them. A session this starts is stopped after the run. `facts`
+    (``--fact``) are held by each row without its own value (`engines.world`).
 
     Raises:
         DiagnosticsError: DC911 when Spark cannot be had (`spark_session`).
     """
     spark, started = _open_session(master)
-    check = _SparkCheck(terms, spark, as_of)
+    check = _SparkCheck(terms, spark, as_of, facts)
     try:
         yield check.files([str(p) for p in paths])
     finally:
@@ -216,10 +219,12 @@ def check_dataframe(terms: ReadyTerms, frame: DataFrame,
 class _SparkCheck:
     """One check on one Spark session: its views of rows, keyed rows and keys."""
 
-    def __init__(self, terms: ReadyTerms, spark: SparkSession, as_of: dt.date | None) -> None:
+    def __init__(self, terms: ReadyTerms, spark: SparkSession, as_of: dt.date | None,
+                 world: Mapping[str, FactValue] | None = None) -> None:
         import duckdb
 
         self.terms = terms
+        self.world = dict(world or {})
         self.spark = spark
         self.as_of = as_of
         self.vocabulary = terms.vocabulary
@@ -286,7 +291,7 @@ class _SparkCheck:
         src = frames[0]
         for frame in frames[1:]:
             src = src.unionByName(frame)
-        rows = self.typed(src)
+        rows = self.typed(self._holding_world_facts(src))
         # One query for what decides whether the engine reads the files: the rows of
         # each file, bad rows, distinct ids; and for the plan, parties and workloads.
         summary = self.spark.sql(
@@ -304,12 +309,22 @@ class _SparkCheck:
         keyed, keys = self.keyed(rows, [(str(p[0]), str(p[1])) for p in every[5]])
         outcomes = self.outcomes(rows, keys)
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
-                          self.as_of)
+                          self.as_of, facts=written_facts(self.world))
         # The aggregates are read before the results: Spark is asked nothing once
         # the last result was given (the session may be stopped then).
         aggregates = self._aggregates(keyed)
         return CheckRun(meta, self._results(keyed, keys, outcomes), lambda: aggregates,
                         False, int(every[1]))
+
+    def _holding_world_facts(self, src: DataFrame) -> DataFrame:
+        """`src` with the facts of the whole check in the cells of rows that give none."""
+        from pyspark.sql import functions as F
+
+        for column, (text, as_json) in world_cells(self.world).items():
+            cell = F.col(f"`{column}`")
+            src = src.withColumn(column, F.coalesce(
+                cell, F.when(F.col("fam") == "json", F.lit(as_json)).otherwise(F.lit(text))))
+        return src
 
     def _duplicates(self, rows: DataFrame, limit: int) -> list[str]:
         found = self.spark.sql(f"SELECT id FROM {self.prefix}rows GROUP BY id "

@@ -182,6 +182,8 @@ class JunitStreamRenderer:
             lines.append("  missing quantity: " + ", ".join(aggregate.missing_quantity))
         if aggregate.unknown_scope:
             lines.append("  unknown scope: " + ", ".join(aggregate.unknown_scope))
+        if aggregate.fix:
+            lines.append(f"  fix: {aggregate.fix}")
         details = "\n".join(lines)
         summary = f"{aggregate.message} (total {aggregate.total}, limit {aggregate.limit})"
         counts.tests += 1

@@ -149,6 +149,8 @@ def _aggregate_rows(aggregates: list[AggregateResult]) -> list[list[str]]:
             message += "<br>missing quantity: " + _codes(a.missing_quantity)
         if a.unknown_scope:
             message += "<br>may be in scope: " + _codes(a.unknown_scope)
+        if a.fix:
+            message += "<br>fix: " + _cell(a.fix)
         rows.append(
             [
                 _clause(a),

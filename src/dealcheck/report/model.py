@@ -257,6 +257,10 @@ class AggregateModel(_Strict):
     window: WindowModel = Field(description="the starts this version of the clause counts")
     missing_quantity: list[str] = Field(description="contributors lacking the summed quantity")
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
+    fix: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="what would make a violated aggregate comply, in the unit of the clause "
+        "(written only for a violation)")
     periods: list[PeriodModel] | None = Field(
         default=None, exclude_if=lambda periods: periods is None,
         description="a per-period aggregate only: each period judged, in date order")
@@ -287,6 +291,7 @@ class AggregateModel(_Strict):
             window=WindowModel(first=aggregate.window_from, last=aggregate.window_through),
             missing_quantity=list(aggregate.missing_quantity),
             unknown_scope=list(aggregate.unknown_scope),
+            fix=aggregate.fix,
             periods=None if aggregate.periods is None
             else [PeriodModel.of(p) for p in aggregate.periods],
             advisory=aggregate.advisory,
@@ -313,6 +318,7 @@ class AggregateModel(_Strict):
             window_through=self.window.last,
             periods=None if self.periods is None
             else tuple(p.to_period() for p in self.periods),
+            fix=self.fix,
             advisory=self.advisory,
             agreement=self.agreement,
         )

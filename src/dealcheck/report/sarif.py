@@ -26,7 +26,8 @@ from dealcheck.report.json import (
     summary_to_dict,
 )
 
-__all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "artifact_uri", "render_sarif", "sarif_log"]
+__all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "artifact_uri", "render_sarif", "rule_id",
+           "sarif_log"]
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -100,14 +101,15 @@ def _finding_result(
         "logicalLocations": [{"name": result.id, "kind": "object"}],
     }
     return {
-        "ruleId": finding.clause,
+        "ruleId": rule_id(_rule_key(finding)),
         "ruleIndex": rule_index,
         "kind": kind,
         "level": level,
         "message": {"text": _finding_text(result, finding)},
         "locations": [primary],
         "relatedLocations": [_clause_location(clause_loc, finding.clause, 1)],
-        "partialFingerprints": {_FINGERPRINT_KEY: f"deployment:{result.id}:{finding.clause}"},
+        "partialFingerprints": {
+            _FINGERPRINT_KEY: f"deployment:{result.id}:{rule_id(_rule_key(finding))}"},
         "properties": {
             "deployment": result.id,
             "verdict": result.verdict.value,
@@ -133,8 +135,10 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
     if aggregate.missing_quantity:
         text += " (missing quantity: " + ", ".join(f"`{d}`" for d in aggregate.missing_quantity)
         text += ")"
+    if aggregate.fix:
+        text += f" (fix: {aggregate.fix})"
     return {
-        "ruleId": aggregate.clause,
+        "ruleId": rule_id(_rule_key(aggregate)),
         "ruleIndex": rule_index,
         "kind": kind,
         "level": level,
@@ -152,6 +156,7 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
             "deadline": None if aggregate.deadline is None else aggregate.deadline.isoformat(),
             "missing_quantity": list(aggregate.missing_quantity),
             "unknown_scope": list(aggregate.unknown_scope),
+            **({"fix": aggregate.fix} if aggregate.fix is not None else {}),
             **({"advisory": True} if aggregate.advisory else {}),
             **({"agreement": aggregate.agreement} if aggregate.agreement is not None else {}),
         },
@@ -159,10 +164,43 @@ def _aggregate_result(aggregate: AggregateResult, rule_index: int,
 
 
 def _aggregate_fingerprint(aggregate: AggregateResult, versions: int) -> str:
-    """`aggregate:CLAUSE`; with several versions of the clause reported, also its window."""
+    """`aggregate:RULE`; with several versions of the clause reported, also its window."""
+    rule = rule_id(_rule_key(aggregate))
     if versions > 1 and aggregate.window_from is not None:
-        return f"aggregate:{aggregate.clause}:{aggregate.window_from.isoformat()}"
-    return f"aggregate:{aggregate.clause}"
+        return f"aggregate:{rule}:{aggregate.window_from.isoformat()}"
+    return f"aggregate:{rule}"
+
+
+#: A rule: the title of the agreement (None when one is checked) and the clause id.
+RuleKey = tuple[str | None, str]
+
+
+def _rule_key(item: Finding | AggregateResult) -> RuleKey:
+    return (item.agreement, item.clause)
+
+
+def rule_id(key: RuleKey) -> str:
+    """A SARIF rule id: the clause id, after its agreement's title when several are checked.
+
+    Same-named clauses of two agreements are two rules.
+
+    >>> rule_id((None, "api_exclusive"))
+    'api_exclusive'
+    >>> rule_id(("Chip supply", "api_exclusive"))
+    'Chip supply/api_exclusive'
+    """
+    agreement, clause = key
+    return clause if agreement is None else f"{agreement}/{clause}"
+
+
+def _rule(key: RuleKey, loc: Location) -> dict[str, JsonValue]:
+    agreement, clause = key
+    of = "the terms" if agreement is None else f"\"{agreement}\""
+    properties: dict[str, JsonValue] = {"file": loc.file, "line": loc.line, "column": loc.column}
+    if agreement is not None:
+        properties["agreement"] = agreement
+    return {"id": rule_id(key), "shortDescription": {"text": f"clause `{clause}` of {of}"},
+            "properties": properties}
 
 
 def _reported(
@@ -199,29 +237,21 @@ def sarif_log(report: Report, *, version: str = __version__) -> dict[str, JsonVa
         The SARIF 2.1.0 log object.
     """
     findings, aggregates = _reported(report)
-    clause_at: dict[str, Location] = {}
+    clause_at: dict[RuleKey, Location] = {}
     for _, finding in findings:
-        clause_at.setdefault(finding.clause, finding.location)
+        clause_at.setdefault(_rule_key(finding), finding.location)
     for aggregate in aggregates:
-        clause_at.setdefault(aggregate.clause, aggregate.location)
-    rule_ids = sorted(clause_at)
-    index = {rule: i for i, rule in enumerate(rule_ids)}
-    rules: list[JsonValue] = []
-    for rule in rule_ids:
-        loc = clause_at[rule]
-        rules.append(
-            {
-                "id": rule,
-                "shortDescription": {"text": f"clause `{rule}` of the terms"},
-                "properties": {"file": loc.file, "line": loc.line, "column": loc.column},
-            }
-        )
-    results: list[JsonValue] = [_finding_result(d, f, index[f.clause]) for d, f in findings]
-    versions = collections.Counter(a.clause for a in aggregates)
+        clause_at.setdefault(_rule_key(aggregate), aggregate.location)
+    rule_keys = sorted(clause_at, key=rule_id)
+    index = {key: i for i, key in enumerate(rule_keys)}
+    rules: list[JsonValue] = [_rule(key, clause_at[key]) for key in rule_keys]
+    results: list[JsonValue] = [_finding_result(d, f, index[_rule_key(f)]) for d, f in findings]
+    versions = collections.Counter(_rule_key(a) for a in aggregates)
     seen_prints: collections.Counter[str] = collections.Counter()
     for a in aggregates:
-        result = _aggregate_result(a, index[a.clause], versions[a.clause])
-        fingerprint = _aggregate_fingerprint(a, versions[a.clause])
+        key = _rule_key(a)
+        result = _aggregate_result(a, index[key], versions[key])
+        fingerprint = _aggregate_fingerprint(a, versions[key])
         seen_prints[fingerprint] += 1
         if seen_prints[fingerprint] > 1:
             # Two versions of one clause whose windows start on the same day: the

@@ -164,6 +164,8 @@ def _aggregates(aggregates: list[AggregateResult], title: str = "aggregates") ->
             extra.append(Text("missing quantity: " + _listed(a.missing_quantity), style="yellow"))
         if a.unknown_scope:
             extra.append(Text("may be in scope: " + _listed(a.unknown_scope), style="yellow"))
+        if a.fix:
+            extra.append(Text("fix: " + printable(a.fix), style="green"))
         notes.append(Group(head, Padding(Group(*extra), (0, 0, 0, 4))) if extra else head)
     return Group(table, *notes)
 

@@ -105,11 +105,17 @@ Constant = bool | str | Quantity | dt.date
 
 @dataclass(frozen=True, slots=True)
 class FieldRef:
-    """A deployment field (`provider`, `start`, …) or a fact (`rofr_declined`)."""
+    """A deployment field (`provider`, `start`, …) or a fact (`rofr_declined`).
+
+    `state`: the verdict of the aggregate clause `name` on the evaluation date
+    (``minimums is compliant``), read as a fact of that name whose value is the
+    verdict (`checker.states` sets it; absent when the verdict is undetermined).
+    """
 
     name: str
     is_fact: bool
     span: Span = field(compare=False)
+    state: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +217,55 @@ def relations_of(terms: Terms) -> Iterator[Relation]:
             yield from relations_in(clause.rule.condition)
 
 
+#: The states a condition may test (``CLAUSE is …``), with the aggregate verdict each means.
+STATE_VERDICTS: dict[str, str] = {"compliant": "compliant", "violated": "violation", "open": "open"}
+
+
+def state_test(clause: str, word: str, span: Span, name_span: Span) -> Member:
+    """``CLAUSE is compliant|violated|open``: the clause's verdict is the one named."""
+    return Member(FieldRef(clause, True, name_span, state=True),
+                  frozenset((STATE_VERDICTS[word],)), False, span)
+
+
+def is_state_test(cond: Condition) -> bool:
+    return isinstance(cond, Member) and cond.ref.state
+
+
+def states_in(cond: Condition | None) -> Iterator[Member]:
+    """The state tests of a condition (``CLAUSE is …``), in order of appearance."""
+    match cond:
+        case Member() if cond.ref.state:
+            yield cond
+        case Not():
+            yield from states_in(cond.item)
+        case And() | Or():
+            for item in cond.items:
+                yield from states_in(item)
+        case _:
+            return
+
+
+def clause_states_read(clause: Clause) -> Iterator[Member]:
+    """The state tests of a clause's conditions (scope, then `only if`)."""
+    yield from states_in(clause.scope.condition)
+    if isinstance(clause.rule, Requirement):
+        yield from states_in(clause.rule.condition)
+
+
+def possible_states(clause: Clause) -> tuple[str, ...]:
+    """The verdicts an aggregate clause can reach on a date (none for other clauses).
+
+    A cap is never open, nor a share bounded from above; a commitment, and a
+    share of at least P%, are open until met (or missed).
+    """
+    rule = clause.rule
+    if not isinstance(rule, Aggregate):
+        return ()
+    if clause.kind is ClauseKind.CAP or (rule.share is not None and not rule.share.at_least):
+        return ("compliant", "violation")
+    return ("compliant", "violation", "open")
+
+
 def facts_in(cond: Condition | None) -> Iterator[str]:
     """The fact names a condition reads, in order of appearance."""
     match cond:
@@ -221,7 +276,7 @@ def facts_in(cond: Condition | None) -> Iterator[str]:
                 if ref.is_fact:
                     yield ref.name
         case Compare() | Member() | Truthy():
-            if cond.ref.is_fact:
+            if cond.ref.is_fact and not cond.ref.state:
                 yield cond.ref.name
         case Not():
             yield from facts_in(cond.item)
@@ -453,6 +508,15 @@ class Terms:
     examples: tuple[Example, ...]
     source: str = ""
     sha256: str = ""
+
+    def states(self) -> dict[str, tuple[str, ...]]:
+        """The clauses whose state some condition reads -> the verdicts they can reach."""
+        read = {t.ref.name for c in self.clauses for t in clause_states_read(c)}
+        out: dict[str, tuple[str, ...]] = {}
+        for c in self.clauses:
+            if c.id in read:
+                out[c.id] = tuple(dict.fromkeys([*out.get(c.id, ()), *possible_states(c)]))
+        return out
 
     def in_force(self, day: dt.date) -> list[Clause]:
         """The clauses in force on `day`, in file order."""

@@ -35,6 +35,7 @@ from dealcheck.testing._pools import (  # noqa: F401  (re-exported: tests read t
     WORKLOAD_POOL,
     FactSpec,
 )
+from dealcheck.testing._states import link_states
 from dealcheck.testing._units import dimensions_of, kinded_units
 
 T = TypeVar("T")
@@ -576,4 +577,5 @@ def terms_plans(draw: st.DrawFn, min_clauses: int = 1, max_clauses: int = 6,
         amendments.append(plan.amendment(number, when))
     plan.link_permissions()
     link_additions(plan)
+    link_states(plan)
     return TermsPlan(draw(TEXTS), effective, vocab, base, amendments)

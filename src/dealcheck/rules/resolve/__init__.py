@@ -24,6 +24,7 @@ from dealcheck.rules.resolve.context import KEYWORD_FIELDS, MEASURES, Context
 from dealcheck.rules.resolve.examples import examples
 from dealcheck.rules.resolve.exceptions import exceptions
 from dealcheck.rules.resolve.groups import groups
+from dealcheck.rules.resolve.states import states
 from dealcheck.rules.resolve.vocabulary import operators, vocabulary
 
 __all__ = ["CODES", "INVALID_AS_OF", "KEYWORD_FIELDS", "MEASURES", "PASSES", "Resolution",
@@ -62,6 +63,10 @@ CODES: dict[str, str] = {
     "DC134": "`in addition to` a clause that is not a commitment, or per period",
     "DC135": "`in addition to` a commitment of another dimension",
     "DC136": "commitments in addition to each other in a cycle",
+    "DC160": "a state (`CLAUSE is …`) of a clause that does not exist",
+    "DC161": "a state of a clause that has none (not an aggregate), or one it never reaches",
+    "DC162": "aggregates whose `when` depend on each other's states in a cycle",
+    "DC163": "a state of a clause named like a fact",
     "DC140": "a permission marked `advisory` (only a restriction or an aggregate can be a target)",
     "DC150": "a unit declared with a dimension other than `money` or `count`",
     "DC151": "a quantity in another currency (or count unit) than the one it is compared with",
@@ -69,7 +74,7 @@ CODES: dict[str, str] = {
 
 #: The passes, in the order they run: each reads what the ones before it resolved.
 PASSES: tuple[Callable[[Context], None], ...] = (
-    vocabulary, groups, operators, clauses, exceptions, additions, examples)
+    vocabulary, groups, operators, clauses, exceptions, additions, states, examples)
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ def duration(ctx: Context, lit: ast.DurationLit, allow_zero: bool = True) -> Dur
                 f"write at most {MAX_COUNT} {unit.value}")
         return None
     if count == 0 and not allow_zero:
-        ctx.err("DC121", "a clause cannot be in force for 0 days", lit.span,
+        ctx.err("DC121", f"a clause cannot be in force for {shown} {lit.unit}", lit.span,
                 f"write a duration of at least 1, e.g. `{Duration(1, unit)}`")
         return None
     return Duration(count, unit)

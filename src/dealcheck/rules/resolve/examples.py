@@ -90,8 +90,11 @@ class _Example:
                 close = did_you_mean(cl.value, self.all_clauses)
                 self.fail("DC101", f"unknown clause `{cl.value}`", cl.span,
                           f"did you mean `{close}`?" if close else None)
+        # A clause whose state a condition may read is missing when it is undetermined.
+        states = {c.id for c in self.ctx.clauses if c.kind.is_aggregate}
         for f in x.missing:
-            if f.value not in self.ctx.vocab.facts and f.value not in KEYWORD_FIELDS:
+            if (f.value not in self.ctx.vocab.facts and f.value not in KEYWORD_FIELDS
+                    and f.value not in states):
                 unknown(self.ctx, "fact", f, self.ctx.vocab.facts)
                 self.ok = False
         return m.Expectation(subject, x.verdict, tuple(c.value for c in x.clauses),

@@ -72,6 +72,8 @@ def condition(ctx: Context, c: ast.Cond) -> m.Condition:
             return m.Or(tuple(condition(ctx, i) for i in c.items), c.span)
         case ast.Truthy():
             return truthy(ctx, c)
+        case ast.ClauseState():  # checked once every clause is known (`resolve.states`)
+            return m.state_test(c.clause.value, c.state, c.span, c.clause.span)
         case ast.Member():
             ref = field_ref(ctx, c.left)
             values = member_values(ctx, ref, c.values) if ref else frozenset()

@@ -1,0 +1,89 @@
+"""Fixes of aggregates: what would make a violated cap, commitment, period or share comply.
+
+A fix names an amount in the unit of the clause (``reduce the total value by
+3B USD``, ``add 2 GW by 2025-12-31``, ``add 2 deployment(s)``): the least
+change of the total that makes the verdict `compliant`. For a strict limit
+(``is less than``, ``exceeds``) an amount must go *beyond* it (``by more than
+…``); a number of deployments then counts one more. A commitment that is
+``in addition to`` another is met by what that other does not also count. A
+share is met by moving an amount between the part and the rest of the
+whole (the whole stays as it is). A fix is offered for a violation only:
+an undetermined aggregate is settled by the quantities and facts its
+message names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_CEILING, Decimal
+
+from dealcheck.rules import model as m
+from dealcheck.rules.units import format_amount
+
+__all__ = ["cap_fix", "commitment_fix", "period_within", "share_fix"]
+
+
+def _amount(rule: m.Aggregate, amount: Decimal, dimension: str) -> str:
+    if rule.counted:
+        return f"{amount} deployment(s)"
+    return format_amount(amount, dimension, exact=True)
+
+
+def _what(rule: m.Aggregate) -> str:
+    return "number of deployments" if rule.counted else f"total {rule.measure}"
+
+
+def _change(rule: m.Aggregate, gap: Decimal) -> tuple[str, Decimal]:
+    """``by``/``by more than`` and the amount: a count one beyond a strict limit."""
+    if not rule.strict:
+        return "", gap
+    if rule.counted:
+        return "", gap + 1
+    return "more than ", gap
+
+
+def cap_fix(rule: m.Aggregate, known: Decimal, within: str = "") -> str:
+    """A broken cap's fix: reduce the total (`within`: the period, e.g. `in 2025`)."""
+    limit = format_amount(rule.limit.amount, rule.limit.dimension, exact=True)
+    more, amount = _change(rule, known - rule.limit.amount)
+    bound = f"less than {limit}" if rule.strict else f"at most {limit}"
+    return (f"reduce the {_what(rule)}{within} by {more}"
+            f"{_amount(rule, amount, rule.limit.dimension)}, to {bound}")
+
+
+def commitment_fix(rule: m.Aggregate, known: Decimal, within: str = "",
+                   besides: str | None = None) -> str:
+    """A missed commitment's fix: add what it lacks by its deadline (`within`: the period;
+    `besides`: the clause it is in addition to, whose deployments would not count)."""
+    more, amount = _change(rule, rule.limit.amount - known)
+    what = _amount(rule, amount, rule.limit.dimension)
+    if not rule.counted:
+        what += f" of {rule.measure}"
+    if besides is not None:
+        what += f" that `{besides}` does not count"
+    due = f" by {rule.deadline.isoformat()}" if rule.deadline and not within else ""
+    return f"add {more}{what}{within}{due}"
+
+
+def share_fix(rule: m.Aggregate, part: Decimal, whole: Decimal) -> str:
+    """A share's fix: move into the part (out of it, for ``at most``) what brings it to the
+    percentage, the whole unchanged."""
+    share = rule.share
+    assert share is not None  # INVARIANT: shares only
+    wanted = rule.limit.amount * whole / 100
+    gap = wanted - part if share.at_least else part - wanted
+    if rule.counted:
+        gap = gap.to_integral_value(rounding=ROUND_CEILING)
+    amount = _amount(rule, gap, share.dimension)
+    percent = f"{format_amount(rule.limit.amount, '', exact=True)}%"
+    if share.at_least:
+        return (f"count {amount} more in the part: move it from the rest of the whole "
+                f"({format_amount(whole, share.dimension, exact=True)}) into the part, "
+                f"to reach {percent}")
+    return (f"count {amount} less in the part: move it out of the part into the rest of "
+            f"the whole, to keep within {percent}")
+
+
+def period_within(first: dt.date, last: dt.date) -> str:
+    """The words for one period in a fix: `` in the period 2025-01-01 to 2025-12-31``."""
+    return f" in the period {first.isoformat()} to {last.isoformat()}"
