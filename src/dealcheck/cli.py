@@ -193,6 +193,9 @@ def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
     if more_terms and engine in ("duckdb", "spark"):
         raise click.UsageError("several agreements are checked with `--engine python` "
                                f"(`auto` chooses it): `--engine {engine}` checks one")
+    if map_path is not None and engine in ("duckdb", "spark"):
+        raise click.UsageError("plans read through `--map` are checked with `--engine python` "
+                               f"(`auto` chooses it), not `--engine {engine}`")
     when = _parse_date(as_of, error_format)
     if output:
         _refuse_overwriting(output, [terms, *more_terms, *scenarios], error_format)

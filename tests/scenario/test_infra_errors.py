@@ -169,6 +169,19 @@ def test_import_needs_a_map(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Missing option '--map'" in done.stderr
 
 
+def test_a_bulk_engine_asked_for_with_a_map_is_refused_not_ignored(tmp_path: Path) -> None:
+    write(tmp_path, plan([change("aws_instance.a", "aws_instance", after={"region": "us-east-1"})]))
+    for engine in ("duckdb", "spark"):
+        done = run_dealcheck("check", "terms.deal", "plan.json", "--map", "map.yaml",
+                             "--engine", engine, cwd=tmp_path)
+        assert done.returncode == 2, done.stdout
+        assert f"not `--engine {engine}`" in done.stderr
+        assert "Traceback" not in done.stderr
+    done = run_dealcheck("check", "terms.deal", "plan.json", "--map", "map.yaml",
+                         "--engine", "python", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+
+
 def test_a_provider_the_terms_do_not_declare_points_into_the_map(tmp_path: Path) -> None:
     write(tmp_path, plan([change("aws_instance.a", "aws_instance", after={"region": "us-east-1"})]),
           MAP.replace("aws: AWS", "aws: Amazon Web Services"))
