@@ -164,3 +164,50 @@ clause emergency notwithstanding only_p:
     assert dict(dict(ref.judge(terms, [d]).deployments)["d"].findings)["only_p"].missing \
         == {"urgent"}
     assert reference_differences(terms, [d], None) == []
+
+
+STATES = """\
+agreement "t" effective 2025-01-01
+party A
+provider P operated by A
+provider Q operated by A
+workload w, v
+fact urgent: bool
+clause first:
+  total capacity of deployments by A on P reaches 1 GW by 2026-12-31
+clause second:
+  total capacity of deployments by A of v reaches 1 GW when first is compliant
+clause gated:
+  A runs w on Q only if first is compliant or urgent
+clause kept:
+  A runs v only on P when not second is violated
+"""
+
+
+def test_clause_states_as_the_reference_reads_them() -> None:
+    """A state is the clause's verdict on the deployment's evaluation date; an aggregate's
+    `when` reads it on each deployment's own date; undetermined names the clause."""
+    terms = dealcheck.loads(STATES)
+    gw = terms.vocabulary.units.parse
+    ds = [deployment(id="a", provider="P", start=dt.date(2025, 2, 1), capacity=gw("600 MW")),
+          deployment(id="early", provider="Q", start=dt.date(2025, 3, 1)),
+          deployment(id="b", provider="P", workload="v", start=dt.date(2025, 4, 1),
+                     capacity=gw("500 MW")),
+          deployment(id="late", provider="Q", start=dt.date(2025, 5, 1)),
+          deployment(id="c", provider="P", workload="v", start=dt.date(2025, 6, 1))]
+    for as_of in (None, dt.date(2025, 3, 15), dt.date(2025, 6, 1), dt.date(2027, 1, 1)):
+        assert reference_differences(terms, ds, as_of) == []
+    outcome = dict(ref.judge(terms, ds).deployments)
+    assert [outcome[i].verdict for i in ("early", "late")] == ["undetermined", "compliant"]
+    assert dict(outcome["early"].findings)["gated"].missing == {"urgent"}
+    # `b` started once `first` was met: it counts towards `second`; `c` lacks its capacity.
+    second = dict(ref.judge(terms, ds).aggregates)["second from 2025-01-01"]
+    assert (second.contributors, second.missing_quantity) == (("b", "c"), ("c",))
+    # Without `b`, `first` is missed by its deadline: `late` needs `urgent` then.
+    missed = dict(ref.judge(terms, [ds[0], ds[3]], dt.date(2027, 1, 1)).deployments)
+    assert missed["late"].verdict == "undetermined"
+    assert dict(missed["late"].findings)["gated"].missing == {"urgent"}
+    lacking = [deployment(id="a", provider="P", start=dt.date(2025, 2, 1)), ds[3]]
+    assert dict(dict(ref.judge(terms, lacking, dt.date(2027, 1, 1)).deployments)["late"]
+                .findings)["gated"].missing == {"first", "urgent"}
+    assert reference_differences(terms, lacking, dt.date(2027, 1, 1)) == []
