@@ -427,7 +427,8 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
     )
 
 
-def violation_fix(t: Tally, known: Decimal, within: str = "", besides: str | None = None) -> str:
+def violation_fix(t: Tally, known: Decimal, within: str = "",
+                  besides: tuple[str, Decimal, Decimal] | None = None) -> str:
     """The fix of a cap or commitment violated with the `known` total (see `aggregate_fixes`)."""
     from dealcheck.checker.aggregate_fixes import cap_fix, commitment_fix
 

@@ -52,17 +52,30 @@ def cap_fix(rule: m.Aggregate, known: Decimal, within: str = "") -> str:
 
 
 def commitment_fix(rule: m.Aggregate, known: Decimal, within: str = "",
-                   besides: str | None = None) -> str:
-    """A missed commitment's fix: add what it lacks by its deadline (`within`: the period;
-    `besides`: the clause it is in addition to, whose deployments would not count)."""
+                   besides: tuple[str, Decimal, Decimal] | None = None) -> str:
+    """A missed commitment's fix: add what it lacks by its deadline (`within`: the period).
+
+    `besides`: the clause it is in addition to, that clause's target and its
+    total. While that target is not met, what both count goes to it first:
+    the fix then names what to add that it does not count, or the larger
+    amount that it counts too.
+    """
     more, amount = _change(rule, rule.limit.amount - known)
-    what = _amount(rule, amount, rule.limit.dimension)
+    dimension = rule.limit.dimension
+    what = _amount(rule, amount, dimension)
     if not rule.counted:
         what += f" of {rule.measure}"
-    if besides is not None:
-        what += f" that `{besides}` does not count"
     due = f" by {rule.deadline.isoformat()}" if rule.deadline and not within else ""
-    return f"add {more}{what}{within}{due}"
+    if besides is None:
+        return f"add {more}{what}{within}{due}"
+    other, target, total = besides
+    lacking = max(Decimal(0), target - total)
+    if not lacking:
+        return f"add {more}{what}{within}{due}"
+    return (f"add {more}{what} that `{other}` does not count{within}{due}, or "
+            f"{more}{_amount(rule, amount + lacking, dimension)} that it counts too "
+            f"(the first {_amount(rule, lacking, dimension)} go to its own "
+            f"{format_amount(target, dimension, exact=True)})")
 
 
 def share_fix(rule: m.Aggregate, part: Decimal, whole: Decimal) -> str:
