@@ -230,3 +230,22 @@ def test_the_reports_show_an_aggregate_fix() -> None:
     document = ReportDocument.from_json(report.to_json())
     assert document.to_report().aggregate("cap").fix == cap.fix
     assert document.to_json() == report.to_json()
+
+
+def test_a_cap_fix_takes_off_what_may_count_and_names_what_is_not_known() -> None:
+    source = TERMS.replace('workload capped,', 'fact listed: bool\nworkload capped,', 1) \
+        .replace("total value of deployments of capped is at most 20 USD",
+                 "total value of deployments of capped is at most 20 USD when listed")
+    model = dealcheck.loads(source, "fixes.deal")
+    sure = {**row("a", "capped", JAN, Decimal(25)), "facts": {"listed": True}}
+    maybe = row("b", "capped", JAN, Decimal(4))  # `listed` not known: it may count
+    lacking = {**sure, "id": "c"}
+    del lacking["value"]
+    cap = model.check([sure, maybe]).aggregate("cap")
+    assert (cap.verdict, cap.fix) == (AggregateVerdict.VIOLATION,
+                                      "reduce the total value by 9 USD, to at most 20 USD")
+    fixed = [{**sure, "value": "16 USD"}, maybe]
+    assert model.check(fixed).aggregate("cap").verdict is AggregateVerdict.COMPLIANT
+    cap = model.check([sure, lacking]).aggregate("cap")
+    assert cap.fix == ("reduce the total value by 5 USD plus what the 1 deployment(s) "
+                       "without `value` add, to at most 20 USD")

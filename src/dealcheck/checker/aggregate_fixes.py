@@ -42,13 +42,21 @@ def _change(rule: m.Aggregate, gap: Decimal) -> tuple[str, Decimal]:
     return "more than ", gap
 
 
-def cap_fix(rule: m.Aggregate, known: Decimal, within: str = "") -> str:
-    """A broken cap's fix: reduce the total (`within`: the period, e.g. `in 2025`)."""
+def cap_fix(rule: m.Aggregate, upper: Decimal, within: str = "", lacking: int = 0) -> str:
+    """A broken cap's fix: reduce the total (`within`: the period).
+
+    `upper` is the greatest total (what certainly counts and what may), so
+    that the reduced total is within the cap whichever way the deployments
+    that may count go; what the `lacking` deployments without the quantity
+    add is to be taken off too.
+    """
     limit = format_amount(rule.limit.amount, rule.limit.dimension, exact=True)
-    more, amount = _change(rule, known - rule.limit.amount)
+    more, amount = _change(rule, upper - rule.limit.amount)
     bound = f"less than {limit}" if rule.strict else f"at most {limit}"
+    plus = (f" plus what the {lacking} deployment(s) without `{rule.measure}` add"
+            if lacking else "")
     return (f"reduce the {_what(rule)}{within} by {more}"
-            f"{_amount(rule, amount, rule.limit.dimension)}, to {bound}")
+            f"{_amount(rule, amount, rule.limit.dimension)}{plus}, to {bound}")
 
 
 def commitment_fix(rule: m.Aggregate, known: Decimal, within: str = "",

@@ -119,6 +119,6 @@ def judge_periods(t: Tally, day: dt.date, whole_plan: bool,
         window_from=t.first, window_through=t.last,
         advisory=t.plan.clause.advisory,
         periods=tuple(p for p, _ in periods),
-        fix="; ".join(violation_fix(t, sums.known, period_within(p.first, p.last))
+        fix="; ".join(violation_fix(t, sums, period_within(p.first, p.last))
                       for p, sums in periods if p.verdict is AggregateVerdict.VIOLATION) or None,
     )
