@@ -249,3 +249,16 @@ def test_a_cap_fix_takes_off_what_may_count_and_names_what_is_not_known() -> Non
     cap = model.check([sure, lacking]).aggregate("cap")
     assert cap.fix == ("reduce the total value by 5 USD plus what the 1 deployment(s) "
                        "without `value` add, to at most 20 USD")
+
+
+def test_a_cap_no_total_can_keep_offers_no_fix() -> None:
+    source = TERMS.replace("number of deployments of counted is at most 3",
+                           "number of deployments of counted is less than 0")
+    report = dealcheck.loads(source, "fixes.deal").check([row("c", "counted", JAN, Decimal(1))])
+    cap = report.aggregate("count_cap")
+    assert (cap.verdict, cap.fix) == (AggregateVerdict.VIOLATION, None)
+    per_year = TERMS.replace("per calendar year is at most 40 USD",
+                             "per calendar year is less than 0 USD")
+    yearly = dealcheck.loads(per_year, "fixes.deal").check([row("y", "yearly", JAN, Decimal(1))])
+    assert (yearly.aggregate("yearly_cap").verdict, yearly.aggregate("yearly_cap").fix) == (
+        AggregateVerdict.VIOLATION, None)

@@ -428,7 +428,7 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
 
 
 def violation_fix(t: Tally, sums: Sums, within: str = "",
-                  besides: tuple[str, Decimal, Decimal] | None = None) -> str:
+                  besides: tuple[str, Decimal, Decimal] | None = None) -> str | None:
     """The fix of a cap or commitment violated with these sums (see `aggregate_fixes`)."""
     from dealcheck.checker.aggregate_fixes import cap_fix, commitment_fix
 

@@ -42,14 +42,18 @@ def _change(rule: m.Aggregate, gap: Decimal) -> tuple[str, Decimal]:
     return "more than ", gap
 
 
-def cap_fix(rule: m.Aggregate, upper: Decimal, within: str = "", lacking: int = 0) -> str:
+def cap_fix(rule: m.Aggregate, upper: Decimal, within: str = "",
+            lacking: int = 0) -> str | None:
     """A broken cap's fix: reduce the total (`within`: the period).
 
     `upper` is the greatest total (what certainly counts and what may), so
     that the reduced total is within the cap whichever way the deployments
     that may count go; what the `lacking` deployments without the quantity
-    add is to be taken off too.
+    add is to be taken off too. None for a cap no total can keep (``is less
+    than 0``): nothing would make it comply.
     """
+    if rule.strict and rule.limit.amount <= 0:
+        return None
     limit = format_amount(rule.limit.amount, rule.limit.dimension, exact=True)
     more, amount = _change(rule, upper - rule.limit.amount)
     bound = f"less than {limit}" if rule.strict else f"at most {limit}"
