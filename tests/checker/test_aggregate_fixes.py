@@ -113,11 +113,22 @@ def _take(plan: list[dict[str, Any]], chosen: list[dict[str, Any]], amount: Deci
 _PERIOD = re.compile(r" in the period (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)")
 
 
-def apply(plan: list[dict[str, Any]], clause: str, fix: str) -> list[dict[str, Any]]:
-    """The plan changed as the fix says (each part of a per-period fix in turn)."""
+def alternatives(fix: str) -> int:
+    """How many alternatives the fix offers (`…, or …`)."""
+    return 1 + max(part.count(", or ") for part in fix.split("; "))
+
+
+def apply(plan: list[dict[str, Any]], clause: str, fix: str,
+          choice: int = 0) -> list[dict[str, Any]]:
+    """The plan changed as the fix says (each part of a per-period fix in turn), taking
+    alternative `choice` where it offers several."""
     plan = [dict(d) for d in plan]
-    workload = SCOPE[clause]
-    for n, part in enumerate(fix.split("; ")):
+    for n, whole in enumerate(fix.split("; ")):
+        offered = whole.split(", or ")
+        pick = min(choice, len(offered) - 1)
+        part = offered[0] if pick == 0 else "add " + offered[pick]
+        # What `in addition to`'s target counts too: a deployment both count.
+        workload = "more" if "that it counts too" in part else SCOPE[clause]
         found = _PERIOD.search(part)
         period = None if found is None else (dt.date.fromisoformat(found[1]),
                                              dt.date.fromisoformat(found[2]))
@@ -157,9 +168,10 @@ def test_a_fix_applied_makes_the_aggregate_comply(plan: list[dict[str, Any]]) ->
             assert aggregate.fix is None
             continue
         assert aggregate.fix, aggregate.clause
-        fixed = model.check(apply(plan, aggregate.clause, aggregate.fix))
-        assert fixed.aggregate(aggregate.clause).verdict is AggregateVerdict.COMPLIANT, (
-            aggregate.clause, aggregate.fix)
+        for choice in range(alternatives(aggregate.fix)):
+            fixed = model.check(apply(plan, aggregate.clause, aggregate.fix, choice))
+            assert fixed.aggregate(aggregate.clause).verdict is AggregateVerdict.COMPLIANT, (
+                aggregate.clause, aggregate.fix, choice)
 
 
 def _fix(plan: list[dict[str, Any]], clause: str) -> str | None:
@@ -191,9 +203,17 @@ def test_each_fix_names_the_amount_in_the_unit_of_the_clause() -> None:
     shared = [row("m", "shared", JAN, Decimal(4)), row("o", "shared", JAN, Decimal(6), "Other")]
     assert _fix(shared, "primary") == ("count 2 USD more in the part: move it from the rest "
                                        "of the whole (10 USD) into the part, to reach 60%")
+    # `first_tranche` met: what both count beyond its 10 USD counts for `further`.
     tranche = [row("f", "first", JAN, Decimal(4)), row("m", "more", JUN, Decimal(10))]
-    assert _fix(tranche, "further") == \
-        "add 11 USD of value that `first_tranche` does not count by 2025-12-31"
+    assert _fix(tranche, "further") == "add 11 USD of value by 2025-12-31"
+    # `first_tranche` 5 USD short: what both count goes to it first.
+    short = [row("f", "first", JAN, Decimal(2)), row("m", "more", JUN, Decimal(3))]
+    assert _fix(short, "further") == (
+        "add 15 USD of value that `first_tranche` does not count by 2025-12-31, or 20 USD "
+        "that it counts too (the first 5 USD go to its own 10 USD)")
+    for choice in (0, 1):
+        fixed = terms().check(apply(short, "further", str(_fix(short, "further")), choice))
+        assert fixed.aggregate("further").verdict is AggregateVerdict.COMPLIANT
 
 
 def test_the_reports_show_an_aggregate_fix() -> None:
@@ -210,3 +230,35 @@ def test_the_reports_show_an_aggregate_fix() -> None:
     document = ReportDocument.from_json(report.to_json())
     assert document.to_report().aggregate("cap").fix == cap.fix
     assert document.to_json() == report.to_json()
+
+
+def test_a_cap_fix_takes_off_what_may_count_and_names_what_is_not_known() -> None:
+    source = TERMS.replace('workload capped,', 'fact listed: bool\nworkload capped,', 1) \
+        .replace("total value of deployments of capped is at most 20 USD",
+                 "total value of deployments of capped is at most 20 USD when listed")
+    model = dealcheck.loads(source, "fixes.deal")
+    sure = {**row("a", "capped", JAN, Decimal(25)), "facts": {"listed": True}}
+    maybe = row("b", "capped", JAN, Decimal(4))  # `listed` not known: it may count
+    lacking = {**sure, "id": "c"}
+    del lacking["value"]
+    cap = model.check([sure, maybe]).aggregate("cap")
+    assert (cap.verdict, cap.fix) == (AggregateVerdict.VIOLATION,
+                                      "reduce the total value by 9 USD, to at most 20 USD")
+    fixed = [{**sure, "value": "16 USD"}, maybe]
+    assert model.check(fixed).aggregate("cap").verdict is AggregateVerdict.COMPLIANT
+    cap = model.check([sure, lacking]).aggregate("cap")
+    assert cap.fix == ("reduce the total value by 5 USD plus what the 1 deployment(s) "
+                       "without `value` add, to at most 20 USD")
+
+
+def test_a_cap_no_total_can_keep_offers_no_fix() -> None:
+    source = TERMS.replace("number of deployments of counted is at most 3",
+                           "number of deployments of counted is less than 0")
+    report = dealcheck.loads(source, "fixes.deal").check([row("c", "counted", JAN, Decimal(1))])
+    cap = report.aggregate("count_cap")
+    assert (cap.verdict, cap.fix) == (AggregateVerdict.VIOLATION, None)
+    per_year = TERMS.replace("per calendar year is at most 40 USD",
+                             "per calendar year is less than 0 USD")
+    yearly = dealcheck.loads(per_year, "fixes.deal").check([row("y", "yearly", JAN, Decimal(1))])
+    assert (yearly.aggregate("yearly_cap").verdict, yearly.aggregate("yearly_cap").fix) == (
+        AggregateVerdict.VIOLATION, None)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,3 +78,87 @@ def test_apply_sets_fields_and_facts() -> None:
                     ("Q", False))
     assert changed.provider == "Q"
     assert changed.facts == {"x": True, "y": False}
+
+
+# ---------------------------------------------------------------- aggregates
+
+_PERIOD = re.compile(r" in the period (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)")
+_ADD = re.compile(r"^add (more than )?(\d\S*(?: [^ ,]+)?)(?: of (value|capacity))?(?: by \S+)?$")
+_REDUCE = re.compile(r"^reduce the (?:total (value|capacity)|number of deployments) by "
+                     r"(more than )?(\d\S*(?: [^ ,]+)?), to ")
+#: The fixes the property applied (most runs apply some: periods, caps, commitments).
+APPLIED: list[str] = []
+
+
+def _apply_part(terms: dealcheck.Terms, ds: list[dealcheck.Deployment],
+                counted: list[dealcheck.Deployment],
+                part: str) -> list[dealcheck.Deployment] | None:
+    """One part of an aggregate's fix applied to the deployments `counted` certainly count."""
+    added = _ADD.match(part)
+    if added and counted:
+        model = counted[0]  # certainly counted: a copy with its start is too
+        if added[3] is None:  # a number of deployments
+            copies = int(added[2].split()[0])
+            return [*ds, *(dataclasses.replace(model, id=f"{model.id}-fix{i}")
+                           for i in range(copies))]
+        quantity = terms.vocabulary.units.parse(added[2])
+        if added[1]:
+            quantity = dataclasses.replace(quantity, amount=quantity.amount + 1, text="")
+        return [*ds, dataclasses.replace(model, id=f"{model.id}-fix", **{added[3]: quantity})]
+    reduced = _REDUCE.match(part)
+    if not reduced:
+        return None
+    ids = [d.id for d in counted]
+    if reduced[1] is None:  # a number of deployments
+        gone = set(ids[:int(reduced[3].split()[0])])
+        return [d for d in ds if d.id not in gone]
+    field = reduced[1]
+    amount = terms.vocabulary.units.parse(reduced[3]).amount + (1 if reduced[2] else 0)
+    out = []
+    for d in ds:
+        quantity = getattr(d, field)
+        if d.id in ids and quantity is not None and amount > 0:
+            cut = min(quantity.amount, amount)
+            amount -= cut
+            d = dataclasses.replace(d, **{field: dataclasses.replace(
+                quantity, amount=quantity.amount - cut, text="")})
+        out.append(d)
+    return out if amount <= 0 else None
+
+
+def apply_aggregate_fix(terms: dealcheck.Terms, ds: list[dealcheck.Deployment],
+                        a: dealcheck.AggregateResult) -> list[dealcheck.Deployment] | None:
+    """The plan changed as a cap's or commitment's fix says, period by period; None when
+    it is not of a form applied here (a share, `in addition to`, no deployment to copy)."""
+    if a.fix is None or a.kind not in ("cap", "commitment") or ", or " in a.fix \
+            or "plus what" in a.fix:
+        return None
+    for part in a.fix.split("; "):
+        found = _PERIOD.search(part)
+        counted = [d for d in ds if d.id in a.contributors and (
+            found is None or found[1] <= d.start.isoformat() <= found[2])]
+        changed = _apply_part(terms, ds, counted, _PERIOD.sub("", part))
+        if changed is None:
+            return None
+        ds = changed
+    return ds
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_fix_of_a_generated_cap_or_commitment_makes_it_comply(data: st.DataObject) -> None:
+    text = data.draw(terms_sources(min_clauses=1), label="terms")
+    terms = dealcheck.loads(text, "t.deal")
+    ds = data.draw(scenarios(terms, min_size=1, max_size=6), label="deployments")
+    for a in terms.check(ds).aggregates:
+        if a.verdict is not dealcheck.AggregateVerdict.VIOLATION:
+            continue
+        changed = apply_aggregate_fix(terms, ds, a)
+        if changed is None:
+            continue
+        after = [b for b in terms.check(changed).aggregates
+                 if (b.clause, b.window_from) == (a.clause, a.window_from)]
+        assert [b.verdict for b in after] == [dealcheck.AggregateVerdict.COMPLIANT], a.fix
+        APPLIED.append(a.fix)
+

@@ -98,5 +98,6 @@ def judge_addition(t: Tally, other: Tally, day: dt.date, closed: bool) -> Aggreg
         window_from=t.first, window_through=t.last,
         advisory=t.plan.clause.advisory,
         fix=None if verdict is not AggregateVerdict.VIOLATION
-        else violation_fix(t, now.known, besides=other.plan.clause.id),
+        else violation_fix(t, now, besides=(other.plan.clause.id, target,
+                                                  other.now.known)),
     )

@@ -415,7 +415,7 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
     verdict, message = _verdict(t, sums, closed)
     dim = rule.limit.dimension
     return AggregateResult(
-        fix=None if verdict is not AggregateVerdict.VIOLATION else violation_fix(t, sums.known),
+        fix=None if verdict is not AggregateVerdict.VIOLATION else violation_fix(t, sums),
         clause=clause.id, kind=str(clause.kind), verdict=verdict,
         total=format_amount(sums.known, dim, exact=True),
         limit=format_amount(rule.limit.amount, dim, exact=True),
@@ -427,13 +427,15 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
     )
 
 
-def violation_fix(t: Tally, known: Decimal, within: str = "", besides: str | None = None) -> str:
-    """The fix of a cap or commitment violated with the `known` total (see `aggregate_fixes`)."""
+def violation_fix(t: Tally, sums: Sums, within: str = "",
+                  besides: tuple[str, Decimal, Decimal] | None = None) -> str | None:
+    """The fix of a cap or commitment violated with these sums (see `aggregate_fixes`)."""
     from dealcheck.checker.aggregate_fixes import cap_fix, commitment_fix
 
     if t.plan.clause.kind is m.ClauseKind.CAP:
-        return cap_fix(t.rule, known, within)
-    return commitment_fix(t.rule, known, within, besides)
+        return cap_fix(t.rule, sums.known + sums.possible, within,
+                       len(sums.missing_quantity))
+    return commitment_fix(t.rule, sums.known, within, besides)
 
 
 def _why_unknown(t: Tally, sums: Sums) -> str:

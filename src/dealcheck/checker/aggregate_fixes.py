@@ -42,27 +42,52 @@ def _change(rule: m.Aggregate, gap: Decimal) -> tuple[str, Decimal]:
     return "more than ", gap
 
 
-def cap_fix(rule: m.Aggregate, known: Decimal, within: str = "") -> str:
-    """A broken cap's fix: reduce the total (`within`: the period, e.g. `in 2025`)."""
+def cap_fix(rule: m.Aggregate, upper: Decimal, within: str = "",
+            lacking: int = 0) -> str | None:
+    """A broken cap's fix: reduce the total (`within`: the period).
+
+    `upper` is the greatest total (what certainly counts and what may), so
+    that the reduced total is within the cap whichever way the deployments
+    that may count go; what the `lacking` deployments without the quantity
+    add is to be taken off too. None for a cap no total can keep (``is less
+    than 0``): nothing would make it comply.
+    """
+    if rule.strict and rule.limit.amount <= 0:
+        return None
     limit = format_amount(rule.limit.amount, rule.limit.dimension, exact=True)
-    more, amount = _change(rule, known - rule.limit.amount)
+    more, amount = _change(rule, upper - rule.limit.amount)
     bound = f"less than {limit}" if rule.strict else f"at most {limit}"
+    plus = (f" plus what the {lacking} deployment(s) without `{rule.measure}` add"
+            if lacking else "")
     return (f"reduce the {_what(rule)}{within} by {more}"
-            f"{_amount(rule, amount, rule.limit.dimension)}, to {bound}")
+            f"{_amount(rule, amount, rule.limit.dimension)}{plus}, to {bound}")
 
 
 def commitment_fix(rule: m.Aggregate, known: Decimal, within: str = "",
-                   besides: str | None = None) -> str:
-    """A missed commitment's fix: add what it lacks by its deadline (`within`: the period;
-    `besides`: the clause it is in addition to, whose deployments would not count)."""
+                   besides: tuple[str, Decimal, Decimal] | None = None) -> str:
+    """A missed commitment's fix: add what it lacks by its deadline (`within`: the period).
+
+    `besides`: the clause it is in addition to, that clause's target and its
+    total. While that target is not met, what both count goes to it first:
+    the fix then names what to add that it does not count, or the larger
+    amount that it counts too.
+    """
     more, amount = _change(rule, rule.limit.amount - known)
-    what = _amount(rule, amount, rule.limit.dimension)
+    dimension = rule.limit.dimension
+    what = _amount(rule, amount, dimension)
     if not rule.counted:
         what += f" of {rule.measure}"
-    if besides is not None:
-        what += f" that `{besides}` does not count"
     due = f" by {rule.deadline.isoformat()}" if rule.deadline and not within else ""
-    return f"add {more}{what}{within}{due}"
+    if besides is None:
+        return f"add {more}{what}{within}{due}"
+    other, target, total = besides
+    lacking = max(Decimal(0), target - total)
+    if not lacking:
+        return f"add {more}{what}{within}{due}"
+    return (f"add {more}{what} that `{other}` does not count{within}{due}, or "
+            f"{more}{_amount(rule, amount + lacking, dimension)} that it counts too "
+            f"(the first {_amount(rule, lacking, dimension)} go to its own "
+            f"{format_amount(target, dimension, exact=True)})")
 
 
 def share_fix(rule: m.Aggregate, part: Decimal, whole: Decimal) -> str:

@@ -119,6 +119,12 @@ def judge_periods(t: Tally, day: dt.date, whole_plan: bool,
         window_from=t.first, window_through=t.last,
         advisory=t.plan.clause.advisory,
         periods=tuple(p for p, _ in periods),
-        fix="; ".join(violation_fix(t, sums.known, period_within(p.first, p.last))
-                      for p, sums in periods if p.verdict is AggregateVerdict.VIOLATION) or None,
+        fix=_fix(t, periods),
     )
+
+
+def _fix(t: Tally, periods: list[tuple[PeriodResult, Sums]]) -> str | None:
+    """One fix for each period in violation; None if one of them has none."""
+    fixes = [violation_fix(t, sums, period_within(p.first, p.last))
+             for p, sums in periods if p.verdict is AggregateVerdict.VIOLATION]
+    return None if not fixes or None in fixes else "; ".join(f for f in fixes if f)
