@@ -44,6 +44,10 @@ from dealcheck.scenario.model import Deployment
 KeyEvaluator = Callable[[Deployment, dt.date], DeploymentResult]
 #: What the memo keeps per outcome key: verdict, `not_covered`, findings.
 Outcome = tuple[Verdict, bool, tuple[Finding, ...]]
+#: A key's evaluator that stops at the outcome, building no result (`checker.batch`).
+OutcomeOf = Callable[[Deployment, dt.date], Outcome]
+#: The outcome of a deployment no clause in force can scope.
+NOT_COVERED: Outcome = (Verdict.COMPLIANT, True, ())
 
 #: The state of an atomic condition whose field or fact is absent (True, False
 #: and None are the others: None when present but undecidable, e.g. a
@@ -209,15 +213,18 @@ def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
         key_parts += [f"({w})" for w in windows]
     lines = ["def factory(memo, miss, compare, ABSENT, DR, "
              + "".join(f"{k}, " for k in src.constants) + "):",
-             "    get = memo.get",
-             "    def evaluate(d, day):"]
-    lines += ["        " + b for b in body]
-    lines.append(f"        key = ({', '.join(key_parts)},)")
-    lines.append("        hit = get(key)")
-    lines.append("        if hit is None:")
-    lines.append("            hit = miss(d, day, key)")
-    lines += _result_code("hit[0]", "hit[1]", "hit[2]")
-    lines.append("    return evaluate")
+             "    get = memo.get"]
+    # Two functions of one body: the result, and the outcome alone (`checker.batch`).
+    for name, result in (("evaluate", _result_code("hit[0]", "hit[1]", "hit[2]")),
+                         ("outcome", ["        return hit"])):
+        lines.append(f"    def {name}(d, day):")
+        lines += ["        " + b for b in body]
+        lines.append(f"        key = ({', '.join(key_parts)},)")
+        lines.append("        hit = get(key)")
+        lines.append("        if hit is None:")
+        lines.append("            hit = miss(d, day, key)")
+        lines += result
+    lines.append("    return evaluate, outcome")
     return "\n".join(lines) + "\n", src.constants
 
 
@@ -250,12 +257,21 @@ def constant_evaluator() -> KeyEvaluator:
     return _CONSTANT_FACTORY(**_runtime(), VERDICT=Verdict.COMPLIANT, FINDINGS=())
 
 
+def constant_outcome(d: Deployment, day: dt.date) -> Outcome:
+    """The outcome `constant_evaluator` gives every deployment."""
+    return NOT_COVERED
+
+
 def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
-                    workload: str) -> KeyEvaluator:
-    """Generate and compile the evaluator of one epoch and ``(party, workload)``."""
+                    workload: str) -> tuple[KeyEvaluator, OutcomeOf]:
+    """Generate and compile the evaluator of one epoch and ``(party, workload)``.
+
+    Two functions of one generated body: the one that builds the result, and
+    the one that stops at the outcome (`checker.batch`).
+    """
     shape = key_shape(epoch, party, workload)
     if shape.constant:
-        return constant_evaluator()
+        return constant_evaluator(), constant_outcome
     from dealcheck.checker.evaluate import evaluate_reference
 
     memo: dict[tuple[object, ...], Outcome] = {}
@@ -273,7 +289,7 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
     namespace: dict[str, Any] = {}
     name = f"<dealcheck evaluator {epoch.start} {party} {workload}>"
     exec(compile(source, name, "exec"), namespace)
-    factory: Callable[..., KeyEvaluator] = namespace["factory"]
+    factory: Callable[..., tuple[KeyEvaluator, OutcomeOf]] = namespace["factory"]
     return factory(memo, miss, compare_values, **_runtime(), **constants)
 
 
@@ -376,12 +392,30 @@ def _generated_evaluator(ct: CompiledTerms, day: dt.date, party: str,
     if epoch is None:
         return constant_evaluator()
     row = epoch.evaluators.get(party)
-    if row is None:
-        row = epoch.evaluators[party] = {}
-    found = row.get(workload)
+    found = None if row is None else row.get(workload)
     if found is None:
-        found = row[workload] = build_evaluator(ct, epoch, party, workload)
+        found = _build_both(ct, epoch, party, workload)[0]
     return found
+
+
+def generated_outcome(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> OutcomeOf:
+    """The generated evaluator of `party` and `workload` on `day` that stops at the outcome."""
+    epoch = ct.epoch(day)
+    if epoch is None:
+        return constant_outcome
+    row = epoch.outcomes.get(party)
+    found = None if row is None else row.get(workload)
+    if found is None:
+        found = _build_both(ct, epoch, party, workload)[1]
+    return found
+
+
+def _build_both(ct: CompiledTerms, epoch: Epoch, party: str,
+                workload: str) -> tuple[KeyEvaluator, OutcomeOf]:
+    evaluate, outcome = build_evaluator(ct, epoch, party, workload)
+    epoch.evaluators.setdefault(party, {})[workload] = evaluate
+    epoch.outcomes.setdefault(party, {})[workload] = outcome
+    return evaluate, outcome
 
 
 def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],

@@ -33,7 +33,7 @@ from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
-    from dealcheck.checker.codegen import KeyEvaluator
+    from dealcheck.checker.codegen import KeyEvaluator, OutcomeOf
     from dealcheck.checker.results import DeploymentResult
 
 
@@ -193,6 +193,8 @@ class Epoch:
     _permissions: dict[tuple[str, str], tuple[Plan, ...]] = field(default_factory=dict)
     #: party -> workload -> the compiled evaluator of that key (see `checker.codegen`).
     evaluators: dict[str, dict[str, KeyEvaluator]] = field(default_factory=dict)
+    #: party -> workload -> the same evaluator, stopping at the outcome (`checker.batch`).
+    outcomes: dict[str, dict[str, OutcomeOf]] = field(default_factory=dict)
 
     @property
     def clauses(self) -> tuple[m.Clause, ...]:
