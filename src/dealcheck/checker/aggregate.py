@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
 from dealcheck.checker.periods import period_start
@@ -232,15 +233,41 @@ class AggregateBook:
         row = self._tallies_by_key.get(d.party)
         found = None if row is None else row.get(d.workload)
         if found is None:
-            found = self._tallies_by_key.setdefault(d.party, {})[d.workload] = tuple(
-                (_observer(self.tallies[i]), self.tallies[i])
-                for i in self.relevant(d.party, d.workload))
+            found = self._observers(d.party, d.workload)
         for observe, tally in found:
             if start < tally.first or (tally.last is not None and start > tally.last):
                 continue
             seen = observe(d)
             if seen is not None:
                 tally.record(d.id, start, seen[0], seen[1])
+
+    def add_all(self, deployments: Sequence[Deployment]) -> None:
+        """`add` each deployment, in order (a batch: `checker.batch`)."""
+        if not deployments:
+            return
+        top = max(map(_start_of, deployments))
+        if self.latest is None or top > self.latest:
+            self.latest = top
+        by_key = self._tallies_by_key
+        for d in deployments:
+            row = by_key.get(d.party)
+            found = None if row is None else row.get(d.workload)
+            if found is None:
+                found = self._observers(d.party, d.workload)
+            if not found:
+                continue
+            start = d.start
+            for observe, tally in found:
+                if start < tally.first or (tally.last is not None and start > tally.last):
+                    continue
+                seen = observe(d)
+                if seen is not None:
+                    tally.record(d.id, start, seen[0], seen[1])
+
+    def _observers(self, party: str, workload: str) -> tuple[tuple[Observer, Tally], ...]:
+        found = self._tallies_by_key.setdefault(party, {})[workload] = tuple(
+            (_observer(self.tallies[i]), self.tallies[i]) for i in self.relevant(party, workload))
+        return found
 
     def _target(self, index: int, day: dt.date) -> Tally:
         return _target_of(self.tallies, self.additions[index], day)
@@ -309,6 +336,9 @@ def _target_of(tallies: list[Tally], positions: list[int], day: dt.date) -> Tall
     if not started:
         return tallies[positions[0]]
     return max(started, key=lambda t: t.plan.clause.in_force_from)
+
+
+_start_of = attrgetter("start")
 
 
 def _observer(tally: Tally) -> Observer:

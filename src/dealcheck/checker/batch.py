@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast, overload
 
-from dealcheck.checker.codegen import Outcome, OutcomeOf, constant_outcome, generated_outcome
+from dealcheck.checker.codegen import NOT_COVERED, Outcome, OutcomeOf, generated_outcome
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult
 from dealcheck.scenario.generated import DeploymentRow
@@ -29,15 +29,14 @@ _MAX_TABLE_DAYS = 1 << 16
 
 
 def judge_rows(ct: CompiledTerms, rows: Sequence[DeploymentRow], as_of: dt.date | None,
-               observe: Callable[[Deployment], object] | None = None) -> Results:
+               observe: Callable[[Sequence[Deployment]], object] | None = None) -> Results:
     """The outcome of every row, in order, as the generated evaluators find it.
 
-    `observe` (the aggregate tallies) sees each row (read like a `Deployment`)
-    before any is judged.
+    `observe` (the aggregate tallies, `AggregateBook.add_all`) sees the rows
+    (read like `Deployment`s) before any is judged.
     """
     if observe is not None:
-        for d in cast(Sequence[Deployment], rows):
-            observe(d)
+        observe(cast(Sequence[Deployment], rows))
     return Results(rows, _outcomes(ct, rows, as_of), as_of)
 
 
@@ -58,7 +57,7 @@ def _outcomes(ct: CompiledTerms, rows: Sequence[DeploymentRow],
             if len(tables) > _MAX_TABLE_DAYS:
                 tables.clear()
         if table is None:
-            append(constant_outcome(d, day))  # type: ignore[arg-type]
+            append(NOT_COVERED)  # before the agreement: `constant_outcome`
             continue
         row = table.get(d.party)
         fn = None if row is None else row.get(d.workload)

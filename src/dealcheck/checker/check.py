@@ -33,7 +33,7 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[Deploy
         if _rows(ct, deployments):
             # Results built when read (`checker.batch`).
             rows = cast(list[DeploymentRow], deployments)
-            results = judge_rows(ct, rows, as_of, book.add if book.tallies else None)
+            results = judge_rows(ct, rows, as_of, book.add_all if book.tallies else None)
         else:
             results = list(stream(ct, cast(Iterable[Deployment], deployments), book, as_of))
     return Report(
