@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
 from dealcheck.checker.periods import period_start
@@ -14,6 +14,9 @@ from dealcheck.checker.results import AggregateResult, AggregateVerdict, Project
 from dealcheck.rules import model as m
 from dealcheck.rules.units import UnitTable, format_amount
 from dealcheck.scenario.model import Deployment
+
+if TYPE_CHECKING:
+    from dealcheck.scenario.columns import DictBatch
 
 
 @dataclass(slots=True)
@@ -241,28 +244,32 @@ class AggregateBook:
             if seen is not None:
                 tally.record(d.id, start, seen[0], seen[1])
 
-    def add_all(self, deployments: Sequence[Deployment]) -> None:
-        """`add` each deployment, in order (a batch: `checker.batch`)."""
-        if not deployments:
+    def add_dicts(self, batch: DictBatch) -> None:
+        """`add` each deployment of a batch of plain dicts, in order (`checker.batch`).
+
+        A deployment's row is made only when its start falls in a tally's window.
+        """
+        if not batch.starts:
             return
-        top = max(map(_start_of, deployments))
+        top = max(batch.starts)
         if self.latest is None or top > self.latest:
             self.latest = top
-        by_key = self._tallies_by_key
-        for d in deployments:
-            row = by_key.get(d.party)
-            found = None if row is None else row.get(d.workload)
+        by_key, row_of = self._tallies_by_key, batch.row
+        for d, start in zip(batch.items, batch.starts, strict=True):
+            row = by_key.get(d["party"])
+            found = None if row is None else row.get(d["workload"])
             if found is None:
-                found = self._observers(d.party, d.workload)
+                found = self._observers(d["party"], d["workload"])
             if not found:
                 continue
-            start = d.start
+            made = None
             for observe, tally in found:
                 if start < tally.first or (tally.last is not None and start > tally.last):
                     continue
-                seen = observe(d)
+                made = made or row_of(d, start)
+                seen = observe(made)  # type: ignore[arg-type]
                 if seen is not None:
-                    tally.record(d.id, start, seen[0], seen[1])
+                    tally.record(made.id, start, seen[0], seen[1])
 
     def _observers(self, party: str, workload: str) -> tuple[tuple[Observer, Tally], ...]:
         found = self._tallies_by_key.setdefault(party, {})[workload] = tuple(
@@ -337,8 +344,6 @@ def _target_of(tallies: list[Tally], positions: list[int], day: dt.date) -> Tall
         return tallies[positions[0]]
     return max(started, key=lambda t: t.plan.clause.in_force_from)
 
-
-_start_of = attrgetter("start")
 
 
 def _observer(tally: Tally) -> Observer:

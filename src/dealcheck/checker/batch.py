@@ -1,83 +1,76 @@
-"""Judging a batch of dict rows (`Terms.check` on dicts): outcomes first, results when read.
+"""Judging a batch of plain dicts (`Terms.check` on dicts): outcomes first, results when read.
 
-A batch of `DeploymentRow`s (`scenario.generated.RowValidator.table`) is
-judged by the generated evaluators that stop at the outcome
-(`codegen.OutcomeOf`): per row, the verdict, `not_covered` flag and findings
-its key shares with every row of the same key. The `DeploymentResult` of a
-row — id, outcome, evaluation date, source — is built only when the report's
-`deployments` are read (`Results`), all of them at once, once.
+A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
+generated evaluators that read the dicts themselves (`codegen.FromDict`):
+per dict, the verdict, `not_covered` flag and findings its key shares with
+every deployment of the same key. The `DeploymentResult` of a deployment —
+id, outcome, evaluation date — is built only when the report's `deployments`
+are read (`Results`), all of them at once, once.
 
 With ``DEALCHECK_EVALUATOR=reference`` (`CompiledTerms.reference`) nothing
-here runs: `check.check` judges the rows as it judges any deployment.
+here runs: `check.check` judges the batch's rows as it judges any deployment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast, overload
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
-from dealcheck.checker.codegen import NOT_COVERED, Outcome, OutcomeOf, generated_outcome
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.codegen import NOT_COVERED, FromDict, Outcome, generated_from_dict
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult
-from dealcheck.scenario.generated import DeploymentRow
-from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.columns import DictBatch
 
 _MISSING: Any = object()
-#: Days whose evaluator tables a batch remembers before it starts again.
-_MAX_TABLE_DAYS = 1 << 16
 
 
-def judge_rows(ct: CompiledTerms, rows: Sequence[DeploymentRow], as_of: dt.date | None,
-               observe: Callable[[Sequence[Deployment]], object] | None = None) -> Results:
-    """The outcome of every row, in order, as the generated evaluators find it.
-
-    `observe` (the aggregate tallies, `AggregateBook.add_all`) sees the rows
-    (read like `Deployment`s) before any is judged.
-    """
-    if observe is not None:
-        observe(cast(Sequence[Deployment], rows))
-    return Results(rows, _outcomes(ct, rows, as_of), as_of)
+def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
+                book: AggregateBook) -> Results:
+    """The outcome of every deployment of `batch`, in order; the aggregates fed first."""
+    if book.tallies:
+        book.add_dicts(batch)
+    return Results(batch.ids, batch.starts if as_of is None else None, _outcomes(ct, batch, as_of),
+                   as_of)
 
 
-def _outcomes(ct: CompiledTerms, rows: Sequence[DeploymentRow],
-              as_of: dt.date | None) -> list[Outcome]:
-    # INVARIANT: `tables[day]` is the outcome table of day's epoch, or None before
-    # the agreement; days repeat heavily, so each is looked up once.
-    tables: dict[dt.date, dict[str, dict[str, OutcomeOf]] | None] = {}
-    missing = _MISSING
+def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
+    # INVARIANT: `tables[day]` is the evaluator table of day's epoch, or None before
+    # the agreement; the distinct days are far fewer than the deployments.
+    tables: dict[dt.date, dict[str, dict[str, FromDict]] | None] = {}
+    for day in {as_of} if as_of is not None else set(batch.starts):
+        epoch = ct.epoch(day)
+        tables[day] = None if epoch is None else epoch.from_dicts
     found: list[Outcome] = []
-    append = found.append
-    for d in rows:
-        day = as_of or d.start
-        table = tables.get(day, missing)
-        if table is missing:
-            epoch = ct.epoch(day)
-            table = tables[day] = None if epoch is None else epoch.outcomes
-            if len(tables) > _MAX_TABLE_DAYS:
-                tables.clear()
+    append, row_of, not_covered = found.append, batch.row, NOT_COVERED
+    for d, start in zip(batch.items, batch.starts, strict=True):
+        day = as_of or start
+        table = tables[day]
         if table is None:
-            append(NOT_COVERED)  # before the agreement: `constant_outcome`
+            append(not_covered)  # before the agreement: `codegen.constant_from_dict`
             continue
-        row = table.get(d.party)
-        fn = None if row is None else row.get(d.workload)
+        row = table.get(d["party"])
+        fn = None if row is None else row.get(d["workload"])
         if fn is None:
-            fn = generated_outcome(ct, day, d.party, d.workload)
-        append(fn(d, day))  # type: ignore[arg-type]
+            fn = generated_from_dict(ct, day, d["party"], d["workload"])
+        append(fn(d, day, start, row_of))
     return found
 
 
 class Results(Sequence[DeploymentResult]):
-    """The results of a batch of rows, built from their outcomes when first read.
+    """The results of a batch, built from their outcomes when first read.
 
     A read-only sequence, equal to the list of the same results.
     """
 
-    __slots__ = ("_as_of", "_built", "_outcomes", "_rows")
+    __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, rows: Sequence[DeploymentRow], outcomes: list[Outcome],
+    def __init__(self, ids: list[str], starts: list[dt.date] | None, outcomes: list[Outcome],
                  as_of: dt.date | None) -> None:
-        self._rows = rows
+        """`starts` gives each day judged on, unless all are judged on `as_of`."""
+        self._ids = ids
+        self._starts = starts
         self._outcomes = outcomes
         self._as_of = as_of
         self._built: list[DeploymentResult] | None = None
@@ -85,11 +78,13 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
-            as_of, new = self._as_of, DeploymentResult
-            built = self._built = [
-                new(d.id, o[0], as_of or d.start, o[1], o[2], d.source)
-                for d, o in zip(self._rows, self._outcomes, strict=True)]
-            self._rows, self._outcomes = (), []
+            new = DeploymentResult
+            days: Sequence[dt.date | None] = (
+                self._starts if self._starts is not None else [self._as_of] * len(self._ids))
+            built = self._built = [new(i, o[0], day, o[1], o[2], None)  # type: ignore[arg-type]
+                                   for i, o, day in zip(
+                self._ids, self._outcomes, days, strict=True)]
+            self._ids, self._outcomes, self._starts = [], [], None
         return built
 
     def __len__(self) -> int:

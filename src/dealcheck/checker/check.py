@@ -8,10 +8,11 @@ from typing import cast
 
 from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
-from dealcheck.checker.batch import judge_rows
+from dealcheck.checker.batch import judge_dicts
 from dealcheck.checker.codegen import evaluate_stream
 from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult, Report, SourceRef
+from dealcheck.scenario.columns import DictBatch
 from dealcheck.scenario.generated import DeploymentRow
 from dealcheck.scenario.model import Deployment
 
@@ -30,23 +31,15 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[Deploy
     # Results form no cycles, and each collection would rescan all those kept so
     # far: with a million of them, half the time of the check.
     with paused_gc():
-        if _rows(ct, deployments):
-            # Results built when read (`checker.batch`).
-            rows = cast(list[DeploymentRow], deployments)
-            results = judge_rows(ct, rows, as_of, book.add_all if book.tallies else None)
+        if isinstance(deployments, DictBatch) and not ct.reference:
+            # Plain dicts judged as they are, results built when read (`checker.batch`).
+            results = judge_dicts(ct, deployments, as_of, book)
         else:
             results = list(stream(ct, cast(Iterable[Deployment], deployments), book, as_of))
     return Report(
         terms=SourceRef(ct.terms.path, ct.terms.sha256), scenarios=list(scenarios or []),
         as_of=as_of, deployments=results, aggregates=book.results(),
     )
-
-
-def _rows(ct: CompiledTerms,
-          deployments: Iterable[Deployment] | Iterable[DeploymentRow]) -> bool:
-    """Whether `deployments` is a list of rows of dicts, for the generated evaluators."""
-    return (not ct.reference and isinstance(deployments, list) and bool(deployments)
-            and type(deployments[0]) is DeploymentRow)
 
 
 def stream(ct: CompiledTerms, deployments: Iterable[Deployment], book: AggregateBook,

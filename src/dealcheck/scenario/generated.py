@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from pydantic import GetJsonSchemaHandler
     from pydantic.json_schema import JsonSchemaValue
 
+    from dealcheck.scenario.columns import DictBatch
+
 #: The fields every deployment must give.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
 #: `YYYY-MM-DD` in ASCII digits (the schema's regex dialect reads `\d` as any script's digits).
@@ -172,10 +174,23 @@ class RowValidator:
         """
         from dealcheck.scenario.columns import table
 
+        return table(self._column_schemas(), items)
+
+    def dicts(self, items: list[dict[str, Any]]) -> DictBatch | None:
+        """A list of plain dicts, each valid as it is, checked column by column; or None.
+
+        What `Terms.check` judges (`scenario.columns.check_dicts`).
+        """
+        from dealcheck.scenario.columns import check_dicts
+
+        return check_dicts(self._column_schemas(), items)
+
+    def _column_schemas(self) -> dict[str, SchemaValidator]:
+        """Each field's schema (the one `rows` applies) over a list of that field's values."""
         if self._columns is None:
             self._columns = {f["name"]: SchemaValidator(cs.list_schema(_required(f["schema"])))
                              for f in self._fields(text_first=True, nulls=False)}
-        return table(self._columns, items)
+        return self._columns
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
