@@ -54,6 +54,14 @@ clause short_training:
   Acme runs training only if end <= start + 400 days
 clause azure_cap:
   total value of deployments by Acme on Azure starting from 2024-06-01 is at most 20M USD
+
+amendment later "Later" effective 2025-06-01:
+  revoke azure_cap
+  clause any_cap:
+    total value of deployments by Acme is at most 30M USD
+
+amendment last "Last" effective 2026-06-01:
+  revoke any_cap
 """
 
 
@@ -84,7 +92,8 @@ _DEPLOYMENT = st.fixed_dictionaries(
     {"party": st.sampled_from(["Acme", "Other"]),
      "workload": st.sampled_from(["api", "training", "batch"]),
      "provider": st.sampled_from(["Azure", "AWS"]),
-     "start": st.sampled_from(["2019-06-01", "2024-03-01", "2024-07-01", "2026-01-01"])
+     "start": st.sampled_from(["2019-06-01", "2024-03-01", "2024-06-01", "2026-01-01",
+                               "2026-05-31", "2026-07-01"])
      | st.just(dt.date(2025, 2, 1))},
     optional={"region": st.sampled_from(["US", "EU", None]),
               "end": st.sampled_from(["2029-01-01", "2031-01-01", None]),

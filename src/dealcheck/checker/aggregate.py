@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
 from dealcheck.checker.periods import period_start
@@ -255,7 +257,15 @@ class AggregateBook:
         if self.latest is None or top > self.latest:
             self.latest = top
         by_key, row_of = self._tallies_by_key, batch.row
-        for d, start in zip(batch.items, batch.starts, strict=True):
+        # Only the deployments that start in some tally's window (chosen in C).
+        first = min(t.first for t in self.tallies)
+        lasts = [t.last for t in self.tallies]
+        last = None if None in lasts else max(cast(list[dt.date], lasts))
+        pairs = zip(batch.items, batch.starts, strict=True)
+        chosen = map(first.__le__, batch.starts)
+        if last is not None:
+            chosen = map(operator.and_, chosen, map(last.__ge__, batch.starts))
+        for d, start in itertools.compress(pairs, chosen):
             row = by_key.get(d["party"])
             found = None if row is None else row.get(d["workload"])
             if found is None:
