@@ -50,9 +50,9 @@ def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> lis
         if table is None:
             append(not_covered)  # before the agreement: `codegen.constant_from_dict`
             continue
-        row = table.get(d["party"])
-        fn = None if row is None else row.get(d["workload"])
-        if fn is None:
+        try:
+            fn = table[d["party"]][d["workload"]]
+        except KeyError:  # the first of its key in this epoch
             fn = generated_from_dict(ct, day, d["party"], d["workload"])
         append(fn(d, day, start, row_of))
     return found
