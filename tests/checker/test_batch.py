@@ -150,5 +150,6 @@ def test_results_are_built_once_and_compare_as_a_list() -> None:
     assert results != Results(["a"], [day], [(Verdict.VIOLATION, False, ())], None)
     assert Results(["a"], None, [NOT_COVERED], day) == results
     assert results != "a"
+    assert Results([], [], [], None) == [] and len(Results([], None, [], day)) == 0
     with pytest.raises(TypeError):
         hash(results)

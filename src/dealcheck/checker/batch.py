@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 from typing import Any, overload
 
+from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import NOT_COVERED, FromDict, Outcome, generated_from_dict
 from dealcheck.checker.compile import CompiledTerms
@@ -78,12 +80,14 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
-            new = DeploymentResult
             days: Sequence[dt.date | None] = (
                 self._starts if self._starts is not None else [self._as_of] * len(self._ids))
-            built = self._built = [new(i, o[0], day, o[1], o[2], None)  # type: ignore[arg-type]
-                                   for i, o, day in zip(
-                self._ids, self._outcomes, days, strict=True)]
+            # Results form no cycles: a collection now would rescan all those built so far.
+            with paused_gc():
+                verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))
+                                                   or [(), (), ()])
+                built = self._built = list(map(DeploymentResult, self._ids, verdicts, days,
+                                               not_covered, findings, repeat(None)))
             self._ids, self._outcomes, self._starts = [], [], None
         return built
 

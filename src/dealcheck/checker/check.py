@@ -24,7 +24,10 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[Deploy
     The rows of a batch of dicts (`DeploymentRow`) are judged as the
     deployments they stand for: the compiled evaluators and the aggregates'
     observers read their fields as attributes, and the reference evaluator
-    gets the `Deployment` itself (`generated.as_deployment`).
+    gets the `Deployment` itself (`generated.as_deployment`). A `DictBatch`
+    (`Terms.check` on dicts) is judged as its dicts are, by the generated
+    evaluators that read them (`checker.batch`); with the reference evaluator,
+    as its rows.
     """
     book = AggregateBook(ct, as_of)
     results: Sequence[DeploymentResult]
