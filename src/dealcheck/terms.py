@@ -107,8 +107,9 @@ def deployments_to_judge(vocabulary: Vocabulary,
                          ) -> Sequence[Deployment] | Sequence[DeploymentRow]:
     """A batch checked against the vocabulary as `Terms.check` judges it (and never returns it).
 
-    Dicts all valid as they are become `DeploymentRow`s, validated column by
-    column; anything else is validated as `validate_deployments` does.
+    Dicts all valid as they are are checked column by column and judged as
+    they are (a `DictBatch`, read as the `DeploymentRow`s it describes);
+    anything else is validated as `validate_deployments` does.
 
     Raises:
         DiagnosticsError: with every problem in every item.

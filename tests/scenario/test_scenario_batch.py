@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dealcheck
+from dealcheck.checker.batch import Results
 from dealcheck.checker.check import check
 from dealcheck.checker.compile import EVALUATOR_ENV, CompiledTerms, compile_terms
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
@@ -184,8 +185,12 @@ def test_valid_dicts_are_judged_as_rows_validated_column_by_column(
     assert [row.deployment() for row in found] == one_by_one
     assert all(row.source is None for row in found)
     report = terms.check(rows)
+    # Judged as rows, their results built when read (`checker.batch`), unless the
+    # reference evaluator judges everything.
+    assert isinstance(report.deployments, Results) is not terms.compiled().reference
     assert report == check(reference, one_by_one)
     assert report == check(reference, found)  # the reference judges a row's deployment
+    assert list(report.deployments) == check(reference, one_by_one).deployments
     assert terms.check(rows, as_of="2025-06-01") == check(reference, one_by_one,
                                                           dt.date(2025, 6, 1))
 

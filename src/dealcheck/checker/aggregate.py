@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from dealcheck.checker.compile import CompiledTerms, Plan, in_static_scope, share_sides
 from dealcheck.checker.periods import period_start
@@ -13,6 +16,9 @@ from dealcheck.checker.results import AggregateResult, AggregateVerdict, Project
 from dealcheck.rules import model as m
 from dealcheck.rules.units import UnitTable, format_amount
 from dealcheck.scenario.model import Deployment
+
+if TYPE_CHECKING:
+    from dealcheck.scenario.columns import DictBatch
 
 
 @dataclass(slots=True)
@@ -232,15 +238,53 @@ class AggregateBook:
         row = self._tallies_by_key.get(d.party)
         found = None if row is None else row.get(d.workload)
         if found is None:
-            found = self._tallies_by_key.setdefault(d.party, {})[d.workload] = tuple(
-                (_observer(self.tallies[i]), self.tallies[i])
-                for i in self.relevant(d.party, d.workload))
+            found = self._observers(d.party, d.workload)
         for observe, tally in found:
             if start < tally.first or (tally.last is not None and start > tally.last):
                 continue
             seen = observe(d)
             if seen is not None:
                 tally.record(d.id, start, seen[0], seen[1])
+
+    def add_dicts(self, batch: DictBatch) -> None:
+        """`add` each deployment of a batch of plain dicts, in order (`checker.batch`).
+
+        A deployment's row is made only when its start falls in a tally's window.
+        """
+        if not batch.starts:
+            return
+        top = max(batch.starts)
+        if self.latest is None or top > self.latest:
+            self.latest = top
+        by_key, row_of = self._tallies_by_key, batch.row
+        # Only the deployments that start in some tally's window (chosen in C).
+        first = min(t.first for t in self.tallies)
+        lasts = [t.last for t in self.tallies]
+        last = None if None in lasts else max(cast(list[dt.date], lasts))
+        pairs = zip(batch.items, batch.starts, strict=True)
+        chosen = map(first.__le__, batch.starts)
+        if last is not None:
+            chosen = map(operator.and_, chosen, map(last.__ge__, batch.starts))
+        for d, start in itertools.compress(pairs, chosen):
+            row = by_key.get(d["party"])
+            found = None if row is None else row.get(d["workload"])
+            if found is None:
+                found = self._observers(d["party"], d["workload"])
+            if not found:
+                continue
+            made = None
+            for observe, tally in found:
+                if start < tally.first or (tally.last is not None and start > tally.last):
+                    continue
+                made = made or row_of(d, start)
+                seen = observe(made)  # type: ignore[arg-type]
+                if seen is not None:
+                    tally.record(made.id, start, seen[0], seen[1])
+
+    def _observers(self, party: str, workload: str) -> tuple[tuple[Observer, Tally], ...]:
+        found = self._tallies_by_key.setdefault(party, {})[workload] = tuple(
+            (_observer(self.tallies[i]), self.tallies[i]) for i in self.relevant(party, workload))
+        return found
 
     def _target(self, index: int, day: dt.date) -> Tally:
         return _target_of(self.tallies, self.additions[index], day)
@@ -309,6 +353,7 @@ def _target_of(tallies: list[Tally], positions: list[int], day: dt.date) -> Tall
     if not started:
         return tallies[positions[0]]
     return max(started, key=lambda t: t.plan.clause.in_force_from)
+
 
 
 def _observer(tally: Tally) -> Observer:

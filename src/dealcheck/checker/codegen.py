@@ -37,13 +37,23 @@ from dealcheck.checker.logic import compare_values
 from dealcheck.checker.results import DeploymentResult, Finding, Verdict
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.generated import as_deployment
+from dealcheck.scenario.generated import NO_FACTS, DeploymentRow, as_deployment
 from dealcheck.scenario.model import Deployment
 
 #: Judges one deployment on a day: the compiled form of one epoch and key.
 KeyEvaluator = Callable[[Deployment, dt.date], DeploymentResult]
 #: What the memo keeps per outcome key: verdict, `not_covered`, findings.
 Outcome = tuple[Verdict, bool, tuple[Finding, ...]]
+#: A key's evaluator that stops at the outcome, building no result.
+OutcomeOf = Callable[[Deployment, dt.date], Outcome]
+#: Makes the row of a plain dict given its validated start (`scenario.columns.DictBatch.row`).
+RowOf = Callable[[dict[str, Any], dt.date], "Deployment | DeploymentRow"]
+#: A key's evaluator of a plain dict valid as it is, given its start (`checker.batch`).
+FromDict = Callable[[dict[str, Any], dt.date, dt.date, RowOf], Outcome]
+#: The three functions generated for one key (see `generate_source`).
+KeyFunctions = tuple[KeyEvaluator, OutcomeOf, FromDict]
+#: The outcome of a deployment no clause in force can scope.
+NOT_COVERED: Outcome = (Verdict.COMPLIANT, True, ())
 
 #: The state of an atomic condition whose field or fact is absent (True, False
 #: and None are the others: None when present but undecidable, e.g. a
@@ -174,22 +184,39 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
             assert_never(unreachable)
 
 
-def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
-                    ) -> tuple[str, dict[str, object]]:
-    """The Python source of a key's evaluator factory, and the constants it names."""
-    src = _Source()
+#: How the generated code reads a deployment's fields: a `Deployment` (or a row) by its
+#: attributes; a plain dict valid as it is (`scenario.columns.DictBatch`) by its keys,
+#: its start given as validated.
+_READS = {
+    False: {"provider": "d.provider", "region": "d.region", "facts": "d.facts",
+            "start": "d.start"},
+    True: {"provider": "d['provider']", "region": "d.get('region')",
+           "facts": "d.get('facts') or NO_FACTS", "start": "start"},
+}
+
+
+def reads_dicts(shape: KeyShape) -> bool:
+    """Whether a key's evaluator can read a plain dict: no relation, no field but the start."""
+    return all(not isinstance(a, m.Relation) and (a.ref.is_fact or a.ref.name == "start")
+               for a in shape.atoms)
+
+
+def _key_code(shape: KeyShape, src: _Source, operators: Mapping[str, str],
+              dicts: bool) -> list[str]:
+    """The statements that compute a deployment's outcome key, `key`."""
+    reads = _READS[dicts]
     body: list[str] = []
-    key_parts = ["d.provider", "d.region"]
+    key_parts = [reads["provider"], reads["region"]]
     if any(not isinstance(a, m.Relation) and a.ref.is_fact for a in shape.atoms):
-        body.append("facts = d.facts")
+        body.append(f"facts = {reads['facts']}")
     for number, atom in enumerate(shape.atoms):
         if isinstance(atom, m.Relation):
-            state = src.constant(relation_state(atom, operators or {}))
+            state = src.constant(relation_state(atom, operators))
             body.append(f"a{number} = {state}(d)")
             key_parts.append(f"a{number}")
             continue
         read = (f"facts.get({atom.ref.name!r})" if atom.ref.is_fact
-                else f"d.{atom.ref.name}")
+                else reads["start"] if atom.ref.name == "start" else f"d.{atom.ref.name}")
         body.append(f"v = {read}")
         body.append(f"a{number} = ABSENT if v is None else {_atom_code(atom, src)}")
         key_parts.append(f"a{number}")
@@ -205,19 +232,49 @@ def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
         if tests:
             windows.append(" and ".join(tests))
     if windows:
-        body.append("start = d.start")
+        if not dicts:
+            body.append("start = d.start")
         key_parts += [f"({w})" for w in windows]
-    lines = ["def factory(memo, miss, compare, ABSENT, DR, "
+    return [*body, f"key = ({', '.join(key_parts)},)"]
+
+
+def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
+                    ) -> tuple[str, dict[str, object]]:
+    """The Python source of a key's evaluator factory, and the constants it names.
+
+    Three functions of one key, sharing one memo: `evaluate` builds the
+    result, `outcome` stops at the outcome, and `from_dict` reads a plain dict
+    valid as it is (given its validated start, and `row_of`, which makes the
+    row the reference evaluator judges on a miss); a key whose atoms a dict
+    cannot give (`reads_dicts`) has it read the row.
+    """
+    src = _Source()
+    body = _key_code(shape, src, operators or {}, dicts=False)
+    lines = ["def factory(memo, miss, compare, ABSENT, DR, NO_FACTS, "
              + "".join(f"{k}, " for k in src.constants) + "):",
-             "    get = memo.get",
-             "    def evaluate(d, day):"]
-    lines += ["        " + b for b in body]
-    lines.append(f"        key = ({', '.join(key_parts)},)")
-    lines.append("        hit = get(key)")
-    lines.append("        if hit is None:")
-    lines.append("            hit = miss(d, day, key)")
-    lines += _result_code("hit[0]", "hit[1]", "hit[2]")
-    lines.append("    return evaluate")
+             "    get = memo.get"]
+    for name, result in (("evaluate", _result_code("hit[0]", "hit[1]", "hit[2]")),
+                         ("outcome", ["        return hit"])):
+        lines.append(f"    def {name}(d, day):")
+        lines += ["        " + b for b in body]
+        lines.append("        hit = get(key)")
+        lines.append("        if hit is None:")
+        lines.append("            hit = miss(d, day, key)")
+        lines += result
+    lines.append("    def from_dict(d, day, start, row_of):")
+    if reads_dicts(shape):
+        dict_body = _key_code(shape, src, operators or {}, dicts=True)
+        lines += ["        " + b for b in dict_body]
+        lines.append("        hit = get(key)")
+        lines.append("        if hit is None:")
+        lines.append("            hit = miss(row_of(d, start), day, key)")
+        lines.append("        return hit")
+    else:
+        lines.append("        return outcome(row_of(d, start), day)")
+    lines.append("    return evaluate, outcome, from_dict")
+    # The dict's reads may have named constants of their own.
+    lines[0] = ("def factory(memo, miss, compare, ABSENT, DR, NO_FACTS, "
+                + "".join(f"{k}, " for k in src.constants) + "):")
     return "\n".join(lines) + "\n", src.constants
 
 
@@ -250,12 +307,27 @@ def constant_evaluator() -> KeyEvaluator:
     return _CONSTANT_FACTORY(**_runtime(), VERDICT=Verdict.COMPLIANT, FINDINGS=())
 
 
+def constant_outcome(d: Deployment, day: dt.date) -> Outcome:
+    """The outcome `constant_evaluator` gives every deployment."""
+    return NOT_COVERED
+
+
+def constant_from_dict(d: dict[str, Any], day: dt.date, start: dt.date, row_of: RowOf) -> Outcome:
+    """The outcome `constant_evaluator` gives every deployment, of a plain dict."""
+    return NOT_COVERED
+
+
 def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
-                    workload: str) -> KeyEvaluator:
-    """Generate and compile the evaluator of one epoch and ``(party, workload)``."""
+                    workload: str) -> KeyFunctions:
+    """Generate and compile the evaluators of one epoch and ``(party, workload)``.
+
+    Three functions of one key and one memo (`generate_source`): the one that
+    builds the result, the one that stops at the outcome, the one that reads
+    a plain dict (`checker.batch`).
+    """
     shape = key_shape(epoch, party, workload)
     if shape.constant:
-        return constant_evaluator()
+        return constant_evaluator(), constant_outcome, constant_from_dict
     from dealcheck.checker.evaluate import evaluate_reference
 
     memo: dict[tuple[object, ...], Outcome] = {}
@@ -273,8 +345,8 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
     namespace: dict[str, Any] = {}
     name = f"<dealcheck evaluator {epoch.start} {party} {workload}>"
     exec(compile(source, name, "exec"), namespace)
-    factory: Callable[..., KeyEvaluator] = namespace["factory"]
-    return factory(memo, miss, compare_values, **_runtime(), **constants)
+    factory: Callable[..., KeyFunctions] = namespace["factory"]
+    return factory(memo, miss, compare_values, **_runtime(), NO_FACTS=NO_FACTS, **constants)
 
 
 def observer_source(scope: m.Scope, rule: m.Aggregate) -> tuple[str, dict[str, object]]:
@@ -376,12 +448,29 @@ def _generated_evaluator(ct: CompiledTerms, day: dt.date, party: str,
     if epoch is None:
         return constant_evaluator()
     row = epoch.evaluators.get(party)
-    if row is None:
-        row = epoch.evaluators[party] = {}
-    found = row.get(workload)
+    found = None if row is None else row.get(workload)
     if found is None:
-        found = row[workload] = build_evaluator(ct, epoch, party, workload)
+        found = _build(ct, epoch, party, workload)[0]
     return found
+
+
+def generated_from_dict(ct: CompiledTerms, day: dt.date, party: str, workload: str) -> FromDict:
+    """The generated evaluator of `party` and `workload` on `day` that reads a plain dict."""
+    epoch = ct.epoch(day)
+    if epoch is None:
+        return constant_from_dict
+    row = epoch.from_dicts.get(party)
+    found = None if row is None else row.get(workload)
+    if found is None:
+        found = _build(ct, epoch, party, workload)[2]
+    return found
+
+
+def _build(ct: CompiledTerms, epoch: Epoch, party: str, workload: str) -> KeyFunctions:
+    made = build_evaluator(ct, epoch, party, workload)
+    epoch.evaluators.setdefault(party, {})[workload] = made[0]
+    epoch.from_dicts.setdefault(party, {})[workload] = made[2]
+    return made
 
 
 def evaluate_stream(ct: CompiledTerms, deployments: Iterable[Deployment],

@@ -33,7 +33,7 @@ from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
-    from dealcheck.checker.codegen import KeyEvaluator
+    from dealcheck.checker.codegen import FromDict, KeyEvaluator
     from dealcheck.checker.results import DeploymentResult
 
 
@@ -193,6 +193,8 @@ class Epoch:
     _permissions: dict[tuple[str, str], tuple[Plan, ...]] = field(default_factory=dict)
     #: party -> workload -> the compiled evaluator of that key (see `checker.codegen`).
     evaluators: dict[str, dict[str, KeyEvaluator]] = field(default_factory=dict)
+    #: party -> workload -> the same key's evaluator of a plain dict (`checker.batch`).
+    from_dicts: dict[str, dict[str, FromDict]] = field(default_factory=dict)
 
     @property
     def clauses(self) -> tuple[m.Clause, ...]:

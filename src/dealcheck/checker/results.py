@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
@@ -275,7 +275,7 @@ class Report:
     terms: SourceRef
     scenarios: list[SourceRef]
     as_of: dt.date | None
-    deployments: list[DeploymentResult]
+    deployments: Sequence[DeploymentResult]
     aggregates: list[AggregateResult]
     #: The facts of the whole check (``--fact``, ``facts=``), as the JSON report writes them.
     facts: dict[str, str | bool] = field(default_factory=dict)

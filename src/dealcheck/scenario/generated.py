@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
     from pydantic import GetJsonSchemaHandler
     from pydantic.json_schema import JsonSchemaValue
 
+    from dealcheck.scenario.columns import DictBatch
+
 #: The fields every deployment must give.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
 #: `YYYY-MM-DD` in ASCII digits (the schema's regex dialect reads `\d` as any script's digits).
@@ -48,26 +49,10 @@ _PLAIN_ID = r"^[ -~]*[!-~][ -~]*$"
 REFUSED = "dealcheck_refused"
 #: Entries a memo of recurring values holds before it starts again.
 _MEMO_LIMIT = 1 << 14
-_NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
+NO_FACTS: Mapping[str, FactValue] = MappingProxyType({})
 #: A `Deployment`'s fields but `source`, in order, and how to read them as a tuple.
-_DEPLOYMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Deployment) if f.name != "source")
-_fields_of = operator.attrgetter(*_DEPLOYMENT_FIELDS)
-#: A row's required fields, as one tuple (a `KeyError` when one is absent).
-_required_of = operator.itemgetter(*REQUIRED_FIELDS)
-#: The fields a row may leave out, and how to read each (None when absent).
-_OPTIONAL = tuple((name, operator.methodcaller("get", name))
-                  for name in _DEPLOYMENT_FIELDS if name not in REQUIRED_FIELDS)
-_NONE = type(None)
-#: The types of a column's values that `RowValidator.table` checks once per distinct value:
-#: values of these types are equal only when they are the same value.
-_COLUMN_TYPES: dict[str, frozenset[type]] = {
-    "party": frozenset((str,)), "workload": frozenset((str,)), "provider": frozenset((str,)),
-    "start": frozenset((str, dt.date)), "region": frozenset((str, _NONE)),
-    "end": frozenset((str, dt.date, _NONE)), "capacity": frozenset((str, _NONE)),
-    "value": frozenset((str, _NONE)),
-}
-#: The types of fact values `RowValidator.table` checks once per distinct (name, value).
-_FACT_TYPES = frozenset((bool, str))
+DEPLOYMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Deployment) if f.name != "source")
+_fields_of = operator.attrgetter(*DEPLOYMENT_FIELDS)
 #: Sets `source` on a `Deployment` pydantic-core just built, before anyone else sees it.
 _set_source = cast(Callable[[Deployment, SourceLocation | None], None],
                    vars(Deployment)["source"].__set__)
@@ -104,7 +89,7 @@ class DeploymentRow(NamedTuple):
     def deployment(self) -> Deployment:
         """The `Deployment` of the same fields (its facts a read-only copy)."""
         facts = self.facts
-        return new_deployment(*self[:-2], MappingProxyType(dict(facts)) if facts else _NO_FACTS,
+        return new_deployment(*self[:-2], MappingProxyType(dict(facts)) if facts else NO_FACTS,
                               self.source)
 
 
@@ -112,8 +97,6 @@ def as_deployment(d: Deployment | DeploymentRow) -> Deployment:
     """`d` as a `Deployment`: itself, or the deployment of a `DeploymentRow`."""
     return d.deployment() if isinstance(d, DeploymentRow) else d
 
-
-_new_row = functools.partial(tuple.__new__, DeploymentRow)
 
 
 class RowValidator:
@@ -146,7 +129,7 @@ class RowValidator:
         # read in C), not as instances: pydantic-core reads a dataclass much slower.
         self._objects = tuple(
             SchemaValidator(cs.list_schema(cs.tuple_schema([
-                _required(typed[name]) for name in _DEPLOYMENT_FIELDS])))
+                _required(typed[name]) for name in DEPLOYMENT_FIELDS])))
             for typed in ({f["name"]: f["schema"]
                            for f in self._fields(text_first=False, nulls=nulls)}
                           for nulls in (False, True)))
@@ -185,84 +168,29 @@ class RowValidator:
     def table(self, items: list[dict[str, object]]) -> list[DeploymentRow] | None:
         """The deployments a list of dicts describes, validated column by column; or None.
 
-        In a batch the same values recur (a few parties and providers, a few
-        thousand days): each field's schema (the one `rows` applies) checks
-        each distinct value of its column once, and each row only looks its
-        values up; the rows are built in C. None unless every row is valid as
-        it is, with values of the types `_COLUMN_TYPES` and `_FACT_TYPES`
-        allow, distinct ids and no `end` before its `start`: then `rows`, and
-        the diagnostics, look closer.
+        Each field's schema (the one `rows` applies) checks each distinct value
+        of its column once (`scenario.columns.table`). None unless every row is
+        valid as it is: then `rows`, and the diagnostics, look closer.
         """
-        if not items:
-            return []
-        keys: set[str] = set().union(*items)
-        if not keys <= _FIELD_SET:
-            return None
-        try:
-            required = zip(*map(_required_of, items), strict=True)
-        except KeyError:
-            return None
-        columns: dict[str, list[object]] = dict(zip(REQUIRED_FIELDS, map(list, required),
-                                                    strict=True))
-        for name, read in _OPTIONAL:
-            if name in keys:
-                columns[name] = list(map(read, items))
-        found: dict[str, list[object]] = {}
-        for name, column in columns.items():
-            values = self._column(name, column)
-            if values is None:
-                return None
-            found[name] = values
-        ids, starts, ends = found["id"], found["start"], found.get("end")
-        if len(set(ids)) != len(items):
-            return None
-        if ends is not None and any(end is not None and end < start  # type: ignore[operator]
-                                    for start, end in zip(starts, ends, strict=True)):
-            return None
-        # The fields in order, a field no row gives as an endless repeat of its default.
-        nothing = itertools.repeat(None)
-        return list(map(_new_row, zip(
-            *(found.get(name, nothing) for name in _DEPLOYMENT_FIELDS if name != "facts"),
-            found.get("facts", itertools.repeat(_NO_FACTS)), nothing, strict=False)))
+        from dealcheck.scenario.columns import table
 
-    def _column(self, name: str, column: list[object]) -> list[object] | None:
-        """A column's values as its field's schema makes them; None if one is refused."""
+        return table(self._column_schemas(), items)
+
+    def dicts(self, items: list[dict[str, Any]]) -> DictBatch | None:
+        """A list of plain dicts, each valid as it is, checked column by column; or None.
+
+        What `Terms.check` judges (`scenario.columns.check_dicts`).
+        """
+        from dealcheck.scenario.columns import check_dicts
+
+        return check_dicts(self._column_schemas(), items)
+
+    def _column_schemas(self) -> dict[str, SchemaValidator]:
+        """Each field's schema (the one `rows` applies) over a list of that field's values."""
         if self._columns is None:
             self._columns = {f["name"]: SchemaValidator(cs.list_schema(_required(f["schema"])))
                              for f in self._fields(text_first=True, nulls=False)}
-        validator = self._columns[name]
-        try:
-            if name == "id":
-                # Each row's own (`table` then finds any id given twice).
-                return validator.validate_python(column)  # type: ignore[no-any-return]
-            if name == "facts":
-                return self._facts(validator, column)
-            distinct = list(set(column))
-            if not set(map(type, distinct)) <= _COLUMN_TYPES[name]:
-                return None
-            memo = dict(zip(distinct, validator.validate_python(distinct), strict=True))
-        except (ValidationError, TypeError):  # TypeError: an unhashable value
-            return None
-        return list(map(memo.__getitem__, column))
-
-    @staticmethod
-    def _facts(validator: SchemaValidator, column: list[object]) -> list[object] | None:
-        """The facts of each row, as given, once each distinct (name, value) is valid as it is.
-
-        None when a value is of another type, or valid only as another value
-        (a number fact's `Quantity`, a date fact's date).
-        """
-        given = cast(list[dict[str, object]], [facts for facts in column if facts is not None])
-        if set(map(type, given)) - {dict}:
-            return None
-        if set(map(type, itertools.chain.from_iterable(map(dict.values, given)))) - _FACT_TYPES:
-            return None
-        pairs = list(set(itertools.chain.from_iterable(map(dict.items, given))))
-        checked = validator.validate_python([dict((pair,)) for pair in pairs])
-        for (name, value), valid in zip(pairs, checked, strict=True):
-            if type(valid[name]) is not type(value) or valid[name] != value:
-                return None
-        return [facts or _NO_FACTS for facts in column]
+        return self._columns
 
     def validate(self, data: object) -> Deployment:
         """The deployment `data` (a mapping of scenario fields) describes.
@@ -462,7 +390,7 @@ def _nullable(schema: cs.CoreSchema, nulls: bool) -> cs.CoreSchema:
 
 
 #: The facts of a deployment that gives none: the same read-only mapping, made in C.
-_no_facts = itertools.repeat(_NO_FACTS).__next__
+_no_facts = itertools.repeat(NO_FACTS).__next__
 
 
 def _copied(facts: object) -> object:
@@ -472,11 +400,11 @@ def _copied(facts: object) -> object:
 def _known_facts(given: dict[str, object] | None) -> Mapping[str, object]:
     """The facts given a value, read-only: a null leaves a fact unknown, as if it were absent."""
     if not given:
-        return _NO_FACTS
+        return NO_FACTS
     if None in given.values():
         given = {name: value for name, value in given.items() if value is not None}
         if not given:
-            return _NO_FACTS
+            return NO_FACTS
     return MappingProxyType(given)
 
 
@@ -574,7 +502,6 @@ _ABOUT: dict[str, tuple[Any, ...]] = {
 }
 #: The fields of a deployment, in the order the scenario schema lists them.
 FIELDS: tuple[str, ...] = tuple(_ABOUT)
-_FIELD_SET = frozenset(FIELDS)
 #: The quantities `rules.units` reads, in the regex dialect JSON Schema uses (no named
 #: groups): a comma only between groups of three digits.
 QUANTITY_PATTERN = (
@@ -596,5 +523,6 @@ def cached(vocabulary: Vocabulary, *, textual: bool = False) -> RowValidator:
 
 _CACHE: dict[tuple[int, bool], tuple[Vocabulary, RowValidator]] = {}
 
-__all__ = ["DATE_PATTERN", "FIELDS", "QUANTITY_PATTERN", "REFUSED", "REQUIRED_FIELDS",
+__all__ = ["DATE_PATTERN", "DEPLOYMENT_FIELDS", "FIELDS", "NO_FACTS", "QUANTITY_PATTERN",
+           "REFUSED", "REQUIRED_FIELDS",
            "DeploymentRow", "RowValidator", "as_deployment", "cached", "located"]

@@ -476,12 +476,12 @@ def parse_deployments(
 
 def deployments_to_judge(
     deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary
-) -> list[Deployment] | list[DeploymentRow]:
+) -> list[Deployment] | Sequence[DeploymentRow]:
     """A batch validated as `Terms.check` judges it, and never returns it.
 
-    A list of dicts all valid as they are becomes `DeploymentRow`s, validated
-    column by column (`RowValidator.table`); anything else goes through
-    `parse_deployments`, with every diagnostic.
+    A list of dicts all valid as they are is checked column by column and
+    judged as it is (`RowValidator.dicts`, a `DictBatch`); anything else goes
+    through `parse_deployments`, with every diagnostic.
 
     Raises:
         DiagnosticsError: as `parse_deployments`.
@@ -489,9 +489,9 @@ def deployments_to_judge(
     items = deployments if isinstance(deployments, list) else list(deployments)
     if items and set(map(type, items)) == {dict}:
         with paused_gc():
-            rows = cached(vocabulary).table(items)  # type: ignore[arg-type]
-        if rows is not None:
-            return rows
+            batch = cached(vocabulary).dicts(items)  # type: ignore[arg-type]
+        if batch is not None:
+            return batch
     return parse_deployments(items, vocabulary, returned=False)
 
 

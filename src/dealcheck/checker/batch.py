@@ -1,0 +1,119 @@
+"""Judging a batch of plain dicts (`Terms.check` on dicts): outcomes first, results when read.
+
+A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
+generated evaluators that read the dicts themselves (`codegen.FromDict`):
+per dict, the verdict, `not_covered` flag and findings its key shares with
+every deployment of the same key. The `DeploymentResult` of a deployment —
+id, outcome, evaluation date — is built only when the report's `deployments`
+are read (`Results`), all of them at once, once.
+
+With ``DEALCHECK_EVALUATOR=reference`` (`CompiledTerms.reference`) nothing
+here runs: `check.check` judges the batch's rows as it judges any deployment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from itertools import repeat
+from typing import Any, overload
+
+from dealcheck._speed import paused_gc
+from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.codegen import NOT_COVERED, FromDict, Outcome, generated_from_dict
+from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.results import DeploymentResult
+from dealcheck.scenario.columns import DictBatch
+
+_MISSING: Any = object()
+
+
+def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
+                book: AggregateBook) -> Results:
+    """The outcome of every deployment of `batch`, in order; the aggregates fed first."""
+    if book.tallies:
+        book.add_dicts(batch)
+    return Results(batch.ids, batch.starts if as_of is None else None, _outcomes(ct, batch, as_of),
+                   as_of)
+
+
+def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
+    # INVARIANT: `tables[day]` is the evaluator table of day's epoch, or None before
+    # the agreement; the distinct days are far fewer than the deployments.
+    tables: dict[dt.date, dict[str, dict[str, FromDict]] | None] = {}
+    for day in {as_of} if as_of is not None else set(batch.starts):
+        epoch = ct.epoch(day)
+        tables[day] = None if epoch is None else epoch.from_dicts
+    found: list[Outcome] = []
+    append, row_of, not_covered = found.append, batch.row, NOT_COVERED
+    for d, start in zip(batch.items, batch.starts, strict=True):
+        day = as_of or start
+        table = tables[day]
+        if table is None:
+            append(not_covered)  # before the agreement: `codegen.constant_from_dict`
+            continue
+        try:
+            fn = table[d["party"]][d["workload"]]
+        except KeyError:  # the first of its key in this epoch
+            fn = generated_from_dict(ct, day, d["party"], d["workload"])
+        append(fn(d, day, start, row_of))
+    return found
+
+
+class Results(Sequence[DeploymentResult]):
+    """The results of a batch, built from their outcomes when first read.
+
+    A read-only sequence, equal to the list of the same results.
+    """
+
+    __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
+
+    def __init__(self, ids: list[str], starts: list[dt.date] | None, outcomes: list[Outcome],
+                 as_of: dt.date | None) -> None:
+        """`starts` gives each day judged on, unless all are judged on `as_of`."""
+        self._ids = ids
+        self._starts = starts
+        self._outcomes = outcomes
+        self._as_of = as_of
+        self._built: list[DeploymentResult] | None = None
+
+    def _all(self) -> list[DeploymentResult]:
+        built = self._built
+        if built is None:
+            days: Sequence[dt.date | None] = (
+                self._starts if self._starts is not None else [self._as_of] * len(self._ids))
+            # Results form no cycles: a collection now would rescan all those built so far.
+            with paused_gc():
+                verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))
+                                                   or [(), (), ()])
+                built = self._built = list(map(DeploymentResult, self._ids, verdicts, days,
+                                               not_covered, findings, repeat(None)))
+            self._ids, self._outcomes, self._starts = [], [], None
+        return built
+
+    def __len__(self) -> int:
+        return len(self._outcomes) if self._built is None else len(self._built)
+
+    @overload
+    def __getitem__(self, index: int) -> DeploymentResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DeploymentResult]: ...
+
+    def __getitem__(self, index: int | slice) -> DeploymentResult | list[DeploymentResult]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[DeploymentResult]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Results):
+            return self._all() == other._all()
+        if isinstance(other, list):
+            return self._all() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._all())
