@@ -101,8 +101,10 @@ def test_the_walkthrough_has_its_steps() -> None:
         assert f"dealcheck {word}" in commands or word in commands
 
 
-@pytest.mark.parametrize(("where", "command", "expected"), COMMANDS,
-                         ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
+@pytest.mark.parametrize(("where", "command", "expected"), [
+    # A block on the Spark engine starts a JVM: slower than the whole fast tier may be.
+    pytest.param(*c, marks=[pytest.mark.slow] if "--engine spark" in c[1] else [])
+    for c in COMMANDS], ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
 def test_console_block(where: str, command: str, expected: str) -> None:
     runnable = command.replace(".venv/bin/", f"{BIN}/")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
