@@ -4,8 +4,12 @@ import signal
 
 import pytest
 
+import hypothesis_profiles
+
 # Show values, not a bare AssertionError, when a shared helper's assertion fails.
 pytest.register_assert_rewrite("helpers")
+
+hypothesis_profiles.load()
 
 
 def pytest_configure(config: pytest.Config) -> None:
