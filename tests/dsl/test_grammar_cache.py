@@ -65,6 +65,7 @@ def test_loaded_parser_gives_the_same_diagnostics_and_comments(
     assert parse.parse(commented).comments == document.comments
 
 
+@pytest.mark.slow
 def test_a_directory_that_cannot_be_made_builds_the_parser_silently(
         tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "home").write_text("a file, not a directory")
@@ -110,6 +111,7 @@ def test_the_cache_lives_in_the_users_cache_directory(
     assert cache_directory() == tmp_path / "me" / ".cache" / "dealcheck"
 
 
+@pytest.mark.slow
 def test_a_directory_refusing_writes_builds_the_parser_silently(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capfd: pytest.CaptureFixture[str]) -> None:
