@@ -1,6 +1,8 @@
 """Test-wide setup: pytest puts this directory on `sys.path`, so tests import `helpers`."""
 
 import signal
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,17 @@ import hypothesis_profiles
 pytest.register_assert_rewrite("helpers")
 
 hypothesis_profiles.load()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session (a JVM) for every test that needs one: mark such tests
+    `slow` and `xdist_group("spark")`, so that a single test worker starts it."""
+    from dealcheck.engines.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:

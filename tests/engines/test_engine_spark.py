@@ -1,8 +1,9 @@
 """The Spark engine gives the Python engine's report, byte for byte, and its diagnostics.
 
 Spark runs in local mode, one session for the whole test session (a JVM
-starts slowly): the CLI is run in this process, where `--engine spark` takes
-the active session. Each check costs Spark a few dozen jobs, and starting the
+starts slowly; the `spark` fixture of the test-wide conftest, on one test
+worker): the CLI is run in this process, where `--engine spark` takes the
+active session. Each check costs Spark a few dozen jobs, and starting the
 JVM alone costs more than the whole fast tier may: every test that needs the
 session is in the slow tier (the full suite, as CI runs it). The fast tier
 keeps the tests that need no JVM: the SQL pieces, and the message without
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +32,10 @@ import dealcheck
 from dealcheck.cli import main
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.engines import spark as engine
-from dealcheck.engines.spark import check_dataframe, spark_session
+from dealcheck.engines.spark import check_dataframe
 from dealcheck.engines.spark_read import text_columns
 
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
+pytestmark = pytest.mark.xdist_group("spark")
 
 
 @pytest.fixture
