@@ -16,8 +16,8 @@ hypothesis_profiles.load()
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    """One local Spark session (a JVM) for every test that needs one: mark such tests
-    `slow` and `xdist_group("spark")`, so that a single test worker starts it."""
+    """One local Spark session (a JVM) per test worker, for every test that needs one
+    (mark such tests `slow`: the JVM alone costs more than the fast tier may take)."""
     from dealcheck.engines.spark import spark_session
 
     session = spark_session("local[2]")

@@ -108,8 +108,7 @@ def test_the_walkthrough_has_its_steps() -> None:
 
 @pytest.mark.parametrize(("where", "command", "expected"), [
     # A block on the Spark engine starts a JVM: slower than the whole fast tier may be.
-    pytest.param(*c, marks=[pytest.mark.slow, pytest.mark.xdist_group("spark")]
-                 if "--engine spark" in c[1] else [])
+    pytest.param(*c, marks=[pytest.mark.slow] if "--engine spark" in c[1] else [])
     for c in COMMANDS], ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
 def test_console_block(where: str, command: str, expected: str,
                        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:

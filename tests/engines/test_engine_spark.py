@@ -1,7 +1,7 @@
 """The Spark engine gives the Python engine's report, byte for byte, and its diagnostics.
 
 Spark runs in local mode, one session for the whole test session (a JVM
-starts slowly; the `spark` fixture of the test-wide conftest, on one test
+starts slowly; the `spark` fixture of the test-wide conftest, one per test
 worker): the CLI is run in this process, where `--engine spark` takes the
 active session. Each check costs Spark a few dozen jobs, and starting the
 JVM alone costs more than the whole fast tier may: every test that needs the
@@ -34,8 +34,6 @@ from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.engines import spark as engine
 from dealcheck.engines.spark import check_dataframe
 from dealcheck.engines.spark_read import text_columns
-
-pytestmark = pytest.mark.xdist_group("spark")
 
 
 @pytest.fixture
