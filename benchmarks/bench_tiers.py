@@ -6,7 +6,9 @@
                                                 # module of dealcheck that its tests call
 
 Each tier runs in a fresh process with the interpreter running this script; the load
-average is printed beside every time (the machine may be shared). `--modules` runs the
+average is printed beside every time (the machine may be shared), and so is the CPU
+time of the tier's processes (test workers and the processes they wait for; not a JVM
+that Spark leaves running). `--modules` runs the
 fast tier in this process under a profile hook (slower: its time is not a figure) and
 fails if some module of dealcheck has no function that a fast test calls.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -35,14 +38,22 @@ def _load() -> str:
     return f"load average {one:.2f} (5 min: {five:.2f})"
 
 
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def time_tier(name: str, selection: list[str]) -> int:
+    """Run one tier; print its wall time and the CPU time of its processes (on a shared
+    machine the CPU time, divided by the cores, says what the wall time would be alone)."""
     print(f"{name:<28} ({_load()} at the start)", flush=True)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", *selection],
                           cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - began
+    wall, cpu = time.perf_counter() - began, _children_cpu() - cpu
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "(no output)"
-    print(f"  {wall:7.1f} s wall, exit {done.returncode}: {summary}  ({_load()} at the end)")
+    print(f"  {wall:7.1f} s wall, {cpu:7.1f} s CPU ({cpu / (os.cpu_count() or 1):.1f} s per "
+          f"core), exit {done.returncode}: {summary}  ({_load()} at the end)")
     if done.returncode != 0:
         print(done.stdout[-4000:] + done.stderr[-2000:])
     return done.returncode

@@ -1,11 +1,28 @@
 """Test-wide setup: pytest puts this directory on `sys.path`, so tests import `helpers`."""
 
 import signal
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+import hypothesis_profiles
+
 # Show values, not a bare AssertionError, when a shared helper's assertion fails.
 pytest.register_assert_rewrite("helpers")
+
+hypothesis_profiles.load()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session (a JVM) per test worker, for every test that needs one
+    (mark such tests `slow`: the JVM alone costs more than the fast tier may take)."""
+    from dealcheck.engines.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:

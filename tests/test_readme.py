@@ -1,7 +1,9 @@
 """Every code block of the README and of docs/*.md, run as written.
 
 - ```console: each `$ command` runs from the repository's root (with this
-  virtualenv's tools) and prints exactly the lines that follow it.
+  virtualenv's tools) and prints exactly the lines that follow it. Its
+  `dealcheck` runs in this process (`main(argv)`) when its arguments are plain
+  words; the rest of its pipeline, in bash.
 - ```deal: the terms resolve without a diagnostic, warnings included, and
   their examples pass. A block that shows a mistake on purpose is marked
   ```deal broken, and must then have an error.
@@ -16,6 +18,8 @@ the set-up line is checked against the CI script below.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shutil
@@ -28,6 +32,7 @@ import pytest
 
 import dealcheck
 from dealcheck.checker.examples import run_examples
+from dealcheck.cli import main
 from dealcheck.dsl.diagnostics import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,17 +106,59 @@ def test_the_walkthrough_has_its_steps() -> None:
         assert f"dealcheck {word}" in commands or word in commands
 
 
-@pytest.mark.parametrize(("where", "command", "expected"), COMMANDS,
-                         ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
-def test_console_block(where: str, command: str, expected: str) -> None:
-    runnable = command.replace(".venv/bin/", f"{BIN}/")
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    done = subprocess.run(["bash", "-c", runnable], capture_output=True, text=True, cwd=ROOT,
-                          env=env, check=False)
+@pytest.mark.parametrize(("where", "command", "expected"), [
+    # A block on the Spark engine starts a JVM: slower than the whole fast tier may be.
+    pytest.param(*c, marks=[pytest.mark.slow] if "--engine spark" in c[1] else [])
+    for c in COMMANDS], ids=[f"{w} {c[:60]}" for w, c, _ in COMMANDS])
+def test_console_block(where: str, command: str, expected: str,
+                       monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    if "--engine spark" in command:
+        request.getfixturevalue("spark")  # the CLI in this process takes the active session
+    env = {"NO_COLOR": "1", "COLUMNS": "100"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    done = _run_in_process(command) or subprocess.run(
+        ["bash", "-c", command.replace(".venv/bin/", f"{BIN}/")], capture_output=True,
+        text=True, cwd=ROOT, env={**os.environ, **env}, check=False)
     assert "Traceback" not in done.stderr
     got = "\n".join(line.rstrip() for line in done.stdout.rstrip("\n").splitlines())
     want = "\n".join(line.rstrip() for line in expected.rstrip("\n").splitlines())
     assert got == want
+
+
+#: `.venv/bin/dealcheck ARGS [2>&1] [| the rest of a pipeline]`, ARGS plain words.
+_DEALCHECK = re.compile(r"\.venv/bin/dealcheck (?P<args>[\w ./=:-]+?)(?P<merged> 2>&1)?"
+                        r"(?: \| (?P<rest>.+))?")
+
+
+def _run_in_process(command: str) -> subprocess.CompletedProcess[str] | None:
+    """`command` with its `dealcheck` run in this process (a new interpreter costs more than
+    most checks), what follows it in the pipeline run by bash on its output; None if the
+    command is not of that shape."""
+    shape = _DEALCHECK.fullmatch(command)
+    if shape is None:
+        return None
+    out = io.StringIO()
+    err = out if shape["merged"] else io.StringIO()
+    with (contextlib.chdir(ROOT), contextlib.redirect_stdout(out),
+          contextlib.redirect_stderr(err)):
+        code = main(shape["args"].split())
+    if shape["rest"] is None:
+        return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
+    rest = subprocess.run(["bash", "-c", shape["rest"].replace(".venv/bin/", f"{BIN}/")],
+                          input=out.getvalue(), capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    return subprocess.CompletedProcess(command, rest.returncode, rest.stdout,
+                                       err.getvalue() + rest.stderr)
+
+
+def test_console_commands_run_in_this_process_when_they_can() -> None:
+    plain = [c for _, c, _ in COMMANDS if _DEALCHECK.fullmatch(c)]
+    assert len(plain) >= len(COMMANDS) - 3, [c for _, c, _ in COMMANDS if c not in plain]
+    done = _run_in_process(".venv/bin/dealcheck lint tests/fixtures/three-mistakes.deal 2>&1"
+                           " | tail -1")
+    assert done is not None and done.stdout.startswith("found 3 errors"), done
+    assert _run_in_process(".venv/bin/dealcheck check \"$(ls examples)\"") is None
 
 
 @pytest.mark.parametrize("block", DEAL, ids=[b.where for b in DEAL])

@@ -23,6 +23,7 @@ from dealcheck.report.sarif import render_sarif
 from dealcheck.report.text import render_text
 from dealcheck.testing import scenarios, terms_sources
 from helpers import run_dealcheck
+from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 STARGATE = ROOT / "examples" / "stargate"
@@ -314,7 +315,7 @@ def test_the_projection_does_not_depend_on_the_date(tmp_path: Path, as_of: str |
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.data())
 def test_whoever_counts_towards_a_clause_in_force_is_covered(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(terms_sources(), label="terms"), "t.deal")
@@ -386,7 +387,7 @@ def _version(a: AggregateResult) -> tuple[str, Location, dt.date | None, dt.date
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(dated_cases())
 @example((SAME_WINDOW_START, [], dt.date(2025, 1, 1)))
 def test_the_report_verdict_is_the_worst_and_the_projection_ignores_the_date(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +12,7 @@ import pytest
 import dealcheck
 from dealcheck import Outcome, Verdict
 from dealcheck.report.model import ReportDocument, report_json_schema
+from helpers import run_dealcheck
 
 CLOUD = """\
 agreement "Cloud partnership" effective 2025-01-01
@@ -81,9 +80,7 @@ def files(tmp_path: Path) -> Path:
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "dealcheck", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_dealcheck(*args, cwd=cwd)
 
 
 def outcomes(report: dealcheck.Report, ident: str) -> list[tuple[str | None, str, Outcome]]:

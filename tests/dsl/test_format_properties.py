@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
+import hypothesis_profiles
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.dsl.format import format_document, format_source
@@ -237,7 +238,7 @@ documents = st.builds(
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=hypothesis_profiles.examples(200), deadline=None)
 @given(documents)
 def test_printing_a_document_parses_back_to_it(doc: ast.Document) -> None:
     text = format_document(doc)
@@ -245,14 +246,14 @@ def test_printing_a_document_parses_back_to_it(doc: ast.Document) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=hypothesis_profiles.examples(200), deadline=None)
 @given(documents)
 def test_printed_documents_are_already_canonical(doc: ast.Document) -> None:
     text = format_document(doc)
     assert format_source(text) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=hypothesis_profiles.examples(200), deadline=None)
 @given(CONDITIONS)
 def test_conditions_keep_their_shape(cond: ast.Cond) -> None:
     rule = ast.Restriction(

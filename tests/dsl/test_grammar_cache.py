@@ -35,6 +35,19 @@ def _never_built(self: Lark) -> None:
     raise AssertionError("the parser was built, not loaded from the cache")
 
 
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache directory holding the saved parser, built once for the tests that load it."""
+    directory = tmp_path_factory.mktemp("saved")
+    build_parser(directory)
+    return directory
+
+
+def _copy_of(saved: Path, directory: Path) -> None:
+    for path in saved.iterdir():
+        (directory / path.name).write_bytes(path.read_bytes())
+
+
 def test_parser_is_saved_then_loaded_and_parses_alike(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "dealcheck"
@@ -50,13 +63,13 @@ def test_parser_is_saved_then_loaded_and_parses_alike(
 
 
 def test_loaded_parser_gives_the_same_diagnostics_and_comments(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: Path) -> None:
     expected = parse_with_recovery(BROKEN, "broken.deal").diagnostics
     commented = TERMS[0].read_text("utf-8")
     document = parse.parse(commented)
     assert document.comments
     assert {d.code for d in expected} >= {"DC001", "DC002", "DC004", "DC005"}
-    build_parser(tmp_path)
+    _copy_of(saved, tmp_path)
     monkeypatch.setattr(Lark, "_build_parser", _never_built)
     loaded = build_parser(tmp_path)
     monkeypatch.setattr(parse, "_parser", lambda: loaded)
@@ -65,6 +78,7 @@ def test_loaded_parser_gives_the_same_diagnostics_and_comments(
     assert parse.parse(commented).comments == document.comments
 
 
+@pytest.mark.slow
 def test_a_directory_that_cannot_be_made_builds_the_parser_silently(
         tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "home").write_text("a file, not a directory")
@@ -75,8 +89,8 @@ def test_a_directory_that_cannot_be_made_builds_the_parser_silently(
 
 def test_a_damaged_cache_file_is_replaced(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capfd: pytest.CaptureFixture[str]) -> None:
-    build_parser(tmp_path)
+        capfd: pytest.CaptureFixture[str], saved: Path) -> None:
+    _copy_of(saved, tmp_path)
     (saved,) = tmp_path.iterdir()
     saved.write_bytes(b"not a parser\n\x80garbage")
     parser = build_parser(tmp_path)
@@ -110,6 +124,7 @@ def test_the_cache_lives_in_the_users_cache_directory(
     assert cache_directory() == tmp_path / "me" / ".cache" / "dealcheck"
 
 
+@pytest.mark.slow
 def test_a_directory_refusing_writes_builds_the_parser_silently(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capfd: pytest.CaptureFixture[str]) -> None:

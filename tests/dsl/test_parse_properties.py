@@ -33,6 +33,7 @@ from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.dsl.format import format_document
 from dealcheck.dsl.parse import grammar_text, parse
+from hypothesis_profiles import examples
 
 INDENT_MARK = "\x0e"
 DEDENT_MARK = "\x0f"
@@ -173,7 +174,7 @@ def lay_out(raw: str, width: int) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(DATES, NUMBERS, STRINGS)
 def test_terminal_strategies_match_the_grammar(date: str, number: str, string: str) -> None:
     for name, text in (("DATE", date), ("NUMBER", number), ("STRING", string)):
@@ -201,14 +202,14 @@ def check_round_trip(text: str) -> str:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(documents())
 def test_grammar_documents_round_trip(text: str) -> None:
     check_round_trip(text)
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(block_documents())
 def test_grammar_blocks_round_trip(text: str) -> None:
     check_round_trip(text)
@@ -222,7 +223,7 @@ def conditions() -> st.SearchStrategy[str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(conditions())
 def test_grammar_conditions_round_trip(cond: str) -> None:
     text = (

@@ -117,7 +117,7 @@ def _compare(terms_path: Path, tmp_path: Path, kind: str, copies: int,
 
 @pytest.mark.parametrize("terms", [MSFT, STARGATE], ids=["microsoft-openai", "stargate"])
 @pytest.mark.parametrize("kind", ["jsonl", "csv"])
-@pytest.mark.parametrize("as_of", [None, "2026-01-01"])
+@pytest.mark.parametrize("as_of", [None, pytest.param("2026-01-01", marks=pytest.mark.slow)])
 def test_boundary_rows_are_the_same_row_for_row(tmp_path: Path, terms: Path, kind: str,
                                                 as_of: str | None) -> None:
     _compare(terms, tmp_path, kind, 1, as_of)

@@ -163,7 +163,7 @@ def _engine_reads(terms: Path, *paths: Path) -> bool:
     (STARGATE, ROOT / "examples" / "stargate" / "over-cap.yaml"),
 ])
 @pytest.mark.parametrize("kind", ["jsonl", "csv"])
-@pytest.mark.parametrize("as_of", [None, "2025-06-30"])
+@pytest.mark.parametrize("as_of", [None, pytest.param("2025-06-30", marks=pytest.mark.slow)])
 def test_shipped_examples_give_the_same_report(tmp_path: Path, terms: Path, scenario: Path,
                                                kind: str, as_of: str | None) -> None:
     records = _records_of(scenario, terms)
@@ -177,7 +177,7 @@ def test_shipped_examples_give_the_same_report(tmp_path: Path, terms: Path, scen
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "csv"])
-@pytest.mark.parametrize("as_of", [None, "2025-10-28"])
+@pytest.mark.parametrize("as_of", [None, pytest.param("2025-10-28", marks=pytest.mark.slow)])
 def test_boundary_inventory_gives_the_same_report(tmp_path: Path, kind: str,
                                                   as_of: str | None) -> None:
     records = _boundary_records(MSFT)
@@ -191,6 +191,7 @@ def test_boundary_inventory_gives_the_same_report(tmp_path: Path, kind: str,
     assert duck == python
 
 
+@pytest.mark.slow
 def test_generated_inventory_in_two_files_gives_the_same_report(tmp_path: Path) -> None:
     records = _sample_records(4000, seed=7)
     first = write_jsonl(tmp_path / "a.jsonl", records[:2500])
@@ -248,7 +249,8 @@ BAD_ROWS: dict[str, tuple[str, object]] = {
 }
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+# The fast tier reads each bad row from JSON Lines; CSV reading has its own tests below.
+@pytest.mark.parametrize("kind", ["jsonl", pytest.param("csv", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("problem", sorted(BAD_ROWS))
 def test_bad_rows_read_as_the_python_engine_says(tmp_path: Path, kind: str,
                                                  problem: str) -> None:

@@ -59,7 +59,7 @@ def _parquet_rows(path: Path) -> list[dict[str, Any]]:
 
 INVENTORIES = [
     pytest.param(MSFT, "bounds", None, id="bounds"),
-    pytest.param(MSFT, "bounds", "2025-10-28", id="bounds-as-of"),
+    pytest.param(MSFT, "bounds", "2025-10-28", id="bounds-as-of", marks=pytest.mark.slow),
     pytest.param(STARGATE, ROOT / "examples" / "stargate" / "over-cap.yaml", None,
                  id="stargate-over-cap"),
 ]
@@ -151,6 +151,7 @@ def test_a_bad_row_leaves_the_previous_output_as_it_was(tmp_path: Path, fmt: str
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", out.name]
 
 
+@pytest.mark.slow
 def test_parquet_goes_to_a_pipe_as_bytes(tmp_path: Path) -> None:
     path = _inventory(MSFT, "bounds", tmp_path, "jsonl")
     done = subprocess.run([sys.executable, "-m", "dealcheck.cli", "check", str(MSFT), str(path),

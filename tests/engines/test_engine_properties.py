@@ -22,12 +22,13 @@ from dealcheck.engines.plan import declined
 from dealcheck.report.json import render_json
 from dealcheck.report.output import make_renderer, rows_renderer, stream_report
 from dealcheck.testing import _documents, scenario_document, scenarios
+from hypothesis_profiles import examples
 
 # A DuckDB session per example: the slow tier.
 pytestmark = pytest.mark.slow
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_drawn_terms_and_inventories_give_the_same_report(data: st.DataObject) -> None:
     text = data.draw(_documents.terms_plans().map(lambda p: format_document(p.document())),

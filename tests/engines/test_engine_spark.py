@@ -1,9 +1,13 @@
 """The Spark engine gives the Python engine's report, byte for byte, and its diagnostics.
 
 Spark runs in local mode, one session for the whole test session (a JVM
-starts slowly): the CLI is run in this process, where `--engine spark` takes
-the active session. Each check costs Spark a few dozen jobs: the tests are few,
-and most are in the slow tier (the full suite, as CI runs it).
+starts slowly; the `spark` fixture of the test-wide conftest, one per test
+worker): the CLI is run in this process, where `--engine spark` takes the
+active session. Each check costs Spark a few dozen jobs, and starting the
+JVM alone costs more than the whole fast tier may: every test that needs the
+session is in the slow tier (the full suite, as CI runs it). The fast tier
+keeps the tests that need no JVM: the SQL pieces, and the message without
+pyspark.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +32,8 @@ import dealcheck
 from dealcheck.cli import main
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.engines import spark as engine
-from dealcheck.engines.spark import check_dataframe, spark_session
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
+from dealcheck.engines.spark import check_dataframe
+from dealcheck.engines.spark_read import text_columns
 
 
 @pytest.fixture
@@ -69,6 +66,7 @@ def _same_report(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
     return python[1]
 
 
+@pytest.mark.slow
 def test_random_rows_in_two_files_give_the_python_report(
         spark: Any, tmp_path: Path, runs: list[bool],
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,9 +111,10 @@ def test_parquet_gives_the_json_lines_report(spark: Any, tmp_path: Path, runs: l
     assert json.dumps(report).replace(str(parquet), str(jsonl)) == json.dumps(wanted)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "field", "value"), [
     ("jsonl", "start", "2025-13-01"),
-    pytest.param("csv", "id", "d3", marks=pytest.mark.slow),
+    ("csv", "id", "d3"),
 ])
 def test_a_bad_row_reads_as_the_python_engine_says(spark: Any, tmp_path: Path, kind: str,
                                                    field: str, value: str, runs: list[bool],
@@ -154,6 +153,7 @@ def test_check_dataframe_gives_each_rows_python_result(spark: Any, tmp_path: Pat
             == [(f.clause, f.outcome.value, f.message, f.fix) for f in expected.findings]
 
 
+@pytest.mark.slow
 def test_check_dataframe_locates_a_bad_row(spark: Any) -> None:
     frame = spark.createDataFrame(
         [("a", "OpenAI", "api", "Azure", "2025-02-01"),
@@ -167,6 +167,21 @@ def test_check_dataframe_locates_a_bad_row(spark: Any) -> None:
 
 
 # ---------------------------------------------------------------- without Spark
+
+
+def test_the_text_columns_are_the_fields_then_one_per_fact() -> None:
+    terms = dealcheck.load(MSFT)
+    columns = text_columns(terms.vocabulary)
+    assert columns[:9] == ["id", "party", "workload", "provider", "region", "start", "end",
+                           "capacity", "value"]
+    assert columns[9:] == [f"fact:{name}" for name in terms.vocabulary.facts]
+    assert "fact:microsoft_consent" in columns
+
+
+def test_spark_sql_quotes_names_and_text() -> None:
+    assert engine._ident("fact:a`b") == "`fact:a``b`"
+    assert engine._string("it's a \\ path") == "'it\\'s a \\\\ path'"
+    assert (engine._spark_type("VARCHAR"), engine._spark_type("DATE")) == ("STRING", "DATE")
 
 
 def test_without_pyspark_the_engine_says_how_to_install_it(

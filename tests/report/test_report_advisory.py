@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from dealcheck.report.markdown import render_markdown
 from dealcheck.report.model import ReportDocument, report_json_schema
 from dealcheck.report.sarif import sarif_log
 from dealcheck.report.text import render_text
+from helpers import run_dealcheck
 
 TERMS = """\
 agreement "Letter of intent" effective 2025-01-01
@@ -141,10 +139,8 @@ def test_sarif_reports_targets_as_notes(advisory_report: dealcheck.Report) -> No
 def test_the_exit_code_ignores_targets(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "loi.deal").write_text(TERMS, encoding="utf-8")
     (tmp_path / "plan.yaml").write_text(SCENARIO, encoding="utf-8")
-    env = {**os.environ, "NO_COLOR": "1"}
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "check", "loi.deal", "plan.yaml",
-                          "--format", fmt, "--fail-on", "undetermined"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    run = run_dealcheck("check", "loi.deal", "plan.yaml", "--format", fmt,
+                        "--fail-on", "undetermined", cwd=tmp_path)
     assert (run.returncode, run.stderr) == (0, "")
     assert "advisory" in run.stdout.lower()
 
@@ -158,12 +154,10 @@ def test_duckdb_reports_targets_as_python_does(tmp_path: Path) -> None:
         "t2,Acme,training,Main,,2025-03-02,true\n"
         "a1,Acme,api,Main,1M USD,2025-03-01,\n"
         "a2,Acme,api,Other,2M USD,2025-03-05,false\n", encoding="utf-8")
-    env = {**os.environ, "NO_COLOR": "1"}
     outputs = {}
     for engine in ("python", "duckdb"):
-        run = subprocess.run([sys.executable, "-m", "dealcheck", "check", "loi.deal", "plan.csv",
-                              "--format", "json", "--engine", engine],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        run = run_dealcheck("check", "loi.deal", "plan.csv", "--format", "json",
+                            "--engine", engine, cwd=tmp_path)
         assert (run.returncode, run.stderr) == (1, "")  # a2 breaks the binding api_main
         outputs[engine] = run.stdout
     assert outputs["duckdb"] == outputs["python"]

@@ -30,6 +30,7 @@ from dealcheck.report.model import (
     report_json_schema,
 )
 from dealcheck.report.output import ReportMeta
+from hypothesis_profiles import examples
 
 # The documented report, the contract: these keys, this nesting.
 CONTRACT_TOP = [
@@ -321,7 +322,7 @@ json_values = st.recursive(
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(value=json_values, depth=st.integers(min_value=0, max_value=3))
 def test_pretty_matches_json_dumps(value: Any, depth: int) -> None:
     indent = "  " * depth

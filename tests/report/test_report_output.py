@@ -280,6 +280,7 @@ for fmt in ("json", "junit", "sarif", "markdown", "text"):
 """
 
 
+@pytest.mark.slow
 def test_byte_identical_across_processes() -> None:
     import subprocess
 

@@ -76,6 +76,7 @@ def test_junit_has_a_case_per_deployment_and_aggregate() -> None:
     assert len(cases) == 14 + 1
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_json_across_processes() -> None:
     first = run_check(*CASES[0][:2], None, "json", in_process=False)
     second = run_check(*CASES[0][:2], None, "json", in_process=False)

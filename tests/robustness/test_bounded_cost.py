@@ -136,7 +136,7 @@ def _fed(fifo: Path, data: bytes) -> Iterator[None]:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_a_named_pipe_is_read_once(tmp_path: Path, jobs: str) -> None:
     fifo = tmp_path / "plan.jsonl"
     with _fed(fifo, ROWS.encode()):
@@ -167,6 +167,7 @@ def test_a_named_pipe_with_a_problem_is_explained_without_reading_it_again(
     assert [(r["file"], r["line"]) for r in duplicate["related"]] == [(str(fifo), 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_a_pipe_is_read_up_to_the_file_size_limit(tmp_path: Path) -> None:
     fifo = tmp_path / "plan.jsonl"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from robustness_helpers import ROOT
 
 from dealcheck import limits
+from hypothesis_profiles import examples
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import targets
@@ -100,20 +101,20 @@ def mutated_scenario(draw: st.DrawFn) -> tuple[bytes, str]:
     return bytes(data), suffix
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_terms())
 def test_mutated_terms(data: bytes) -> None:
     targets.check_terms(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_scenario())
 def test_mutated_scenarios(case: tuple[bytes, str]) -> None:
     data, suffix = case
     targets.check_scenario(data, suffix)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_scenario())
 def test_mutated_scenarios_under_small_limits(case: tuple[bytes, str]) -> None:
     data, suffix = case
@@ -122,7 +123,7 @@ def test_mutated_scenarios_under_small_limits(case: tuple[bytes, str]) -> None:
         targets.check_scenario(data, suffix)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_terms())
 def test_mutated_terms_under_small_limits(data: bytes) -> None:
     with limits.configured(max_file_bytes=4000, max_nesting=3, max_quantity=10**6):

@@ -72,6 +72,7 @@ def test_no_code_from_a_scenario_is_executed(tmp_path: Path, payload: str) -> No
     assert not sentinel.exists()
 
 
+@pytest.mark.slow
 def test_no_network_is_used(tmp_path: Path) -> None:
     """Every command works the same with sockets disabled, and none tries to open one."""
     attempts = tmp_path / "network-attempts.log"
@@ -127,6 +128,7 @@ def test_no_network_is_used(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- inputs untouched
 
 
+@pytest.mark.slow
 def test_input_files_are_never_modified(tmp_path: Path) -> None:
     terms = tmp_path / "terms.deal"
     terms.write_bytes(EXAMPLE_TERMS.read_bytes())
@@ -290,6 +292,7 @@ def test_a_stopped_process_leaves_the_previous_report_and_nothing_else(
 # ---------------------------------------------------------------- internal errors
 
 
+@pytest.mark.slow
 def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
     env = _sitecustomize(tmp_path / "site", """
         import dealcheck.rules.resolve as resolve
@@ -325,6 +328,7 @@ def test_bad_input_in_a_process_has_no_traceback() -> None:
 # ---------------------------------------------------------------- the alias bomb
 
 
+@pytest.mark.slow
 def test_a_yaml_alias_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
     """Exit 2 with DC313; time and peak memory are printed (run with -s to see them)."""
     bomb = CORPUS / "scenarios" / "billion_laughs.yaml"

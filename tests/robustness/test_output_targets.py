@@ -156,6 +156,7 @@ def test_a_named_pipe_gets_nothing_from_a_check_that_fails(inputs: Path, engine:
     assert got == [b""]
 
 
+@pytest.mark.slow
 def test_a_symlink_to_standard_output_writes_to_it(inputs: Path, tmp_path: Path) -> None:
     """`-o` a link to /dev/stdout, with standard output a pipe: the reader gets the report."""
     link = tmp_path / "stdout"
@@ -298,6 +299,7 @@ def test_a_disk_full_while_saving_keeps_the_previous_report(
     assert sorted(p.name for p in inputs.iterdir()) == ["deals.yaml", "report.txt", "terms.deal"]
 
 
+@pytest.mark.slow
 def test_a_write_refused_midway_leaves_no_temporary_file(tmp_path: Path) -> None:
     """A real refusal of the system while the report is written: a file size limit (EFBIG)."""
     out = tmp_path / "out"
@@ -333,6 +335,7 @@ def test_fmt_reports_a_failed_write_as_dc904(tmp_path: Path,
     assert os.listdir(tmp_path) == ["terms.deal"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="reads /proc")
 def test_ctrl_c_while_a_named_pipe_waits_for_its_reader(inputs: Path) -> None:
     """Without a reader, opening the pipe waits: Ctrl-C ends the wait, exit code 130."""

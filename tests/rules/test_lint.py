@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import dealcheck
 from dealcheck.checker.examples import run_examples
 from dealcheck.dsl.diagnostics import Diagnostic, Severity
 from dealcheck.rules import lint
+from helpers import run_dealcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [ROOT / "examples" / "microsoft-openai" / "terms.deal",
@@ -44,9 +43,7 @@ def warnings_of(body: str, *, header: bool = True) -> list[tuple[str, int, int, 
 
 
 def run_lint(*files: str, cwd: Path, fmt: str = "text") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "dealcheck", "lint", "--error-format", fmt,
-                           *files], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    return run_dealcheck("lint", "--error-format", fmt, *files, cwd=cwd)
 
 
 def test_warning_codes_are_the_documented_ones() -> None:

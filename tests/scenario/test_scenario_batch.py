@@ -30,6 +30,7 @@ from dealcheck.scenario.generated import RowValidator, cached
 from dealcheck.scenario.model import Deployment
 from dealcheck.scenario.validate import parse_deployment, parse_deployments
 from dealcheck.terms import validate_deployments
+from hypothesis_profiles import examples
 
 TERMS = """\
 agreement "Batches" effective 2020-01-01
@@ -291,7 +292,7 @@ def _outcome(parse: Any, items: list[Any], vocabulary: Vocabulary) -> tuple[str,
     return "valid", [(d, d.source) for d in found]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_batch_gives_what_its_items_give_one_by_one(
         terms: dealcheck.Terms, reference: CompiledTerms, data: st.DataObject) -> None:

@@ -39,6 +39,7 @@ from dealcheck.scenario.validate import (
     parse_deployments,
 )
 from dealcheck.testing import deployments, scenario_document
+from hypothesis_profiles import examples
 
 TERMS = """\
 agreement "Differential" effective 2020-01-01
@@ -358,7 +359,7 @@ _POOLS: dict[str, list[object]] = {
 }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_generated_validator_decides_as_the_field_rules(terms: Terms, data: Any) -> None:
     vocabulary = terms.vocabulary

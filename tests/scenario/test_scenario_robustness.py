@@ -12,6 +12,7 @@ from scenario_helpers import FIXTURES, make_vocabulary
 
 from dealcheck.dsl.diagnostics import DiagnosticsError, render_text
 from dealcheck.scenario.read import iter_deployments, load_scenario, validate_file
+from hypothesis_profiles import examples
 
 VOCABULARY = make_vocabulary()
 TOKENS = [
@@ -68,7 +69,7 @@ def _edits(original: bytes) -> st.SearchStrategy[bytes]:
 def test_mangled_scenarios_give_diagnostics_not_tracebacks(name: str) -> None:
     original = (FIXTURES / name).read_bytes()
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(_edits(original))
     def check(data: bytes) -> None:
         with tempfile.TemporaryDirectory() as folder:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from dealcheck.checker.results import AggregateResult, Report
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
+from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 MICROSOFT_OPENAI = ROOT / "examples" / "microsoft-openai" / "terms.deal"
@@ -85,11 +86,12 @@ LONG_RUN = int(os.environ.get("DEALCHECK_DIFFERENTIAL_CASES", "0") or 0)
 
 
 def differential_settings(default: int) -> settings:
-    """`default` cases, or ``DEALCHECK_DIFFERENTIAL_CASES`` of them in a long run."""
+    """`default` cases as the Hypothesis profile scales them (`hypothesis_profiles`), or
+    ``DEALCHECK_DIFFERENTIAL_CASES`` of them in a long run."""
     if LONG_RUN:
         return settings(max_examples=LONG_RUN, deadline=None, database=None,
                         suppress_health_check=list(HealthCheck))
-    return settings(max_examples=default, deadline=None)
+    return settings(max_examples=examples(default), deadline=None)
 
 
 def reference_differences(terms: m.Terms, deployments: Sequence[Deployment],

@@ -18,6 +18,7 @@ from oracles import MICROSOFT_OPENAI, STARGATE
 
 import dealcheck
 from dealcheck.testing import fact_values, scenarios, terms_sources
+from hypothesis_profiles import examples
 
 # Every case goes through Cedar: the slow tier.
 pytestmark = pytest.mark.slow
@@ -32,7 +33,7 @@ def as_of_dates(terms: dealcheck.Terms, ds: list[dealcheck.Deployment]
     return st.none() | st.sampled_from(sorted({d.start for d in ds} | {terms.effective}))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.data())
 def test_dealcheck_and_cedar_agree_on_random_terms(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(terms_sources(), label="terms"), "t.deal")
@@ -49,7 +50,7 @@ def test_dealcheck_and_cedar_agree_on_the_shipped_terms(path: object) -> None:
     cedar = cedar_oracle.translate(terms)
     compared = 0
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=examples(200), deadline=None)
     @given(st.data())
     def agree(data: st.DataObject) -> None:
         nonlocal compared

@@ -21,6 +21,7 @@ from dealcheck import Outcome
 from dealcheck.checker.results import Change
 from dealcheck.checker.states import with_states
 from dealcheck.testing import scenarios, terms_sources
+from hypothesis_profiles import examples
 
 _FIELDS = ("provider", "region", "value")
 
@@ -38,7 +39,7 @@ def violated(result: dealcheck.DeploymentResult) -> set[str]:
     return {f.clause for f in result.findings if f.outcome is Outcome.VIOLATED}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.data())
 def test_every_fix_alternative_settles_its_finding(data: st.DataObject) -> None:
     overlapping = data.draw(st.booleans(), label="overlapping")

@@ -25,6 +25,7 @@ from dealcheck.dsl.format import format_document
 from dealcheck.report.model import ReportDocument, report_json_schema
 from dealcheck.rules import model as m
 from dealcheck.testing import _documents, fact_values, scenarios
+from hypothesis_profiles import examples
 
 # Hundreds of drawn terms and scenarios per property: the slow tier.
 pytestmark = pytest.mark.slow
@@ -56,7 +57,7 @@ def restriction_ids(terms: m.Terms) -> list[str]:
                     for c in terms.clauses if c.id == i)]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_adding_a_permission_never_makes_a_verdict_worse(data: st.DataObject) -> None:
     plan, before = data.draw(plans_and_terms(), label="terms")
@@ -88,7 +89,7 @@ def learn(d: dealcheck.Deployment, known: dealcheck.Deployment, what: str
     return dataclasses.replace(d, facts={**d.facts, what: known.facts[what]})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_learning_a_fact_never_flips_a_decided_verdict(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(_documents.terms_plans().map(
@@ -119,7 +120,7 @@ def test_learning_a_fact_never_flips_a_decided_verdict(data: st.DataObject) -> N
 # ---------------------------------------------------------------- facts of the whole check
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_facts_of_the_whole_check_are_each_deployments_unless_it_has_its_own(
         data: st.DataObject) -> None:
@@ -152,7 +153,7 @@ def unordered(outcome: object) -> object:
     return deployments, aggregates
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_permuting_deployments_changes_nothing(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(_documents.terms_plans().map(
@@ -164,7 +165,7 @@ def test_permuting_deployments_changes_nothing(data: st.DataObject) -> None:
         unordered(outcome_of(terms.check(shuffled, as_of)))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_permuting_clauses_changes_nothing(data: st.DataObject) -> None:
     plan, terms = data.draw(plans_and_terms(), label="terms")
@@ -183,7 +184,7 @@ def test_permuting_clauses_changes_nothing(data: st.DataObject) -> None:
 SCHEMA = report_json_schema()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_the_json_report_round_trips_through_its_model(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(_documents.terms_plans().map(

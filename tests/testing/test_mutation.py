@@ -29,8 +29,10 @@ Mutation = Callable[[m.Terms], m.Terms]
 
 
 @st.composite
-def cases(draw: st.DrawFn, complete: bool = False) -> Case:
-    text = draw(terms_sources())
+def cases(draw: st.DrawFn, complete: bool = False, overlapping: bool = False) -> Case:
+    """Terms, deployments and a date; `overlapping` terms (clauses and exceptions about
+    the same deployments) make an ignored exception show sooner."""
+    text = draw(terms_sources(min_clauses=1 + overlapping, overlapping=overlapping))
     terms = dealcheck.loads(text, "t.deal")
     facts = fact_values(terms, complete=True) if complete else fact_values(terms)
     ds = draw(scenarios(terms, min_size=1, max_size=6, facts=facts))
@@ -69,7 +71,8 @@ def reference_mismatch(mutate: Mutation) -> Callable[[Case], bool]:
                          ids=["notwithstanding-ignored", "revoked-a-day-late"])
 def test_the_reference_catches_a_wrong_evaluator(mutate: Mutation) -> None:
     mismatch = reference_mismatch(mutate)
-    text, ds, as_of = smallest(find(cases(), mismatch, settings=SEARCH), mismatch)
+    drawn = cases(overlapping=mutate is without_exceptions)
+    text, ds, as_of = smallest(find(drawn, mismatch, settings=SEARCH), mismatch)
     terms = dealcheck.loads(text, "t.deal")
     print(f"counterexample:\n{text}\n{ds}\nas of {as_of}")
     print("\n".join(reference_differences(terms, ds, as_of, evaluated=mutate(terms))))
@@ -83,7 +86,8 @@ def test_the_cedar_oracle_catches_ignored_exceptions() -> None:
             terms, ds, as_of, evaluated=without_exceptions(terms))
         return bool(differences) and not cedar_oracle.cedar_differences(terms, ds, as_of)[0]
 
-    text, ds, as_of = smallest(find(cases(complete=True), mismatch, settings=SEARCH), mismatch)
+    text, ds, as_of = smallest(find(cases(complete=True, overlapping=True), mismatch,
+                                    settings=SEARCH), mismatch)
     print(f"counterexample:\n{text}\n{ds}\nas of {as_of}")
 
 
@@ -92,7 +96,7 @@ def test_the_differential_property_fails_on_the_mutated_evaluator() -> None:
 
     @settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(cases())
+    @given(cases(overlapping=True))
     def agrees(case: Case) -> None:
         text, ds, as_of = case
         terms = dealcheck.loads(text, "t.deal")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from oracles import ROOT
 
@@ -61,6 +64,16 @@ def test_scenarios_have_unique_ids(deal_terms, data):
 """
 
 
+#: The user's cache directory, before pytester gives each test a home of its own: the
+#: sample runs keep finding dealcheck's built parser there (building it costs seconds).
+USER_CACHE = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+
+
+@pytest.fixture(autouse=True)
+def _users_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", USER_CACHE)
+
+
 @pytest.fixture
 def sample(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project with a terms file and a test module, and no conftest: nothing names the
@@ -83,7 +96,7 @@ def test_the_plugin_runs_examples_strategies_and_fixture(sample: pytest.Pytester
 
 
 def test_a_failing_example_shows_its_explanation(sample: pytest.Pytester) -> None:
-    result = sample.runpytest_subprocess("terms.deal", "-p", "no:cacheprovider")
+    result = sample.runpytest_inprocess("terms.deal", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines([
         '*terms.deal:18: example "the API elsewhere, expected to comply" failed',
         "*`away`: expected compliant, got violation*",
@@ -100,7 +113,7 @@ def test_a_failing_example_shows_its_explanation(sample: pytest.Pytester) -> Non
 @pytest.mark.slow
 def test_terms_that_do_not_load_fail_with_their_diagnostics(pytester: pytest.Pytester) -> None:
     pytester.makefile(".deal", broken=SAMPLE_TERMS.replace("only on Cloud", "only on Clod"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*broken.deal: the terms do not load (1 error)",
@@ -112,14 +125,14 @@ def test_terms_that_do_not_load_fail_with_their_diagnostics(pytester: pytest.Pyt
 @pytest.mark.slow
 def test_files_without_examples_are_not_collected(pytester: pytest.Pytester) -> None:
     pytester.makefile(".deal", plain=SAMPLE_TERMS.split("example")[0])
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
 @pytest.mark.slow
 def test_collection_can_be_turned_off(sample: pytest.Pytester) -> None:
     sample.makeini("[pytest]\ndealcheck_examples = false\n")
-    result = sample.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    result = sample.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only", "-q")
     assert "terms.deal" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*3 tests collected*"])
 
@@ -137,8 +150,8 @@ def test_examples_run_with_pytest_examples(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.slow
 def test_examples_carry_the_dealcheck_marker(sample: pytest.Pytester) -> None:
-    result = sample.runpytest_subprocess("-p", "no:cacheprovider", "-m", "dealcheck",
-                                         "--collect-only", "-q")
+    result = sample.runpytest_inprocess("-p", "no:cacheprovider", "-m", "dealcheck",
+                                        "--collect-only", "-q")
     result.stdout.fnmatch_lines(["terms.deal::the API on its own cloud",
                                  "terms.deal::the API elsewhere, expected to comply",
                                  "*2/5 tests collected (3 deselected)*"])

@@ -30,6 +30,7 @@ from dealcheck.testing import (
     scenarios,
     terms_sources,
 )
+from hypothesis_profiles import examples
 
 TERMS = dealcheck.load(MICROSOFT_OPENAI)
 
@@ -66,7 +67,7 @@ def test_generated_terms_use_provider_groups_in_clauses() -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(terms_sources())
 def test_terms_sources_are_valid_and_canonical(text: str) -> None:
     terms, diagnostics = dealcheck.analyze(text, "t.deal")
@@ -75,7 +76,7 @@ def test_terms_sources_are_valid_and_canonical(text: str) -> None:
     assert format_source(text) == text
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(resolved_terms(min_clauses=0, max_clauses=2, max_amendments=0))
 def test_resolved_terms_respect_their_sizes(terms: dealcheck.Terms) -> None:
     assert len(terms.clauses) <= 2
@@ -86,7 +87,7 @@ def test_resolved_terms_respect_their_sizes(terms: dealcheck.Terms) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_deployments_are_valid_for_their_terms(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(terms_sources()), "t.deal")
@@ -96,7 +97,7 @@ def test_deployments_are_valid_for_their_terms(data: st.DataObject) -> None:
     assert report.result_of(d.id).evaluated_on == d.start
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(deployments(TERMS, workload="api", provider=st.sampled_from(["AWS", "GCP"]),
                    start=dt.date(2025, 11, 3), region=None,
                    facts=fact_values(TERMS, customer="commercial")))
@@ -106,7 +107,7 @@ def test_fixed_fields_are_kept(d: dealcheck.Deployment) -> None:
     assert d.facts["customer"] == "commercial"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(deployments(TERMS, party="OpenAI", capacity="1.2 GW", end="2025-01-01"))
 def test_fixed_values_are_converted(d: dealcheck.Deployment) -> None:
     assert d.capacity == Quantity(dealcheck_amount("1.2 GW"), "power")
@@ -119,7 +120,7 @@ def dealcheck_amount(text: str) -> object:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(scenarios(TERMS, min_size=2, max_size=5, party="OpenAI"))
 def test_scenarios_have_unique_ids_and_sizes(ds: list[dealcheck.Deployment]) -> None:
     assert 2 <= len(ds) <= 5
@@ -130,7 +131,7 @@ def test_scenarios_have_unique_ids_and_sizes(ds: list[dealcheck.Deployment]) -> 
             assert quantity is None or quantity.dimension in dimensions
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(fact_values(TERMS, complete=True, rofr_declined=None,
                    microsoft_consent=st.sampled_from([True, None])))
 def test_fact_values_complete_and_fixed(facts: dict[str, object]) -> None:
@@ -164,7 +165,7 @@ def test_deployments_meet_the_edges_of_the_terms() -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(scenarios(TERMS, max_size=4))
 def test_scenario_documents_read_back(tmp_path_factory: pytest.TempPathFactory,
                                       ds: list[dealcheck.Deployment]) -> None:
