@@ -493,6 +493,10 @@ def schema(what: str, terms: str | None, error_format: str) -> None:
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 
+from dealcheck.analysis.commands import diff as _diff  # noqa: E402
+
+cli.add_command(_diff)
+
 # ---------------------------------------------------------------- entry point
 
 
