@@ -10,8 +10,10 @@ of two dates, and two generated files over overlapping vocabularies.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -29,13 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "microsoft-openai" / "terms.deal"
 EDITED = ROOT / "examples" / "microsoft-openai" / "terms-civilian.deal"
 _SPAN = dt.timedelta(days=800)
+#: `draw` of a composite strategy or of `st.data()`.
+Draw = Callable[..., Any]
 
 
 def verdict(terms: dealcheck.Terms, d: Deployment, day: dt.date | None) -> str:
     return str(terms.check([d], as_of=day).verdict_of(d.id))
 
 
-def _in_piece(draw: st.DrawFn, piece: Piece) -> object:
+def _in_piece(draw: Draw, piece: Piece) -> object:
     value = piece.value
     if piece.absent or (piece.low is None and piece.high is None
                         and not isinstance(value, dt.date | Quantity)):
@@ -53,7 +57,7 @@ def _in_piece(draw: st.DrawFn, piece: Piece) -> object:
     return Quantity(low + (high - low) * Decimal(steps) / 1000, value.dimension)  # type: ignore[operator]
 
 
-def inside(draw: st.DrawFn, diff: Diff, box: tuple[frozenset[int], ...]) -> Deployment | None:
+def inside(draw: Draw, diff: Diff, box: tuple[frozenset[int], ...]) -> Deployment | None:
     """A deployment drawn anywhere inside `box` (None when its end came before its start)."""
     values: dict[str, object] = {}
     facts: dict[str, object] = {}
@@ -70,7 +74,7 @@ def inside(draw: st.DrawFn, diff: Diff, box: tuple[frozenset[int], ...]) -> Depl
     return Deployment("drawn", facts=facts, **values)  # type: ignore[arg-type]
 
 
-def assert_sound(draw: st.DrawFn, diff: Diff, old: dealcheck.Terms,
+def assert_sound(draw: Draw, diff: Diff, old: dealcheck.Terms,
                  new: dealcheck.Terms) -> None:
     for change in diff.changes:
         w = change.witness
@@ -86,7 +90,7 @@ def assert_sound(draw: st.DrawFn, diff: Diff, old: dealcheck.Terms,
             assert verdict(new, d, diff.new_as_of) == change.new_verdict, (change.text, d)
 
 
-def assert_complete(draw: st.DrawFn, diff: Diff, old: dealcheck.Terms,
+def assert_complete(draw: Draw, diff: Diff, old: dealcheck.Terms,
                     new: dealcheck.Terms) -> None:
     shared = {f.name for f in new.vocabulary.facts.values()}
     for _ in range(12):
