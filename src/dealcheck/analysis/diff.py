@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dealcheck.analysis.regions import group_by, merge_boxes, region_json, region_text
-from dealcheck.analysis.space import Box, Item, Space, Splitter, build_space, check_supported
+from dealcheck.analysis.space import Box, Item, Space, Splitter, build_space
 from dealcheck.checker.codegen import decide
 from dealcheck.checker.results import DeploymentResult, Outcome, Verdict
 from dealcheck.rules import model as m
@@ -112,12 +112,8 @@ def diff_terms(old: m.Terms, new: m.Terms, as_of: dt.date | None = None, *,
     `as_of` fixes the evaluation date of both; `old_as_of` / `new_as_of` fix one
     side's (the terms as of one date against the terms as of another).
 
-    Raises:
-        DiagnosticsError: DC960 when a file relates two fields (see `check_supported`).
     """
     old_day, new_day = old_as_of or as_of, new_as_of or as_of
-    check_supported(old)
-    check_supported(new)
     sides = (Terms.of(old), Terms.of(new))
     space = build_space(sides)
     splitter = Splitter(space, (old_day, new_day), complete=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dealcheck.analysis.space import Item, Splitter, build_space, check_supported
+from dealcheck.analysis.space import Item, Splitter, build_space
 from dealcheck.checker.compile import Plan
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
@@ -117,10 +117,7 @@ def _permission(out: _Sets, at: int, plan: Plan, d: Deployment,
 def analyze_terms(terms: m.Terms) -> Analysis:
     """Every finding of `terms`, each with the clauses' locations and a witness where one exists.
 
-    Raises:
-        DiagnosticsError: DC960 when the terms relate two fields (see `check_supported`).
     """
-    check_supported(terms)
     terms = Terms.of(terms)
     sets = _sets(terms)
     found = [*_dead(terms, sets), *_vacuous(terms, sets), *_conflicts(terms, sets),

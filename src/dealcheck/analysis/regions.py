@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from dealcheck.analysis.space import Axis, Box, Piece, Space
+from dealcheck.checker.logic import describe
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 
@@ -161,7 +162,13 @@ def region_json(space: Space, box: Box) -> dict[str, object]:
     """A region as `dealcheck diff --format json` writes it."""
     out: dict[str, object] = {}
     facts: dict[str, object] = {}
+    relations: list[dict[str, object]] = []
     for axis, pieces in zip(space.axes, box, strict=True):
+        if axis.relation is not None:
+            if len(pieces) == 1:
+                relations.append({"condition": describe(space.relations[axis.relation]),
+                                  "holds": 0 in pieces})
+            continue
         shown = axis_json(axis, pieces)
         if axis.fact is not None:
             if shown is not None:
@@ -171,8 +178,11 @@ def region_json(space: Space, box: Box) -> dict[str, object]:
         else:
             out[axis.name] = shown
     out["facts"] = facts
-    return {k: out[k] for k in ("party", "workload", "provider", "region", "dates", "facts",
-                                "capacity", "value", "end")}
+    shown = {k: out[k] for k in ("party", "workload", "provider", "region", "dates", "facts",
+                                 "capacity", "value", "end")}
+    if relations:
+        shown["relations"] = relations
+    return shown
 
 
 def _names_text(values: Sequence[str], groups: Mapping[str, frozenset[str]],
@@ -224,6 +234,8 @@ def region_text(space: Space, box: Box, vocabulary: m.Vocabulary) -> str:
         if shown[field_name] is not None:
             conditions.append(f"{field_name} " + " or ".join(
                 _interval_text(i) for i in _listed(shown[field_name])))
+    for relation in shown.get("relations", ()):  # type: ignore[attr-defined]
+        conditions.append(("" if relation["holds"] else "not ") + str(relation["condition"]))
     if conditions:
         extra.append("when " + " and ".join(conditions))
     return ", ".join([text, *extra])

@@ -18,14 +18,15 @@ on the box's representative deployment.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dealcheck.analysis import relations as rel
 from dealcheck.checker.complete import condition_reads
-from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, FactValue
@@ -70,6 +71,11 @@ class Axis:
     def fact(self) -> str | None:
         return self.name[5:] if self.name.startswith("fact:") else None
 
+    @property
+    def relation(self) -> int | None:
+        """For the axis of a relation (`relation:N`), its position in `Space.relations`."""
+        return int(self.name[9:]) if self.name.startswith("relation:") else None
+
 
 Box = tuple[frozenset[int], ...]
 
@@ -109,22 +115,6 @@ def clause_constants(clause: m.Clause) -> dict[str, list[m.Constant]]:
     if isinstance(rule, m.Exclusivity):
         out.setdefault(rule.target, []).extend(sorted(rule.allowed))
     return out
-
-
-def check_supported(terms: m.Terms) -> None:
-    """Reject what the algebra cannot split exactly: a relation between two operands.
-
-    Raises:
-        DiagnosticsError: DC960, located at each relation.
-    """
-    found: list[Diagnostic] = []
-    for relation in m.relations_of(terms):
-        found.append(error(
-            "DC960", "diff and analyze cannot split a comparison between two fields or "
-            "facts exactly", relation.span,
-            help="compare the field or fact with a constant date or quantity instead"))
-    if found:
-        raise DiagnosticsError(found)
 
 
 # ---------------------------------------------------------------- pieces
@@ -194,13 +184,21 @@ class Space:
     axes: tuple[Axis, ...]
     operators: dict[str, tuple[str, ...]]   # provider -> its operator in each file
     facts: dict[str, m.Fact]                # facts both files declare alike
+    relations: tuple[m.Relation, ...] = ()
+
+    def operators_of(self, side: int) -> dict[str, str]:
+        return {p: ops[side] for p, ops in self.operators.items()}
 
     def locate(self, d: Deployment) -> tuple[int, ...]:
         """The piece of each axis that holds `d` (-1 where none does)."""
         out: list[int] = []
         for axis in self.axes:
             value = (d.facts.get(axis.fact) if axis.fact is not None
-                     else getattr(d, axis.name))
+                     else getattr(d, axis.name, None))
+            if axis.relation is not None:
+                truth = rel.truth_of(self.relations[axis.relation], d, self.operators_of(0))
+                out.append(1 if truth is False else 0)
+                continue
             out.append(next((i for i, p in enumerate(axis.pieces) if _holds(p, value)), -1))
         return tuple(out)
 
@@ -252,7 +250,10 @@ def build_space(files: Sequence[m.Terms]) -> Space:
             axes.append(_fact_axis(fact, constants.get(name, ())))
     operators = {p: tuple(v.providers[p].operator for v in vocabularies)
                  for p in _shared([list(v.providers) for v in vocabularies])}
-    return Space(tuple(axes), operators, facts)
+    relations = rel.relations_of(files)
+    axes += [Axis(f"relation:{i}", "truth", (Piece(True), Piece(False)))
+             for i in range(len(relations))]
+    return Space(tuple(axes), operators, facts, tuple(relations))
 
 
 def _date_marks(values: Sequence[m.Constant]) -> list[dt.date]:
@@ -278,7 +279,7 @@ def _fact_axis(fact: m.Fact, marks: Sequence[m.Constant]) -> Axis:
     for value in marks:
         if isinstance(value, Quantity) and value.dimension not in dimensions:
             dimensions.append(value.dimension)
-    return _quantity_axis(name, dimensions, marks, floor=False)
+    return _quantity_axis(name, dimensions, marks, floor=True)
 
 
 # ---------------------------------------------------------------- splitting
@@ -337,7 +338,7 @@ class Splitter:
                 if item.clause.in_force_through is not None:
                     marks.append(item.clause.in_force_through)
         signature: Callable[[Piece], object]
-        if axis.kind == "values":
+        if axis.kind in ("values", "truth"):
             signature = lambda p: p.value  # noqa: E731  (bool facts are read bare)
         elif axis.kind == "names":
             named = set(marks)
@@ -415,30 +416,50 @@ class Splitter:
     def _variables(self, box: list[frozenset[int]], items: list[Item],
                    ) -> Iterator[tuple[Box, Deployment, list[Item]]]:
         reads: dict[str, None] = {}
+        relations: dict[m.Relation, None] = {}
         for item in items:
-            condition_reads(item.clause.scope.condition, reads)
+            conditions = [item.clause.scope.condition]
             if isinstance(item.clause.rule, m.Requirement):
-                condition_reads(item.clause.rule.condition, reads)
+                conditions.append(item.clause.rule.condition)
+            for cond in conditions:
+                condition_reads(cond, reads)
+                relations.update(dict.fromkeys(m.relations_in(cond)))
         names = [n for n in reads if n in FIELD_AXES or n in self.space.facts]
         axes = [n if n in FIELD_AXES else "fact:" + n for n in names]
         choices = [self._groups(a, items) for a in axes]
+        positions = {r: self.space.index(f"relation:{i}")
+                     for i, r in enumerate(self.space.relations) if r in relations}
         for pick in itertools.product(*choices):
             leaf = list(box)
             for a, group in zip(axes, pick, strict=True):
                 leaf[self._names[a]] = frozenset(group)
-            d = self.witness(tuple(leaf), "cell")
-            if d is not None:
-                yield tuple(leaf), d, items
+            # A relation with an operand absent is unknown either way: left whole.
+            split = [at for r, at in positions.items()
+                     if not any(self._absent(leaf, a) for a in rel.operand_axes(r))]
+            for truths in itertools.product(*([frozenset([0]), frozenset([1])] for _ in split)):
+                for at, truth in zip(split, truths, strict=True):
+                    leaf[at] = truth
+                d = self.witness(tuple(leaf), "cell")
+                if d is not None:
+                    yield tuple(leaf), d, items
+
+    def _absent(self, box: Sequence[frozenset[int]], axis_name: str) -> bool:
+        at = self._names[axis_name]
+        pieces = self.space.axes[at].pieces
+        return all(pieces[i].absent for i in box[at])
 
     def witness(self, box: Box, ident: str) -> Deployment | None:
         """The box's representative: the first piece of each axis (absent where allowed),
-        with an end not before its start; None when the box holds no such deployment."""
+        with an end not before its start, and each relation the box fixes going its way;
+        None when the box holds no such deployment (or the search finds none)."""
         values: dict[str, object] = {}
         facts: dict[str, FactValue] = {}
         for axis, pieces in zip(self.space.axes, box, strict=True):
             chosen = sorted(pieces)
             piece = axis.pieces[chosen[0]]
             full = len(chosen) == len(axis.pieces)
+            if axis.relation is not None:
+                continue
             if axis.kind != "names" and axis.name != "start" and full:
                 piece = axis.pieces[0]     # any value: the absent one (first)
             if axis.fact is not None:
@@ -449,10 +470,44 @@ class Splitter:
         dates = self._dates(box)
         if dates is None:
             return None
-        return Deployment(ident, str(values["party"]), str(values["workload"]),
+        base = Deployment(ident, str(values["party"]), str(values["workload"]),
                           str(values["provider"]), dates[0], values["region"],  # type: ignore[arg-type]
                           dates[1], values["capacity"], values["value"],  # type: ignore[arg-type]
                           facts)
+        fixed = [(self.space.relations[axis.relation], 0 in pieces)
+                 for axis, pieces in zip(self.space.axes, box, strict=True)
+                 if axis.relation is not None and len(pieces) == 1]
+        if not fixed:
+            return base
+        return self._search(box, base, fixed)
+
+    def _search(self, box: Box, base: Deployment,
+                fixed: list[tuple[m.Relation, bool]]) -> Deployment | None:
+        """A deployment of the box on which each relation of `fixed` has its truth value."""
+        involved = dict.fromkeys(["start", "end", *(a for r, _ in fixed
+                                                     for a in rel.operand_axes(r))])
+        pieces = {a: [self.space.axes[self._names[a]].pieces[i]
+                      for i in sorted(box[self._names[a]])] for a in involved}
+        days, amounts = rel.anchors_of({a: [p for p in ps if not p.absent]
+                                        for a, ps in pieces.items()})
+        relations = [r for r, _ in fixed]
+        candidates: dict[str, list[object]] = {}
+        for a, ps in pieces.items():
+            axis = self.space.axes[self._names[a]]
+            present = [p for p in ps if not p.absent]
+            found: list[object] = [None] if len(present) < len(ps) else []
+            if axis.kind == "names":
+                found = [p.value for p in present]
+            elif axis.kind == "dates":
+                found += rel.date_candidates(present, days, relations)
+            elif axis.kind == "quantity":
+                found += rel.quantity_candidates(present, amounts)
+            if a == "end" and len(ps) == len(axis.pieces):
+                found = [None, *(v for v in found if v is not None)]
+            candidates[a] = found
+        operators = self.space.operators_of(0)
+        wanted = [(rel.tester(r, operators), truth) for r, truth in fixed]
+        return rel.search(base, candidates, wanted, _with_values)
 
     def _dates(self, box: Box) -> tuple[dt.date, dt.date | None] | None:
         """A start in the box and an end in it not before that start (None: no such pair)."""
@@ -472,6 +527,20 @@ class Splitter:
                 if found is not None:
                     return found
         return None
+
+
+def _with_values(d: Deployment, values: Mapping[str, object]) -> Deployment:
+    facts = dict(d.facts)
+    fields: dict[str, object] = {}
+    for name, value in values.items():
+        if name.startswith("fact:"):
+            if value is None:
+                facts.pop(name[5:], None)
+            else:
+                facts[name[5:]] = value  # type: ignore[assignment]
+        else:
+            fields[name] = value
+    return dataclasses.replace(d, facts=facts, **fields)  # type: ignore[arg-type]
 
 
 def _end_after(start: Piece, end: Piece) -> tuple[dt.date, dt.date | None] | None:
