@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 import dealcheck
 from dealcheck.analysis.diff import Diff, diff_terms
 from dealcheck.analysis.space import Piece
-from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.testing import deployments, terms_sources
@@ -225,7 +224,8 @@ def test_same_terms_change_nothing() -> None:
 
 def test_a_relation_between_two_fields_is_a_region_condition() -> None:
     text = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
-            "workload w\nfact signed: date\nclause c:\n  A runs w only if start <= signed + 30 days\n")
+            "workload w\nfact signed: date\nclause c:\n"
+            "  A runs w only if start <= signed + 30 days\n")
     old = dealcheck.loads(text, "old.deal")
     new = dealcheck.loads(text.replace("30 days", "60 days"), "new.deal")
     diff = dealcheck.diff(old, new)
