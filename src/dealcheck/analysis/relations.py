@@ -25,7 +25,7 @@ from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 
 #: The most operand values a representative's search tries, over all axes together.
-MAX_TRIES = 20000
+MAX_TRIES = 4000
 _DAY = dt.timedelta(days=1)
 _FAR = dt.timedelta(days=3650)
 

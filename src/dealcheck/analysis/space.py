@@ -484,8 +484,8 @@ class Splitter:
     def _search(self, box: Box, base: Deployment,
                 fixed: list[tuple[m.Relation, bool]]) -> Deployment | None:
         """A deployment of the box on which each relation of `fixed` has its truth value."""
-        involved = dict.fromkeys(["start", "end", *(a for r, _ in fixed
-                                                     for a in rel.operand_axes(r))])
+        operands = dict.fromkeys(a for r, _ in fixed for a in rel.operand_axes(r))
+        involved = dict.fromkeys(["start", "end", *operands])
         pieces = {a: [self.space.axes[self._names[a]].pieces[i]
                       for i in sorted(box[self._names[a]])] for a in involved}
         days, amounts = rel.anchors_of({a: [p for p in ps if not p.absent]
@@ -504,6 +504,10 @@ class Splitter:
                 found += rel.quantity_candidates(present, amounts)
             if a == "end" and len(ps) == len(axis.pieces):
                 found = [None, *(v for v in found if v is not None)]
+            if a not in operands:
+                # Only to keep the end after the start: the base's value first.
+                found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
+                found = found[:1] if a == "start" or found[0] is None else found
             candidates[a] = found
         operators = self.space.operators_of(0)
         wanted = [(rel.tester(r, operators), truth) for r, truth in fixed]
