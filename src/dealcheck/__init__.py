@@ -95,7 +95,9 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
         terms = None if resolution.terms is None else Terms.of(resolution.terms)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics)
         if warnings and terms is not None and clean:
-            diagnostics += lint(terms, resolution.uses)
+            from dealcheck.analysis.findings import lint_warnings
+
+            diagnostics += lint(terms, resolution.uses) + lint_warnings(terms)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         terms = None
     return terms, sort_diagnostics(diagnostics)

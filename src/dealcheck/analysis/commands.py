@@ -53,3 +53,20 @@ def diff(old: str, new: str, as_of: str | None, old_as_of: str | None,
     render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
     click.echo(render[fmt](), nl=False)
     raise Failure(EXIT_FINDINGS if result.changed else EXIT_OK)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--error-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How diagnostics are printed.")
+def analyze(files: tuple[str, ...], fmt: str, error_format: str) -> None:
+    """Find dead, vacuous, shadowed, conflicting and redundant clauses in terms FILES."""
+    from dealcheck.analysis.findings import Analysis, merged
+    from dealcheck.cli import EXIT_FINDINGS, EXIT_OK, Failure, _load_terms
+
+    results = [_load_terms(path, error_format).analyze() for path in files]
+    found: Analysis = merged(results)
+    click.echo(found.to_json() if fmt == "json" else found.to_text(), nl=False)
+    raise Failure(EXIT_FINDINGS if found.findings else EXIT_OK)

@@ -11,11 +11,13 @@ comparison of those sets, exact over the whole space.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from dealcheck.analysis.render import witness_text
 from dealcheck.analysis.space import Item, Splitter, build_space
 from dealcheck.checker.compile import Plan
+from dealcheck.dsl.diagnostics import Diagnostic, warning
 from dealcheck.dsl.span import Span
 from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
@@ -204,3 +206,24 @@ def _redundant(terms: m.Terms, sets: _Sets) -> Iterator[Finding]:
                           f"deployment that breaks it breaks {_label(other)} too", clause.span,
                           sets.witness(broken_a))
             break
+
+
+def merged(analyses: Sequence[Analysis]) -> Analysis:
+    """The findings of several files, one file after another (the first file's terms)."""
+    return Analysis(analyses[0].terms, tuple(f for a in analyses for f in a.findings))
+
+
+#: The `lint` warning of each kind.
+LINT_CODES = {"dead": "DC230", "vacuous": "DC231", "shadowed": "DC232", "conflict": "DC233",
+              "redundant": "DC234"}
+
+
+def lint_warnings(terms: m.Terms) -> list[Diagnostic]:
+    """The findings as `lint` warnings (a clause never in force is DC203's already)."""
+    out: list[Diagnostic] = []
+    for f in analyze_terms(terms).findings:
+        if f.kind == "dead" and "never in force" in f.message:
+            continue
+        help_text = None if f.witness is None else "for example: " + witness_text(f.witness)
+        out.append(warning(LINT_CODES[f.kind], f.message, f.location, help=help_text))
+    return out

@@ -354,8 +354,9 @@ class Splitter:
             ordered = sorted(set(marks), key=_mark_key)
             signature = lambda p: _ordered_signature(p, ordered)  # noqa: E731
         groups: dict[object, list[int]] = {}
+        complete = self.complete and len(axis.pieces) > 1
         for i, piece in enumerate(axis.pieces):
-            if self.complete and piece.absent:
+            if complete and piece.absent:
                 continue
             groups.setdefault(signature(piece), []).append(i)
         return list(groups.values())
