@@ -161,9 +161,9 @@ def grid(terms: dealcheck.Terms) -> list[Deployment]:
         if kind is m.FactKind.BOOL:
             values: list[object] = [True, False]
         elif kind is m.FactKind.ENUM:
-            values = list(fact.type.values)
+            values = [*fact.type.values]
         elif kind is m.FactKind.DATE:
-            values = [*_dates(marks.get(name, []))][:5] or [dt.date(2025, 1, 1)]
+            values = [*_dates(marks.get(name, []))][:5] or [dt.date(2025, 1, 1)]  # type: ignore[assignment]
         else:
             amounts = {q.amount + d for q in marks.get(name, []) if isinstance(q, Quantity)
                        for d in (Decimal(-1), Decimal(0), Decimal(1)) if q.amount + d >= 0}
