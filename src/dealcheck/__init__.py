@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dealcheck._version import __version__
 from dealcheck.checker.results import (
@@ -41,11 +42,14 @@ from dealcheck.engines import Engine
 from dealcheck.scenario.model import Deployment, Scenario
 from dealcheck.terms import Agreements, Report, Terms
 
+if TYPE_CHECKING:
+    from dealcheck.analysis.diff import Diff
+
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Agreements", "Deployment", "DeploymentResult",
     "Diagnostic", "DiagnosticsError", "Document", "Finding", "Outcome", "Report", "Scenario",
     "Severity",
-    "Terms", "Verdict", "__version__", "analyze", "check_files", "load", "load_all",
+    "Terms", "Verdict", "__version__", "analyze", "check_files", "diff", "load", "load_all",
     "load_scenario", "loads", "parse",
 ]
 
@@ -91,10 +95,30 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
         terms = None if resolution.terms is None else Terms.of(resolution.terms)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics)
         if warnings and terms is not None and clean:
-            diagnostics += lint(terms, resolution.uses)
+            from dealcheck.analysis.findings import lint_warnings
+
+            diagnostics += lint(terms, resolution.uses) + lint_warnings(terms)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         terms = None
     return terms, sort_diagnostics(diagnostics)
+
+
+def diff(old: Terms | str | Path, new: Terms | str | Path,
+         as_of: dt.date | str | None = None, *, old_as_of: dt.date | str | None = None,
+         new_as_of: dt.date | str | None = None) -> Diff:
+    """The deployments whose verdict changes from terms `old` to `new` (`dealcheck diff`).
+
+    `old` and `new` are terms or paths of ``.deal`` files. `as_of` judges every
+    deployment on that date under both; `old_as_of` / `new_as_of` fix one side's
+    date, e.g. the same terms as of two dates. Raises `DiagnosticsError`.
+    """
+    from dealcheck.analysis.diff import diff_terms
+    from dealcheck.rules.resolve import parse_as_of
+
+    sides = [t if isinstance(t, Terms) else load(t) for t in (old, new)]
+    both = parse_as_of(as_of)
+    return diff_terms(sides[0], sides[1], old_as_of=parse_as_of(old_as_of) or both,
+                      new_as_of=parse_as_of(new_as_of) or both)
 
 
 def loads(text: str, file: str = "<terms>") -> Terms:

@@ -506,6 +506,11 @@ def schema(what: str, terms: str | None, error_format: str) -> None:
 
 cli.add_command(import_group)
 
+from dealcheck.analysis.commands import analyze as _analyze  # noqa: E402
+from dealcheck.analysis.commands import diff as _diff  # noqa: E402
+
+cli.add_command(_diff)
+cli.add_command(_analyze)
 
 # ---------------------------------------------------------------- entry point
 

@@ -27,6 +27,7 @@ from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
+    from dealcheck.analysis.findings import Analysis
     from dealcheck.checker.agreements import Judges
     from dealcheck.checker.compile import CompiledTerms
     from dealcheck.checker.results import DeploymentResult
@@ -194,6 +195,16 @@ class Terms(m.Terms):
         if world:
             report.facts = written_facts(world)
         return report
+
+    def analyze(self) -> Analysis:
+        """Dead, vacuous, shadowed, conflicting and redundant clauses (`dealcheck analyze`).
+
+        Raises:
+            DiagnosticsError: (DC960) when a clause compares two fields or facts.
+        """
+        from dealcheck.analysis.findings import analyze_terms
+
+        return analyze_terms(self)
 
     def decide(self, deployment: DeploymentInput,
                as_of: dt.date | str | None = None) -> DeploymentResult:

@@ -1,0 +1,139 @@
+"""Relations between two operands (``start > breach_notice + 30 days``) in the region algebra.
+
+A relation is not a cut of one axis: whether it holds depends on two values
+at once. So each relation is an axis of its own, with two pieces (holds,
+fails), beside the axes of its operands; a region says which way it goes
+(``when start > breach_notice + 30 days``). A leaf with both operands
+present is split on it; one with an operand absent leaves it whole (the
+relation is then unknown whatever it would say). A leaf's representative is
+found by search: values of the operands inside their pieces, near the other
+side's values moved by the relation's shifts, until each relation fixed by
+the leaf goes its way and the end is not before the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from dealcheck.checker.logic import compile_relation
+from dealcheck.rules import model as m
+from dealcheck.rules.durations import shift
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment
+
+#: The most operand values a representative's search tries, over all axes together.
+MAX_TRIES = 4000
+_DAY = dt.timedelta(days=1)
+_FAR = dt.timedelta(days=3650)
+
+
+def relations_of(files: Iterable[m.Terms]) -> list[m.Relation]:
+    """Every distinct relation of the files' clauses, in order of appearance."""
+    return list(dict.fromkeys(r for terms in files for r in m.relations_of(terms)))
+
+
+def axis_of(ref: m.FieldRef) -> str:
+    """The axis holding an operand: a fact's, a field's (an operator is the provider's)."""
+    if ref.is_fact:
+        return "fact:" + ref.name
+    return "provider" if ref.name == "operator" else ref.name
+
+
+def operand_axes(relation: m.Relation) -> list[str]:
+    return [axis_of(ref) for ref in relation.refs()]
+
+
+def tester(relation: m.Relation, operators: Mapping[str, str]) -> Callable[[Deployment], object]:
+    """The relation on a deployment, as the evaluator judges it (None: unknown)."""
+    return compile_relation(relation, operators)
+
+
+def _durations(relations: Sequence[m.Relation]) -> list[tuple[int, object]]:
+    out: list[tuple[int, object]] = []
+    for relation in relations:
+        for operand in (relation.left, relation.right):
+            for _, duration in operand.shifts:
+                out += [(1, duration), (-1, duration)]
+    return list(dict.fromkeys(out))
+
+
+def _inside(value: object, low: object, high: object, low_in: bool, high_in: bool) -> bool:
+    if low is not None and (value < low or (value == low and not low_in)):  # type: ignore[operator]
+        return False
+    return not (high is not None and (value > high or (value == high and not high_in)))  # type: ignore[operator]
+
+
+def date_candidates(pieces: Sequence[object], anchors: Sequence[dt.date],
+                    relations: Sequence[m.Relation]) -> list[dt.date]:
+    """Days inside the pieces: their ends, and the anchors moved by the relations' shifts."""
+    moved: list[dt.date] = []
+    durations = _durations(relations)
+    for day in anchors:
+        near = [day, *(shift(day, d, sign) for sign, d in durations)]  # type: ignore[arg-type]
+        for value in near:
+            moved += [value - _DAY, value, value + _DAY]
+    out: list[dt.date] = []
+    for piece in pieces:
+        low, high = piece.low, piece.high  # type: ignore[attr-defined]
+        own = [piece.value, *(v for v in (low, high) if v is not None)]  # type: ignore[attr-defined]
+        for value in [*own, *moved]:
+            if _inside(value, low, high, True, True):
+                out.append(value)
+    return list(dict.fromkeys(out))
+
+
+def quantity_candidates(pieces: Sequence[object], anchors: Sequence[Quantity]) -> list[Quantity]:
+    """Amounts inside the pieces: their own, and each anchor and its neighbours."""
+    out: list[Quantity] = []
+    for piece in pieces:
+        value: Quantity = piece.value  # type: ignore[attr-defined]
+        near = [value.amount]
+        for anchor in anchors:
+            if anchor.dimension == value.dimension:
+                near += [anchor.amount - 1, anchor.amount, anchor.amount + 1,
+                         anchor.amount - Decimal("0.5"), anchor.amount + Decimal("0.5")]
+        for amount in near:
+            if _inside(amount, piece.low, piece.high, piece.low_in,  # type: ignore[attr-defined]
+                       piece.high_in):  # type: ignore[attr-defined]
+                out.append(Quantity(amount, value.dimension))
+    return list(dict.fromkeys(out))
+
+
+def anchors_of(choices: Mapping[str, Sequence[object]]) -> tuple[list[dt.date], list[Quantity]]:
+    """The present values of every axis searched: what the other side is moved near."""
+    days: list[dt.date] = []
+    amounts: list[Quantity] = []
+    for values in choices.values():
+        for piece in values:
+            for v in (piece.value, piece.low, piece.high):  # type: ignore[attr-defined]
+                if isinstance(v, dt.date):
+                    days.append(v)
+            if isinstance(piece.value, Quantity):  # type: ignore[attr-defined]
+                amounts.append(piece.value)  # type: ignore[attr-defined]
+    return list(dict.fromkeys(days)), list(dict.fromkeys(amounts))
+
+
+def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
+           wanted: Sequence[tuple[Callable[[Deployment], object], bool]],
+           build: Callable[[Deployment, Mapping[str, object]], Deployment],
+           ) -> Deployment | None:
+    """The first deployment (`base` with values from `candidates`) that is valid and on
+    which each relation of `wanted` gives its truth value; None within `MAX_TRIES`."""
+    names = list(candidates)
+    lists = [candidates[n] for n in names]
+    for tries, combo in enumerate(itertools.product(*lists)):
+        if tries >= MAX_TRIES:
+            return None
+        d = build(base, dict(zip(names, combo, strict=True)))
+        if d.end is not None and d.end < d.start:
+            continue
+        if all(test(d) is truth for test, truth in wanted):
+            return d
+    return None
+
+
+def truth_of(relation: m.Relation, d: Deployment, operators: Mapping[str, str]) -> object:
+    return tester(relation, operators)(d)

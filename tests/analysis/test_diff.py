@@ -1,0 +1,238 @@
+"""`dealcheck diff` (DESIGN §6b): sound, complete, and every witness reproduces.
+
+Sound: deployments drawn anywhere inside a reported region get exactly its
+old and new verdicts from `check`. Complete: deployments drawn from the
+terms' own landmarks whose verdicts differ lie in some region (and those
+whose verdicts agree lie in none). Pairs of terms are one generated file as
+of two dates, and two generated files over overlapping vocabularies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import dealcheck
+from dealcheck.analysis.diff import Diff, diff_terms
+from dealcheck.analysis.space import Piece
+from dealcheck.rules.units import Quantity
+from dealcheck.scenario.model import Deployment
+from dealcheck.testing import deployments, terms_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "microsoft-openai" / "terms.deal"
+EDITED = ROOT / "examples" / "microsoft-openai" / "terms-civilian.deal"
+_SPAN = dt.timedelta(days=800)
+#: `draw` of a composite strategy or of `st.data()`.
+Draw = Callable[..., Any]
+
+
+def verdict(terms: dealcheck.Terms, d: Deployment, day: dt.date | None) -> str:
+    return str(terms.check([d], as_of=day).verdict_of(d.id))
+
+
+def _in_piece(draw: Draw, piece: Piece) -> object:
+    value = piece.value
+    if piece.absent or (piece.low is None and piece.high is None
+                        and not isinstance(value, dt.date | Quantity)):
+        return value
+    if isinstance(value, dt.date):
+        low = piece.low if piece.low is not None else value - _SPAN
+        high = piece.high if piece.high is not None else value + _SPAN
+        return low + dt.timedelta(days=draw(st.integers(0, (high - low).days)))  # type: ignore[operator]
+    assert isinstance(value, Quantity)
+    low = piece.low if piece.low is not None else value.amount - 1000
+    high = piece.high if piece.high is not None else value.amount + 1000
+    if low == high:
+        return value
+    steps = draw(st.integers(int(not piece.low_in), 1000 - int(not piece.high_in)))
+    return Quantity(low + (high - low) * Decimal(steps) / 1000, value.dimension)  # type: ignore[operator]
+
+
+def inside(draw: Draw, diff: Diff, box: tuple[frozenset[int], ...]) -> Deployment | None:
+    """A deployment drawn anywhere inside `box` (None when its end came before its start)."""
+    values: dict[str, object] = {}
+    facts: dict[str, object] = {}
+    for axis, pieces in zip(diff.space.axes, box, strict=True):
+        if axis.relation is not None:
+            continue          # checked below, once every operand is drawn
+        piece = axis.pieces[draw(st.sampled_from(sorted(pieces)))]
+        value = _in_piece(draw, piece)
+        if axis.fact is not None:
+            if value is not None:
+                facts[axis.fact] = value
+        else:
+            values[axis.name] = value
+    if values["end"] is not None and values["end"] < values["start"]:  # type: ignore[operator]
+        return None
+    d = Deployment("drawn", facts=facts, **values)  # type: ignore[arg-type]
+    where = diff.space.locate(d)
+    return d if all(i in s for i, s in zip(where, box, strict=True)) else None
+
+
+def assert_sound(draw: Draw, diff: Diff, old: dealcheck.Terms,
+                 new: dealcheck.Terms) -> None:
+    for change in diff.changes:
+        w = change.witness
+        assert diff.change_of(w) is change
+        assert verdict(old, w, diff.old_as_of) == change.old_verdict, change.text
+        assert verdict(new, w, diff.new_as_of) == change.new_verdict, change.text
+        for _ in range(3):
+            d = inside(draw, diff, change.box)
+            if d is None:
+                continue
+            assert diff.change_of(d) is change
+            assert verdict(old, d, diff.old_as_of) == change.old_verdict, (change.text, d)
+            assert verdict(new, d, diff.new_as_of) == change.new_verdict, (change.text, d)
+
+
+def assert_complete(draw: Draw, diff: Diff, old: dealcheck.Terms,
+                    new: dealcheck.Terms) -> None:
+    shared = {f.name for f in new.vocabulary.facts.values()}
+    for _ in range(12):
+        d = draw(deployments(old))
+        if not (d.party in new.vocabulary.parties and d.workload in new.vocabulary.workloads
+                and d.provider in new.vocabulary.providers
+                and (d.region is None or d.region in new.vocabulary.regions)
+                and set(d.facts) <= shared
+                and all(new.vocabulary.facts[k].type == old.vocabulary.facts[k].type
+                        for k in d.facts)):
+            continue
+        before, after = verdict(old, d, diff.old_as_of), verdict(new, d, diff.new_as_of)
+        change = diff.change_of(d)
+        if before != after:
+            assert change is not None, (d, before, after)
+        if change is not None:
+            assert (before, after) == (change.old_verdict, change.new_verdict), (d, change.text)
+
+
+def _plain(text: str) -> dealcheck.Terms | None:
+    return dealcheck.loads(text, "<generated>.deal")
+
+
+@st.composite
+def dated_pairs(draw: st.DrawFn) -> tuple[dealcheck.Terms, dt.date, dt.date]:
+    terms = _plain(draw(terms_sources(max_clauses=4, max_amendments=2)))
+    assume(terms is not None)
+    assert terms is not None
+    days = sorted({c.in_force_from for c in terms.clauses} | {terms.effective})
+    first = draw(st.sampled_from(days))
+    second = draw(st.sampled_from(days))
+    return terms, first - dt.timedelta(days=draw(st.integers(0, 1))), second
+
+
+@st.composite
+def file_pairs(draw: st.DrawFn) -> tuple[dealcheck.Terms, dealcheck.Terms]:
+    old = _plain(draw(terms_sources(max_clauses=4, max_amendments=1, overlapping=True)))
+    new = _plain(draw(terms_sources(max_clauses=4, max_amendments=1, overlapping=True)))
+    assume(old is not None and new is not None)
+    assert old is not None and new is not None
+    return old, new
+
+
+_QUICK = settings(max_examples=15, deadline=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+_LONG = settings(max_examples=300, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _dated(data: st.DataObject) -> None:
+    terms, first, second = data.draw(dated_pairs())
+    diff = diff_terms(terms, terms, old_as_of=first, new_as_of=second)
+    assert_sound(data.draw, diff, terms, terms)
+    assert_complete(data.draw, diff, terms, terms)
+
+
+def _files(data: st.DataObject) -> None:
+    old, new = data.draw(file_pairs())
+    diff = diff_terms(old, new)
+    assert_sound(data.draw, diff, old, new)
+    assert_complete(data.draw, diff, old, new)
+
+
+@_QUICK
+@given(st.data())
+def test_dated_versions_sound_and_complete(data: st.DataObject) -> None:
+    _dated(data)
+
+
+@_QUICK
+@given(st.data())
+def test_two_files_sound_and_complete(data: st.DataObject) -> None:
+    _files(data)
+
+
+@pytest.mark.slow
+@_LONG
+@given(st.data())
+def test_dated_versions_sound_and_complete_long(data: st.DataObject) -> None:
+    _dated(data)
+
+
+@pytest.mark.slow
+@_LONG
+@given(st.data())
+def test_two_files_sound_and_complete_long(data: st.DataObject) -> None:
+    _files(data)
+
+
+# ---------------------------------------------------------------- the worked example
+
+
+def test_an_edited_amendment_shows_only_what_the_edit_changed() -> None:
+    old, new = dealcheck.load(EXAMPLE), dealcheck.load(EDITED)
+    diff = dealcheck.diff(old, new)
+    assert [(c.old_verdict, c.new_verdict) for c in diff.changes] == [("violation", "compliant")]
+    change = diff.changes[0]
+    assert change.region["facts"] == {"customer": ["us_government_civilian"]}
+    assert change.region["dates"] == {"from": "2025-10-28", "through": "2026-04-26"}
+    assert change.old_clauses == ("api_exclusive",)
+    assert verdict(old, change.witness, None) == "violation"
+    assert verdict(new, change.witness, None) == "compliant"
+    assert not diff.aggregate_changes
+
+
+def test_the_definitive_agreement_as_of_its_eve() -> None:
+    terms = dealcheck.load(EXAMPLE)
+    diff = dealcheck.diff(terms, terms, old_as_of="2025-10-27", new_as_of="2025-10-28")
+    texts = {c.text: (c.old_verdict, c.new_verdict) for c in diff.changes}
+    assert texts["OpenAI runs api_products off Azure, when customer = us_national_security"] \
+        == ("violation", "compliant")
+    assert [a.clause for a in diff.aggregate_changes] == ["azure_commitment"]
+    for change in diff.changes:
+        assert verdict(terms, change.witness, dt.date(2025, 10, 27)) == change.old_verdict
+        assert verdict(terms, change.witness, dt.date(2025, 10, 28)) == change.new_verdict
+
+
+def test_output_is_byte_identical_run_to_run() -> None:
+    first = dealcheck.diff(EXAMPLE, EDITED)
+    second = dealcheck.diff(EXAMPLE, EDITED)
+    for render in ("to_json", "to_text", "to_markdown"):
+        assert getattr(first, render)() == getattr(second, render)()
+
+
+def test_same_terms_change_nothing() -> None:
+    assert not dealcheck.diff(EXAMPLE, EXAMPLE).changed
+
+
+def test_a_relation_between_two_fields_is_a_region_condition() -> None:
+    text = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
+            "workload w\nfact signed: date\nclause c:\n"
+            "  A runs w only if start <= signed + 30 days\n")
+    old = dealcheck.loads(text, "old.deal")
+    new = dealcheck.loads(text.replace("30 days", "60 days"), "new.deal")
+    diff = dealcheck.diff(old, new)
+    assert [(c.old_verdict, c.new_verdict) for c in diff.changes] == [("violation", "compliant")]
+    [change] = diff.changes
+    assert change.region["relations"] == [
+        {"condition": "start <= signed + 30 days", "holds": False},
+        {"condition": "start <= signed + 60 days", "holds": True}]
+    w = change.witness
+    assert verdict(old, w, None) == "violation" and verdict(new, w, None) == "compliant"
