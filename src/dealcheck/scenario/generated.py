@@ -65,13 +65,14 @@ def located(deployment: Deployment, source: SourceLocation | None) -> Deployment
 
 
 class DeploymentRow(NamedTuple):
-    """A valid deployment of a batch of dicts, as `Terms.check` judges it: a `Deployment`'s fields.
+    """A valid deployment of a batch of dicts (`columns.DictBatch`): a `Deployment`'s fields.
 
-    Built in C (no `__init__` per row), and read like a `Deployment` by the
-    compiled evaluators and aggregate observers, which read attributes only;
-    `deployment` gives the `Deployment` wherever one is needed. Its `facts`
-    are the caller's own mapping (validated, not copied): a row never leaves
-    the check that made it.
+    Made only where a dict itself cannot be read (a key's miss, an atom a
+    dict cannot give, an aggregate's observer, the reference evaluator), and
+    read like a `Deployment` by the compiled evaluators and aggregate
+    observers, which read attributes only; `deployment` gives the
+    `Deployment` wherever one is needed. Its `facts` are the caller's own
+    mapping (validated, not copied): a row never leaves the check that made it.
     """
 
     id: str
