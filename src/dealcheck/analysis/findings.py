@@ -99,15 +99,18 @@ def _sets(terms: Terms) -> _Sets:
                 if broken:
                     out.add(out.broken, at, bit)
                 scoping[plan.id] = (at, broken)
-        for plan in epoch.permissions_for(d.party, d.workload):
-            _permission(out, position[id(plan.clause)], plan, d, scoping, bit)
+        applying = [p for p in epoch.permissions_for(d.party, d.workload)
+                    if p.full_match(d) is True]
+        # An exception to an exception lifts a permission that applies: that counts as
+        # lifting something that binds (the restriction the inner one lifted binds again).
+        scoping.update({p.id: (-1, True) for p in applying})
+        for plan in applying:
+            _permission(out, position[id(plan.clause)], plan, scoping, bit)
     return out
 
 
-def _permission(out: _Sets, at: int, plan: Plan, d: Deployment,
-                scoping: dict[str, tuple[int, bool]], bit: int) -> None:
-    if plan.full_match(d) is not True:
-        return
+def _permission(out: _Sets, at: int, plan: Plan, scoping: dict[str, tuple[int, bool]],
+                bit: int) -> None:
     out.add(out.applies, at, bit)
     named = [scoping[t] for t in plan.clause.overrides if t in scoping]
     if named:
