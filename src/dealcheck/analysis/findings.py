@@ -221,9 +221,16 @@ LINT_CODES = {"dead": "DC230", "vacuous": "DC231", "shadowed": "DC232", "conflic
               "redundant": "DC234"}
 
 
+#: `lint` analyzes terms of at most this many clauses (`dealcheck analyze` any size):
+#: the pairwise kinds grow with the square of the clauses, lint must stay editor-fast.
+LINT_MAX_CLAUSES = 400
+
+
 def lint_warnings(terms: m.Terms) -> list[Diagnostic]:
     """The findings as `lint` warnings (a clause never in force is DC203's already)."""
     out: list[Diagnostic] = []
+    if len(terms.clauses) > LINT_MAX_CLAUSES:
+        return out
     for f in analyze_terms(terms).findings:
         if f.kind == "dead" and "never in force" in f.message:
             continue
