@@ -226,13 +226,17 @@ LINT_CODES = {"dead": "DC230", "vacuous": "DC231", "shadowed": "DC232", "conflic
 LINT_MAX_CLAUSES = 400
 
 
-def lint_warnings(terms: m.Terms) -> list[Diagnostic]:
-    """The findings as `lint` warnings (a clause never in force is DC203's already)."""
+def lint_warnings(terms: m.Terms, existing: Sequence[Diagnostic] = ()) -> list[Diagnostic]:
+    """The findings as `lint` warnings, but for what `existing` warnings say already: a
+    clause never in force (DC203), a permission that overrides nothing (DC202)."""
     out: list[Diagnostic] = []
     if len(terms.clauses) > LINT_MAX_CLAUSES:
         return out
+    said = {(d.code, d.span) for d in existing}
     for f in analyze_terms(terms).findings:
         if f.kind == "dead" and "never in force" in f.message:
+            continue
+        if f.kind == "vacuous" and ("DC202", f.location) in said:
             continue
         help_text = None if f.witness is None else "for example: " + witness_text(f.witness)
         out.append(warning(LINT_CODES[f.kind], f.message, f.location, help=help_text))
