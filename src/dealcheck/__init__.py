@@ -97,7 +97,8 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
         if warnings and terms is not None and clean:
             from dealcheck.analysis.findings import lint_warnings
 
-            diagnostics += lint(terms, resolution.uses) + lint_warnings(terms)
+            found = lint(terms, resolution.uses)
+            diagnostics += found + lint_warnings(terms, found)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         terms = None
     return terms, sort_diagnostics(diagnostics)

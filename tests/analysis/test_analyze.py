@@ -207,7 +207,9 @@ def assert_no_false_positive(terms: dealcheck.Terms, most: int) -> None:
                 for c in terms.clauses}
     for f in findings:
         assert_witness(terms, f)
-        mine = [i for i, c in enumerate(terms.clauses) if c.span == f.location]
+        # A finding is located at the version it is about (a conflict: at the later one).
+        mine = ([i for i, c in enumerate(terms.clauses) if c.span == f.location]
+                if f.kind != "conflict" else position[f.clauses[0]])
         for status in table:
             own = [status[i] for i in mine if i in status]
             if f.kind == "dead" and "never" not in f.message:

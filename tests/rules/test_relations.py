@@ -270,7 +270,8 @@ example "x":
 def test_a_field_compared_with_itself_is_a_warning() -> None:
     source = HEADER + "clause c:\n  Acme runs api only if start <= start + 30 days\n"
     _, diagnostics = dealcheck.analyze(source, "t.deal", warnings=True)
-    assert [(d.code, d.span.line, d.span.column, d.message) for d in diagnostics] == [
+    assert [(d.code, d.span.line, d.span.column, d.message) for d in diagnostics
+            if not d.code.startswith("DC23")] == [
         ("DC220", 7, 25, "this comparison reads `start` on both sides: it is the same for "
                          "every deployment")]
 

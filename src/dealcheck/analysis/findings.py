@@ -99,15 +99,18 @@ def _sets(terms: Terms) -> _Sets:
                 if broken:
                     out.add(out.broken, at, bit)
                 scoping[plan.id] = (at, broken)
-        for plan in epoch.permissions_for(d.party, d.workload):
-            _permission(out, position[id(plan.clause)], plan, d, scoping, bit)
+        applying = [p for p in epoch.permissions_for(d.party, d.workload)
+                    if p.full_match(d) is True]
+        # An exception to an exception lifts a permission that applies: that counts as
+        # lifting something that binds (the restriction the inner one lifted binds again).
+        scoping.update({p.id: (-1, True) for p in applying})
+        for plan in applying:
+            _permission(out, position[id(plan.clause)], plan, scoping, bit)
     return out
 
 
-def _permission(out: _Sets, at: int, plan: Plan, d: Deployment,
-                scoping: dict[str, tuple[int, bool]], bit: int) -> None:
-    if plan.full_match(d) is not True:
-        return
+def _permission(out: _Sets, at: int, plan: Plan, scoping: dict[str, tuple[int, bool]],
+                bit: int) -> None:
     out.add(out.applies, at, bit)
     named = [scoping[t] for t in plan.clause.overrides if t in scoping]
     if named:
@@ -218,11 +221,22 @@ LINT_CODES = {"dead": "DC230", "vacuous": "DC231", "shadowed": "DC232", "conflic
               "redundant": "DC234"}
 
 
-def lint_warnings(terms: m.Terms) -> list[Diagnostic]:
-    """The findings as `lint` warnings (a clause never in force is DC203's already)."""
+#: `lint` analyzes terms of at most this many clauses (`dealcheck analyze` any size):
+#: the pairwise kinds grow with the square of the clauses, lint must stay editor-fast.
+LINT_MAX_CLAUSES = 400
+
+
+def lint_warnings(terms: m.Terms, existing: Sequence[Diagnostic] = ()) -> list[Diagnostic]:
+    """The findings as `lint` warnings, but for what `existing` warnings say already: a
+    clause never in force (DC203), a permission that overrides nothing (DC202)."""
     out: list[Diagnostic] = []
+    if len(terms.clauses) > LINT_MAX_CLAUSES:
+        return out
+    said = {(d.code, d.span) for d in existing}
     for f in analyze_terms(terms).findings:
         if f.kind == "dead" and "never in force" in f.message:
+            continue
+        if f.kind == "vacuous" and ("DC202", f.location) in said:
             continue
         help_text = None if f.witness is None else "for example: " + witness_text(f.witness)
         out.append(warning(LINT_CODES[f.kind], f.message, f.location, help=help_text))
