@@ -61,7 +61,7 @@ def test_dealcheck_and_cedar_agree_on_the_shipped_terms(path: object) -> None:
         assert differences == []
 
     agree()
-    assert compared >= 200
+    assert compared >= examples(200)  # a decided verdict per drawn case, on average
 
 
 def test_the_translation_of_an_exception_to_an_exception() -> None:
