@@ -7,9 +7,11 @@ change of the total that makes the verdict `compliant`. For a strict limit
 …``); a number of deployments then counts one more. A commitment that is
 ``in addition to`` another is met by what that other does not also count. A
 share is met by moving an amount between the part and the rest of the
-whole (the whole stays as it is). A fix is offered for a violation only:
-an undetermined aggregate is settled by the quantities and facts its
-message names.
+whole (the whole stays as it is). A cap or commitment that is
+undetermined has a fix too, which settles it whatever the unknowns turn
+out to be: a cap's reduction takes off what may count as well. An
+undetermined share has none: the quantities and deployments its message
+names decide it.
 """
 
 from __future__ import annotations
