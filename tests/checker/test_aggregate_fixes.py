@@ -287,3 +287,16 @@ def test_a_cap_no_total_can_keep_offers_no_fix() -> None:
     yearly = dealcheck.loads(per_year, "fixes.deal").check([row("y", "yearly", JAN, Decimal(1))])
     assert (yearly.aggregate("yearly_cap").verdict, yearly.aggregate("yearly_cap").fix) == (
         AggregateVerdict.VIOLATION, None)
+
+
+def test_a_cap_undetermined_only_by_missing_quantities_bounds_them() -> None:
+    lacking = row("b", "capped", JAN, Decimal(0))
+    del lacking["value"]
+    cap = terms().check([row("a", "capped", JAN, Decimal(12)), lacking]).aggregate("cap")
+    assert (cap.verdict, cap.fix) == (
+        AggregateVerdict.UNDETERMINED,
+        "give the 1 deployment(s) without `value` at most 8 USD in all, to keep the total "
+        "at most 20 USD")
+    given = terms().check([row("a", "capped", JAN, Decimal(12)),
+                           {**lacking, "value": "8 USD"}]).aggregate("cap")
+    assert given.verdict is AggregateVerdict.COMPLIANT
