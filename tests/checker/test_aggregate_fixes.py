@@ -164,7 +164,7 @@ def test_a_fix_applied_makes_the_aggregate_comply(plan: list[dict[str, Any]]) ->
     model = terms()
     report = model.check(plan)
     for aggregate in report.aggregates:
-        if aggregate.verdict is not AggregateVerdict.VIOLATION:
+        if aggregate.verdict not in (AggregateVerdict.VIOLATION, AggregateVerdict.UNDETERMINED):
             assert aggregate.fix is None
             continue
         assert aggregate.fix, aggregate.clause
@@ -251,6 +251,31 @@ def test_a_cap_fix_takes_off_what_may_count_and_names_what_is_not_known() -> Non
                        "without `value` add, to at most 20 USD")
 
 
+def test_an_undetermined_cap_or_commitment_has_the_fix_that_settles_it() -> None:
+    source = TERMS.replace('workload capped,', 'fact listed: bool\nworkload capped,', 1) \
+        .replace("total value of deployments of capped is at most 20 USD",
+                 "total value of deployments of capped is at most 20 USD when listed") \
+        .replace("total value of deployments of committed reaches 30 USD by 2025-12-31",
+                 "total value of deployments of committed reaches 30 USD by 2025-12-31 "
+                 "when listed")
+    model = dealcheck.loads(source, "fixes.deal")
+    listed = {"facts": {"listed": True}}
+    plan = [{**row("a", "capped", JAN, Decimal(15)), **listed},
+            row("b", "capped", JAN, Decimal(10)),  # may count: `listed` is not known
+            {**row("c", "committed", JAN, Decimal(12)), **listed},
+            row("d", "committed", JAN, Decimal(25))]  # would meet it, if it counts
+    report = model.check(plan)
+    cap, commitment = report.aggregate("cap"), report.aggregate("commitment")
+    assert (cap.verdict, cap.fix) == (AggregateVerdict.UNDETERMINED,
+                                      "reduce the total value by 5 USD, to at most 20 USD")
+    assert (commitment.verdict, commitment.fix) == (AggregateVerdict.UNDETERMINED,
+                                                    "add 18 USD of value by 2025-12-31")
+    fixed = model.check([{**plan[0], "value": "10 USD"}, plan[1], plan[2],
+                         {**plan[2], "id": "e", "value": "18 USD"}, plan[3]])
+    assert fixed.aggregate("cap").verdict is AggregateVerdict.COMPLIANT
+    assert fixed.aggregate("commitment").verdict is AggregateVerdict.COMPLIANT
+
+
 def test_a_cap_no_total_can_keep_offers_no_fix() -> None:
     source = TERMS.replace("number of deployments of counted is at most 3",
                            "number of deployments of counted is less than 0")
@@ -262,3 +287,16 @@ def test_a_cap_no_total_can_keep_offers_no_fix() -> None:
     yearly = dealcheck.loads(per_year, "fixes.deal").check([row("y", "yearly", JAN, Decimal(1))])
     assert (yearly.aggregate("yearly_cap").verdict, yearly.aggregate("yearly_cap").fix) == (
         AggregateVerdict.VIOLATION, None)
+
+
+def test_a_cap_undetermined_only_by_missing_quantities_bounds_them() -> None:
+    lacking = row("b", "capped", JAN, Decimal(0))
+    del lacking["value"]
+    cap = terms().check([row("a", "capped", JAN, Decimal(12)), lacking]).aggregate("cap")
+    assert (cap.verdict, cap.fix) == (
+        AggregateVerdict.UNDETERMINED,
+        "give the 1 deployment(s) without `value` at most 8 USD in all, to keep the total "
+        "at most 20 USD")
+    given = terms().check([row("a", "capped", JAN, Decimal(12)),
+                           {**lacking, "value": "8 USD"}]).aggregate("cap")
+    assert given.verdict is AggregateVerdict.COMPLIANT

@@ -18,8 +18,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from dealcheck.checker.aggregate import Sums, Tally, _verdict, project, violation_fix
-from dealcheck.checker.results import AggregateResult, AggregateVerdict, Projection
+from dealcheck.checker.aggregate import UNSETTLED, Sums, Tally, _verdict, project, violation_fix
+from dealcheck.checker.results import AggregateResult, Projection
 from dealcheck.rules.units import format_amount
 
 #: Where a deployment may count, (for A, for B), from the least total of A to the greatest.
@@ -97,7 +97,7 @@ def judge_addition(t: Tally, other: Tally, day: dt.date, closed: bool) -> Aggreg
         projected=Projection(format_amount(every.known, dim, exact=True), projected, None),
         window_from=t.first, window_through=t.last,
         advisory=t.plan.clause.advisory,
-        fix=None if verdict is not AggregateVerdict.VIOLATION
+        fix=None if verdict not in UNSETTLED
         else violation_fix(t, now, besides=(other.plan.clause.id, target,
                                                   other.now.known)),
     )

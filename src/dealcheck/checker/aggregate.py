@@ -460,7 +460,7 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
     verdict, message = _verdict(t, sums, closed)
     dim = rule.limit.dimension
     return AggregateResult(
-        fix=None if verdict is not AggregateVerdict.VIOLATION else violation_fix(t, sums),
+        fix=violation_fix(t, sums) if verdict in UNSETTLED else None,
         clause=clause.id, kind=str(clause.kind), verdict=verdict,
         total=format_amount(sums.known, dim, exact=True),
         limit=format_amount(rule.limit.amount, dim, exact=True),
@@ -472,9 +472,14 @@ def judge(t: Tally, day: dt.date, closed: bool, projection: Projection) -> Aggre
     )
 
 
+#: The verdicts of an aggregate that a fix settles.
+UNSETTLED = frozenset({AggregateVerdict.VIOLATION, AggregateVerdict.UNDETERMINED})
+
+
 def violation_fix(t: Tally, sums: Sums, within: str = "",
                   besides: tuple[str, Decimal, Decimal] | None = None) -> str | None:
-    """The fix of a cap or commitment violated with these sums (see `aggregate_fixes`)."""
+    """The fix of a cap or commitment violated, or undetermined, with these sums (see
+    `aggregate_fixes`)."""
     from dealcheck.checker.aggregate_fixes import cap_fix, commitment_fix
 
     if t.plan.clause.kind is m.ClauseKind.CAP:

@@ -7,9 +7,11 @@ change of the total that makes the verdict `compliant`. For a strict limit
 …``); a number of deployments then counts one more. A commitment that is
 ``in addition to`` another is met by what that other does not also count. A
 share is met by moving an amount between the part and the rest of the
-whole (the whole stays as it is). A fix is offered for a violation only:
-an undetermined aggregate is settled by the quantities and facts its
-message names.
+whole (the whole stays as it is). A cap or commitment that is
+undetermined has a fix too, which settles it whatever the unknowns turn
+out to be: a cap's reduction takes off what may count as well. An
+undetermined share has none: the quantities and deployments its message
+names decide it.
 """
 
 from __future__ import annotations
@@ -54,13 +56,21 @@ def cap_fix(rule: m.Aggregate, upper: Decimal, within: str = "",
     """
     if rule.strict and rule.limit.amount <= 0:
         return None
-    limit = format_amount(rule.limit.amount, rule.limit.dimension, exact=True)
-    more, amount = _change(rule, upper - rule.limit.amount)
+    dimension = rule.limit.dimension
+    limit = format_amount(rule.limit.amount, dimension, exact=True)
     bound = f"less than {limit}" if rule.strict else f"at most {limit}"
+    room = rule.limit.amount - upper
+    if lacking and room > 0:
+        # Only what the deployments without the quantity add is unknown: it must fit.
+        keep = f"less than {format_amount(room, dimension, exact=True)}" if rule.strict \
+            else f"at most {format_amount(room, dimension, exact=True)}"
+        return (f"give the {lacking} deployment(s) without `{rule.measure}`{within} "
+                f"{keep} in all, to keep the total {bound}")
+    more, amount = _change(rule, upper - rule.limit.amount)
     plus = (f" plus what the {lacking} deployment(s) without `{rule.measure}` add"
             if lacking else "")
     return (f"reduce the {_what(rule)}{within} by {more}"
-            f"{_amount(rule, amount, rule.limit.dimension)}{plus}, to {bound}")
+            f"{_amount(rule, amount, dimension)}{plus}, to {bound}")
 
 
 def commitment_fix(rule: m.Aggregate, known: Decimal, within: str = "",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dealcheck.checker.aggregate import Sums, Tally, _verdict, violation_fix
+from dealcheck.checker.aggregate import UNSETTLED, Sums, Tally, _verdict, violation_fix
 from dealcheck.checker.aggregate_fixes import period_within
 from dealcheck.checker.periods import label, period_start, spans
 from dealcheck.checker.results import AggregateResult, AggregateVerdict, PeriodResult, Projection
@@ -124,7 +124,7 @@ def judge_periods(t: Tally, day: dt.date, whole_plan: bool,
 
 
 def _fix(t: Tally, periods: list[tuple[PeriodResult, Sums]]) -> str | None:
-    """One fix for each period in violation; None if one of them has none."""
+    """One fix for each period in violation or undetermined; None if one of them has none."""
     fixes = [violation_fix(t, sums, period_within(p.first, p.last))
-             for p, sums in periods if p.verdict is AggregateVerdict.VIOLATION]
+             for p, sums in periods if p.verdict in UNSETTLED]
     return None if not fixes or None in fixes else "; ".join(f for f in fixes if f)

@@ -160,7 +160,7 @@ class AggregateResult:
     agreement: str | None = None
     #: A per-period aggregate: each period judged (`total` is then the last one's).
     periods: tuple[PeriodResult, ...] | None = None
-    #: What would make a violated aggregate comply, in the unit of the clause.
+    #: What would make a violated (or undetermined) aggregate comply, in the unit of the clause.
     fix: str | None = None
 
     def projection_text(self) -> str:

@@ -188,7 +188,7 @@ def aggregate_to_dict(aggregate: AggregateResult) -> dict[str, JsonValue]:
         "missing_quantity": list(aggregate.missing_quantity),
         "unknown_scope": list(aggregate.unknown_scope),
     }
-    if aggregate.fix is not None:  # a violation only
+    if aggregate.fix is not None:  # a violation, or undetermined
         out["fix"] = aggregate.fix
     if aggregate.periods is not None:  # a per-period aggregate only
         out["periods"] = [{"first": p.first.isoformat(), "last": p.last.isoformat(),

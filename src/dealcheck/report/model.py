@@ -259,8 +259,8 @@ class AggregateModel(_Strict):
     unknown_scope: list[str] = Field(description="deployments that may or may not be in scope")
     fix: str | None = Field(
         default=None, exclude_if=lambda value: value is None,
-        description="what would make a violated aggregate comply, in the unit of the clause "
-        "(written only for a violation)")
+        description="what would make a violated or undetermined aggregate comply, in the "
+        "unit of the clause (written only then)")
     periods: list[PeriodModel] | None = Field(
         default=None, exclude_if=lambda periods: periods is None,
         description="a per-period aggregate only: each period judged, in date order")
