@@ -20,13 +20,14 @@ evaluators (the reference evaluator behind them builds the findings), and
 each row finds its key's outcome by the hash, in input order. For the JSON,
 JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
-and every row's text is that template filled in (`_Session.rendered`): no
-result object is built per row. Aggregates: SQL selects, for each tally, the
-rows that count and how (the plan's `Sighting`), in input order;
-`Tally.record` sums them as the Python engine does.
+and SQL fills in every row's template and joins runs of rows into one text
+(`_Session.rendered`): no result object, nor string, is built per row.
+Aggregates: SQL selects, for each tally, the rows that count and how (the
+plan's `Sighting`), in input order; `Tally.record` sums them as the Python
+engine does.
 
-Memory: DuckDB works within `MEMORY_LIMIT`; its tables live in a database
-file in a temporary directory, where they and the queries spill, removed
+Memory: the database is in memory, and DuckDB works within `MEMORY_LIMIT`:
+beyond it, its tables and queries spill to a temporary directory, removed
 after the check. ``jobs`` is its thread count.
 """
 
@@ -66,6 +67,7 @@ from dealcheck.engines.sources import (
     SourceSql,
     file_sha256,
     sql_ident,
+    sql_string,
     undeclared,
 )
 from dealcheck.engines.values import ValueJudge
@@ -96,6 +98,8 @@ _STAND_IN_DAY = dt.date(1, 2, 3)
 _STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
+#: Rows rendered by one query, and handed on in one piece (`_Session.rendered`).
+RENDER_RUN = 65536
 
 
 @contextlib.contextmanager
@@ -122,9 +126,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
     temp = tempfile.mkdtemp(prefix="dealcheck-duckdb-")
     try:
-        # A database file in the temporary directory: its tables are paged out
-        # there, beside what queries spill, when they outgrow `MEMORY_LIMIT`.
-        con = duckdb.connect(str(Path(temp, "check.duckdb")), config={
+        # In memory: tables and queries that outgrow `MEMORY_LIMIT` spill to `temp`.
+        con = duckdb.connect(":memory:", config={
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
@@ -336,37 +339,61 @@ class _Session:
 
     def rendered(self, outcomes: dict[int, Outcome],
                  renderer: RowsRenderer) -> Iterator[RenderedRows]:
-        """Every row rendered by `renderer`, in input order, in runs of `BATCH` rows.
+        """Every row rendered by `renderer`, in input order, in runs of `RENDER_RUN` rows.
 
         Each key's row is rendered once per file by the renderer itself, with
-        stand-ins for the id, the evaluation date and the line (`_Template`);
-        for each row SQL gives only those three, as text, and its key's hash,
-        and the row's text is its template filled in: no row is built.
+        stand-ins for the id, the evaluation date and the line (`_Template`),
+        into the table ``tpl``; SQL fills in each row's template and joins a
+        run of rows into one text (``string_agg``), with its counts: Python
+        handles one string per run, never one per row. Runs are ranges of
+        ``rn``, which the table ``keyed`` holds in order, so each run's query
+        reads only the row groups that hold it.
         """
-        templates: dict[tuple[int, int], tuple[str, str, str, str, int]] = {}
+        self.con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
+                         "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
+        templates: list[tuple[object, ...]] = []
         for kh, (verdict, not_covered, findings) in outcomes.items():
             for fi, path in enumerate(self.paths):
                 parts = _Template.of(renderer, DeploymentResult(
                     _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
                     SourceLocation(path, _STAND_IN_LINE, 1))).parts
-                templates[kh, fi] = (*parts, _VERDICT_CODES[verdict] * 2 + not_covered)
-        # INVARIANT: ids are printable ASCII (`_ID_PATTERN`): JSON escapes only `\` and `"`.
-        quoted = "'\"' || replace(replace(id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
-        cursor = self.con.cursor()
-        cursor.execute(f"SELECT {quoted}, CAST(day AS VARCHAR), CAST(line AS VARCHAR), kh, fi "
-                       "FROM keyed ORDER BY rn")
+                templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered))
+        self._insert("tpl", 7, templates)
         joiner = renderer.joiner
-        while batch := cursor.fetchmany(BATCH):
-            texts: list[str] = []
-            counts = [0, 0, 0, 0, 0, 0]
-            for ident, day, line, kh, fi in batch:
-                p0, p1, p2, p3, code = templates[kh, fi]
-                texts.append(f"{p0}{ident}{p1}{day}{p2}{line}{p3}")
-                counts[code] += 1
-            yield RenderedRows(joiner.join(texts), len(texts), counts[0] + counts[1],
-                               counts[2] + counts[3], counts[4] + counts[5],
-                               counts[1] + counts[3] + counts[5])
+        # INVARIANT: ids hold no control character (`_ID_PATTERN`): JSON escapes only
+        # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
+        ident = ("CASE WHEN contains(k.id, '\\') OR contains(k.id, '\"') THEN "
+                 "replace(replace(k.id, '\\', '\\\\'), '\"', '\\\"') ELSE k.id END")
+        text = (f"concat(t.p0, '\"', {ident}, '\"', t.p1, CAST(k.day AS VARCHAR), t.p2, "
+                "CAST(k.line AS VARCHAR), t.p3)")
+        counts = ", ".join(f"count(*) FILTER (WHERE t.code IN ({a}, {b}))"
+                           for a, b in ((0, 1), (2, 3), (4, 5)))
+        # `list` then `array_to_string`: faster than `string_agg` on long texts.
+        query = (f"SELECT array_to_string(list({text} ORDER BY k.rn), {sql_string(joiner)}), "
+                 f"count(*), {counts}, count(*) FILTER (WHERE t.code % 2 = 1) "
+                 "FROM keyed k JOIN tpl t ON k.kh = t.kh AND k.fi = t.fi "
+                 "WHERE k.rn BETWEEN ? AND ?")
+        lines = dict(self.con.execute("SELECT fi, max(line) FROM keyed GROUP BY fi").fetchall())
+        cursor = self.con.cursor()
+        for fi in range(len(self.paths)):
+            for first in range(1, int(lines.get(fi, 0)) + 1, RENDER_RUN):
+                base = fi << 40
+                found = cursor.execute(query, [base + first,
+                                               base + first + RENDER_RUN - 1]).fetchone()
+                if found is None or not found[1]:
+                    continue
+                rendered, count, compliant, violation, undetermined, not_covered = found
+                yield RenderedRows(str(rendered), int(count), int(compliant), int(violation),
+                                   int(undetermined), int(not_covered))
         cursor.close()
+
+    def _insert(self, table: str, width: int, rows: Sequence[tuple[object, ...]]) -> None:
+        """Insert rows of `width` values into `table`, a thousand to a statement."""
+        marks = "(" + ", ".join(["?"] * width) + ")"
+        for at in range(0, len(rows), 1000):
+            chunk = rows[at:at + 1000]
+            self.con.execute(f"INSERT INTO {table} VALUES " + ", ".join([marks] * len(chunk)),
+                             [v for row in chunk for v in row])
 
     def _aggregates(self, plan: EvaluationPlan,
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:
