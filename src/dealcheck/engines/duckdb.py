@@ -147,7 +147,7 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
 
 class _Session:
-    """One check on one DuckDB connection: the tables `src`, `rows`, `keyed` and `keys`."""
+    """One check on one DuckDB connection: the tables `src`, `keyed` and `keys`."""
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection,
@@ -207,16 +207,18 @@ class _Session:
         if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
             return None  # an empty file, or too many rows: the reader's diagnostics
         self.judge.judge_all()
-        self._typed_rows()
-        if self._scalar("SELECT count(*) FROM rows WHERE bad") or self._scalar(
-                "SELECT count(*) FROM (SELECT id FROM rows GROUP BY id HAVING count(*) > 1)"):
-            return None
         book = AggregateBook(self.terms.compiled(), self.as_of)
-        pairs = self.con.execute(
-            "SELECT DISTINCT party, workload FROM rows ORDER BY party, workload").fetchall()
+        vocabulary = self.vocabulary
+        pairs = [(str(p), str(w)) for p, w in self.con.execute(
+            "SELECT DISTINCT party, workload FROM src ORDER BY party, workload").fetchall()
+                 if p in vocabulary.parties and w in vocabulary.workloads]
         plan = EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
-                                                      self.vocabulary.facts.items()},
+                                                      vocabulary.facts.items()},
                               self.as_of, pairs)
+        self._keyed(plan)
+        if self._scalar("SELECT count(*) FROM keyed WHERE bad") or self._scalar(
+                "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
+            return None
         outcomes = self._key_outcomes(plan)
         if outcomes is None:
             return None
@@ -232,13 +234,29 @@ class _Session:
         return 0 if found is None or found[0] is None else int(found[0])
 
 
-    def _typed_rows(self) -> None:
-        """The table `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid."""
+    def _keyed(self, plan: EvaluationPlan) -> None:
+        """The table `keyed`: every row typed (`engines.plan.RowColumns`), `bad` if not valid,
+        its key (`EvaluationPlan.key`) and the key's hash ``kh``, in one query over `src`.
+        """
+        names = self._typed_rows()
+        key = [name for name, _ in plan.key()]
+        quoted = ", ".join(sql_ident(k) for k in key)
+        carry = [n for n in names if n != "rn"]
+        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
+                         + plan.select("rows", "duckdb", carry=carry) + ")")
+        self.con.execute("DROP VIEW rows")
+        self.con.execute("DROP TABLE src")
+
+    def _typed_rows(self) -> list[str]:
+        """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
+
+        Returns its columns' names.
+        """
         vocabulary = self.vocabulary
         joins: list[str] = []
         # INVARIANT: `rn` grows with the file, then the line: the input order.
-        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi", "s.line",
-                   "s.fam", *(f"s.{sql_ident(n)}" for n in NAME_FIELDS)]
+        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi AS fi", "s.line AS line",
+                   "s.fam AS fam", *(f"s.{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
         bad = ["s.bad", *(f"s.{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "s.start IS NULL",
                f"NOT regexp_full_match(s.id, '{_ID_PATTERN}')",
@@ -267,9 +285,11 @@ class _Session:
         if self.judge.values["end"].found:
             bad.append("coalesce(v1.v < v0.v, false)")  # end before start
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
-        self.con.execute(f"CREATE TABLE rows AS SELECT {', '.join(columns)} FROM src s "
+        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM src s "
                          + " ".join(joins))
-        self.con.execute("DROP TABLE src")
+        # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
+        return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
+                        for c in columns[1:])]
 
     # -- judging -------------------------------------------------------------------
 
@@ -280,9 +300,6 @@ class _Session:
         needed to find a row's outcome. A key's representative is its first row.
         """
         key = [name for name, _ in plan.key()]
-        quoted = ", ".join(sql_ident(k) for k in key)
-        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
-                         + plan.select("rows", "duckdb", carry=("id", "fi", "line")) + ")")
         # INVARIANT: key columns are never NULL (`EvaluationPlan.key`): equal min and max
         # within each hash mean one key per hash.
         same = " AND ".join(f"min({sql_ident(k)}) = max({sql_ident(k)})" for k in key)
@@ -294,7 +311,7 @@ class _Session:
                                                       *map(fact_column, self.facts)))
         found = self.con.execute(
             f"SELECT k.kh, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
-            f"r.region, {raw} FROM rows r JOIN keys k ON r.rn = k.rep").fetchall()
+            f"r.region, {raw} FROM keyed r JOIN keys k ON r.rn = k.rep").fetchall()
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
@@ -399,7 +416,7 @@ class _Session:
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:
         def results() -> list[AggregateResult]:
             if book.tallies:
-                latest = self.con.execute("SELECT max(start) FROM rows").fetchone()
+                latest = self.con.execute("SELECT max(start) FROM keyed").fetchone()
                 book.latest = None if latest is None else latest[0]
             for sighting in plan.sightings(book.tallies):
                 tally = book.tallies[sighting.index]
@@ -410,7 +427,7 @@ class _Session:
                 query = (
                     "SELECT id, start, " + sighting.certain.sql(dialect="duckdb")
                     + ", CASE WHEN " + sighting.known.sql(dialect="duckdb")
-                    + f" THEN {raw} END, fam FROM rows WHERE "
+                    + f" THEN {raw} END, fam FROM keyed WHERE "
                     + sighting.counts.sql(dialect="duckdb") + " ORDER BY rn")
                 cursor = self.con.cursor()
                 cursor.execute(query)
