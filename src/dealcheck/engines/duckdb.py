@@ -219,7 +219,7 @@ class _Session:
         if self._scalar("SELECT count(*) FROM keyed WHERE bad") or self._scalar(
                 "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
             return None
-        outcomes = self._key_outcomes(plan)
+        outcomes = self._key_outcomes()
         if outcomes is None:
             return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
@@ -236,16 +236,18 @@ class _Session:
 
     def _keyed(self, plan: EvaluationPlan) -> None:
         """The table `keyed`: every row typed (`engines.plan.RowColumns`), `bad` if not valid,
-        its key (`EvaluationPlan.key`) and the key's hash ``kh``, in one query over `src`.
+        and its key's hash ``kh``, in one query over `src`.
+
+        The key's columns are not kept (a row is many of them), but a second
+        hash of them, ``kh2``, which `_key_outcomes` compares within each ``kh``.
         """
         names = self._typed_rows()
-        key = [name for name, _ in plan.key()]
-        quoted = ", ".join(sql_ident(k) for k in key)
+        key = [sql_ident(name) for name, _ in plan.key()]
         carry = [n for n in names if n != "rn"]
-        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
-                         + plan.select("rows", "duckdb", carry=carry) + ")")
+        self.con.execute(f"CREATE TABLE keyed AS SELECT * EXCLUDE ({', '.join(key)}), "
+                         f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2 "
+                         "FROM (" + plan.select("rows", "duckdb", carry=carry) + ")")
         self.con.execute("DROP VIEW rows")
-        self.con.execute("DROP TABLE src")
 
     def _typed_rows(self) -> list[str]:
         """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
@@ -265,7 +267,8 @@ class _Session:
                undeclared("s.provider", vocabulary.providers),
                f"coalesce({undeclared('s.region', vocabulary.regions)}, false)"]
         for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
-            columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
+            if name in ("capacity", "value"):  # the texts of quantities aggregates sum
+                columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
             if self.judge.values[name].found:
                 alias = f"v{number}"
                 joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
@@ -293,25 +296,26 @@ class _Session:
 
     # -- judging -------------------------------------------------------------------
 
-    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome] | None:
+    def _key_outcomes(self) -> dict[int, Outcome] | None:
         """Each key's outcome, by the key's hash; None if two keys share a hash.
 
         Each row of `keyed` holds its key's hash ``kh``, so that no join is
         needed to find a row's outcome. A key's representative is its first row.
         """
-        key = [name for name, _ in plan.key()]
-        # INVARIANT: key columns are never NULL (`EvaluationPlan.key`): equal min and max
-        # within each hash mean one key per hash.
-        same = " AND ".join(f"min({sql_ident(k)}) = max({sql_ident(k)})" for k in key)
-        self.con.execute(f"CREATE TABLE keys AS SELECT kh, min(rn) AS rep, ({same}) AS one "
-                         "FROM keyed GROUP BY kh")
+        # Two hashes of each key, its columns in either order: one kh2 within each kh
+        # means one key per kh (were two keys to share a kh, their kh2 would differ).
+        self.con.execute("CREATE TABLE keys AS SELECT kh, min(rn) AS rep, "
+                         "min(kh2) = max(kh2) AS one FROM keyed GROUP BY kh")
         if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
             return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
-        raw = ", ".join(sql_ident("raw:" + n) for n in (*VALUE_FIELDS,
+        # The representatives' texts, from `src`, which is then dropped.
+        raw = ", ".join(f"s.{sql_ident(n)}" for n in (*VALUE_FIELDS,
                                                       *map(fact_column, self.facts)))
         found = self.con.execute(
-            f"SELECT k.kh, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
-            f"r.region, {raw} FROM keyed r JOIN keys k ON r.rn = k.rep").fetchall()
+            f"SELECT k.kh, s.fi, s.line, s.fam, s.id, s.party, s.workload, s.provider, "
+            f"s.region, {raw} FROM src s JOIN keys k ON (s.fi::BIGINT << 40) + s.line = k.rep"
+        ).fetchall()
+        self.con.execute("DROP TABLE src")
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
