@@ -66,6 +66,7 @@ from dealcheck.engines.sources import (
     VALUE_FIELDS,
     SourceSql,
     file_sha256,
+    insert_rows,
     sql_ident,
     sql_string,
     undeclared,
@@ -379,7 +380,8 @@ class _Session:
                     _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
                     SourceLocation(path, _STAND_IN_LINE, 1))).parts
                 templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered))
-        self._insert("tpl", 7, templates)
+        insert_rows(self.con, "tpl", ("UBIGINT", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR",
+                                      "VARCHAR", "INTEGER"), templates)
         joiner = renderer.joiner
         # INVARIANT: ids hold no control character (`_ID_PATTERN`): JSON escapes only
         # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
@@ -407,14 +409,6 @@ class _Session:
                 yield RenderedRows(str(rendered), int(count), int(compliant), int(violation),
                                    int(undetermined), int(not_covered))
         cursor.close()
-
-    def _insert(self, table: str, width: int, rows: Sequence[tuple[object, ...]]) -> None:
-        """Insert rows of `width` values into `table`, a thousand to a statement."""
-        marks = "(" + ", ".join(["?"] * width) + ")"
-        for at in range(0, len(rows), 1000):
-            chunk = rows[at:at + 1000]
-            self.con.execute(f"INSERT INTO {table} VALUES " + ", ".join([marks] * len(chunk)),
-                             [v for row in chunk for v in row])
 
     def _aggregates(self, plan: EvaluationPlan,
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:

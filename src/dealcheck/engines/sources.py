@@ -239,6 +239,20 @@ class SourceSql:
         return keys is not None and found is not None and tuple(keys) == tuple(found)
 
 
+def insert_rows(con: duckdb_module.DuckDBPyConnection, table: str, types: Sequence[str],
+                rows: Sequence[Sequence[object]]) -> None:
+    """Insert `rows` (of values of SQL `types`) into `table`, in one statement.
+
+    Each column is bound as one list, which SQL unnests: a statement with
+    a parameter per value is slow to bind, and `executemany` runs one per row.
+    """
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    unnested = ", ".join(f"unnest(?::{kind}[])" for kind in types)
+    con.execute(f"INSERT INTO {table} SELECT * FROM (SELECT {unnested})", columns)
+
+
 def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

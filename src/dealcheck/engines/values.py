@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dealcheck.dsl.span import Span
 from dealcheck.engines.plan import decimal_fits, fact_column
-from dealcheck.engines.sources import VALUE_FIELDS, sql_ident
+from dealcheck.engines.sources import VALUE_FIELDS, insert_rows, sql_ident
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -64,14 +64,10 @@ class ValueJudge:
                 values.found[(str(family), str(text))] = value
                 rows.append((family, text, *sql_value(value)))
             table = sql_ident(f"v_{name}")
-            self.con.execute(f"CREATE TABLE {table} (fam VARCHAR, raw VARCHAR, ok BOOLEAN, "
-                             f"v {self.sql_type(name)}, dim VARCHAR)")
-            # One statement per thousand rows: `executemany` runs one per row.
-            for at in range(0, len(rows), 1000):
-                chunk = rows[at:at + 1000]
-                self.con.execute(f"INSERT INTO {table} VALUES "
-                                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)),
-                                 [v for row in chunk for v in row])
+            types = ("VARCHAR", "VARCHAR", "BOOLEAN", self.sql_type(name), "VARCHAR")
+            self.con.execute(f"CREATE TABLE {table} (fam {types[0]}, raw {types[1]}, "
+                             f"ok {types[2]}, v {types[3]}, dim {types[4]})")
+            insert_rows(self.con, table, types, rows)
 
     def sql_type(self, name: str) -> str:
         if name in ("start", "end"):
