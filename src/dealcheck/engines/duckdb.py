@@ -20,8 +20,8 @@ evaluators (the reference evaluator behind them builds the findings), and
 each row finds its key's outcome by the hash, in input order. For the JSON,
 JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
-and SQL fills in every row's template and joins runs of rows into one text
-(`_Session.rendered`): no result object, nor string, is built per row.
+and SQL fills in every row's template, a run of rows at a time
+(`_Session.rendered`): no result object is built per row.
 Aggregates: SQL selects, for each tally, the rows that count and how (the
 plan's `Sighting`), in input order; `Tally.record` sums them as the Python
 engine does.
@@ -68,7 +68,6 @@ from dealcheck.engines.sources import (
     file_sha256,
     insert_rows,
     sql_ident,
-    sql_string,
     undeclared,
 )
 from dealcheck.engines.values import ValueJudge
@@ -365,11 +364,11 @@ class _Session:
 
         Each key's row is rendered once per file by the renderer itself, with
         stand-ins for the id, the evaluation date and the line (`_Template`),
-        into the table ``tpl``; SQL fills in each row's template and joins a
-        run of rows into one text (``string_agg``), with its counts: Python
-        handles one string per run, never one per row. Runs are ranges of
-        ``rn``, which the table ``keyed`` holds in order, so each run's query
-        reads only the row groups that hold it.
+        into the table ``tpl``; SQL fills in each row's template and gives a
+        run of rows as one list of texts, with its counts: Python only joins
+        them (no row is built, nor its text). Runs are ranges of ``rn``, which
+        the table ``keyed`` holds in order, so each run's query reads only the
+        row groups that hold it.
         """
         self.con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
                          "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
@@ -391,8 +390,8 @@ class _Session:
                 "CAST(k.line AS VARCHAR), t.p3)")
         counts = ", ".join(f"count(*) FILTER (WHERE t.code IN ({a}, {b}))"
                            for a, b in ((0, 1), (2, 3), (4, 5)))
-        # `list` then `array_to_string`: faster than `string_agg` on long texts.
-        query = (f"SELECT array_to_string(list({text} ORDER BY k.rn), {sql_string(joiner)}), "
+        # A list, joined by Python: faster than `string_agg` or `array_to_string`.
+        query = (f"SELECT list({text} ORDER BY k.rn), "
                  f"count(*), {counts}, count(*) FILTER (WHERE t.code % 2 = 1) "
                  "FROM keyed k JOIN tpl t ON k.kh = t.kh AND k.fi = t.fi "
                  "WHERE k.rn BETWEEN ? AND ?")
@@ -405,8 +404,8 @@ class _Session:
                                                base + first + RENDER_RUN - 1]).fetchone()
                 if found is None or not found[1]:
                     continue
-                rendered, count, compliant, violation, undetermined, not_covered = found
-                yield RenderedRows(str(rendered), int(count), int(compliant), int(violation),
+                texts, count, compliant, violation, undetermined, not_covered = found
+                yield RenderedRows(joiner.join(texts), int(count), int(compliant), int(violation),
                                    int(undetermined), int(not_covered))
         cursor.close()
 
