@@ -266,10 +266,16 @@ class _Session:
                undeclared("s.workload", vocabulary.workloads),
                undeclared("s.provider", vocabulary.providers),
                f"coalesce({undeclared('s.region', vocabulary.regions)}, false)"]
+        typed: dict[str, str] = {}
         for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
             if name in ("capacity", "value"):  # the texts of quantities aggregates sum
                 columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
-            if self.judge.values[name].found:
+            direct = (self.judge.direct(name, f"s.{sql_ident(name)}", "s.fam")
+                      if self.judge.values[name].found else None)
+            if direct is not None:  # converted in SQL: no join
+                bad.append(f"(s.{sql_ident(name)} IS NOT NULL AND {direct} IS NULL)")
+                value, dim = direct, "NULL::VARCHAR"
+            elif self.judge.values[name].found:
                 alias = f"v{number}"
                 joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
                              f"AND {alias}.raw = s.{sql_ident(name)}")
@@ -285,8 +291,9 @@ class _Session:
                 columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
             else:
                 columns.append(f"{value} AS {sql_ident(name)}")
-        if self.judge.values["end"].found:
-            bad.append("coalesce(v1.v < v0.v, false)")  # end before start
+            typed[name] = value
+        if self.judge.values["end"].found:  # end before start
+            bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
         self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM src s "
                          + " ".join(joins))
