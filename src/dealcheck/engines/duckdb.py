@@ -208,13 +208,7 @@ class _Session:
             return None  # an empty file, or too many rows: the reader's diagnostics
         self.judge.judge_all()
         book = AggregateBook(self.terms.compiled(), self.as_of)
-        vocabulary = self.vocabulary
-        pairs = [(str(p), str(w)) for p, w in self.con.execute(
-            "SELECT DISTINCT party, workload FROM src ORDER BY party, workload").fetchall()
-                 if p in vocabulary.parties and w in vocabulary.workloads]
-        plan = EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
-                                                      vocabulary.facts.items()},
-                              self.as_of, pairs)
+        plan = self._plan()
         self._keyed(plan)
         if self._scalar("SELECT count(*) FROM keyed WHERE bad") or self._scalar(
                 "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
@@ -233,6 +227,16 @@ class _Session:
         found = self.con.execute(sql).fetchone()
         return 0 if found is None or found[0] is None else int(found[0])
 
+
+    def _plan(self) -> EvaluationPlan:
+        """The evaluation plan for the (party, workload) pairs of the rows (declared ones)."""
+        vocabulary = self.vocabulary
+        pairs = [(str(p), str(w)) for p, w in self.con.execute(
+            "SELECT DISTINCT party, workload FROM src ORDER BY party, workload").fetchall()
+                 if p in vocabulary.parties and w in vocabulary.workloads]
+        return EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
+                                                      vocabulary.facts.items()},
+                              self.as_of, pairs)
 
     def _keyed(self, plan: EvaluationPlan) -> None:
         """The table `keyed`: every row typed (`engines.plan.RowColumns`), `bad` if not valid,
