@@ -98,8 +98,9 @@ _STAND_IN_DAY = dt.date(1, 2, 3)
 _STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
-#: Rows rendered by one query, and handed on in one piece (`_Session.rendered`).
-RENDER_RUN = 65536
+#: Rows rendered by one query, and handed on in one piece (`_Session.rendered`): a
+#: run of a JSON report is about 10 MB of text, held a few times over while it is joined.
+RENDER_RUN = 16384
 
 
 @contextlib.contextmanager
