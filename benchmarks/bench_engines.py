@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the inventory and reports here (reused if present)")
     args = parser.parse_args(argv)
     count, repeat = (2000, 1) if args.quick else (args.rows, args.repeat)
+    if count > 1_000_000:  # over dealcheck's default limit on deployments
+        os.environ.setdefault("DEALCHECK_MAX_DEPLOYMENTS", str(count))
     python = args.python or args.quick
     with work_directory(args.keep) as directory:
         formats = tuple(f for f in ("jsonl", "json") if f in args.formats.split(","))

@@ -20,13 +20,14 @@ evaluators (the reference evaluator behind them builds the findings), and
 each row finds its key's outcome by the hash, in input order. For the JSON,
 JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
-and every row's text is that template filled in (`_Session.rendered`): no
-result object is built per row. Aggregates: SQL selects, for each tally, the
-rows that count and how (the plan's `Sighting`), in input order;
-`Tally.record` sums them as the Python engine does.
+and SQL fills in every row's template, a run of rows at a time
+(`_Session.rendered`): no result object is built per row.
+Aggregates: SQL selects, for each tally, the rows that count and how (the
+plan's `Sighting`), in input order; `Tally.record` sums them as the Python
+engine does.
 
-Memory: DuckDB works within `MEMORY_LIMIT`; its tables live in a database
-file in a temporary directory, where they and the queries spill, removed
+Memory: the database is in memory, and DuckDB works within `MEMORY_LIMIT`:
+beyond it, its tables and queries spill to a temporary directory, removed
 after the check. ``jobs`` is its thread count.
 """
 
@@ -65,6 +66,7 @@ from dealcheck.engines.sources import (
     VALUE_FIELDS,
     SourceSql,
     file_sha256,
+    insert_rows,
     sql_ident,
     undeclared,
 )
@@ -97,6 +99,9 @@ _STAND_IN_DAY = dt.date(1, 2, 3)
 _STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
+#: Rows rendered by one query, and handed on in one piece (`_Session.rendered`): a
+#: run of a JSON report is about 10 MB of text, held a few times over while it is joined.
+RENDER_RUN = 16384
 
 
 @contextlib.contextmanager
@@ -125,9 +130,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
     temp = tempfile.mkdtemp(prefix="dealcheck-duckdb-")
     try:
-        # A database file in the temporary directory: its tables are paged out
-        # there, beside what queries spill, when they outgrow `MEMORY_LIMIT`.
-        con = duckdb.connect(str(Path(temp, "check.duckdb")), config={
+        # In memory: tables and queries that outgrow `MEMORY_LIMIT` spill to `temp`.
+        con = duckdb.connect(":memory:", config={
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
@@ -148,7 +152,7 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
 
 class _Session:
-    """One check on one DuckDB connection: the tables `src`, `rows`, `keyed` and `keys`."""
+    """One check on one DuckDB connection: the tables `src`, `keyed` and `keys`."""
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection,
@@ -211,17 +215,13 @@ class _Session:
         if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
             return None  # an empty file, or too many rows: the reader's diagnostics
         self.judge.judge_all()
-        self._typed_rows()
-        if self._scalar("SELECT count(*) FROM rows WHERE bad") or self._scalar(
-                "SELECT count(*) FROM (SELECT id FROM rows GROUP BY id HAVING count(*) > 1)"):
-            return None
         book = AggregateBook(self.terms.compiled(), self.as_of)
-        pairs = self.con.execute(
-            "SELECT DISTINCT party, workload FROM rows ORDER BY party, workload").fetchall()
-        plan = EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
-                                                      self.vocabulary.facts.items()},
-                              self.as_of, pairs)
-        outcomes = self._key_outcomes(plan)
+        plan = self._plan()
+        self._keyed(plan)
+        if self._scalar("SELECT count(*) FROM keyed WHERE bad") or self._scalar(
+                "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
+            return None
+        outcomes = self._key_outcomes()
         if outcomes is None:
             return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
@@ -243,13 +243,41 @@ class _Session:
         return 0 if found is None or found[0] is None else int(found[0])
 
 
-    def _typed_rows(self) -> None:
-        """The table `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid."""
+    def _plan(self) -> EvaluationPlan:
+        """The evaluation plan for the (party, workload) pairs of the rows (declared ones)."""
+        vocabulary = self.vocabulary
+        pairs = [(str(p), str(w)) for p, w in self.con.execute(
+            "SELECT DISTINCT party, workload FROM src ORDER BY party, workload").fetchall()
+                 if p in vocabulary.parties and w in vocabulary.workloads]
+        return EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
+                                                      vocabulary.facts.items()},
+                              self.as_of, pairs)
+
+    def _keyed(self, plan: EvaluationPlan) -> None:
+        """The table `keyed`: every row typed (`engines.plan.RowColumns`), `bad` if not valid,
+        and its key's hash ``kh``, in one query over `src`.
+
+        The key's columns are not kept (a row is many of them), but a second
+        hash of them, ``kh2``, which `_key_outcomes` compares within each ``kh``.
+        """
+        names = self._typed_rows()
+        key = [sql_ident(name) for name, _ in plan.key()]
+        carry = [n for n in names if n != "rn"]
+        self.con.execute(f"CREATE TABLE keyed AS SELECT * EXCLUDE ({', '.join(key)}), "
+                         f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2 "
+                         "FROM (" + plan.select("rows", "duckdb", carry=carry) + ")")
+        self.con.execute("DROP VIEW rows")
+
+    def _typed_rows(self) -> list[str]:
+        """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
+
+        Returns its columns' names.
+        """
         vocabulary = self.vocabulary
         joins: list[str] = []
         # INVARIANT: `rn` grows with the file, then the line: the input order.
-        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi", "s.line",
-                   "s.fam", *(f"s.{sql_ident(n)}" for n in NAME_FIELDS)]
+        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi AS fi", "s.line AS line",
+                   "s.fam AS fam", *(f"s.{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
         bad = ["s.bad", *(f"s.{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "s.start IS NULL",
                f"NOT regexp_full_match(s.id, '{_ID_PATTERN}')",
@@ -257,9 +285,16 @@ class _Session:
                undeclared("s.workload", vocabulary.workloads),
                undeclared("s.provider", vocabulary.providers),
                f"coalesce({undeclared('s.region', vocabulary.regions)}, false)"]
+        typed: dict[str, str] = {}
         for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
-            columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
-            if self.judge.values[name].found:
+            if name in ("capacity", "value"):  # the texts of quantities aggregates sum
+                columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
+            direct = (self.judge.direct(name, f"s.{sql_ident(name)}", "s.fam")
+                      if self.judge.values[name].found else None)
+            if direct is not None:  # converted in SQL: no join
+                bad.append(f"(s.{sql_ident(name)} IS NOT NULL AND {direct} IS NULL)")
+                value, dim = direct, "NULL::VARCHAR"
+            elif self.judge.values[name].found:
                 alias = f"v{number}"
                 joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
                              f"AND {alias}.raw = s.{sql_ident(name)}")
@@ -275,37 +310,38 @@ class _Session:
                 columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
             else:
                 columns.append(f"{value} AS {sql_ident(name)}")
-        if self.judge.values["end"].found:
-            bad.append("coalesce(v1.v < v0.v, false)")  # end before start
+            typed[name] = value
+        if self.judge.values["end"].found:  # end before start
+            bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
-        self.con.execute(f"CREATE TABLE rows AS SELECT {', '.join(columns)} FROM src s "
+        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM src s "
                          + " ".join(joins))
-        self.con.execute("DROP TABLE src")
+        # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
+        return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
+                        for c in columns[1:])]
 
     # -- judging -------------------------------------------------------------------
 
-    def _key_outcomes(self, plan: EvaluationPlan) -> dict[int, Outcome] | None:
+    def _key_outcomes(self) -> dict[int, Outcome] | None:
         """Each key's outcome, by the key's hash; None if two keys share a hash.
 
         Each row of `keyed` holds its key's hash ``kh``, so that no join is
         needed to find a row's outcome. A key's representative is its first row.
         """
-        key = [name for name, _ in plan.key()]
-        quoted = ", ".join(sql_ident(k) for k in key)
-        self.con.execute(f"CREATE TABLE keyed AS SELECT *, hash({quoted}) AS kh FROM ("
-                         + plan.select("rows", "duckdb", carry=("id", "fi", "line")) + ")")
-        # INVARIANT: key columns are never NULL (`EvaluationPlan.key`): equal min and max
-        # within each hash mean one key per hash.
-        same = " AND ".join(f"min({sql_ident(k)}) = max({sql_ident(k)})" for k in key)
-        self.con.execute(f"CREATE TABLE keys AS SELECT kh, min(rn) AS rep, ({same}) AS one "
-                         "FROM keyed GROUP BY kh")
+        # Two hashes of each key, its columns in either order: one kh2 within each kh
+        # means one key per kh (were two keys to share a kh, their kh2 would differ).
+        self.con.execute("CREATE TABLE keys AS SELECT kh, min(rn) AS rep, "
+                         "min(kh2) = max(kh2) AS one FROM keyed GROUP BY kh")
         if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
             return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
-        raw = ", ".join(sql_ident("raw:" + n) for n in (*VALUE_FIELDS,
+        # The representatives' texts, from `src`, which is then dropped.
+        raw = ", ".join(f"s.{sql_ident(n)}" for n in (*VALUE_FIELDS,
                                                       *map(fact_column, self.facts)))
         found = self.con.execute(
-            f"SELECT k.kh, r.fi, r.line, r.fam, r.id, r.party, r.workload, r.provider, "
-            f"r.region, {raw} FROM rows r JOIN keys k ON r.rn = k.rep").fetchall()
+            f"SELECT k.kh, s.fi, s.line, s.fam, s.id, s.party, s.workload, s.provider, "
+            f"s.region, {raw} FROM src s JOIN keys k ON (s.fi::BIGINT << 40) + s.line = k.rep"
+        ).fetchall()
+        self.con.execute("DROP TABLE src")
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
@@ -350,43 +386,60 @@ class _Session:
 
     def rendered(self, outcomes: dict[int, Outcome],
                  renderer: RowsRenderer) -> Iterator[RenderedRows]:
-        """Every row rendered by `renderer`, in input order, in runs of `BATCH` rows.
+        """Every row rendered by `renderer`, in input order, in runs of `RENDER_RUN` rows.
 
         Each key's row is rendered once per file by the renderer itself, with
-        stand-ins for the id, the evaluation date and the line (`_Template`);
-        for each row SQL gives only those three, as text, and its key's hash,
-        and the row's text is its template filled in: no row is built.
+        stand-ins for the id, the evaluation date and the line (`_Template`),
+        into the table ``tpl``; SQL fills in each row's template and gives a
+        run of rows as one list of texts, with its counts: Python only joins
+        them (no row is built, nor its text). Runs are ranges of ``rn``, which
+        the table ``keyed`` holds in order, so each run's query reads only the
+        row groups that hold it.
         """
-        templates: dict[tuple[int, int], tuple[str, str, str, str, int]] = {}
+        self.con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
+                         "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
+        templates: list[tuple[object, ...]] = []
         for kh, (verdict, not_covered, findings) in outcomes.items():
             for fi, path in enumerate(self.paths):
                 parts = _Template.of(renderer, DeploymentResult(
                     _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
                     SourceLocation(path, _STAND_IN_LINE, 1))).parts
-                templates[kh, fi] = (*parts, _VERDICT_CODES[verdict] * 2 + not_covered)
-        # INVARIANT: ids are printable ASCII (`_ID_PATTERN`): JSON escapes only `\` and `"`.
-        quoted = "'\"' || replace(replace(id, '\\', '\\\\'), '\"', '\\\"') || '\"'"
-        cursor = self.con.cursor()
-        cursor.execute(f"SELECT {quoted}, CAST(day AS VARCHAR), CAST(line AS VARCHAR), kh, fi "
-                       "FROM keyed ORDER BY rn")
+                templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered))
+        insert_rows(self.con, "tpl", ("UBIGINT", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR",
+                                      "VARCHAR", "INTEGER"), templates)
         joiner = renderer.joiner
-        while batch := cursor.fetchmany(BATCH):
-            texts: list[str] = []
-            counts = [0, 0, 0, 0, 0, 0]
-            for ident, day, line, kh, fi in batch:
-                p0, p1, p2, p3, code = templates[kh, fi]
-                texts.append(f"{p0}{ident}{p1}{day}{p2}{line}{p3}")
-                counts[code] += 1
-            yield RenderedRows(joiner.join(texts), len(texts), counts[0] + counts[1],
-                               counts[2] + counts[3], counts[4] + counts[5],
-                               counts[1] + counts[3] + counts[5])
+        # INVARIANT: ids hold no control character (`_ID_PATTERN`): JSON escapes only
+        # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
+        ident = ("CASE WHEN contains(k.id, '\\') OR contains(k.id, '\"') THEN "
+                 "replace(replace(k.id, '\\', '\\\\'), '\"', '\\\"') ELSE k.id END")
+        text = (f"concat(t.p0, '\"', {ident}, '\"', t.p1, CAST(k.day AS VARCHAR), t.p2, "
+                "CAST(k.line AS VARCHAR), t.p3)")
+        counts = ", ".join(f"count(*) FILTER (WHERE t.code IN ({a}, {b}))"
+                           for a, b in ((0, 1), (2, 3), (4, 5)))
+        # A list, joined by Python: faster than `string_agg` or `array_to_string`.
+        query = (f"SELECT list({text} ORDER BY k.rn), "
+                 f"count(*), {counts}, count(*) FILTER (WHERE t.code % 2 = 1) "
+                 "FROM keyed k JOIN tpl t ON k.kh = t.kh AND k.fi = t.fi "
+                 "WHERE k.rn BETWEEN ? AND ?")
+        lines = dict(self.con.execute("SELECT fi, max(line) FROM keyed GROUP BY fi").fetchall())
+        cursor = self.con.cursor()
+        for fi in range(len(self.paths)):
+            for first in range(1, int(lines.get(fi, 0)) + 1, RENDER_RUN):
+                base = fi << 40
+                found = cursor.execute(query, [base + first,
+                                               base + first + RENDER_RUN - 1]).fetchone()
+                if found is None or not found[1]:
+                    continue
+                texts, count, compliant, violation, undetermined, not_covered = found
+                yield RenderedRows(joiner.join(texts), int(count), int(compliant), int(violation),
+                                   int(undetermined), int(not_covered))
         cursor.close()
 
     def _aggregates(self, plan: EvaluationPlan,
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:
         def results() -> list[AggregateResult]:
             if book.tallies:
-                latest = self.con.execute("SELECT max(start) FROM rows").fetchone()
+                latest = self.con.execute("SELECT max(start) FROM keyed").fetchone()
                 book.latest = None if latest is None else latest[0]
             for sighting in plan.sightings(book.tallies):
                 tally = book.tallies[sighting.index]
@@ -397,7 +450,7 @@ class _Session:
                 query = (
                     "SELECT id, start, " + sighting.certain.sql(dialect="duckdb")
                     + ", CASE WHEN " + sighting.known.sql(dialect="duckdb")
-                    + f" THEN {raw} END, fam FROM rows WHERE "
+                    + f" THEN {raw} END, fam FROM keyed WHERE "
                     + sighting.counts.sql(dialect="duckdb") + " ORDER BY rn")
                 cursor = self.con.cursor()
                 cursor.execute(query)

@@ -167,17 +167,9 @@ class SourceSql:
         bad = [keys_bad("k", list(fields.values()), FIELDS),
                typed(fields["facts"], "'OBJECT', 'NULL'"),
                f"coalesce({keys_bad('fk', list(facts.values()), self.facts)}, false)"]
-        for name in NAME_FIELDS:
-            item = fields[name]
-            parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
-                         f"json_extract_string({item}, '$') END AS {sql_ident(name)}")
-            bad.append(typed(item, "'VARCHAR', 'NULL'"))
         raw = [(name, fields[name]) for name in VALUE_FIELDS]
         raw += [(fact_column(f), facts[f]) for f in self.facts]
-        for name, item in raw:
-            parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
-                         f"THEN CAST({item} AS VARCHAR) END AS {sql_ident(name)}")
-            bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        self._json_cells([(name, fields[name]) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
         parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
         facts_of = (f"json_transform(t.facts, {sql_string(facts_structure)})" if self.facts
@@ -200,17 +192,9 @@ class SourceSql:
 
         parts = [f"{index} AS fi", "ordinality AS line", "'json' AS fam"]
         bad = ["false"] if self.facts else [typed("facts", "'OBJECT', 'NULL'")]
-        for name in NAME_FIELDS:
-            item = sql_ident(name)
-            parts.append(f"CASE WHEN json_type({item}) = 'VARCHAR' THEN "
-                         f"json_extract_string({item}, '$') END AS {item}")
-            bad.append(typed(item, "'VARCHAR', 'NULL'"))
         raw = [(name, sql_ident(name)) for name in VALUE_FIELDS]
         raw += [(fact_column(f), f"facts.{sql_ident(f)}") for f in self.facts]
-        for name, item in raw:
-            parts.append(f"CASE WHEN json_type({item}) IN ('VARCHAR', 'BOOLEAN') "
-                         f"THEN CAST({item} AS VARCHAR) END AS {sql_ident(name)}")
-            bad.append(typed(item, "'VARCHAR', 'BOOLEAN', 'NULL'"))
+        self._json_cells([(name, sql_ident(name)) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
         parts.append("(" + " + ".join(f"({sql_ident(f)} IS NOT NULL)::BIGINT" for f in FIELDS)
                      + ") AS np")
@@ -220,6 +204,28 @@ class SourceSql:
         return (f"SELECT {', '.join(parts)} FROM read_json({sql_string(path)}, "
                 "format = 'newline_delimited', records = true, "
                 f"columns = {{{columns}}}) WITH ORDINALITY")
+
+    @staticmethod
+    def _json_cells(names: Sequence[tuple[str, str]], values: Sequence[tuple[str, str]],
+                    parts: list[str], bad: list[str]) -> None:
+        """The columns, and the tests for `bad`, of JSON items: names, and values as JSON text.
+
+        An item of DuckDB's type JSON is its value written anew, compactly
+        (JSON null: NULL), so its first character tells its type: a string
+        starts with a quote, and holds a backslash only if it is escaped. The
+        text is looked at, not parsed: a name without escapes is the text
+        inside its quotes (`json_extract_string` reads the others).
+        """
+        for name, item in names:
+            parts.append(f"CASE WHEN starts_with({item}, '\"') THEN CASE WHEN "
+                         f"contains({item}, '\\') THEN json_extract_string({item}, '$') "
+                         f"ELSE {item}[2:-2] END END AS {sql_ident(name)}")
+            bad.append(f"coalesce(NOT starts_with({item}, '\"'), false)")
+        for name, item in values:
+            string_or_bool = f"(starts_with({item}, '\"') OR {item} IN ('true', 'false'))"
+            parts.append(f"CASE WHEN {string_or_bool} THEN CAST({item} AS VARCHAR) END "
+                         f"AS {sql_ident(name)}")
+            bad.append(f"coalesce(NOT {string_or_bool}, false)")
 
     def keys_match(self, index: int, path: str) -> bool:
         """Whether the JSON Lines file's lines have, over the file, as many keys as `src`
@@ -231,6 +237,20 @@ class SourceSql:
         found = self.con.execute("SELECT coalesce(sum(np), 0), coalesce(sum(nf), 0) "
                                  f"FROM src WHERE fi = {index}").fetchone()
         return keys is not None and found is not None and tuple(keys) == tuple(found)
+
+
+def insert_rows(con: duckdb_module.DuckDBPyConnection, table: str, types: Sequence[str],
+                rows: Sequence[Sequence[object]]) -> None:
+    """Insert `rows` (of values of SQL `types`) into `table`, in one statement.
+
+    Each column is bound as one list, which SQL unnests: a statement with
+    a parameter per value is slow to bind, and `executemany` runs one per row.
+    """
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    unnested = ", ".join(f"unnest(?::{kind}[])" for kind in types)
+    con.execute(f"INSERT INTO {table} SELECT * FROM (SELECT {unnested})", columns)
 
 
 def sql_string(text: str) -> str:

@@ -9,14 +9,14 @@ table ``v_<field>`` for SQL to join back to every row.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from dealcheck.dsl.span import Span
 from dealcheck.engines.plan import decimal_fits, fact_column
-from dealcheck.engines.sources import VALUE_FIELDS, sql_ident
+from dealcheck.engines.sources import VALUE_FIELDS, insert_rows, sql_ident
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -64,14 +64,51 @@ class ValueJudge:
                 values.found[(str(family), str(text))] = value
                 rows.append((family, text, *sql_value(value)))
             table = sql_ident(f"v_{name}")
-            self.con.execute(f"CREATE TABLE {table} (fam VARCHAR, raw VARCHAR, ok BOOLEAN, "
-                             f"v {self.sql_type(name)}, dim VARCHAR)")
-            # One statement per thousand rows: `executemany` runs one per row.
-            for at in range(0, len(rows), 1000):
-                chunk = rows[at:at + 1000]
-                self.con.execute(f"INSERT INTO {table} VALUES "
-                                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)),
-                                 [v for row in chunk for v in row])
+            types = ("VARCHAR", "VARCHAR", "BOOLEAN", self.sql_type(name), "VARCHAR")
+            self.con.execute(f"CREATE TABLE {table} (fam {types[0]}, raw {types[1]}, "
+                             f"ok {types[2]}, v {types[3]}, dim {types[4]})")
+            insert_rows(self.con, table, types, rows)
+
+    def direct(self, name: str, text: str, family: str) -> str | None:
+        """An SQL expression of `text` (a cell of field `name`, of `family`) that gives
+        exactly what `judge_all` found for every text of the field: its value,
+        NULL for a text the reader refuses. None when there is none.
+
+        Dates, booleans and names convert in SQL: the conversion is checked
+        against the judged texts, and used only if it agrees on each of them.
+        It spares a join per row (quantities, numbers: always the join).
+        """
+        convert = self._conversion(self.sql_type(name))
+        if convert is None:
+            return None
+        check = convert("raw", "fam")
+        table = sql_ident(f"v_{name}")
+        differ = self.con.execute(
+            f"SELECT count(*) FROM {table} WHERE NOT coalesce(ok = ({check} IS NOT NULL) "
+            f"AND (NOT ok OR v IS NOT DISTINCT FROM {check}), false)").fetchone()
+        return convert(text, family) if differ is not None and differ[0] == 0 else None
+
+    @staticmethod
+    def _conversion(kind: str) -> Callable[[str, str], str] | None:
+        """The SQL conversion of a text to a value of SQL type `kind`, given the text and
+        its family, if there is one (see `direct`)."""
+        if kind not in ("DATE", "BOOLEAN", "VARCHAR"):
+            return None
+
+        def convert(text: str, family: str) -> str:
+            string = f"starts_with({text}, '\"')"
+            if kind == "DATE":
+                json_form = f"CASE WHEN {string} THEN TRY_CAST({text}[2:-2] AS DATE) END"
+                text_form = f"TRY_CAST({text} AS DATE)"
+            elif kind == "BOOLEAN":
+                json_form = text_form = (f"CASE {text} WHEN 'true' THEN true "
+                                         "WHEN 'false' THEN false END")
+            else:
+                json_form = (f"CASE WHEN {string} AND NOT contains({text}, '\\') "
+                             f"THEN {text}[2:-2] END")
+                text_form = text
+            return f"(CASE WHEN {family} = 'json' THEN {json_form} ELSE {text_form} END)"
+        return convert
 
     def sql_type(self, name: str) -> str:
         if name in ("start", "end"):
