@@ -140,7 +140,7 @@ def file_pairs(draw: st.DrawFn) -> tuple[dealcheck.Terms, dealcheck.Terms]:
     return old, new
 
 
-_QUICK = settings(max_examples=15, deadline=None,
+_QUICK = settings(max_examples=4, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 _LONG = settings(max_examples=300, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
