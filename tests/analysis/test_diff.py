@@ -239,3 +239,19 @@ def test_a_relation_between_two_fields_is_a_region_condition() -> None:
         {"condition": "start <= signed + 60 days", "holds": True}]
     w = change.witness
     assert verdict(old, w, None) == "violation" and verdict(new, w, None) == "compliant"
+
+
+@pytest.mark.parametrize(("new", "code"), [(EDITED, 1), (EXAMPLE, 0)])
+def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(EXAMPLE), str(new),
+                          "--format", "json"], capture_output=True, text=True, check=False)
+    assert run.returncode == code, run.stderr
+    document = json.loads(run.stdout)
+    assert len(document["changes"]) == code and document["as_of"] is None
+    bad = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(EXAMPLE), str(new),
+                          "--as-of", "2025-13-01"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "DC910" in bad.stderr and "Traceback" not in bad.stderr
