@@ -237,10 +237,9 @@ def build_space(files: Sequence[m.Terms]) -> Space:
         [*dates, *_date_marks(constants.get("start", ()))], absent=False)))
     axes.append(Axis("end", "dates", _date_pieces(
         _date_marks(constants.get("end", ())), absent=True)))
-    units = vocabularies[0].units
-    axes.append(_quantity_axis("capacity", units.of_kinds(_CAPACITY_KINDS),
+    axes.append(_quantity_axis("capacity", _dimensions(vocabularies, _CAPACITY_KINDS),
                                constants.get("capacity", ()), floor=True))
-    axes.append(_quantity_axis("value", units.of_kinds(("money",)),
+    axes.append(_quantity_axis("value", _dimensions(vocabularies, ("money",)),
                                constants.get("value", ()), floor=True))
     facts: dict[str, m.Fact] = {}
     for name, fact in vocabularies[0].facts.items():
@@ -254,6 +253,13 @@ def build_space(files: Sequence[m.Terms]) -> Space:
     axes += [Axis(f"relation:{i}", "truth", (Piece(True), Piece(False)))
              for i in range(len(relations))]
     return Space(tuple(axes), operators, facts, tuple(relations))
+
+
+def _dimensions(vocabularies: Sequence[m.Vocabulary], kinds: tuple[str, ...]) -> list[str]:
+    """The dimensions of `kinds` that every file knows (a unit one file declares alone
+    makes a deployment the other cannot read)."""
+    first, *others = [v.units.of_kinds(kinds) for v in vocabularies]
+    return [d for d in first if all(d in o for o in others)]
 
 
 def _date_marks(values: Sequence[m.Constant]) -> list[dt.date]:
