@@ -170,6 +170,8 @@ def grid(terms: dealcheck.Terms) -> list[Deployment]:
             values = [Quantity(a, fact.type.dimension) for a in sorted(amounts)[:5]] or [
                 Quantity(Decimal(1), fact.type.dimension)]
         facts.append([(name, v) for v in values])
+    for name, states in terms.states().items():   # a clause state is read like a fact
+        facts.append([(name, v) for v in states])
     out: list[Deployment] = []
     regions: list[str | None] = [*vocab.regions] or [None]
     names = itertools.product(vocab.parties, vocab.workloads, vocab.providers, regions, starts)
@@ -246,3 +248,33 @@ def test_generated_terms_no_false_positive(text: str) -> None:
 @given(terms_sources(max_clauses=5, max_amendments=2, overlapping=True))
 def test_generated_terms_no_false_positive_long(text: str) -> None:
     _case(text, 6000)
+
+
+STATES = """agreement "States" effective 2025-01-01
+party Acme
+provider Cloud operated by Acme
+provider Other operated by Acme
+workload api
+clause minimums:
+  total capacity of deployments by Acme reaches 10 GPU by 2025-12-31
+clause cloud_only:
+  Acme runs api only on Cloud when minimums is compliant
+"""
+
+
+def test_a_clause_that_reads_a_state_is_judged_for_every_state() -> None:
+    """`cloud_only` scopes deployments while `minimums` is compliant: not dead."""
+    terms = dealcheck.loads(STATES, "states.deal")
+    assert terms is not None
+    assert [f.kind for f in terms.analyze().findings] == []
+    assert_no_false_positive(terms, 50)
+
+
+def test_diff_refuses_terms_that_read_a_state(tmp_path: Path) -> None:
+    path = tmp_path / "states.deal"
+    path.write_text(STATES, "utf-8")
+    run = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(path), str(path)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2, run.stdout
+    assert f"{path}:9:36: error[DC235]" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr

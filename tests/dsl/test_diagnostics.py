@@ -919,7 +919,7 @@ def test_dc205_names_that_differ_only_by_case() -> None:
 
 def test_dc220_a_fact_compared_with_itself() -> None:
     check("fact signed: date\nclause c1:\n  Acme runs api only if signed < signed + 1 day "
-          "or consent\n",
+          "and consent\n",
           E("DC220").warning().message("this comparison reads `signed` on both sides: it is "
                                        "the same for every deployment")
           .help("compare it with another field or fact")

@@ -17,6 +17,7 @@ from dealcheck.analysis.regions import group_by, merge_boxes, region_json, regio
 from dealcheck.analysis.space import Box, Item, Space, Splitter, build_space
 from dealcheck.checker.codegen import decide
 from dealcheck.checker.results import DeploymentResult, Outcome, Verdict
+from dealcheck.dsl.diagnostics import DiagnosticsError, error
 from dealcheck.rules import model as m
 from dealcheck.rules.units import format_amount
 from dealcheck.scenario.model import Deployment
@@ -105,6 +106,19 @@ def _meaning(clause: m.Clause, dated: bool) -> tuple[object, ...]:
             clause.advisory, *window)
 
 
+def _refuse_states(sides: Sequence[m.Terms]) -> None:
+    """DC235 at the first clause state read by either file (none: nothing to refuse)."""
+    for terms in sides:
+        for clause in terms.clauses:
+            for test in m.clause_states_read(clause):
+                raise DiagnosticsError([error(
+                    "DC235", f"`diff` cannot compare terms that read the state of "
+                    f"`{test.ref.name}`", test.span,
+                    "a clause's state depends on the other deployments of a scenario: "
+                    "compare the two versions with `dealcheck check` on that scenario")],
+                    {test.span.file: terms.source})
+
+
 def diff_terms(old: m.Terms, new: m.Terms, as_of: dt.date | None = None, *,
                old_as_of: dt.date | None = None, new_as_of: dt.date | None = None) -> Diff:
     """The regions of deployments whose verdict differs between `old` and `new`.
@@ -112,9 +126,13 @@ def diff_terms(old: m.Terms, new: m.Terms, as_of: dt.date | None = None, *,
     `as_of` fixes the evaluation date of both; `old_as_of` / `new_as_of` fix one
     side's (the terms as of one date against the terms as of another).
 
+    Raises:
+        DiagnosticsError: DC235 when a condition of either file reads a clause's
+            state, which depends on the other deployments of a scenario.
     """
     old_day, new_day = old_as_of or as_of, new_as_of or as_of
     sides = (Terms.of(old), Terms.of(new))
+    _refuse_states(sides)
     space = build_space(sides)
     splitter = Splitter(space, (old_day, new_day), complete=False)
     items = [Item(side, c) for side, terms in enumerate(sides) for c in terms.clauses

@@ -247,6 +247,11 @@ def build_space(files: Sequence[m.Terms]) -> Space:
                for v in vocabularies[1:]):
             facts[name] = fact
             axes.append(_fact_axis(fact, constants.get(name, ())))
+    read = [f.states() for f in files]  # `c is compliant` reads a fact named `c`: its verdict
+    for name in sorted({n for states in read for n in states}):
+        reached = tuple(dict.fromkeys(v for states in read for v in states.get(name, ())))
+        facts[name] = m.Fact(name, m.FactType(m.FactKind.ENUM, reached), files[0].clauses[0].span)
+        axes.append(_fact_axis(facts[name], ()))
     operators = {p: tuple(v.providers[p].operator for v in vocabularies)
                  for p in _shared([list(v.providers) for v in vocabularies])}
     relations = rel.relations_of(files)
