@@ -98,10 +98,14 @@ def lint(count: int, directory: Path) -> list[Row]:
         run = timed(f"lint: {pairs:,} waiver pairs", argv)
         done = subprocess.run(argv, capture_output=True, text=True, check=False,
                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-        warnings = len(json.loads(done.stdout)["diagnostics"]) if done.stdout else -1
-        what = f"{warnings:,} warnings ({terms.stat().st_size / 1000:.0f} KB)"
+        codes = [d["code"] for d in json.loads(done.stdout)["diagnostics"]] if done.stdout else []
+        # One DC204 a waiver; the identical restrictions are also `analyze`'s
+        # redundant clauses (DC234), for terms small enough that lint analyzes them.
+        waived = codes.count("DC204")
+        what = (f"{waived:,} DC204 warnings of {len(codes):,} "
+                f"({terms.stat().st_size / 1000:.0f} KB)")
         if bounded:
-            ok = run.status == 0 and run.seconds < LINT_SECONDS and warnings == pairs
+            ok = run.status == 0 and run.seconds < LINT_SECONDS and waived == pairs
             found.append(_row(run, what, f"< {LINT_SECONDS} s, one warning a waiver", ok))
         else:
             found.append(_row(run, what, "finishes", run.status == 0))

@@ -199,8 +199,13 @@ def assert_located(diagnostics: list[Diagnostic], sources: dict[str, str], data:
 
 
 def cleanup() -> None:
-    """Remove the scratch directory (the harness calls this at exit)."""
+    """Remove the scratch directory (the harness calls this at exit).
+
+    A later target makes a new one: test modules sharing a worker each clean up
+    when they end, while the others may still run.
+    """
     folder = scratch_dir()
     for child in folder.iterdir():
         child.unlink()
     os.rmdir(folder)
+    scratch_dir.cache_clear()

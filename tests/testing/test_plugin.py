@@ -139,7 +139,7 @@ def test_collection_can_be_turned_off(sample: pytest.Pytester) -> None:
 
 @pytest.mark.slow
 def test_examples_run_with_pytest_examples(pytester: pytest.Pytester) -> None:
-    expected = sum(len(dealcheck.load(p).examples) for p in ROOT.glob("examples/*/terms.deal"))
+    expected = sum(len(dealcheck.load(p).examples) for p in ROOT.glob("examples/*/*.deal"))
     # `-n 0`: one process, as a plain `pytest examples/` would print it (the
     # project's own configuration runs a worker per core).
     result = pytester.runpytest_subprocess(str(ROOT / "examples"), "-p", "no:cacheprovider",
