@@ -25,6 +25,7 @@ from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.testing import terms_sources
+from hypothesis_profiles import examples
 
 PLANTED = '''agreement "Planted" effective 2025-01-01
 party Acme
@@ -244,7 +245,7 @@ def test_generated_terms_no_false_positive(text: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(200), **_SETTINGS)  # type: ignore[arg-type]
 @given(terms_sources(max_clauses=5, max_amendments=2, overlapping=True))
 def test_generated_terms_no_false_positive_long(text: str) -> None:
     _case(text, 6000)

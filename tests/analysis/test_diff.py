@@ -25,6 +25,7 @@ from dealcheck.analysis.space import Piece
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.testing import deployments, terms_sources
+from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "microsoft-openai" / "terms.deal"
@@ -144,7 +145,7 @@ def file_pairs(draw: st.DrawFn) -> tuple[dealcheck.Terms, dealcheck.Terms]:
 
 _QUICK = settings(max_examples=4, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-_LONG = settings(max_examples=300, deadline=None,
+_LONG = settings(max_examples=examples(300), deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

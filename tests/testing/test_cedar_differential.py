@@ -12,7 +12,7 @@ import datetime as dt
 
 import cedar_oracle
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import MICROSOFT_OPENAI, STARGATE
 
@@ -37,6 +37,8 @@ def as_of_dates(terms: dealcheck.Terms, ds: list[dealcheck.Deployment]
 @given(st.data())
 def test_dealcheck_and_cedar_agree_on_random_terms(data: st.DataObject) -> None:
     terms = dealcheck.loads(data.draw(terms_sources(), label="terms"), "t.deal")
+    # A clause state depends on the other deployments; Cedar judges each request alone.
+    assume(not terms.states())
     ds = data.draw(complete_scenarios(terms), label="deployments")
     as_of = data.draw(as_of_dates(terms, ds), label="as_of")
     differences, _ = cedar_oracle.cedar_differences(terms, ds, as_of)

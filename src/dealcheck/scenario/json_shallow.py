@@ -98,6 +98,8 @@ def _array(text: str, start: int, index: LineIndex, levels: int) -> tuple[Seq, i
     while True:
         item, end = _value(text, position, index, levels)
         items.append(item)
+        if len(items) > limits.MAX_DEPLOYMENTS.value():
+            raise _NotPlain  # the exact reader's DC907 (no list longer than that)
         position = _skip(text, end)
         if text[position] == "]":
             return Seq(tuple(items), index.span(start, position + 1)), position + 1
@@ -115,5 +117,7 @@ def _node(value: object, span: Span, room: int) -> Node:
         return Map(tuple(Entry(k, span, _node(v, span, room - 1)) for k, v in value.items()),
                    span)
     if isinstance(value, list):
+        if len(value) > limits.MAX_DEPLOYMENTS.value():
+            raise _NotPlain
         return Seq(tuple(_node(v, span, room - 1) for v in value), span)
     return Scalar(value, span)
