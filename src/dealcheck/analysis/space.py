@@ -456,7 +456,8 @@ class Splitter:
                     yield tuple(leaf), d, items
 
     def _absent(self, box: Sequence[frozenset[int]], axis_name: str) -> bool:
-        at = self._names[axis_name]
+        if (at := self._names.get(axis_name)) is None:
+            return True  # a fact the files do not declare alike: no cell sets it
         pieces = self.space.axes[at].pieces
         return all(pieces[i].absent for i in box[at])
 
