@@ -248,3 +248,16 @@ def assert_diagnostics(actual: Sequence[Diagnostic], expected: Sequence[Expected
         (d.code, d.message) for d in actual]
     for got, want in zip(actual, expected, strict=True):
         assert_diagnostic(got, want, source)
+
+
+def reference_compiled(terms: object) -> object:
+    """`terms` compiled for the reference evaluator alone (nothing generated)."""
+    import pytest
+
+    from dealcheck.checker.compile import EVALUATOR_ENV, compile_terms
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(EVALUATOR_ENV, "reference")
+        compiled = compile_terms(terms)  # type: ignore[arg-type]
+    assert compiled.reference
+    return compiled

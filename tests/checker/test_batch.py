@@ -20,10 +20,11 @@ from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.batch import Results, judge_dicts
 from dealcheck.checker.check import check
 from dealcheck.checker.codegen import NOT_COVERED, key_shape, reads_dicts
-from dealcheck.checker.compile import EVALUATOR_ENV, CompiledTerms, compile_terms
+from dealcheck.checker.compile import CompiledTerms
 from dealcheck.checker.results import DeploymentResult, Verdict
 from dealcheck.scenario.generated import cached
 from dealcheck.terms import validate_deployments
+from helpers import reference_compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 MSFT_OPENAI = ROOT / "examples" / "microsoft-openai" / "terms.deal"
@@ -72,11 +73,7 @@ def terms() -> dealcheck.Terms:
 
 @pytest.fixture(scope="module")
 def reference(terms: dealcheck.Terms) -> CompiledTerms:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(EVALUATOR_ENV, "reference")
-        compiled = compile_terms(terms)
-    assert compiled.reference
-    return compiled
+    return reference_compiled(terms)  # type: ignore[return-value]
 
 
 def test_keys_read_dicts_unless_an_atom_needs_the_row(terms: dealcheck.Terms) -> None:

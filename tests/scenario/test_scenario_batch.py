@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import dealcheck
 from dealcheck.checker.batch import Results
 from dealcheck.checker.check import check
-from dealcheck.checker.compile import EVALUATOR_ENV, CompiledTerms, compile_terms
+from dealcheck.checker.compile import CompiledTerms
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError
 from dealcheck.rules.model import Vocabulary
 from dealcheck.scenario import validate
@@ -30,6 +30,7 @@ from dealcheck.scenario.generated import RowValidator, cached
 from dealcheck.scenario.model import Deployment
 from dealcheck.scenario.validate import parse_deployment, parse_deployments
 from dealcheck.terms import validate_deployments
+from helpers import reference_compiled
 from hypothesis_profiles import examples
 
 TERMS = """\
@@ -64,11 +65,7 @@ def terms() -> dealcheck.Terms:
 
 @pytest.fixture(scope="module")
 def reference(terms: dealcheck.Terms) -> CompiledTerms:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(EVALUATOR_ENV, "reference")
-        compiled = compile_terms(terms)
-    assert compiled.reference
-    return compiled
+    return reference_compiled(terms)  # type: ignore[return-value]
 
 
 @pytest.fixture
