@@ -244,6 +244,24 @@ def test_a_relation_between_two_fields_is_a_region_condition() -> None:
     assert verdict(old, w, None) == "violation" and verdict(new, w, None) == "compliant"
 
 
+def test_a_relation_across_currencies_is_unknown_not_split() -> None:
+    """A value in EUR against a price in USD neither holds nor fails: such a deployment
+    still lies in the region where the amendment changes its verdict."""
+    text = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
+            "workload w\nunit EUR: money\nfact price: number USD\n"
+            "clause c:\n  A runs w only if price <= value\n"
+            "amendment a effective 2025-06-01:\n  revoke c\n")
+    terms = dealcheck.loads(text, "t.deal")
+    d = Deployment("d", "A", "w", "P", dt.date(2025, 1, 2), None, None, None,
+                   Quantity(Decimal(5), "EUR"), {"price": Quantity(Decimal(9), "money")})
+    diff = diff_terms(terms, terms, old_as_of=dt.date(2025, 6, 1), new_as_of=dt.date(2025, 1, 1))
+    assert (verdict(terms, d, diff.old_as_of), verdict(terms, d, diff.new_as_of)) == (
+        "compliant", "undetermined")
+    change = diff.change_of(d)
+    assert change is not None and (change.old_verdict, change.new_verdict) == (
+        "compliant", "undetermined")
+
+
 @pytest.mark.parametrize(("new", "code"), [(EDITED, 1), (EXAMPLE, 0)])
 def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
     import json

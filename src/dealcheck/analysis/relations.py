@@ -13,6 +13,7 @@ the leaf goes its way and the end is not before the start.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,6 +50,13 @@ def operand_axes(relation: m.Relation) -> list[str]:
 def tester(relation: m.Relation, operators: Mapping[str, str]) -> Callable[[Deployment], object]:
     """The relation on a deployment, as the evaluator judges it (None: unknown)."""
     return compile_relation(relation, operators)
+
+
+def comparable(operands: Sequence[Sequence[object]]) -> bool:
+    """Whether operands' pieces can compare: quantities on both sides share a
+    dimension (a price in USD against a value in EUR is unknown, never true or false)."""
+    kinds = [{getattr(p.value, "dimension", None) for p in ps} for ps in operands]  # type: ignore[attr-defined]
+    return len(kinds) < 2 or None in kinds[0] or None in kinds[1] or bool(kinds[0] & kinds[1])
 
 
 def _durations(relations: Sequence[m.Relation]) -> list[tuple[int, object]]:
@@ -137,3 +145,18 @@ def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
 
 def truth_of(relation: m.Relation, d: Deployment, operators: Mapping[str, str]) -> object:
     return tester(relation, operators)(d)
+
+
+def with_values(d: Deployment, values: Mapping[str, object]) -> Deployment:
+    """`d` with the values of some axes (`fact:NAME` for a fact; None: absent)."""
+    facts = dict(d.facts)
+    fields: dict[str, object] = {}
+    for name, value in values.items():
+        if name.startswith("fact:"):
+            if value is None:
+                facts.pop(name[5:], None)
+            else:
+                facts[name[5:]] = value  # type: ignore[assignment]
+        else:
+            fields[name] = value
+    return dataclasses.replace(d, facts=facts, **fields)  # type: ignore[arg-type]

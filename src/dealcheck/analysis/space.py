@@ -18,10 +18,9 @@ on the box's representative deployment.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -445,9 +444,8 @@ class Splitter:
             leaf = list(box)
             for a, group in zip(axes, pick, strict=True):
                 leaf[self._names[a]] = frozenset(group)
-            # A relation with an operand absent is unknown either way: left whole.
-            split = [at for r, at in positions.items()
-                     if not any(self._absent(leaf, a) for a in rel.operand_axes(r))]
+            # A relation unknown throughout the leaf is left whole.
+            split = [at for r, at in positions.items() if self._decided(leaf, r)]
             for truths in itertools.product(*([frozenset([0]), frozenset([1])] for _ in split)):
                 for at, truth in zip(split, truths, strict=True):
                     leaf[at] = truth
@@ -455,11 +453,16 @@ class Splitter:
                 if d is not None:
                     yield tuple(leaf), d, items
 
-    def _absent(self, box: Sequence[frozenset[int]], axis_name: str) -> bool:
+    def _decided(self, box: Sequence[frozenset[int]], relation: m.Relation) -> bool:
+        """Whether `relation` can hold or fail in `box` (else it is unknown throughout)."""
+        operands = [self._present(box, a) for a in rel.operand_axes(relation)]
+        return all(operands) and rel.comparable(operands)
+
+    def _present(self, box: Sequence[frozenset[int]], axis_name: str) -> list[Piece]:
         if (at := self._names.get(axis_name)) is None:
-            return True  # a fact the files do not declare alike: no cell sets it
+            return []  # a fact the files do not declare alike: no cell sets it
         pieces = self.space.axes[at].pieces
-        return all(pieces[i].absent for i in box[at])
+        return [pieces[i] for i in box[at] if not pieces[i].absent]
 
     def witness(self, box: Box, ident: str) -> Deployment | None:
         """The box's representative: the first piece of each axis (absent where allowed),
@@ -524,7 +527,7 @@ class Splitter:
             candidates[a] = found
         operators = self.space.operators_of(0)
         wanted = [(rel.tester(r, operators), truth) for r, truth in fixed]
-        return rel.search(base, candidates, wanted, _with_values)
+        return rel.search(base, candidates, wanted, rel.with_values)
 
     def _dates(self, box: Box) -> tuple[dt.date, dt.date | None] | None:
         """A start in the box and an end in it not before that start (None: no such pair)."""
@@ -545,19 +548,6 @@ class Splitter:
                     return found
         return None
 
-
-def _with_values(d: Deployment, values: Mapping[str, object]) -> Deployment:
-    facts = dict(d.facts)
-    fields: dict[str, object] = {}
-    for name, value in values.items():
-        if name.startswith("fact:"):
-            if value is None:
-                facts.pop(name[5:], None)
-            else:
-                facts[name[5:]] = value  # type: ignore[assignment]
-        else:
-            fields[name] = value
-    return dataclasses.replace(d, facts=facts, **fields)  # type: ignore[arg-type]
 
 
 def _end_after(start: Piece, end: Piece) -> tuple[dt.date, dt.date | None] | None:
