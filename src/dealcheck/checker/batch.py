@@ -3,7 +3,9 @@
 A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
 generated evaluators that read the dicts themselves (`codegen.FromDict`):
 per dict, the verdict, `not_covered` flag and findings its key shares with
-every deployment of the same key. The `DeploymentResult` of a deployment —
+every deployment of the same key. `Terms.check` judges each dict as the
+row pass reads it (`DictJudge`, `scenario.rowpass`); a batch read without
+one is judged here, in a loop of its own. The `DeploymentResult` of a deployment —
 id, outcome, evaluation date — is built only when the report's `deployments`
 are read (`Results`), all of them at once, once.
 
@@ -28,13 +30,37 @@ from dealcheck.scenario.columns import DictBatch
 _MISSING: Any = object()
 
 
+class DictJudge:
+    """Judges each dict of a batch as the row pass reads it (a `scenario.rowpass.Judge`)."""
+
+    __slots__ = ("_before", "as_of", "ct")
+
+    def __init__(self, ct: CompiledTerms, as_of: dt.date | None) -> None:
+        self.ct = ct
+        self.as_of = as_of
+        #: The evaluators of the days before the agreement (each `codegen.constant_from_dict`).
+        self._before: dict[str, dict[str, FromDict]] = {}
+
+    def table(self, day: dt.date) -> dict[str, dict[str, FromDict]]:
+        """The evaluators of `day`'s epoch, filled as keys are met."""
+        epoch = self.ct.epoch(day)
+        return self._before if epoch is None else epoch.from_dicts
+
+    def make(self, day: dt.date, party: str, workload: str) -> FromDict:
+        """The evaluator of a key met for the first time on `day`."""
+        return generated_from_dict(self.ct, day, party, workload)
+
+
 def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
                 book: AggregateBook) -> Results:
     """The outcome of every deployment of `batch`, in order; the aggregates fed first."""
     if book.tallies:
         book.add_dicts(batch)
-    return Results(batch.ids, batch.starts if as_of is None else None, _outcomes(ct, batch, as_of),
-                   as_of)
+    judge, outcomes = batch.judge, batch.outcomes
+    if not (isinstance(judge, DictJudge) and judge.ct is ct and judge.as_of == as_of
+            and outcomes is not None):
+        outcomes = _outcomes(ct, batch, as_of)
+    return Results(batch.ids, batch.starts if as_of is None else None, outcomes, as_of)
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
