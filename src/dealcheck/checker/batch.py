@@ -22,8 +22,14 @@ from typing import Any, overload
 
 from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
-from dealcheck.checker.codegen import NOT_COVERED, FromDict, Outcome, generated_from_dict
-from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.codegen import (
+    NOT_COVERED,
+    FromDict,
+    Outcome,
+    constant_from_dict,
+    generated_from_dict,
+)
+from dealcheck.checker.compile import CompiledTerms, Epoch
 from dealcheck.checker.results import DeploymentResult
 from dealcheck.scenario.columns import DictBatch
 
@@ -33,22 +39,29 @@ _MISSING: Any = object()
 class DictJudge:
     """Judges each dict of a batch as the row pass reads it (a `scenario.rowpass.Judge`)."""
 
-    __slots__ = ("_before", "as_of", "ct")
+    __slots__ = ("as_of", "ct", "tables")
+
+    #: The outcome of a key no clause can scope, in place of `codegen.constant_from_dict`.
+    constant = NOT_COVERED
 
     def __init__(self, ct: CompiledTerms, as_of: dt.date | None) -> None:
         self.ct = ct
         self.as_of = as_of
-        #: The evaluators of the days before the agreement (each `codegen.constant_from_dict`).
-        self._before: dict[str, dict[str, FromDict]] = {}
+        #: Each epoch's (None: before the agreement) party -> workload -> evaluator or `constant`.
+        self.tables: dict[Epoch | None, dict[str, dict[str, FromDict | Outcome]]] = {}
 
-    def table(self, day: dt.date) -> dict[str, dict[str, FromDict]]:
+    def table(self, day: dt.date) -> dict[str, dict[str, FromDict | Outcome]]:
         """The evaluators of `day`'s epoch, filled as keys are met."""
         epoch = self.ct.epoch(day)
-        return self._before if epoch is None else epoch.from_dicts
+        found = self.tables.get(epoch)
+        if found is None:
+            found = self.tables[epoch] = {}
+        return found
 
-    def make(self, day: dt.date, party: str, workload: str) -> FromDict:
-        """The evaluator of a key met for the first time on `day`."""
-        return generated_from_dict(self.ct, day, party, workload)
+    def make(self, day: dt.date, party: str, workload: str) -> FromDict | Outcome:
+        """The evaluator of a key met for the first time on `day`, or `constant`."""
+        found = generated_from_dict(self.ct, day, party, workload)
+        return NOT_COVERED if found is constant_from_dict else found
 
 
 def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,

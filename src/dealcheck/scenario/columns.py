@@ -35,7 +35,7 @@ class DictBatch(Sequence[DeploymentRow]):
     validated start.
     """
 
-    __slots__ = ("_memos", "ids", "items", "judge", "outcomes", "starts")
+    __slots__ = ("ids", "items", "judge", "memos", "outcomes", "starts")
 
     def __init__(self, items: list[dict[str, Any]], ids: list[str], starts: list[dt.date],
                  memos: Mapping[str, Mapping[object, object]], outcomes: list[Any] | None = None,
@@ -48,11 +48,11 @@ class DictBatch(Sequence[DeploymentRow]):
         self.ids = ids
         self.starts = starts
         #: end, capacity, value -> each value given (None included) -> its validated value.
-        self._memos = memos
+        self.memos = memos
 
     def row(self, d: dict[str, Any], start: dt.date) -> DeploymentRow:
         """The row of `d`, one of `items`, whose start is `start`."""
-        memos, get = self._memos, d.get
+        memos, get = self.memos, d.get
         return _new_row((d["id"], d["party"], d["workload"], d["provider"], start, get("region"),
                          memos["end"][get("end")], memos["capacity"][get("capacity")],
                          memos["value"][get("value")], get("facts") or NO_FACTS, None))

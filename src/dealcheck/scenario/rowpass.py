@@ -49,14 +49,19 @@ class Refused(Exception):
 class Judge(Protocol):
     """What the pass needs to judge each row as it reads it (`checker.batch.DictJudge`)."""
 
-    #: The day every row is judged on, else None (each on its start).
-    as_of: dt.date | None
+    @property
+    def as_of(self) -> dt.date | None:
+        """The day every row is judged on, else None (each on its start)."""
+
+    @property
+    def constant(self) -> object:
+        """The outcome of a key no clause can scope: `table` and `make` give it as is."""
 
     def table(self, day: dt.date) -> Table:
         """The evaluators of `day` (filled as keys are met)."""
 
     def make(self, day: dt.date, party: str, workload: str) -> Any:
-        """The evaluator of a key met for the first time on `day` (declared names)."""
+        """The evaluator of a key first met on `day` (declared names), or `constant`."""
 
 
 class RowPass:
@@ -162,7 +167,7 @@ class RowPass:
             return found
 
         return loop(items, ids.append, starts.append, outcomes.append, day_of, make, row_of,
-                    memos, self._facts, value, self.fact)
+                    memos, self._facts, value, self.fact, None if judge is None else judge.constant)
 
 
 def _fresh_memos() -> dict[str, dict[object, object]]:
@@ -209,8 +214,9 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
                  "    for k, v in facts.items():",
                  "        if F[k].get(v) is not type(v):", "            fact(k, v)"]
     if judged:
-        body.append("oapp(fn(d, day, start, row_of))")
-    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, value, fact):",
+        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of))")
+    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, value, fact,"
+             " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
              "    for d in items:",
