@@ -15,7 +15,6 @@ deployments, with its diagnostics, looks closer.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -74,7 +73,7 @@ class RowPass:
         #: field -> value given -> its validated value, for values valid once checked.
         self._memos = _fresh_memos()
         #: fact -> value -> its type, for values valid as given.
-        self._facts: defaultdict[str, dict[object, type]] = defaultdict(dict)
+        self._facts: dict[str, dict[object, type]] = {}
         self._loops: dict[tuple[frozenset[str], bool], Callable[..., bool]] = {}
 
     def value(self, name: str, given: object) -> object:
@@ -121,7 +120,7 @@ class RowPass:
         valid = self._columns["facts"].validate_python([{name: given}])[0][name]
         if type(valid) is not type(given) or valid != given:
             raise Refused(name)
-        self._facts[name][given] = type(given)
+        self._facts.setdefault(name, {})[given] = type(given)
 
     def run(self, items: list[dict[str, Any]], keys: set[str], ids: list[str],
             starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
@@ -139,7 +138,7 @@ class RowPass:
         if max(map(len, self._memos.values())) > _MEMO_LIMIT:
             self._memos = _fresh_memos()
         if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
-            self._facts = defaultdict(dict)
+            self._facts = {}
         shape = (frozenset(keys & {*_OPTIONAL, "facts"}), judge is not None)
         loop = self._loops.get(shape)
         if loop is None:
@@ -198,24 +197,30 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
         body += ["try:", "    fn = table[party][workload]",
                  "except KeyError:", "    fn = make(table, day, party, workload)"]
     else:
-        body += ["if party not in M_party:", "    value('party', party)",
-                 "if workload not in M_workload:", "    value('workload', workload)"]
-    body += ["v = d['provider']", "if v not in M_provider:", "    value('provider', v)"]
+        body += ["if party not in M_party:", "    valid('party', party)",
+                 "if workload not in M_workload:", "    valid('workload', workload)"]
+    body += ["provider = d['provider']", "if provider not in M_provider:",
+             "    valid('provider', provider)"]
     for name in _OPTIONAL:
         if name == "end" and name in optional:
             body += ["v = g('end')", "try:", "    end = M_end[v]",
-                     "except KeyError:", "    end = value('end', v)",
+                     "except KeyError:", "    end = valid('end', v)",
                      "if end is not None and end < start:", "    return False"]
         elif name in optional:
-            body += [f"v = g({name!r})", f"if v not in M_{name}:", f"    value({name!r}, v)"]
+            body += [f"{name} = g({name!r})", f"if {name} not in M_{name}:",
+                     f"    valid({name!r}, {name})"]
     if "facts" in optional:
         body += ["facts = g('facts')", "if facts is not None:",
                  "    if type(facts) is not dict:", "        return False",
                  "    for k, v in facts.items():",
-                 "        if F[k].get(v) is not type(v):", "            fact(k, v)"]
+                 "        try:",
+                 "            if F[k][v] is not type(v):", "                fact(k, v)",
+                 "        except KeyError:", "            fact(k, v)"]
     if judged:
-        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of))")
-    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, value, fact,"
+        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of, provider, "
+                    f"{'region' if 'region' in optional else 'None'}, "
+                    f"{'facts' if 'facts' in optional else 'None'}))")
+    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
              " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
