@@ -127,3 +127,18 @@ def test_memos_start_again_without_losing_a_batch_read(
     assert first.memos is not second.memos
     assert [row.value for row in first] == [row.value for row in second]
     assert {row.region for row in second} == {"EU"}
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """A dict of another type: the pass reads exactly dicts."""
+
+
+def test_an_item_not_exactly_a_dict_gives_the_batch_up(terms: dealcheck.Terms) -> None:
+    from types import MappingProxyType
+
+    rows = _rows(6)
+    for other in (_Dict(rows[5]), MappingProxyType(rows[5])):
+        mixed: list[object] = [*rows[:5], other]
+        assert cached(terms.vocabulary).table(mixed) is None  # type: ignore[arg-type]
+        assert terms.check(mixed) == terms.check(  # type: ignore[arg-type]
+            validate_deployments(terms.vocabulary, mixed))  # type: ignore[arg-type]

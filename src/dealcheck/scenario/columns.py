@@ -91,7 +91,10 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     its `start`. With a `judge`, each row is judged as it is read: the
     batch's `outcomes`, in order.
     """
-    keys: set[str] = set().union(*items)
+    try:
+        keys: set[str] = set().union(*items)
+    except TypeError:  # an item that is no mapping: the pass wants exactly dicts anyway
+        return None
     if not keys <= _FIELD_SET:
         return None
     ids: list[str] = []

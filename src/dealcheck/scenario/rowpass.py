@@ -127,8 +127,8 @@ class RowPass:
             row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
         """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
 
-        False when a row is invalid as it is (an `end` before its `start`, a
-        `facts` that is not a dict).
+        False when a row is invalid as it is (not exactly a dict, an `end`
+        before its `start`, a `facts` that is not a dict).
 
         Raises:
             Refused, KeyError, TypeError, pydantic_core.ValidationError: when a
@@ -225,6 +225,8 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
              "    for d in items:",
+             "        if type(d) is not dict:",
+             "            return False",
              "        g = d.get",
              *("        " + line for line in body),
              "    return True"]
