@@ -39,6 +39,10 @@ _OPTIONAL = ("region", "end", "capacity", "value")
 
 #: A table of evaluators: party -> workload -> the evaluator of a plain dict.
 Table = dict[str, dict[str, Any]]
+#: What the pass knows of a start given: its validated date, the day judged on, its table.
+_Day = tuple[dt.date, dt.date, Table | None]
+#: A generated loop: each start given -> its `_Day`, or None when a row is invalid as it is.
+_Loop = Callable[..., dict[object, _Day] | None]
 
 
 class Refused(Exception):
@@ -74,7 +78,7 @@ class RowPass:
         self._memos = _fresh_memos()
         #: fact -> value -> its type, for values valid as given.
         self._facts: dict[str, dict[object, type]] = {}
-        self._loops: dict[tuple[frozenset[str], bool], Callable[..., bool]] = {}
+        self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
 
     def value(self, name: str, given: object) -> object:
         """`given`'s validated value in the field `name`, remembered.
@@ -124,10 +128,10 @@ class RowPass:
 
     def run(self, items: list[dict[str, Any]], keys: set[str], ids: list[str],
             starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
-            row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
+            row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
         """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
 
-        False when a row is invalid as it is (not exactly a dict, an `end`
+        The distinct starts; None when a row is invalid as it is (not exactly a dict, an `end`
         before its `start`, a `facts` that is not a dict).
 
         Raises:
@@ -148,7 +152,7 @@ class RowPass:
         memos = self._memos
         start_memo, value = memos["start"], self.value
 
-        def day_of(given: object) -> tuple[dt.date, dt.date, Table | None]:
+        def day_of(given: object) -> _Day:
             start = start_memo[given] if given in start_memo else value("start", given)
             assert isinstance(start, dt.date)  # INVARIANT: the start schema makes dates
             if judge is None:
@@ -165,8 +169,10 @@ class RowPass:
             table.setdefault(party, {})[workload] = found
             return found
 
-        return loop(items, ids.append, starts.append, outcomes.append, day_of, make, row_of,
-                    memos, self._facts, value, self.fact, None if judge is None else judge.constant)
+        days = loop(
+            items, ids.append, starts.append, outcomes.append, day_of, make, row_of, memos,
+            self._facts, value, self.fact, None if judge is None else judge.constant)
+        return None if days is None else {start for start, _, _ in days.values()}
 
 
 def _fresh_memos() -> dict[str, dict[object, object]]:
@@ -178,13 +184,13 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
 
 def check_rows(rows: RowPass, items: list[dict[str, Any]], keys: set[str], ids: list[str],
                starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
-               row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
-    """`RowPass.run`, False instead of an exception when a row is not valid as it is."""
+               row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
+    """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
         return rows.run(items, keys, ids, starts, judge, outcomes, row_of)
     except (Refused, KeyError, TypeError, ValidationError):
         # KeyError: a required field left out; TypeError: an unhashable value.
-        return False
+        return None
 
 
 def _loop_source(optional: frozenset[str], judged: bool) -> str:
@@ -205,13 +211,13 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
         if name == "end" and name in optional:
             body += ["v = g('end')", "try:", "    end = M_end[v]",
                      "except KeyError:", "    end = valid('end', v)",
-                     "if end is not None and end < start:", "    return False"]
+                     "if end is not None and end < start:", "    return None"]
         elif name in optional:
             body += [f"{name} = g({name!r})", f"if {name} not in M_{name}:",
                      f"    valid({name!r}, {name})"]
     if "facts" in optional:
         body += ["facts = g('facts')", "if facts is not None:",
-                 "    if type(facts) is not dict:", "        return False",
+                 "    if type(facts) is not dict:", "        return None",
                  "    for k, v in facts.items():",
                  "        try:",
                  "            if F[k][v] is not type(v):", "                fact(k, v)",
@@ -226,8 +232,8 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
              "    days = {}",
              "    for d in items:",
              "        if type(d) is not dict:",
-             "            return False",
+             "            return None",
              "        g = d.get",
              *("        " + line for line in body),
-             "    return True"]
+             "    return days"]
     return "\n".join(lines) + "\n"
