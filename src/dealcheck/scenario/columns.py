@@ -102,8 +102,9 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     ids: list[str] = []
     starts: list[dt.date] = []
     outcomes: list[Any] = []
-    batch = DictBatch(items, ids, starts, rows.memos, None if judge is None else outcomes, judge)
-    days = check_rows(rows, items, keys, ids, starts, judge, outcomes, batch.row)
+    memos = rows.memos()
+    batch = DictBatch(items, ids, starts, memos, None if judge is None else outcomes, judge)
+    days = check_rows(rows, memos, items, keys, ids, starts, judge, outcomes, batch.row)
     if days is None or not rows.valid_ids(ids):
         return None
     batch.days = days

@@ -15,6 +15,7 @@ deployments, with its diagnostics, looks closer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -39,6 +40,8 @@ _OPTIONAL = ("region", "end", "capacity", "value")
 
 #: A table of evaluators: party -> workload -> the evaluator of a plain dict.
 Table = dict[str, dict[str, Any]]
+#: field -> value given -> its validated value, for values valid once checked.
+Memos = dict[str, dict[object, object]]
 #: What the pass knows of a start given: its validated date, the day judged on, its table.
 _Day = tuple[dt.date, dt.date, Table | None]
 #: A generated loop: each start given -> its `_Day`, or None when a row is invalid as it is.
@@ -80,8 +83,8 @@ class RowPass:
         self._facts: dict[str, dict[object, type]] = {}
         self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
 
-    def value(self, name: str, given: object) -> object:
-        """`given`'s validated value in the field `name`, remembered.
+    def value(self, memos: Memos, name: str, given: object) -> object:
+        """`given`'s validated value in the field `name`, remembered in `memos`.
 
         Raises:
             Refused: when it is of a type not remembered, or valid only as another value.
@@ -92,16 +95,20 @@ class RowPass:
         made = given if given is None else self._columns[name].validate_python([given])[0]
         if name in _AS_GIVEN and (type(made) is not type(given) or made != given):
             raise Refused(name)
-        self._memos[name][given] = made
+        memos[name][given] = made
         return made
 
-    @property
-    def memos(self) -> Mapping[str, Mapping[object, object]]:
-        """field -> value given -> its validated value: those of the last batch read.
+    def memos(self) -> Memos:
+        """field -> value given -> its validated value: those the next batch is read with.
 
-        A batch's rows are read with them (`columns.DictBatch.row`); each batch
-        starts with new ones once they hold too many.
+        A batch's rows are read with them (`columns.DictBatch.row`); a batch
+        starts with new ones once they hold too many, and the memos of a batch
+        read before stay as they were.
         """
+        if max(map(len, self._memos.values())) > _MEMO_LIMIT:
+            self._memos = _fresh_memos()
+        if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
+            self._facts = {}
         return self._memos
 
     def valid_ids(self, ids: list[str]) -> bool:
@@ -126,7 +133,7 @@ class RowPass:
             raise Refused(name)
         self._facts.setdefault(name, {})[given] = type(given)
 
-    def run(self, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+    def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: list[str],
             starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
             row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
         """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
@@ -139,18 +146,14 @@ class RowPass:
             value is not valid as it is, a required field is left out, or a
             value cannot be a key.
         """
-        if max(map(len, self._memos.values())) > _MEMO_LIMIT:
-            self._memos = _fresh_memos()
-        if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
-            self._facts = {}
         shape = (frozenset(keys & {*_OPTIONAL, "facts"}), judge is not None)
         loop = self._loops.get(shape)
         if loop is None:
             namespace: dict[str, Any] = {}
             exec(compile(_loop_source(*shape), "<dealcheck row pass>", "exec"), namespace)
             loop = self._loops[shape] = namespace["scan"]
-        memos = self._memos
-        start_memo, value = memos["start"], self.value
+        start_memo = memos["start"]
+        value = functools.partial(self.value, memos)
 
         def day_of(given: object) -> _Day:
             start = start_memo[given] if given in start_memo else value("start", given)
@@ -182,12 +185,13 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
     return memos
 
 
-def check_rows(rows: RowPass, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
+               ids: list[str],
                starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
                row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
     """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
-        return rows.run(items, keys, ids, starts, judge, outcomes, row_of)
+        return rows.run(memos, items, keys, ids, starts, judge, outcomes, row_of)
     except (Refused, KeyError, TypeError, ValidationError):
         # KeyError: a required field left out; TypeError: an unhashable value.
         return None
