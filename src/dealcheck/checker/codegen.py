@@ -266,10 +266,8 @@ def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
     if reads_dicts(shape):
         dict_body = _key_code(shape, src, operators or {}, dicts=True)
         lines += ["        " + b for b in dict_body]
-        lines.append("        hit = get(key)")
-        lines.append("        if hit is None:")
-        lines.append("            hit = miss(row_of(d, start), day, key)")
-        lines.append("        return hit")
+        lines += ["        try:", "            return memo[key]", "        except KeyError:",
+                  "            return miss(row_of(d, start), day, key)"]
     else:
         lines.append("        return outcome(row_of(d, start), day)")
     lines.append("    return evaluate, outcome, from_dict")
