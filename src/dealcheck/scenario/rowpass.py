@@ -7,9 +7,11 @@ whole deployment) found valid as they are, the schema itself checking each
 new value once; and, when a judge is given (`checker.batch`), the row's
 outcome is computed by the evaluator its day and names select, in the same
 pass. No rule is written here: only which values can be remembered (those of
-`_COLUMN_TYPES` and `_FACT_TYPES`, equal only when they are the same value).
-Anything else gives the batch up (None), and the validator of whole
-deployments, with its diagnostics, looks closer.
+`_COLUMN_TYPES` and `_FACT_TYPES`, equal only when they are the same value;
+a value equal to a remembered one passes as it, so a fact's value must also
+be of the remembered type: `1` is not `True`). Anything else gives the
+batch up (None), and the validator of whole deployments, with its
+diagnostics, looks closer.
 """
 
 from __future__ import annotations
@@ -186,8 +188,7 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
 
 
 def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
-               ids: list[str],
-               starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
+               ids: list[str], starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
                row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
     """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
