@@ -293,6 +293,15 @@ def test_a_clause_reading_the_operator_changes_with_the_operator() -> None:
     assert change.region["provider"] == ["Q"]
 
 
+def test_a_relation_reading_the_operator_changes_with_the_operator() -> None:
+    """`operator = party` holds for A on Q in the old file and fails in the new one:
+    one truth for both files would put A on Q with B on P, whose verdicts stay."""
+    old, new = _operated("operator = party")
+    _changed_deployments(old, new)
+    [change] = dealcheck.diff(old, new).changes
+    assert (change.region["party"], change.region["provider"]) == (["A"], ["Q"])
+
+
 @pytest.mark.parametrize(("new", "code"), [(EDITED, 1), (EXAMPLE, 0)])
 def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
     import json

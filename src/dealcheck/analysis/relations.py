@@ -31,9 +31,20 @@ _DAY = dt.timedelta(days=1)
 _FAR = dt.timedelta(days=3650)
 
 
-def relations_of(files: Iterable[m.Terms]) -> list[m.Relation]:
-    """Every distinct relation of the files' clauses, in order of appearance."""
-    return list(dict.fromkeys(r for terms in files for r in m.relations_of(terms)))
+def relations_of(files: Iterable[m.Terms], sided: bool = False) -> list[m.Relation]:
+    """Every distinct relation of the files' clauses, in order of appearance.
+
+    `sided`: the files give some provider different operators, so a relation
+    reading `operator` may hold in one and fail in the other; such a relation
+    is no axis (the split tells its parties and providers apart instead).
+    """
+    found = dict.fromkeys(r for terms in files for r in m.relations_of(terms))
+    return [r for r in found if not (sided and reads_operator(r))]
+
+
+def reads_operator(relation: m.Relation) -> bool:
+    """Whether a relation reads a provider's operator (whose value each file gives)."""
+    return any(not ref.is_fact and ref.name == "operator" for ref in relation.refs())
 
 
 def axis_of(ref: m.FieldRef) -> str:
