@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from dealcheck.checker.compile import CompiledTerms
     from dealcheck.checker.results import DeploymentResult
     from dealcheck.scenario.generated import DeploymentRow
+    from dealcheck.scenario.rowpass import Judge
 
 #: What a caller may pass as a deployment: a `Deployment`, or its fields as a scenario entry.
 DeploymentInput = Deployment | Mapping[str, object]
@@ -59,7 +60,7 @@ def _read_many() -> Callable[..., list[Deployment]]:
 
 
 @functools.cache
-def _read_to_judge() -> Callable[[Iterable[DeploymentInput], Vocabulary],
+def _read_to_judge() -> Callable[[Iterable[DeploymentInput], Vocabulary, Judge | None],
                                    Sequence[Deployment] | Sequence[DeploymentRow]]:
     from dealcheck.scenario.validate import deployments_to_judge
 
@@ -104,18 +105,19 @@ def validate_deployments(vocabulary: Vocabulary, deployments: Iterable[Deploymen
 
 
 def deployments_to_judge(vocabulary: Vocabulary,
-                         deployments: Iterable[DeploymentInput],
+                         deployments: Iterable[DeploymentInput], judge: Judge | None = None,
                          ) -> Sequence[Deployment] | Sequence[DeploymentRow]:
     """A batch checked against the vocabulary as `Terms.check` judges it (and never returns it).
 
-    Dicts all valid as they are are checked column by column and judged as
-    they are (a `DictBatch`, read as the `DeploymentRow`s it describes);
-    anything else is validated as `validate_deployments` does.
+    Dicts all valid as they are are checked row by row and judged as they
+    are (a `DictBatch`, read as the `DeploymentRow`s it describes; with
+    `judge`, each judged as it is read); anything else is validated as
+    `validate_deployments` does.
 
     Raises:
         DiagnosticsError: with every problem in every item.
     """
-    return _read_to_judge()(deployments, vocabulary)
+    return _read_to_judge()(deployments, vocabulary, judge)
 
 
 @dataclass(slots=True, eq=False)
@@ -175,10 +177,12 @@ class Terms(m.Terms):
         is invalid; nothing is evaluated until every deployment is valid.
         """
         from dealcheck._speed import paused_gc
+        from dealcheck.checker.batch import DictJudge
         from dealcheck.checker.check import check
         from dealcheck.rules.resolve import parse_as_of
 
         when = parse_as_of(as_of)
+        compiled = self.compiled()
         world = None
         if facts:
             from dealcheck.scenario.model import with_scenario_facts, written_facts
@@ -190,8 +194,10 @@ class Terms(m.Terms):
         with paused_gc():
             valid = ([with_scenario_facts(d, world)
                       for d in validate_deployments(self.vocabulary, deployments)]
-                     if world else deployments_to_judge(self.vocabulary, deployments))
-            report = Report.of(check(self.compiled(), valid, when))
+                     if world else deployments_to_judge(
+                         self.vocabulary, deployments,
+                         None if compiled.reference else DictJudge(compiled, when)))
+            report = Report.of(check(compiled, valid, when))
         if world:
             report.facts = written_facts(world)
         return report

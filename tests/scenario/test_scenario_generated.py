@@ -191,9 +191,9 @@ def test_terms_check_keeps_the_collector_paused_from_validation_to_the_report(
     seen: list[bool] = []
     validate_all = facade.deployments_to_judge
 
-    def watching(vocabulary: Vocabulary, items: list[object]) -> Sequence[object]:
+    def watching(vocabulary: Vocabulary, items: list[object], judge: object) -> Sequence[object]:
         seen.append(gc.isenabled())
-        return validate_all(vocabulary, items)  # type: ignore[arg-type]
+        return validate_all(vocabulary, items, judge)  # type: ignore[arg-type]
 
     monkeypatch.setattr(facade, "deployments_to_judge", watching)
     assert terms.check([BASE]).verdict_of("d1") is not None

@@ -265,6 +265,10 @@ class AggregateBook:
         chosen = map(first.__le__, batch.starts)
         if last is not None:
             chosen = map(operator.and_, chosen, map(last.__ge__, batch.starts))
+        # A tally whose clause has no condition reads the dicts themselves (no row made).
+        of_dicts = {id(t): None if t.reference else t.plan.tests.dict_observer
+                    for t in self.tallies}
+        memos = batch.memos
         for d, start in itertools.compress(pairs, chosen):
             row = by_key.get(d["party"])
             found = None if row is None else row.get(d["workload"])
@@ -276,10 +280,14 @@ class AggregateBook:
             for observe, tally in found:
                 if start < tally.first or (tally.last is not None and start > tally.last):
                     continue
-                made = made or row_of(d, start)
-                seen = observe(made)  # type: ignore[arg-type]
+                direct = of_dicts[id(tally)]
+                if direct is not None:
+                    seen = direct(d, start, memos)
+                else:
+                    made = made or row_of(d, start)
+                    seen = observe(made)  # type: ignore[arg-type]
                 if seen is not None:
-                    tally.record(made.id, start, seen[0], seen[1])
+                    tally.record(d["id"], start, seen[0], seen[1])
 
     def _observers(self, party: str, workload: str) -> tuple[tuple[Observer, Tally], ...]:
         found = self._tallies_by_key.setdefault(party, {})[workload] = tuple(

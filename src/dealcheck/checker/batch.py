@@ -3,7 +3,9 @@
 A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
 generated evaluators that read the dicts themselves (`codegen.FromDict`):
 per dict, the verdict, `not_covered` flag and findings its key shares with
-every deployment of the same key. The `DeploymentResult` of a deployment —
+every deployment of the same key. `Terms.check` judges each dict as the
+row pass reads it (`DictJudge`, `scenario.rowpass`); a batch read without
+one is judged here, in a loop of its own. The `DeploymentResult` of a deployment —
 id, outcome, evaluation date — is built only when the report's `deployments`
 are read (`Results`), all of them at once, once.
 
@@ -20,12 +22,46 @@ from typing import Any, overload
 
 from dealcheck._speed import paused_gc
 from dealcheck.checker.aggregate import AggregateBook
-from dealcheck.checker.codegen import NOT_COVERED, FromDict, Outcome, generated_from_dict
-from dealcheck.checker.compile import CompiledTerms
+from dealcheck.checker.codegen import (
+    NOT_COVERED,
+    FromDict,
+    Outcome,
+    constant_from_dict,
+    generated_from_dict,
+)
+from dealcheck.checker.compile import CompiledTerms, Epoch
 from dealcheck.checker.results import DeploymentResult
 from dealcheck.scenario.columns import DictBatch
 
 _MISSING: Any = object()
+
+
+class DictJudge:
+    """Judges each dict of a batch as the row pass reads it (a `scenario.rowpass.Judge`)."""
+
+    __slots__ = ("as_of", "ct", "tables")
+
+    #: The outcome of a key no clause can scope, in place of `codegen.constant_from_dict`.
+    constant = NOT_COVERED
+
+    def __init__(self, ct: CompiledTerms, as_of: dt.date | None) -> None:
+        self.ct = ct
+        self.as_of = as_of
+        #: Each epoch's (None: before the agreement) party -> workload -> evaluator or `constant`.
+        self.tables: dict[Epoch | None, dict[str, dict[str, FromDict | Outcome]]] = {}
+
+    def table(self, day: dt.date) -> dict[str, dict[str, FromDict | Outcome]]:
+        """The evaluators of `day`'s epoch, filled as keys are met."""
+        epoch = self.ct.epoch(day)
+        found = self.tables.get(epoch)
+        if found is None:
+            found = self.tables[epoch] = {}
+        return found
+
+    def make(self, day: dt.date, party: str, workload: str) -> FromDict | Outcome:
+        """The evaluator of a key met for the first time on `day`, or `constant`."""
+        found = generated_from_dict(self.ct, day, party, workload)
+        return NOT_COVERED if found is constant_from_dict else found
 
 
 def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
@@ -33,8 +69,11 @@ def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
     """The outcome of every deployment of `batch`, in order; the aggregates fed first."""
     if book.tallies:
         book.add_dicts(batch)
-    return Results(batch.ids, batch.starts if as_of is None else None, _outcomes(ct, batch, as_of),
-                   as_of)
+    judge, outcomes = batch.judge, batch.outcomes
+    if not (isinstance(judge, DictJudge) and judge.ct is ct and judge.as_of == as_of
+            and outcomes is not None):
+        outcomes = _outcomes(ct, batch, as_of)
+    return Results(batch.ids, batch.starts if as_of is None else None, outcomes, as_of)
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:

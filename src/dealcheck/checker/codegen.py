@@ -349,15 +349,19 @@ def build_evaluator(ct: CompiledTerms, epoch: Epoch, party: str,
     return factory(memo, miss, compare_values, **_runtime(), NO_FACTS=NO_FACTS, **constants)
 
 
-def observer_source(scope: m.Scope, rule: m.Aggregate) -> tuple[str, dict[str, object]]:
+def observer_source(scope: m.Scope, rule: m.Aggregate, *, dicts: bool = False,
+                    ) -> tuple[str, dict[str, object]]:
     """The source of an aggregate's observer: how a deployment counts towards its total.
 
     INVARIANT: the same answer as `aggregate.Tally.observe` written with the
     clause's `full_match` closure: None when the deployment does not count,
     else whether it certainly counts and its quantity (None when unknown).
+    With `dicts` (a scope without a condition), it reads a plain dict valid as
+    it is (`scenario.columns.DictBatch`), given its validated start and the
+    batch's memos of validated values.
     """
     src = _Source()
-    body = ["start = d.start"]
+    body = [] if dicts else ["start = d.start"]
     for bound, test in ((rule.window_from, "<"), (rule.window_through, ">"),
                         (rule.deadline, ">")):
         if bound is not None:
@@ -370,29 +374,33 @@ def observer_source(scope: m.Scope, rule: m.Aggregate) -> tuple[str, dict[str, o
         if values is not None:
             name = src.constant(values)
             test = f"v is None or v in {name}" if negated else f"v not in {name}"
-            body += [f"v = d.{attr}", f"if {test}:", "    return None"]
+            body += [f"v = d[{attr!r}]" if dicts else f"v = d.{attr}", f"if {test}:",
+                     "    return None"]
     if scope.regions is not None:
         name = src.constant(scope.regions)
         test = f"v in {name}" if scope.regions_negated else f"v not in {name}"
-        body += ["v = d.region", "if v is None:", "    applies = None",
-                 f"elif {test}:", "    return None"]
+        body += ["v = d.get('region')" if dicts else "v = d.region", "if v is None:",
+                 "    applies = None", f"elif {test}:", "    return None"]
     if scope.condition is not None:
+        assert not dicts  # INVARIANT: `build_dict_observer` leaves conditions to the rows
         body += [f"v = {src.constant(scope.condition)}(d)", "if v is False:", "    return None",
                  "if v is None:", "    applies = None"]
     if rule.counted:
         body.append(f"return applies is True, {src.constant(Decimal(1))}")
-        return _observer_lines(src, body)
+        return _observer_lines(src, body, dicts)
     dimension = src.constant(rule.limit.dimension)
-    body += [f"q = d.{rule.measure}",
+    body += [f"q = memos[{rule.measure!r}][d.get({rule.measure!r})]" if dicts
+             else f"q = d.{rule.measure}",
              f"if q is not None and q.dimension == {dimension}:",
              "    return applies is True, q.amount",
              "return applies is True, None"]
-    return _observer_lines(src, body)
+    return _observer_lines(src, body, dicts)
 
 
-def _observer_lines(src: _Source, body: list[str]) -> tuple[str, dict[str, object]]:
+def _observer_lines(src: _Source, body: list[str],
+                    dicts: bool) -> tuple[str, dict[str, object]]:
     lines = ["def factory(" + "".join(f"{k}, " for k in src.constants) + "):",
-             "    def observe(d):"]
+             "    def observe(d, start, memos):" if dicts else "    def observe(d):"]
     lines += ["        " + b for b in body]
     lines.append("    return observe")
     return "\n".join(lines) + "\n", src.constants
@@ -414,6 +422,27 @@ def build_observer(plan: Plan, operators: Mapping[str, str],
     exec(compile(source, f"<dealcheck aggregate {plan.id}>", "exec"), namespace)
     observe: Callable[[Deployment], tuple[bool, Decimal | None] | None] = \
         namespace["factory"](**constants)
+    return observe
+
+
+#: A generated observer of a plain dict valid as it is: the dict, its start, the batch's memos.
+DictObserver = Callable[[dict[str, Any], dt.date, Mapping[str, Mapping[object, object]]],
+                        "tuple[bool, Decimal | None] | None"]
+
+
+def build_dict_observer(plan: Plan) -> DictObserver | None:
+    """The observer of an aggregate clause that reads plain dicts; None when it has a condition.
+
+    A condition reads a `Deployment`: those clauses observe the rows (`build_observer`).
+    """
+    rule = plan.clause.rule
+    assert isinstance(rule, m.Aggregate)  # INVARIANT: aggregates only
+    if plan.clause.scope.condition is not None:
+        return None
+    source, constants = observer_source(plan.clause.scope, rule, dicts=True)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<dealcheck aggregate {plan.id} of dicts>", "exec"), namespace)
+    observe: DictObserver = namespace["factory"](**constants)
     return observe
 
 

@@ -33,7 +33,7 @@ from dealcheck.rules import model as m
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
-    from dealcheck.checker.codegen import FromDict, KeyEvaluator
+    from dealcheck.checker.codegen import DictObserver, FromDict, KeyEvaluator
     from dealcheck.checker.results import DeploymentResult
 
 
@@ -44,7 +44,8 @@ def _always(_: Deployment) -> Tri:
 class _Tests:
     """The three tests of one clause version, compiled into closures on first use."""
 
-    __slots__ = ("_breach", "_full_match", "_match", "_observer", "clause", "operators")
+    __slots__ = ("_breach", "_dict_observer", "_full_match", "_match", "_observer", "clause",
+                 "operators")
 
     def __init__(self, clause: m.Clause, operators: Mapping[str, str]) -> None:
         self.clause = clause
@@ -53,6 +54,7 @@ class _Tests:
         self._breach: Test | None = None
         self._full_match: Test | None = None
         self._observer: Callable[[Deployment], tuple[bool, Decimal | None] | None] | None = None
+        self._dict_observer: tuple[DictObserver | None] | None = None
 
     @property
     def observer(self) -> Callable[[Deployment], tuple[bool, Decimal | None] | None]:
@@ -63,6 +65,16 @@ class _Tests:
             self._observer = build_observer(
                 Plan(self.clause, _location(self.clause), self), self.operators)
         return self._observer
+
+    @property
+    def dict_observer(self) -> DictObserver | None:
+        """An aggregate's observer of plain dicts, if it has one (`codegen.build_dict_observer`)."""
+        if self._dict_observer is None:
+            from dealcheck.checker.codegen import build_dict_observer
+
+            self._dict_observer = (build_dict_observer(
+                Plan(self.clause, _location(self.clause), self)),)
+        return self._dict_observer[0]
 
     @property
     def match(self) -> Test:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
 
     from dealcheck.scenario.columns import DictBatch
+    from dealcheck.scenario.rowpass import Judge, RowPass
 
 #: The fields every deployment must give.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
@@ -107,8 +108,8 @@ class RowValidator:
     where ``true`` and ``false`` spell a boolean fact.
     """
 
-    __slots__ = ("_columns", "_memo", "_objects", "_one", "_open", "_row", "batch", "rules",
-                 "textual")
+    __slots__ = ("_columns", "_memo", "_objects", "_one", "_open", "_row", "_rows", "batch",
+                 "rules", "textual")
 
     def __init__(self, vocabulary: Vocabulary | None, *, textual: bool = False) -> None:
         #: Without a vocabulary, names and facts are free text: the format without terms,
@@ -135,6 +136,7 @@ class RowValidator:
                            for f in self._fields(text_first=False, nulls=nulls)}
                           for nulls in (False, True)))
         self._columns: dict[str, SchemaValidator] | None = None
+        self._rows: RowPass | None = None
 
     def core_schema(self) -> cs.CoreSchema:
         """The schema of one deployment written as scenario fields (its JSON Schema's source)."""
@@ -167,24 +169,33 @@ class RowValidator:
         return found
 
     def table(self, items: list[dict[str, object]]) -> list[DeploymentRow] | None:
-        """The deployments a list of dicts describes, validated column by column; or None.
+        """The deployments a list of dicts describes, each checked as it is; or None.
 
         Each field's schema (the one `rows` applies) checks each distinct value
-        of its column once (`scenario.columns.table`). None unless every row is
-        valid as it is: then `rows`, and the diagnostics, look closer.
+        once (`scenario.rowpass`). None unless every row is valid as it is:
+        then `rows`, and the diagnostics, look closer.
         """
         from dealcheck.scenario.columns import table
 
-        return table(self._column_schemas(), items)
+        return table(self.row_pass(), items)
 
-    def dicts(self, items: list[dict[str, Any]]) -> DictBatch | None:
-        """A list of plain dicts, each valid as it is, checked column by column; or None.
+    def dicts(self, items: list[dict[str, Any]], judge: Judge | None = None) -> DictBatch | None:
+        """A list of plain dicts, each valid as it is, checked row by row; or None.
 
-        What `Terms.check` judges (`scenario.columns.check_dicts`).
+        What `Terms.check` judges (`scenario.columns.check_dicts`); with a
+        `judge`, each row judged as it is read.
         """
         from dealcheck.scenario.columns import check_dicts
 
-        return check_dicts(self._column_schemas(), items)
+        return check_dicts(self.row_pass(), items, judge)
+
+    def row_pass(self) -> RowPass:
+        """The per-row pass of these schemas (`scenario.rowpass`), made once."""
+        if self._rows is None:
+            from dealcheck.scenario.rowpass import RowPass
+
+            self._rows = RowPass(self._column_schemas())
+        return self._rows
 
     def _column_schemas(self) -> dict[str, SchemaValidator]:
         """Each field's schema (the one `rows` applies) over a list of that field's values."""

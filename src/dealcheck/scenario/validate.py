@@ -44,6 +44,7 @@ from dealcheck.scenario.generated import (
 )
 from dealcheck.scenario.ids import IdDigests, IdTable, UniqueIds
 from dealcheck.scenario.model import Deployment, SourceLocation
+from dealcheck.scenario.rowpass import Judge
 from dealcheck.scenario.tree import (
     Entry,
     Map,
@@ -475,13 +476,15 @@ def parse_deployments(
 
 
 def deployments_to_judge(
-    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary
+    deployments: Iterable[Deployment | Mapping[str, object]], vocabulary: Vocabulary,
+    judge: Judge | None = None,
 ) -> list[Deployment] | Sequence[DeploymentRow]:
     """A batch validated as `Terms.check` judges it, and never returns it.
 
-    A list of dicts all valid as they are is checked column by column and
-    judged as it is (`RowValidator.dicts`, a `DictBatch`); anything else goes
-    through `parse_deployments`, with every diagnostic.
+    A list of dicts all valid as they are is checked row by row and judged
+    as it is (`RowValidator.dicts`, a `DictBatch`; with `judge`, each row
+    judged as it is read); anything else goes through `parse_deployments`,
+    with every diagnostic.
 
     Raises:
         DiagnosticsError: as `parse_deployments`.
@@ -489,7 +492,7 @@ def deployments_to_judge(
     items = deployments if isinstance(deployments, list) else list(deployments)
     if items and set(map(type, items)) == {dict}:
         with paused_gc():
-            batch = cached(vocabulary).dicts(items)  # type: ignore[arg-type]
+            batch = cached(vocabulary).dicts(items, judge)  # type: ignore[arg-type]
         if batch is not None:
             return batch
     return parse_deployments(items, vocabulary, returned=False)

@@ -1,0 +1,226 @@
+"""One pass over a batch of plain dicts: each row checked, and judged, as it is read.
+
+`Terms.check` on dicts reads each row once, in a loop generated for the
+fields the batch gives (`_loop_source`): each value is looked up in a memo of
+the values its field's schema (the one `scenario.generated` applies to a
+whole deployment) found valid as they are, the schema itself checking each
+new value once; and, when a judge is given (`checker.batch`), the row's
+outcome is computed by the evaluator its day and names select, in the same
+pass. No rule is written here: only which values can be remembered (those of
+`_COLUMN_TYPES` and `_FACT_TYPES`, equal only when they are the same value).
+Anything else gives the batch up (None), and the validator of whole
+deployments, with its diagnostics, looks closer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from pydantic_core import SchemaValidator, ValidationError
+
+_NONE = type(None)
+#: The types of a field's values remembered once valid: equal only when they are the same value.
+_COLUMN_TYPES: dict[str, frozenset[type]] = {
+    "party": frozenset((str,)), "workload": frozenset((str,)), "provider": frozenset((str,)),
+    "start": frozenset((str, dt.date)), "region": frozenset((str, _NONE)),
+    "end": frozenset((str, dt.date, _NONE)), "capacity": frozenset((str, _NONE)),
+    "value": frozenset((str, _NONE)),
+}
+#: The fields whose valid values are their own validated values (declared names).
+_AS_GIVEN = frozenset(("party", "workload", "provider", "region"))
+#: The types of fact values remembered once valid as given.
+_FACT_TYPES = frozenset((bool, str))
+#: Values a memo holds before it starts again.
+_MEMO_LIMIT = 1 << 16
+#: The fields that are optional, read with `dict.get` and remembered with None valid.
+_OPTIONAL = ("region", "end", "capacity", "value")
+
+#: A table of evaluators: party -> workload -> the evaluator of a plain dict.
+Table = dict[str, dict[str, Any]]
+
+
+class Refused(Exception):
+    """A value not valid as it is given: the batch goes to the validator of whole deployments."""
+
+
+class Judge(Protocol):
+    """What the pass needs to judge each row as it reads it (`checker.batch.DictJudge`)."""
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The day every row is judged on, else None (each on its start)."""
+
+    @property
+    def constant(self) -> object:
+        """The outcome of a key no clause can scope: `table` and `make` give it as is."""
+
+    def table(self, day: dt.date) -> Table:
+        """The evaluators of `day` (filled as keys are met)."""
+
+    def make(self, day: dt.date, party: str, workload: str) -> Any:
+        """The evaluator of a key first met on `day` (declared names), or `constant`."""
+
+
+class RowPass:
+    """The per-row pass of one vocabulary's field schemas, with its memos of valid values."""
+
+    __slots__ = ("_columns", "_facts", "_loops", "_memos")
+
+    def __init__(self, columns: Mapping[str, SchemaValidator]) -> None:
+        self._columns = columns
+        #: field -> value given -> its validated value, for values valid once checked.
+        self._memos = _fresh_memos()
+        #: fact -> value -> its type, for values valid as given.
+        self._facts: defaultdict[str, dict[object, type]] = defaultdict(dict)
+        self._loops: dict[tuple[frozenset[str], bool], Callable[..., bool]] = {}
+
+    def value(self, name: str, given: object) -> object:
+        """`given`'s validated value in the field `name`, remembered.
+
+        Raises:
+            Refused: when it is of a type not remembered, or valid only as another value.
+            pydantic_core.ValidationError: when it is refused.
+        """
+        if type(given) not in _COLUMN_TYPES[name]:
+            raise Refused(name)
+        made = given if given is None else self._columns[name].validate_python([given])[0]
+        if name in _AS_GIVEN and (type(made) is not type(given) or made != given):
+            raise Refused(name)
+        self._memos[name][given] = made
+        return made
+
+    @property
+    def memos(self) -> Mapping[str, Mapping[object, object]]:
+        """field -> value given -> its validated value: those of the last batch read.
+
+        A batch's rows are read with them (`columns.DictBatch.row`); each batch
+        starts with new ones once they hold too many.
+        """
+        return self._memos
+
+    def valid_ids(self, ids: list[str]) -> bool:
+        """Whether every id is valid as it is, and no two are the same."""
+        try:
+            return bool(self._columns["id"].validate_python(ids) == ids
+                        and len(set(ids)) == len(ids))
+        except ValidationError:
+            return False
+
+    def fact(self, name: str, given: object) -> None:
+        """Remember that `given` is valid as it is for the fact `name`.
+
+        Raises:
+            Refused: when it is of another type, or valid only as another value.
+            pydantic_core.ValidationError: when it is refused.
+        """
+        if type(given) not in _FACT_TYPES:
+            raise Refused(name)
+        valid = self._columns["facts"].validate_python([{name: given}])[0][name]
+        if type(valid) is not type(given) or valid != given:
+            raise Refused(name)
+        self._facts[name][given] = type(given)
+
+    def run(self, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+            starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
+            row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
+        """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
+
+        False when a row is invalid as it is (an `end` before its `start`, a
+        `facts` that is not a dict).
+
+        Raises:
+            Refused, KeyError, TypeError, pydantic_core.ValidationError: when a
+            value is not valid as it is, a required field is left out, or a
+            value cannot be a key.
+        """
+        if max(map(len, self._memos.values())) > _MEMO_LIMIT:
+            self._memos = _fresh_memos()
+        if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
+            self._facts = defaultdict(dict)
+        shape = (frozenset(keys & {*_OPTIONAL, "facts"}), judge is not None)
+        loop = self._loops.get(shape)
+        if loop is None:
+            namespace: dict[str, Any] = {}
+            exec(compile(_loop_source(*shape), "<dealcheck row pass>", "exec"), namespace)
+            loop = self._loops[shape] = namespace["scan"]
+        memos = self._memos
+        start_memo, value = memos["start"], self.value
+
+        def day_of(given: object) -> tuple[dt.date, dt.date, Table | None]:
+            start = start_memo[given] if given in start_memo else value("start", given)
+            assert isinstance(start, dt.date)  # INVARIANT: the start schema makes dates
+            if judge is None:
+                return start, start, None
+            day = judge.as_of or start
+            return start, day, judge.table(day)
+
+        def make(table: Table, day: dt.date, party: str, workload: str) -> object:
+            for name, given in (("party", party), ("workload", workload)):
+                if given not in memos[name]:
+                    value(name, given)
+            assert judge is not None  # INVARIANT: called only when judging
+            found = judge.make(day, party, workload)
+            table.setdefault(party, {})[workload] = found
+            return found
+
+        return loop(items, ids.append, starts.append, outcomes.append, day_of, make, row_of,
+                    memos, self._facts, value, self.fact, None if judge is None else judge.constant)
+
+
+def _fresh_memos() -> dict[str, dict[object, object]]:
+    memos: dict[str, dict[object, object]] = {name: {} for name in _COLUMN_TYPES}
+    for name in _OPTIONAL:
+        memos[name][None] = None
+    return memos
+
+
+def check_rows(rows: RowPass, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+               starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
+               row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
+    """`RowPass.run`, False instead of an exception when a row is not valid as it is."""
+    try:
+        return rows.run(items, keys, ids, starts, judge, outcomes, row_of)
+    except (Refused, KeyError, TypeError, ValidationError):
+        # KeyError: a required field left out; TypeError: an unhashable value.
+        return False
+
+
+def _loop_source(optional: frozenset[str], judged: bool) -> str:
+    """The loop over a batch's rows that give the `optional` fields (and `judged`: judge them)."""
+    body = ["idapp(d['id'])", "s = d['start']",
+            "try:", "    start, day, table = days[s]",
+            "except KeyError:", "    start, day, table = days[s] = day_of(s)",
+            "sapp(start)", "party = d['party']", "workload = d['workload']"]
+    if judged:
+        body += ["try:", "    fn = table[party][workload]",
+                 "except KeyError:", "    fn = make(table, day, party, workload)"]
+    else:
+        body += ["if party not in M_party:", "    value('party', party)",
+                 "if workload not in M_workload:", "    value('workload', workload)"]
+    body += ["v = d['provider']", "if v not in M_provider:", "    value('provider', v)"]
+    for name in _OPTIONAL:
+        if name == "end" and name in optional:
+            body += ["v = g('end')", "try:", "    end = M_end[v]",
+                     "except KeyError:", "    end = value('end', v)",
+                     "if end is not None and end < start:", "    return False"]
+        elif name in optional:
+            body += [f"v = g({name!r})", f"if v not in M_{name}:", f"    value({name!r}, v)"]
+    if "facts" in optional:
+        body += ["facts = g('facts')", "if facts is not None:",
+                 "    if type(facts) is not dict:", "        return False",
+                 "    for k, v in facts.items():",
+                 "        if F[k].get(v) is not type(v):", "            fact(k, v)"]
+    if judged:
+        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of))")
+    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, value, fact,"
+             " CONSTANT):",
+             *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
+             "    days = {}",
+             "    for d in items:",
+             "        g = d.get",
+             *("        " + line for line in body),
+             "    return True"]
+    return "\n".join(lines) + "\n"
