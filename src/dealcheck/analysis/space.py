@@ -535,9 +535,10 @@ class Splitter:
                 found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
                 found = found[:1] if a == "start" or found[0] is None else found
             candidates[a] = found
-        operators = self.space.operators_of(0)
-        wanted = [(rel.tester(r, operators), truth) for r, truth in fixed]
-        return rel.search(base, candidates, wanted, rel.with_values)
+        wanted = [(rel.tester(r, self.space.operators_of(0)), t) for r, t in fixed]
+        hit = rel.search(base, candidates, wanted, rel.with_values)
+        return hit if hit is not None else rel.chained(
+            base, candidates, {a: pieces[a] for a in operands}, days, relations, wanted)
 
     def _dates(self, box: Box) -> tuple[dt.date, dt.date | None] | None:
         """A start in the box and an end in it not before that start (None: no such pair)."""
