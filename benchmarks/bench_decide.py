@@ -8,7 +8,7 @@ them. Side by side:
 
 * `Terms.check(rows)` on the dicts: validation, evaluation, aggregates and
   the report, end to end (its results built when read); the same with every
-  result read; its two stages apart (checking the dicts column by column;
+  result read; its two stages apart (checking the dicts, one pass per row;
   judging the checked dicts as they are); the same rows as the `Deployment`
   objects `validate_deployments` made (passed through, not checked again),
   and the check stage alone on them;
@@ -96,9 +96,9 @@ class Bench:
         self.time("Terms.check on the dicts", len(records), lambda: terms.check(records))
         self.time("  the same, every result read", len(records),
                   lambda: [r.verdict for r in terms.check(records).deployments])
-        # Its two stages: the dicts checked column by column, then judged as they are.
+        # Its two stages: the dicts checked (one pass per row), then judged as they are.
         vocabulary, compiled = terms.vocabulary, terms.compiled()
-        self.time("  checking the dicts (column by column)", len(records),
+        self.time("  checking the dicts (one pass per row, not judged)", len(records),
                   lambda: deployments_to_judge(vocabulary, records))
         rows = deployments_to_judge(vocabulary, records)
         self.mismatches += _compare("judging the dicts", self.expected,

@@ -122,8 +122,26 @@ def test_memos_start_again_without_losing_a_batch_read(
         terms: dealcheck.Terms, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rowpass, "_MEMO_LIMIT", 3)
     first = cached(terms.vocabulary).dicts(_rows(30))
-    second = cached(terms.vocabulary).dicts(_rows(30, region="EU"))
+    # Values never seen before, remembered in the memos the new batch reads its rows with.
+    second = cached(terms.vocabulary).dicts(_rows(30, region="EU", value="77M USD"))
     assert first is not None and second is not None
     assert first.memos is not second.memos
-    assert [row.value for row in first] == [row.value for row in second]
+    assert len({row.value for row in first}) == 9  # 1M USD to 9M USD, still readable
     assert {row.region for row in second} == {"EU"}
+    assert {row.value for row in second} == {second[0].value}
+    assert second[0].value is not None and second[0].value.amount == 77_000_000
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """A dict of another type: the pass reads exactly dicts."""
+
+
+def test_an_item_not_exactly_a_dict_gives_the_batch_up(terms: dealcheck.Terms) -> None:
+    from types import MappingProxyType
+
+    rows = _rows(6)
+    for other in (_Dict(rows[5]), MappingProxyType(rows[5])):
+        mixed: list[object] = [*rows[:5], other]
+        assert cached(terms.vocabulary).table(mixed) is None  # type: ignore[arg-type]
+        assert terms.check(mixed) == terms.check(  # type: ignore[arg-type]
+            validate_deployments(terms.vocabulary, mixed))  # type: ignore[arg-type]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +17,7 @@ from dealcheck.rules.units import UnitTable, format_amount
 from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
+    from dealcheck.checker.codegen import DictObserver
     from dealcheck.scenario.columns import DictBatch
 
 
@@ -152,6 +152,9 @@ def _count(sums: Sums, ident: str, certain: bool, amount: Decimal | None) -> Non
 Sighting = tuple[bool, Decimal | None]
 #: A compiled `Tally.observe`.
 Observer = Callable[[Deployment], Sighting | None]
+#: A tally as `AggregateBook.add_dicts` reads it: its window, the observer of dicts (if
+#: any), its observer, the tally itself.
+_Watch = tuple[dt.date, "dt.date | None", "DictObserver | None", Observer, "Tally"]
 
 
 class AggregateBook:
@@ -253,34 +256,32 @@ class AggregateBook:
         """
         if not batch.starts:
             return
-        top = max(batch.starts)
+        top = max(batch.days)
         if self.latest is None or top > self.latest:
             self.latest = top
-        by_key, row_of = self._tallies_by_key, batch.row
-        # Only the deployments that start in some tally's window (chosen in C).
+        row_of = batch.row
+        # Only the deployments that start in some tally's window (chosen in C, each
+        # distinct start tested once).
         first = min(t.first for t in self.tallies)
         lasts = [t.last for t in self.tallies]
         last = None if None in lasts else max(cast(list[dt.date], lasts))
+        inside = {day: first <= day and (last is None or day <= last) for day in batch.days}
         pairs = zip(batch.items, batch.starts, strict=True)
-        chosen = map(first.__le__, batch.starts)
-        if last is not None:
-            chosen = map(operator.and_, chosen, map(last.__ge__, batch.starts))
-        # A tally whose clause has no condition reads the dicts themselves (no row made).
-        of_dicts = {id(t): None if t.reference else t.plan.tests.dict_observer
-                    for t in self.tallies}
+        chosen = map(inside.__getitem__, batch.starts)
+        # Per key, each tally's window and observer: one that reads the dicts themselves
+        # (no row made) unless its clause has a condition.
+        watch: dict[str, dict[str, tuple[_Watch, ...]]] = {}
         memos = batch.memos
         for d, start in itertools.compress(pairs, chosen):
-            row = by_key.get(d["party"])
-            found = None if row is None else row.get(d["workload"])
-            if found is None:
-                found = self._observers(d["party"], d["workload"])
-            if not found:
-                continue
+            try:
+                found = watch[d["party"]][d["workload"]]
+            except KeyError:
+                found = watch.setdefault(d["party"], {})[d["workload"]] = self._watch(
+                    d["party"], d["workload"])
             made = None
-            for observe, tally in found:
-                if start < tally.first or (tally.last is not None and start > tally.last):
+            for since, through, direct, observe, tally in found:
+                if start < since or (through is not None and start > through):
                     continue
-                direct = of_dicts[id(tally)]
                 if direct is not None:
                     seen = direct(d, start, memos)
                 else:
@@ -288,6 +289,12 @@ class AggregateBook:
                     seen = observe(made)  # type: ignore[arg-type]
                 if seen is not None:
                     tally.record(d["id"], start, seen[0], seen[1])
+
+    def _watch(self, party: str, workload: str) -> tuple[_Watch, ...]:
+        """`add_dicts`' view of the tallies of a key: window, dict observer, observer, tally."""
+        return tuple((tally.first, tally.last,
+                      None if tally.reference else tally.plan.tests.dict_observer, observe, tally)
+                     for observe, tally in self._observers(party, workload))
 
     def _observers(self, party: str, workload: str) -> tuple[tuple[Observer, Tally], ...]:
         found = self._tallies_by_key.setdefault(party, {})[workload] = tuple(

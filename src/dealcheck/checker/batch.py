@@ -95,7 +95,8 @@ def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> lis
             fn = table[d["party"]][d["workload"]]
         except KeyError:  # the first of its key in this epoch
             fn = generated_from_dict(ct, day, d["party"], d["workload"])
-        append(fn(d, day, start, row_of))
+        get = d.get
+        append(fn(d, day, start, row_of, d["provider"], get("region"), get("facts")))
     return found
 
 

@@ -48,8 +48,9 @@ Outcome = tuple[Verdict, bool, tuple[Finding, ...]]
 OutcomeOf = Callable[[Deployment, dt.date], Outcome]
 #: Makes the row of a plain dict given its validated start (`scenario.columns.DictBatch.row`).
 RowOf = Callable[[dict[str, Any], dt.date], "Deployment | DeploymentRow"]
-#: A key's evaluator of a plain dict valid as it is, given its start (`checker.batch`).
-FromDict = Callable[[dict[str, Any], dt.date, dt.date, RowOf], Outcome]
+#: A key's evaluator of a plain dict valid as it is (`checker.batch`), given its day, its
+#: validated start, `RowOf`, and the provider, region and facts (or None) the dict gives.
+FromDict = Callable[[dict[str, Any], dt.date, dt.date, RowOf, str, str | None, Any], Outcome]
 #: The three functions generated for one key (see `generate_source`).
 KeyFunctions = tuple[KeyEvaluator, OutcomeOf, FromDict]
 #: The outcome of a deployment no clause in force can scope.
@@ -185,13 +186,13 @@ def _atom_code(atom: m.Compare | m.Member | m.Truthy, src: _Source) -> str:
 
 
 #: How the generated code reads a deployment's fields: a `Deployment` (or a row) by its
-#: attributes; a plain dict valid as it is (`scenario.columns.DictBatch`) by its keys,
-#: its start given as validated.
+#: attributes; a plain dict valid as it is (`scenario.columns.DictBatch`) as its
+#: caller read it: its start as validated, its provider, region and facts as given.
 _READS = {
     False: {"provider": "d.provider", "region": "d.region", "facts": "d.facts",
             "start": "d.start"},
-    True: {"provider": "d['provider']", "region": "d.get('region')",
-           "facts": "d.get('facts') or NO_FACTS", "start": "start"},
+    True: {"provider": "provider", "region": "region", "facts": "facts or NO_FACTS",
+           "start": "start"},
 }
 
 
@@ -261,14 +262,12 @@ def generate_source(shape: KeyShape, operators: Mapping[str, str] | None = None
         lines.append("        if hit is None:")
         lines.append("            hit = miss(d, day, key)")
         lines += result
-    lines.append("    def from_dict(d, day, start, row_of):")
+    lines.append("    def from_dict(d, day, start, row_of, provider, region, facts):")
     if reads_dicts(shape):
         dict_body = _key_code(shape, src, operators or {}, dicts=True)
         lines += ["        " + b for b in dict_body]
-        lines.append("        hit = get(key)")
-        lines.append("        if hit is None:")
-        lines.append("            hit = miss(row_of(d, start), day, key)")
-        lines.append("        return hit")
+        lines += ["        try:", "            return memo[key]", "        except KeyError:",
+                  "            return miss(row_of(d, start), day, key)"]
     else:
         lines.append("        return outcome(row_of(d, start), day)")
     lines.append("    return evaluate, outcome, from_dict")
@@ -312,7 +311,8 @@ def constant_outcome(d: Deployment, day: dt.date) -> Outcome:
     return NOT_COVERED
 
 
-def constant_from_dict(d: dict[str, Any], day: dt.date, start: dt.date, row_of: RowOf) -> Outcome:
+def constant_from_dict(d: dict[str, Any], day: dt.date, start: dt.date, row_of: RowOf,
+                       provider: str, region: str | None, facts: Any) -> Outcome:
     """The outcome `constant_evaluator` gives every deployment, of a plain dict."""
     return NOT_COVERED
 

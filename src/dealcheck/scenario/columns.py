@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from dealcheck.scenario.generated import (
@@ -35,7 +35,7 @@ class DictBatch(Sequence[DeploymentRow]):
     validated start.
     """
 
-    __slots__ = ("ids", "items", "judge", "memos", "outcomes", "starts")
+    __slots__ = ("days", "ids", "items", "judge", "memos", "outcomes", "starts")
 
     def __init__(self, items: list[dict[str, Any]], ids: list[str], starts: list[dt.date],
                  memos: Mapping[str, Mapping[object, object]], outcomes: list[Any] | None = None,
@@ -47,6 +47,8 @@ class DictBatch(Sequence[DeploymentRow]):
         #: Each row's id (valid as given).
         self.ids = ids
         self.starts = starts
+        #: The distinct starts.
+        self.days: Collection[dt.date] = starts
         #: end, capacity, value -> each value given (None included) -> its validated value.
         self.memos = memos
 
@@ -91,15 +93,19 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     its `start`. With a `judge`, each row is judged as it is read: the
     batch's `outcomes`, in order.
     """
-    keys: set[str] = set().union(*items)
+    try:
+        keys: set[str] = set().union(*items)
+    except TypeError:  # an item that is no mapping: the pass wants exactly dicts anyway
+        return None
     if not keys <= _FIELD_SET:
         return None
     ids: list[str] = []
     starts: list[dt.date] = []
     outcomes: list[Any] = []
-    batch = DictBatch(items, ids, starts, rows.memos, None if judge is None else outcomes, judge)
-    if not check_rows(rows, items, keys, ids, starts, judge, outcomes, batch.row):
+    memos = rows.memos()
+    batch = DictBatch(items, ids, starts, memos, None if judge is None else outcomes, judge)
+    days = check_rows(rows, memos, items, keys, ids, starts, judge, outcomes, batch.row)
+    if days is None or not rows.valid_ids(ids):
         return None
-    if not rows.valid_ids(ids):
-        return None
+    batch.days = days
     return batch

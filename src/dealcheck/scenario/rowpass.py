@@ -15,7 +15,7 @@ deployments, with its diagnostics, looks closer.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -40,6 +40,12 @@ _OPTIONAL = ("region", "end", "capacity", "value")
 
 #: A table of evaluators: party -> workload -> the evaluator of a plain dict.
 Table = dict[str, dict[str, Any]]
+#: field -> value given -> its validated value, for values valid once checked.
+Memos = dict[str, dict[object, object]]
+#: What the pass knows of a start given: its validated date, the day judged on, its table.
+_Day = tuple[dt.date, dt.date, Table | None]
+#: A generated loop: each start given -> its `_Day`, or None when a row is invalid as it is.
+_Loop = Callable[..., dict[object, _Day] | None]
 
 
 class Refused(Exception):
@@ -74,11 +80,11 @@ class RowPass:
         #: field -> value given -> its validated value, for values valid once checked.
         self._memos = _fresh_memos()
         #: fact -> value -> its type, for values valid as given.
-        self._facts: defaultdict[str, dict[object, type]] = defaultdict(dict)
-        self._loops: dict[tuple[frozenset[str], bool], Callable[..., bool]] = {}
+        self._facts: dict[str, dict[object, type]] = {}
+        self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
 
-    def value(self, name: str, given: object) -> object:
-        """`given`'s validated value in the field `name`, remembered.
+    def value(self, memos: Memos, name: str, given: object) -> object:
+        """`given`'s validated value in the field `name`, remembered in `memos`.
 
         Raises:
             Refused: when it is of a type not remembered, or valid only as another value.
@@ -89,16 +95,20 @@ class RowPass:
         made = given if given is None else self._columns[name].validate_python([given])[0]
         if name in _AS_GIVEN and (type(made) is not type(given) or made != given):
             raise Refused(name)
-        self._memos[name][given] = made
+        memos[name][given] = made
         return made
 
-    @property
-    def memos(self) -> Mapping[str, Mapping[object, object]]:
-        """field -> value given -> its validated value: those of the last batch read.
+    def memos(self) -> Memos:
+        """field -> value given -> its validated value: those the next batch is read with.
 
-        A batch's rows are read with them (`columns.DictBatch.row`); each batch
-        starts with new ones once they hold too many.
+        A batch's rows are read with them (`columns.DictBatch.row`); a batch
+        starts with new ones once they hold too many, and the memos of a batch
+        read before stay as they were.
         """
+        if max(map(len, self._memos.values())) > _MEMO_LIMIT:
+            self._memos = _fresh_memos()
+        if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
+            self._facts = {}
         return self._memos
 
     def valid_ids(self, ids: list[str]) -> bool:
@@ -121,35 +131,31 @@ class RowPass:
         valid = self._columns["facts"].validate_python([{name: given}])[0][name]
         if type(valid) is not type(given) or valid != given:
             raise Refused(name)
-        self._facts[name][given] = type(given)
+        self._facts.setdefault(name, {})[given] = type(given)
 
-    def run(self, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+    def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: list[str],
             starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
-            row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
+            row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
         """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
 
-        False when a row is invalid as it is (an `end` before its `start`, a
-        `facts` that is not a dict).
+        The distinct starts; None when a row is invalid as it is (not exactly a dict, an `end`
+        before its `start`, a `facts` that is not a dict).
 
         Raises:
             Refused, KeyError, TypeError, pydantic_core.ValidationError: when a
             value is not valid as it is, a required field is left out, or a
             value cannot be a key.
         """
-        if max(map(len, self._memos.values())) > _MEMO_LIMIT:
-            self._memos = _fresh_memos()
-        if sum(map(len, self._facts.values())) > _MEMO_LIMIT:
-            self._facts = defaultdict(dict)
         shape = (frozenset(keys & {*_OPTIONAL, "facts"}), judge is not None)
         loop = self._loops.get(shape)
         if loop is None:
             namespace: dict[str, Any] = {}
             exec(compile(_loop_source(*shape), "<dealcheck row pass>", "exec"), namespace)
             loop = self._loops[shape] = namespace["scan"]
-        memos = self._memos
-        start_memo, value = memos["start"], self.value
+        start_memo = memos["start"]
+        value = functools.partial(self.value, memos)
 
-        def day_of(given: object) -> tuple[dt.date, dt.date, Table | None]:
+        def day_of(given: object) -> _Day:
             start = start_memo[given] if given in start_memo else value("start", given)
             assert isinstance(start, dt.date)  # INVARIANT: the start schema makes dates
             if judge is None:
@@ -166,8 +172,10 @@ class RowPass:
             table.setdefault(party, {})[workload] = found
             return found
 
-        return loop(items, ids.append, starts.append, outcomes.append, day_of, make, row_of,
-                    memos, self._facts, value, self.fact, None if judge is None else judge.constant)
+        days = loop(
+            items, ids.append, starts.append, outcomes.append, day_of, make, row_of, memos,
+            self._facts, value, self.fact, None if judge is None else judge.constant)
+        return None if days is None else {start for start, _, _ in days.values()}
 
 
 def _fresh_memos() -> dict[str, dict[object, object]]:
@@ -177,15 +185,16 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
     return memos
 
 
-def check_rows(rows: RowPass, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
+               ids: list[str],
                starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
-               row_of: Callable[[dict[str, Any], dt.date], object]) -> bool:
-    """`RowPass.run`, False instead of an exception when a row is not valid as it is."""
+               row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
+    """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
-        return rows.run(items, keys, ids, starts, judge, outcomes, row_of)
+        return rows.run(memos, items, keys, ids, starts, judge, outcomes, row_of)
     except (Refused, KeyError, TypeError, ValidationError):
         # KeyError: a required field left out; TypeError: an unhashable value.
-        return False
+        return None
 
 
 def _loop_source(optional: frozenset[str], judged: bool) -> str:
@@ -198,29 +207,37 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
         body += ["try:", "    fn = table[party][workload]",
                  "except KeyError:", "    fn = make(table, day, party, workload)"]
     else:
-        body += ["if party not in M_party:", "    value('party', party)",
-                 "if workload not in M_workload:", "    value('workload', workload)"]
-    body += ["v = d['provider']", "if v not in M_provider:", "    value('provider', v)"]
+        body += ["if party not in M_party:", "    valid('party', party)",
+                 "if workload not in M_workload:", "    valid('workload', workload)"]
+    body += ["provider = d['provider']", "if provider not in M_provider:",
+             "    valid('provider', provider)"]
     for name in _OPTIONAL:
         if name == "end" and name in optional:
             body += ["v = g('end')", "try:", "    end = M_end[v]",
-                     "except KeyError:", "    end = value('end', v)",
-                     "if end is not None and end < start:", "    return False"]
+                     "except KeyError:", "    end = valid('end', v)",
+                     "if end is not None and end < start:", "    return None"]
         elif name in optional:
-            body += [f"v = g({name!r})", f"if v not in M_{name}:", f"    value({name!r}, v)"]
+            body += [f"{name} = g({name!r})", f"if {name} not in M_{name}:",
+                     f"    valid({name!r}, {name})"]
     if "facts" in optional:
         body += ["facts = g('facts')", "if facts is not None:",
-                 "    if type(facts) is not dict:", "        return False",
+                 "    if type(facts) is not dict:", "        return None",
                  "    for k, v in facts.items():",
-                 "        if F[k].get(v) is not type(v):", "            fact(k, v)"]
+                 "        try:",
+                 "            if F[k][v] is not type(v):", "                fact(k, v)",
+                 "        except KeyError:", "            fact(k, v)"]
     if judged:
-        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of))")
-    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, value, fact,"
+        body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of, provider, "
+                    f"{'region' if 'region' in optional else 'None'}, "
+                    f"{'facts' if 'facts' in optional else 'None'}))")
+    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
              " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
              "    for d in items:",
+             "        if type(d) is not dict:",
+             "            return None",
              "        g = d.get",
              *("        " + line for line in body),
-             "    return True"]
+             "    return days"]
     return "\n".join(lines) + "\n"
