@@ -63,14 +63,13 @@ def render_rows(con: duckdb_module.DuckDBPyConnection, paths: Sequence[str],
         renderer: the report format's rows.
         directory: where the rows' file goes (removed by the engine after the check).
     """
-    templates: list[tuple[int, int, str, str, str, str, int, int]] = []
+    templates: list[tuple[int, int, str, str, str, str, int]] = []
     for kh, (verdict, not_covered, findings) in outcomes.items():
         for fi, path in enumerate(paths):
             parts = Template.of(renderer, DeploymentResult(
                 _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
                 SourceLocation(path, _STAND_IN_LINE, 1))).parts
-            templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered,
-                              len(templates) + 1))
+            templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered))
     joiner = renderer.joiner
     # Lines: either each row ends with a line break (and nothing joins them) or each
     # begins with one. The file then holds each row without it, followed by one.
@@ -80,24 +79,27 @@ def render_rows(con: duckdb_module.DuckDBPyConnection, paths: Sequence[str],
         templates = [(*t[:5], t[5][:-1], *t[6:]) for t in templates]
     elif leading:
         templates = [(t[0], t[1], t[2][1:], *t[3:]) for t in templates]
-    con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
-                "p2 VARCHAR, p3 VARCHAR, code INTEGER, ti INTEGER)")
-    insert_rows(con, "tpl", ("UBIGINT", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR",
-                             "VARCHAR", "INTEGER", "INTEGER"), templates)
     if trailing or leading:
-        yield _file_rows(con, outcomes, joiner if leading else None, directory)
-    else:
-        yield from _runs(con, len(paths), joiner)
+        yield _file_rows(con, outcomes, templates, joiner if leading else None, directory)
+        return
+    con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
+                "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
+    insert_rows(con, "tpl", ("UBIGINT", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR",
+                             "VARCHAR", "INTEGER"), templates)
+    yield from _runs(con, len(paths), joiner)
 
 
 def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcome],
-               joiner: str | None, directory: str) -> RenderedRows:
+               templates: Sequence[tuple[object, ...]], joiner: str | None,
+               directory: str) -> RenderedRows:
     """All rows as lines, by one ``COPY`` to a file (see the module); `joiner`, when the
     rows begin with a line break, ends every row but the last.
 
-    The rows are sorted by ``rn`` with the number of their template (``ti``), not
-    its text; the templates' parts are lists, which each row indexes: the sort
-    stays narrow, and what is written is a projection of it, in its order.
+    A join does not keep the rows' order, and sorting their texts would hold them
+    all: the rows are sorted by ``rn`` with the numbers of their template's parts
+    (``i0`` … ``i3``), and each part is read from a list literal of its distinct
+    texts (few: outcomes repeat), in a projection of the sorted rows, which keeps
+    their order.
     """
     counts = [0] * 4
     for kh, count in con.execute("SELECT kh, count(*) FROM keyed GROUP BY kh").fetchall():
@@ -105,12 +107,18 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         counts[_VERDICT_CODES[verdict]] += int(count)
         counts[3] += int(count) if uncovered else 0
     total = counts[0] + counts[1] + counts[2]
-    for part in ("p0", "p1", "p2", "p3"):
-        con.execute(f"SET VARIABLE dealcheck_{part} = (SELECT list({part} ORDER BY ti) FROM tpl)")
-    text = (f"concat(getvariable('dealcheck_p0')[ti], '\"', {_IDENT}, '\"', "
-            "getvariable('dealcheck_p1')[ti], CAST(k.day AS VARCHAR), "
-            "getvariable('dealcheck_p2')[ti], CAST(k.line AS VARCHAR), "
-            "getvariable('dealcheck_p3')[ti]")
+    distinct: list[dict[str, int]] = [{}, {}, {}, {}]
+    numbered: list[tuple[object, ...]] = []
+    for kh, fi, *parts in (t[:6] for t in templates):
+        numbered.append((kh, fi, *(texts.setdefault(str(part), len(texts) + 1)
+                                   for texts, part in zip(distinct, parts, strict=True))))
+    con.execute("CREATE TABLE tpn (kh UBIGINT, fi INTEGER, i0 INTEGER, i1 INTEGER, "
+                "i2 INTEGER, i3 INTEGER)")
+    insert_rows(con, "tpn", ("UBIGINT", "INTEGER", "INTEGER", "INTEGER", "INTEGER",
+                             "INTEGER"), numbered)
+    lists = [f"[{', '.join(map(sql_string, texts))}]" for texts in distinct]
+    text = (f"concat({lists[0]}[i0], '\"', {_IDENT}, '\"', {lists[1]}[i1], "
+            f"CAST(k.day AS VARCHAR), {lists[2]}[i2], CAST(k.line AS VARCHAR), {lists[3]}[i3]")
     if joiner is not None:
         found = con.execute("SELECT max(rn) FROM keyed").fetchone()
         end = -1 if found is None or found[0] is None else int(found[0])
@@ -119,10 +127,10 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     path = os.path.join(directory, "rows.txt")
     # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
     # control characters): each row's text as it is, then a line break.
-    con.execute(f"COPY (SELECT {text} FROM (SELECT k.rn, t.ti, k.id, k.day, k.line "
-                f"{_FROM} ORDER BY k.rn) k) "
-                f"TO {sql_string(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
-                "DELIMITER '\x01', NEW_LINE '\\n')")
+    con.execute(f"COPY (SELECT {text} FROM (SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, "
+                "t.i2, t.i3 FROM keyed k JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi "
+                f"ORDER BY k.rn) k) TO {sql_string(path)} (FORMAT csv, HEADER false, "
+                "QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n')")
     size = os.path.getsize(path)
     compliant, violation, undetermined, not_covered = counts
     # Rows that begin with a line break: the file lacks the first, and ends with one.
