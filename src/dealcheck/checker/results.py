@@ -419,7 +419,7 @@ class RenderedRows:
     path: str | None = None
     length: int = 0
 
-    def pieces(self, chunk_bytes: int = 1 << 20) -> Iterator[str]:
+    def pieces(self, chunk_bytes: int = 1 << 16) -> Iterator[str]:
         """The rows' text, in pieces: `text`, then the file's, `chunk_bytes` at a time."""
         if self.text:
             yield self.text
