@@ -251,6 +251,35 @@ def test_generated_terms_no_false_positive_long(text: str) -> None:
     _case(text, 6000)
 
 
+_MONTHS = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
+           "provider Q operated by A\nworkload w\nfact signed: date\nfact due: date\n"
+           "clause c:\n  A runs w only on P when {condition}\n")
+
+
+@pytest.mark.parametrize(("condition", "facts", "start"), [
+    # Only a `signed` late in January or in February leaves a day between the two.
+    ("start > signed + 1 month and start < signed + 31 days",
+     {"signed": dt.date(2025, 2, 1)}, dt.date(2025, 3, 2)),
+    # One month after January 30 and after January 31 is the same day.
+    ("signed + 1 month = due + 1 month and signed != due",
+     {"signed": dt.date(2025, 1, 30), "due": dt.date(2025, 1, 31)}, dt.date(2025, 3, 2)),
+])
+def test_a_relation_over_calendar_months_is_not_dead(
+        condition: str, facts: dict[str, object], start: dt.date) -> None:
+    """The search for a cell's deployment also tries the ends of months: these
+    conditions hold on few days, none of them beside the terms' own dates."""
+    terms = dealcheck.loads(_MONTHS.format(condition=condition), "months.deal")
+    d = Deployment("d", "A", "w", "Q", start, facts=facts)  # type: ignore[arg-type]
+    assert str(terms.check([d]).verdict_of("d")) == "violation"
+    assert [f.kind for f in terms.analyze().findings] == []
+    revoked = dealcheck.loads(_MONTHS.format(condition=condition) + (
+        "amendment a effective 2026-01-01:\n  revoke c\n"), "months.deal")
+    diff = dealcheck.diff(revoked, revoked, old_as_of="2025-06-01", new_as_of="2026-06-01")
+    change = diff.change_of(d)
+    assert change is not None and (change.old_verdict, change.new_verdict) == (
+        "violation", "compliant")
+
+
 STATES = """agreement "States" effective 2025-01-01
 party Acme
 provider Cloud operated by Acme

@@ -262,6 +262,46 @@ def test_a_relation_across_currencies_is_unknown_not_split() -> None:
         "compliant", "undetermined")
 
 
+_OPERATED = ('agreement "R" effective 2025-01-01\nparty A, B\nprovider P operated by A\n'
+             "provider Q operated by {operator}\nworkload w\nclause c:\n"
+             "  A runs w only if {condition}\n")
+
+
+def _operated(condition: str) -> tuple[dealcheck.Terms, dealcheck.Terms]:
+    """The same clause in two files, one of which has Q operated by B instead of A."""
+    return (dealcheck.loads(_OPERATED.format(operator="A", condition=condition), "old.deal"),
+            dealcheck.loads(_OPERATED.format(operator="B", condition=condition), "new.deal"))
+
+
+def _changed_deployments(old: dealcheck.Terms, new: dealcheck.Terms) -> None:
+    """Every deployment of the vocabulary: `diff` places it as `check` judges it."""
+    diff = dealcheck.diff(old, new)
+    for party, provider in [("A", "P"), ("A", "Q"), ("B", "P"), ("B", "Q")]:
+        d = Deployment("d", party, "w", provider, dt.date(2025, 1, 2))
+        before, after = verdict(old, d, None), verdict(new, d, None)
+        change = diff.change_of(d)
+        found = None if change is None else (change.old_verdict, change.new_verdict)
+        assert found == (None if before == after else (before, after)), d
+
+
+def test_a_clause_reading_the_operator_changes_with_the_operator() -> None:
+    """The clause text is the same in both files, but Q's operator is not: a clause
+    reading `operator` is not the same clause there."""
+    old, new = _operated("operator = A")
+    _changed_deployments(old, new)
+    [change] = dealcheck.diff(old, new).changes
+    assert change.region["provider"] == ["Q"]
+
+
+def test_a_relation_reading_the_operator_changes_with_the_operator() -> None:
+    """`operator = party` holds for A on Q in the old file and fails in the new one:
+    one truth for both files would put A on Q with B on P, whose verdicts stay."""
+    old, new = _operated("operator = party")
+    _changed_deployments(old, new)
+    [change] = dealcheck.diff(old, new).changes
+    assert (change.region["party"], change.region["provider"]) == (["A"], ["Q"])
+
+
 @pytest.mark.parametrize(("new", "code"), [(EDITED, 1), (EXAMPLE, 0)])
 def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
     import json

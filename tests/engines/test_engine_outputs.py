@@ -6,8 +6,9 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pytest
@@ -23,6 +24,9 @@ from test_engine_duckdb import (
 )
 
 from helpers import run_dealcheck
+
+if TYPE_CHECKING:
+    from dealcheck.checker.results import DeploymentResult
 
 ENGINES = ["python", "duckdb"]
 
@@ -163,25 +167,43 @@ def test_parquet_goes_to_a_pipe_as_bytes(tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == [r["id"] for r in _boundary_records(MSFT)]
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+class _BarRows:
+    """Rows that are not lines (no line break before or after): the engine renders them in
+    runs, not in a file."""
+
+    joiner = "|"
+
+    def __init__(self) -> None:
+        from dealcheck.report.jsonl import JsonlRows
+
+        self._rows = JsonlRows()
+
+    def row(self, result: DeploymentResult) -> str:
+        return "<" + self._rows.row(result).rstrip("\n") + ">"
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "bars"])
 def test_the_engine_renders_rows_as_the_format_renders_each(tmp_path: Path, fmt: str) -> None:
     import dealcheck
     from dealcheck.checker.files import check_files_into, collect_report
-    from dealcheck.checker.results import RenderedRows, Verdict
+    from dealcheck.checker.results import RenderedRows, RowsRenderer, Verdict
     from dealcheck.engines.duckdb import duckdb_run
     from dealcheck.report.output import rows_renderer
 
     path = _inventory(MSFT, "bounds", tmp_path, "csv")
     terms = dealcheck.load(MSFT)
-    make = rows_renderer(fmt)
+    make: Callable[[], RowsRenderer] | None = _BarRows if fmt == "bars" else rows_renderer(fmt)
     assert make is not None
     with duckdb_run(terms, [path], None, 2, make) as run:
         assert run is not None
         got = list(run.results)
+        # A file of rows (JSON, JSON Lines) is read while the check lasts.
+        texts = ["".join(rows.pieces()) for rows in got if isinstance(rows, RenderedRows)]
     assert got and all(isinstance(rows, RenderedRows) for rows in got)
+    assert all((rows.path is None) == (fmt == "bars") for rows in got
+               if isinstance(rows, RenderedRows))
     expected = check_files_into(terms, [path], collect_report, engine="python").deployments
     renderer = make()
-    texts = [rows.text for rows in got if isinstance(rows, RenderedRows)]
     # The renderer puts its joiner between runs, as between rows.
     assert renderer.joiner.join(texts) == renderer.joiner.join(map(renderer.row, expected))
     counted = [rows for rows in got if isinstance(rows, RenderedRows)]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dealcheck.analysis.regions import group_by, merge_boxes, region_json, region_text
 from dealcheck.analysis.space import Box, Item, Space, Splitter, build_space
 from dealcheck.checker.codegen import decide
+from dealcheck.checker.complete import clause_reads
 from dealcheck.checker.results import DeploymentResult, Outcome, Verdict
 from dealcheck.dsl.diagnostics import DiagnosticsError, error
 from dealcheck.rules import model as m
@@ -100,10 +101,13 @@ def _deciding(result: DeploymentResult) -> tuple[str, ...]:
                          if f.outcome is wanted and not f.advisory}))
 
 
-def _meaning(clause: m.Clause, dated: bool) -> tuple[object, ...]:
+def _meaning(clause: m.Clause, dated: bool, operators: dict[str, str]) -> tuple[object, ...]:
+    """What a clause says in one file: the same clause text reading `operator` says
+    something else where that file gives a provider another operator."""
     window = (clause.in_force_from, clause.in_force_through) if not dated else ()
+    read = tuple(sorted(operators.items())) if "operator" in clause_reads(clause) else ()
     return (clause.id, clause.kind, clause.scope, clause.rule, clause.overrides,
-            clause.advisory, *window)
+            clause.advisory, *window, read)
 
 
 def _refuse_states(sides: Sequence[m.Terms]) -> None:
@@ -138,10 +142,11 @@ def diff_terms(old: m.Terms, new: m.Terms, as_of: dt.date | None = None, *,
     items = [Item(side, c) for side, terms in enumerate(sides) for c in terms.clauses
              if not c.kind.is_aggregate]
     fixed = (old_day is not None, new_day is not None)
+    operators = (space.operators_of(0), space.operators_of(1))
 
     def same(in_play: Sequence[Item], dated: bool) -> bool:
-        keys = [Counter(_meaning(i.clause, dated or fixed[i.side]) for i in in_play
-                        if i.side == side) for side in (0, 1)]
+        keys = [Counter(_meaning(i.clause, dated or fixed[i.side], operators[side])
+                        for i in in_play if i.side == side) for side in (0, 1)]
         return keys[0] == keys[1]
 
     compiled = (sides[0].compiled(), sides[1].compiled())

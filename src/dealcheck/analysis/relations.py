@@ -13,6 +13,7 @@ the leaf goes its way and the end is not before the start.
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import itertools
@@ -31,9 +32,20 @@ _DAY = dt.timedelta(days=1)
 _FAR = dt.timedelta(days=3650)
 
 
-def relations_of(files: Iterable[m.Terms]) -> list[m.Relation]:
-    """Every distinct relation of the files' clauses, in order of appearance."""
-    return list(dict.fromkeys(r for terms in files for r in m.relations_of(terms)))
+def relations_of(files: Iterable[m.Terms], sided: bool = False) -> list[m.Relation]:
+    """Every distinct relation of the files' clauses, in order of appearance.
+
+    `sided`: the files give some provider different operators, so a relation
+    reading `operator` may hold in one and fail in the other; such a relation
+    is no axis (the split tells its parties and providers apart instead).
+    """
+    found = dict.fromkeys(r for terms in files for r in m.relations_of(terms))
+    return [r for r in found if not (sided and reads_operator(r))]
+
+
+def reads_operator(relation: m.Relation) -> bool:
+    """Whether a relation reads a provider's operator (whose value each file gives)."""
+    return any(not ref.is_fact and ref.name == "operator" for ref in relation.refs())
 
 
 def axis_of(ref: m.FieldRef) -> str:
@@ -141,6 +153,60 @@ def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
         if all(test(d) is truth for test, truth in wanted):
             return d
     return None
+
+
+def month_edges(days: Sequence[dt.date]) -> list[dt.date]:
+    """The last days of each day's month and the first of the next: where `+ 1 month`
+    clamps, so that it parts from `+ 31 days` (and two days one month apart meet)."""
+    out: list[dt.date] = []
+    for day in days:
+        end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        out += [end - n * _DAY for n in (2, 1, 0) if end - n * _DAY >= dt.date.min]
+        if end < dt.date.max:
+            out.append(end + _DAY)
+    return list(dict.fromkeys(out))
+
+
+def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
+            operands: Mapping[str, Sequence[object]], days: Sequence[dt.date],
+            relations: Sequence[m.Relation],
+            wanted: Sequence[tuple[Callable[[Deployment], object], bool]],
+            ) -> Deployment | None:
+    """The search's second phase, where its first found nothing: the date operands
+    (`operands`: each axis's pieces in the box) also try the month edges of `days`, and
+    each one the days moved from those chosen before it, so that a relation over calendar
+    months (``start > signed + 1 month and start < signed + 31 days``) finds its few
+    solutions. None when there is no date operand or within `MAX_TRIES`."""
+    dated = {a: present for a, ps in operands.items()
+             if (present := [p for p in ps if isinstance(p.value, dt.date)])}  # type: ignore[attr-defined]
+    if not dated:
+        return None
+    names = list(candidates)
+    tries = 0
+
+    def options(name: str, chosen: Mapping[str, object]) -> list[object]:
+        if name not in dated:
+            return list(candidates[name])
+        near = [*month_edges(days), *(v for v in chosen.values() if isinstance(v, dt.date))]
+        return list(dict.fromkeys([*candidates[name],
+                                   *date_candidates(dated[name], near, relations)]))
+
+    def walk(at: int, chosen: dict[str, object]) -> Deployment | None:
+        nonlocal tries
+        if at == len(names):
+            tries += 1
+            d = with_values(base, chosen)
+            ok = d.end is None or d.end >= d.start
+            return d if ok and all(test(d) is truth for test, truth in wanted) else None
+        for value in options(names[at], chosen):
+            if tries >= MAX_TRIES:
+                return None
+            found = walk(at + 1, {**chosen, names[at]: value})
+            if found is not None:
+                return found
+        return None
+
+    return walk(0, {})
 
 
 def truth_of(relation: m.Relation, d: Deployment, operators: Mapping[str, str]) -> object:

@@ -253,7 +253,8 @@ def build_space(files: Sequence[m.Terms]) -> Space:
         axes.append(_fact_axis(facts[name], ()))
     operators = {p: tuple(v.providers[p].operator for v in vocabularies)
                  for p in _shared([list(v.providers) for v in vocabularies])}
-    relations = rel.relations_of(files)
+    relations = rel.relations_of(files, sided=any(
+        len(set(ops)) > 1 for ops in operators.values()))
     axes += [Axis(f"relation:{i}", "truth", (Piece(True), Piece(False)))
              for i in range(len(relations))]
     return Space(tuple(axes), operators, facts, tuple(relations))
@@ -352,7 +353,9 @@ class Splitter:
             signature = lambda p: p.value  # noqa: E731  (bool facts are read bare)
         elif axis.kind == "names":
             named = set(marks)
-            if axis_name == "provider":
+            if axis_name in ("party", "provider") and self._sided(items):
+                signature = lambda p: p.value  # noqa: E731  (each name apart)
+            elif axis_name == "provider":
                 ops = self.space.operators
                 signature = lambda p: (p.value if p.value in named else "~",  # noqa: E731
                                        tuple(o if o in operators else "~"
@@ -370,6 +373,13 @@ class Splitter:
                 continue
             groups.setdefault(signature(piece), []).append(i)
         return list(groups.values())
+
+    def _sided(self, items: Sequence[Item]) -> bool:
+        """Whether a clause of `items` reads the operator in a relation that is no axis
+        (the files give a provider different operators): each party and provider is
+        then a piece group of its own, on which that relation is fixed in either file."""
+        return any(r not in self.space.relations
+                   for i in items for r in m.clause_relations(i.clause))
 
     def _keep(self, axis_name: str, piece: Piece, items: Sequence[Item]) -> list[Item]:
         """The clauses that can still scope deployments of `piece` on that axis."""
@@ -525,9 +535,10 @@ class Splitter:
                 found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
                 found = found[:1] if a == "start" or found[0] is None else found
             candidates[a] = found
-        operators = self.space.operators_of(0)
-        wanted = [(rel.tester(r, operators), truth) for r, truth in fixed]
-        return rel.search(base, candidates, wanted, rel.with_values)
+        wanted = [(rel.tester(r, self.space.operators_of(0)), t) for r, t in fixed]
+        hit = rel.search(base, candidates, wanted, rel.with_values)
+        return hit if hit is not None else rel.chained(
+            base, candidates, {a: pieces[a] for a in operands}, days, relations, wanted)
 
     def _dates(self, box: Box) -> tuple[dt.date, dt.date | None] | None:
         """A start in the box and an end in it not before that start (None: no such pair)."""
@@ -547,7 +558,6 @@ class Splitter:
                 if found is not None:
                     return found
         return None
-
 
 
 def _end_after(start: Piece, end: Piece) -> tuple[dt.date, dt.date | None] | None:

@@ -6,10 +6,11 @@ live in `report.model` and are built only at the boundary.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
@@ -402,9 +403,11 @@ class ReportMeta:
 class RenderedRows:
     """Deployments an engine rendered in bulk (`dealcheck.engines.duckdb`), in input order.
 
-    `text` is what the renderer's own `deployment` steps would have written
-    for them: each row's `RowsRenderer.row`, joined by `RowsRenderer.joiner`;
-    the counts feed the summary.
+    Their text is what the renderer's own `deployment` steps would have
+    written for them: each row's `RowsRenderer.row`, joined by
+    `RowsRenderer.joiner`; the counts feed the summary. It is `text`, then,
+    when `path` is given, the first `length` bytes (UTF-8) of that file, which
+    the engine wrote and keeps until the check ends: `pieces` gives it all.
     """
 
     text: str
@@ -413,6 +416,24 @@ class RenderedRows:
     violation: int
     undetermined: int
     not_covered: int
+    path: str | None = None
+    length: int = 0
+
+    def pieces(self, chunk_bytes: int = 1 << 16) -> Iterator[str]:
+        """The rows' text, in pieces: `text`, then the file's, `chunk_bytes` at a time."""
+        if self.text:
+            yield self.text
+        if self.path is None:
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        left = self.length
+        with open(self.path, "rb") as data:
+            while left > 0:
+                chunk = data.read(min(chunk_bytes, left))
+                if not chunk:
+                    raise OSError(f"{self.path} ends before its rows' text")
+                left -= len(chunk)
+                yield decoder.decode(chunk, final=left <= 0)
 
 
 class RowsRenderer(Protocol):

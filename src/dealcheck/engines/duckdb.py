@@ -20,8 +20,8 @@ evaluators (the reference evaluator behind them builds the findings), and
 each row finds its key's outcome by the hash, in input order. For the JSON,
 JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
-and SQL fills in every row's template, a run of rows at a time
-(`_Session.rendered`): no result object is built per row.
+and SQL fills in every row's template
+(`engines.render`): no result object is built per row.
 Aggregates: SQL selects, for each tally, the rows that count and how (the
 plan's `Sighting`), in input order; `Tally.record` sums them as the Python
 engine does.
@@ -40,7 +40,6 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,18 +54,17 @@ from dealcheck.checker.results import (
     ReportMeta,
     RowsRenderer,
     SourceRef,
-    Verdict,
 )
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
 from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
+from dealcheck.engines.render import render_rows
 from dealcheck.engines.sources import (
     BATCH,
     NAME_FIELDS,
     VALUE_FIELDS,
     SourceSql,
     file_sha256,
-    insert_rows,
     sql_ident,
     undeclared,
 )
@@ -90,18 +88,8 @@ MEMORY_LIMIT = "256MB"
 _EPOCH = dt.date(1970, 1, 1)
 _ONE = Decimal(1)
 
-#: Each verdict's number in SQL (its place in `RenderedRows`' counts).
-_VERDICT_CODES = {Verdict.COMPLIANT: 0, Verdict.VIOLATION: 1, Verdict.UNDETERMINED: 2}
-#: What a row's template holds in place of the row's id, evaluation date and line: an
-#: id no row has (not printable), a date and a line no check meets.
-_STAND_IN_ID = "\x01id\x01"
-_STAND_IN_DAY = dt.date(1, 2, 3)
-_STAND_IN_LINE = 987_654_321_987
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
-#: Rows rendered by one query, and handed on in one piece (`_Session.rendered`): a
-#: run of a JSON report is about 10 MB of text, held a few times over while it is joined.
-RENDER_RUN = 16384
 
 
 @contextlib.contextmanager
@@ -119,7 +107,7 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         as_of: the evaluation date; None judges each deployment on its start.
         jobs: DuckDB's threads.
         rows: how the report's format renders a row: the run's results are
-            then `RenderedRows`, rendered in SQL (`_Session.rendered`).
+            then `RenderedRows`, rendered in SQL (`engines.render`).
         facts: the facts of the whole check (``--fact``): each row without its
             own value holds them (`engines.world`).
 
@@ -135,7 +123,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
             "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
             "preserve_insertion_order": True})
         try:
-            session = _Session(terms, [str(p) for p in paths], as_of, con, rows, facts)
+            session = _Session(terms, [str(p) for p in paths], as_of, con, rows, facts,
+                               temp)
             try:
                 run = session.open()
             except duckdb.Error:
@@ -157,8 +146,9 @@ class _Session:
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection,
                  rows: Callable[[], RowsRenderer] | None = None,
-                 world: Mapping[str, FactValue] | None = None) -> None:
+                 world: Mapping[str, FactValue] | None = None, temp: str = "") -> None:
         self.terms = terms
+        self.temp = temp
         self.world = dict(world or {})
         self.rows = rows
         self.paths = paths
@@ -228,7 +218,7 @@ class _Session:
                           self.as_of, facts=written_facts(self.world))
         results: Iterator[DeploymentResult | RenderedRows] = (
             self._results(outcomes) if self.rows is None
-            else self.rendered(outcomes, self.rows()))
+            else render_rows(self.con, self.paths, outcomes, self.rows(), self.temp))
         return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
     def _hold_world_facts(self) -> None:
@@ -384,57 +374,6 @@ class _Session:
                                        locate(paths[fi], line, 1))
         cursor.close()
 
-    def rendered(self, outcomes: dict[int, Outcome],
-                 renderer: RowsRenderer) -> Iterator[RenderedRows]:
-        """Every row rendered by `renderer`, in input order, in runs of `RENDER_RUN` rows.
-
-        Each key's row is rendered once per file by the renderer itself, with
-        stand-ins for the id, the evaluation date and the line (`_Template`),
-        into the table ``tpl``; SQL fills in each row's template and gives a
-        run of rows as one list of texts, with its counts: Python only joins
-        them (no row is built, nor its text). Runs are ranges of ``rn``, which
-        the table ``keyed`` holds in order, so each run's query reads only the
-        row groups that hold it.
-        """
-        self.con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
-                         "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
-        templates: list[tuple[object, ...]] = []
-        for kh, (verdict, not_covered, findings) in outcomes.items():
-            for fi, path in enumerate(self.paths):
-                parts = _Template.of(renderer, DeploymentResult(
-                    _STAND_IN_ID, verdict, _STAND_IN_DAY, not_covered, findings,
-                    SourceLocation(path, _STAND_IN_LINE, 1))).parts
-                templates.append((kh, fi, *parts, _VERDICT_CODES[verdict] * 2 + not_covered))
-        insert_rows(self.con, "tpl", ("UBIGINT", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR",
-                                      "VARCHAR", "INTEGER"), templates)
-        joiner = renderer.joiner
-        # INVARIANT: ids hold no control character (`_ID_PATTERN`): JSON escapes only
-        # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
-        ident = ("CASE WHEN contains(k.id, '\\') OR contains(k.id, '\"') THEN "
-                 "replace(replace(k.id, '\\', '\\\\'), '\"', '\\\"') ELSE k.id END")
-        text = (f"concat(t.p0, '\"', {ident}, '\"', t.p1, CAST(k.day AS VARCHAR), t.p2, "
-                "CAST(k.line AS VARCHAR), t.p3)")
-        counts = ", ".join(f"count(*) FILTER (WHERE t.code IN ({a}, {b}))"
-                           for a, b in ((0, 1), (2, 3), (4, 5)))
-        # A list, joined by Python: faster than `string_agg` or `array_to_string`.
-        query = (f"SELECT list({text} ORDER BY k.rn), "
-                 f"count(*), {counts}, count(*) FILTER (WHERE t.code % 2 = 1) "
-                 "FROM keyed k JOIN tpl t ON k.kh = t.kh AND k.fi = t.fi "
-                 "WHERE k.rn BETWEEN ? AND ?")
-        lines = dict(self.con.execute("SELECT fi, max(line) FROM keyed GROUP BY fi").fetchall())
-        cursor = self.con.cursor()
-        for fi in range(len(self.paths)):
-            for first in range(1, int(lines.get(fi, 0)) + 1, RENDER_RUN):
-                base = fi << 40
-                found = cursor.execute(query, [base + first,
-                                               base + first + RENDER_RUN - 1]).fetchone()
-                if found is None or not found[1]:
-                    continue
-                texts, count, compliant, violation, undetermined, not_covered = found
-                yield RenderedRows(joiner.join(texts), int(count), int(compliant), int(violation),
-                                   int(undetermined), int(not_covered))
-        cursor.close()
-
     def _aggregates(self, plan: EvaluationPlan,
                     book: AggregateBook) -> Callable[[], list[AggregateResult]]:
         def results() -> list[AggregateResult]:
@@ -497,28 +436,3 @@ class _Hashing:
         if self._failed is not None:
             raise self._failed
         return self._found
-
-
-@dataclass(frozen=True, slots=True)
-class _Template:
-    """A row's text cut where its id, evaluation date and line go: ``p0 ID p1 DAY p2 LINE p3``.
-
-    The id is written as JSON writes a printable ASCII string; the date as ISO
-    text, the line as a number, as the renderer wrote its stand-ins.
-    """
-
-    parts: tuple[str, str, str, str]
-
-    @classmethod
-    def of(cls, renderer: RowsRenderer, stand_in: DeploymentResult) -> _Template:
-        text = renderer.row(stand_in)
-        ident = json.dumps(_STAND_IN_ID)
-        at = text.index(ident)
-        day = text.index(_STAND_IN_DAY.isoformat(), at)
-        line = text.rindex(str(_STAND_IN_LINE))
-        # INVARIANT: each stand-in is written once, in this order.
-        if not at < day < line or text.count(ident) != 1 or text.count(str(_STAND_IN_LINE)) != 1:
-            raise AssertionError(f"a row's template is not cut as expected: {text!r}")
-        return cls((text[:at], text[at + len(ident):day],
-                    text[day + len(_STAND_IN_DAY.isoformat()):line],
-                    text[line + len(str(_STAND_IN_LINE)):]))

@@ -247,10 +247,12 @@ class EvaluationPlan:
             if len(pairs) == every:
                 tests.append(in_epoch)
                 continue
-            pair = exp.Tuple(expressions=[_col("party"), _col("workload")])
-            tests.append(exp.and_(in_epoch, exp.In(this=pair, expressions=[
-                exp.Tuple(expressions=[exp.Literal.string(p), exp.Literal.string(w)])
-                for p, w in pairs])))
+            # Equalities, not a tuple IN: DuckDB joins for that, on every row.
+            tests.append(exp.and_(in_epoch, exp.paren(exp.or_(*(
+                exp.paren(exp.and_(
+                    exp.EQ(this=_col("party"), expression=exp.Literal.string(p)),
+                    exp.EQ(this=_col("workload"), expression=exp.Literal.string(w))))
+                for p, w in pairs)))))
         return exp.or_(*tests) if tests else exp.false()
 
     def select(self, table: str, dialect: str, carry: Sequence[str] = ()) -> str:

@@ -342,13 +342,16 @@ class JsonStreamRenderer:
 
     The summary precedes the deployments in the document but is known only after the last
     one, so each deployment's text goes to a `TextSpool` (memory, then a temporary file) and
-    the whole document is emitted by `end`. No result object is kept.
+    the whole document is emitted by `end`. No result object is kept. Rows an engine wrote
+    to a file of its own (`RenderedRows.path`) stay there: `end` reads them from it.
     """
 
     def __init__(self, *, spool_chars: int = DEFAULT_SPOOL_CHARS) -> None:
         self._spool_chars = spool_chars
         self._meta: ReportMeta | None = None
         self._spool: TextSpool | None = None
+        # The body in order: spools, and rows held in an engine's files.
+        self._parts: list[TextSpool | RenderedRows] = []
         self._count = 0
         self._pending: list[str] = []
         self._text = DeploymentText(_ITEM_INDENT)
@@ -356,6 +359,7 @@ class JsonStreamRenderer:
     def begin(self, meta: ReportMeta) -> Iterable[str]:
         self._meta = meta
         self._spool = TextSpool(self._spool_chars)
+        self._parts = [self._spool]
         self._count = 0
         self._pending = []
         return ()
@@ -375,7 +379,13 @@ class JsonStreamRenderer:
             raise RuntimeError("renderer got deployments before it began")
         if rows.deployments:
             self._flush()
-            self._spool.write(("," if self._count else "") + rows.text)
+            if rows.path is None:
+                self._spool.write(("," if self._count else "") + rows.text)
+            else:
+                if self._count:
+                    self._spool.write(",")
+                self._spool = TextSpool(self._spool_chars)
+                self._parts += [rows, self._spool]
             self._count += rows.deployments
         return ()
 
@@ -395,17 +405,20 @@ class JsonStreamRenderer:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
         self._flush()
-        spool, self._spool = self._spool, None
+        parts, self._spool, self._parts = self._parts, None, []
         head = json.dumps(_head_to_dict(self._meta, full_summary(summary, aggregates)),
                           ensure_ascii=False, indent=2)
         # INVARIANT: `head` ends with "\n}"; the document continues inside the same object.
         yield head[:-2] + ",\n"
         if self._count == 0:
-            spool.close()
+            for part in parts:
+                if isinstance(part, TextSpool):
+                    part.close()
             yield '  "deployments": [],\n'
         else:
             yield '  "deployments": ['
-            yield from spool.drain()
+            for part in parts:
+                yield from part.drain() if isinstance(part, TextSpool) else part.pieces()
             yield "\n  ],\n"
         tail = json.dumps(
             {"aggregates": [aggregate_to_dict(a) for a in aggregates]}, ensure_ascii=False, indent=2

@@ -9,6 +9,7 @@ are judged: nothing is held, for inventories of millions of rows.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
@@ -68,7 +69,7 @@ class JsonlStreamRenderer:
 
     def rendered(self, rows: RenderedRows) -> Iterable[str]:
         """Take deployment lines that a `JsonlRows` rendered, as `deployment` takes one."""
-        return (*self._flush(), rows.text)
+        return itertools.chain(self._flush(), rows.pieces())
 
     def _flush(self) -> Iterator[str]:
         if self._pending:

@@ -72,7 +72,8 @@ class ParquetStreamRenderer:
 
     def rendered(self, rows: RenderedRows) -> Iterable[str]:
         """Take deployment lines that a `JsonlRows` rendered, as `deployment` takes one."""
-        self._write(rows.text)
+        for piece in rows.pieces():
+            self._write(piece)
         return ()
 
     def end(

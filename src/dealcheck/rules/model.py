@@ -212,9 +212,14 @@ def relations_in(cond: Condition | None) -> Iterator[Relation]:
 def relations_of(terms: Terms) -> Iterator[Relation]:
     """The relations of every clause's conditions (scope, then `only if`), in file order."""
     for clause in terms.clauses:
-        yield from relations_in(clause.scope.condition)
-        if isinstance(clause.rule, Requirement):
-            yield from relations_in(clause.rule.condition)
+        yield from clause_relations(clause)
+
+
+def clause_relations(clause: Clause) -> Iterator[Relation]:
+    """The relations of a clause's conditions (scope, then `only if`)."""
+    yield from relations_in(clause.scope.condition)
+    if isinstance(clause.rule, Requirement):
+        yield from relations_in(clause.rule.condition)
 
 
 #: The states a condition may test (``CLAUSE is …``), with the aggregate verdict each means.
