@@ -176,9 +176,10 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
             ) -> Deployment | None:
     """The search's second phase, where its first found nothing: the first date operand
     (`operands`: each axis's pieces in the box) also tries the days moved from the month
-    edges of `days`, and each later one the days moved from those chosen before it, so that a relation over calendar
-    months (``start > signed + 1 month and start < signed + 31 days``) finds its few
-    solutions. None when there is no date operand or within `CHAINED_TRIES`."""
+    edges of `days`, and each later one the days moved from those chosen before it, so
+    that a relation over calendar months (``start > signed + 1 month and start < signed
+    + 31 days``) finds its few solutions. None when there is no date operand or within
+    `CHAINED_TRIES`."""
     dated = {a: present for a, ps in operands.items()
              if (present := [p for p in ps if isinstance(p.value, dt.date)])}  # type: ignore[attr-defined]
     if not dated:
