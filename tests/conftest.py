@@ -1,5 +1,6 @@
 """Test-wide setup: pytest puts this directory on `sys.path`, so tests import `helpers`."""
 
+import os
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +21,17 @@ def spark() -> Iterator[Any]:
     (mark such tests `slow`: the JVM alone costs more than the fast tier may take)."""
     from dealcheck.engines.spark import spark_session
 
-    session = spark_session("local[2]")
+    # The JVM's quick compiler only (and its simplest collector): a test session runs
+    # small checks, where the optimising compiler costs more CPU than it saves (about half).
+    before = os.environ.get("JAVA_TOOL_OPTIONS")
+    os.environ["JAVA_TOOL_OPTIONS"] = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    try:
+        session = spark_session("local[2]")
+    finally:
+        if before is None:
+            del os.environ["JAVA_TOOL_OPTIONS"]
+        else:
+            os.environ["JAVA_TOOL_OPTIONS"] = before
     yield session
     session.stop()
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +22,8 @@ from dealcheck.report.markdown import render_markdown
 from dealcheck.report.model import report_json_schema
 from dealcheck.report.sarif import render_sarif
 from dealcheck.report.text import render_text
+from dealcheck.rules import model as m
+from dealcheck.rules.units import Quantity
 from dealcheck.testing import scenarios, terms_sources
 from helpers import run_dealcheck
 from hypothesis_profiles import examples
@@ -332,6 +335,34 @@ def test_whoever_counts_towards_a_clause_in_force_is_covered(data: st.DataObject
                 assert not report.result_of(ident).not_covered, (a.clause, ident, day)
 
 
+STATE_BY_DATE = """agreement "States by date" effective 2025-03-15
+party Acme
+provider Sky operated by Acme
+workload api, train
+unit EUR: money
+clause c1 from 2025-04-09:
+  number of deployments by Acme of api starting from 2025-03-15 is less than 1 when 2025-03-16 < end
+clause c2:
+  total value of deployments by Acme of train starting through 2025-05-08 is less than 1B USD \
+when c1 is compliant
+"""
+
+
+def test_a_projection_that_reads_a_state_counts_by_the_states_on_the_date() -> None:
+    """On its start `t` sees no `c1` in force, so `c2` does not count it; as of
+    2025-06-22 `c1` is undetermined, and `t` (in EUR) may count: `c2` is undetermined.
+    (Found by the long property below, which compared these two projections.)"""
+    terms = dealcheck.loads(STATE_BY_DATE, "t.deal")
+    ds = [dealcheck.Deployment("a", "Acme", "api", "Sky", dt.date(2025, 6, 22)),
+          dealcheck.Deployment("t", "Acme", "train", "Sky", dt.date(2025, 3, 16),
+                               value=Quantity(Decimal(1000), "EUR"))]
+    projected = {day: {a.clause: str(a.projected.verdict)
+                       for a in terms.check(ds, day).aggregates if a.projected is not None}
+                 for day in (None, dt.date(2025, 6, 22))}
+    assert projected[None]["c2"] == "compliant"
+    assert projected[dt.date(2025, 6, 22)]["c2"] == "undetermined"
+
+
 DatedCase = tuple[str, list[dealcheck.Deployment], dt.date]
 
 
@@ -403,8 +434,11 @@ def test_the_report_verdict_is_the_worst_and_the_projection_ignores_the_date(
     assert json.loads(dated.to_json())["verdict"] == str(dated.verdict)
     projections = {_version(a): a.projected for a in whole.aggregates}
     assert len(projections) == len(whole.aggregates)  # one key per version
+    # An aggregate whose `when` reads a clause state counts by the states on each
+    # deployment's evaluation date, which the date sets (see the test below).
+    stated = {c.id for c in terms.clauses if any(m.clause_states_read(c))}
     for a in dated.aggregates:
-        assert a.projected == projections[_version(a)]
+        assert a.clause in stated or a.projected == projections[_version(a)]
     for a in whole.aggregates:   # without a date, the verdict is the projection's
         assert a.projected is not None
         assert (a.verdict, a.total) == (a.projected.verdict, a.projected.total)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,16 +138,6 @@ def test_the_cli_takes_fact_with_engine_duckdb(tmp_path: Path) -> None:
     assert (duckdb.returncode, duckdb.stderr, duckdb.stdout) == (
         python.returncode, python.stderr, python.stdout)
     assert json.loads(duckdb.stdout)["facts"] == {"ipo": True, "tier": "silver"}
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from dealcheck.engines.spark import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow

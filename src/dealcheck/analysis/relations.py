@@ -28,6 +28,8 @@ from dealcheck.scenario.model import Deployment
 
 #: The most operand values a representative's search tries, over all axes together.
 MAX_TRIES = 4000
+#: The most the second phase of that search tries (`chained`).
+CHAINED_TRIES = 1000
 _DAY = dt.timedelta(days=1)
 _FAR = dt.timedelta(days=3650)
 
@@ -172,11 +174,12 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
             relations: Sequence[m.Relation],
             wanted: Sequence[tuple[Callable[[Deployment], object], bool]],
             ) -> Deployment | None:
-    """The search's second phase, where its first found nothing: the date operands
-    (`operands`: each axis's pieces in the box) also try the month edges of `days`, and
-    each one the days moved from those chosen before it, so that a relation over calendar
-    months (``start > signed + 1 month and start < signed + 31 days``) finds its few
-    solutions. None when there is no date operand or within `MAX_TRIES`."""
+    """The search's second phase, where its first found nothing: the first date operand
+    (`operands`: each axis's pieces in the box) also tries the days moved from the month
+    edges of `days`, and each later one the days moved from those chosen before it, so
+    that a relation over calendar months (``start > signed + 1 month and start < signed
+    + 31 days``) finds its few solutions. None when there is no date operand or within
+    `CHAINED_TRIES`."""
     dated = {a: present for a, ps in operands.items()
              if (present := [p for p in ps if isinstance(p.value, dt.date)])}  # type: ignore[attr-defined]
     if not dated:
@@ -187,9 +190,13 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
     def options(name: str, chosen: Mapping[str, object]) -> list[object]:
         if name not in dated:
             return list(candidates[name])
-        near = [*month_edges(days), *(v for v in chosen.values() if isinstance(v, dt.date))]
-        return list(dict.fromkeys([*candidates[name],
-                                   *date_candidates(dated[name], near, relations)]))
+        # Near the operands chosen before (the first: near the month edges), to meet
+        # what the relations ask of them.
+        near = [v for a, v in chosen.items() if a in dated and isinstance(v, dt.date)]
+        near = near or month_edges([*days, *(v for v in chosen.values()
+                                             if isinstance(v, dt.date))])
+        return list(dict.fromkeys([*date_candidates(dated[name], near, relations),
+                                   *candidates[name]]))
 
     def walk(at: int, chosen: dict[str, object]) -> Deployment | None:
         nonlocal tries
@@ -199,7 +206,7 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
             ok = d.end is None or d.end >= d.start
             return d if ok and all(test(d) is truth for test, truth in wanted) else None
         for value in options(names[at], chosen):
-            if tries >= MAX_TRIES:
+            if tries >= CHAINED_TRIES:
                 return None
             found = walk(at + 1, {**chosen, names[at]: value})
             if found is not None:

@@ -8,7 +8,8 @@ No result object is built per row, nor its text in Python.
 When the rows are lines (JSON Lines: each row ends with a line break; the
 JSON report: each begins with one), one ``COPY`` writes them all, in input
 order, to a file of the engine's temporary directory, which the report's
-renderer reads back (`RenderedRows.path`). Otherwise runs of `RENDER_RUN`
+renderer reads back (`RenderedRows.path`). Otherwise (or for more than
+`MOST_LISTED` distinct texts of a template's part) runs of `RENDER_RUN`
 rows are fetched as lists of texts, which Python joins.
 """
 
@@ -41,6 +42,8 @@ _STAND_IN_LINE = 987_654_321_987
 #: Rows rendered by one query, and handed on in one piece, when they are not lines:
 #: a run of a JSON report is about 10 MB of text, held a few times over while joined.
 RENDER_RUN = 16384
+#: The most distinct texts of a template's part for rows written by one ``COPY``.
+MOST_LISTED = 8192
 
 # INVARIANT: ids hold no control character (the engine's id pattern): JSON escapes only
 # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
@@ -75,12 +78,13 @@ def render_rows(con: duckdb_module.DuckDBPyConnection, paths: Sequence[str],
     # begins with one. The file then holds each row without it, followed by one.
     trailing = joiner == "" and all(t[5].endswith("\n") for t in templates)
     leading = not trailing and all(t[2].startswith("\n") for t in templates)
-    if trailing:
-        templates = [(*t[:5], t[5][:-1], *t[6:]) for t in templates]
-    elif leading:
-        templates = [(t[0], t[1], t[2][1:], *t[3:]) for t in templates]
-    if trailing or leading:
-        yield _file_rows(con, outcomes, templates, joiner if leading else None, directory)
+    # Each chunk of rows reads its own copy of the lists of parts (`_file_rows`):
+    # beyond `MOST_LISTED` distinct texts of a part, runs cost less.
+    if (trailing or leading) and all(len({t[2 + i] for t in templates}) <= MOST_LISTED
+                                     for i in range(4)):
+        lines = ([(*t[:5], t[5][:-1], *t[6:]) for t in templates] if trailing
+                 else [(t[0], t[1], t[2][1:], *t[3:]) for t in templates])
+        yield _file_rows(con, outcomes, lines, joiner if leading else None, directory)
         return
     con.execute("CREATE TABLE tpl (kh UBIGINT, fi INTEGER, p0 VARCHAR, p1 VARCHAR, "
                 "p2 VARCHAR, p3 VARCHAR, code INTEGER)")
