@@ -19,12 +19,13 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import cast
 
 from dealcheck.checker.logic import compile_relation
 from dealcheck.rules import model as m
 from dealcheck.rules.durations import shift
 from dealcheck.rules.units import Quantity
-from dealcheck.scenario.model import Deployment
+from dealcheck.scenario.model import Deployment, FactValue
 
 #: The most operand values a representative's search tries, over all axes together.
 MAX_TRIES = 4000
@@ -146,15 +147,47 @@ def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
     which each relation of `wanted` gives its truth value; None within `MAX_TRIES`."""
     names = list(candidates)
     lists = [candidates[n] for n in names]
+    probe = Probe(base)
     for tries, combo in enumerate(itertools.product(*lists)):
         if tries >= MAX_TRIES:
             return None
-        d = build(base, dict(zip(names, combo, strict=True)))
-        if d.end is not None and d.end < d.start:
-            continue
-        if all(test(d) is truth for test, truth in wanted):
-            return d
+        if probe.holds(zip(names, combo, strict=True), wanted):
+            return build(base, dict(zip(names, combo, strict=True)))
     return None
+
+
+class Probe:
+    """A deployment's values set in place for each try of a search: what the relation
+    testers read (fields and `facts`), without building a deployment per try."""
+
+    __slots__ = ("capacity", "end", "facts", "party", "provider", "region", "start",
+                 "value", "workload")
+    start: dt.date
+    end: dt.date | None
+    facts: dict[str, FactValue]
+
+    def __init__(self, base: Deployment) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(base, name))
+        self.facts = dict(base.facts)
+
+    def holds(self, values: Iterable[tuple[str, object]],
+              wanted: Sequence[tuple[Callable[[Deployment], object], bool]]) -> bool:
+        """With `values` set (`fact:NAME` for a fact; None: absent): whether the end is
+        not before the start and each relation of `wanted` gives its truth value."""
+        facts = self.facts
+        for name, value in values:
+            if name.startswith("fact:"):
+                if value is None:
+                    facts.pop(name[5:], None)
+                else:
+                    facts[name[5:]] = value  # type: ignore[assignment]
+            else:
+                setattr(self, name, value)
+        if self.end is not None and self.end < self.start:
+            return False
+        d = cast("Deployment", self)  # the testers read a probe as a deployment
+        return all(test(d) is truth for test, truth in wanted)
 
 
 def month_edges(days: Sequence[dt.date]) -> list[dt.date]:
@@ -186,6 +219,7 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
         return None
     names = list(candidates)
     tries = 0
+    probe = Probe(base)
 
     def options(name: str, chosen: Mapping[str, object]) -> list[object]:
         if name not in dated:
@@ -202,9 +236,7 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
         nonlocal tries
         if at == len(names):
             tries += 1
-            d = with_values(base, chosen)
-            ok = d.end is None or d.end >= d.start
-            return d if ok and all(test(d) is truth for test, truth in wanted) else None
+            return with_values(base, chosen) if probe.holds(chosen.items(), wanted) else None
         for value in options(names[at], chosen):
             if tries >= CHAINED_TRIES:
                 return None
