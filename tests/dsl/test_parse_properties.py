@@ -110,11 +110,15 @@ def end_of_line() -> st.SearchStrategy[str]:
 
 
 def from_rule(start: str) -> st.SearchStrategy[str]:
-    """Strings for one rule of the grammar, with markers for the indentation tokens.
+    """Strings for one rule of the grammar, with markers for the indentation tokens,
+    built when first drawn (not when the tests are collected: the grammar takes
+    seconds to compile, in every worker)."""
+    return st.deferred(lambda: _from_rule(start))
 
-    `explicit` may only name terminals that `start` reaches (Lark drops the
-    others when it compiles the grammar for that start).
-    """
+
+def _from_rule(start: str) -> st.SearchStrategy[str]:
+    """`explicit` may only name terminals that `start` reaches (Lark drops the
+    others when it compiles the grammar for that start)."""
     terminals, rules, ignored = grammar().grammar.compile([start], ())
     reachable = {t.name for t in terminals} | set(ignored)
     reachable |= {s.name for rule in rules for s in rule.expansion if s.is_term}
