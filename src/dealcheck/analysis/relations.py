@@ -171,10 +171,8 @@ class Probe:
             setattr(self, name, getattr(base, name))
         self.facts = dict(base.facts)
 
-    def holds(self, values: Iterable[tuple[str, object]],
-              wanted: Sequence[tuple[Callable[[Deployment], object], bool]]) -> bool:
-        """With `values` set (`fact:NAME` for a fact; None: absent): whether the end is
-        not before the start and each relation of `wanted` gives its truth value."""
+    def set(self, values: Iterable[tuple[str, object]]) -> None:
+        """Set some axes' values (`fact:NAME` for a fact; None: absent)."""
         facts = self.facts
         for name, value in values:
             if name.startswith("fact:"):
@@ -184,6 +182,12 @@ class Probe:
                     facts[name[5:]] = value  # type: ignore[assignment]
             else:
                 setattr(self, name, value)
+
+    def holds(self, values: Iterable[tuple[str, object]],
+              wanted: Sequence[tuple[Callable[[Deployment], object], bool]]) -> bool:
+        """With `values` set: whether the end is not before the start and each relation
+        of `wanted` gives its truth value."""
+        self.set(values)
         if self.end is not None and self.end < self.start:
             return False
         d = cast("Deployment", self)  # the testers read a probe as a deployment
@@ -254,14 +258,7 @@ def truth_of(relation: m.Relation, d: Deployment, operators: Mapping[str, str]) 
 
 def with_values(d: Deployment, values: Mapping[str, object]) -> Deployment:
     """`d` with the values of some axes (`fact:NAME` for a fact; None: absent)."""
-    facts = dict(d.facts)
-    fields: dict[str, object] = {}
-    for name, value in values.items():
-        if name.startswith("fact:"):
-            if value is None:
-                facts.pop(name[5:], None)
-            else:
-                facts[name[5:]] = value  # type: ignore[assignment]
-        else:
-            fields[name] = value
-    return dataclasses.replace(d, facts=facts, **fields)  # type: ignore[arg-type]
+    probe = Probe(d)
+    probe.set(values.items())
+    fields = {n: getattr(probe, n) for n in Probe.__slots__ if n != "facts"}
+    return dataclasses.replace(d, facts=probe.facts, **fields)
