@@ -29,7 +29,7 @@ from dealcheck.scenario.model import Deployment, FactValue
 
 #: The most operand values a representative's search tries, over all axes together.
 MAX_TRIES = 4000
-#: The most the second phase of that search tries (`chained`).
+#: The most steps the second phase of that search takes (`chained`).
 CHAINED_TRIES = 1000
 _DAY = dt.timedelta(days=1)
 _FAR = dt.timedelta(days=3650)
@@ -216,7 +216,7 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
     edges of `days`, and each later one the days moved from those chosen before it, so
     that a relation over calendar months (``start > signed + 1 month and start < signed
     + 31 days``) finds its few solutions. None when there is no date operand or within
-    `CHAINED_TRIES`."""
+    `CHAINED_TRIES` steps."""
     dated = {a: present for a, ps in operands.items()
              if (present := [p for p in ps if isinstance(p.value, dt.date)])}  # type: ignore[attr-defined]
     if not dated:
@@ -237,9 +237,11 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
                                    *candidates[name]]))
 
     def walk(at: int, chosen: dict[str, object]) -> Deployment | None:
+        # Every step counts, not only the deployments tried: a later operand with no
+        # day to offer would otherwise let the walk run through every earlier choice.
         nonlocal tries
+        tries += 1
         if at == len(names):
-            tries += 1
             return with_values(base, chosen) if probe.holds(chosen.items(), wanted) else None
         for value in options(names[at], chosen):
             if tries >= CHAINED_TRIES:
