@@ -44,6 +44,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
 from dealcheck import limits
 from dealcheck.checker.aggregate import AggregateBook
 from dealcheck.checker.codegen import Outcome
@@ -165,6 +167,33 @@ class _Session:
     def open(self) -> CheckRun | None:
         from dealcheck.checker.files import CheckRun
 
+        read = self._read()
+        if read is None:
+            return None
+        sources, total = read
+        self.judge.judge_all()
+        book = AggregateBook(self.terms.compiled(), self.as_of)
+        plan = self._plan()
+        if self._keyed(plan, book) != total or self._scalar(
+                "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
+            return None  # a row not valid, or ids given twice: the reader explains
+        outcomes = self._key_outcomes()
+        if outcomes is None:
+            return None
+        meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
+                          self.as_of, facts=written_facts(self.world))
+        results: Iterator[DeploymentResult | RenderedRows] = (
+            self._results(outcomes) if self.rows is None
+            else render_rows(self.con, self.paths, outcomes, self.rows(), self.temp))
+        return CheckRun(meta, results, self._aggregates(plan, book), False, total)
+
+    def _read(self) -> tuple[list[SourceRef], int] | None:
+        """The table `src` of the files' rows; the files, and how many rows they hold.
+
+        None if a file is not one the engine reads, or its lines are not its
+        rows one for one (then line numbers would not be rows' numbers), or
+        there are no rows or too many.
+        """
         kinds = [BULK_FORMATS.get(Path(path).suffix.lower()) for path in self.paths]
         if any(kind is None or not Path(path).is_file()
                for kind, path in zip(kinds, self.paths, strict=True)):
@@ -180,46 +209,38 @@ class _Session:
             selects.append(select)
         self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
         found = hashing.result()
-        sources: list[SourceRef] = []
-        expected: list[int | None] = []
-        for path, kind, (sha256, lines) in zip(self.paths, self.formats, found, strict=True):
-            if sha256 is None:
-                return None  # a line over the limit: the reader says so
-            sources.append(SourceRef(path, sha256))
-            expected.append(None if lines is None else lines - (kind == "csv"))
+        if any(sha256 is None for sha256, _, _ in found):
+            return None  # a line over the limit: the reader says so
+        sources = [SourceRef(path, str(sha256))
+                   for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
+        counts = self._counts()
+        # A JSON Lines file whose lines hold no key but those read has as many colons
+        # as keys (see `SourceSql.select_jsonl`); else each line's keys are counted.
         precise = [i for i, path in enumerate(self.paths)
-                   if self.formats[i] == "jsonl" and not self.sql.keys_match(i, path)]
+                   if self.formats[i] == "jsonl" and counts.get(i, (0, None))[1] != found[i][2]
+                   and not self.sql.keys_match(i, path)]
         if precise:
             for i in precise:
                 selects[i] = self.sql.select_jsonl(i, self.paths[i], precise=True)
             self.con.execute("DROP TABLE src")
             self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+            counts = self._counts()
         self._hold_world_facts()
-        counts = dict(self.con.execute("SELECT fi, count(*) FROM src GROUP BY fi").fetchall())
         # Line numbers are row numbers only when every line is a row: blank
         # lines, records across lines, skipped rows go to the Python reader.
-        if any(lines is not None and counts.get(fi, 0) != lines
-               for fi, lines in enumerate(expected)):
-            return None
-        total = self._scalar("SELECT count(*) FROM src")
+        for fi, (kind, (_, lines, _)) in enumerate(zip(self.formats, found, strict=True)):
+            if lines is not None and counts.get(fi, (0, None))[0] != lines - (kind == "csv"):
+                return None
+        total = sum(rows for rows, _ in counts.values())
         if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
             return None  # an empty file, or too many rows: the reader's diagnostics
-        self.judge.judge_all()
-        book = AggregateBook(self.terms.compiled(), self.as_of)
-        plan = self._plan()
-        self._keyed(plan)
-        if self._scalar("SELECT count(*) FROM keyed WHERE bad") or self._scalar(
-                "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
-            return None
-        outcomes = self._key_outcomes()
-        if outcomes is None:
-            return None
-        meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
-                          self.as_of, facts=written_facts(self.world))
-        results: Iterator[DeploymentResult | RenderedRows] = (
-            self._results(outcomes) if self.rows is None
-            else render_rows(self.con, self.paths, outcomes, self.rows(), self.temp))
-        return CheckRun(meta, results, self._aggregates(plan, book), False, total)
+        return sources, total
+
+    def _counts(self) -> dict[int, tuple[int, int | None]]:
+        """Each file's rows in `src`, and the keys of its JSON Lines (None: not counted)."""
+        return {int(fi): (int(rows), None if keys is None else int(keys))
+                for fi, rows, keys in self.con.execute(
+                    "SELECT fi, count(*), sum(np) + sum(nf) FROM src GROUP BY fi").fetchall()}
 
     def _hold_world_facts(self) -> None:
         """The facts of the whole check in the cells of `src` rows that give none."""
@@ -243,20 +264,37 @@ class _Session:
                                                       vocabulary.facts.items()},
                               self.as_of, pairs)
 
-    def _keyed(self, plan: EvaluationPlan) -> None:
-        """The table `keyed`: every row typed (`engines.plan.RowColumns`), `bad` if not valid,
-        and its key's hash ``kh``, in one query over `src`.
+    def _keyed(self, plan: EvaluationPlan, book: AggregateBook) -> int:
+        """The table `keyed`, of the valid rows: each row's key's hash ``kh`` and
+        what later stages read of it (`_kept`), in one query over `src`.
 
+        Returns how many rows it holds: fewer than `src` if some are not valid.
         The key's columns are not kept (a row is many of them), but a second
         hash of them, ``kh2``, which `_key_outcomes` compares within each ``kh``.
         """
         names = self._typed_rows()
         key = [sql_ident(name) for name, _ in plan.key()]
-        carry = [n for n in names if n != "rn"]
-        self.con.execute(f"CREATE TABLE keyed AS SELECT * EXCLUDE ({', '.join(key)}), "
+        kept = self._kept(plan, book)
+        carry = [n for n in names if n != "rn" and (n in kept or n == "bad")]
+        self.con.execute(f"CREATE TABLE keyed AS SELECT * EXCLUDE ({', '.join(key)}, bad), "
                          f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2 "
-                         "FROM (" + plan.select("rows", "duckdb", carry=carry) + ")")
+                         "FROM (" + plan.select("rows", "duckdb", carry=carry) + ") WHERE NOT bad")
         self.con.execute("DROP VIEW rows")
+        return self._scalar("SELECT count(*) FROM keyed")
+
+    @staticmethod
+    def _kept(plan: EvaluationPlan, book: AggregateBook) -> set[str]:
+        """The columns of `keyed` read after it is built: the results' (``fi``, ``line``,
+        ``id``; ``rn`` and ``day`` always are), and those the aggregates' sightings read."""
+        kept = {"fi", "line", "id"}
+        if book.tallies:
+            kept.add("start")
+        for sighting in plan.sightings(book.tallies):
+            for part in (sighting.counts, sighting.certain, sighting.known):
+                kept.update(column.name for column in part.find_all(exp.Column))
+            if sighting.measure is not None:
+                kept.update(("fam", "raw:" + sighting.measure))
+        return kept
 
     def _typed_rows(self) -> list[str]:
         """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
@@ -407,31 +445,32 @@ class _Session:
 
 
 class _Hashing:
-    """Each file's sha256 and lines (None for Parquet; no sha256 for a line too long),
-    read in a thread of their own.
+    """Each file's sha256, lines (None for Parquet; no sha256 for a line too long) and
+    colons (JSON Lines; else 0), read in a thread of their own.
 
     The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
     does not wait for it to read the files to their end.
     """
 
     def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
-        self._found: list[tuple[str | None, int | None]] = []
+        self._found: list[tuple[str | None, int | None, int]] = []
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
                                         name="dealcheck-hashing")
         self._thread.start()
 
     def _read(self, paths: Sequence[str], formats: Sequence[str]) -> None:
-        from dealcheck.scenario.read import sha256_and_lines
+        from dealcheck.scenario.read import sha256_lines_and_count
 
         try:
             for path, kind in zip(paths, formats, strict=True):
-                self._found.append((file_sha256(path), None) if kind == "parquet"
-                                   else sha256_and_lines(path))
+                self._found.append((file_sha256(path), None, 0) if kind == "parquet"
+                                   else sha256_lines_and_count(path, b":" if kind == "jsonl"
+                                                               else b""))
         except BaseException as error:  # handed to `result`
             self._failed = error
 
-    def result(self) -> list[tuple[str | None, int | None]]:
+    def result(self) -> list[tuple[str | None, int | None, int]]:
         self._thread.join()
         if self._failed is not None:
             raise self._failed

@@ -287,21 +287,33 @@ def sha256_and_lines(path: str) -> tuple[str | None, int]:
     reading stops there, as the streaming reader will (blocks no longer than
     the limit, so that only a line that spans blocks can be too long).
     """
+    sha256, lines, _ = sha256_lines_and_count(path, b"")
+    return sha256, lines
+
+
+def sha256_lines_and_count(path: str, byte: bytes) -> tuple[str | None, int, int]:
+    """`sha256_and_lines`, and how many times `byte` occurs in the file (0 for b"").
+
+    Read in the same pass: the DuckDB engine counts a JSON Lines file's
+    colons so (each key of an object is followed by one).
+    """
     limit = limits.MAX_LINE_BYTES.value()
     digest = hashlib.sha256()
-    lines = 0
+    lines = count = 0
     run = 0  # bytes since the last line break
     with open(path, "rb") as stream:
         while block := stream.read(min(limit, 1 << 20)):
             digest.update(block)
+            if byte:
+                count += block.count(byte)
             first = block.find(b"\n")
             if first == -1:
                 run += len(block)
             else:
                 if run + first > limit:
-                    return None, lines
+                    return None, lines, count
                 lines += block.count(b"\n")
                 run = len(block) - block.rfind(b"\n") - 1
             if run > limit:
-                return None, lines
-    return digest.hexdigest(), lines + (run > 0)
+                return None, lines, count
+    return digest.hexdigest(), lines + (run > 0), count
