@@ -299,51 +299,57 @@ class _Session:
     def _typed_rows(self) -> list[str]:
         """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
 
-        Returns its columns' names.
+        Each text's value is found once, in an inner query (``t:NAME``, with
+        ``d:NAME`` its dimension and ``ok:NAME`` whether it is valid, when
+        joined), which the columns and `bad` then read. Returns its columns' names.
         """
         vocabulary = self.vocabulary
         joins: list[str] = []
+        inner = ["s.*"]
         # INVARIANT: `rn` grows with the file, then the line: the input order.
-        columns = ["(s.fi::BIGINT << 40) + s.line AS rn", "s.fi AS fi", "s.line AS line",
-                   "s.fam AS fam", *(f"s.{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
-        bad = ["s.bad", *(f"s.{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
-               "s.start IS NULL",
-               f"NOT regexp_full_match(s.id, '{_ID_PATTERN}')",
-               undeclared("s.party", vocabulary.parties),
-               undeclared("s.workload", vocabulary.workloads),
-               undeclared("s.provider", vocabulary.providers),
-               f"coalesce({undeclared('s.region', vocabulary.regions)}, false)"]
+        columns = ["(fi::BIGINT << 40) + line AS rn", "fi AS fi", "line AS line", "fam AS fam",
+                   *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
+        bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
+               "start IS NULL",
+               f"NOT regexp_full_match(id, '{_ID_PATTERN}')",
+               undeclared("party", vocabulary.parties),
+               undeclared("workload", vocabulary.workloads),
+               undeclared("provider", vocabulary.providers),
+               f"coalesce({undeclared('region', vocabulary.regions)}, false)"]
         typed: dict[str, str] = {}
         for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
+            text = sql_ident(name)
             if name in ("capacity", "value"):  # the texts of quantities aggregates sum
-                columns.append(f"s.{sql_ident(name)} AS {sql_ident('raw:' + name)}")
-            direct = (self.judge.direct(name, f"s.{sql_ident(name)}", "s.fam")
-                      if self.judge.values[name].found else None)
+                columns.append(f"{text} AS {sql_ident('raw:' + name)}")
+            found = self.judge.values[name].found
+            direct = self.judge.direct(name, f"s.{text}", "s.fam") if found else None
+            value, dim = sql_ident("t:" + name), sql_ident("d:" + name)
             if direct is not None:  # converted in SQL: no join
-                bad.append(f"(s.{sql_ident(name)} IS NOT NULL AND {direct} IS NULL)")
-                value, dim = direct, "NULL::VARCHAR"
-            elif self.judge.values[name].found:
-                alias = f"v{number}"
+                inner.append(f"{direct} AS {value}")
+                bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
+                dim = "NULL::VARCHAR"
+            elif found:
+                alias, ok = f"v{number}", sql_ident("ok:" + name)
                 joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
-                             f"AND {alias}.raw = s.{sql_ident(name)}")
-                bad.append(f"(s.{sql_ident(name)} IS NOT NULL AND {alias}.ok IS NOT TRUE)")
-                value, dim = f"{alias}.v", f"{alias}.dim"
+                             f"AND {alias}.raw = s.{text}")
+                inner += [f"{alias}.v AS {value}", f"{alias}.dim AS {dim}", f"{alias}.ok AS {ok}"]
+                bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
             else:  # no row gives it: no join
                 value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
             if name in ("capacity", "value"):
                 columns += [f"{value} AS {sql_ident(name + '_amount')}",
                             f"{dim} AS {sql_ident(name + '_dim')}"]
             elif name.startswith("fact:"):
-                columns.append(f"{value} AS {sql_ident(name)}")
+                columns.append(f"{value} AS {text}")
                 columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
             else:
-                columns.append(f"{value} AS {sql_ident(name)}")
+                columns.append(f"{value} AS {text}")
             typed[name] = value
         if self.judge.values["end"].found:  # end before start
             bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
-        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM src s "
-                         + " ".join(joins))
+        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM (SELECT "
+                         f"{', '.join(inner)} FROM src s {' '.join(joins)})")
         # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
         return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
                         for c in columns[1:])]
