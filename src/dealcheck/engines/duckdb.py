@@ -265,36 +265,48 @@ class _Session:
                               self.as_of, pairs)
 
     def _keyed(self, plan: EvaluationPlan, book: AggregateBook) -> int:
-        """The table `keyed`, of the valid rows: each row's key's hash ``kh`` and
-        what later stages read of it (`_kept`), in one query over `src`.
+        """The view `keyed` of the valid rows, in one query over `src`: each row's
+        ``rn``, ``fi``, ``line``, ``fam``, ``id``, ``day``, its key's hash ``kh``,
+        and what the aggregates read (``start``, the texts of their quantities and,
+        for each of `EvaluationPlan.sightings`, ``s<index>``: NULL for a row it
+        does not see, else 1 if it certainly counts plus 2 if its quantity is
+        of the limit's dimension).
 
-        Returns how many rows it holds: fewer than `src` if some are not valid.
-        The key's columns are not kept (a row is many of them), but a second
-        hash of them, ``kh2``, which `_key_outcomes` compares within each ``kh``.
+        Its table holds only what cannot be computed from another column
+        (``fi``, ``line`` and ``fam`` are ``rn``'s). Returns how many rows it
+        holds: fewer than `src` if some are not valid. The key's columns are not
+        kept (a row is many of them), but a second hash of them, ``kh2``, which
+        `_key_outcomes` compares within each ``kh``.
         """
         names = self._typed_rows()
         key = [sql_ident(name) for name, _ in plan.key()]
-        kept = self._kept(plan, book)
-        carry = [n for n in names if n != "rn" and (n in kept or n == "bad")]
-        self.con.execute(f"CREATE TABLE keyed AS SELECT * EXCLUDE ({', '.join(key)}, bad), "
-                         f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2 "
-                         "FROM (" + plan.select("rows", "duckdb", carry=carry) + ") WHERE NOT bad")
-        self.con.execute("DROP VIEW rows")
-        return self._scalar("SELECT count(*) FROM keyed")
-
-    @staticmethod
-    def _kept(plan: EvaluationPlan, book: AggregateBook) -> set[str]:
-        """The columns of `keyed` read after it is built: the results' (``fi``, ``line``,
-        ``id``; ``rn`` and ``day`` always are), and those the aggregates' sightings read."""
-        kept = {"fi", "line", "id"}
-        if book.tallies:
-            kept.add("start")
+        kept = {"id"}
+        flags: list[str] = []
         for sighting in plan.sightings(book.tallies):
+            kept.add("start")
             for part in (sighting.counts, sighting.certain, sighting.known):
                 kept.update(column.name for column in part.find_all(exp.Column))
+            flags.append(f"CASE WHEN {sighting.counts.sql(dialect='duckdb')} THEN "
+                         f"({sighting.certain.sql(dialect='duckdb')})::UTINYINT + 2 * "
+                         f"({sighting.known.sql(dialect='duckdb')})::UTINYINT END "
+                         f"AS s{sighting.index}")
             if sighting.measure is not None:
-                kept.update(("fam", "raw:" + sighting.measure))
-        return kept
+                kept.add("raw:" + sighting.measure)
+        carry = [n for n in names if n in kept or n == "bad"]
+        dropped = [*key, *(sql_ident(n) for n in carry
+                           if n not in ("id", "start") and not n.startswith("raw:"))]
+        self.con.execute(f"CREATE TABLE keyed_rows AS SELECT * EXCLUDE ({', '.join(dropped)}), "
+                         f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2"
+                         + "".join(", " + flag for flag in flags)
+                         + " FROM (" + plan.select("rows", "duckdb", carry=carry)
+                         + ") WHERE NOT bad")
+        self.con.execute("DROP VIEW rows")
+        families = " ".join(f"WHEN {fi} THEN '{'json' if kind == 'jsonl' else 'text'}'"
+                            for fi, kind in enumerate(self.formats))
+        self.con.execute(f"CREATE VIEW keyed AS SELECT *, (rn >> 40)::INTEGER AS fi, "
+                         f"rn & {(1 << 40) - 1} AS line, CASE rn >> 40 {families} END AS fam "
+                         "FROM keyed_rows")
+        return self._scalar("SELECT count(*) FROM keyed_rows")
 
     def _typed_rows(self) -> list[str]:
         """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
@@ -430,11 +442,9 @@ class _Session:
                 values = {} if measure is None else self.judge.values[measure].found
                 # A count adds 1 a row: no quantity to read.
                 raw = "NULL" if measure is None else sql_ident("raw:" + measure)
-                query = (
-                    "SELECT id, start, " + sighting.certain.sql(dialect="duckdb")
-                    + ", CASE WHEN " + sighting.known.sql(dialect="duckdb")
-                    + f" THEN {raw} END, fam FROM keyed WHERE "
-                    + sighting.counts.sql(dialect="duckdb") + " ORDER BY rn")
+                flag = f"s{sighting.index}"
+                query = (f"SELECT id, start, {flag} & 1 = 1, CASE WHEN {flag} >= 2 THEN {raw} "
+                         f"END, fam FROM keyed WHERE {flag} IS NOT NULL ORDER BY rn")
                 cursor = self.con.cursor()
                 cursor.execute(query)
                 while batch := cursor.fetchmany(BATCH):
