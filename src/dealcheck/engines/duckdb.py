@@ -158,7 +158,7 @@ class _Session:
         self.con = con
         self.vocabulary = terms.vocabulary
         self.facts = list(self.vocabulary.facts)
-        self.sql = SourceSql(con, self.vocabulary)
+        self.sql = SourceSql(con, self.vocabulary, world_cells(self.world))
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
 
@@ -225,7 +225,6 @@ class _Session:
             self.con.execute("DROP TABLE src")
             self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
             counts = self._counts()
-        self._hold_world_facts()
         # Line numbers are row numbers only when every line is a row: blank
         # lines, records across lines, skipped rows go to the Python reader.
         for fi, (kind, (_, lines, _)) in enumerate(zip(self.formats, found, strict=True)):
@@ -241,13 +240,6 @@ class _Session:
         return {int(fi): (int(rows), None if keys is None else int(keys))
                 for fi, rows, keys in self.con.execute(
                     "SELECT fi, count(*), sum(np) + sum(nf) FROM src GROUP BY fi").fetchall()}
-
-    def _hold_world_facts(self) -> None:
-        """The facts of the whole check in the cells of `src` rows that give none."""
-        for column, (text, as_json) in world_cells(self.world).items():
-            name = sql_ident(column)
-            self.con.execute(f"UPDATE src SET {name} = CASE WHEN fam = 'json' THEN ? ELSE ? END "
-                             f"WHERE {name} IS NULL", [as_json, text])
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()

@@ -87,10 +87,21 @@ def _text_cell(expression: str, kind: str) -> str:
 class SourceSql:
     """The SELECTs reading scenario files on one connection, for the terms' vocabulary."""
 
-    def __init__(self, con: duckdb_module.DuckDBPyConnection, vocabulary: m.Vocabulary) -> None:
+    def __init__(self, con: duckdb_module.DuckDBPyConnection, vocabulary: m.Vocabulary,
+                 world: Mapping[str, tuple[str, str]] | None = None) -> None:
         self.con = con
         self.vocabulary = vocabulary
         self.facts = list(vocabulary.facts)
+        #: The facts of the whole check (`engines.world.world_cells`): each row that
+        #: gives no value of its own reads the fact's cell as its text, or JSON.
+        self.world = dict(world or {})
+
+    def _held(self, column: str, cell: str, family: str) -> str:
+        """`cell` (a fact column's), or the check's fact where it is NULL."""
+        held = self.world.get(column)
+        if held is None:
+            return cell
+        return f"coalesce({cell}, {sql_string(held[family == 'json'])})"
 
     def select(self, index: int, path: str, kind: str) -> str | None:
         """The SELECT of one file's rows as text: fi, line, fam, bad and each field's text."""
@@ -128,8 +139,9 @@ class SourceSql:
                          else f"NULL::VARCHAR AS {sql_ident(name)}")
         for fact in self.facts:
             cell = by_name.get(FACT_PREFIX + fact)
-            parts.append(f"NULLIF({cell}, '') AS {sql_ident(fact_column(fact))}" if cell
-                         else f"NULL::VARCHAR AS {sql_ident(fact_column(fact))}")
+            column = fact_column(fact)
+            text = self._held(column, f"NULLIF({cell}, '')" if cell else "NULL::VARCHAR", "text")
+            parts.append(f"{text} AS {sql_ident(column)}")
         # A cell holding control characters (a tab, a line break) is the reader's to judge.
         odd = [f"coalesce(regexp_matches({c}, '[\\x00-\\x1f\\x7f]'), false)" for c in cells]
         parts.append("(" + (" OR ".join(odd) or "false") + ") AS bad")
@@ -205,8 +217,7 @@ class SourceSql:
                 "format = 'newline_delimited', records = true, "
                 f"columns = {{{columns}}}) WITH ORDINALITY")
 
-    @staticmethod
-    def _json_cells(names: Sequence[tuple[str, str]], values: Sequence[tuple[str, str]],
+    def _json_cells(self, names: Sequence[tuple[str, str]], values: Sequence[tuple[str, str]],
                     parts: list[str], bad: list[str]) -> None:
         """The columns, and the tests for `bad`, of JSON items: names, and values as JSON text.
 
@@ -223,8 +234,8 @@ class SourceSql:
             bad.append(f"coalesce(NOT starts_with({item}, '\"'), false)")
         for name, item in values:
             string_or_bool = f"(starts_with({item}, '\"') OR {item} IN ('true', 'false'))"
-            parts.append(f"CASE WHEN {string_or_bool} THEN CAST({item} AS VARCHAR) END "
-                         f"AS {sql_ident(name)}")
+            text = f"CASE WHEN {string_or_bool} THEN CAST({item} AS VARCHAR) END"
+            parts.append(f"{self._held(name, text, 'json')} AS {sql_ident(name)}")
             bad.append(f"coalesce(NOT {string_or_bool}, false)")
 
     def keys_match(self, index: int, path: str) -> bool:
