@@ -65,11 +65,14 @@ class Judge(Protocol):
     def constant(self) -> object:
         """The outcome of a key no clause can scope: `table` and `make` give it as is."""
 
-    def table(self, day: dt.date) -> Table:
-        """The evaluators of `day` (filled as keys are met)."""
+    def table(self, day: dt.date, start: dt.date) -> Table:
+        """The evaluators of `day` for a row starting on `start` (filled as keys are met)."""
 
-    def make(self, day: dt.date, party: str, workload: str) -> Any:
-        """The evaluator of a key first met on `day` (declared names), or `constant`."""
+    def make(self, day: dt.date, start: dt.date, party: str, workload: str, memos: Memos) -> Any:
+        """The evaluator of a key first met on `day` and `start` (declared names), or `constant`.
+
+        It reads the batch's values in `memos`, each filled before it is called.
+        """
 
 
 class RowPass:
@@ -163,14 +166,14 @@ class RowPass:
             if judge is None:
                 return start, start, None
             day = judge.as_of or start
-            return start, day, judge.table(day)
+            return start, day, judge.table(day, start)
 
-        def make(table: Table, day: dt.date, party: str, workload: str) -> object:
+        def make(table: Table, day: dt.date, start: dt.date, party: str, workload: str) -> object:
             for name, given in (("party", party), ("workload", workload)):
                 if given not in memos[name]:
                     value(name, given)
             assert judge is not None  # INVARIANT: called only when judging
-            found = judge.make(day, party, workload)
+            found = judge.make(day, start, party, workload, memos)
             table.setdefault(party, {})[workload] = found
             return found
 
@@ -206,7 +209,7 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
             "sapp(start)", "party = d['party']", "workload = d['workload']"]
     if judged:
         body += ["try:", "    fn = table[party][workload]",
-                 "except KeyError:", "    fn = make(table, day, party, workload)"]
+                 "except KeyError:", "    fn = make(table, day, start, party, workload)"]
     else:
         body += ["if party not in M_party:", "    valid('party', party)",
                  "if workload not in M_workload:", "    valid('workload', workload)"]
