@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from typing import Any, overload
 
@@ -119,7 +119,9 @@ def judge_dicts(ct: CompiledTerms, batch: DictBatch,
             book.add_dicts(batch)
     elif batch.starts:
         book.latest = max(batch.days)
-    return Results(batch.ids, batch.starts if as_of is None else None, outcomes, as_of), book
+    # Each row's start, made only if the results are read (`DictBatch.starts`).
+    return Results(batch.ids, None if as_of is not None else lambda: batch.starts, outcomes,
+                   as_of), book
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
@@ -154,9 +156,10 @@ class Results(Sequence[DeploymentResult]):
 
     __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, ids: list[str], starts: list[dt.date] | None, outcomes: list[Outcome],
-                 as_of: dt.date | None) -> None:
-        """`starts` gives each day judged on, unless all are judged on `as_of`."""
+    def __init__(self, ids: list[str],
+                 starts: Sequence[dt.date] | Callable[[], Sequence[dt.date]] | None,
+                 outcomes: list[Outcome], as_of: dt.date | None) -> None:
+        """`starts` gives each day judged on (or makes them), unless all are judged on `as_of`."""
         self._ids = ids
         self._starts = starts
         self._outcomes = outcomes
@@ -166,8 +169,9 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
+            starts = self._starts() if callable(self._starts) else self._starts
             days: Sequence[dt.date | None] = (
-                self._starts if self._starts is not None else [self._as_of] * len(self._ids))
+                starts if starts is not None else [self._as_of] * len(self._ids))
             # Results form no cycles: a collection now would rescan all those built so far.
             with paused_gc():
                 verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))
