@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dealcheck
-from dealcheck.checker.aggregate import AggregateBook
-from dealcheck.checker.batch import Results, judge_dicts
+from dealcheck.checker.batch import DictJudge, Results, judge_dicts
 from dealcheck.checker.check import check
 from dealcheck.checker.codegen import NOT_COVERED, key_shape, reads_dicts
 from dealcheck.checker.compile import CompiledTerms
@@ -113,8 +112,15 @@ def test_dicts_are_judged_as_the_reference_judges_their_deployments(
     assert batch is not None and rows is not None  # every value is valid as it is
     assert list(batch) == rows
     want = check(reference, [row.deployment() for row in rows], as_of)
-    book = AggregateBook(terms.compiled(), as_of)
-    got = judge_dicts(terms.compiled(), batch, as_of, book)
+    got, book = judge_dicts(terms.compiled(), batch, as_of)
+    assert got == want.deployments
+    assert book.results() == want.aggregates
+    # Judged, and the tallies fed, as the pass reads each row.
+    judge = DictJudge(terms.compiled(), as_of)
+    judged = cached(terms.vocabulary).dicts(records, judge)
+    assert judged is not None and judged.outcomes is not None
+    got, book = judge_dicts(terms.compiled(), judged, as_of)
+    assert judge.book is None  # the tallies the pass fed, not a second look at the dicts
     assert got == want.deployments
     assert book.results() == want.aggregates
     assert terms.check(records, as_of=as_of) == want

@@ -290,6 +290,26 @@ class AggregateBook:
                 if seen is not None:
                     tally.record(d["id"], start, seen[0], seen[1])
 
+    def edges(self) -> list[dt.date]:
+        """The days on which the set of tallies whose window holds a start changes, in order.
+
+        Two starts between the same two edges count towards the same tallies.
+        """
+        days = {t.first for t in self.tallies}
+        days.update(t.last + dt.timedelta(days=1) for t in self.tallies
+                    if t.last is not None and t.last < dt.date.max)
+        return sorted(days)
+
+    def watching(self, party: str, workload: str,
+                 start: dt.date) -> tuple[tuple[DictObserver | None, Observer, Tally], ...]:
+        """The tallies a deployment of the key starting on `start` may count towards.
+
+        Each with its observer of dicts (None: it reads the row) and its observer.
+        """
+        return tuple((direct, observe, tally)
+                     for since, through, direct, observe, tally in self._watch(party, workload)
+                     if since <= start and (through is None or start <= through))
+
     def _watch(self, party: str, workload: str) -> tuple[_Watch, ...]:
         """`add_dicts`' view of the tallies of a key: window, dict observer, observer, tally."""
         return tuple((tally.first, tally.last,

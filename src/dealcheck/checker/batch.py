@@ -15,31 +15,40 @@ here runs: `check.check` judges the batch's rows as it judges any deployment.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from typing import Any, overload
 
 from dealcheck._speed import paused_gc
-from dealcheck.checker.aggregate import AggregateBook
+from dealcheck.checker.aggregate import AggregateBook, Observer, Tally
 from dealcheck.checker.codegen import (
     NOT_COVERED,
+    DictObserver,
     FromDict,
     Outcome,
+    RowOf,
     constant_from_dict,
     generated_from_dict,
 )
 from dealcheck.checker.compile import CompiledTerms, Epoch
 from dealcheck.checker.results import DeploymentResult
 from dealcheck.scenario.columns import DictBatch
+from dealcheck.scenario.rowpass import Memos
 
 _MISSING: Any = object()
 
 
 class DictJudge:
-    """Judges each dict of a batch as the row pass reads it (a `scenario.rowpass.Judge`)."""
+    """Judges each dict of one batch as the row pass reads it (a `scenario.rowpass.Judge`).
 
-    __slots__ = ("as_of", "ct", "tables")
+    It also feeds the check's aggregate tallies as it goes (`book`): a key's
+    evaluator in a table of starts that some tally's window holds observes
+    the row first (`_observing`), so the dicts need no second look.
+    """
+
+    __slots__ = ("as_of", "book", "ct", "edges", "tables")
 
     #: The outcome of a key no clause can scope, in place of `codegen.constant_from_dict`.
     constant = NOT_COVERED
@@ -47,33 +56,72 @@ class DictJudge:
     def __init__(self, ct: CompiledTerms, as_of: dt.date | None) -> None:
         self.ct = ct
         self.as_of = as_of
-        #: Each epoch's (None: before the agreement) party -> workload -> evaluator or `constant`.
-        self.tables: dict[Epoch | None, dict[str, dict[str, FromDict | Outcome]]] = {}
+        #: The tallies of the check, fed in input order; None once `judge_dicts` took them.
+        self.book: AggregateBook | None = AggregateBook(ct, as_of)
+        self.edges = self.book.edges()
+        #: Per epoch (None: before the agreement) and span of starts between two of
+        #: `edges`: party -> workload -> evaluator or `constant`.
+        self.tables: dict[tuple[Epoch | None, int], dict[str, dict[str, FromDict | Outcome]]] = {}
 
-    def table(self, day: dt.date) -> dict[str, dict[str, FromDict | Outcome]]:
-        """The evaluators of `day`'s epoch, filled as keys are met."""
-        epoch = self.ct.epoch(day)
-        found = self.tables.get(epoch)
+    def table(self, day: dt.date, start: dt.date) -> dict[str, dict[str, FromDict | Outcome]]:
+        """The evaluators of `day`'s epoch for a start on `start`, filled as keys are met."""
+        assert self.book is not None  # INVARIANT: a judge reads one batch, then gives its book
+        key = (self.ct.epoch(day), bisect.bisect_right(self.edges, start))
+        found = self.tables.get(key)
         if found is None:
-            found = self.tables[epoch] = {}
+            found = self.tables[key] = {}
         return found
 
-    def make(self, day: dt.date, party: str, workload: str) -> FromDict | Outcome:
-        """The evaluator of a key met for the first time on `day`, or `constant`."""
+    def make(self, day: dt.date, start: dt.date, party: str, workload: str,
+             memos: Memos) -> FromDict | Outcome:
+        """The evaluator of a key met for the first time on `day` and `start`, or `constant`."""
         found = generated_from_dict(self.ct, day, party, workload)
+        assert self.book is not None  # INVARIANT: as in `table`
+        watch = self.book.watching(party, workload, start)
+        if watch:
+            return _observing(watch, memos, found)
         return NOT_COVERED if found is constant_from_dict else found
 
+    def take_book(self) -> AggregateBook | None:
+        """The tallies fed while the batch was read, once; None after."""
+        book, self.book = self.book, None
+        return book
 
-def judge_dicts(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None,
-                book: AggregateBook) -> Results:
-    """The outcome of every deployment of `batch`, in order; the aggregates fed first."""
-    if book.tallies:
-        book.add_dicts(batch)
+
+def _observing(watch: tuple[tuple[DictObserver | None, Observer, Tally], ...], memos: Memos,
+               then: FromDict) -> FromDict:
+    """`then`, after each tally of `watch` has observed the dict."""
+
+    def judge(d: dict[str, Any], day: dt.date, start: dt.date, row_of: RowOf, provider: str,
+              region: str | None, facts: Any) -> Outcome:
+        for direct, observe, tally in watch:
+            seen = observe(row_of(d, start)) if direct is None else direct(d, start, memos)  # type: ignore[arg-type]
+            if seen is not None:
+                tally.record(d["id"], start, seen[0], seen[1])
+        return then(d, day, start, row_of, provider, region, facts)
+
+    return judge
+
+
+def judge_dicts(ct: CompiledTerms, batch: DictBatch,
+                as_of: dt.date | None) -> tuple[Results, AggregateBook]:
+    """The outcome of every deployment of `batch`, in order, and the aggregates it fed."""
     judge, outcomes = batch.judge, batch.outcomes
-    if not (isinstance(judge, DictJudge) and judge.ct is ct and judge.as_of == as_of
+    book = None
+    if (isinstance(judge, DictJudge) and judge.ct is ct and judge.as_of == as_of
             and outcomes is not None):
+        book = judge.take_book()
+    else:
         outcomes = _outcomes(ct, batch, as_of)
-    return Results(batch.ids, batch.starts if as_of is None else None, outcomes, as_of)
+    if book is None:
+        book = AggregateBook(ct, as_of)
+        if book.tallies:
+            book.add_dicts(batch)
+    elif batch.starts:
+        book.latest = max(batch.days)
+    # Each row's start, made only if the results are read (`DictBatch.starts`).
+    return Results(batch.ids, None if as_of is not None else lambda: batch.starts, outcomes,
+                   as_of), book
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
@@ -108,9 +156,10 @@ class Results(Sequence[DeploymentResult]):
 
     __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, ids: list[str], starts: list[dt.date] | None, outcomes: list[Outcome],
-                 as_of: dt.date | None) -> None:
-        """`starts` gives each day judged on, unless all are judged on `as_of`."""
+    def __init__(self, ids: list[str],
+                 starts: Sequence[dt.date] | Callable[[], Sequence[dt.date]] | None,
+                 outcomes: list[Outcome], as_of: dt.date | None) -> None:
+        """`starts` gives each day judged on (or makes them), unless all are judged on `as_of`."""
         self._ids = ids
         self._starts = starts
         self._outcomes = outcomes
@@ -120,8 +169,9 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
+            starts = self._starts() if callable(self._starts) else self._starts
             days: Sequence[dt.date | None] = (
-                self._starts if self._starts is not None else [self._as_of] * len(self._ids))
+                starts if starts is not None else [self._as_of] * len(self._ids))
             # Results form no cycles: a collection now would rescan all those built so far.
             with paused_gc():
                 verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))

@@ -29,15 +29,15 @@ def check(ct: CompiledTerms, deployments: Iterable[Deployment] | Iterable[Deploy
     evaluators that read them (`checker.batch`); with the reference evaluator,
     as its rows.
     """
-    book = AggregateBook(ct, as_of)
     results: Sequence[DeploymentResult]
     # Results form no cycles, and each collection would rescan all those kept so
     # far: with a million of them, half the time of the check.
     with paused_gc():
         if isinstance(deployments, DictBatch) and not ct.reference:
             # Plain dicts judged as they are, results built when read (`checker.batch`).
-            results = judge_dicts(ct, deployments, as_of, book)
+            results, book = judge_dicts(ct, deployments, as_of)
         else:
+            book = AggregateBook(ct, as_of)
             results = list(stream(ct, cast(Iterable[Deployment], deployments), book, as_of))
     return Report(
         terms=SourceRef(ct.terms.path, ct.terms.sha256), scenarios=list(scenarios or []),

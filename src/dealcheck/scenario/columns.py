@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -24,6 +25,7 @@ from dealcheck.scenario.rowpass import Judge, RowPass, check_rows
 
 _FIELD_SET = frozenset(FIELDS)
 _new_row = functools.partial(tuple.__new__, DeploymentRow)
+_START = operator.itemgetter("start")
 
 
 class DictBatch(Sequence[DeploymentRow]):
@@ -35,9 +37,9 @@ class DictBatch(Sequence[DeploymentRow]):
     validated start.
     """
 
-    __slots__ = ("days", "ids", "items", "judge", "memos", "outcomes", "starts")
+    __slots__ = ("_starts", "days", "ids", "items", "judge", "memos", "outcomes")
 
-    def __init__(self, items: list[dict[str, Any]], ids: list[str], starts: list[dt.date],
+    def __init__(self, items: list[dict[str, Any]], ids: list[str],
                  memos: Mapping[str, Mapping[object, object]], outcomes: list[Any] | None = None,
                  judge: Judge | None = None) -> None:
         self.items = items
@@ -46,11 +48,19 @@ class DictBatch(Sequence[DeploymentRow]):
         self.judge = judge
         #: Each row's id (valid as given).
         self.ids = ids
-        self.starts = starts
+        self._starts: list[dt.date] | None = None
         #: The distinct starts.
-        self.days: Collection[dt.date] = starts
-        #: end, capacity, value -> each value given (None included) -> its validated value.
+        self.days: Collection[dt.date] = ()
+        #: start, end, capacity, value -> each value given (None included) -> its validated value.
         self.memos = memos
+
+    @property
+    def starts(self) -> list[dt.date]:
+        """Each row's validated start, made when first read (in C, from `memos`)."""
+        if self._starts is None:
+            self._starts = list(map(self.memos["start"].__getitem__,  # type: ignore[arg-type]
+                                    map(_START, self.items)))
+        return self._starts
 
     def row(self, d: dict[str, Any], start: dt.date) -> DeploymentRow:
         """The row of `d`, one of `items`, whose start is `start`."""
@@ -100,11 +110,10 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     if not keys <= _FIELD_SET:
         return None
     ids: list[str] = []
-    starts: list[dt.date] = []
     outcomes: list[Any] = []
     memos = rows.memos()
-    batch = DictBatch(items, ids, starts, memos, None if judge is None else outcomes, judge)
-    days = check_rows(rows, memos, items, keys, ids, starts, judge, outcomes, batch.row)
+    batch = DictBatch(items, ids, memos, None if judge is None else outcomes, judge)
+    days = check_rows(rows, memos, items, keys, ids, judge, outcomes, batch.row)
     if days is None or not rows.valid_ids(ids):
         return None
     batch.days = days

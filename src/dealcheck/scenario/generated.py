@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "party", "workload", "provider", "start")
 #: `YYYY-MM-DD` in ASCII digits (the schema's regex dialect reads `\d` as any script's digits).
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-#: An id of printable ASCII, not blank: valid as it is, without Python.
-_PLAIN_ID = r"^[ -~]*[!-~][ -~]*$"
+#: An id of printable ASCII, not blank (spaces, then one other, then any): valid as it is,
+#: without Python.
+_PLAIN_ID = r"^ *[!-~][ -~]*$"
 #: The error type of a value a field's rule refused (`scenario.fields` explains it).
 REFUSED = "dealcheck_refused"
 #: Entries a memo of recurring values holds before it starts again.

@@ -65,11 +65,14 @@ class Judge(Protocol):
     def constant(self) -> object:
         """The outcome of a key no clause can scope: `table` and `make` give it as is."""
 
-    def table(self, day: dt.date) -> Table:
-        """The evaluators of `day` (filled as keys are met)."""
+    def table(self, day: dt.date, start: dt.date) -> Table:
+        """The evaluators of `day` for a row starting on `start` (filled as keys are met)."""
 
-    def make(self, day: dt.date, party: str, workload: str) -> Any:
-        """The evaluator of a key first met on `day` (declared names), or `constant`."""
+    def make(self, day: dt.date, start: dt.date, party: str, workload: str, memos: Memos) -> Any:
+        """The evaluator of a key first met on `day` and `start` (declared names), or `constant`.
+
+        It reads the batch's values in `memos`, each filled before it is called.
+        """
 
 
 class RowPass:
@@ -136,9 +139,11 @@ class RowPass:
         self._facts.setdefault(name, {})[given] = type(given)
 
     def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: list[str],
-            starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
+            judge: Judge | None, outcomes: list[Any],
             row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
-        """Read every row of `items` (whose keys are `keys`), appending ids, starts and outcomes.
+        """Read every row of `items` (whose keys are `keys`), appending ids and outcomes.
+
+        Each start given is in `memos` after, with its validated date.
 
         The distinct starts; None when a row is invalid as it is (not exactly a dict, an `end`
         before its `start`, a `facts` that is not a dict).
@@ -163,19 +168,19 @@ class RowPass:
             if judge is None:
                 return start, start, None
             day = judge.as_of or start
-            return start, day, judge.table(day)
+            return start, day, judge.table(day, start)
 
-        def make(table: Table, day: dt.date, party: str, workload: str) -> object:
+        def make(table: Table, day: dt.date, start: dt.date, party: str, workload: str) -> object:
             for name, given in (("party", party), ("workload", workload)):
                 if given not in memos[name]:
                     value(name, given)
             assert judge is not None  # INVARIANT: called only when judging
-            found = judge.make(day, party, workload)
+            found = judge.make(day, start, party, workload, memos)
             table.setdefault(party, {})[workload] = found
             return found
 
         days = loop(
-            items, ids.append, starts.append, outcomes.append, day_of, make, row_of, memos,
+            items, ids.append, outcomes.append, day_of, make, row_of, memos,
             self._facts, value, self.fact, None if judge is None else judge.constant)
         return None if days is None else {start for start, _, _ in days.values()}
 
@@ -188,11 +193,11 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
 
 
 def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
-               ids: list[str], starts: list[dt.date], judge: Judge | None, outcomes: list[Any],
+               ids: list[str], judge: Judge | None, outcomes: list[Any],
                row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
     """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
-        return rows.run(memos, items, keys, ids, starts, judge, outcomes, row_of)
+        return rows.run(memos, items, keys, ids, judge, outcomes, row_of)
     except (Refused, KeyError, TypeError, ValidationError):
         # KeyError: a required field left out; TypeError: an unhashable value.
         return None
@@ -203,10 +208,10 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
     body = ["idapp(d['id'])", "s = d['start']",
             "try:", "    start, day, table = days[s]",
             "except KeyError:", "    start, day, table = days[s] = day_of(s)",
-            "sapp(start)", "party = d['party']", "workload = d['workload']"]
+            "party = d['party']", "workload = d['workload']"]
     if judged:
         body += ["try:", "    fn = table[party][workload]",
-                 "except KeyError:", "    fn = make(table, day, party, workload)"]
+                 "except KeyError:", "    fn = make(table, day, start, party, workload)"]
     else:
         body += ["if party not in M_party:", "    valid('party', party)",
                  "if workload not in M_workload:", "    valid('workload', workload)"]
@@ -231,7 +236,7 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
         body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of, provider, "
                     f"{'region' if 'region' in optional else 'None'}, "
                     f"{'facts' if 'facts' in optional else 'None'}))")
-    lines = ["def scan(items, idapp, sapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
+    lines = ["def scan(items, idapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
              " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
