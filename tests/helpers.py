@@ -261,3 +261,15 @@ def reference_compiled(terms: object) -> object:
         compiled = compile_terms(terms)  # type: ignore[arg-type]
     assert compiled.reference
     return compiled
+
+
+def grammar_keywords() -> set[str]:
+    """Every word the grammar spells out (its string terminals that read as names).
+
+    Read from the parser every test process already holds (`parse._parser`, loaded
+    from its cache): building another from the grammar takes a second.
+    """
+    from dealcheck.dsl.parse import _parser
+
+    return {str(t.pattern.value) for t in _parser().terminals
+            if t.pattern.type == "str" and str(t.pattern.value).isidentifier()}
