@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import json
 import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dealcheck.cli import main
 from dealcheck.dsl.ast import Node
@@ -261,3 +263,45 @@ def reference_compiled(terms: object) -> object:
         compiled = compile_terms(terms)  # type: ignore[arg-type]
     assert compiled.reference
     return compiled
+
+
+def grammar_keywords() -> set[str]:
+    """Every word the grammar spells out (its string terminals that read as names).
+
+    Read from the parser every test process already holds (`parse._parser`, loaded
+    from its cache): building another from the grammar takes a second.
+    """
+    from dealcheck.dsl.parse import _parser
+
+    return {str(t.pattern.value) for t in _parser().terminals
+            if t.pattern.type == "str" and str(t.pattern.value).isidentifier()}
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+
+def validate_json(document: object, schema: dict[str, Any]) -> None:
+    """`jsonschema.validate(document, schema)`, the schema itself checked once a process
+    (checking the report's schema against its draft takes longer than the validation)."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(json_validator(schema).iter_errors(document))
+    if error is not None:
+        raise error
+
+
+def json_validator(schema: dict[str, Any], formats: bool = False) -> Any:
+    """The validator of `schema`'s draft for `schema`, checking formats if `formats`;
+    the schema is checked against its draft (`check_schema`) once a process."""
+    key = (json.dumps(schema, sort_keys=True), formats)
+    if key not in _VALIDATORS:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _VALIDATORS[key] = cls(schema, format_checker=cls.FORMAT_CHECKER if formats else None)
+    return _VALIDATORS[key]
+
+
+#: The validators `json_validator` made, by their schema's text and `formats`.
+_VALIDATORS: dict[tuple[str, bool], Any] = {}

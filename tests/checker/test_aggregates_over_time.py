@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
-import jsonschema
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -25,7 +24,7 @@ from dealcheck.report.text import render_text
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.testing import scenarios, terms_sources
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +39,7 @@ def json_report(*args: str | Path, cwd: Path = ROOT) -> tuple[int, dict[str, obj
     done = cli("check", *args, "--format", "json", cwd=cwd)
     assert done.returncode in (0, 1), done.stderr
     document = json.loads(done.stdout)
-    jsonschema.validate(document, report_json_schema())
+    validate_json(document, report_json_schema())
     return done.returncode, document
 
 
@@ -91,7 +90,7 @@ def test_every_format_says_the_report_verdict_in_its_header_and_body() -> None:
     document = json.loads(report.to_json())
     assert document["verdict"] == "violation"
     assert document["summary"]["aggregates"]["violation"] == 1
-    jsonschema.validate(document, report_json_schema())
+    validate_json(document, report_json_schema())
     suites = ET.fromstring(render_junit(report))
     properties = {p.get("name"): p.get("value") for p in suites.iter("property")}
     assert properties["verdict"] == "violation"

@@ -24,6 +24,7 @@ from dealcheck.checker.results import DeploymentResult, Verdict
 from dealcheck.scenario.generated import cached
 from dealcheck.terms import validate_deployments
 from helpers import reference_compiled
+from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 MSFT_OPENAI = ROOT / "examples" / "microsoft-openai" / "terms.deal"
@@ -100,7 +101,8 @@ _DEPLOYMENT = st.fixed_dictionaries(
               }) | st.none()})
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(items=st.lists(_DEPLOYMENT, max_size=12),
        as_of=st.sampled_from([None, dt.date(2024, 8, 1), dt.date(2019, 1, 1)]))
 def test_dicts_are_judged_as_the_reference_judges_their_deployments(

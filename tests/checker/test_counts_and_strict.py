@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 import dealcheck
@@ -15,7 +14,7 @@ from dealcheck import AggregateVerdict
 from dealcheck.dsl.format import format_source
 from dealcheck.report.model import report_json_schema
 from dealcheck.report.text import render_text
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 
 TERMS = """\
 agreement "Regional build-out" effective 2025-01-01
@@ -169,7 +168,7 @@ def test_the_json_report_shows_counts_as_plain_numbers(tmp_path: Path) -> None:
     done = run_dealcheck("check", terms, plan, "--format", "json", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     document = json.loads(done.stdout)
-    jsonschema.validate(document, report_json_schema())
+    validate_json(document, report_json_schema())
     few = {a["clause"]: a for a in document["aggregates"]}["few_sites"]
     assert (few["total"], few["limit"], few["verdict"]) == ("3", "3", "violation")
     assert few["projected"] == {"total": "3", "verdict": "violation", "crossed_on": "2025-02-01"}

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 import dealcheck
@@ -17,7 +16,7 @@ from dealcheck.checker.results import PeriodResult
 from dealcheck.dsl.format import format_source
 from dealcheck.report.markdown import render_markdown
 from dealcheck.report.model import ReportDocument, report_json_schema
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 
 V, C, OPEN, U = (AggregateVerdict.VIOLATION, AggregateVerdict.COMPLIANT, AggregateVerdict.OPEN,
               AggregateVerdict.UNDETERMINED)
@@ -167,7 +166,7 @@ def test_the_json_report_lists_the_periods(tmp_path: Path) -> None:
                          cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     document = json.loads(done.stdout)
-    jsonschema.validate(document, report_json_schema())
+    validate_json(document, report_json_schema())
     by_clause = {a["clause"]: a for a in document["aggregates"]}
     assert by_clause["yearly_minimum"]["periods"] == [
         {"first": "2025-01-01", "last": "2025-12-31", "total": "1.2M USD", "verdict": "compliant"},

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 import dealcheck
 from dealcheck import AggregateVerdict
 from dealcheck.dsl.format import format_source
 from dealcheck.report.model import report_json_schema
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 
 TERMS = """\
 agreement "Primary provider" effective 2025-01-01
@@ -195,7 +194,7 @@ def test_the_json_report_validates_and_names_the_kind(tmp_path: Path) -> None:
     done = run_dealcheck("check", terms, plan, "--format", "json", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     document = json.loads(done.stdout)
-    jsonschema.validate(document, report_json_schema())
+    validate_json(document, report_json_schema())
     primary = {a["clause"]: a for a in document["aggregates"]}["primary"]
     assert (primary["kind"], primary["verdict"], primary["total"], primary["limit"]) == \
         ("share", "violation", "40%", "50%")

@@ -12,13 +12,13 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark import Lark
 
 import hypothesis_profiles
 from dealcheck.dsl import ast
 from dealcheck.dsl.escape import BIDI_CONTROLS, UNFIT_CATEGORIES
 from dealcheck.dsl.format import format_document, format_source
-from dealcheck.dsl.parse import grammar_text, parse
+from dealcheck.dsl.parse import parse
+from helpers import grammar_keywords
 
 #: Identifiers that are no keyword of the language (checked below against the grammar).
 NAMES = ("a", "b2", "OpenAI", "Azure", "api_x", "_p", "US", "x_1", "Zz", "grp")
@@ -33,13 +33,7 @@ NUMBER = re.compile(r"[0-9][0-9_]*(\.[0-9]+)?[kMBT]?")
 
 def keywords() -> set[str]:
     """Every word the grammar spells out, plus the verdicts."""
-    grammar = Lark(grammar_text(), parser="lalr")
-    words = {
-        str(t.pattern.value)
-        for t in grammar.terminals
-        if t.pattern.type == "str" and str(t.pattern.value).isidentifier()
-    }
-    return words | set(VERDICTS)
+    return grammar_keywords() | set(VERDICTS)
 
 
 def test_the_name_pools_hold_no_keyword() -> None:

@@ -36,11 +36,17 @@ def _never_built(self: Lark) -> None:
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache directory holding the saved parser, built once for the tests that load it."""
-    directory = tmp_path_factory.mktemp("saved")
-    build_parser(directory)
-    return directory
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Lark]:
+    """A parser built in a new cache directory (a second to build: once for the module's
+    tests), and the directory, where it saved itself."""
+    directory = tmp_path_factory.mktemp("cache") / "dealcheck"
+    return directory, build_parser(directory)
+
+
+@pytest.fixture
+def saved(built: tuple[Path, Lark]) -> Path:
+    """A cache directory holding the saved parser, for the tests that load it."""
+    return built[0]
 
 
 def _copy_of(saved: Path, directory: Path) -> None:
@@ -49,9 +55,8 @@ def _copy_of(saved: Path, directory: Path) -> None:
 
 
 def test_parser_is_saved_then_loaded_and_parses_alike(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = tmp_path / "dealcheck"
-    built = build_parser(directory)
+        monkeypatch: pytest.MonkeyPatch, built: tuple[Path, Lark]) -> None:
+    directory, parser = built
     saved = [p.name for p in directory.iterdir()]
     assert len(saved) == 1 and saved[0].startswith("deal-parser-"), saved
     monkeypatch.setattr(Lark, "_build_parser", _never_built)
@@ -59,7 +64,7 @@ def test_parser_is_saved_then_loaded_and_parses_alike(
     assert TERMS
     for path in TERMS:
         text = path.read_text("utf-8")
-        assert loaded.parse(text) == built.parse(text), path.name
+        assert loaded.parse(text) == parser.parse(text), path.name
 
 
 def test_loaded_parser_gives_the_same_diagnostics_and_comments(

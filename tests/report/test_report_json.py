@@ -30,6 +30,7 @@ from dealcheck.report.model import (
     report_json_schema,
 )
 from dealcheck.report.output import ReportMeta
+from helpers import json_validator
 from hypothesis_profiles import examples
 
 # The documented report, the contract: these keys, this nesting.
@@ -53,10 +54,9 @@ CONTRACT_PROJECTED = ["total", "verdict", "crossed_on"]
 
 
 def validator() -> jsonschema.protocols.Validator:
-    schema = report_json_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    validator: jsonschema.protocols.Validator = json_validator(report_json_schema(),
+                                                               formats=True)
+    return validator
 
 
 def test_output_validates_against_report_schema(report: Report) -> None:

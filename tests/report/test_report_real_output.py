@@ -8,10 +8,9 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import jsonschema
 import pytest
 
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
@@ -43,7 +42,7 @@ def test_json_report_validates_against_dealcheck_schema_report(
         terms: str, scenario: str, as_of: str | None) -> None:
     schema = json.loads(run_dealcheck("schema", "report", cwd=ROOT).stdout)
     document = json.loads(run_check(terms, scenario, as_of, "json"))
-    jsonschema.validate(document, schema)
+    validate_json(document, schema)
     assert document["as_of"] == as_of
     assert document["deployments"], "the report has deployments"
 
@@ -52,7 +51,7 @@ def test_json_report_validates_against_dealcheck_schema_report(
 def test_sarif_report_validates_against_sarif_2_1_0(terms: str, scenario: str,
                                                     as_of: str | None) -> None:
     log = json.loads(run_check(terms, scenario, as_of, "sarif"))
-    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text("utf-8")))
+    validate_json(log, json.loads(SARIF_SCHEMA.read_text("utf-8")))
     for result in log["runs"][0]["results"]:
         location = result["locations"][0]["physicalLocation"]
         assert location["region"]["startLine"] >= 1

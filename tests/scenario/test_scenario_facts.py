@@ -14,7 +14,7 @@ import dealcheck
 from dealcheck.checker.results import Verdict
 from dealcheck.report.model import parse_report_json
 from dealcheck.scenario.schema import scenario_json_schema
-from helpers import run_dealcheck
+from helpers import run_dealcheck, validate_json
 
 TERMS = """\
 agreement "World" effective 2025-01-01
@@ -180,7 +180,7 @@ def test_the_scenario_schema_has_facts() -> None:
     terms = dealcheck.loads(TERMS, "terms.deal")
     schema = scenario_json_schema(terms.vocabulary)
     assert "facts" in schema["properties"]
-    jsonschema.validate({"facts": {"ipo": True, "notice": "2025-01-01"}, "deployments": []},
+    validate_json({"facts": {"ipo": True, "notice": "2025-01-01"}, "deployments": []},
                         schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"facts": {"ipoo": True}, "deployments": []}, schema)
+        validate_json({"facts": {"ipoo": True}, "deployments": []}, schema)

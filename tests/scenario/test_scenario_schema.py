@@ -12,6 +12,7 @@ from scenario_helpers import FIXTURES
 
 from dealcheck.scenario.schema import scenario_json_schema
 from dealcheck.scenario.validate import DOCUMENT_FIELDS, FIELDS
+from helpers import validate_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -40,7 +41,7 @@ def test_schema_fields_match_the_reader(schema: dict[str, Any]) -> None:
 
 def test_fixture_validates_against_schema(schema: dict[str, Any]) -> None:
     document = json.loads((FIXTURES / "plan.json").read_text(encoding="utf-8"))
-    jsonschema.validate(document, schema)
+    validate_json(document, schema)
 
 
 @pytest.mark.parametrize(
@@ -83,12 +84,12 @@ def test_schema_with_terms_enumerates_their_names() -> None:
 
     deals = YAML(typ="safe").load((EXAMPLES / "microsoft-openai" / "deals.yaml").read_text())
     deals = json.loads(json.dumps(deals, default=str))
-    jsonschema.validate(deals, schema)
+    validate_json(deals, schema)
     for bad in ({"provider": "Azur"}, {"facts": {"rofr_declinde": True}},
                 {"facts": {"customer": "military"}}):
         broken = {**deals, "deployments": [{**deals["deployments"][0], **bad}]}
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(broken, schema)
+            validate_json(broken, schema)
     # The CLI prints the same document.
     assert main(["schema", "scenario", "--terms",
                  str(EXAMPLES / "microsoft-openai" / "terms.deal")]) == 0

@@ -12,12 +12,10 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
-from lark import Lark
 from oracles import MICROSOFT_OPENAI
 
 import dealcheck
 from dealcheck.dsl.format import format_source
-from dealcheck.dsl.parse import grammar_text
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.read import load_scenario, parse_deployments
 from dealcheck.testing import (
@@ -30,6 +28,7 @@ from dealcheck.testing import (
     scenarios,
     terms_sources,
 )
+from helpers import grammar_keywords
 from hypothesis_profiles import examples
 
 TERMS = dealcheck.load(MICROSOFT_OPENAI)
@@ -39,9 +38,7 @@ TERMS = dealcheck.load(MICROSOFT_OPENAI)
 
 
 def test_the_name_pools_hold_no_keyword() -> None:
-    grammar = Lark(grammar_text(), parser="lalr")
-    keywords = {str(t.pattern.value) for t in grammar.terminals
-                if t.pattern.type == "str" and str(t.pattern.value).isidentifier()}
+    keywords = grammar_keywords()
     pools = [_documents.PARTY_POOL, _documents.PROVIDER_POOL,
              _documents.PROVIDER_GROUP_POOL, _documents.WORKLOAD_POOL,
              _documents.WORKLOAD_GROUP_POOL, _documents.REGION_POOL,

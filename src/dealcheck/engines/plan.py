@@ -197,8 +197,8 @@ class EvaluationPlan:
         for position in range(len(self.ct.starts) - 1, -1, -1):
             case = case.when(exp.GTE(this=self.day.copy(),
                                      expression=literal(self.ct.starts[position])),
-                             exp.Literal.number(position))
-        return case.else_(exp.Literal.number(-1))
+                             exp.Literal.number(position), copy=False)
+        return case.else_(exp.Literal.number(-1), copy=False)
 
     def key(self) -> list[tuple[str, exp.Expr]]:
         """The key's columns, named: none is NULL, so keys join on equality.
@@ -219,11 +219,12 @@ class EvaluationPlan:
             read = self.read(atom.ref)
             value = self.condition(atom)
             state = (exp.Case()
-                     .when(exp.Is(this=read, expression=exp.null()), exp.Literal.number(ABSENT))
+                     .when(exp.Is(this=read, expression=exp.null()), exp.Literal.number(ABSENT),
+                           copy=False)
                      .when(exp.Is(this=value.copy(), expression=exp.null()),
-                           exp.Literal.number(KEY_UNDECIDED))
-                     .when(value.copy(), exp.Literal.number(1))
-                     .else_(exp.Literal.number(0)))
+                           exp.Literal.number(KEY_UNDECIDED), copy=False)
+                     .when(value, exp.Literal.number(1), copy=False)
+                     .else_(exp.Literal.number(0), copy=False))
             out.append((f"k_atom{number}", _gated(self._gate(where), state,
                                                   exp.Literal.number(0))))
         for number, ((first, last), where) in enumerate(
@@ -251,18 +252,22 @@ class EvaluationPlan:
             tests.append(exp.and_(in_epoch, exp.paren(exp.or_(*(
                 exp.paren(exp.and_(
                     exp.EQ(this=_col("party"), expression=exp.Literal.string(p)),
-                    exp.EQ(this=_col("workload"), expression=exp.Literal.string(w))))
-                for p, w in pairs)))))
-        return exp.or_(*tests) if tests else exp.false()
+                    exp.EQ(this=_col("workload"), expression=exp.Literal.string(w)),
+                    copy=False), copy=False)
+                for p, w in pairs), copy=False), copy=False), copy=False))
+        return exp.or_(*tests, copy=False) if tests else exp.false()
 
     def select(self, table: str, dialect: str, carry: Sequence[str] = ()) -> str:
         """``SELECT rn, <carry>, day, <key> FROM table``, in `dialect`."""
+        # Every expression here is built for this query alone: none is copied (`copy=False`).
         columns: list[exp.Expr] = [_col("rn"), *map(_col, carry),
-                                   exp.alias_(self.day.copy(), "day", quoted=True)]
-        columns += [exp.alias_(e, name, quoted=True) for name, e in self.key()]
-        inner = exp.select(exp.Star(), exp.alias_(self.epoch(), "k_epoch", quoted=True)).from_(
-            exp.to_table(table, quoted=True))
-        return exp.select(*columns).from_(inner.subquery("r")).sql(dialect=dialect)
+                                   exp.alias_(self.day.copy(), "day", quoted=True, copy=False)]
+        columns += [exp.alias_(e, name, quoted=True, copy=False) for name, e in self.key()]
+        inner = exp.select(exp.Star(), exp.alias_(self.epoch(), "k_epoch", quoted=True,
+                                                  copy=False), copy=False).from_(
+            exp.to_table(table, quoted=True), copy=False)
+        return exp.select(*columns, copy=False).from_(inner.subquery("r", copy=False),
+                                                      copy=False).sql(dialect=dialect)
 
     def _window(self, first: dt.date | None, last: dt.date | None) -> exp.Expr:
         tests: list[exp.Expr] = []
@@ -386,7 +391,7 @@ _Where = tuple[int, str, str]
 def _gated(gate: exp.Expr, value: exp.Expr, otherwise: exp.Expr) -> exp.Expr:
     if isinstance(gate, exp.Boolean) and gate.this:
         return value
-    return exp.Case().when(gate, value).else_(otherwise)
+    return exp.Case().when(gate, value, copy=False).else_(otherwise, copy=False)
 
 
 def _unless_null(value: exp.Expr, then: exp.Expr) -> exp.Expr:
