@@ -239,7 +239,7 @@ class _Session:
         """Each file's rows in `src`, and the keys of its JSON Lines (None: not counted)."""
         return {int(fi): (int(rows), None if keys is None else int(keys))
                 for fi, rows, keys in self.con.execute(
-                    "SELECT fi, count(*), sum(np) + sum(nf) FROM src GROUP BY fi").fetchall()}
+                    "SELECT fi, count(*), sum(nk) FROM src GROUP BY fi").fetchall()}
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()
