@@ -44,6 +44,9 @@ _STAND_IN_LINE = 987_654_321_987
 RENDER_RUN = 16384
 #: The most distinct texts of a template's part for rows written by one ``COPY``.
 MOST_LISTED = 8192
+#: The most keys given slots of their own (`slots`): each row then finds its template
+#: in list literals of a slot a key, a little larger.
+MOST_SLOTTED = 1 << 14
 
 # INVARIANT: ids hold no control character (the engine's id pattern): JSON escapes only
 # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
@@ -99,11 +102,13 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     """All rows as lines, by one ``COPY`` to a file (see the module); `joiner`, when the
     rows begin with a line break, ends every row but the last.
 
-    A join does not keep the rows' order, and sorting their texts would hold them
-    all: the rows are sorted by ``rn`` with the numbers of their template's parts
-    (``i0`` … ``i3``), and each part is read from a list literal of its distinct
-    texts (few: outcomes repeat), in a projection of the sorted rows, which keeps
-    their order.
+    Each part of a row's template is read from a list literal of its distinct
+    texts (few: outcomes repeat) at the number the row's template gives it
+    (``i0`` … ``i3``). The table ``keyed`` holds its rows in input order: when
+    `slots` finds each key a slot of its own, each row finds its numbers in
+    list literals too, at its key's slot, and the ``COPY`` is a projection of
+    ``keyed``, which keeps their order. Otherwise a join finds them, and the
+    rows are sorted again by ``rn`` (a join does not keep their order).
     """
     counts = [0] * 4
     for kh, count in con.execute("SELECT kh, count(*) FROM keyed GROUP BY kh").fetchall():
@@ -112,14 +117,11 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         counts[3] += int(count) if uncovered else 0
     total = counts[0] + counts[1] + counts[2]
     distinct: list[dict[str, int]] = [{}, {}, {}, {}]
-    numbered: list[tuple[object, ...]] = []
+    numbered: list[tuple[int, int, int, int, int, int]] = []
     for kh, fi, *parts in (t[:6] for t in templates):
-        numbered.append((kh, fi, *(texts.setdefault(str(part), len(texts) + 1)
-                                   for texts, part in zip(distinct, parts, strict=True))))
-    con.execute("CREATE TABLE tpn (kh UBIGINT, fi INTEGER, i0 INTEGER, i1 INTEGER, "
-                "i2 INTEGER, i3 INTEGER)")
-    insert_rows(con, "tpn", ("UBIGINT", "INTEGER", "INTEGER", "INTEGER", "INTEGER",
-                             "INTEGER"), numbered)
+        i0, i1, i2, i3 = (texts.setdefault(str(part), len(texts) + 1)
+                          for texts, part in zip(distinct, parts, strict=True))
+        numbered.append((int(str(kh)), int(str(fi)), i0, i1, i2, i3))
     lists = [f"[{', '.join(map(sql_string, texts))}]" for texts in distinct]
     text = (f"concat({lists[0]}[i0], '\"', {_IDENT}, '\"', {lists[1]}[i1], "
             f"CAST(k.day AS VARCHAR), {lists[2]}[i2], CAST(k.line AS VARCHAR), {lists[3]}[i3]")
@@ -128,6 +130,7 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         end = -1 if found is None or found[0] is None else int(found[0])
         text += f", CASE WHEN k.rn = {end} THEN '' ELSE {sql_string(joiner)} END"
     text += ")"
+    rows = _slotted(numbered) or _joined(con, numbered)
     path = os.path.join(directory, "rows.txt")
     # One thread: DuckDB's writer keeps the order of rows that threads write in
     # parallel at several times the cost of writing them in one.
@@ -135,10 +138,8 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     con.execute("SET threads = 1")
     # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
     # control characters): each row's text as it is, then a line break.
-    con.execute(f"COPY (SELECT {text} FROM (SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, "
-                "t.i2, t.i3 FROM keyed k JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi "
-                f"ORDER BY k.rn) k) TO {sql_string(path)} (FORMAT csv, HEADER false, "
-                "QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n')")
+    con.execute(f"COPY (SELECT {text} FROM ({rows}) k) TO {sql_string(path)} (FORMAT csv, "
+                "HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n')")
     con.execute(f"SET threads = {1 if threads is None else int(threads[0])}")
     size = os.path.getsize(path)
     compliant, violation, undetermined, not_covered = counts
@@ -146,6 +147,98 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     return RenderedRows("" if joiner is None else "\n", total, compliant, violation,
                         undetermined, not_covered, path=path,
                         length=size if joiner is None else size - 1)
+
+
+def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
+    """The rows of ``keyed`` in their order, each with its template's numbers (``i0`` …
+    ``i3``) read from list literals at its key's slot (`slots`); None if none is found."""
+    found = slots(sorted({kh for kh, *_ in numbered}))
+    if found is None:
+        return None
+    buckets, size, shifts = found
+    files = max(fi for _, fi, *_ in numbered) + 1
+    # Every place of the lists is filled: a slot no key has reads the first texts.
+    places = [[1] * (size * files) for _ in range(4)]
+    for kh, fi, *parts in numbered:
+        index = _slot(kh, buckets, size, shifts) * files + fi
+        for place, part in zip(places, parts, strict=True):
+            place[index] = part
+    slot = (f"(((kh >> 32) + {_int_list(shifts)}[(kh % {buckets})::BIGINT + 1] "
+            f"* (kh & {_LOW})) % {size})")
+    at = f"({slot} * {files} + fi + 1)::BIGINT"
+    numbers = ", ".join(f"{_int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
+    return f"SELECT rn, id, day, line, {numbers} FROM keyed"
+
+
+def _joined(con: duckdb_module.DuckDBPyConnection,
+            numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str:
+    """The rows of ``keyed`` sorted by ``rn``, each with its template's numbers, by a join."""
+    con.execute("CREATE TABLE tpn (kh UBIGINT, fi INTEGER, i0 INTEGER, i1 INTEGER, "
+                "i2 INTEGER, i3 INTEGER)")
+    insert_rows(con, "tpn", ("UBIGINT", "INTEGER", "INTEGER", "INTEGER", "INTEGER",
+                             "INTEGER"), numbered)
+    return ("SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, t.i2, t.i3 FROM keyed k "
+            "JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi ORDER BY k.rn")
+
+
+#: The low 32 bits of a key's hash.
+_LOW = (1 << 32) - 1
+
+
+def slots(hashes: Sequence[int]) -> tuple[int, int, list[int]] | None:
+    """A perfect hash of distinct 64-bit `hashes`: ``(buckets, size, shifts)`` such that
+    `_slot` gives each its own slot in ``range(size)``; None if none is found.
+
+    Each hash falls in a bucket (``hash % buckets``); the buckets, largest first,
+    each take the first shift that puts their hashes in free slots (the
+    hash-and-displace scheme), in tables a quarter larger than needed, then
+    twice, four times as large (of a prime size: each shift of a bucket then
+    moves its hashes to other slots). None too for more than `MOST_SLOTTED`.
+    """
+    count = len(hashes)
+    if count > MOST_SLOTTED:
+        return None
+    for size in map(_prime_from, (count + count // 4 + 1, 2 * count + 1, 4 * count + 1)):
+        buckets = max(1, count // 4)
+        members: list[list[int]] = [[] for _ in range(buckets)]
+        for value in hashes:
+            members[value % buckets].append(value)
+        taken = bytearray(size)
+        shifts = [0] * buckets
+        for bucket in sorted(range(buckets), key=lambda b: -len(members[b])):
+            for shift in range(size):
+                places = {_slot_with(value, shift, size) for value in members[bucket]}
+                if len(places) == len(members[bucket]) and not any(taken[p] for p in places):
+                    for place in places:
+                        taken[place] = 1
+                    shifts[bucket] = shift
+                    break
+            else:
+                break
+        else:
+            return buckets, size, shifts
+    return None
+
+
+def _prime_from(number: int) -> int:
+    """The least prime at least `number` (2 or more)."""
+    number = max(2, number)
+    while any(number % d == 0 for d in range(2, int(number ** 0.5) + 1)):
+        number += 1
+    return number
+
+
+def _slot(value: int, buckets: int, size: int, shifts: Sequence[int]) -> int:
+    return _slot_with(value, shifts[value % buckets], size)
+
+
+def _slot_with(value: int, shift: int, size: int) -> int:
+    # INVARIANT: the SQL of `_slotted` computes the same, in unsigned 64-bit integers.
+    return ((value >> 32) + shift * (value & _LOW)) % size
+
+
+def _int_list(values: Sequence[int]) -> str:
+    return "[" + ", ".join(map(str, values)) + "]"
 
 
 def _runs(con: duckdb_module.DuckDBPyConnection, files: int,
