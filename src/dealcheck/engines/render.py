@@ -104,8 +104,8 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
 
     Each part of a row's template is read from a list literal of its distinct
     texts (few: outcomes repeat) at the number the row's template gives it
-    (``i0`` … ``i3``). The table ``keyed`` holds its rows in input order: when
-    `slots` finds each key a slot of its own, each row finds its numbers in
+    (``i0`` … ``i3``). When the table ``keyed`` holds its rows in input order
+    (`_in_order`) and `slots` finds each key a slot of its own, each row finds its numbers in
     list literals too, at its key's slot, and the ``COPY`` is a projection of
     ``keyed``, which keeps their order. Otherwise a join finds them, and the
     rows are sorted again by ``rn`` (a join does not keep their order).
@@ -130,7 +130,7 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         end = -1 if found is None or found[0] is None else int(found[0])
         text += f", CASE WHEN k.rn = {end} THEN '' ELSE {sql_string(joiner)} END"
     text += ")"
-    rows = _slotted(numbered) or _joined(con, numbered)
+    rows = (_slotted(numbered) if _in_order(con) else None) or _joined(con, numbered)
     path = os.path.join(directory, "rows.txt")
     # One thread: DuckDB's writer keeps the order of rows that threads write in
     # parallel at several times the cost of writing them in one.
@@ -147,6 +147,16 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     return RenderedRows("" if joiner is None else "\n", total, compliant, violation,
                         undetermined, not_covered, path=path,
                         length=size if joiner is None else size - 1)
+
+
+def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:
+    """Whether a scan of ``keyed`` gives its rows in input order (by ``rn``).
+
+    A table built by a query that joins does not always hold its rows so.
+    """
+    found = con.execute("SELECT count(*) FROM (SELECT rn, lag(rn) OVER () AS before "
+                        "FROM keyed) WHERE rn < before").fetchone()
+    return found is not None and found[0] == 0
 
 
 def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
