@@ -309,6 +309,7 @@ class _Session:
         """
         vocabulary = self.vocabulary
         joins: list[str] = []
+        slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
         inner = ["s.*"]
         # INVARIANT: `rn` grows with the file, then the line: the input order.
         columns = ["(fi::BIGINT << 40) + line AS rn", "fi AS fi", "line AS line", "fam AS fam",
@@ -333,10 +334,16 @@ class _Session:
                 bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
                 dim = "NULL::VARCHAR"
             elif found:
-                alias, ok = f"v{number}", sql_ident("ok:" + name)
-                joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
-                             f"AND {alias}.raw = s.{text}")
-                inner += [f"{alias}.v AS {value}", f"{alias}.dim AS {dim}", f"{alias}.ok AS {ok}"]
+                ok, at = sql_ident("ok:" + name), sql_ident("at:" + name)
+                looked = self.judge.lookup(name, f"s.{text}", "s.fam", f"s.{at}")
+                if looked is None:  # a join (which does not keep the rows' order)
+                    alias = f"v{number}"
+                    joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON "
+                                 f"{alias}.fam = s.fam AND {alias}.raw = s.{text}")
+                    looked = ("NULL", f"{alias}.v", f"{alias}.dim", f"{alias}.ok")
+                slotted.append(f"{looked[0]} AS {at}")
+                inner += [f"{looked[1]} AS {value}", f"{looked[2]} AS {dim}",
+                          f"{looked[3]} AS {ok}"]
                 bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
             else:  # no row gives it: no join
                 value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
@@ -353,7 +360,8 @@ class _Session:
             bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
         self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM (SELECT "
-                         f"{', '.join(inner)} FROM src s {' '.join(joins)})")
+                         f"{', '.join(inner)} FROM (SELECT {', '.join(slotted)} FROM src s) s "
+                         f"{' '.join(joins)})")
         # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
         return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
                         for c in columns[1:])]

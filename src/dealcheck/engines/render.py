@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from dealcheck.checker.codegen import Outcome
 from dealcheck.checker.results import DeploymentResult, RenderedRows, RowsRenderer, Verdict
+from dealcheck.engines.slots import Slots, int_list
 from dealcheck.engines.sources import insert_rows, sql_string
 from dealcheck.scenario.model import SourceLocation
 
@@ -44,9 +45,6 @@ _STAND_IN_LINE = 987_654_321_987
 RENDER_RUN = 16384
 #: The most distinct texts of a template's part for rows written by one ``COPY``.
 MOST_LISTED = 8192
-#: The most keys given slots of their own (`slots`): each row then finds its template
-#: in list literals of a slot a key, a little larger.
-MOST_SLOTTED = 1 << 14
 
 # INVARIANT: ids hold no control character (the engine's id pattern): JSON escapes only
 # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
@@ -105,7 +103,7 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     Each part of a row's template is read from a list literal of its distinct
     texts (few: outcomes repeat) at the number the row's template gives it
     (``i0`` … ``i3``). When the table ``keyed`` holds its rows in input order
-    (`_in_order`) and `slots` finds each key a slot of its own, each row finds its numbers in
+    (`_in_order`) and `Slots.of` finds each key a slot of its own, each row finds its numbers in
     list literals too, at its key's slot, and the ``COPY`` is a projection of
     ``keyed``, which keeps their order. Otherwise a join finds them, and the
     rows are sorted again by ``rn`` (a join does not keep their order).
@@ -161,22 +159,19 @@ def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:
 
 def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
     """The rows of ``keyed`` in their order, each with its template's numbers (``i0`` …
-    ``i3``) read from list literals at its key's slot (`slots`); None if none is found."""
-    found = slots(sorted({kh for kh, *_ in numbered}))
+    ``i3``) read from list literals at its key's slot (`Slots`); None if none is found."""
+    found = Slots.of(sorted({kh for kh, *_ in numbered}))
     if found is None:
         return None
-    buckets, size, shifts = found
     files = max(fi for _, fi, *_ in numbered) + 1
     # Every place of the lists is filled: a slot no key has reads the first texts.
-    places = [[1] * (size * files) for _ in range(4)]
+    places = [[1] * (found.size * files) for _ in range(4)]
     for kh, fi, *parts in numbered:
-        index = _slot(kh, buckets, size, shifts) * files + fi
+        index = found.slot(kh) * files + fi
         for place, part in zip(places, parts, strict=True):
             place[index] = part
-    slot = (f"(((kh >> 32) + {_int_list(shifts)}[(kh % {buckets})::BIGINT + 1] "
-            f"* (kh & {_LOW})) % {size})")
-    at = f"({slot} * {files} + fi + 1)::BIGINT"
-    numbers = ", ".join(f"{_int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
+    at = f"(({found.sql('kh')}) - 1) * {files} + fi + 1"
+    numbers = ", ".join(f"{int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
     return f"SELECT rn, id, day, line, {numbers} FROM keyed"
 
 
@@ -189,66 +184,6 @@ def _joined(con: duckdb_module.DuckDBPyConnection,
                              "INTEGER"), numbered)
     return ("SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, t.i2, t.i3 FROM keyed k "
             "JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi ORDER BY k.rn")
-
-
-#: The low 32 bits of a key's hash.
-_LOW = (1 << 32) - 1
-
-
-def slots(hashes: Sequence[int]) -> tuple[int, int, list[int]] | None:
-    """A perfect hash of distinct 64-bit `hashes`: ``(buckets, size, shifts)`` such that
-    `_slot` gives each its own slot in ``range(size)``; None if none is found.
-
-    Each hash falls in a bucket (``hash % buckets``); the buckets, largest first,
-    each take the first shift that puts their hashes in free slots (the
-    hash-and-displace scheme), in tables a quarter larger than needed, then
-    twice, four times as large (of a prime size: each shift of a bucket then
-    moves its hashes to other slots). None too for more than `MOST_SLOTTED`.
-    """
-    count = len(hashes)
-    if count > MOST_SLOTTED:
-        return None
-    for size in map(_prime_from, (count + count // 4 + 1, 2 * count + 1, 4 * count + 1)):
-        buckets = max(1, count // 4)
-        members: list[list[int]] = [[] for _ in range(buckets)]
-        for value in hashes:
-            members[value % buckets].append(value)
-        taken = bytearray(size)
-        shifts = [0] * buckets
-        for bucket in sorted(range(buckets), key=lambda b: -len(members[b])):
-            for shift in range(size):
-                places = {_slot_with(value, shift, size) for value in members[bucket]}
-                if len(places) == len(members[bucket]) and not any(taken[p] for p in places):
-                    for place in places:
-                        taken[place] = 1
-                    shifts[bucket] = shift
-                    break
-            else:
-                break
-        else:
-            return buckets, size, shifts
-    return None
-
-
-def _prime_from(number: int) -> int:
-    """The least prime at least `number` (2 or more)."""
-    number = max(2, number)
-    while any(number % d == 0 for d in range(2, int(number ** 0.5) + 1)):
-        number += 1
-    return number
-
-
-def _slot(value: int, buckets: int, size: int, shifts: Sequence[int]) -> int:
-    return _slot_with(value, shifts[value % buckets], size)
-
-
-def _slot_with(value: int, shift: int, size: int) -> int:
-    # INVARIANT: the SQL of `_slotted` computes the same, in unsigned 64-bit integers.
-    return ((value >> 32) + shift * (value & _LOW)) % size
-
-
-def _int_list(values: Sequence[int]) -> str:
-    return "[" + ", ".join(map(str, values)) + "]"
 
 
 def _runs(con: duckdb_module.DuckDBPyConnection, files: int,
