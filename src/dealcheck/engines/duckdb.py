@@ -5,7 +5,12 @@ DuckDB, every cell as text (nothing is guessed), and validates them in SQL:
 the shape of each row, declared names, ids (printable, unique across the
 files, by a GROUP BY). The texts that need the scenario reader's rules —
 dates, quantities, facts — are few and repeat: each *distinct* text is
-judged once by `DeploymentValidator`, and the verdicts joined back. A row
+judged once by `DeploymentValidator`, and each row finds its text's verdict
+by an SQL conversion checked against them, or in list literals at the slot
+of the text's hash (`engines.slots`), without a join. A JSON Lines file is
+read with declared columns, which would drop other keys in silence: its
+colons, counted while it is hashed, must be as many as the fields and facts
+read (else each line's keys are counted, see `SourceSql.select_jsonl`). A row
 that is not plainly valid makes the engine step aside (`duckdb_run` gives
 None): the Python reader then reads the files and reports every problem,
 located, exactly as ``--engine python`` does. Parquet, which the Python
@@ -22,9 +27,9 @@ JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
 and SQL fills in every row's template
 (`engines.render`): no result object is built per row.
-Aggregates: SQL selects, for each tally, the rows that count and how (the
-plan's `Sighting`), in input order; `Tally.record` sums them as the Python
-engine does.
+Aggregates: SQL marks, for each tally, the rows that count and how (the
+plan's `Sighting`, a flag of the table ``keyed``), in input order;
+`Tally.record` sums them as the Python engine does.
 
 Memory: the database is in memory, and DuckDB works within `MEMORY_LIMIT`:
 beyond it, its tables and queries spill to a temporary directory, removed

@@ -3,7 +3,9 @@
 Bulk files repeat the same few texts in their value columns. `ValueJudge`
 judges each distinct (family, text) of a field once with
 `DeploymentValidator`, keeps what it means (`Values`) and writes it to a
-table ``v_<field>`` for SQL to join back to every row.
+table ``v_<field>``, which each row reads by an SQL conversion checked
+against it (`ValueJudge.direct`), in list literals at the slot of its text's
+hash (`ValueJudge.lookup`), or, failing both, by a join.
 """
 
 from __future__ import annotations
