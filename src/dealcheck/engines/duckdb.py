@@ -5,7 +5,12 @@ DuckDB, every cell as text (nothing is guessed), and validates them in SQL:
 the shape of each row, declared names, ids (printable, unique across the
 files, by a GROUP BY). The texts that need the scenario reader's rules —
 dates, quantities, facts — are few and repeat: each *distinct* text is
-judged once by `DeploymentValidator`, and the verdicts joined back. A row
+judged once by `DeploymentValidator`, and each row finds its text's verdict
+by an SQL conversion checked against them, or in list literals at the slot
+of the text's hash (`engines.slots`), without a join. A JSON Lines file is
+read with declared columns, which would drop other keys in silence: its
+colons, counted while it is hashed, must be as many as the fields and facts
+read (else each line's keys are counted, see `SourceSql.select_jsonl`). A row
 that is not plainly valid makes the engine step aside (`duckdb_run` gives
 None): the Python reader then reads the files and reports every problem,
 located, exactly as ``--engine python`` does. Parquet, which the Python
@@ -22,9 +27,9 @@ JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
 rendered once per file with stand-ins for the id, the date and the line,
 and SQL fills in every row's template
 (`engines.render`): no result object is built per row.
-Aggregates: SQL selects, for each tally, the rows that count and how (the
-plan's `Sighting`), in input order; `Tally.record` sums them as the Python
-engine does.
+Aggregates: SQL marks, for each tally, the rows that count and how (the
+plan's `Sighting`, a flag of the table ``keyed``), in input order;
+`Tally.record` sums them as the Python engine does.
 
 Memory: the database is in memory, and DuckDB works within `MEMORY_LIMIT`:
 beyond it, its tables and queries spill to a temporary directory, removed
@@ -239,7 +244,7 @@ class _Session:
         """Each file's rows in `src`, and the keys of its JSON Lines (None: not counted)."""
         return {int(fi): (int(rows), None if keys is None else int(keys))
                 for fi, rows, keys in self.con.execute(
-                    "SELECT fi, count(*), sum(np) + sum(nf) FROM src GROUP BY fi").fetchall()}
+                    "SELECT fi, count(*), sum(nk) FROM src GROUP BY fi").fetchall()}
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()
@@ -309,6 +314,7 @@ class _Session:
         """
         vocabulary = self.vocabulary
         joins: list[str] = []
+        slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
         inner = ["s.*"]
         # INVARIANT: `rn` grows with the file, then the line: the input order.
         columns = ["(fi::BIGINT << 40) + line AS rn", "fi AS fi", "line AS line", "fam AS fam",
@@ -333,10 +339,16 @@ class _Session:
                 bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
                 dim = "NULL::VARCHAR"
             elif found:
-                alias, ok = f"v{number}", sql_ident("ok:" + name)
-                joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON {alias}.fam = s.fam "
-                             f"AND {alias}.raw = s.{text}")
-                inner += [f"{alias}.v AS {value}", f"{alias}.dim AS {dim}", f"{alias}.ok AS {ok}"]
+                ok, at = sql_ident("ok:" + name), sql_ident("at:" + name)
+                looked = self.judge.lookup(name, f"s.{text}", "s.fam", f"s.{at}")
+                if looked is None:  # a join (which does not keep the rows' order)
+                    alias = f"v{number}"
+                    joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON "
+                                 f"{alias}.fam = s.fam AND {alias}.raw = s.{text}")
+                    looked = ("NULL", f"{alias}.v", f"{alias}.dim", f"{alias}.ok")
+                slotted.append(f"{looked[0]} AS {at}")
+                inner += [f"{looked[1]} AS {value}", f"{looked[2]} AS {dim}",
+                          f"{looked[3]} AS {ok}"]
                 bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
             else:  # no row gives it: no join
                 value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
@@ -353,7 +365,8 @@ class _Session:
             bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
         self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM (SELECT "
-                         f"{', '.join(inner)} FROM src s {' '.join(joins)})")
+                         f"{', '.join(inner)} FROM (SELECT {', '.join(slotted)} FROM src s) s "
+                         f"{' '.join(joins)})")
         # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
         return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
                         for c in columns[1:])]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from dealcheck.checker.codegen import Outcome
 from dealcheck.checker.results import DeploymentResult, RenderedRows, RowsRenderer, Verdict
+from dealcheck.engines.slots import Slots, int_list
 from dealcheck.engines.sources import insert_rows, sql_string
 from dealcheck.scenario.model import SourceLocation
 
@@ -99,11 +100,13 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     """All rows as lines, by one ``COPY`` to a file (see the module); `joiner`, when the
     rows begin with a line break, ends every row but the last.
 
-    A join does not keep the rows' order, and sorting their texts would hold them
-    all: the rows are sorted by ``rn`` with the numbers of their template's parts
-    (``i0`` … ``i3``), and each part is read from a list literal of its distinct
-    texts (few: outcomes repeat), in a projection of the sorted rows, which keeps
-    their order.
+    Each part of a row's template is read from a list literal of its distinct
+    texts (few: outcomes repeat) at the number the row's template gives it
+    (``i0`` … ``i3``). When the table ``keyed`` holds its rows in input order
+    (`_in_order`) and `Slots.of` finds each key a slot of its own, each row finds its numbers in
+    list literals too, at its key's slot, and the ``COPY`` is a projection of
+    ``keyed``, which keeps their order. Otherwise a join finds them, and the
+    rows are sorted again by ``rn`` (a join does not keep their order).
     """
     counts = [0] * 4
     for kh, count in con.execute("SELECT kh, count(*) FROM keyed GROUP BY kh").fetchall():
@@ -112,14 +115,11 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         counts[3] += int(count) if uncovered else 0
     total = counts[0] + counts[1] + counts[2]
     distinct: list[dict[str, int]] = [{}, {}, {}, {}]
-    numbered: list[tuple[object, ...]] = []
+    numbered: list[tuple[int, int, int, int, int, int]] = []
     for kh, fi, *parts in (t[:6] for t in templates):
-        numbered.append((kh, fi, *(texts.setdefault(str(part), len(texts) + 1)
-                                   for texts, part in zip(distinct, parts, strict=True))))
-    con.execute("CREATE TABLE tpn (kh UBIGINT, fi INTEGER, i0 INTEGER, i1 INTEGER, "
-                "i2 INTEGER, i3 INTEGER)")
-    insert_rows(con, "tpn", ("UBIGINT", "INTEGER", "INTEGER", "INTEGER", "INTEGER",
-                             "INTEGER"), numbered)
+        i0, i1, i2, i3 = (texts.setdefault(str(part), len(texts) + 1)
+                          for texts, part in zip(distinct, parts, strict=True))
+        numbered.append((int(str(kh)), int(str(fi)), i0, i1, i2, i3))
     lists = [f"[{', '.join(map(sql_string, texts))}]" for texts in distinct]
     text = (f"concat({lists[0]}[i0], '\"', {_IDENT}, '\"', {lists[1]}[i1], "
             f"CAST(k.day AS VARCHAR), {lists[2]}[i2], CAST(k.line AS VARCHAR), {lists[3]}[i3]")
@@ -128,6 +128,7 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         end = -1 if found is None or found[0] is None else int(found[0])
         text += f", CASE WHEN k.rn = {end} THEN '' ELSE {sql_string(joiner)} END"
     text += ")"
+    rows = (_slotted(numbered) if _in_order(con) else None) or _joined(con, numbered)
     path = os.path.join(directory, "rows.txt")
     # One thread: DuckDB's writer keeps the order of rows that threads write in
     # parallel at several times the cost of writing them in one.
@@ -135,10 +136,8 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     con.execute("SET threads = 1")
     # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
     # control characters): each row's text as it is, then a line break.
-    con.execute(f"COPY (SELECT {text} FROM (SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, "
-                "t.i2, t.i3 FROM keyed k JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi "
-                f"ORDER BY k.rn) k) TO {sql_string(path)} (FORMAT csv, HEADER false, "
-                "QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n')")
+    con.execute(f"COPY (SELECT {text} FROM ({rows}) k) TO {sql_string(path)} (FORMAT csv, "
+                "HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n')")
     con.execute(f"SET threads = {1 if threads is None else int(threads[0])}")
     size = os.path.getsize(path)
     compliant, violation, undetermined, not_covered = counts
@@ -146,6 +145,45 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     return RenderedRows("" if joiner is None else "\n", total, compliant, violation,
                         undetermined, not_covered, path=path,
                         length=size if joiner is None else size - 1)
+
+
+def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:
+    """Whether a scan of ``keyed`` gives its rows in input order (by ``rn``).
+
+    A table built by a query that joins does not always hold its rows so.
+    """
+    found = con.execute("SELECT count(*) FROM (SELECT rn, lag(rn) OVER () AS before "
+                        "FROM keyed) WHERE rn < before").fetchone()
+    return found is not None and found[0] == 0
+
+
+def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
+    """The rows of ``keyed`` in their order, each with its template's numbers (``i0`` …
+    ``i3``) read from list literals at its key's slot (`Slots`); None if none is found."""
+    found = Slots.of(sorted({kh for kh, *_ in numbered}))
+    if found is None:
+        return None
+    files = max(fi for _, fi, *_ in numbered) + 1
+    # Every place of the lists is filled: a slot no key has reads the first texts.
+    places = [[1] * (found.size * files) for _ in range(4)]
+    for kh, fi, *parts in numbered:
+        index = found.slot(kh) * files + fi
+        for place, part in zip(places, parts, strict=True):
+            place[index] = part
+    at = f"(({found.sql('kh')}) - 1) * {files} + fi + 1"
+    numbers = ", ".join(f"{int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
+    return f"SELECT rn, id, day, line, {numbers} FROM keyed"
+
+
+def _joined(con: duckdb_module.DuckDBPyConnection,
+            numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str:
+    """The rows of ``keyed`` sorted by ``rn``, each with its template's numbers, by a join."""
+    con.execute("CREATE TABLE tpn (kh UBIGINT, fi INTEGER, i0 INTEGER, i1 INTEGER, "
+                "i2 INTEGER, i3 INTEGER)")
+    insert_rows(con, "tpn", ("UBIGINT", "INTEGER", "INTEGER", "INTEGER", "INTEGER",
+                             "INTEGER"), numbered)
+    return ("SELECT k.rn, k.id, k.day, k.line, t.i0, t.i1, t.i2, t.i3 FROM keyed k "
+            "JOIN tpn t ON k.kh = t.kh AND k.fi = t.fi ORDER BY k.rn")
 
 
 def _runs(con: duckdb_module.DuckDBPyConnection, files: int,

@@ -145,7 +145,7 @@ class SourceSql:
         # A cell holding control characters (a tab, a line break) is the reader's to judge.
         odd = [f"coalesce(regexp_matches({c}, '[\\x00-\\x1f\\x7f]'), false)" for c in cells]
         parts.append("(" + (" OR ".join(odd) or "false") + ") AS bad")
-        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
+        parts.append("NULL::UTINYINT AS nk")
         return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
 
     def select_jsonl(self, index: int, path: str, precise: bool = False) -> str:
@@ -153,8 +153,11 @@ class SourceSql:
 
         Declared columns read a line's fields, and would drop its other keys in
         silence. A line whose keys are all known, each given once, none null,
-        has as many keys as fields not NULL (``np``, ``nf`` for its facts):
-        `keys_match` compares the sums over the file. Otherwise `precise`
+        has as many keys as fields and facts not NULL (``nk``); as each line
+        has at least as many, the sums over the file are equal only if each
+        line's are. The file's colons are compared with them first (each key
+        is followed by one: `engines.duckdb`), then, if they differ,
+        `keys_match` counts each line's keys. Otherwise `precise`
         reads each line for its keys and, once, for its fields; only a line
         whose counts differ has its keys looked at one by one.
         """
@@ -183,7 +186,7 @@ class SourceSql:
         raw += [(fact_column(f), facts[f]) for f in self.facts]
         self._json_cells([(name, fields[name]) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
-        parts += ["NULL::BIGINT AS np", "NULL::BIGINT AS nf"]
+        parts.append("NULL::UTINYINT AS nk")
         facts_of = (f"json_transform(t.facts, {sql_string(facts_structure)})" if self.facts
                     else "NULL")
         return (f"SELECT {', '.join(parts)} FROM (SELECT line, t, k, "
@@ -208,11 +211,11 @@ class SourceSql:
         raw += [(fact_column(f), f"facts.{sql_ident(f)}") for f in self.facts]
         self._json_cells([(name, sql_ident(name)) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
-        parts.append("(" + " + ".join(f"({sql_ident(f)} IS NOT NULL)::BIGINT" for f in FIELDS)
-                     + ") AS np")
-        parts.append("coalesce(" + " + ".join(f"(facts.{sql_ident(f)} IS NOT NULL)::BIGINT"
-                                              for f in self.facts) + ", 0) AS nf"
-                     if self.facts else "0::BIGINT AS nf")
+        given = [f"({sql_ident(f)} IS NOT NULL)::UTINYINT" for f in FIELDS]
+        if self.facts:
+            given.append("coalesce(" + " + ".join(f"(facts.{sql_ident(f)} IS NOT NULL)::UTINYINT"
+                                                  for f in self.facts) + ", 0)")
+        parts.append("(" + " + ".join(given) + ")::UTINYINT AS nk")
         return (f"SELECT {', '.join(parts)} FROM read_json({sql_string(path)}, "
                 "format = 'newline_delimited', records = true, "
                 f"columns = {{{columns}}}) WITH ORDINALITY")
@@ -239,13 +242,13 @@ class SourceSql:
             bad.append(f"coalesce(NOT {string_or_bool}, false)")
 
     def keys_match(self, index: int, path: str) -> bool:
-        """Whether the JSON Lines file's lines have, over the file, as many keys as `src`
-        found fields, and their facts as many keys as facts (see `select_jsonl`)."""
+        """Whether the JSON Lines file's lines and their facts have, over the file, as
+        many keys as `src` found fields and facts (``nk``, see `select_jsonl`)."""
         keys = self.con.execute(
-            "SELECT coalesce(sum(len(json_keys(j))), 0), "
-            "coalesce(sum(coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
+            "SELECT coalesce(sum(len(json_keys(j)) "
+            "+ coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
             f"FROM read_ndjson_objects({sql_string(path)}) t(j)").fetchone()
-        found = self.con.execute("SELECT coalesce(sum(np), 0), coalesce(sum(nf), 0) "
+        found = self.con.execute("SELECT coalesce(sum(nk), 0) "
                                  f"FROM src WHERE fi = {index}").fetchone()
         return keys is not None and found is not None and tuple(keys) == tuple(found)
 

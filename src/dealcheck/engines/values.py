@@ -3,7 +3,9 @@
 Bulk files repeat the same few texts in their value columns. `ValueJudge`
 judges each distinct (family, text) of a field once with
 `DeploymentValidator`, keeps what it means (`Values`) and writes it to a
-table ``v_<field>`` for SQL to join back to every row.
+table ``v_<field>``, which each row reads by an SQL conversion checked
+against it (`ValueJudge.direct`), in list literals at the slot of its text's
+hash (`ValueJudge.lookup`), or, failing both, by a join.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from dealcheck.dsl.span import Span
 from dealcheck.engines.plan import decimal_fits, fact_column
-from dealcheck.engines.sources import VALUE_FIELDS, insert_rows, sql_ident
+from dealcheck.engines.slots import Slots
+from dealcheck.engines.sources import VALUE_FIELDS, insert_rows, sql_ident, sql_string
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -87,6 +90,39 @@ class ValueJudge:
             f"SELECT count(*) FROM {table} WHERE NOT coalesce(ok = ({check} IS NOT NULL) "
             f"AND (NOT ok OR v IS NOT DISTINCT FROM {check}), false)").fetchone()
         return convert(text, family) if differ is not None and differ[0] == 0 else None
+
+    def lookup(self, name: str, text: str, family: str,
+               at: str) -> tuple[str, str, str, str] | None:
+        """SQL expressions of what `judge_all` found for `text` (a cell of field `name`, of
+        `family`), read from list literals at the slot of the text's hash
+        (`engines.slots`), without a join: the slot, to be computed first as
+        column `at`, and, reading it, the value, dimension and whether it is
+        valid (NULL for no text). None when the texts have no slots of their own.
+        """
+        found = self.con.execute(f"SELECT hash(fam, raw), fam, raw, ok, v, dim FROM "
+                                 f"{sql_ident('v_' + name)}").fetchall()
+        slots = Slots.of([int(row[0]) for row in found])
+        if slots is None:
+            return None
+        places: list[tuple[object, ...]] = [(None,) * 6] * slots.size
+        for row in found:
+            places[slots.slot(int(row[0]))] = tuple(row)
+
+        def listed(column: int, kind: str) -> str:
+            items = ("NULL" if row[column] is None else
+                     sql_string(str(row[column])) if kind == "VARCHAR" else
+                     ("true" if row[column] else "false") if kind == "BOOLEAN" else
+                     format(row[column], "f") for row in places)
+            return f"([{', '.join(items)}]::{kind}[])"
+
+        # The slot holds the text itself: a text of another hash is not taken for it.
+        held = (f"({listed(1, 'VARCHAR')}[{at}] = {family} "
+                f"AND {listed(2, 'VARCHAR')}[{at}] = {text})")
+        kind = self.sql_type(name)
+        return (slots.sql(f"hash({family}, {text})"),
+                f"CASE WHEN {held} THEN {listed(4, kind)}[{at}] END",
+                f"CASE WHEN {held} THEN {listed(5, 'VARCHAR')}[{at}] END",
+                f"CASE WHEN {held} THEN {listed(3, 'BOOLEAN')}[{at}] END")
 
     @staticmethod
     def _conversion(kind: str) -> Callable[[str, str], str] | None:
