@@ -37,6 +37,8 @@ _AS_GIVEN = frozenset(("party", "workload", "provider", "region"))
 _FACT_TYPES = frozenset((bool, str))
 #: Values a memo holds before it starts again.
 _MEMO_LIMIT = 1 << 16
+#: Ids remembered once valid before they start again: every id of a large batch.
+_ID_LIMIT = 1 << 18
 #: The fields that are optional, read with `dict.get` and remembered with None valid.
 _OPTIONAL = ("region", "end", "capacity", "value")
 
@@ -78,7 +80,7 @@ class Judge(Protocol):
 class RowPass:
     """The per-row pass of one vocabulary's field schemas, with its memos of valid values."""
 
-    __slots__ = ("_columns", "_facts", "_loops", "_memos")
+    __slots__ = ("_columns", "_facts", "_ids", "_loops", "_memos")
 
     def __init__(self, columns: Mapping[str, SchemaValidator]) -> None:
         self._columns = columns
@@ -87,6 +89,8 @@ class RowPass:
         #: fact -> value -> its type, for values valid as given.
         self._facts: dict[str, dict[object, type]] = {}
         self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
+        #: The ids found valid as they are (a batch's ids are new to the memos of values).
+        self._ids: set[str] = set()
 
     def value(self, memos: Memos, name: str, given: object) -> object:
         """`given`'s validated value in the field `name`, remembered in `memos`.
@@ -117,12 +121,28 @@ class RowPass:
         return self._memos
 
     def valid_ids(self, ids: list[str]) -> bool:
-        """Whether every id is valid as it is, and no two are the same."""
+        """Whether every id is valid as it is, and no two are the same.
+
+        The id schema checks each id it has not found valid before: a batch
+        checked again (the same deployments, as of another day, say) checks
+        none, one with new ids checks those.
+        """
+        known = self._ids
         try:
-            return bool(self._columns["id"].validate_python(ids) == ids
-                        and len(set(ids)) == len(ids))
-        except ValidationError:
+            if known.issuperset(ids):
+                return len(set(ids)) == len(ids)
+            distinct = set(ids)
+            if len(distinct) != len(ids):
+                return False
+            new = list(distinct - known)
+            if self._columns["id"].validate_python(new) != new:
+                return False
+        except (TypeError, ValidationError):  # TypeError: an id that cannot be a key
             return False
+        if len(known) + len(new) > _ID_LIMIT:
+            known.clear()
+        known.update(new)
+        return True
 
     def fact(self, name: str, given: object) -> None:
         """Remember that `given` is valid as it is for the fact `name`.
