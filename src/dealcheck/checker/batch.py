@@ -4,8 +4,10 @@ A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
 generated evaluators that read the dicts themselves (`codegen.FromDict`):
 per dict, the verdict, `not_covered` flag and findings its key shares with
 every deployment of the same key. `Terms.check` judges each dict as the
-row pass reads it (`DictJudge`, `scenario.rowpass`); a batch read without
-one is judged here, in a loop of its own. The `DeploymentResult` of a deployment —
+row pass reads it (`DictJudge`, `scenario.rowpass`), and the aggregate
+tallies observe it then too; a batch read without one is judged here, in a
+loop of its own, its tallies fed by `AggregateBook.add_dicts`. The
+`DeploymentResult` of a deployment —
 id, outcome, evaluation date — is built only when the report's `deployments`
 are read (`Results`), all of them at once, once.
 
