@@ -151,28 +151,29 @@ def test_an_item_not_exactly_a_dict_gives_the_batch_up(terms: dealcheck.Terms) -
 
 
 @pytest.mark.parametrize("other", ["", " ", "tab\there", ["d1"]])
-def test_ids_found_valid_before_let_no_other_id_through(
+def test_the_ids_of_a_batch_checked_again_let_no_other_id_through(
         terms: dealcheck.Terms, monkeypatch: pytest.MonkeyPatch, other: object) -> None:
     rows = _rows(8)
-    assert cached(terms.vocabulary).table(rows) is not None  # every id remembered now
+    assert cached(terms.vocabulary).table(rows) is not None  # its ids remembered now
     schema = cached(terms.vocabulary).row_pass()._columns["id"]
-    checked: list[object] = []
+    checked: list[list[object]] = []
 
     class Spy:
         def validate_python(self, ids: list[object]) -> object:
-            checked.append(sorted(map(str, ids)))
+            checked.append(ids)
             return schema.validate_python(ids)
 
     monkeypatch.setitem(cached(terms.vocabulary).row_pass()._columns, "id",  # type: ignore[arg-type]
                         Spy())
     assert cached(terms.vocabulary).table(rows) is not None
+    assert cached(terms.vocabulary).table(rows[:5]) is not None
     assert checked == []  # the same ids: none checked again
     twice = [*rows, {**rows[0]}]  # an id given twice
     assert cached(terms.vocabulary).table(twice) is None
     bad = [*rows, {**_rows(9)[8], "id": other}]
     assert cached(terms.vocabulary).table(bad) is None
-    # Only the new id is checked (one that cannot be a key is refused before).
-    assert checked == ([] if isinstance(other, list) else [[other]])
+    # A new id: the batch's ids are checked (one that cannot be a key is refused before).
+    assert checked == ([] if isinstance(other, list) else [[row["id"] for row in bad]])
     with pytest.raises(DiagnosticsError) as one_by_one:
         validate_deployments(terms.vocabulary, bad)
     assert _refusal(terms, bad) == [

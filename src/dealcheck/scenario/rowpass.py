@@ -37,8 +37,6 @@ _AS_GIVEN = frozenset(("party", "workload", "provider", "region"))
 _FACT_TYPES = frozenset((bool, str))
 #: Values a memo holds before it starts again.
 _MEMO_LIMIT = 1 << 16
-#: Ids remembered once valid before they start again: every id of a large batch.
-_ID_LIMIT = 1 << 18
 #: The fields that are optional, read with `dict.get` and remembered with None valid.
 _OPTIONAL = ("region", "end", "capacity", "value")
 
@@ -89,7 +87,7 @@ class RowPass:
         #: fact -> value -> its type, for values valid as given.
         self._facts: dict[str, dict[object, type]] = {}
         self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
-        #: The ids found valid as they are (a batch's ids are new to the memos of values).
+        #: The ids of the last batch that passed, each valid as it is.
         self._ids: set[str] = set()
 
     def value(self, memos: Memos, name: str, given: object) -> object:
@@ -123,25 +121,19 @@ class RowPass:
     def valid_ids(self, ids: list[str]) -> bool:
         """Whether every id is valid as it is, and no two are the same.
 
-        The id schema checks each id it has not found valid before: a batch
-        checked again (the same deployments, as of another day, say) checks
-        none, one with new ids checks those.
+        The id schema checks them, unless each is an id of the last batch
+        that passed (a batch checked again, as of another day, say).
         """
-        known = self._ids
         try:
-            if known.issuperset(ids):
-                return len(set(ids)) == len(ids)
+            again = self._ids.issuperset(ids)
             distinct = set(ids)
             if len(distinct) != len(ids):
                 return False
-            new = list(distinct - known)
-            if self._columns["id"].validate_python(new) != new:
+            if not again and self._columns["id"].validate_python(ids) != ids:
                 return False
         except (TypeError, ValidationError):  # TypeError: an id that cannot be a key
             return False
-        if len(known) + len(new) > _ID_LIMIT:
-            known.clear()
-        known.update(new)
+        self._ids = distinct
         return True
 
     def fact(self, name: str, given: object) -> None:
