@@ -119,7 +119,7 @@ def judge_dicts(ct: CompiledTerms, batch: DictBatch,
         book = AggregateBook(ct, as_of)
         if book.tallies:
             book.add_dicts(batch)
-    elif batch.starts:
+    elif batch.days:
         book.latest = max(batch.days)
     # Each row's start, made only if the results are read (`DictBatch.starts`).
     return Results(batch.ids, None if as_of is not None else lambda: batch.starts, outcomes,
