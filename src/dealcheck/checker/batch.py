@@ -121,9 +121,9 @@ def judge_dicts(ct: CompiledTerms, batch: DictBatch,
             book.add_dicts(batch)
     elif batch.days:
         book.latest = max(batch.days)
-    # Each row's start, made only if the results are read (`DictBatch.starts`).
-    return Results(batch.ids, None if as_of is not None else lambda: batch.starts, outcomes,
-                   as_of), book
+    # Each row's id and start, listed only if the results are read (`DictBatch`).
+    return Results(lambda: batch.ids, None if as_of is not None else lambda: batch.starts,
+                   outcomes, as_of), book
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
@@ -158,10 +158,10 @@ class Results(Sequence[DeploymentResult]):
 
     __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, ids: list[str],
+    def __init__(self, ids: Sequence[str] | Callable[[], Sequence[str]],
                  starts: Sequence[dt.date] | Callable[[], Sequence[dt.date]] | None,
                  outcomes: list[Outcome], as_of: dt.date | None) -> None:
-        """`starts` gives each day judged on (or makes them), unless all are judged on `as_of`."""
+        """`ids` gives (or lists) each id; `starts`, each day judged on (None: `as_of`)."""
         self._ids = ids
         self._starts = starts
         self._outcomes = outcomes
@@ -171,14 +171,15 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
+            ids = self._ids() if callable(self._ids) else self._ids
             starts = self._starts() if callable(self._starts) else self._starts
             days: Sequence[dt.date | None] = (
-                starts if starts is not None else [self._as_of] * len(self._ids))
+                starts if starts is not None else [self._as_of] * len(ids))
             # Results form no cycles: a collection now would rescan all those built so far.
             with paused_gc():
                 verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))
                                                    or [(), (), ()])
-                built = self._built = list(map(DeploymentResult, self._ids, verdicts, days,
+                built = self._built = list(map(DeploymentResult, ids, verdicts, days,
                                                not_covered, findings, repeat(None)))
             self._ids, self._outcomes, self._starts = [], [], None
         return built

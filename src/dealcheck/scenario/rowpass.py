@@ -118,22 +118,22 @@ class RowPass:
             self._facts = {}
         return self._memos
 
-    def valid_ids(self, ids: list[str]) -> bool:
-        """Whether every id is valid as it is, and no two are the same.
+    def valid_ids(self, ids: set[str], count: int) -> bool:
+        """Whether the ids of `count` rows, `ids` once each, are valid as they are and distinct.
 
         The id schema checks them, unless each is an id of the last batch
         that passed (a batch checked again, as of another day, say).
         """
-        try:
-            again = self._ids.issuperset(ids)
-            distinct = set(ids)
-            if len(distinct) != len(ids):
-                return False
-            if not again and self._columns["id"].validate_python(ids) != ids:
-                return False
-        except (TypeError, ValidationError):  # TypeError: an id that cannot be a key
+        if len(ids) != count:
             return False
-        self._ids = distinct
+        if not ids <= self._ids:
+            given = list(ids)
+            try:
+                if self._columns["id"].validate_python(given) != given:
+                    return False
+            except ValidationError:
+                return False
+        self._ids = ids
         return True
 
     def fact(self, name: str, given: object) -> None:
@@ -150,10 +150,10 @@ class RowPass:
             raise Refused(name)
         self._facts.setdefault(name, {})[given] = type(given)
 
-    def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+    def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: set[str],
             judge: Judge | None, outcomes: list[Any],
             row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
-        """Read every row of `items` (whose keys are `keys`), appending ids and outcomes.
+        """Read every row of `items` (whose keys are `keys`), adding ids, appending outcomes.
 
         Each start given is in `memos` after, with its validated date.
 
@@ -192,7 +192,7 @@ class RowPass:
             return found
 
         days = loop(
-            items, ids.append, outcomes.append, day_of, make, row_of, memos,
+            items, ids.add, outcomes.append, day_of, make, row_of, memos,
             self._facts, value, self.fact, None if judge is None else judge.constant)
         return None if days is None else {start for start, _, _ in days.values()}
 
@@ -205,7 +205,7 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
 
 
 def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
-               ids: list[str], judge: Judge | None, outcomes: list[Any],
+               ids: set[str], judge: Judge | None, outcomes: list[Any],
                row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
     """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
@@ -217,7 +217,7 @@ def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: s
 
 def _loop_source(optional: frozenset[str], judged: bool) -> str:
     """The loop over a batch's rows that give the `optional` fields (and `judged`: judge them)."""
-    body = ["idapp(d['id'])", "s = d['start']",
+    body = ["idadd(d['id'])", "s = d['start']",
             "try:", "    start, day, table = days[s]",
             "except KeyError:", "    start, day, table = days[s] = day_of(s)",
             "party = d['party']", "workload = d['workload']"]
@@ -248,7 +248,7 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
         body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of, provider, "
                     f"{'region' if 'region' in optional else 'None'}, "
                     f"{'facts' if 'facts' in optional else 'None'}))")
-    lines = ["def scan(items, idapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
+    lines = ["def scan(items, idadd, oapp, day_of, make, row_of, memos, F, valid, fact,"
              " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
