@@ -20,7 +20,9 @@ from dealcheck.checker.check import check
 from dealcheck.checker.codegen import NOT_COVERED
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.scenario import rowpass
+from dealcheck.scenario.columns import check_dicts
 from dealcheck.scenario.generated import cached
+from dealcheck.scenario.rowpass import RowPass
 from dealcheck.terms import deployments_to_judge, validate_deployments
 from helpers import reference_compiled
 
@@ -180,3 +182,35 @@ def test_the_ids_of_a_batch_checked_again_let_no_other_id_through(
     assert _refusal(terms, bad) == [
         (d.code, d.message, d.span.file, d.span.line, d.span.column)
         for d in one_by_one.value.diagnostics]
+
+
+def test_a_field_first_given_late_has_the_pass_read_the_batch_again(
+        terms: dealcheck.Terms) -> None:
+    fresh = RowPass(cached(terms.vocabulary)._column_schemas())  # reads no optional field yet
+    rows = [{k: v for k, v in row.items() if k not in ("value", "facts")} for row in _rows(30)]
+    rows[-1] = {**rows[-1], "party": "Acme", "provider": "Azure", "value": "9M USD",
+                "region": None, "end": "2030-01-01"}
+    want = check(reference_compiled(terms),  # type: ignore[arg-type]
+                 validate_deployments(terms.vocabulary, rows))
+    judge = DictJudge(terms.compiled(), None)
+    batch = check_dicts(fresh, rows, judge)
+    assert batch is not None and batch.outcomes is not None  # read again, not given up
+    assert fresh._shape == {"value", "region", "end"}
+    assert len(batch.outcomes) == len(rows) and len(batch.ids) == len(rows)
+    report = check(terms.compiled(), batch)
+    assert report == want  # the tallies too: those of the first reading forgotten
+    assert want.aggregates[0].contributors[-1] == rows[-1]["id"]
+
+
+@pytest.mark.parametrize("extra", [{"regoin": "US"}, {1: "US"}, {"facts": None}])
+def test_a_field_no_deployment_has_gives_the_batch_up(
+        terms: dealcheck.Terms, extra: dict[object, object]) -> None:
+    rows = [*_rows(10), {**_rows(11)[10], **extra}]
+    fine = extra == {"facts": None}  # a field given as null: as if left out
+    assert (cached(terms.vocabulary).table(rows) is not None) is fine  # type: ignore[arg-type]
+    if not fine:
+        with pytest.raises(DiagnosticsError) as one_by_one:
+            validate_deployments(terms.vocabulary, rows)  # type: ignore[arg-type]
+        assert _refusal(terms, rows) == [  # type: ignore[arg-type]
+            (d.code, d.message, d.span.file, d.span.line, d.span.column)
+            for d in one_by_one.value.diagnostics]

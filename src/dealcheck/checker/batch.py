@@ -84,6 +84,11 @@ class DictJudge:
             return _observing(watch, memos, found)
         return NOT_COVERED if found is constant_from_dict else found
 
+    def restart(self) -> None:
+        """Forget every row judged so far: fresh tallies, and evaluators that feed them."""
+        self.book = AggregateBook(self.ct, self.as_of)
+        self.tables.clear()
+
     def take_book(self) -> AggregateBook | None:
         """The tallies fed while the batch was read, once; None after."""
         book, self.book = self.book, None

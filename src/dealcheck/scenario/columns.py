@@ -17,13 +17,11 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from dealcheck.scenario.generated import (
-    FIELDS,
     NO_FACTS,
     DeploymentRow,
 )
 from dealcheck.scenario.rowpass import Judge, RowPass, check_rows
 
-_FIELD_SET = frozenset(FIELDS)
 _new_row = functools.partial(tuple.__new__, DeploymentRow)
 _ID = operator.itemgetter("id")
 _START = operator.itemgetter("start")
@@ -110,17 +108,11 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     its `start`. With a `judge`, each row is judged as it is read: the
     batch's `outcomes`, in order.
     """
-    try:
-        keys: set[str] = set().union(*items)
-    except TypeError:  # an item that is no mapping: the pass wants exactly dicts anyway
-        return None
-    if not keys <= _FIELD_SET:
-        return None
     ids: set[str] = set()
     outcomes: list[Any] = []
     memos = rows.memos()
     batch = DictBatch(items, memos, None if judge is None else outcomes, judge)
-    days = check_rows(rows, memos, items, keys, ids, judge, outcomes, batch.row)
+    days = check_rows(rows, memos, items, ids, judge, outcomes, batch.row)
     if days is None or not rows.valid_ids(ids, len(items)):
         return None
     batch.days = days
