@@ -113,7 +113,7 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     memos = rows.memos()
     batch = DictBatch(items, memos, None if judge is None else outcomes, judge)
     days = check_rows(rows, memos, items, ids, judge, outcomes, batch.row)
-    if days is None or not rows.valid_ids(ids, len(items)):
+    if days is None or not rows.valid_ids(ids, items):
         return None
     batch.days = days
     return batch

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -41,6 +42,7 @@ _FACT_TYPES = frozenset((bool, str))
 _MEMO_LIMIT = 1 << 16
 #: The fields that are optional, read with `dict.get` and remembered with None valid.
 _OPTIONAL = ("region", "end", "capacity", "value")
+_ID = operator.itemgetter("id")
 #: The fields every row gives.
 _REQUIRED = frozenset(REQUIRED_FIELDS)
 #: Every field of a deployment.
@@ -137,16 +139,17 @@ class RowPass:
             self._facts = {}
         return self._memos
 
-    def valid_ids(self, ids: set[str], count: int) -> bool:
-        """Whether the ids of `count` rows, `ids` once each, are valid as they are and distinct.
+    def valid_ids(self, ids: set[str], items: list[dict[str, Any]]) -> bool:
+        """Whether the ids of `items`, `ids` once each, are valid as they are and distinct.
 
-        The id schema checks them, unless each is an id of the last batch
-        that passed (a batch checked again, as of another day, say).
+        The id schema checks them (in the order given: an order that follows
+        memory, not hashes), unless each is an id of the last batch that
+        passed (a batch checked again, as of another day, say).
         """
-        if len(ids) != count:
+        if len(ids) != len(items):
             return False
         if not ids <= self._ids:
-            given = list(ids)
+            given = list(map(_ID, items))
             try:
                 if self._columns["id"].validate_python(given) != given:
                     return False
