@@ -158,3 +158,16 @@ def test_results_are_built_once_and_compare_as_a_list() -> None:
     assert Results([], [], [], None) == [] and len(Results([], None, [], day)) == 0
     with pytest.raises(TypeError):
         hash(results)
+
+
+def test_the_starts_of_a_judged_batch_are_made_only_when_its_results_are_read(
+        terms: dealcheck.Terms) -> None:
+    records = [{"id": f"d{n}", "party": "Acme", "workload": "api", "provider": "Azure",
+                "start": f"2024-07-{1 + n:02d}", "value": "1M USD"} for n in range(5)]
+    judged = cached(terms.vocabulary).dicts(records, DictJudge(terms.compiled(), None))
+    assert judged is not None
+    results, book = judge_dicts(terms.compiled(), judged, None)
+    assert judged._starts is None  # the tallies were fed in the pass; nothing read yet
+    assert book.latest == dt.date(2024, 7, 5)
+    assert [r.evaluated_on for r in results] == [dt.date(2024, 7, 1 + n) for n in range(5)]
+    assert judged._starts == [r.evaluated_on for r in results]

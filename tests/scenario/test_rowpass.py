@@ -20,7 +20,9 @@ from dealcheck.checker.check import check
 from dealcheck.checker.codegen import NOT_COVERED
 from dealcheck.dsl.diagnostics import DiagnosticsError
 from dealcheck.scenario import rowpass
+from dealcheck.scenario.columns import check_dicts
 from dealcheck.scenario.generated import cached
+from dealcheck.scenario.rowpass import RowPass
 from dealcheck.terms import deployments_to_judge, validate_deployments
 from helpers import reference_compiled
 
@@ -148,3 +150,66 @@ def test_an_item_not_exactly_a_dict_gives_the_batch_up(terms: dealcheck.Terms) -
         assert cached(terms.vocabulary).table(mixed) is None  # type: ignore[arg-type]
         assert terms.check(mixed) == terms.check(  # type: ignore[arg-type]
             validate_deployments(terms.vocabulary, mixed))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("other", ["", " ", "tab\there", ["d1"]])
+def test_the_ids_of_a_batch_checked_again_let_no_other_id_through(
+        terms: dealcheck.Terms, monkeypatch: pytest.MonkeyPatch, other: object) -> None:
+    rows = _rows(8)
+    assert cached(terms.vocabulary).table(rows) is not None  # its ids remembered now
+    schema = cached(terms.vocabulary).row_pass()._columns["id"]
+    checked: list[list[object]] = []
+
+    class Spy:
+        def validate_python(self, ids: list[object]) -> object:
+            checked.append(ids)
+            return schema.validate_python(ids)
+
+    monkeypatch.setitem(cached(terms.vocabulary).row_pass()._columns, "id",  # type: ignore[arg-type]
+                        Spy())
+    assert cached(terms.vocabulary).table(rows) is not None
+    assert cached(terms.vocabulary).table(rows[:5]) is not None
+    assert checked == []  # the same ids: none checked again
+    twice = [*rows, {**rows[0]}]  # an id given twice
+    assert cached(terms.vocabulary).table(twice) is None
+    bad = [*rows, {**_rows(9)[8], "id": other}]
+    assert cached(terms.vocabulary).table(bad) is None
+    # A new id: the batch's ids are checked (one that cannot be a key is refused before).
+    assert checked == ([] if isinstance(other, list) else [[row["id"] for row in bad]])
+    with pytest.raises(DiagnosticsError) as one_by_one:
+        validate_deployments(terms.vocabulary, bad)
+    assert _refusal(terms, bad) == [
+        (d.code, d.message, d.span.file, d.span.line, d.span.column)
+        for d in one_by_one.value.diagnostics]
+
+
+def test_a_field_first_given_late_has_the_pass_read_the_batch_again(
+        terms: dealcheck.Terms) -> None:
+    fresh = RowPass(cached(terms.vocabulary)._column_schemas())  # reads no optional field yet
+    rows = [{k: v for k, v in row.items() if k not in ("value", "facts")} for row in _rows(30)]
+    rows[-1] = {**rows[-1], "party": "Acme", "provider": "Azure", "value": "9M USD",
+                "region": None, "end": "2030-01-01"}
+    want = check(reference_compiled(terms),  # type: ignore[arg-type]
+                 validate_deployments(terms.vocabulary, rows))
+    judge = DictJudge(terms.compiled(), None)
+    batch = check_dicts(fresh, rows, judge)
+    assert batch is not None and batch.outcomes is not None  # read again, not given up
+    assert fresh._shape == {"value", "region", "end"}
+    assert len(batch.outcomes) == len(rows) and len(batch.ids) == len(rows)
+    report = check(terms.compiled(), batch)
+    assert report == want  # the tallies too: those of the first reading forgotten
+    assert want.aggregates[0].contributors[-1] == rows[-1]["id"]
+
+
+@pytest.mark.parametrize("extra", [{"regoin": "US"}, {1: "US"}, {"facts": None}])
+def test_a_field_no_deployment_has_gives_the_batch_up(
+        terms: dealcheck.Terms, extra: dict[object, object]) -> None:
+    rows = [*_rows(10), {**_rows(11)[10], **extra}]
+    fine = extra == {"facts": None}  # a field given as null: as if left out
+    assert (cached(terms.vocabulary).table(rows) is not None) is fine  # type: ignore[arg-type]
+    if not fine:
+        with pytest.raises(DiagnosticsError) as one_by_one:
+            validate_deployments(terms.vocabulary, rows)  # type: ignore[arg-type]
+        assert _refusal(terms, rows) == [  # type: ignore[arg-type]
+            (d.code, d.message, d.span.file, d.span.line, d.span.column)
+            for d in one_by_one.value.diagnostics]

@@ -4,8 +4,10 @@ A `DictBatch` (dicts each valid as it is, `scenario.columns`) is judged by the
 generated evaluators that read the dicts themselves (`codegen.FromDict`):
 per dict, the verdict, `not_covered` flag and findings its key shares with
 every deployment of the same key. `Terms.check` judges each dict as the
-row pass reads it (`DictJudge`, `scenario.rowpass`); a batch read without
-one is judged here, in a loop of its own. The `DeploymentResult` of a deployment —
+row pass reads it (`DictJudge`, `scenario.rowpass`), and the aggregate
+tallies observe it then too; a batch read without one is judged here, in a
+loop of its own, its tallies fed by `AggregateBook.add_dicts`. The
+`DeploymentResult` of a deployment —
 id, outcome, evaluation date — is built only when the report's `deployments`
 are read (`Results`), all of them at once, once.
 
@@ -82,6 +84,11 @@ class DictJudge:
             return _observing(watch, memos, found)
         return NOT_COVERED if found is constant_from_dict else found
 
+    def restart(self) -> None:
+        """Forget every row judged so far: fresh tallies, and evaluators that feed them."""
+        self.book = AggregateBook(self.ct, self.as_of)
+        self.tables.clear()
+
     def take_book(self) -> AggregateBook | None:
         """The tallies fed while the batch was read, once; None after."""
         book, self.book = self.book, None
@@ -117,11 +124,11 @@ def judge_dicts(ct: CompiledTerms, batch: DictBatch,
         book = AggregateBook(ct, as_of)
         if book.tallies:
             book.add_dicts(batch)
-    elif batch.starts:
+    elif batch.days:
         book.latest = max(batch.days)
-    # Each row's start, made only if the results are read (`DictBatch.starts`).
-    return Results(batch.ids, None if as_of is not None else lambda: batch.starts, outcomes,
-                   as_of), book
+    # Each row's id and start, listed only if the results are read (`DictBatch`).
+    return Results(lambda: batch.ids, None if as_of is not None else lambda: batch.starts,
+                   outcomes, as_of), book
 
 
 def _outcomes(ct: CompiledTerms, batch: DictBatch, as_of: dt.date | None) -> list[Outcome]:
@@ -156,10 +163,10 @@ class Results(Sequence[DeploymentResult]):
 
     __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, ids: list[str],
+    def __init__(self, ids: Sequence[str] | Callable[[], Sequence[str]],
                  starts: Sequence[dt.date] | Callable[[], Sequence[dt.date]] | None,
                  outcomes: list[Outcome], as_of: dt.date | None) -> None:
-        """`starts` gives each day judged on (or makes them), unless all are judged on `as_of`."""
+        """`ids` gives (or lists) each id; `starts`, each day judged on (None: `as_of`)."""
         self._ids = ids
         self._starts = starts
         self._outcomes = outcomes
@@ -169,14 +176,15 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
+            ids = self._ids() if callable(self._ids) else self._ids
             starts = self._starts() if callable(self._starts) else self._starts
             days: Sequence[dt.date | None] = (
-                starts if starts is not None else [self._as_of] * len(self._ids))
+                starts if starts is not None else [self._as_of] * len(ids))
             # Results form no cycles: a collection now would rescan all those built so far.
             with paused_gc():
                 verdicts, not_covered, findings = (list(zip(*self._outcomes, strict=True))
                                                    or [(), (), ()])
-                built = self._built = list(map(DeploymentResult, self._ids, verdicts, days,
+                built = self._built = list(map(DeploymentResult, ids, verdicts, days,
                                                not_covered, findings, repeat(None)))
             self._ids, self._outcomes, self._starts = [], [], None
         return built

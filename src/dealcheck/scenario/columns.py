@@ -17,14 +17,13 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from dealcheck.scenario.generated import (
-    FIELDS,
     NO_FACTS,
     DeploymentRow,
 )
 from dealcheck.scenario.rowpass import Judge, RowPass, check_rows
 
-_FIELD_SET = frozenset(FIELDS)
 _new_row = functools.partial(tuple.__new__, DeploymentRow)
+_ID = operator.itemgetter("id")
 _START = operator.itemgetter("start")
 
 
@@ -37,22 +36,28 @@ class DictBatch(Sequence[DeploymentRow]):
     validated start.
     """
 
-    __slots__ = ("_starts", "days", "ids", "items", "judge", "memos", "outcomes")
+    __slots__ = ("_ids", "_starts", "days", "items", "judge", "memos", "outcomes")
 
-    def __init__(self, items: list[dict[str, Any]], ids: list[str],
+    def __init__(self, items: list[dict[str, Any]],
                  memos: Mapping[str, Mapping[object, object]], outcomes: list[Any] | None = None,
                  judge: Judge | None = None) -> None:
         self.items = items
         #: Each row's outcome as `judge` judged it while the rows were read; None if not judged.
         self.outcomes = outcomes
         self.judge = judge
-        #: Each row's id (valid as given).
-        self.ids = ids
+        self._ids: list[str] | None = None
         self._starts: list[dt.date] | None = None
         #: The distinct starts.
         self.days: Collection[dt.date] = ()
         #: start, end, capacity, value -> each value given (None included) -> its validated value.
         self.memos = memos
+
+    @property
+    def ids(self) -> list[str]:
+        """Each row's id (valid as given), listed when first read."""
+        if self._ids is None:
+            self._ids = list(map(_ID, self.items))
+        return self._ids
 
     @property
     def starts(self) -> list[dt.date]:
@@ -103,18 +108,12 @@ def check_dicts(rows: RowPass, items: list[dict[str, Any]],
     its `start`. With a `judge`, each row is judged as it is read: the
     batch's `outcomes`, in order.
     """
-    try:
-        keys: set[str] = set().union(*items)
-    except TypeError:  # an item that is no mapping: the pass wants exactly dicts anyway
-        return None
-    if not keys <= _FIELD_SET:
-        return None
-    ids: list[str] = []
+    ids: set[str] = set()
     outcomes: list[Any] = []
     memos = rows.memos()
-    batch = DictBatch(items, ids, memos, None if judge is None else outcomes, judge)
-    days = check_rows(rows, memos, items, keys, ids, judge, outcomes, batch.row)
-    if days is None or not rows.valid_ids(ids):
+    batch = DictBatch(items, memos, None if judge is None else outcomes, judge)
+    days = check_rows(rows, memos, items, ids, judge, outcomes, batch.row)
+    if days is None or not rows.valid_ids(ids, items):
         return None
     batch.days = days
     return batch

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from pydantic_core import SchemaValidator, ValidationError
+
+from dealcheck.scenario.generated import FIELDS, REQUIRED_FIELDS
 
 _NONE = type(None)
 #: The types of a field's values remembered once valid: equal only when they are the same value.
@@ -39,6 +42,11 @@ _FACT_TYPES = frozenset((bool, str))
 _MEMO_LIMIT = 1 << 16
 #: The fields that are optional, read with `dict.get` and remembered with None valid.
 _OPTIONAL = ("region", "end", "capacity", "value")
+_ID = operator.itemgetter("id")
+#: The fields every row gives.
+_REQUIRED = frozenset(REQUIRED_FIELDS)
+#: Every field of a deployment.
+_FIELDS = frozenset(FIELDS)
 
 #: A table of evaluators: party -> workload -> the evaluator of a plain dict.
 Table = dict[str, dict[str, Any]]
@@ -52,6 +60,14 @@ _Loop = Callable[..., dict[object, _Day] | None]
 
 class Refused(Exception):
     """A value not valid as it is given: the batch goes to the validator of whole deployments."""
+
+
+class _Wider(Exception):
+    """A row gives optional fields the loop does not read: the pass starts again, reading them."""
+
+    def __init__(self, fields: frozenset[str]) -> None:
+        super().__init__(*sorted(fields))
+        self.fields = fields
 
 
 class Judge(Protocol):
@@ -74,11 +90,14 @@ class Judge(Protocol):
         It reads the batch's values in `memos`, each filled before it is called.
         """
 
+    def restart(self) -> None:
+        """Forget every row judged so far: the pass reads the batch again from its first row."""
+
 
 class RowPass:
     """The per-row pass of one vocabulary's field schemas, with its memos of valid values."""
 
-    __slots__ = ("_columns", "_facts", "_loops", "_memos")
+    __slots__ = ("_columns", "_facts", "_ids", "_loops", "_memos", "_shape")
 
     def __init__(self, columns: Mapping[str, SchemaValidator]) -> None:
         self._columns = columns
@@ -87,6 +106,10 @@ class RowPass:
         #: fact -> value -> its type, for values valid as given.
         self._facts: dict[str, dict[object, type]] = {}
         self._loops: dict[tuple[frozenset[str], bool], _Loop] = {}
+        #: The ids of the last batch that passed, each valid as it is.
+        self._ids: set[str] = set()
+        #: The optional fields the loop reads: every one a batch has given so far.
+        self._shape: frozenset[str] = frozenset()
 
     def value(self, memos: Memos, name: str, given: object) -> object:
         """`given`'s validated value in the field `name`, remembered in `memos`.
@@ -116,13 +139,24 @@ class RowPass:
             self._facts = {}
         return self._memos
 
-    def valid_ids(self, ids: list[str]) -> bool:
-        """Whether every id is valid as it is, and no two are the same."""
-        try:
-            return bool(self._columns["id"].validate_python(ids) == ids
-                        and len(set(ids)) == len(ids))
-        except ValidationError:
+    def valid_ids(self, ids: set[str], items: list[dict[str, Any]]) -> bool:
+        """Whether the ids of `items`, `ids` once each, are valid as they are and distinct.
+
+        The id schema checks them (in the order given: an order that follows
+        memory, not hashes), unless each is an id of the last batch that
+        passed (a batch checked again, as of another day, say).
+        """
+        if len(ids) != len(items):
             return False
+        if not ids <= self._ids:
+            given = list(map(_ID, items))
+            try:
+                if self._columns["id"].validate_python(given) != given:
+                    return False
+            except ValidationError:
+                return False
+        self._ids = ids
+        return True
 
     def fact(self, name: str, given: object) -> None:
         """Remember that `given` is valid as it is for the fact `name`.
@@ -138,27 +172,51 @@ class RowPass:
             raise Refused(name)
         self._facts.setdefault(name, {})[given] = type(given)
 
-    def run(self, memos: Memos, items: list[dict[str, Any]], keys: set[str], ids: list[str],
+    def run(self, memos: Memos, items: list[dict[str, Any]], ids: set[str],
             judge: Judge | None, outcomes: list[Any],
             row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
-        """Read every row of `items` (whose keys are `keys`), appending ids and outcomes.
+        """Read every row of `items`, adding ids, appending outcomes.
 
-        Each start given is in `memos` after, with its validated date.
+        Each start given is in `memos` after, with its validated date. A row
+        that gives an optional field the loop does not read yet has the pass
+        start again with a loop that reads it (the rows read so far forgotten).
 
         The distinct starts; None when a row is invalid as it is (not exactly a dict, an `end`
         before its `start`, a `facts` that is not a dict).
 
         Raises:
             Refused, KeyError, TypeError, pydantic_core.ValidationError: when a
-            value is not valid as it is, a required field is left out, or a
-            value cannot be a key.
+            value is not valid as it is, a field is not one of a deployment's,
+            a required field is left out, or a value cannot be a key.
         """
-        shape = (frozenset(keys & {*_OPTIONAL, "facts"}), judge is not None)
+        while True:
+            try:
+                return self._run(memos, items, ids, judge, outcomes, row_of)
+            except _Wider as wider:
+                self._shape |= wider.fields
+                ids.clear()
+                outcomes.clear()
+                if judge is not None:
+                    judge.restart()
+
+    def _run(self, memos: Memos, items: list[dict[str, Any]], ids: set[str],
+             judge: Judge | None, outcomes: list[Any],
+             row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
+        shape = (self._shape, judge is not None)
         loop = self._loops.get(shape)
         if loop is None:
             namespace: dict[str, Any] = {}
             exec(compile(_loop_source(*shape), "<dealcheck row pass>", "exec"), namespace)
             loop = self._loops[shape] = namespace["scan"]
+        read = _REQUIRED | self._shape
+
+        def odd(d: dict[str, Any]) -> None:
+            # A row whose length its fields read do not explain: a field given as None
+            # (fine), one the loop does not read (`_Wider`), or one no deployment has.
+            extra = d.keys() - read
+            if extra:
+                raise _Wider(frozenset(extra)) if extra <= _FIELDS else Refused(extra)
+
         start_memo = memos["start"]
         value = functools.partial(self.value, memos)
 
@@ -180,7 +238,7 @@ class RowPass:
             return found
 
         days = loop(
-            items, ids.append, outcomes.append, day_of, make, row_of, memos,
+            items, ids.add, outcomes.append, day_of, make, odd, row_of, memos,
             self._facts, value, self.fact, None if judge is None else judge.constant)
         return None if days is None else {start for start, _, _ in days.values()}
 
@@ -192,12 +250,12 @@ def _fresh_memos() -> dict[str, dict[object, object]]:
     return memos
 
 
-def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: set[str],
-               ids: list[str], judge: Judge | None, outcomes: list[Any],
+def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]],
+               ids: set[str], judge: Judge | None, outcomes: list[Any],
                row_of: Callable[[dict[str, Any], dt.date], object]) -> set[dt.date] | None:
     """`RowPass.run`, None instead of an exception when a row is not valid as it is."""
     try:
-        return rows.run(memos, items, keys, ids, judge, outcomes, row_of)
+        return rows.run(memos, items, ids, judge, outcomes, row_of)
     except (Refused, KeyError, TypeError, ValidationError):
         # KeyError: a required field left out; TypeError: an unhashable value.
         return None
@@ -205,7 +263,7 @@ def check_rows(rows: RowPass, memos: Memos, items: list[dict[str, Any]], keys: s
 
 def _loop_source(optional: frozenset[str], judged: bool) -> str:
     """The loop over a batch's rows that give the `optional` fields (and `judged`: judge them)."""
-    body = ["idapp(d['id'])", "s = d['start']",
+    body = ["idadd(d['id'])", "s = d['start']",
             "try:", "    start, day, table = days[s]",
             "except KeyError:", "    start, day, table = days[s] = day_of(s)",
             "party = d['party']", "workload = d['workload']"]
@@ -219,8 +277,8 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
              "    valid('provider', provider)"]
     for name in _OPTIONAL:
         if name == "end" and name in optional:
-            body += ["v = g('end')", "try:", "    end = M_end[v]",
-                     "except KeyError:", "    end = valid('end', v)",
+            body += ["end_ = g('end')", "try:", "    end = M_end[end_]",
+                     "except KeyError:", "    end = valid('end', end_)",
                      "if end is not None and end < start:", "    return None"]
         elif name in optional:
             body += [f"{name} = g({name!r})", f"if {name} not in M_{name}:",
@@ -232,11 +290,15 @@ def _loop_source(optional: frozenset[str], judged: bool) -> str:
                  "        try:",
                  "            if F[k][v] is not type(v):", "                fact(k, v)",
                  "        except KeyError:", "            fact(k, v)"]
+    given = [("end_" if name == "end" else name) for name in (*_OPTIONAL, "facts")
+             if name in optional]
+    body += [f"if len(d) != {len(_REQUIRED)}"
+             + "".join(f" + ({name} is not None)" for name in given) + ":", "    odd(d)"]
     if judged:
         body.append("oapp(fn if fn is CONSTANT else fn(d, day, start, row_of, provider, "
                     f"{'region' if 'region' in optional else 'None'}, "
                     f"{'facts' if 'facts' in optional else 'None'}))")
-    lines = ["def scan(items, idapp, oapp, day_of, make, row_of, memos, F, valid, fact,"
+    lines = ["def scan(items, idadd, oapp, day_of, make, odd, row_of, memos, F, valid, fact,"
              " CONSTANT):",
              *(f"    M_{name} = memos[{name!r}]" for name in _COLUMN_TYPES),
              "    days = {}",
