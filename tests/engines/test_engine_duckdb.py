@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import json
 import random
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,15 @@ FACTS: dict[str, tuple[object, ...]] = {
 # ---------------------------------------------------------------- inventories
 
 
+@cache
+def _terms(path: Path) -> dealcheck.Terms:
+    """The terms of `path`, loaded once a test process (the tests only read them)."""
+    return dealcheck.load(path)
+
+
 def _records_of(yaml_path: Path, terms: Path) -> list[dict[str, Any]]:
     """The deployments of a YAML scenario as JSON Lines records, quantities as written."""
-    scenario = load_scenario(yaml_path, dealcheck.load(terms).vocabulary)
+    scenario = load_scenario(yaml_path, _terms(terms).vocabulary)
     out: list[dict[str, Any]] = []
     for d in scenario.deployments:
         record: dict[str, Any] = {"id": d.id, "party": d.party, "workload": d.workload,
@@ -58,8 +66,13 @@ def _records_of(yaml_path: Path, terms: Path) -> list[dict[str, Any]]:
 
 def _boundary_records(terms: Path) -> list[dict[str, Any]]:
     """Every epoch's first day and the day before, every provider and region, each fact
-    absent, null, true and false (or each of its values)."""
-    model = dealcheck.load(terms)
+    absent, null, true and false (or each of its values): a new copy for each caller."""
+    return copy.deepcopy(_boundaries(terms))
+
+
+@cache
+def _boundaries(terms: Path) -> list[dict[str, Any]]:
+    model = _terms(terms)
     vocabulary = model.vocabulary
     days: set[dt.date] = set()
     for start in model.compiled().starts:
@@ -150,7 +163,7 @@ def _reports(terms: Path, scenario: Path, tmp_path: Path, *extra: str) -> tuple[
 
 def _engine_reads(terms: Path, *paths: Path) -> bool:
     """Whether the DuckDB engine checks the files itself (rather than handing them back)."""
-    with duckdb_run(dealcheck.load(terms), paths, None) as run:
+    with duckdb_run(_terms(terms), paths, None) as run:
         return run is not None
 
 
