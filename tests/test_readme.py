@@ -126,29 +126,34 @@ def test_console_block(where: str, command: str, expected: str,
     assert got == want
 
 
-#: `.venv/bin/dealcheck ARGS [2>&1] [| the rest of a pipeline]`, ARGS plain words.
-_DEALCHECK = re.compile(r"\.venv/bin/dealcheck (?P<args>[\w ./=:-]+?)(?P<merged> 2>&1)?"
-                        r"(?: \| (?P<rest>.+))?")
+#: `[mkdir -p DIR && ].venv/bin/dealcheck ARGS [2>&1] [| or && the rest]`, ARGS plain words.
+_DEALCHECK = re.compile(r"(?:mkdir -p (?P<mkdir>[\w./-]+) && )?"
+                        r"\.venv/bin/dealcheck (?P<args>[\w ./=:-]+?)(?P<merged> 2>&1)?"
+                        r"(?: (?P<then>\||&&) (?P<rest>.+))?")
 
 
 def _run_in_process(command: str) -> subprocess.CompletedProcess[str] | None:
     """`command` with its `dealcheck` run in this process (a new interpreter costs more than
-    most checks), what follows it in the pipeline run by bash on its output; None if the
-    command is not of that shape."""
+    most checks), what follows it in the pipeline run by bash on its output (after `&&`:
+    when it succeeded, on no input); None if the command is not of that shape."""
     shape = _DEALCHECK.fullmatch(command)
     if shape is None:
         return None
+    if shape["mkdir"]:
+        (ROOT / shape["mkdir"]).mkdir(parents=True, exist_ok=True)
     out = io.StringIO()
     err = out if shape["merged"] else io.StringIO()
     with (contextlib.chdir(ROOT), contextlib.redirect_stdout(out),
           contextlib.redirect_stderr(err)):
         code = main(shape["args"].split())
-    if shape["rest"] is None:
+    piped = shape["then"] == "|"
+    if shape["rest"] is None or (not piped and code != 0):
         return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
     rest = subprocess.run(["bash", "-c", shape["rest"].replace(".venv/bin/", f"{BIN}/")],
-                          input=out.getvalue(), capture_output=True, text=True, cwd=ROOT,
-                          check=False)
-    return subprocess.CompletedProcess(command, rest.returncode, rest.stdout,
+                          input=out.getvalue() if piped else "", capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    return subprocess.CompletedProcess(command, rest.returncode,
+                                       rest.stdout if piped else out.getvalue() + rest.stdout,
                                        err.getvalue() + rest.stderr)
 
 
@@ -159,6 +164,13 @@ def test_console_commands_run_in_this_process_when_they_can() -> None:
                            " | tail -1")
     assert done is not None and done.stdout.startswith("found 3 errors"), done
     assert _run_in_process(".venv/bin/dealcheck check \"$(ls examples)\"") is None
+    # After `&&`, the rest runs only when dealcheck succeeded, as in a shell.
+    done = _run_in_process("mkdir -p build && .venv/bin/dealcheck lint "
+                           "examples/stargate/terms.deal && echo next")
+    assert done is not None and (done.returncode, done.stdout) == (0, "next\n"), done
+    done = _run_in_process(".venv/bin/dealcheck lint tests/fixtures/three-mistakes.deal "
+                           "&& echo next")
+    assert done is not None and done.returncode == 2 and "next" not in done.stdout, done
 
 
 @pytest.mark.parametrize("block", DEAL, ids=[b.where for b in DEAL])

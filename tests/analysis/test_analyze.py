@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.testing import terms_sources
+from helpers import run_dealcheck
 from hypothesis_profiles import examples
 
 PLANTED = '''agreement "Planted" effective 2025-01-01
@@ -102,8 +101,7 @@ def test_each_kind_planted() -> None:
 def test_cli_json_and_lint_warnings(tmp_path: Path) -> None:
     path = tmp_path / "planted.deal"
     path.write_text(PLANTED, "utf-8")
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "analyze", str(path),
-                          "--format", "json"], capture_output=True, text=True, check=False)
+    run = run_dealcheck("analyze", path, "--format", "json", cwd=tmp_path)
     assert run.returncode == 1
     assert '"kind": "conflict"' in run.stdout and '"witness": {' in run.stdout
     _, diagnostics = dealcheck.analyze(PLANTED, "planted.deal", warnings=True)
@@ -303,8 +301,7 @@ def test_a_clause_that_reads_a_state_is_judged_for_every_state() -> None:
 def test_diff_refuses_terms_that_read_a_state(tmp_path: Path) -> None:
     path = tmp_path / "states.deal"
     path.write_text(STATES, "utf-8")
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(path), str(path)],
-                         capture_output=True, text=True, check=False)
+    run = run_dealcheck("diff", path, path, cwd=tmp_path)
     assert run.returncode == 2, run.stdout
     assert f"{path}:9:36: error[DC235]" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr

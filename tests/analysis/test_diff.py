@@ -26,6 +26,7 @@ from dealcheck.analysis.space import Piece
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.testing import deployments, terms_sources
+from helpers import run_dealcheck
 from hypothesis_profiles import examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -308,14 +309,10 @@ def test_a_relation_reading_the_operator_changes_with_the_operator() -> None:
 @pytest.mark.parametrize(("new", "code"), [(EDITED, 1), (EXAMPLE, 0)])
 def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
     import json
-    import subprocess
-    import sys
 
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(EXAMPLE), str(new),
-                          "--format", "json"], capture_output=True, text=True, check=False)
+    run = run_dealcheck("diff", EXAMPLE, new, "--format", "json", cwd=EXAMPLE.parent)
     assert run.returncode == code, run.stderr
     document = json.loads(run.stdout)
     assert len(document["changes"]) == code and document["as_of"] is None
-    bad = subprocess.run([sys.executable, "-m", "dealcheck", "diff", str(EXAMPLE), str(new),
-                          "--as-of", "2025-13-01"], capture_output=True, text=True, check=False)
+    bad = run_dealcheck("diff", EXAMPLE, new, "--as-of", "2025-13-01", cwd=EXAMPLE.parent)
     assert bad.returncode == 2 and "DC910" in bad.stderr and "Traceback" not in bad.stderr

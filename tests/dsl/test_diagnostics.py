@@ -8,10 +8,7 @@ the span, and the lines `render_text` draws.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,7 @@ import dealcheck
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, render_text
 from dealcheck.rules import lint, resolve
 from dealcheck.scenario.world import parse_fact_options
-from helpers import ExpectedDiagnostic, assert_diagnostic, assert_diagnostics
+from helpers import ExpectedDiagnostic, assert_diagnostic, assert_diagnostics, run_dealcheck
 
 E = ExpectedDiagnostic.builder
 FILE = "t.deal"
@@ -1103,11 +1100,10 @@ def test_acceptance_load_raises_with_every_error() -> None:
     assert str(info.value) == "terms.deal:7:24: unexpected `onn` (and 2 more)"
 
 
-def test_acceptance_through_the_cli(tmp_path: Path) -> None:
+def test_acceptance_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "terms.deal").write_text(ACCEPTANCE, encoding="utf-8")
-    env = {**os.environ, "NO_COLOR": "1"}
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "lint", "terms.deal"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    monkeypatch.setenv("NO_COLOR", "1")
+    run = run_dealcheck("lint", "terms.deal", cwd=tmp_path)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     headers = re.findall(r"^terms\.deal:\d+:\d+: error\[DC\d{3}\]", run.stderr, re.MULTILINE)

@@ -15,7 +15,6 @@ import pytest
 from test_engine_duckdb import MSFT, _boundary_records, write_csv, write_jsonl, write_parquet
 
 import dealcheck
-from dealcheck.engines import duckdb as duckdb_engine
 
 WORLD = """\
 agreement "World" effective 2025-01-01
@@ -60,21 +59,6 @@ def _world_records(count: int, seed: int) -> list[dict[str, Any]]:
             record["facts"] = facts
         records.append(record)
     return records
-
-
-@pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each DuckDB run checked the files itself."""
-    found: list[bool] = []
-    open_ = duckdb_engine._Session.open
-
-    def spy(self: Any) -> Any:
-        run = open_(self)
-        found.append(run is not None)
-        return run
-
-    monkeypatch.setattr(duckdb_engine._Session, "open", spy)
-    return found
 
 
 def _judged(report: dealcheck.Report) -> list[tuple[object, ...]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -224,8 +223,7 @@ def test_a_wrong_expectation_fails_with_an_explanation(tmp_path: Path) -> None:
         "expect violation of api_exclusive", "expect compliant", 1)
     broken = tmp_path / "terms.deal"
     broken.write_text(source, "utf-8")
-    done = subprocess.run([sys.executable, "-m", "dealcheck", "test", str(broken)],
-                          capture_output=True, text=True, check=False)
+    done = run_dealcheck("test", broken, cwd=tmp_path)
     assert done.returncode == 1
     assert "FAIL" in done.stdout
     assert "expected compliant, got violation (api_exclusive: violated: `api` by `OpenAI` " \

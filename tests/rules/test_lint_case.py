@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import dealcheck
+from helpers import run_dealcheck
 
 TERMS = """\
 agreement "Case" effective 2025-01-01
@@ -57,8 +56,7 @@ def test_the_same_name_in_two_kinds_is_not_a_case_twin() -> None:
 def test_lint_shows_the_warning_with_its_code_and_place_and_exits_0(tmp_path: Path) -> None:
     path = tmp_path / "case.deal"
     path.write_text(TERMS)
-    run = subprocess.run([sys.executable, "-m", "dealcheck", "lint", "--error-format", "json",
-                          str(path)], capture_output=True, text=True, check=False)
+    run = run_dealcheck("lint", "--error-format", "json", path, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     found = [(d["code"], d["severity"], d["line"], d["column"])
              for d in json.loads(run.stdout)["diagnostics"]]
