@@ -355,3 +355,16 @@ def test_leaves_alike_on_a_relations_axes_share_its_search(
         return len(calls)
 
     assert 0 < searches(2) == searches(8)
+
+
+def test_diff_judges_its_leaves_without_seeking_fixes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leaf's verdicts and deciding clauses are all `diff` reads: seeking each finding's
+    fixes cost it more than half its time, for nothing it shows."""
+    from dealcheck.checker import evaluate
+
+    def refused(*args: object) -> tuple[()]:
+        raise AssertionError("diff sought a fix")
+
+    monkeypatch.setattr(evaluate, "fixes_for", refused)
+    diff = dealcheck.diff(EXAMPLE, EDITED)
+    assert [(c.old_verdict, c.new_verdict) for c in diff.changes] == [("violation", "compliant")]
