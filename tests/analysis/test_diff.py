@@ -316,3 +316,52 @@ def test_cli_exit_codes_and_json(new: Path, code: int) -> None:
     assert len(document["changes"]) == code and document["as_of"] is None
     bad = run_dealcheck("diff", EXAMPLE, new, "--as-of", "2025-13-01", cwd=EXAMPLE.parent)
     assert bad.returncode == 2 and "DC910" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_leaves_alike_on_a_relations_axes_share_its_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relation's search reads the start, the end and its operands only: a fact it does
+    not read multiplies the leaves, not the searches. (One that can never hold, as here,
+    made each leaf run both phases of the search to their ends.)"""
+    from dealcheck.analysis import relations
+
+    calls: list[int] = []
+    search = relations.search
+
+    def counted(*args: Any) -> object:
+        calls.append(1)
+        return search(*args)
+
+    monkeypatch.setattr(relations, "search", counted)
+
+    def searches(tiers: int) -> int:
+        names = ", ".join(f"t{n}" for n in range(tiers))
+        text = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
+                f"workload w\nfact tier: one of {names}\nclause c:\n"
+                "  A runs w only if tier = t0 or start - 30 days = end + 10 business days\n"
+                "amendment a effective 2025-06-01:\n  revoke c\n")
+        terms = dealcheck.loads(text, "t.deal")
+        calls.clear()
+        diff = diff_terms(terms, terms, old_as_of=dt.date(2025, 6, 1),
+                          new_as_of=dt.date(2025, 1, 1))
+        assert ("compliant", "violation") in {(c.old_verdict, c.new_verdict)
+                                              for c in diff.changes}
+        for change in diff.changes:
+            assert verdict(terms, change.witness, diff.old_as_of) == change.old_verdict
+            assert verdict(terms, change.witness, diff.new_as_of) == change.new_verdict
+        return len(calls)
+
+    assert 0 < searches(2) == searches(8)
+
+
+def test_diff_judges_its_leaves_without_seeking_fixes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leaf's verdicts and deciding clauses are all `diff` reads: seeking each finding's
+    fixes cost it more than half its time, for nothing it shows."""
+    from dealcheck.checker import evaluate
+
+    def refused(*args: object) -> tuple[()]:
+        raise AssertionError("diff sought a fix")
+
+    monkeypatch.setattr(evaluate, "fixes_for", refused)
+    diff = dealcheck.diff(EXAMPLE, EDITED)
+    assert [(c.old_verdict, c.new_verdict) for c in diff.changes] == [("violation", "compliant")]

@@ -1,6 +1,6 @@
 """`dealcheck diff`: the regions of deployments whose verdict two versions of the terms change.
 
-Each leaf of the split (`analysis.space`) is judged by the real evaluator
+Each leaf of the split (`analysis.space`) is judged by the reference evaluator
 under both files, on its representative deployment; the leaves whose
 verdicts differ are merged into regions (`analysis.regions`). A subtree in
 which both files hold the same clauses is skipped: nothing there can differ.
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from dealcheck.analysis.regions import group_by, merge_boxes, region_json, region_text
 from dealcheck.analysis.space import Box, Item, Space, Splitter, build_space
-from dealcheck.checker.codegen import decide
 from dealcheck.checker.complete import clause_reads
+from dealcheck.checker.evaluate import evaluate_reference
 from dealcheck.checker.results import DeploymentResult, Outcome, Verdict
 from dealcheck.dsl.diagnostics import DiagnosticsError, error
 from dealcheck.rules import model as m
@@ -152,8 +152,9 @@ def diff_terms(old: m.Terms, new: m.Terms, as_of: dt.date | None = None, *,
     compiled = (sides[0].compiled(), sides[1].compiled())
     labelled: list[tuple[Label, Box]] = []
     for box, d, _ in splitter.leaves(items, same):
-        before = decide(compiled[0], d, old_day)
-        after = decide(compiled[1], d, new_day)
+        # Each leaf is judged once: the verdicts and the clauses behind them, no fixes.
+        before = evaluate_reference(compiled[0], d, old_day, fixes=False)
+        after = evaluate_reference(compiled[1], d, new_day, fixes=False)
         if before.verdict != after.verdict:
             labelled.append(((before.verdict, after.verdict, _deciding(before),
                               _deciding(after)), box))

@@ -19,13 +19,16 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from dealcheck.checker.logic import compile_relation
 from dealcheck.rules import model as m
 from dealcheck.rules.durations import shift
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment, FactValue
+
+if TYPE_CHECKING:
+    from dealcheck.analysis.space import Axis, Piece
 
 #: The most operand values a representative's search tries, over all axes together.
 MAX_TRIES = 4000
@@ -139,11 +142,43 @@ def anchors_of(choices: Mapping[str, Sequence[object]]) -> tuple[list[dt.date], 
     return list(dict.fromkeys(days)), list(dict.fromkeys(amounts))
 
 
+def representative(base: Deployment,
+                   pieces: Mapping[str, tuple[Axis, Sequence[Piece]]], operands: Sequence[str],
+                   fixed: Sequence[tuple[m.Relation, bool]], operators: Mapping[str, str],
+                   ) -> dict[str, object] | None:
+    """Values of the start, the end and the `operands` (each axis with its pieces in a
+    box) that, set on `base`, make each relation of `fixed` go its way: the search's
+    first phase, then its second (`chained`); None when neither finds any."""
+    days, amounts = anchors_of({a: [p for p in ps if not p.absent]
+                                for a, (_, ps) in pieces.items()})
+    relations = [r for r, _ in fixed]
+    candidates: dict[str, list[object]] = {}
+    for a, (axis, ps) in pieces.items():
+        present = [p for p in ps if not p.absent]
+        found: list[object] = [None] if len(present) < len(ps) else []
+        if axis.kind == "names":
+            found = [p.value for p in present]
+        elif axis.kind == "dates":
+            found += date_candidates(present, days, relations)
+        elif axis.kind == "quantity":
+            found += quantity_candidates(present, amounts)
+        if a == "end" and len(ps) == len(axis.pieces):
+            found = [None, *(v for v in found if v is not None)]
+        if a not in operands:
+            # Only to keep the end after the start: the base's value first.
+            found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
+            found = found[:1] if a == "start" or found[0] is None else found
+        candidates[a] = found
+    wanted = [(tester(r, operators), t) for r, t in fixed]
+    hit = search(base, candidates, wanted)
+    return hit if hit is not None else chained(
+        base, candidates, {a: pieces[a][1] for a in operands}, days, relations, wanted)
+
+
 def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
            wanted: Sequence[tuple[Callable[[Deployment], object], bool]],
-           build: Callable[[Deployment, Mapping[str, object]], Deployment],
-           ) -> Deployment | None:
-    """The first deployment (`base` with values from `candidates`) that is valid and on
+           ) -> dict[str, object] | None:
+    """The first values from `candidates` that, set on `base`, make a valid deployment on
     which each relation of `wanted` gives its truth value; None within `MAX_TRIES`."""
     names = list(candidates)
     lists = [candidates[n] for n in names]
@@ -152,7 +187,7 @@ def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
         if tries >= MAX_TRIES:
             return None
         if probe.holds(zip(names, combo, strict=True), wanted):
-            return build(base, dict(zip(names, combo, strict=True)))
+            return dict(zip(names, combo, strict=True))
     return None
 
 
@@ -210,7 +245,7 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
             operands: Mapping[str, Sequence[object]], days: Sequence[dt.date],
             relations: Sequence[m.Relation],
             wanted: Sequence[tuple[Callable[[Deployment], object], bool]],
-            ) -> Deployment | None:
+            ) -> dict[str, object] | None:
     """The search's second phase, where its first found nothing: the first date operand
     (`operands`: each axis's pieces in the box) also tries the days moved from the month
     edges of `days`, and each later one the days moved from those chosen before it, so
@@ -236,13 +271,13 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
         return list(dict.fromkeys([*date_candidates(dated[name], near, relations),
                                    *candidates[name]]))
 
-    def walk(at: int, chosen: dict[str, object]) -> Deployment | None:
+    def walk(at: int, chosen: dict[str, object]) -> dict[str, object] | None:
         # Every step counts, not only the deployments tried: a later operand with no
         # day to offer would otherwise let the walk run through every earlier choice.
         nonlocal tries
         tries += 1
         if at == len(names):
-            return with_values(base, chosen) if probe.holds(chosen.items(), wanted) else None
+            return chosen if probe.holds(chosen.items(), wanted) else None
         for value in options(names[at], chosen):
             if tries >= CHAINED_TRIES:
                 return None

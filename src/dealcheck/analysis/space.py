@@ -332,6 +332,7 @@ class Splitter:
         self.as_of = tuple(as_of)
         self.complete = complete
         self._names = {a.name: i for i, a in enumerate(space.axes)}
+        self._found: dict[object, dict[str, object] | None] = {}
 
     def _groups(self, axis_name: str, items: Sequence[Item]) -> list[list[int]]:
         """The pieces of one axis told apart by `items`, grouped (each group in order)."""
@@ -509,36 +510,20 @@ class Splitter:
 
     def _search(self, box: Box, base: Deployment,
                 fixed: list[tuple[m.Relation, bool]]) -> Deployment | None:
-        """A deployment of the box on which each relation of `fixed` has its truth value."""
+        """A deployment of the box on which each relation of `fixed` has its truth value.
+
+        The search reads only the start, the end and the relations' operands: its answer,
+        kept, serves every box alike on those axes (many leaves, one search)."""
         operands = dict.fromkeys(a for r, _ in fixed for a in rel.operand_axes(r))
-        involved = dict.fromkeys(["start", "end", *operands])
-        pieces = {a: [self.space.axes[self._names[a]].pieces[i]
-                      for i in sorted(box[self._names[a]])] for a in involved}
-        days, amounts = rel.anchors_of({a: [p for p in ps if not p.absent]
-                                        for a, ps in pieces.items()})
-        relations = [r for r, _ in fixed]
-        candidates: dict[str, list[object]] = {}
-        for a, ps in pieces.items():
-            axis = self.space.axes[self._names[a]]
-            present = [p for p in ps if not p.absent]
-            found: list[object] = [None] if len(present) < len(ps) else []
-            if axis.kind == "names":
-                found = [p.value for p in present]
-            elif axis.kind == "dates":
-                found += rel.date_candidates(present, days, relations)
-            elif axis.kind == "quantity":
-                found += rel.quantity_candidates(present, amounts)
-            if a == "end" and len(ps) == len(axis.pieces):
-                found = [None, *(v for v in found if v is not None)]
-            if a not in operands:
-                # Only to keep the end after the start: the base's value first.
-                found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
-                found = found[:1] if a == "start" or found[0] is None else found
-            candidates[a] = found
-        wanted = [(rel.tester(r, self.space.operators_of(0)), t) for r, t in fixed]
-        hit = rel.search(base, candidates, wanted, rel.with_values)
-        return hit if hit is not None else rel.chained(
-            base, candidates, {a: pieces[a] for a in operands}, days, relations, wanted)
+        involved = [self.space.axes[self._names[a]]
+                    for a in dict.fromkeys(["start", "end", *operands])]
+        key = (tuple(fixed), tuple(box[self._names[a.name]] for a in involved))
+        if key not in self._found:
+            self._found[key] = rel.representative(base, {
+                a.name: (a, [a.pieces[i] for i in sorted(box[self._names[a.name]])])
+                for a in involved}, list(operands), fixed, self.space.operators_of(0))
+        values = self._found[key]
+        return None if values is None else rel.with_values(base, values)
 
     def _dates(self, box: Box) -> tuple[dt.date, dt.date | None] | None:
         """A start in the box and an end in it not before that start (None: no such pair)."""

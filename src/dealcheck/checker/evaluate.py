@@ -57,8 +57,8 @@ def evaluate_deployment(ct: CompiledTerms, d: Deployment,
     return ct.evaluate(d, as_of)
 
 
-def evaluate_reference(ct: CompiledTerms, d: Deployment,
-                       as_of: dt.date | None = None) -> DeploymentResult:
+def evaluate_reference(ct: CompiledTerms, d: Deployment, as_of: dt.date | None = None,
+                       *, fixes: bool = True) -> DeploymentResult:
     """Judge one deployment by interpreting the clause plans directly.
 
     This is the definition of a deployment's result: the compiled evaluators
@@ -70,6 +70,9 @@ def evaluate_reference(ct: CompiledTerms, d: Deployment,
     the facts it reads (`checker.complete`), and only when no clause is
     certainly violated are the unknown clauses combined, over the facts they
     share, to find whether every completion is a violation.
+
+    `fixes`: find each finding's fixes (the costliest part); without them a result
+    has the same verdict and findings, none offering a fix (what `diff` reads).
     """
     day = as_of or d.start
     epoch = ct.epoch(day)
@@ -97,25 +100,25 @@ def evaluate_reference(ct: CompiledTerms, d: Deployment,
                                     overridden_by=tuple(p.id for p in j.applying),
                                     advisory=advisory))
         else:
-            fixes = fixes_for(plan, d, ct, epoch, violated)
-            text = ", or ".join(f.text for f in fixes) if fixes else None
+            offered = fixes_for(plan, d, ct, epoch, violated) if fixes else ()
+            text = ", or ".join(f.text for f in offered) if offered else None
             if j.outcome is Outcome.VIOLATED:
                 findings.append(Finding(plan.id, Outcome.VIOLATED, _violated_message(plan, d),
-                                        plan.location, fix=text, fixes=fixes,
+                                        plan.location, fix=text, fixes=offered,
                                         advisory=advisory))
             elif advisory:
                 # Its own deciding facts: the verdict's completions do not involve it.
                 names = tuple(dict.fromkeys([*j.deciding, *j.residual]))
                 findings.append(Finding(plan.id, Outcome.UNKNOWN,
                                         _unknown_message(plan, names, None, violated, d),
-                                        plan.location, names, text, fixes=fixes,
+                                        plan.location, names, text, fixes=offered,
                                         advisory=True))
             else:
                 missing = combined.missing.get(plan.id, ())
                 names = missing or j.deciding or j.residual
                 message = _unknown_message(plan, names, combined, violated, d)
                 findings.append(Finding(plan.id, Outcome.UNKNOWN, message, plan.location,
-                                        missing, text, fixes=fixes))
+                                        missing, text, fixes=offered))
     not_covered = not findings and not _covered(epoch, d, ct)
     return DeploymentResult(d.id, combined.verdict, day, not_covered, tuple(findings), d.source)
 
