@@ -27,8 +27,9 @@ class Slots:
     """A perfect hash of some 64-bit hashes: each has its own slot in ``range(size)``.
 
     A hash falls in bucket ``hash % buckets``, and its slot is
-    ``((hash >> 32) + shift * (hash & 0xFFFFFFFF)) % size`` with its
-    bucket's shift.
+    ``((hash >> 32) + shift * ((hash & 0xFFFFFFFF) % (size - 1) + 1)) % size``
+    with its bucket's shift: each shift moves each hash (a step of 1 to
+    ``size - 1`` in a table of prime size).
     """
 
     buckets: int
@@ -64,9 +65,10 @@ class Slots:
         Args:
             value: an SQL expression of type UBIGINT (DuckDB's ``hash``).
         """
-        # INVARIANT: `_slot_with` in SQL; no value exceeds 2**47.
+        # INVARIANT: `_slot_with` in SQL; no value exceeds 2**40.
         return (f"((({value} >> 32) + {int_list(self.shifts)}[({value} % {self.buckets})"
-                f"::BIGINT + 1] * ({value} & {_LOW})) % {self.size})::BIGINT + 1")
+                f"::BIGINT + 1] * (({value} & {_LOW}) % {self.size - 1} + 1)) % {self.size})"
+                "::BIGINT + 1")
 
 
 def _place(hashes: Sequence[int], buckets: int, size: int) -> list[int] | None:
@@ -97,7 +99,7 @@ def _prime_from(number: int) -> int:
 
 
 def _slot_with(value: int, shift: int, size: int) -> int:
-    return ((value >> 32) + shift * (value & _LOW)) % size
+    return ((value >> 32) + shift * ((value & _LOW) % (size - 1) + 1)) % size
 
 
 def int_list(values: Sequence[int]) -> str:
