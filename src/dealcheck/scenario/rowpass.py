@@ -1,7 +1,8 @@
 """One pass over a batch of plain dicts: each row checked, and judged, as it is read.
 
 `Terms.check` on dicts reads each row once, in a loop generated for the
-fields the batch gives (`_loop_source`): each value is looked up in a memo of
+optional fields batches have given (`_loop_source`; a row's length tells
+whether it gives one more): each value is looked up in a memo of
 the values its field's schema (the one `scenario.generated` applies to a
 whole deployment) found valid as they are, the schema itself checking each
 new value once; and, when a judge is given (`checker.batch`), the row's
