@@ -4,7 +4,9 @@ The terms are made of the shipped examples' clause shapes: exclusivities,
 requirements over facts, prohibitions and permissions naming them, over 3
 parties, 12 workloads, 8 providers and 4 regions, with windows and amendments.
 The new version moves 5 prohibitions to another provider. Also the shipped Microsoft–OpenAI
-terms: an edited amendment, and the terms one day apart. Figures, not targets:
+terms: an edited amendment, and the terms one day apart; and a relation that never
+holds (`start - 30 days = end + 10 business days`, the end being never before the
+start) beside a fact of 12 values that multiplies its leaves. Figures, not targets:
 `python benchmarks/bench_analysis.py [--quick]`.
 """
 
@@ -19,6 +21,14 @@ from pathlib import Path
 import dealcheck
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A relation that never holds, read beside a fact of 12 values, revoked on 2025-06-01.
+NEVER = ('agreement "R" effective 2025-01-01\nparty A, B\nprovider P operated by A\n'
+         "workload w, v\nregion US, EU\nfact tier: one of "
+         + ", ".join(f"t{n}" for n in range(12)) + "\nfact audited: bool\n"
+         "clause c:\n  any party runs any workload only if tier = t0 or audited or "
+         "start - 30 days = end + 10 business days\n"
+         "clause d from 2025-03-01:\n  A must not run v in EU when party != operator\n"
+         "amendment a effective 2025-06-01:\n  revoke c\n")
 
 
 def terms_text(clauses: int, seed: int = 7, edited: int = 0) -> str:
@@ -79,6 +89,7 @@ def main() -> None:
     new = dealcheck.loads(terms_text(size, edited=5), "new.deal")
     example = dealcheck.load(ROOT / "examples" / "microsoft-openai" / "terms.deal")
     edited = dealcheck.load(ROOT / "examples" / "microsoft-openai" / "terms-civilian.deal")
+    never = dealcheck.loads(NEVER, "never.deal")
     rows = [
         (f"diff, {size} clauses, 5 edited", lambda: dealcheck.diff(old, new)),
         (f"diff, {size} clauses, as of two dates",
@@ -89,6 +100,8 @@ def main() -> None:
          lambda: dealcheck.diff(example, example, old_as_of="2025-10-27",
                                 new_as_of="2025-10-28")),
         ("analyze, Microsoft–OpenAI", lambda: example.analyze()),
+        ("diff, a relation that never holds, as of two dates",
+         lambda: dealcheck.diff(never, never, old_as_of="2025-06-01", new_as_of="2025-01-01")),
     ]
     for label, action in rows:
         print(f"{label:<52} {best(action, runs):8.3f} s")

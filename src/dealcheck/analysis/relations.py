@@ -152,27 +152,35 @@ def representative(base: Deployment,
     days, amounts = anchors_of({a: [p for p in ps if not p.absent]
                                 for a, (_, ps) in pieces.items()})
     relations = [r for r, _ in fixed]
-    candidates: dict[str, list[object]] = {}
-    for a, (axis, ps) in pieces.items():
-        present = [p for p in ps if not p.absent]
-        found: list[object] = [None] if len(present) < len(ps) else []
-        if axis.kind == "names":
-            found = [p.value for p in present]
-        elif axis.kind == "dates":
-            found += date_candidates(present, days, relations)
-        elif axis.kind == "quantity":
-            found += quantity_candidates(present, amounts)
-        if a == "end" and len(ps) == len(axis.pieces):
-            found = [None, *(v for v in found if v is not None)]
-        if a not in operands:
-            # Only to keep the end after the start: the base's value first.
-            found = [getattr(base, a), *(v for v in found if v != getattr(base, a))]
-            found = found[:1] if a == "start" or found[0] is None else found
-        candidates[a] = found
+    candidates = {a: _candidates(base, a, axis, ps, a in operands, (days, amounts), relations)
+                  for a, (axis, ps) in pieces.items()}
     wanted = [(tester(r, operators), t) for r, t in fixed]
     hit = search(base, candidates, wanted)
     return hit if hit is not None else chained(
         base, candidates, {a: pieces[a][1] for a in operands}, days, relations, wanted)
+
+
+def _candidates(base: Deployment, name: str, axis: Axis, pieces: Sequence[Piece],
+                operand: bool, anchors: tuple[list[dt.date], list[Quantity]],
+                relations: Sequence[m.Relation]) -> list[object]:
+    """The values one axis tries: inside its pieces, near the `anchors` (absent first
+    where a piece is); a start or end no relation reads only keeps the end after the start."""
+    present = [p for p in pieces if not p.absent]
+    found: list[object] = [None] if len(present) < len(pieces) else []
+    if axis.kind == "names":
+        found = [p.value for p in present]
+    elif axis.kind == "dates":
+        found += date_candidates(present, anchors[0], relations)
+    elif axis.kind == "quantity":
+        found += quantity_candidates(present, anchors[1])
+    if name == "end" and len(pieces) == len(axis.pieces):
+        found = [None, *(v for v in found if v is not None)]
+    if not operand:
+        # Only to keep the end after the start: the base's value first.
+        own = getattr(base, name)
+        found = [own, *(v for v in found if v != own)]
+        found = found[:1] if name == "start" or found[0] is None else found
+    return found
 
 
 def search(base: Deployment, candidates: Mapping[str, Sequence[object]],
