@@ -388,10 +388,15 @@ class _Session:
         # The representatives' texts, from `src`, which is then dropped.
         raw = ", ".join(f"s.{sql_ident(n)}" for n in (*VALUE_FIELDS,
                                                       *map(fact_column, self.facts)))
+        # No row after the last representative is one: a filter on a column of
+        # `src` (in input order) lets the scan skip the row groups that follow it.
+        last = self._scalar("SELECT max(rep) FROM keys")
+        within = (f"s.line <= {last & ((1 << 40) - 1)}" if len(self.paths) == 1
+                  else f"s.fi <= {last >> 40}")
         found = self.con.execute(
             f"SELECT k.kh, s.fi, s.line, s.fam, s.id, s.party, s.workload, s.provider, "
-            f"s.region, {raw} FROM src s JOIN keys k ON (s.fi::BIGINT << 40) + s.line = k.rep"
-        ).fetchall()
+            f"s.region, {raw} FROM src s JOIN keys k ON (s.fi::BIGINT << 40) + s.line = k.rep "
+            f"WHERE {within}").fetchall()
         self.con.execute("DROP TABLE src")
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
