@@ -2,19 +2,12 @@
 
 import os
 import signal
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import hypothesis_profiles
-
-# Keep what the suite compiles (the test modules as pytest rewrites their asserts, and
-# dealcheck's modules) in `__pycache__`, even where the environment asks for no bytecode
-# (PYTHONDONTWRITEBYTECODE): otherwise every test process compiles them all again, five
-# seconds of each worker's collection. Python checks each cached file against its source.
-sys.dont_write_bytecode = False
 
 # Show values, not a bare AssertionError, when a shared helper's assertion fails.
 pytest.register_assert_rewrite("helpers")
