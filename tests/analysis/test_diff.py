@@ -365,3 +365,28 @@ def test_diff_judges_its_leaves_without_seeking_fixes(monkeypatch: pytest.Monkey
     monkeypatch.setattr(evaluate, "fixes_for", refused)
     diff = dealcheck.diff(EXAMPLE, EDITED)
     assert [(c.old_verdict, c.new_verdict) for c in diff.changes] == [("violation", "compliant")]
+
+
+def test_a_leaf_whose_end_must_be_far_after_a_fact_finds_its_witness() -> None:
+    """The end must come over 30 days after `signed`, and not before the start. The
+    end's candidate days before the start came first, enough of them to use up the
+    search before any valid try: the leaf was dropped, and its deployments, whose
+    verdict changes, lay in no region."""
+    text = ('agreement "R" effective 2025-01-01\nparty A\nprovider P operated by A\n'
+            "provider Q operated by A\nworkload w\nfact signed: date\nfact price: number USD\n"
+            "clause c from 2025-07-20:\n  A runs w only if end within 30 days after "
+            "signed - 1 day and not value <= price\n"
+            "clause d1 from 2025-01-15:\n  A must not run w on Q\n"
+            "clause d2 from 2025-02-15:\n  A must not run w on Q\n")
+    terms = dealcheck.loads(text, "t.deal")
+    diff = diff_terms(terms, terms, old_as_of=dt.date(2025, 7, 19),
+                      new_as_of=dt.date(2025, 7, 20))
+    d = Deployment("d", "A", "w", "P", dt.date(2025, 9, 24), None, dt.date(2026, 9, 24), None,
+                   Quantity(Decimal(229), "money"),
+                   {"signed": dt.date(2025, 6, 4), "price": Quantity(Decimal(384), "money")})
+    assert (verdict(terms, d, diff.old_as_of), verdict(terms, d, diff.new_as_of)) == (
+        "compliant", "violation")
+    change = diff.change_of(d)
+    assert change is not None and (change.old_verdict, change.new_verdict) == (
+        "compliant", "violation")
+    assert verdict(terms, change.witness, diff.new_as_of) == "violation"

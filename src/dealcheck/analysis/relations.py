@@ -154,6 +154,10 @@ def representative(base: Deployment,
     relations = [r for r, _ in fixed]
     candidates = {a: _candidates(base, a, axis, ps, a in operands, (days, amounts), relations)
                   for a, (axis, ps) in pieces.items()}
+    # No end before every start: such a try is never valid, and the days before the
+    # start come first, enough of them to use up the search on tries that cannot be.
+    first: dt.date = min(candidates["start"])  # type: ignore[type-var,assignment]
+    candidates["end"] = [v for v in candidates["end"] if v is None or v >= first]  # type: ignore[operator]
     wanted = [(tester(r, operators), t) for r, t in fixed]
     hit = search(base, candidates, wanted)
     return hit if hit is not None else chained(
@@ -271,6 +275,12 @@ def chained(base: Deployment, candidates: Mapping[str, Sequence[object]],
     def options(name: str, chosen: Mapping[str, object]) -> list[object]:
         if name not in dated:
             return list(candidates[name])
+        if name == "end":    # after the start chosen (the first name): no end before it
+            start: dt.date = chosen["start"]  # type: ignore[assignment]
+            return [v for v in near_days(name, chosen) if v is None or v >= start]  # type: ignore[operator]
+        return near_days(name, chosen)
+
+    def near_days(name: str, chosen: Mapping[str, object]) -> list[object]:
         # Near the operands chosen before (the first: near the month edges), to meet
         # what the relations ask of them.
         near = [v for a, v in chosen.items() if a in dated and isinstance(v, dt.date)]

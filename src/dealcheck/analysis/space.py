@@ -333,6 +333,10 @@ class Splitter:
         self.complete = complete
         self._names = {a.name: i for i, a in enumerate(space.axes)}
         self._found: dict[object, dict[str, object] | None] = {}
+        self._involved: dict[tuple[int, ...], tuple[list[int], list[str]]] = {}
+        self._plain = [(i, a) for i, a in enumerate(space.axes) if a.relation is None]
+        self._relations = [(i, space.relations[a.relation]) for i, a in enumerate(space.axes)
+                           if a.relation is not None]
 
     def _groups(self, axis_name: str, items: Sequence[Item]) -> list[list[int]]:
         """The pieces of one axis told apart by `items`, grouped (each group in order)."""
@@ -481,13 +485,11 @@ class Splitter:
         None when the box holds no such deployment (or the search finds none)."""
         values: dict[str, object] = {}
         facts: dict[str, FactValue] = {}
-        for axis, pieces in zip(self.space.axes, box, strict=True):
-            chosen = sorted(pieces)
-            piece = axis.pieces[chosen[0]]
-            full = len(chosen) == len(axis.pieces)
-            if axis.relation is not None:
-                continue
-            if axis.kind != "names" and axis.name != "start" and full:
+        for at, axis in self._plain:
+            pieces = box[at]
+            piece = axis.pieces[min(pieces)]
+            if axis.kind != "names" and axis.name != "start" and len(pieces) == len(
+                    axis.pieces):
                 piece = axis.pieces[0]     # any value: the absent one (first)
             if axis.fact is not None:
                 if not piece.absent:
@@ -501,27 +503,31 @@ class Splitter:
                           str(values["provider"]), dates[0], values["region"],  # type: ignore[arg-type]
                           dates[1], values["capacity"], values["value"],  # type: ignore[arg-type]
                           facts)
-        fixed = [(self.space.relations[axis.relation], 0 in pieces)
-                 for axis, pieces in zip(self.space.axes, box, strict=True)
-                 if axis.relation is not None and len(pieces) == 1]
+        fixed = [(at, r, 0 in box[at]) for at, r in self._relations if len(box[at]) == 1]
         if not fixed:
             return base
         return self._search(box, base, fixed)
 
     def _search(self, box: Box, base: Deployment,
-                fixed: list[tuple[m.Relation, bool]]) -> Deployment | None:
-        """A deployment of the box on which each relation of `fixed` has its truth value.
+                fixed: list[tuple[int, m.Relation, bool]]) -> Deployment | None:
+        """A deployment of the box on which each relation of `fixed` (its axis, itself, its
+        truth) has its truth value.
 
         The search reads only the start, the end and the relations' operands: its answer,
         kept, serves every box alike on those axes (many leaves, one search)."""
-        operands = dict.fromkeys(a for r, _ in fixed for a in rel.operand_axes(r))
-        involved = [self.space.axes[self._names[a]]
-                    for a in dict.fromkeys(["start", "end", *operands])]
-        key = (tuple(fixed), tuple(box[self._names[a.name]] for a in involved))
+        positions = tuple(at for at, _, _ in fixed)
+        if positions not in self._involved:
+            operands = list(dict.fromkeys(a for _, r, _ in fixed for a in rel.operand_axes(r)))
+            self._involved[positions] = ([self._names[a] for a in dict.fromkeys(
+                ["start", "end", *operands])], operands)
+        involved, operands = self._involved[positions]
+        key = (positions, tuple(t for _, _, t in fixed), tuple(box[i] for i in involved))
         if key not in self._found:
+            axes = self.space.axes
             self._found[key] = rel.representative(base, {
-                a.name: (a, [a.pieces[i] for i in sorted(box[self._names[a.name]])])
-                for a in involved}, list(operands), fixed, self.space.operators_of(0))
+                axes[i].name: (axes[i], [axes[i].pieces[j] for j in sorted(box[i])])
+                for i in involved}, operands, [(r, t) for _, r, t in fixed],
+                self.space.operators_of(0))
         values = self._found[key]
         return None if values is None else rel.with_values(base, values)
 
