@@ -20,6 +20,7 @@ import dealcheck
 from dealcheck import Outcome
 from dealcheck.checker.results import Change
 from dealcheck.checker.states import with_states
+from dealcheck.terms import validate_deployments
 from dealcheck.testing import scenarios, terms_sources
 from hypothesis_profiles import examples
 
@@ -95,9 +96,11 @@ APPLIED: list[str] = []
 
 
 def _apply_part(terms: dealcheck.Terms, ds: list[dealcheck.Deployment],
-                counted: list[dealcheck.Deployment],
+                counted: list[dealcheck.Deployment], maybe: list[dealcheck.Deployment],
                 part: str) -> list[dealcheck.Deployment] | None:
-    """One part of an aggregate's fix applied to the deployments `counted` certainly count."""
+    """One part of an aggregate's fix applied to the deployments `counted` certainly count
+    (copied to add) and, to reduce, to those and then those that `maybe` count: a cap's fix
+    reckons with the worst case, in which every deployment that may count does."""
     added = _ADD.match(part)
     if added and counted:
         model = counted[0]  # certainly counted: a copy with its start is too
@@ -112,7 +115,7 @@ def _apply_part(terms: dealcheck.Terms, ds: list[dealcheck.Deployment],
     reduced = _REDUCE.match(part)
     if not reduced:
         return None
-    ids = [d.id for d in counted]
+    ids = [d.id for d in (*counted, *maybe)]
     if reduced[1] is None:  # a number of deployments
         gone = set(ids[:int(reduced[3].split()[0])])
         return [d for d in ds if d.id not in gone]
@@ -139,9 +142,11 @@ def apply_aggregate_fix(terms: dealcheck.Terms, ds: list[dealcheck.Deployment],
         return None
     for part in a.fix.split("; "):
         found = _PERIOD.search(part)
-        counted = [d for d in ds if d.id in a.contributors and (
-            found is None or found[1] <= d.start.isoformat() <= found[2])]
-        changed = _apply_part(terms, ds, counted, _PERIOD.sub("", part))
+        within = [d for d in ds
+                  if found is None or found[1] <= d.start.isoformat() <= found[2]]
+        changed = _apply_part(terms, ds, [d for d in within if d.id in a.contributors],
+                              [d for d in within if d.id in a.unknown_scope],
+                              _PERIOD.sub("", part))
         if changed is None:
             return None
         ds = changed
@@ -168,6 +173,24 @@ def test_a_fix_of_a_generated_cap_or_commitment_settles_it(data: st.DataObject) 
         assert [b.verdict for b in after] == [dealcheck.AggregateVerdict.COMPLIANT], a.fix
         APPLIED.append(a.fix)
 
+
+
+def test_a_cap_fix_counts_the_deployments_that_may_count() -> None:
+    """Undetermined: none certainly counts, one may (its `when` reads an absent end); the fix
+    asks for one fewer, and leaving that one out settles the cap (found by the property)."""
+    terms = dealcheck.loads(
+        'agreement "" effective 2025-01-01\n\nparty Acme\n\nprovider Sky operated by Acme\n\n'
+        "workload api\n\nclause c1:\n"
+        "  number of deployments by Acme of api is at most 0 when start < end\n", "t.deal")
+    ds = validate_deployments(terms.vocabulary, [
+        {"id": "d1", "party": "Acme", "workload": "api", "provider": "Sky", "start": "2025-01-01"}])
+    [a] = terms.check(ds).aggregates
+    assert (a.verdict, a.contributors, a.unknown_scope) == (
+        dealcheck.AggregateVerdict.UNDETERMINED, (), ("d1",))
+    changed = apply_aggregate_fix(terms, ds, a)
+    assert changed == []
+    assert [b.verdict for b in terms.check(changed).aggregates] == [
+        dealcheck.AggregateVerdict.COMPLIANT]
 
 
 def test_a_fix_may_miss_an_advisory_target() -> None:
