@@ -78,6 +78,11 @@ def test_a_remembered_value_lets_no_other_value_through(
     bad = [*valid, {**_rows(5)[4], name: other}]
     assert cached(terms.vocabulary).table(bad) is None
     # Given up, the batch gets the diagnostics the items get one by one.
+    _assert_diagnosed_as_one_by_one(terms, bad)
+
+
+def _assert_diagnosed_as_one_by_one(terms: dealcheck.Terms, bad: list[dict[str, object]]) -> None:
+    """The batch, given up, gets the diagnostics its items get one by one."""
     with pytest.raises(DiagnosticsError) as one_by_one:
         validate_deployments(terms.vocabulary, bad)
     assert _refusal(terms, bad) == [
@@ -176,11 +181,7 @@ def test_the_ids_of_a_batch_checked_again_let_no_other_id_through(
     assert cached(terms.vocabulary).table(bad) is None
     # A new id: the batch's ids are checked (one that cannot be a key is refused before).
     assert checked == ([] if isinstance(other, list) else [[row["id"] for row in bad]])
-    with pytest.raises(DiagnosticsError) as one_by_one:
-        validate_deployments(terms.vocabulary, bad)
-    assert _refusal(terms, bad) == [
-        (d.code, d.message, d.span.file, d.span.line, d.span.column)
-        for d in one_by_one.value.diagnostics]
+    _assert_diagnosed_as_one_by_one(terms, bad)
 
 
 def test_a_field_first_given_late_has_the_pass_read_the_batch_again(
