@@ -381,7 +381,8 @@ class _Session:
         """
         # Two hashes of each key, its columns in either order: one kh2 within each kh
         # means one key per kh (were two keys to share a kh, their kh2 would differ).
-        self.con.execute("CREATE TABLE keys AS SELECT kh, min(rn) AS rep, "
+        # Each key's rows counted too: the report's summary (`engines.render`) reads them.
+        self.con.execute("CREATE TABLE keys AS SELECT kh, min(rn) AS rep, count(*) AS n, "
                          "min(kh2) = max(kh2) AS one FROM keyed GROUP BY kh")
         if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
             return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide

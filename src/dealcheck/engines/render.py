@@ -61,7 +61,8 @@ def render_rows(con: duckdb_module.DuckDBPyConnection, paths: Sequence[str],
     """Every row of the table ``keyed`` rendered by `renderer`, in input order.
 
     Args:
-        con: the connection holding ``keyed`` (``rn``, ``kh``, ``fi``, ``id``, ``day``, ``line``).
+        con: the connection holding ``keyed`` (``rn``, ``kh``, ``fi``, ``id``, ``day``,
+            ``line``) and ``keys`` (each key's hash ``kh`` and its rows' count ``n``).
         paths: the scenario files, by ``fi``.
         outcomes: each key's outcome, by its hash ``kh``.
         renderer: the report format's rows.
@@ -109,7 +110,7 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     rows are sorted again by ``rn`` (a join does not keep their order).
     """
     counts = [0] * 4
-    for kh, count in con.execute("SELECT kh, count(*) FROM keyed GROUP BY kh").fetchall():
+    for kh, count in con.execute("SELECT kh, n FROM keys").fetchall():
         verdict, uncovered, _ = outcomes[int(kh)]
         counts[_VERDICT_CODES[verdict]] += int(count)
         counts[3] += int(count) if uncovered else 0
