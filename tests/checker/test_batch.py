@@ -146,16 +146,16 @@ def test_a_batch_of_valid_dicts_is_judged_as_it_is(terms: dealcheck.Terms,
 
 def test_results_are_built_once_and_compare_as_a_list() -> None:
     day = dt.date(2019, 1, 1)
-    results = Results(["a"], [day], [NOT_COVERED], None)
+    results = Results(lambda: ["a"], lambda: [day], [NOT_COVERED], None)
     assert len(results) == 1
     first = results[0]
     assert first is next(iter(results))  # built once, then shared
     assert first == DeploymentResult("a", Verdict.COMPLIANT, day, True, ())
     assert results[:1] == [first] and repr(results) == repr([first])
-    assert results != Results(["a"], [day], [(Verdict.VIOLATION, False, ())], None)
-    assert Results(["a"], None, [NOT_COVERED], day) == results
+    assert results != Results(lambda: ["a"], lambda: [day], [(Verdict.VIOLATION, False, ())], None)
+    assert Results(lambda: ["a"], None, [NOT_COVERED], day) == results
     assert results != "a"
-    assert Results([], [], [], None) == [] and len(Results([], None, [], day)) == 0
+    assert Results(list, list, [], None) == [] and len(Results(list, None, [], day)) == 0
     with pytest.raises(TypeError):
         hash(results)
 

@@ -163,10 +163,10 @@ class Results(Sequence[DeploymentResult]):
 
     __slots__ = ("_as_of", "_built", "_ids", "_outcomes", "_starts")
 
-    def __init__(self, ids: Sequence[str] | Callable[[], Sequence[str]],
-                 starts: Sequence[dt.date] | Callable[[], Sequence[dt.date]] | None,
+    def __init__(self, ids: Callable[[], Sequence[str]],
+                 starts: Callable[[], Sequence[dt.date]] | None,
                  outcomes: list[Outcome], as_of: dt.date | None) -> None:
-        """`ids` gives (or lists) each id; `starts`, each day judged on (None: `as_of`)."""
+        """`ids` lists each id; `starts`, each day judged on (None: `as_of`), when first read."""
         self._ids = ids
         self._starts = starts
         self._outcomes = outcomes
@@ -176,8 +176,8 @@ class Results(Sequence[DeploymentResult]):
     def _all(self) -> list[DeploymentResult]:
         built = self._built
         if built is None:
-            ids = self._ids() if callable(self._ids) else self._ids
-            starts = self._starts() if callable(self._starts) else self._starts
+            ids = self._ids()
+            starts = None if self._starts is None else self._starts()
             days: Sequence[dt.date | None] = (
                 starts if starts is not None else [self._as_of] * len(ids))
             # Results form no cycles: a collection now would rescan all those built so far.
@@ -186,7 +186,7 @@ class Results(Sequence[DeploymentResult]):
                                                    or [(), (), ()])
                 built = self._built = list(map(DeploymentResult, ids, verdicts, days,
                                                not_covered, findings, repeat(None)))
-            self._ids, self._outcomes, self._starts = [], [], None
+            self._ids, self._outcomes, self._starts = list, [], None
         return built
 
     def __len__(self) -> int:
