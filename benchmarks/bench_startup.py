@@ -1,0 +1,110 @@
+"""What every `dealcheck` command pays before its own work: the start-up, in fresh processes.
+
+Run: python benchmarks/bench_startup.py [--repeat 7] [--rows 1000]
+
+Runs, in turn and `--repeat` times each, fresh processes of: the interpreter
+alone (``python -c pass``, the floor), ``dealcheck --version``, ``dealcheck
+check`` of the shipped Microsoft–OpenAI example (its terms and ``deals.yaml``)
+and ``dealcheck check --engine duckdb --format jsonl`` of a small JSON Lines
+inventory of those terms (`--rows` deployments, written once). Prints the best
+and the median wall time and CPU time (user and system, from ``wait4``) of
+each, and what each costs over the floor. (The machine is shared: compare
+within one run, and prefer the CPU figures.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import MSFT_OPENAI, ROOT, Row, print_table, sample_records, work_directory
+
+EXAMPLE = ROOT / "examples" / "microsoft-openai"
+
+
+@dataclass(slots=True)
+class Runs:
+    """The wall and CPU times of one command's runs."""
+
+    label: str
+    argv: list[str]
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    statuses: set[int] = field(default_factory=set)
+
+    def figure(self) -> str:
+        return (f"wall {min(self.wall) * 1e3:.0f} / {statistics.median(self.wall) * 1e3:.0f} ms, "
+                f"CPU {min(self.cpu) * 1e3:.0f} / {statistics.median(self.cpu) * 1e3:.0f} ms")
+
+
+def run_once(runs: Runs) -> None:
+    """One fresh process of `runs`' command: its wall and CPU time (from wait4)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    start = time.perf_counter()
+    process = subprocess.Popen(runs.argv, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    runs.wall.append(time.perf_counter() - start)
+    runs.cpu.append(usage.ru_utime + usage.ru_stime)
+    runs.statuses.add(os.waitstatus_to_exitcode(status))
+
+
+def write_inventory(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for record in sample_records(count):
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=7, help="fresh processes of each command")
+    parser.add_argument("--rows", type=int, default=1000,
+                        help="deployments of the JSON Lines inventory")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="write the inventory and reports here (reused if present)")
+    args = parser.parse_args(argv)
+    python = sys.executable
+    dealcheck = [python, "-m", "dealcheck"]
+    with work_directory(args.keep) as directory:
+        inventory = directory / f"startup-{args.rows}.jsonl"
+        if not inventory.exists():
+            write_inventory(inventory, args.rows)
+        commands = [
+            Runs("python -c pass (the floor)", [python, "-c", "pass"]),
+            Runs("dealcheck --version", [*dealcheck, "--version"]),
+            Runs("check of the shipped example",
+                 [*dealcheck, "check", str(MSFT_OPENAI), str(EXAMPLE / "deals.yaml")]),
+            Runs(f"check --engine duckdb, {args.rows:,} JSON Lines rows",
+                 [*dealcheck, "check", str(MSFT_OPENAI), str(inventory), "--engine", "duckdb",
+                  "--format", "jsonl", "-o", str(directory / "startup-report.jsonl")]),
+        ]
+        for _ in range(max(1, args.repeat)):
+            for runs in commands:
+                run_once(runs)
+    failed = [r for r in commands if r.statuses - {0, 1}]  # 1: the example has violations
+    for runs in failed:
+        print(f"{runs.label} exited with {sorted(runs.statuses)}", file=sys.stderr)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    floor = commands[0]
+    rows = [Row("runs", f"{max(1, args.repeat)} of each in turn, best / median"),
+            Row("load average at the end", load)]
+    for runs in commands:
+        rows.append(Row(runs.label, runs.figure()))
+    for runs in commands[1:]:
+        rows.append(Row(f"... over the floor: {runs.label}",
+                        f"wall {(min(runs.wall) - min(floor.wall)) * 1e3:.0f} ms, "
+                        f"CPU {(min(runs.cpu) - min(floor.cpu)) * 1e3:.0f} ms (best)"))
+    print_table("Start-up: fresh processes of dealcheck", rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
