@@ -241,7 +241,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
             make_renderer,
             stream_report,
         )
-        from dealcheck.report.text import with_progress
+        from dealcheck.report.progress import with_progress
 
         worst = {"violation": 0, "undetermined": 0}
         read_all = False
