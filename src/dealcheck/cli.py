@@ -27,7 +27,7 @@ from dealcheck.cli_import import import_group, infra_options, infra_reader, show
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
-from dealcheck.report.output import REPORT_FORMATS
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
