@@ -16,6 +16,9 @@ untimed, so that the processes timed find what an installation keeps: the
 compiled modules (written under the work directory, whatever
 ``PYTHONDONTWRITEBYTECODE`` says) and the parser in the user's cache. (The
 machine is shared: compare within one run, and prefer the CPU figures.)
+With ``--baseline SRC``, the same commands are also run, in turn with the
+others, on the sources in SRC (another tree of dealcheck), and the CPU time
+of each is compared.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class Runs:
     #: False: as where ``PYTHONDONTWRITEBYTECODE`` is set and dealcheck runs from
     #: its sources (an editable install), every module of dealcheck compiled each run.
     bytecode_kept: bool = True
+    #: The sources of dealcheck run (`--baseline` times another tree's too).
+    src: Path = ROOT / "src"
 
     def figure(self) -> str:
         return (f"wall {min(self.wall) * 1e3:.0f} / {statistics.median(self.wall) * 1e3:.0f} ms, "
@@ -56,7 +61,7 @@ class Runs:
 def run_once(runs: Runs, pycache: Path) -> None:
     """One fresh process of `runs`' command: its wall and CPU time (from wait4)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(runs.src) + os.pathsep + env.get("PYTHONPATH", "")
     if runs.bytecode_kept:
         # Compiled modules kept as an installation keeps them (here, in the work directory).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -86,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="deployments of the JSON Lines inventory")
     parser.add_argument("--keep", metavar="DIR",
                         help="write the inventory and reports here (reused if present)")
+    parser.add_argument("--baseline", metavar="SRC", type=Path,
+                        help="the `src` directory of another tree of dealcheck (say, of "
+                             "`git archive main`): each command is run with it too, in turn")
     args = parser.parse_args(argv)
     python = sys.executable
     dealcheck = [python, "-m", "dealcheck"]
@@ -104,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             Runs(f"check --engine duckdb, {args.rows:,} JSON Lines rows", duckdb_check),
             Runs("the same, no bytecode kept", duckdb_check, bytecode_kept=False),
         ]
+        if args.baseline is not None:
+            commands += [Runs(f"baseline: {r.label}", r.argv, src=args.baseline.resolve())
+                         for r in commands[1:4]]
         pycache = directory / "pycache"
         for runs in commands:  # once untimed: compiles the modules, saves the parser
             run_once(runs, pycache)
@@ -125,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row(f"... over the floor: {runs.label}",
                         f"wall {(min(runs.wall) - min(floor.wall)) * 1e3:.0f} ms, "
                         f"CPU {(min(runs.cpu) - min(floor.cpu)) * 1e3:.0f} ms (best)"))
+    for before, after in zip(commands[5:], commands[1:4], strict=False):
+        rows.append(Row(f"baseline / this tree: {after.label}",
+                        f"CPU {min(before.cpu) / min(after.cpu):.2f}x (best), "
+                        f"{statistics.median(before.cpu) / statistics.median(after.cpu):.2f}x "
+                        "(median)"))
     print_table("Start-up: fresh processes of dealcheck", rows)
     return 1 if failed else 0
 
