@@ -22,6 +22,7 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.report.html import HtmlContext
@@ -46,9 +47,6 @@ __all__ = [
     "write_atomic_chunks",
 ]
 
-#: The values `dealcheck check --format` accepts (`make_renderer`).
-REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
-                                   "markdown", "html")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
