@@ -34,6 +34,7 @@ __all__ = [
     "OutputFile",
     "RenderedRows",
     "ReportMeta",
+    "RowTexts",
     "RowsRenderer",
     "StreamingRenderer",
     "SummaryCounter",
@@ -136,6 +137,33 @@ class StreamingRenderer(Protocol):
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
+
+
+class RowTexts:
+    """A `RowsRenderer.row` that makes each distinct result's text once.
+
+    An engine renders one row per distinct key (`engines.render`), and keys'
+    outcomes repeat: a few dozen texts for thousands of keys. Results that
+    are equal (`source` included) have the same text: each is its own key.
+    """
+
+    __slots__ = ("_made", "_render")
+
+    #: Texts kept before the memo starts again.
+    LIMIT = 4096
+
+    def __init__(self, render: Callable[[DeploymentResult], str]) -> None:
+        self._render = render
+        self._made: dict[tuple[DeploymentResult, object], str] = {}
+
+    def __call__(self, result: DeploymentResult) -> str:
+        key = (result, result.source)
+        text = self._made.get(key)
+        if text is None:
+            if len(self._made) >= self.LIMIT:
+                self._made.clear()
+            text = self._made[key] = self._render(result)
+        return text
 
 
 def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
