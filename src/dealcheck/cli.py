@@ -31,6 +31,7 @@ from dealcheck.report.output import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
+    from dealcheck.io_text import FilePart
     from dealcheck.report.output import RenderedRows
     from dealcheck.rules.model import Vocabulary
     from dealcheck.scenario.load import InfraText
@@ -235,6 +236,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
 
     def write_report(run: CheckRun) -> dict[str, int]:
         from dealcheck.checker.results import aggregate_counts
+        from dealcheck.io_text import texts, write_chunk
         from dealcheck.report.output import (
             SummaryCounter,
             atomic_writer,
@@ -265,7 +267,8 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)
-        chunks = stream_report(renderer, meta, results(), aggregates, counted)
+        # Files of rows an engine wrote are copied as bytes where the output takes them.
+        chunks = stream_report(renderer, meta, results(), aggregates, counted, files=True)
         # Parquet's chunks are bytes, one character each (its renderer's `encoding`).
         encoding: str = getattr(renderer, "encoding", "utf-8")
         if output:
@@ -274,10 +277,11 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
                 _emit(chunks, out.write, lambda: out.direct and run.pending and not read_all)
         elif encoding != "utf-8":
             sys.stdout.flush()
-            _emit(chunks, lambda text: sys.stdout.buffer.write(text.encode(encoding)),
+            _emit(texts(chunks), lambda text: sys.stdout.buffer.write(text.encode(encoding)),
                   lambda: run.pending and not read_all)
         else:
-            _emit(chunks, sys.stdout.write, lambda: run.pending and not read_all)
+            _emit(chunks, lambda chunk: write_chunk(sys.stdout, chunk),
+                  lambda: run.pending and not read_all)
         sys.stdout.flush()
         worst["violation"] += counted.violation
         worst["undetermined"] += counted.undetermined
@@ -286,7 +290,11 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
     return write_report
 
 
-def _emit(chunks: Iterable[str], write: Callable[[str], object],
+#: A report's chunk: text, or also files of rows copied as they are (`io_text.write_chunk`).
+_Chunk = TypeVar("_Chunk", str, "str | FilePart")
+
+
+def _emit(chunks: Iterable[_Chunk], write: Callable[[_Chunk], object],
           hold: Callable[[], bool]) -> None:
     """Write the report's chunks, holding back those that come while `hold()` is true.
 
@@ -295,6 +303,7 @@ def _emit(chunks: Iterable[str], write: Callable[[str], object],
     back waits in a `TextSpool` (memory, then a temporary file): `--format jsonl`
     of millions of rows to standard output stays in bounded memory.
     """
+    from dealcheck.io_text import texts
     from dealcheck.report.output import TextSpool
 
     early: TextSpool | None = None
@@ -303,7 +312,8 @@ def _emit(chunks: Iterable[str], write: Callable[[str], object],
             if hold():
                 if early is None:
                     early = TextSpool()
-                early.write(chunk)
+                for text in texts((chunk,)):
+                    early.write(text)
                 continue
             if early is not None:
                 for text in early.drain():

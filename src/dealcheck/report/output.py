@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol, overload
 
 from dealcheck.checker.results import (
     AggregateResult,
@@ -21,7 +21,7 @@ from dealcheck.checker.results import (
     RowsRenderer,
     Verdict,
 )
-from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
+from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic
 
 if TYPE_CHECKING:
     from dealcheck.report.html import HtmlContext
@@ -30,6 +30,7 @@ __all__ = [
     "FAIL_ON_CHOICES",
     "REPORT_FORMATS",
     "AccumulatingRenderer",
+    "FilePart",
     "OutputFile",
     "RenderedRows",
     "ReportMeta",
@@ -125,7 +126,9 @@ class StreamingRenderer(Protocol):
 
     `begin` is called once, then `deployment` for every result in order, then `end` once
     with the aggregates (known only after every deployment was seen) and the summary.
-    Concatenating everything the three steps return gives the whole document.
+    Concatenating everything the three steps return gives the whole document. A renderer
+    that takes rows an engine rendered (`rendered`) hands on the files that hold them
+    (`FilePart`), from `rendered` or `end`.
     """
 
     def begin(self, meta: ReportMeta) -> Iterable[str]: ...
@@ -134,7 +137,7 @@ class StreamingRenderer(Protocol):
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
-    ) -> Iterable[str]: ...
+    ) -> Iterable[str | FilePart]: ...
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
@@ -158,13 +161,31 @@ def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
     return None
 
 
+@overload
+def stream_report(
+    renderer: StreamingRenderer, meta: ReportMeta,
+    deployments: Iterable[DeploymentResult | RenderedRows], aggregates: AggregatesSource,
+    counter: SummaryCounter | None = None, *, files: Literal[False] = False,
+) -> Iterator[str]: ...
+
+
+@overload
+def stream_report(
+    renderer: StreamingRenderer, meta: ReportMeta,
+    deployments: Iterable[DeploymentResult | RenderedRows], aggregates: AggregatesSource,
+    counter: SummaryCounter | None = None, *, files: bool,
+) -> Iterator[str | FilePart]: ...
+
+
 def stream_report(
     renderer: StreamingRenderer,
     meta: ReportMeta,
     deployments: Iterable[DeploymentResult | RenderedRows],
     aggregates: AggregatesSource,
     counter: SummaryCounter | None = None,
-) -> Iterator[str]:
+    *,
+    files: bool = False,
+) -> Iterator[str] | Iterator[str | FilePart]:
     """Drive a streaming renderer over deployments that arrive one by one.
 
     Args:
@@ -177,16 +198,26 @@ def stream_report(
             only after the last deployment (the checker computes aggregates as it goes).
         counter: where to count the verdicts for the summary, for a caller that
             needs them too (a new one if omitted).
+        files: hand on the files of rows an engine rendered as they are
+            (`FilePart`), for a writer that copies their bytes
+            (`io_text.write_chunk`); else their text.
 
     Returns:
-        The document as text chunks, suitable for `write_atomic_chunks`.
+        The document as chunks, suitable for `write_atomic_chunks`.
     """
+    chunks = _stream(renderer, meta, deployments, aggregates,
+                     SummaryCounter() if counter is None else counter)
+    return chunks if files else texts(chunks)
+
+
+def _stream(renderer: StreamingRenderer, meta: ReportMeta,
+            deployments: Iterable[DeploymentResult | RenderedRows],
+            aggregates: AggregatesSource, counter: SummaryCounter) -> Iterator[str | FilePart]:
     yield from renderer.begin(meta)
-    if counter is None:
-        counter = SummaryCounter()
     for result in deployments:
         if isinstance(result, RenderedRows):
-            take = getattr(renderer, "rendered", None)
+            take: Callable[[RenderedRows], Iterable[str | FilePart]] | None = getattr(
+                renderer, "rendered", None)
             if take is None:
                 raise TypeError(f"{type(renderer).__name__} takes no rows rendered elsewhere")
             counter.add_rendered(result)
