@@ -236,11 +236,11 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
 
     def write_report(run: CheckRun) -> dict[str, int]:
         from dealcheck.checker.results import aggregate_counts
-        from dealcheck.io_text import texts, write_chunk
         from dealcheck.report.output import (
             SummaryCounter,
             atomic_writer,
             make_renderer,
+            standard_output,
             stream_report,
         )
         from dealcheck.report.text import with_progress
@@ -267,7 +267,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)
-        # Files of rows an engine wrote are copied as bytes where the output takes them.
+        # Files of rows an engine wrote go on as they are: a file takes their bytes.
         chunks = stream_report(renderer, meta, results(), aggregates, counted, files=True)
         # Parquet's chunks are bytes, one character each (its renderer's `encoding`).
         encoding: str = getattr(renderer, "encoding", "utf-8")
@@ -275,13 +275,8 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
             with atomic_writer(output, encoding=encoding) as out:
                 # A temporary file shows nothing before it is complete; a pipe or a device does.
                 _emit(chunks, out.write, lambda: out.direct and run.pending and not read_all)
-        elif encoding != "utf-8":
-            sys.stdout.flush()
-            _emit(texts(chunks), lambda text: sys.stdout.buffer.write(text.encode(encoding)),
-                  lambda: run.pending and not read_all)
         else:
-            _emit(chunks, lambda chunk: write_chunk(sys.stdout, chunk),
-                  lambda: run.pending and not read_all)
+            _emit(chunks, standard_output(encoding), lambda: run.pending and not read_all)
         sys.stdout.flush()
         worst["violation"] += counted.violation
         worst["undetermined"] += counted.undetermined
@@ -290,11 +285,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
     return write_report
 
 
-#: A report's chunk: text, or also files of rows copied as they are (`io_text.write_chunk`).
-_Chunk = TypeVar("_Chunk", str, "str | FilePart")
-
-
-def _emit(chunks: Iterable[_Chunk], write: Callable[[_Chunk], object],
+def _emit(chunks: Iterable[str | FilePart], write: Callable[[str | FilePart], object],
           hold: Callable[[], bool]) -> None:
     """Write the report's chunks, holding back those that come while `hold()` is true.
 
@@ -303,7 +294,6 @@ def _emit(chunks: Iterable[_Chunk], write: Callable[[_Chunk], object],
     back waits in a `TextSpool` (memory, then a temporary file): `--format jsonl`
     of millions of rows to standard output stays in bounded memory.
     """
-    from dealcheck.io_text import texts
     from dealcheck.report.output import TextSpool
 
     early: TextSpool | None = None
@@ -312,8 +302,7 @@ def _emit(chunks: Iterable[_Chunk], write: Callable[[_Chunk], object],
             if hold():
                 if early is None:
                     early = TextSpool()
-                for text in texts((chunk,)):
-                    early.write(text)
+                early.write(chunk)
                 continue
             if early is not None:
                 for text in early.drain():

@@ -138,6 +138,30 @@ def test_a_pipe_takes_a_parts_text(part: FilePart) -> None:
     assert got == [f"[{ROWS}]".encode()]
 
 
+def test_a_spool_takes_a_parts_text(part: FilePart) -> None:
+    from dealcheck.report.output import TextSpool
+
+    spool = TextSpool(max_chars=8)
+    for chunk in ("[", part, "]"):
+        spool.write(chunk)
+    assert "".join(spool.drain()) == f"[{ROWS}]"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_standard_output_takes_chunks_in_its_encoding(tmp_path: Path, part: FilePart,
+                                                      encoding: str) -> None:
+    from dealcheck.report.output import standard_output
+
+    target = tmp_path / "out"
+    part = FilePart(part.path, len('{"id":"é-1"}\n'.encode()))
+    with open(target, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        handle.write("<")
+        write = standard_output(encoding)
+        for chunk in ("\xe9", part):
+            write(chunk)
+    assert target.read_bytes() == b"<" + '\xe9{"id":"é-1"}\n'.encode(encoding)
+
+
 # ---------------------------------------------------------------- the CLI
 
 

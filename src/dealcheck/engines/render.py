@@ -137,25 +137,32 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     slotted = _slotted(numbered) if _in_order(con) else None
     # Parts by ranges of `rn`, written at once: the slotted rows read `keyed` in its
     # order, each part its own row groups; the joined rows are sorted once, in one part.
-    bounds = (_bounds(con, total, _threads(con)) if slotted is not None else [])
+    bounds = _bounds(con, total, _threads(con)) if slotted is not None else []
     rows = slotted or _joined(con, numbered)
-    paths = [os.path.join(directory, f"rows-{n}.txt") for n in range(len(bounds) + 1)]
-    queries = [f"COPY (SELECT {text} FROM ({rows}) k{_range(bounds, n)}) TO "
-               f"{sql_string(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
-               "DELIMITER '\x01', NEW_LINE '\\n')" for n, path in enumerate(paths)]
-    # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
-    # control characters): each row's text as it is, then a line break.
-    _copy_at_once(con, queries)
-    sizes = [os.path.getsize(path) for path in paths]
-    if joiner is not None and any(sizes):
-        # Rows that begin with a line break: the file lacks the first, and the last
-        # part that holds rows ends with one too many.
-        last = max(n for n, size in enumerate(sizes) if size)
-        sizes[last] -= 1
+    files = _write_parts(con, f"SELECT {text} FROM ({rows}) k", bounds, directory,
+                         leading=joiner is not None)
     compliant, violation, undetermined, not_covered = counts
     return RenderedRows("" if joiner is None else "\n", total, compliant, violation,
-                        undetermined, not_covered,
-                        files=tuple(map(FilePart, paths, sizes)))
+                        undetermined, not_covered, files=files)
+
+
+def _write_parts(con: duckdb_module.DuckDBPyConnection, query: str, bounds: Sequence[int],
+                 directory: str, *, leading: bool) -> tuple[FilePart, ...]:
+    """The rows of `query` (of ``k.rn``), a line each, in files by the ranges `bounds` cut.
+
+    `leading`: the rows begin with a line break, which the files lack; the
+    last part that holds rows ends with one too many, which it leaves out.
+    """
+    paths = [os.path.join(directory, f"rows-{n}.txt") for n in range(len(bounds) + 1)]
+    # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
+    # control characters): each row's text as it is, then a line break.
+    _copy_at_once(con, [f"COPY ({query}{_range(bounds, n)}) TO {sql_string(path)} (FORMAT "
+                        "csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', "
+                        "NEW_LINE '\\n')" for n, path in enumerate(paths)])
+    sizes = [os.path.getsize(path) for path in paths]
+    if leading and any(sizes):
+        sizes[max(n for n, size in enumerate(sizes) if size)] -= 1
+    return tuple(map(FilePart, paths, sizes))
 
 
 def _threads(con: duckdb_module.DuckDBPyConnection) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Literal, Protocol, overload
@@ -21,7 +22,7 @@ from dealcheck.checker.results import (
     RowsRenderer,
     Verdict,
 )
-from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic
+from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic, write_chunk
 
 if TYPE_CHECKING:
     from dealcheck.report.html import HtmlContext
@@ -42,6 +43,7 @@ __all__ = [
     "check_fail_on",
     "make_renderer",
     "rows_renderer",
+    "standard_output",
     "stream_report",
     "write_atomic",
     "write_atomic_chunks",
@@ -358,8 +360,9 @@ class TextSpool:
             max_size=max_chars, mode="w+", encoding="utf-8", newline=""
         )
 
-    def write(self, text: str) -> None:
-        self._file.write(text)
+    def write(self, text: str | FilePart) -> None:
+        for piece in texts((text,)):
+            self._file.write(piece)
 
     def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
         """Yield everything written, in chunks, then release the buffer."""
@@ -374,7 +377,26 @@ class TextSpool:
         self._file.close()
 
 
-# --------------------------------------------------------------------------- atomic writes
+# --------------------------------------------------------------------------- writing
+
+
+def standard_output(encoding: str = "utf-8") -> Callable[[str | FilePart], None]:
+    """What writes a report's chunks to standard output (as it is when each is written).
+
+    UTF-8 text goes to the text layer (`write_chunk`: a file takes a
+    `FilePart`'s bytes); in another `encoding` (Parquet's bytes, a character
+    each), the chunks' bytes go under it, which is flushed first.
+    """
+    if encoding == "utf-8":
+        return lambda chunk: write_chunk(sys.stdout, chunk)
+    sys.stdout.flush()
+
+    def write(chunk: str | FilePart) -> None:
+        for text in texts((chunk,)):
+            sys.stdout.buffer.write(text.encode(encoding))
+
+    return write
+
 
 
 def write_atomic_chunks(
