@@ -66,3 +66,21 @@ def test_a_representative_no_longer_in_its_file_goes_to_the_python_reader(
     path = write_jsonl(tmp_path / "a.jsonl", _sample_records(30, seed=3))
     monkeypatch.setattr(engine, "read_lines", lambda path, wanted: [])
     assert not _engine_reads(MSFT, path)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+@pytest.mark.parametrize(("bom", "newline"), [(False, "\r\n"), (True, "\n"), (True, "\r\n")])
+def test_representatives_of_files_with_a_bom_or_crlf_read_as_the_python_engine_says(
+        tmp_path: Path, kind: str, bom: bool, newline: str) -> None:
+    """Each representative's line is copied as it is: its line break and a byte order
+    mark at the start of the file read as in the file."""
+    records = _sample_records(40, seed=13)
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}", records)
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\n", newline)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    reads = _engine_reads(MSFT, path)
+    reports = [run_dealcheck("check", MSFT, path, "--format", "json", "--engine", name,
+                             cwd=tmp_path) for name in ("python", "duckdb")]
+    assert (reports[1].returncode, reports[1].stdout, reports[1].stderr) == (
+        reports[0].returncode, reports[0].stdout, reports[0].stderr)
+    assert json.loads(reports[0].stdout)["deployments"] or not reads
