@@ -34,7 +34,7 @@ from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
     from dealcheck.checker.codegen import DictObserver, FromDict, KeyEvaluator
-    from dealcheck.checker.results import DeploymentResult
+    from dealcheck.checker.results import DeploymentResult, Fix
 
 
 def _always(_: Deployment) -> Tri:
@@ -314,6 +314,8 @@ class CompiledTerms:
     _states: dict[str, tuple[str, ...]] | None = None
     #: id of a clause -> what its fixes take from the terms alone (`fixes.fixes_for`).
     fix_parts: dict[int, object] = field(default_factory=dict)
+    #: The fixes made of names and truth values, by what they are made of (`fixes._render`).
+    fixes_made: dict[tuple[object, ...], Fix] = field(default_factory=dict)
 
     @property
     def states(self) -> dict[str, tuple[str, ...]]:

@@ -242,7 +242,30 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
 
 def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: CompiledTerms,
             permission: str | None) -> Fix:
-    """A fix from the values of `names` that work: all of them for one name, else the first."""
+    """A fix from the values of `names` that work: all of them for one name, else the first.
+
+    Made once per compiled terms for values that are names and truth values
+    (equal ones are written alike; a quantity keeps the text it was given).
+    """
+    if not all(type(v) in _PLAIN for values in working for v in values):
+        return _make_fix(names, working, ct, permission)
+    key = (names, tuple(working), permission)
+    found = ct.fixes_made.get(key)
+    if found is None:
+        if len(ct.fixes_made) >= _MOST_FIXES_MADE:
+            ct.fixes_made.clear()
+        found = ct.fixes_made[key] = _make_fix(names, working, ct, permission)
+    return found
+
+
+#: The values whose equal ones are written alike (`_render`).
+_PLAIN = frozenset((bool, str))
+#: Fixes `_render` keeps before it starts again.
+_MOST_FIXES_MADE = 4096
+
+
+def _make_fix(names: tuple[str, ...], working: list[tuple[object, ...]], ct: CompiledTerms,
+              permission: str | None) -> Fix:
     via = f" (`{permission}`)" if permission else ""
     if len(names) > 1:
         first = working[0]
