@@ -30,6 +30,7 @@ FULL: list[list[str]] = [
     ["bench_diagnostics.py", "--no-limit-run"],
     ["bench_bounds.py"],
     ["bench_engines.py"],
+    ["bench_startup.py"],
 ]
 QUICK: list[list[str]] = [
     ["bench_decide.py", "--quick"],
@@ -44,6 +45,7 @@ QUICK: list[list[str]] = [
      "--no-limit-run"],
     ["bench_bounds.py", "--amendments", "50", "--waivers", "20"],
     ["bench_engines.py", "--quick"],
+    ["bench_startup.py", "--repeat", "1", "--rows", "50"],
 ]
 
 

@@ -27,10 +27,11 @@ from dealcheck.cli_import import import_group, infra_options, infra_reader, show
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
-from dealcheck.report.output import REPORT_FORMATS
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
+    from dealcheck.io_text import FilePart
     from dealcheck.report.output import RenderedRows
     from dealcheck.rules.model import Vocabulary
     from dealcheck.scenario.load import InfraText
@@ -239,9 +240,10 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
             SummaryCounter,
             atomic_writer,
             make_renderer,
+            standard_output,
             stream_report,
         )
-        from dealcheck.report.text import with_progress
+        from dealcheck.report.progress import with_progress
 
         worst = {"violation": 0, "undetermined": 0}
         read_all = False
@@ -265,19 +267,16 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
                                  color=output is None and _color(sys.stdout))
         counted = SummaryCounter()
         meta = dataclasses.replace(run.meta, version=dealcheck.__version__)
-        chunks = stream_report(renderer, meta, results(), aggregates, counted)
+        # Files of rows an engine wrote go on as they are: a file takes their bytes.
+        chunks = stream_report(renderer, meta, results(), aggregates, counted, files=True)
         # Parquet's chunks are bytes, one character each (its renderer's `encoding`).
         encoding: str = getattr(renderer, "encoding", "utf-8")
         if output:
             with atomic_writer(output, encoding=encoding) as out:
                 # A temporary file shows nothing before it is complete; a pipe or a device does.
                 _emit(chunks, out.write, lambda: out.direct and run.pending and not read_all)
-        elif encoding != "utf-8":
-            sys.stdout.flush()
-            _emit(chunks, lambda text: sys.stdout.buffer.write(text.encode(encoding)),
-                  lambda: run.pending and not read_all)
         else:
-            _emit(chunks, sys.stdout.write, lambda: run.pending and not read_all)
+            _emit(chunks, standard_output(encoding), lambda: run.pending and not read_all)
         sys.stdout.flush()
         worst["violation"] += counted.violation
         worst["undetermined"] += counted.undetermined
@@ -286,7 +285,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
     return write_report
 
 
-def _emit(chunks: Iterable[str], write: Callable[[str], object],
+def _emit(chunks: Iterable[str | FilePart], write: Callable[[str | FilePart], object],
           hold: Callable[[], bool]) -> None:
     """Write the report's chunks, holding back those that come while `hold()` is true.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -10,6 +11,7 @@ import signal
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from dealcheck import limits
@@ -70,6 +72,111 @@ def _reason(exc: OSError) -> str:
 
 
 # ---------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """The first `length` bytes of the file `path`: UTF-8 text that a writer may copy as it is.
+
+    Rows an engine wrote to files of its own (`dealcheck.checker.results.RenderedRows`)
+    reach a report's file as bytes (`write_chunk`), not decoded and encoded again.
+    """
+
+    path: str
+    length: int
+
+    def texts(self, chunk_bytes: int = 1 << 16) -> Iterator[str]:
+        """The text, `chunk_bytes` at a time."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        left = self.length
+        with open(self.path, "rb") as data:
+            while left > 0:
+                chunk = data.read(min(chunk_bytes, left))
+                if not chunk:
+                    raise OSError(f"{self.path} ends before its {self.length} bytes")
+                left -= len(chunk)
+                yield decoder.decode(chunk, final=left <= 0)
+
+    def copy_to(self, fd: int) -> None:
+        """Write the bytes to `fd`, at its offset: by the kernel where it can, else by reads
+        and writes."""
+        with open(self.path, "rb") as source:
+            done = 0
+            for copy in _KERNEL_COPIES:
+                try:
+                    while done < self.length:
+                        copied = copy(source.fileno(), fd, done, self.length - done)
+                        if copied <= 0:
+                            raise OSError(f"{self.path} ends before its {self.length} bytes")
+                        done += copied
+                    return
+                except OSError as exc:
+                    if exc.errno not in _NO_KERNEL_COPY:
+                        raise
+            source.seek(done)
+            while done < self.length:
+                block = memoryview(source.read(min(1 << 20, self.length - done)))
+                if not block:
+                    raise OSError(f"{self.path} ends before its {self.length} bytes")
+                done += len(block)
+                while block:
+                    block = block[os.write(fd, block):]
+
+
+def _copy_file_range(source: int, target: int, offset: int, count: int) -> int:
+    return os.copy_file_range(source, target, count, offset)
+
+
+def _sendfile(source: int, target: int, offset: int, count: int) -> int:
+    return os.sendfile(target, source, offset, count)
+
+
+#: The kernel's ways to copy bytes between files, best first (the system's own).
+_KERNEL_COPIES: tuple[Callable[[int, int, int, int], int], ...] = (
+    *((_copy_file_range,) if hasattr(os, "copy_file_range") else ()),
+    *((_sendfile,) if hasattr(os, "sendfile") else ()))
+#: What a kernel copy fails with when it cannot copy between these two files
+#: (other file systems, a file opened to append, a target that is not a socket).
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
+                             errno.ENOTSUP, errno.EBADF, errno.ENOTSOCK})
+
+
+def texts(chunks: Iterable[str | FilePart]) -> Iterator[str]:
+    """The text of chunks of which some may be `FilePart`s."""
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            yield chunk
+        else:
+            yield from chunk.texts()
+
+
+def write_chunk(handle: IO[str], chunk: str | FilePart) -> None:
+    """Write text, or a `FilePart`: its bytes copied when `handle` is a regular file that
+    writes its text as UTF-8 as it is, else its text."""
+    if isinstance(chunk, str):
+        handle.write(chunk)
+    elif _takes_bytes(handle):
+        handle.flush()
+        chunk.copy_to(handle.fileno())
+        # The text layer's idea of where the file ends, brought up to date.
+        handle.seek(0, os.SEEK_END)
+    else:
+        for text in chunk.texts():
+            handle.write(text)
+
+
+def _takes_bytes(handle: IO[str]) -> bool:
+    """Whether UTF-8 bytes written under `handle` are its text (a regular file, UTF-8, no
+    line ends translated: `os.linesep` is a line feed)."""
+    encoding = getattr(handle, "encoding", None)
+    if os.linesep != "\n" or not isinstance(encoding, str):
+        return False
+    try:
+        regular = handle.seekable() and stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor (a test's capture), or a closed one
+        return False
+    return regular and codecs.lookup(encoding).name == "utf-8"
+
 
 #: The code of every file dealcheck cannot write (a report, a formatted terms file).
 CANNOT_WRITE = "DC904"
@@ -151,11 +258,11 @@ class OutputFile:
         self._open = open_handle
         self._handle: IO[str] | None = None
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | FilePart) -> None:
         try:
             if self._handle is None:
                 self._handle = self._open()
-            self._handle.write(text)
+            write_chunk(self._handle, text)
         except OSError as exc:
             raise cannot_write(self.path, exc) from None
 

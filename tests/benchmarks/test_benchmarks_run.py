@@ -33,6 +33,8 @@ HEADINGS = {
     "bench_stages.py": ["Where the time goes: reading a JSON Lines inventory"],
     "bench_diagnostics.py": ["Diagnostics of hostile inputs"],
     "bench_bounds.py": ["Bounded cost of inputs within the limits"],
+    "bench_startup.py": ["Start-up: fresh processes of dealcheck",
+                         "over the floor: dealcheck --version"],
 }
 SCRIPTS = [c for c in run.QUICK if c[0] in HEADINGS]
 

@@ -186,6 +186,7 @@ class _BarRows:
 def test_the_engine_renders_rows_as_the_format_renders_each(
         tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import dealcheck
+    from dealcheck import io_text
     from dealcheck.checker.files import check_files_into, collect_report
     from dealcheck.checker.results import RenderedRows, RowsRenderer, Verdict
     from dealcheck.engines.duckdb import duckdb_run
@@ -202,9 +203,10 @@ def test_the_engine_renders_rows_as_the_format_renders_each(
         assert run is not None
         got = list(run.results)
         # A file of rows (JSON, JSON Lines) is read while the check lasts.
-        texts = ["".join(rows.pieces()) for rows in got if isinstance(rows, RenderedRows)]
+        texts = ["".join(io_text.texts(rows.pieces())) for rows in got
+                 if isinstance(rows, RenderedRows)]
     assert got and all(isinstance(rows, RenderedRows) for rows in got)
-    assert all((rows.path is None) == (fmt in ("bars", "json-runs")) for rows in got
+    assert all((not rows.files) == (fmt in ("bars", "json-runs")) for rows in got
                if isinstance(rows, RenderedRows))
     expected = check_files_into(terms, [path], collect_report, engine="python").deployments
     renderer = make()

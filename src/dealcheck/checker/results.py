@@ -6,7 +6,6 @@ live in `report.model` and are built only at the boundary.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import enum
 from collections import Counter
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
 from dealcheck._version import __version__
+from dealcheck.io_text import FilePart
 from dealcheck.scenario.model import SourceLocation
 
 
@@ -405,9 +405,9 @@ class RenderedRows:
 
     Their text is what the renderer's own `deployment` steps would have
     written for them: each row's `RowsRenderer.row`, joined by
-    `RowsRenderer.joiner`; the counts feed the summary. It is `text`, then,
-    when `path` is given, the first `length` bytes (UTF-8) of that file, which
-    the engine wrote and keeps until the check ends: `pieces` gives it all.
+    `RowsRenderer.joiner`; the counts feed the summary. It is `text`, then
+    the bytes of each of `files` in turn (UTF-8), which the engine wrote and
+    keeps until the check ends: `pieces` gives it all.
     """
 
     text: str
@@ -416,24 +416,16 @@ class RenderedRows:
     violation: int
     undetermined: int
     not_covered: int
-    path: str | None = None
-    length: int = 0
+    files: tuple[FilePart, ...] = ()
 
-    def pieces(self, chunk_bytes: int = 1 << 16) -> Iterator[str]:
-        """The rows' text, in pieces: `text`, then the file's, `chunk_bytes` at a time."""
+    def pieces(self) -> Iterator[str | FilePart]:
+        """The rows' text, in pieces: `text`, then each file that holds some.
+
+        A writer copies a file's bytes, or writes its text (`io_text.write_chunk`).
+        """
         if self.text:
             yield self.text
-        if self.path is None:
-            return
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        left = self.length
-        with open(self.path, "rb") as data:
-            while left > 0:
-                chunk = data.read(min(chunk_bytes, left))
-                if not chunk:
-                    raise OSError(f"{self.path} ends before its rows' text")
-                left -= len(chunk)
-                yield decoder.decode(chunk, final=left <= 0)
+        yield from (part for part in self.files if part.length)
 
 
 class RowsRenderer(Protocol):

@@ -24,6 +24,7 @@ from dealcheck.checker.results import (
 from dealcheck.report.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
+    FilePart,
     RenderedRows,
     ReportMeta,
     RowTexts,
@@ -345,7 +346,7 @@ class JsonStreamRenderer:
     The summary precedes the deployments in the document but is known only after the last
     one, so each deployment's text goes to a `TextSpool` (memory, then a temporary file) and
     the whole document is emitted by `end`. No result object is kept. Rows an engine wrote
-    to a file of its own (`RenderedRows.path`) stay there: `end` reads them from it.
+    to files of their own (`RenderedRows.files`) stay there: `end` hands them on.
     """
 
     def __init__(self, *, spool_chars: int = DEFAULT_SPOOL_CHARS) -> None:
@@ -381,7 +382,7 @@ class JsonStreamRenderer:
             raise RuntimeError("renderer got deployments before it began")
         if rows.deployments:
             self._flush()
-            if rows.path is None:
+            if not rows.files:
                 self._spool.write(("," if self._count else "") + rows.text)
             else:
                 if self._count:
@@ -403,7 +404,7 @@ class JsonStreamRenderer:
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
-    ) -> Iterator[str]:
+    ) -> Iterator[str | FilePart]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
         self._flush()

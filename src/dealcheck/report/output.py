@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol, overload
 
 from dealcheck.checker.results import (
     AggregateResult,
@@ -21,7 +22,8 @@ from dealcheck.checker.results import (
     RowsRenderer,
     Verdict,
 )
-from dealcheck.io_text import OutputFile, atomic_writer, write_atomic
+from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic, write_chunk
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.report.html import HtmlContext
@@ -30,6 +32,7 @@ __all__ = [
     "FAIL_ON_CHOICES",
     "REPORT_FORMATS",
     "AccumulatingRenderer",
+    "FilePart",
     "OutputFile",
     "RenderedRows",
     "ReportMeta",
@@ -42,14 +45,12 @@ __all__ = [
     "check_fail_on",
     "make_renderer",
     "rows_renderer",
+    "standard_output",
     "stream_report",
     "write_atomic",
     "write_atomic_chunks",
 ]
 
-#: The values `dealcheck check --format` accepts (`make_renderer`).
-REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
-                                   "markdown", "html")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
@@ -126,7 +127,9 @@ class StreamingRenderer(Protocol):
 
     `begin` is called once, then `deployment` for every result in order, then `end` once
     with the aggregates (known only after every deployment was seen) and the summary.
-    Concatenating everything the three steps return gives the whole document.
+    Concatenating everything the three steps return gives the whole document. A renderer
+    that takes rows an engine rendered (`rendered`) hands on the files that hold them
+    (`FilePart`), from `rendered` or `end`.
     """
 
     def begin(self, meta: ReportMeta) -> Iterable[str]: ...
@@ -135,7 +138,7 @@ class StreamingRenderer(Protocol):
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
-    ) -> Iterable[str]: ...
+    ) -> Iterable[str | FilePart]: ...
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
@@ -186,13 +189,31 @@ def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:
     return None
 
 
+@overload
+def stream_report(
+    renderer: StreamingRenderer, meta: ReportMeta,
+    deployments: Iterable[DeploymentResult | RenderedRows], aggregates: AggregatesSource,
+    counter: SummaryCounter | None = None, *, files: Literal[False] = False,
+) -> Iterator[str]: ...
+
+
+@overload
+def stream_report(
+    renderer: StreamingRenderer, meta: ReportMeta,
+    deployments: Iterable[DeploymentResult | RenderedRows], aggregates: AggregatesSource,
+    counter: SummaryCounter | None = None, *, files: bool,
+) -> Iterator[str | FilePart]: ...
+
+
 def stream_report(
     renderer: StreamingRenderer,
     meta: ReportMeta,
     deployments: Iterable[DeploymentResult | RenderedRows],
     aggregates: AggregatesSource,
     counter: SummaryCounter | None = None,
-) -> Iterator[str]:
+    *,
+    files: bool = False,
+) -> Iterator[str] | Iterator[str | FilePart]:
     """Drive a streaming renderer over deployments that arrive one by one.
 
     Args:
@@ -205,16 +226,26 @@ def stream_report(
             only after the last deployment (the checker computes aggregates as it goes).
         counter: where to count the verdicts for the summary, for a caller that
             needs them too (a new one if omitted).
+        files: hand on the files of rows an engine rendered as they are
+            (`FilePart`), for a writer that copies their bytes
+            (`io_text.write_chunk`); else their text.
 
     Returns:
-        The document as text chunks, suitable for `write_atomic_chunks`.
+        The document as chunks, suitable for `write_atomic_chunks`.
     """
+    chunks = _stream(renderer, meta, deployments, aggregates,
+                     SummaryCounter() if counter is None else counter)
+    return chunks if files else texts(chunks)
+
+
+def _stream(renderer: StreamingRenderer, meta: ReportMeta,
+            deployments: Iterable[DeploymentResult | RenderedRows],
+            aggregates: AggregatesSource, counter: SummaryCounter) -> Iterator[str | FilePart]:
     yield from renderer.begin(meta)
-    if counter is None:
-        counter = SummaryCounter()
     for result in deployments:
         if isinstance(result, RenderedRows):
-            take = getattr(renderer, "rendered", None)
+            take: Callable[[RenderedRows], Iterable[str | FilePart]] | None = getattr(
+                renderer, "rendered", None)
             if take is None:
                 raise TypeError(f"{type(renderer).__name__} takes no rows rendered elsewhere")
             counter.add_rendered(result)
@@ -355,8 +386,9 @@ class TextSpool:
             max_size=max_chars, mode="w+", encoding="utf-8", newline=""
         )
 
-    def write(self, text: str) -> None:
-        self._file.write(text)
+    def write(self, text: str | FilePart) -> None:
+        for piece in texts((text,)):
+            self._file.write(piece)
 
     def drain(self, chunk_chars: int = 1 << 16) -> Iterator[str]:
         """Yield everything written, in chunks, then release the buffer."""
@@ -371,7 +403,26 @@ class TextSpool:
         self._file.close()
 
 
-# --------------------------------------------------------------------------- atomic writes
+# --------------------------------------------------------------------------- writing
+
+
+def standard_output(encoding: str = "utf-8") -> Callable[[str | FilePart], None]:
+    """What writes a report's chunks to standard output (as it is when each is written).
+
+    UTF-8 text goes to the text layer (`write_chunk`: a file takes a
+    `FilePart`'s bytes); in another `encoding` (Parquet's bytes, a character
+    each), the chunks' bytes go under it, which is flushed first.
+    """
+    if encoding == "utf-8":
+        return lambda chunk: write_chunk(sys.stdout, chunk)
+    sys.stdout.flush()
+
+    def write(chunk: str | FilePart) -> None:
+        for text in texts((chunk,)):
+            sys.stdout.buffer.write(text.encode(encoding))
+
+    return write
+
 
 
 def write_atomic_chunks(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from dealcheck.checker.results import AggregateResult, DeploymentResult, RenderedRows, ReportMeta
+from dealcheck.io_text import FilePart, write_chunk
 from dealcheck.report.jsonl import JsonlRows
 
 __all__ = ["COLUMNS", "ParquetStreamRenderer"]
@@ -61,10 +62,10 @@ class ParquetStreamRenderer:
                            encoding="utf-8", newline="")
         return ()
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str | FilePart) -> None:
         if self._spool is None:
             raise RuntimeError("renderer got deployments before it began")
-        self._spool.write(text)
+        write_chunk(self._spool, text)
 
     def deployment(self, result: DeploymentResult) -> Iterable[str]:
         self._write(self._rows.row(result))

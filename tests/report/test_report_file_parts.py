@@ -1,0 +1,214 @@
+"""Rows an engine wrote to files reach a report as bytes where the output is a regular file
+(`io_text.write_chunk`), as text elsewhere: the report is the same either way."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from dealcheck import io_text
+from dealcheck.io_text import FilePart, atomic_writer, write_chunk
+from helpers import run_dealcheck
+
+ROOT = Path(__file__).resolve().parents[2]
+TERMS = ROOT / "examples" / "microsoft-openai" / "terms.deal"
+INVENTORY = ROOT / "examples" / "microsoft-openai" / "inventory.csv"
+
+#: Rows' text with characters of several bytes, then bytes that are not part of it.
+ROWS = '{"id":"é-1"}\n{"id":"日本-2"}\n{"id":"🙂"}\n'
+
+
+@pytest.fixture
+def part(tmp_path: Path) -> FilePart:
+    path = tmp_path / "rows.txt"
+    data = ROWS.encode("utf-8")
+    path.write_bytes(data + b"\n,not the rows'")
+    return FilePart(str(path), len(data))
+
+
+@pytest.fixture
+def no_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part's text may not be read: its bytes must be copied."""
+
+    def refuse(self: FilePart, chunk_bytes: int = 0) -> Iterator[str]:
+        raise AssertionError("the part was decoded")
+
+    monkeypatch.setattr(FilePart, "texts", refuse)
+
+
+def _write(target: Path, part: FilePart) -> None:
+    with atomic_writer(target) as out:
+        for chunk in ("[", part, "]"):
+            out.write(chunk)
+
+
+def test_a_report_file_takes_a_parts_bytes(tmp_path: Path, part: FilePart,
+                                            no_texts: None) -> None:
+    target = tmp_path / "report.txt"
+    _write(target, part)
+    assert target.read_text(encoding="utf-8") == f"[{ROWS}]"
+
+
+def _refusing(code: int) -> Callable[[int, int, int, int], int]:
+    def copy(source: int, target: int, offset: int, count: int) -> int:
+        raise OSError(code, os.strerror(code))
+
+    return copy
+
+
+def test_a_kernel_that_cannot_copy_leaves_reads_and_writes(
+        tmp_path: Path, part: FilePart, no_texts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def some(source: int, target: int, offset: int, count: int) -> int:
+        # Copies three bytes, then finds it cannot copy the rest.
+        if calls:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        calls.append(offset)
+        return os.write(target, os.pread(source, 3, offset))
+
+    monkeypatch.setattr(io_text, "_KERNEL_COPIES", (some, _refusing(errno.EINVAL)))
+    target = tmp_path / "report.txt"
+    _write(target, part)
+    assert target.read_text(encoding="utf-8") == f"[{ROWS}]"
+    assert calls == [0]
+
+
+def test_a_kernel_copy_that_fails_otherwise_is_an_error(
+        tmp_path: Path, part: FilePart, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck.dsl.diagnostics import DiagnosticsError
+
+    monkeypatch.setattr(io_text, "_KERNEL_COPIES", (_refusing(errno.ENOSPC),))
+    target = tmp_path / "report.txt"
+    target.write_text("before", encoding="utf-8")
+    with pytest.raises(DiagnosticsError) as raised:
+        _write(target, part)
+    assert [d.code for d in raised.value.diagnostics] == ["DC904"]
+    assert "cannot write" in str(raised.value) and "no space left" in str(raised.value)
+    assert target.read_text(encoding="utf-8") == "before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt", "rows.txt"]
+
+
+def test_a_part_shorter_than_said_is_an_error(tmp_path: Path, part: FilePart) -> None:
+    short = FilePart(part.path, part.length + 100)
+    with open(tmp_path / "out.txt", "w", encoding="utf-8") as handle, \
+            pytest.raises(OSError, match="ends before"):
+        write_chunk(handle, short)
+
+
+def test_a_file_opened_to_append_takes_a_part(tmp_path: Path, part: FilePart,
+                                              no_texts: None) -> None:
+    target = tmp_path / "log.txt"
+    target.write_text("before\n", encoding="utf-8")
+    with open(target, "a", encoding="utf-8", newline="") as handle:
+        for chunk in ("[", part, "]"):
+            write_chunk(handle, chunk)
+    assert target.read_text(encoding="utf-8") == f"before\n[{ROWS}]"
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_an_output_of_another_encoding_takes_a_parts_text(tmp_path: Path, part: FilePart,
+                                                          encoding: str) -> None:
+    part = FilePart(part.path, len('{"id":"é-1"}\n'.encode()))
+    target = tmp_path / "out.txt"
+    with open(target, "w", encoding=encoding, newline="") as handle:
+        write_chunk(handle, "[")
+        write_chunk(handle, part)
+    assert target.read_bytes() == '[{"id":"é-1"}\n'.encode(encoding)
+
+
+def test_a_pipe_takes_a_parts_text(part: FilePart) -> None:
+    read, write = os.pipe()
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(os.fdopen(read, "rb").read()))
+    reader.start()
+    with os.fdopen(write, "w", encoding="utf-8", newline="") as handle:
+        for chunk in ("[", part, "]"):
+            write_chunk(handle, chunk)
+    reader.join()
+    assert got == [f"[{ROWS}]".encode()]
+
+
+def test_a_spool_takes_a_parts_text(part: FilePart) -> None:
+    from dealcheck.report.output import TextSpool
+
+    spool = TextSpool(max_chars=8)
+    for chunk in ("[", part, "]"):
+        spool.write(chunk)
+    assert "".join(spool.drain()) == f"[{ROWS}]"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_standard_output_takes_chunks_in_its_encoding(tmp_path: Path, part: FilePart,
+                                                      encoding: str) -> None:
+    from dealcheck.report.output import standard_output
+
+    target = tmp_path / "out"
+    part = FilePart(part.path, len('{"id":"é-1"}\n'.encode()))
+    with open(target, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        handle.write("<")
+        write = standard_output(encoding)
+        for chunk in ("\xe9", part):
+            write(chunk)
+    assert target.read_bytes() == b"<" + '\xe9{"id":"é-1"}\n'.encode(encoding)
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def _to_stdout_file(path: Path, *args: str | Path) -> int:
+    """`dealcheck ARGS` run in this process, its standard output the regular file `path`."""
+    from dealcheck.cli import main
+
+    with (open(path, "w", encoding="utf-8") as handle, contextlib.chdir(path.parent),
+          contextlib.redirect_stdout(handle), contextlib.redirect_stderr(io.StringIO())):
+        return main([str(arg) for arg in args])
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_report_on_standard_output_is_the_report_file(tmp_path: Path, fmt: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[int] = []
+    copy_to = FilePart.copy_to
+
+    def spy(self: FilePart, fd: int) -> None:
+        copied.append(self.length)
+        copy_to(self, fd)
+
+    monkeypatch.setattr(FilePart, "copy_to", spy)
+    args = ("check", TERMS, INVENTORY, "--format", fmt)
+    reference = run_dealcheck(*args, "--engine", "python", cwd=tmp_path)
+    assert not copied  # the Python engine hands on text
+    to_file = run_dealcheck(*args, "--engine", "duckdb", "-o", "report", cwd=tmp_path)
+    assert to_file.returncode == reference.returncode == 1
+    assert (tmp_path / "report").read_text(encoding="utf-8") == reference.stdout
+    assert len(copied) == 1  # the report file took the bytes
+    piped = run_dealcheck(*args, "--engine", "duckdb", cwd=tmp_path)  # not a file: text
+    assert piped.stdout == reference.stdout
+    assert len(copied) == 1
+    assert _to_stdout_file(tmp_path / "redirected", *args, "--engine", "duckdb") == 1
+    assert (tmp_path / "redirected").read_text(encoding="utf-8") == reference.stdout
+    assert len(copied) == 2  # standard output to a file took the bytes too
+
+
+@pytest.mark.slow
+def test_a_process_writes_its_report_to_a_pipe_or_a_file(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "dealcheck", "check", str(TERMS), str(INVENTORY),
+               "--format", "json", "--engine", "duckdb"]
+    piped = subprocess.run(command, capture_output=True, cwd=tmp_path, check=False)
+    with open(tmp_path / "out.json", "wb") as out:
+        to_file = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, cwd=tmp_path,
+                                 check=False)
+    reference = run_dealcheck("check", TERMS, INVENTORY, "--format", "json", "--engine",
+                              "python", cwd=tmp_path)
+    assert (piped.returncode, to_file.returncode) == (1, 1), to_file.stderr
+    assert piped.stdout == (tmp_path / "out.json").read_bytes() == reference.stdout.encode()
