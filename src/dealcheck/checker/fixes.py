@@ -155,16 +155,17 @@ def _settles(plan: Plan, d: Deployment, ct: CompiledTerms) -> bool:
     return j is None or j.outcome in (Outcome.SATISFIED, Outcome.OVERRIDDEN)
 
 
-def _violations(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> set[str]:
-    """The binding clauses of `epoch` that `d` certainly violates (a fix may miss a target)."""
-    out: set[str] = set()
+def _violates_another(epoch: Epoch, d: Deployment, ct: CompiledTerms,
+                      violated: set[str]) -> bool:
+    """Whether `d` certainly violates a binding clause of `epoch` not in `violated` (a fix
+    may miss a target). The clauses in `violated` are not judged: they change nothing."""
     for other in epoch.restrictions_for(d.party, d.workload):
-        if other.clause.advisory:
+        if other.clause.advisory or other.id in violated:
             continue
         j = judge(other, d, ct)
         if j is not None and j.outcome is Outcome.VIOLATED:
-            out.add(other.id)
-    return out
+            return True
+    return False
 
 
 #: The most value combinations of one fix alternative checked against the other clauses.
@@ -181,13 +182,13 @@ def _without_new_violations(option: Fix, epoch: Epoch, d: Deployment, ct: Compil
                                        _MAX_CHECKED))
         for combo in combos:
             changed = with_values(d, zip((c.name for c in option.changes), combo, strict=True))
-            if not _violations(epoch, changed, ct) <= violated:
+            if _violates_another(epoch, changed, ct, violated):
                 return None
         return option
     [change] = option.changes
     good = tuple(v for v in change.values[:_MAX_CHECKED]
-                 if _violations(epoch, with_values(d, ((change.name, v),)), ct)
-                 <= violated)
+                 if not _violates_another(epoch, with_values(d, ((change.name, v),)), ct,
+                                          violated))
     if not good:
         return None
     if good == change.values:
