@@ -31,6 +31,7 @@ FULL: list[list[str]] = [
     ["bench_bounds.py"],
     ["bench_engines.py"],
     ["bench_startup.py"],
+    ["bench_keys.py", "--rows", "200000"],
 ]
 QUICK: list[list[str]] = [
     ["bench_decide.py", "--quick"],
@@ -46,6 +47,7 @@ QUICK: list[list[str]] = [
     ["bench_bounds.py", "--amendments", "50", "--waivers", "20"],
     ["bench_engines.py", "--quick"],
     ["bench_startup.py", "--repeat", "1", "--rows", "50"],
+    ["bench_keys.py", "--quick"],
 ]
 
 

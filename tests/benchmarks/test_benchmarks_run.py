@@ -35,6 +35,8 @@ HEADINGS = {
     "bench_bounds.py": ["Bounded cost of inputs within the limits"],
     "bench_startup.py": ["Start-up: fresh processes of dealcheck",
                          "over the floor: dealcheck --version"],
+    "bench_keys.py": ["Keys: judging each distinct key and rendering its row's template",
+                      "outcomes judged again, templates rendered again"],
 }
 SCRIPTS = [c for c in run.QUICK if c[0] in HEADINGS]
 

@@ -34,7 +34,7 @@ from dealcheck.scenario.model import Deployment
 
 if TYPE_CHECKING:
     from dealcheck.checker.codegen import DictObserver, FromDict, KeyEvaluator
-    from dealcheck.checker.results import DeploymentResult
+    from dealcheck.checker.results import DeploymentResult, Fix
 
 
 def _always(_: Deployment) -> Tri:
@@ -312,6 +312,10 @@ class CompiledTerms:
     _days: dict[dt.date, Epoch | None] = field(default_factory=dict)
     _domains: Domains | None = None
     _states: dict[str, tuple[str, ...]] | None = None
+    #: id of a clause -> what its fixes take from the terms alone (`fixes.fixes_for`).
+    fix_parts: dict[int, object] = field(default_factory=dict)
+    #: The fixes made of names and truth values, by what they are made of (`fixes._render`).
+    fixes_made: dict[tuple[object, ...], Fix] = field(default_factory=dict)
 
     @property
     def states(self) -> dict[str, tuple[str, ...]]:
@@ -348,10 +352,21 @@ class CompiledTerms:
 
     def evaluate(self, d: Deployment, as_of: dt.date | None = None) -> DeploymentResult:
         """Judge one deployment with the compiled evaluators (see `evaluate_deployment`)."""
-        from dealcheck.checker.codegen import evaluator_for
-
         day = as_of or d.start
-        return evaluator_for(self, day, d.party, d.workload)(d, day)
+        return (_EVALUATOR_FOR or _evaluator_for())(self, day, d.party, d.workload)(d, day)
+
+
+#: `codegen.evaluator_for`, once `CompiledTerms.evaluate` has imported it (an import
+#: statement in a function costs as much as the rest of a call that finds its evaluator).
+_EVALUATOR_FOR: Callable[[CompiledTerms, dt.date, str, str], KeyEvaluator] | None = None
+
+
+def _evaluator_for() -> Callable[[CompiledTerms, dt.date, str, str], KeyEvaluator]:
+    global _EVALUATOR_FOR
+    from dealcheck.checker.codegen import evaluator_for
+
+    _EVALUATOR_FOR = evaluator_for
+    return evaluator_for
 
 
 class ReadyTerms(Protocol):

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import assert_never
 
+from dealcheck._speed import slot_builder
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan
 from dealcheck.checker.complete import (
     MAX_COMPLETIONS,
@@ -35,6 +36,8 @@ from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
 
 _NO_FINDINGS: tuple[Finding, ...] = ()
+#: `Finding(...)` with every field given in order, without a frozen dataclass's `__init__`.
+_finding = slot_builder(Finding)
 
 
 def evaluation_date(d: Deployment, as_of: dt.date | None) -> dt.date:
@@ -91,34 +94,34 @@ def evaluate_reference(ct: CompiledTerms, d: Deployment, as_of: dt.date | None =
     for j in judged:
         plan = j.plan
         advisory = plan.clause.advisory
+        # `_finding` takes every field: clause, outcome, message, location, missing_facts,
+        # fix, overridden_by, fixes, advisory, agreement.
         if j.outcome is Outcome.SATISFIED:
-            findings.append(Finding(plan.id, Outcome.SATISFIED, _satisfied_message(plan, d),
-                                    plan.location, advisory=advisory))
+            findings.append(_finding(plan.id, Outcome.SATISFIED, _satisfied_message(plan, d),
+                                     plan.location, (), None, (), (), advisory, None))
         elif j.outcome is Outcome.OVERRIDDEN:
-            findings.append(Finding(plan.id, Outcome.OVERRIDDEN,
-                                    _overridden_message(plan, list(j.applying)), plan.location,
-                                    overridden_by=tuple(p.id for p in j.applying),
-                                    advisory=advisory))
+            findings.append(_finding(plan.id, Outcome.OVERRIDDEN,
+                                     _overridden_message(plan, list(j.applying)), plan.location,
+                                     (), None, tuple(p.id for p in j.applying), (), advisory,
+                                     None))
         else:
             offered = fixes_for(plan, d, ct, epoch, violated) if fixes else ()
             text = ", or ".join(f.text for f in offered) if offered else None
             if j.outcome is Outcome.VIOLATED:
-                findings.append(Finding(plan.id, Outcome.VIOLATED, _violated_message(plan, d),
-                                        plan.location, fix=text, fixes=offered,
-                                        advisory=advisory))
+                findings.append(_finding(plan.id, Outcome.VIOLATED, _violated_message(plan, d),
+                                         plan.location, (), text, (), offered, advisory, None))
             elif advisory:
                 # Its own deciding facts: the verdict's completions do not involve it.
                 names = tuple(dict.fromkeys([*j.deciding, *j.residual]))
-                findings.append(Finding(plan.id, Outcome.UNKNOWN,
-                                        _unknown_message(plan, names, None, violated, d),
-                                        plan.location, names, text, fixes=offered,
-                                        advisory=True))
+                findings.append(_finding(plan.id, Outcome.UNKNOWN,
+                                         _unknown_message(plan, names, None, violated, d),
+                                         plan.location, names, text, (), offered, True, None))
             else:
                 missing = combined.missing.get(plan.id, ())
                 names = missing or j.deciding or j.residual
                 message = _unknown_message(plan, names, combined, violated, d)
-                findings.append(Finding(plan.id, Outcome.UNKNOWN, message, plan.location,
-                                        missing, text, fixes=offered))
+                findings.append(_finding(plan.id, Outcome.UNKNOWN, message, plan.location,
+                                         missing, text, (), offered, False, None))
     not_covered = not findings and not _covered(epoch, d, ct)
     return DeploymentResult(d.id, combined.verdict, day, not_covered, tuple(findings), d.source)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from dealcheck.checker.compile import CompiledTerms, Epoch, Plan, compile_scope
 from dealcheck.checker.complete import (
@@ -21,7 +22,7 @@ from dealcheck.checker.complete import (
     with_values,
 )
 from dealcheck.checker.judge import judge, overrides
-from dealcheck.checker.logic import show_constant
+from dealcheck.checker.logic import Test, show_constant
 from dealcheck.checker.results import Change, Fix, Outcome
 from dealcheck.checker.states import state_word
 from dealcheck.rules import model as m
@@ -59,6 +60,54 @@ def _scope_exits(scope: m.Scope, ct: CompiledTerms) -> list[Fix]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What a clause's fixes take from the terms alone, made once per compiled terms.
+
+    `own`: an exclusivity's fix; `reads`: what a requirement's condition reads;
+    `exits`: the ways out of its scope (`_scope_exits`); `scope_reads`: what its
+    scope's condition reads; `fields_only`: a test of its scope without its
+    condition (for a permission that names another clause).
+    """
+
+    clause: m.Clause
+    own: tuple[Fix, ...]
+    reads: tuple[str, ...] | None
+    exits: tuple[Fix, ...]
+    scope_reads: tuple[str, ...] | None
+    fields_only: Test
+
+    @classmethod
+    def of(cls, clause: m.Clause, ct: CompiledTerms) -> _Parts:
+        """The parts of `clause`, made the first time its fixes are searched."""
+        found = ct.fix_parts.get(id(clause))
+        if isinstance(found, _Parts) and found.clause is clause:
+            return found
+        rule, scope = clause.rule, clause.scope
+        own: tuple[Fix, ...] = ()
+        if isinstance(rule, m.Exclusivity):
+            verb = "run on" if rule.target == "provider" else "run in"
+            declared = ct.terms.vocabulary.names_of(rule.target)
+            values = tuple(v for v in declared if v in rule.allowed)
+            text = f"{verb} {names_text(rule.written)}"
+            own = (Fix((Change(rule.target, values, names_text(rule.written)),), text),)
+        fields_only = m.Scope(scope.parties, scope.workloads, scope.providers,
+                              scope.providers_negated, scope.regions, scope.regions_negated)
+        made = cls(clause, own,
+                   _reads(rule.condition) if isinstance(rule, m.Requirement) else None,
+                   tuple(_scope_exits(scope, ct)),
+                   None if scope.condition is None else _reads(scope.condition),
+                   compile_scope(fields_only, ct.operators, with_index_fields=True))
+        ct.fix_parts[id(clause)] = made
+        return made
+
+
+def _reads(condition: m.Condition) -> tuple[str, ...]:
+    reads: dict[str, None] = {}
+    condition_reads(condition, reads)
+    return tuple(reads)
+
+
 def fixes_for(plan: Plan, d: Deployment, ct: CompiledTerms, epoch: Epoch,
               violated: set[str]) -> tuple[Fix, ...]:
     """The smallest changes to `d` that make it comply with `plan`, what the clause asks first.
@@ -71,36 +120,25 @@ def fixes_for(plan: Plan, d: Deployment, ct: CompiledTerms, epoch: Epoch,
     checked: applied to `d`, it makes the finding satisfied or overridden, and
     it makes no other clause violated that was not already.
     """
-    rule = plan.clause.rule
-    options: list[Fix] = []
-    if isinstance(rule, m.Exclusivity):
-        verb = "run on" if rule.target == "provider" else "run in"
-        declared = ct.terms.vocabulary.names_of(rule.target)
-        values = tuple(v for v in declared if v in rule.allowed)
-        text = f"{verb} {names_text(rule.written)}"
-        options.append(Fix((Change(rule.target, values, names_text(rule.written)),), text))
-    elif isinstance(rule, m.Requirement):
-        reads: dict[str, None] = {}
-        condition_reads(rule.condition, reads)
-        options += _search(plan, d, ct, reads, None, (rule.condition,))
+    clause = plan.clause
+    parts = _Parts.of(clause, ct)
+    options: list[Fix] = list(parts.own)
+    if parts.reads is not None:
+        assert isinstance(clause.rule, m.Requirement)  # INVARIANT: a requirement's reads
+        options += _search(plan, d, ct, parts.reads, None, (clause.rule.condition,))
     if not options:
-        options += _scope_exits(plan.clause.scope, ct)
-    if not options and plan.clause.scope.condition is not None:
-        reads = {}
-        condition_reads(plan.clause.scope.condition, reads)
-        options += _search(plan, d, ct, reads, None, (plan.clause.scope.condition,))
+        options += parts.exits
+    if not options and parts.scope_reads is not None:
+        options += _search(plan, d, ct, parts.scope_reads, None, (clause.scope.condition,))
     for permission in plan.overriders:
         if overrides(permission, d)[0] is True:
             continue  # an exception to the permission applies: it cannot help
-        scope = permission.clause.scope
-        fields_only = m.Scope(scope.parties, scope.workloads, scope.providers,
-                              scope.providers_negated, scope.regions, scope.regions_negated)
-        if compile_scope(fields_only, ct.operators, with_index_fields=True)(d) is not True:
+        allowing = _Parts.of(permission.clause, ct)
+        if allowing.fields_only(d) is not True:
             continue
-        if scope.condition is not None:
-            reads = {}
-            condition_reads(scope.condition, reads)
-            options += _search(plan, d, ct, reads, permission.id, (scope.condition,))
+        if allowing.scope_reads is not None:
+            options += _search(plan, d, ct, allowing.scope_reads, permission.id,
+                               (permission.clause.scope.condition,))
     if not options:
         return (Fix((), f"leave the scope of `{plan.id}`"),)
     kept: dict[str, Fix] = {}
@@ -117,16 +155,17 @@ def _settles(plan: Plan, d: Deployment, ct: CompiledTerms) -> bool:
     return j is None or j.outcome in (Outcome.SATISFIED, Outcome.OVERRIDDEN)
 
 
-def _violations(epoch: Epoch, d: Deployment, ct: CompiledTerms) -> set[str]:
-    """The binding clauses of `epoch` that `d` certainly violates (a fix may miss a target)."""
-    out: set[str] = set()
+def _violates_another(epoch: Epoch, d: Deployment, ct: CompiledTerms,
+                      violated: set[str]) -> bool:
+    """Whether `d` certainly violates a binding clause of `epoch` not in `violated` (a fix
+    may miss a target). The clauses in `violated` are not judged: they change nothing."""
     for other in epoch.restrictions_for(d.party, d.workload):
-        if other.clause.advisory:
+        if other.clause.advisory or other.id in violated:
             continue
         j = judge(other, d, ct)
         if j is not None and j.outcome is Outcome.VIOLATED:
-            out.add(other.id)
-    return out
+            return True
+    return False
 
 
 #: The most value combinations of one fix alternative checked against the other clauses.
@@ -143,13 +182,13 @@ def _without_new_violations(option: Fix, epoch: Epoch, d: Deployment, ct: Compil
                                        _MAX_CHECKED))
         for combo in combos:
             changed = with_values(d, zip((c.name for c in option.changes), combo, strict=True))
-            if not _violations(epoch, changed, ct) <= violated:
+            if _violates_another(epoch, changed, ct, violated):
                 return None
         return option
     [change] = option.changes
     good = tuple(v for v in change.values[:_MAX_CHECKED]
-                 if _violations(epoch, with_values(d, ((change.name, v),)), ct)
-                 <= violated)
+                 if not _violates_another(epoch, with_values(d, ((change.name, v),)), ct,
+                                          violated))
     if not good:
         return None
     if good == change.values:
@@ -204,7 +243,30 @@ def _search(plan: Plan, d: Deployment, ct: CompiledTerms, names: Iterable[str],
 
 def _render(names: tuple[str, ...], working: list[tuple[object, ...]], ct: CompiledTerms,
             permission: str | None) -> Fix:
-    """A fix from the values of `names` that work: all of them for one name, else the first."""
+    """A fix from the values of `names` that work: all of them for one name, else the first.
+
+    Made once per compiled terms for values that are names and truth values
+    (equal ones are written alike; a quantity keeps the text it was given).
+    """
+    if not all(type(v) in _PLAIN for values in working for v in values):
+        return _make_fix(names, working, ct, permission)
+    key = (names, tuple(working), permission)
+    found = ct.fixes_made.get(key)
+    if found is None:
+        if len(ct.fixes_made) >= _MOST_FIXES_MADE:
+            ct.fixes_made.clear()
+        found = ct.fixes_made[key] = _make_fix(names, working, ct, permission)
+    return found
+
+
+#: The values whose equal ones are written alike (`_render`).
+_PLAIN = frozenset((bool, str))
+#: Fixes `_render` keeps before it starts again.
+_MOST_FIXES_MADE = 4096
+
+
+def _make_fix(names: tuple[str, ...], working: list[tuple[object, ...]], ct: CompiledTerms,
+              permission: str | None) -> Fix:
     via = f" (`{permission}`)" if permission else ""
     if len(names) > 1:
         first = working[0]

@@ -189,6 +189,9 @@ def combine(judged: list[Judgement]) -> Combined:
         floor = max((low for i, low in enumerate(lowest) if i != index), default=FINE)
         if table is None:
             relevant = None
+        elif floor == FINE and len(group) == 1:
+            # The table as its one finding's judgement found it, and so its deciding names.
+            relevant = set(group[0].deciding)
         else:
             relevant = set(flip_relevant(
                 {a: max(level, floor) for a, level in table.items()}, names))
