@@ -240,20 +240,25 @@ def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:
 
 def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
     """The rows of ``keyed`` in their order, each with its template's numbers (``i0`` …
-    ``i3``) read from list literals at its key's slot (`Slots`); None if none is found."""
+    ``i3``) read from a list literal at its key's slot (`Slots`); None if none is found.
+
+    The four numbers are packed in one integer of the list, which each row
+    reads once: a list literal is copied for each chunk of rows that reads it.
+    """
     found = Slots.of(sorted({kh for kh, *_ in numbered}))
-    if found is None:
+    bits = max((max(t[2:]) for t in numbered), default=0).bit_length()
+    if found is None or 4 * bits > 62:
         return None
     files = max(fi for _, fi, *_ in numbered) + 1
-    # Every place of the lists is filled: a slot no key has reads the first texts.
-    places = [[1] * (found.size * files) for _ in range(4)]
+    # Every place of the list is filled: a slot no key has reads the first texts.
+    place = [sum(1 << (bits * n) for n in range(4))] * (found.size * files)
     for kh, fi, *parts in numbered:
-        index = found.slot(kh) * files + fi
-        for place, part in zip(places, parts, strict=True):
-            place[index] = part
+        place[found.slot(kh) * files + fi] = sum(part << (bits * n)
+                                                 for n, part in enumerate(parts))
     at = f"(({found.sql('kh')}) - 1) * {files} + fi + 1"
-    numbers = ", ".join(f"{int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
-    return f"SELECT rn, id, day, line, {numbers} FROM keyed"
+    numbers = ", ".join(f"(p >> {bits * n}) & {(1 << bits) - 1} AS i{n}" for n in range(4))
+    return (f"SELECT rn, id, day, line, {numbers} FROM "
+            f"(SELECT rn, id, day, line, {int_list(place)}[{at}] AS p FROM keyed)")
 
 
 def _joined(con: duckdb_module.DuckDBPyConnection,
