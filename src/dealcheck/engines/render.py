@@ -134,11 +134,11 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         end = -1 if found is None or found[0] is None else int(found[0])
         text += f", CASE WHEN k.rn = {end} THEN '' ELSE {sql_string(joiner)} END"
     text += ")"
-    slotted = _slotted(numbered) if _in_order(con) else None
-    # Parts by ranges of `rn`, written at once: the slotted rows read `keyed` in its
-    # order, each part its own row groups; the joined rows are sorted once, in one part.
-    bounds = _bounds(con, total, _threads(con)) if slotted is not None else []
-    rows = slotted or _joined(con, numbered)
+    in_order = _in_order(con)
+    rows = (_slotted(numbered) if in_order else None) or _joined(con, numbered)
+    # Parts by ranges of `rn`, written at once: each part of rows in order reads its own
+    # row groups of `keyed`; each of joined rows, a sort of its own rows.
+    bounds = _bounds(con, total, _threads(con), in_order)
     files = _write_parts(con, f"SELECT {text} FROM ({rows}) k", bounds, directory,
                          leading=joiner is not None)
     compliant, violation, undetermined, not_covered = counts
@@ -170,15 +170,20 @@ def _threads(con: duckdb_module.DuckDBPyConnection) -> int:
     return 1 if found is None else max(1, int(found[0]))
 
 
-def _bounds(con: duckdb_module.DuckDBPyConnection, total: int, threads: int) -> list[int]:
+def _bounds(con: duckdb_module.DuckDBPyConnection, total: int, threads: int,
+            in_order: bool) -> list[int]:
     """Where each part of the rows but the first begins (an ``rn``): as many parts as
     `threads`, of as many rows each, when there are `SPLIT_ROWS` rows or more.
 
-    ``keyed`` holds its rows in input order (`_in_order`), so the row at an
-    offset of a scan is that of the input.
+    When ``keyed`` holds its rows in input order (`in_order`), the row at an
+    offset of a scan is that of the input; else quantiles of ``rn`` find them.
     """
     if threads < 2 or total < SPLIT_ROWS:
         return []
+    if not in_order:
+        shares = ", ".join(f"{part / threads!r}" for part in range(1, threads))
+        found = con.execute(f"SELECT quantile_disc(rn, [{shares}]) FROM keyed").fetchone()
+        return [] if found is None else [int(rn) for rn in found[0]]
     bounds: list[int] = []
     for part in range(1, threads):
         found = con.execute(f"SELECT rn FROM keyed LIMIT 1 OFFSET {part * total // threads}"
