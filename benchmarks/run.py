@@ -29,6 +29,7 @@ FULL: list[list[str]] = [
     ["bench_stages.py"],
     ["bench_diagnostics.py", "--no-limit-run"],
     ["bench_bounds.py"],
+    ["bench_row_files.py"],
     ["bench_engines.py"],
 ]
 QUICK: list[list[str]] = [
@@ -43,6 +44,7 @@ QUICK: list[list[str]] = [
     ["bench_diagnostics.py", "--errors", "300", "--word-mb", "0.1", "--line-mb", "0.5",
      "--no-limit-run"],
     ["bench_bounds.py", "--amendments", "50", "--waivers", "20"],
+    ["bench_row_files.py", "--quick"],
     ["bench_engines.py", "--quick"],
 ]
 

@@ -33,6 +33,7 @@ HEADINGS = {
     "bench_stages.py": ["Where the time goes: reading a JSON Lines inventory"],
     "bench_diagnostics.py": ["Diagnostics of hostile inputs"],
     "bench_bounds.py": ["Bounded cost of inputs within the limits"],
+    "bench_row_files.py": ["Report rows: COPY in parts", "the parts end to end and the one file"],
 }
 SCRIPTS = [c for c in run.QUICK if c[0] in HEADINGS]
 
