@@ -43,6 +43,9 @@ _ROW = ("concat('{\"id\":\"dep-', rn, '\",\"verdict\":\"violation\",\"evaluated_
         "\"line\":', rn, '}}')")
 
 
+_HEAD = '{\n  "summary": {"deployments": 1000000},\n  "deployments": ['
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -67,17 +70,23 @@ def _copies(directory: Path, repeat: int, rows: Path) -> list[Row]:
     part = FilePart(str(rows), rows.stat().st_size)
     target = directory / "report.txt"
 
+    # After the report's head, as in a report: the rows do not begin at a page.
     def text() -> None:
         with open(target, "w", encoding="utf-8", newline="") as out:
+            out.write(_HEAD)
             for piece in part.texts():
                 out.write(piece)
 
     def copied() -> None:
         with open(target, "wb") as out:
+            out.write(_HEAD.encode())
+            out.flush()
             part.copy_to(out.fileno())
 
     def kernel() -> None:
         with open(target, "wb") as out, open(rows, "rb") as source:
+            out.write(_HEAD.encode())
+            out.flush()
             done = 0
             while done < part.length:
                 done += os.copy_file_range(source.fileno(), out.fileno(), part.length - done)
@@ -87,7 +96,7 @@ def _copies(directory: Path, repeat: int, rows: Path) -> list[Row]:
              Row("... as bytes (FilePart.copy_to)", _figure(_best(repeat, copied)))]
     if hasattr(os, "copy_file_range"):
         found.append(Row("... by copy_file_range", _figure(_best(repeat, kernel))))
-    same = filecmp.cmp(rows, target, shallow=False)
+    same = target.read_bytes()[len(_HEAD):] == rows.read_bytes()
     return [*found, Row("the report's rows and the file", "equal" if same else "DIFFERENT",
                         "equal", same)]
 
