@@ -31,6 +31,7 @@ FULL: list[list[str]] = [
     ["bench_bounds.py"],
     ["bench_row_files.py"],
     ["bench_engines.py"],
+    ["bench_startup.py"],
 ]
 QUICK: list[list[str]] = [
     ["bench_decide.py", "--quick"],
@@ -46,6 +47,7 @@ QUICK: list[list[str]] = [
     ["bench_bounds.py", "--amendments", "50", "--waivers", "20"],
     ["bench_row_files.py", "--quick"],
     ["bench_engines.py", "--quick"],
+    ["bench_startup.py", "--repeat", "1", "--rows", "50"],
 ]
 
 

@@ -23,27 +23,28 @@ The package facade only chains the stages::
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealcheck._version import __version__
-from dealcheck.checker.results import (
-    AggregateResult,
-    AggregateVerdict,
-    DeploymentResult,
-    Finding,
-    Outcome,
-    Verdict,
-)
-from dealcheck.dsl.ast import Document
-from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.engines import Engine
-from dealcheck.scenario.model import Deployment, Scenario
-from dealcheck.terms import Agreements, Report, Terms
 
 if TYPE_CHECKING:
     from dealcheck.analysis.diff import Diff
+    from dealcheck.checker.results import (
+        AggregateResult,
+        AggregateVerdict,
+        DeploymentResult,
+        Finding,
+        Outcome,
+        Verdict,
+    )
+    from dealcheck.dsl.ast import Document
+    from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
+    from dealcheck.scenario.model import Deployment, Scenario
+    from dealcheck.terms import Agreements, Report, Terms
 
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Agreements", "Deployment", "DeploymentResult",
@@ -52,6 +53,32 @@ __all__ = [
     "Terms", "Verdict", "__version__", "analyze", "check_files", "diff", "load", "load_all",
     "load_scenario", "loads", "parse",
 ]
+
+#: The facade's types, each imported from its module on first use: a command
+#: that needs none of them (``dealcheck --version``, ``--help``) never builds
+#: the classes of the AST, the terms and the results.
+_TYPES = {
+    **dict.fromkeys(("AggregateResult", "AggregateVerdict", "DeploymentResult", "Finding",
+                     "Outcome", "Verdict"), "dealcheck.checker.results"),
+    "Document": "dealcheck.dsl.ast",
+    **dict.fromkeys(("Diagnostic", "DiagnosticsError", "Severity"), "dealcheck.dsl.diagnostics"),
+    **dict.fromkeys(("Deployment", "Scenario"), "dealcheck.scenario.model"),
+    **dict.fromkeys(("Agreements", "Report", "Terms"), "dealcheck.terms"),
+}
+
+
+def __getattr__(name: str) -> object:
+    """`dealcheck.Terms` and the facade's other types, imported when first asked for."""
+    module = _TYPES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TYPES})
 
 
 def parse(text: str, file: str = "<terms>") -> Document:
@@ -74,10 +101,10 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
         The terms (None if errors prevented building them) and all diagnostics, sorted.
     """
     from dealcheck._speed import paused_gc
-    from dealcheck.dsl.diagnostics import sort_diagnostics
+    from dealcheck.dsl.diagnostics import Severity, sort_diagnostics
     from dealcheck.dsl.parse import parse_with_recovery
-    from dealcheck.rules.lint import lint
     from dealcheck.rules.resolve import Resolution, resolve
+    from dealcheck.terms import Terms
 
     resolution: Resolution | None = None
     # One pause of the cycle collector over both steps: the syntax tree is
@@ -96,6 +123,7 @@ def analyze(text: str, file: str = "<terms>", warnings: bool = False
         clean = not any(d.severity is Severity.ERROR for d in diagnostics)
         if warnings and terms is not None and clean:
             from dealcheck.analysis.findings import lint_warnings
+            from dealcheck.rules.lint import lint
 
             found = lint(terms, resolution.uses)
             diagnostics += found + lint_warnings(terms, found)
@@ -115,6 +143,7 @@ def diff(old: Terms | str | Path, new: Terms | str | Path,
     """
     from dealcheck.analysis.diff import diff_terms
     from dealcheck.rules.resolve import parse_as_of
+    from dealcheck.terms import Terms
 
     sides = [t if isinstance(t, Terms) else load(t) for t in (old, new)]
     both = parse_as_of(as_of)
@@ -124,6 +153,8 @@ def diff(old: Terms | str | Path, new: Terms | str | Path,
 
 def loads(text: str, file: str = "<terms>") -> Terms:
     """Parse and resolve terms source; raises `DiagnosticsError` with every error found."""
+    from dealcheck.dsl.diagnostics import DiagnosticsError, Severity
+
     terms, diagnostics = analyze(text, file)
     if terms is None:
         raise DiagnosticsError([d for d in diagnostics if d.severity is Severity.ERROR],
@@ -147,6 +178,8 @@ def load_all(paths: Sequence[str | Path]) -> Agreements:
             cannot be checked together (a fact declared with two types, DC950; two
             agreements with one title, DC951).
     """
+    from dealcheck.terms import Agreements
+
     agreements = Agreements(tuple(load(path) for path in paths))
     agreements.judges()
     return agreements
@@ -197,6 +230,7 @@ def check_files(terms_path: str | Path | Sequence[str | Path],
     """
     from dealcheck.checker.files import check_files_into, collect_report
     from dealcheck.scenario.world import check_facts
+    from dealcheck.terms import Report
 
     if not isinstance(terms_path, str | Path):
         if len(terms_path) > 1:

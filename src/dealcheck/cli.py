@@ -27,7 +27,7 @@ from dealcheck.cli_import import import_group, infra_options, infra_reader, show
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
-from dealcheck.report.output import REPORT_FORMATS
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
@@ -243,7 +243,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
             standard_output,
             stream_report,
         )
-        from dealcheck.report.text import with_progress
+        from dealcheck.report.progress import with_progress
 
         worst = {"violation": 0, "undetermined": 0}
         read_all = False

@@ -39,14 +39,14 @@ def infra_options(f: F, map_help: str = _MAP_HELP) -> F:
 def infra_reader(map_path: str | None, start: str | None, error_format: str,
                  more_terms: Sequence[str] = (), only: str | None = None) -> InfraReader | None:
     """The reader `--map` asks for (None without it); exit 2 on a bad map."""
-    from dealcheck.cli import _fail_input
-    from dealcheck.scenario.infra_map import load_map
-    from dealcheck.scenario.infra_read import InfraReader
-
     if map_path is None:
         if start is not None:
             raise click.UsageError("--start goes with --map MAP")
         return None
+    from dealcheck.cli import _fail_input
+    from dealcheck.scenario.infra_map import load_map
+    from dealcheck.scenario.infra_read import InfraReader
+
     if more_terms:
         raise click.UsageError("--map checks plans against one agreement: give one TERMS file")
     try:

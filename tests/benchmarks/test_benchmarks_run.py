@@ -34,6 +34,8 @@ HEADINGS = {
     "bench_diagnostics.py": ["Diagnostics of hostile inputs"],
     "bench_bounds.py": ["Bounded cost of inputs within the limits"],
     "bench_row_files.py": ["Report rows: COPY in parts", "the parts end to end and the one file"],
+    "bench_startup.py": ["Start-up: fresh processes of dealcheck",
+                         "over the floor: dealcheck --version"],
 }
 SCRIPTS = [c for c in run.QUICK if c[0] in HEADINGS]
 

@@ -9,24 +9,14 @@ import pytest
 from test_engine_duckdb import MSFT
 
 import dealcheck
-from dealcheck.engines.plan import fact_column
-from dealcheck.engines.sources import VALUE_FIELDS, sql_ident
 from dealcheck.engines.values import INVALID, ValueJudge
 
 
 def _judged(texts: dict[str, list[tuple[str, str]]]) -> ValueJudge:
-    """A judge of the (family, text) cells of some fields, as `judge_all` reads them from `src`."""
+    """A judge of the distinct (family, text) cells of some fields."""
     vocabulary = dealcheck.load(MSFT).vocabulary
-    con = duckdb.connect()
-    names = [*VALUE_FIELDS, *map(fact_column, vocabulary.facts)]
-    con.execute("CREATE TABLE src (fam VARCHAR, "
-                + ", ".join(f"{sql_ident(n)} VARCHAR" for n in names) + ")")
-    for name, cells in texts.items():
-        for family, text in cells:
-            con.execute(f"INSERT INTO src (fam, {sql_ident(name)}) VALUES (?, ?)",
-                        [family, text])
-    judge = ValueJudge(con, vocabulary)
-    judge.judge_all()
+    judge = ValueJudge(duckdb.connect(), vocabulary)
+    judge.judge_all(texts)
     return judge
 
 

@@ -11,7 +11,8 @@ from report_samples import TEST_VERSION, build_report
 from rich.console import Console
 
 from dealcheck.checker.results import Report
-from dealcheck.report.text import render_text, with_progress
+from dealcheck.report.progress import with_progress
+from dealcheck.report.text import render_text
 
 ANSI = re.compile(r"\x1b\[")
 

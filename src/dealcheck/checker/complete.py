@@ -270,26 +270,39 @@ def count(variables: Sequence[tuple[str, Sequence[object]]]) -> int:
 
 def assignments(variables: Sequence[tuple[str, Sequence[object]]]) -> Iterator[Assignment]:
     """Every combination of the variables' values, in order."""
+    if len(variables) == 1:  # the most common: one name (a fix's search, a lone fact)
+        [(name, values)] = variables
+        for value in values:
+            yield ((name, value),)
+        return
     names = [n for n, _ in variables]
     for values in itertools.product(*(v for _, v in variables)):
         yield tuple(zip(names, values, strict=True))
 
 
 def with_values(d: Deployment, assignment: Iterable[tuple[str, object]]) -> Deployment:
-    """`d` with the given facts and fields set (a completion, or a fix applied)."""
+    """`d` with the given facts and fields set (a completion, or a fix applied).
+
+    Of the fields, completions and fixes set the provider, the region and the value.
+    """
     facts: dict[str, FactValue] | None = None
-    fields: dict[str, object] = {}
-    for name, value in assignment:
-        if name in m.DEPLOYMENT_FIELDS:
-            fields[name] = value
-        else:
+    provider, region, value = d.provider, d.region, d.value
+    for name, given in assignment:
+        if name not in _FIELDS:
             if facts is None:
                 facts = dict(d.facts)
-            facts[name] = value  # type: ignore[assignment]
-    return new_deployment(
-        d.id, d.party, d.workload, fields.get("provider", d.provider), d.start,
-        fields.get("region", d.region), d.end, d.capacity, fields.get("value", d.value),
-        d.facts if facts is None else facts, d.source)
+            facts[name] = given  # type: ignore[assignment]
+        elif name == "provider":
+            provider = given  # type: ignore[assignment]
+        elif name == "region":
+            region = given  # type: ignore[assignment]
+        elif name == "value":
+            value = given  # type: ignore[assignment]
+    return new_deployment(d.id, d.party, d.workload, provider, d.start, region, d.end,
+                          d.capacity, value, d.facts if facts is None else facts, d.source)
+
+
+_FIELDS = m.DEPLOYMENT_FIELDS
 
 
 def flip_relevant(table: Mapping[Assignment, int], names: Sequence[str]) -> list[str]:

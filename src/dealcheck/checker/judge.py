@@ -39,7 +39,7 @@ def overrides(plan: Plan, d: Deployment) -> tuple[Tri, list[Plan], bool]:
     applying: list[Plan] = []
     decided = True
     for permission in plan.overriders:
-        applies = permission.full_match(d)
+        applies = permission.tests.full_match(d)
         if applies is False:
             continue
         overridden, _, _ = overrides(permission, d)
@@ -86,10 +86,11 @@ def kleene(plan: Plan, d: Deployment) -> tuple[Outcome | None, list[Plan], bool]
     Returns the outcome, the permissions that lift it, and whether every
     completion of `d` is sure to give the same finding.
     """
-    applies = plan.match(d)
+    tests = plan.tests
+    applies = tests.match(d)
     if applies is False:
         return None, [], True
-    breach = plan.breach(d)
+    breach = tests.breach(d)
     violated = tri_and(applies, breach)
     if violated is False:
         # Not in scope in some completions: the finding exists if it is in scope in one.

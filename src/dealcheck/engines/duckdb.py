@@ -3,14 +3,16 @@
 `duckdb_run` reads the CSV, JSON Lines and Parquet files of a check with
 DuckDB, every cell as text (nothing is guessed), and validates them in SQL:
 the shape of each row, declared names, ids (printable, unique across the
-files, by a GROUP BY). The texts that need the scenario reader's rules —
-dates, quantities, facts — are few and repeat: each *distinct* text is
-judged once by `DeploymentValidator`, and each row finds its text's verdict
-by an SQL conversion checked against them, or in list literals at the slot
-of the text's hash (`engines.slots`), without a join. A JSON Lines file is
-read with declared columns, which would drop other keys in silence: its
-colons, counted while it is hashed, must be as many as the fields and facts
-read (else each line's keys are counted, see `SourceSql.select_jsonl`). A row
+files, by a GROUP BY). The files are read by a view, ``src``, never copied
+into a table: one scan of it (`_Session._survey`) counts each file's rows
+and finds the distinct texts that need the scenario reader's rules —
+dates, quantities, facts. Those are few and repeat: each is judged once by
+`DeploymentValidator`, and each row finds its text's verdict by an SQL
+conversion checked against them, or in list literals at the slot of the
+text's hash (`engines.slots`), without a join. A JSON Lines file is read
+with declared columns, which would drop other keys in silence: its colons,
+counted while it is hashed, must be as many as the fields and facts read
+(else each line's keys are counted, see `SourceSql.select_jsonl`). A row
 that is not plainly valid makes the engine step aside (`duckdb_run` gives
 None): the Python reader then reads the files and reports every problem,
 located, exactly as ``--engine python`` does. Parquet, which the Python
@@ -19,14 +21,17 @@ reader does not read, is then read row by row (`engines.parquet`).
 How each file is read as rows of text is `engines.sources`; how the texts of
 dates, quantities and facts are judged, `engines.values`.
 
-For valid rows, the evaluation plan (`engines.plan`) computes each row's
-key in SQL, and its hash; one row per distinct key is judged by the compiled
-evaluators (the reference evaluator behind them builds the findings), and
-each row finds its key's outcome by the hash, in input order. For the JSON,
-JSON Lines and Parquet reports (a `RowsRenderer`), each outcome's row is
-rendered once per file with stand-ins for the id, the date and the line,
-and SQL fills in every row's template
-(`engines.render`): no result object is built per row.
+For valid rows, a second scan of ``src`` writes the table ``keyed``: each
+row's key, computed in SQL by the evaluation plan (`engines.plan`), is kept
+as its hash. The table is written in parallel and in input order, so a
+row's line is found from its place in it (checked). One row per distinct
+key, its representative, is read again from its line (`read_lines`) and
+judged by the compiled evaluators (the reference evaluator behind them
+builds the findings); each row finds its key's outcome by the hash, in input
+order. For the JSON, JSON Lines and Parquet reports (a `RowsRenderer`), each
+outcome's row is rendered once per file with stand-ins for the id, the date
+and the line, and SQL fills in every row's template (`engines.render`): no
+result object is built per row.
 Aggregates: SQL marks, for each tally, the rows that count and how (the
 plan's `Sighting`, a flag of the table ``keyed``), in input order;
 `Tally.record` sums them as the Python engine does.
@@ -43,11 +48,10 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlglot import exp
 
@@ -70,8 +74,9 @@ from dealcheck.engines.sources import (
     BATCH,
     NAME_FIELDS,
     VALUE_FIELDS,
+    Hashing,
     SourceSql,
-    file_sha256,
+    read_lines,
     sql_ident,
     undeclared,
 )
@@ -93,6 +98,10 @@ __all__ = ["BULK_FORMATS", "MEMORY_LIMIT", "duckdb_run", "reads_with_duckdb"]
 MEMORY_LIMIT = "256MB"
 
 _EPOCH = dt.date(1970, 1, 1)
+#: A row's number ``rn`` is its file's index, shifted, plus its line: the line's bits.
+_LINE = (1 << 40) - 1
+#: A sum over a file's rows that depends on their order: each id's hash times its line.
+_ORDER = "sum(line::HUGEINT * hash(id))"
 _ONE = Decimal(1)
 
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
@@ -147,8 +156,23 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         shutil.rmtree(temp, ignore_errors=True)
 
 
+class _Survey(NamedTuple):
+    """What one scan of `src` finds (`_Session._survey`)."""
+
+    #: Each file's rows, by its index.
+    rows: dict[int, int]
+    #: The keys found in each JSON Lines file's rows (the sum of ``nk``).
+    keys: dict[int, int]
+    #: Each value column's distinct (family, text), by its name (``start``, ``fact:NAME``).
+    texts: dict[str, set[tuple[str, str]]]
+    #: The distinct (party, workload) of the rows.
+    pairs: set[tuple[str | None, str | None]]
+    #: Of each file, a sum that depends on the order of its rows (`_ORDER`).
+    order: dict[int, int]
+
+
 class _Session:
-    """One check on one DuckDB connection: the tables `src`, `keyed` and `keys`."""
+    """One check on one DuckDB connection: the view `src`, the tables `keyed` and `keys`."""
 
     def __init__(self, terms: ReadyTerms, paths: list[str], as_of: dt.date | None,
                  con: duckdb_module.DuckDBPyConnection,
@@ -166,6 +190,9 @@ class _Session:
         self.sql = SourceSql(con, self.vocabulary, world_cells(self.world))
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
+        #: The JSON Lines files whose lines' keys are each checked (`SourceSql.select_jsonl`).
+        self.precise: set[int] = set()
+        self.survey = _Survey({}, {}, {}, set(), {})
 
     # -- reading -----------------------------------------------------------------
 
@@ -176,12 +203,14 @@ class _Session:
         if read is None:
             return None
         sources, total = read
-        self.judge.judge_all()
+        self.judge.judge_all(self.survey.texts)
         book = AggregateBook(self.terms.compiled(), self.as_of)
         plan = self._plan()
         if self._keyed(plan, book) != total or self._scalar(
                 "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
             return None  # a row not valid, or ids given twice: the reader explains
+        if self._ordered() != self.survey.order:  # pragma: no cover - DuckDB keeps the order
+            return None  # rows not numbered as their lines: the reader checks them
         outcomes = self._key_outcomes()
         if outcomes is None:
             return None
@@ -193,7 +222,7 @@ class _Session:
         return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
     def _read(self) -> tuple[list[SourceRef], int] | None:
-        """The table `src` of the files' rows; the files, and how many rows they hold.
+        """The view `src` of the files' rows (`_survey`); the files, and how many rows they hold.
 
         None if a file is not one the engine reads, or its lines are not its
         rows one for one (then line numbers would not be rows' numbers), or
@@ -204,47 +233,73 @@ class _Session:
                for kind, path in zip(kinds, self.paths, strict=True)):
             return None
         self.formats = [str(kind) for kind in kinds]
-        selects: list[str] = []
         # The files' hashes and lines are read in a thread while DuckDB reads the files.
-        hashing = _Hashing(self.paths, self.formats)
-        for index, (path, kind) in enumerate(zip(self.paths, self.formats, strict=True)):
-            select = self.sql.select(index, path, kind)
-            if select is None:
+        hashing = Hashing(self.paths, self.formats)
+        for index, path in enumerate(self.paths):
+            if self._select(index, path) is None:
                 return None
-            selects.append(select)
-        self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
+        survey = self._survey()
         found = hashing.result()
         if any(sha256 is None for sha256, _, _ in found):
             return None  # a line over the limit: the reader says so
         sources = [SourceRef(path, str(sha256))
                    for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
-        counts = self._counts()
         # A JSON Lines file whose lines hold no key but those read has as many colons
         # as keys (see `SourceSql.select_jsonl`); else each line's keys are counted.
-        precise = [i for i, path in enumerate(self.paths)
-                   if self.formats[i] == "jsonl" and counts.get(i, (0, None))[1] != found[i][2]
-                   and not self.sql.keys_match(i, path)]
-        if precise:
-            for i in precise:
-                selects[i] = self.sql.select_jsonl(i, self.paths[i], precise=True)
-            self.con.execute("DROP TABLE src")
-            self.con.execute("CREATE TABLE src AS " + " UNION ALL ".join(selects))
-            counts = self._counts()
+        self.precise = {i for i, path in enumerate(self.paths)
+                        if self.formats[i] == "jsonl" and survey.keys.get(i) != found[i][2]
+                        and not self.sql.keys_match(path, survey.keys.get(i) or 0)}
+        if self.precise:
+            survey = self._survey()
         # Line numbers are row numbers only when every line is a row: blank
         # lines, records across lines, skipped rows go to the Python reader.
         for fi, (kind, (_, lines, _)) in enumerate(zip(self.formats, found, strict=True)):
-            if lines is not None and counts.get(fi, (0, None))[0] != lines - (kind == "csv"):
+            if lines is not None and survey.rows.get(fi, 0) != lines - (kind == "csv"):
                 return None
-        total = sum(rows for rows, _ in counts.values())
+        total = sum(survey.rows.values())
         if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
             return None  # an empty file, or too many rows: the reader's diagnostics
+        self.survey = survey
         return sources, total
 
-    def _counts(self) -> dict[int, tuple[int, int | None]]:
-        """Each file's rows in `src`, and the keys of its JSON Lines (None: not counted)."""
-        return {int(fi): (int(rows), None if keys is None else int(keys))
-                for fi, rows, keys in self.con.execute(
-                    "SELECT fi, count(*), sum(nk) FROM src GROUP BY fi").fetchall()}
+    def _select(self, index: int, path: str) -> str | None:
+        """The SELECT of the rows of file `index`, read from `path` (the file, or some of
+        its lines), as `src` reads them; None if the engine does not read it."""
+        kind = self.formats[index]
+        if kind == "jsonl":
+            return self.sql.select_jsonl(index, path, precise=index in self.precise)
+        return self.sql.select(index, path, kind)
+
+    def _ordered(self) -> dict[int, int]:
+        """Each file's `_Survey.order`, of the rows of `keyed` as it numbers them."""
+        return {int(fi): int(order) for fi, order in self.con.execute(
+            f"SELECT fi, {_ORDER} FROM keyed GROUP BY fi").fetchall()}
+
+    def _survey(self) -> _Survey:
+        """The view `src` of every file's rows, each cell as text (`SourceSql`), and, in
+        one scan of it, what the check needs before it types them (`_Survey`).
+
+        `src` is a view, read again by each query on it: the files' rows are
+        never held, as text, in a table.
+        """
+        selects = [str(self._select(i, path)) for i, path in enumerate(self.paths)]
+        self.con.execute("CREATE OR REPLACE VIEW src AS " + " UNION ALL ".join(selects))
+        names = (*VALUE_FIELDS, *map(fact_column, self.facts))
+        texts = ", ".join(f"list(DISTINCT {sql_ident(n)}) FILTER (WHERE {sql_ident(n)} "
+                          "IS NOT NULL)" for n in names)
+        survey = _Survey({}, {}, {name: set() for name in names}, set(), {})
+        for fi, rows, order, keys, pairs, *found in self.con.execute(
+                f"SELECT fi, count(*), {_ORDER}, sum(nk), list(DISTINCT [party, workload]), "
+                f"{texts} FROM src GROUP BY fi").fetchall():
+            survey.rows[int(fi)] = int(rows)
+            survey.order[int(fi)] = int(order)
+            if keys is not None:
+                survey.keys[int(fi)] = int(keys)
+            survey.pairs.update((p, w) for p, w in pairs)
+            family = "json" if self.formats[int(fi)] == "jsonl" else "text"
+            for name, distinct in zip(names, found, strict=True):
+                survey.texts[name].update((family, str(t)) for t in distinct or ())
+        return survey
 
     def _scalar(self, sql: str) -> int:
         found = self.con.execute(sql).fetchone()
@@ -254,9 +309,8 @@ class _Session:
     def _plan(self) -> EvaluationPlan:
         """The evaluation plan for the (party, workload) pairs of the rows (declared ones)."""
         vocabulary = self.vocabulary
-        pairs = [(str(p), str(w)) for p, w in self.con.execute(
-            "SELECT DISTINCT party, workload FROM src ORDER BY party, workload").fetchall()
-                 if p in vocabulary.parties and w in vocabulary.workloads]
+        pairs = sorted((p, w) for p, w in self.survey.pairs
+                       if p in vocabulary.parties and w in vocabulary.workloads)
         return EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
                                                       vocabulary.facts.items()},
                               self.as_of, pairs)
@@ -270,7 +324,8 @@ class _Session:
         of the limit's dimension).
 
         Its table holds only what cannot be computed from another column
-        (``fi``, ``line`` and ``fam`` are ``rn``'s). Returns how many rows it
+        (``fi``, ``line`` and ``fam`` are ``rn``'s, and ``rn`` is the file's
+        part of it plus the row's place in the table). Returns how many rows it
         holds: fewer than `src` if some are not valid. The key's columns are not
         kept (a row is many of them), but a second hash of them, ``kh2``, which
         `_key_outcomes` compares within each ``kh``.
@@ -292,6 +347,9 @@ class _Session:
         carry = [n for n in names if n in kept or n == "bad"]
         dropped = [*key, *(sql_ident(n) for n in carry
                            if n not in ("id", "start") and not n.startswith("raw:"))]
+        # No row number is read from `src` (WITH ORDINALITY would make DuckDB write the
+        # table on one thread): a row's number is found from its place, ``rowid``, in a
+        # table written, in parallel, in input order (`_in_input_order` checks it).
         self.con.execute(f"CREATE TABLE keyed_rows AS SELECT * EXCLUDE ({', '.join(dropped)}), "
                          f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2"
                          + "".join(", " + flag for flag in flags)
@@ -300,9 +358,16 @@ class _Session:
         self.con.execute("DROP VIEW rows")
         families = " ".join(f"WHEN {fi} THEN '{'json' if kind == 'jsonl' else 'text'}'"
                             for fi, kind in enumerate(self.formats))
+        # The rows of file `fi` follow those of the files before it; its first is on
+        # line 2 of a CSV file (after the header), else on line 1.
+        shifts, before = [], 0
+        for fi, kind in enumerate(self.formats):
+            shifts.append(f"WHEN {fi} THEN {1 + (kind == 'csv') - before}")
+            before += self.survey.rows.get(fi, 0)
         self.con.execute(f"CREATE VIEW keyed AS SELECT *, (rn >> 40)::INTEGER AS fi, "
-                         f"rn & {(1 << 40) - 1} AS line, CASE rn >> 40 {families} END AS fam "
-                         "FROM keyed_rows")
+                         f"rn & {_LINE} AS line, CASE rn >> 40 {families} END AS fam FROM "
+                         f"(SELECT * REPLACE (rn + rowid + CASE rn >> 40 {' '.join(shifts)} "
+                         "END AS rn) FROM keyed_rows)")
         return self._scalar("SELECT count(*) FROM keyed_rows")
 
     def _typed_rows(self) -> list[str]:
@@ -316,8 +381,8 @@ class _Session:
         joins: list[str] = []
         slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
         inner = ["s.*"]
-        # INVARIANT: `rn` grows with the file, then the line: the input order.
-        columns = ["(fi::BIGINT << 40) + line AS rn", "fi AS fi", "line AS line", "fam AS fam",
+        # `rn` is the file's part of the row's number: `_keyed` adds the line.
+        columns = ["(fi::BIGINT << 40) AS rn", "fi AS fi", "fam AS fam",
                    *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
         bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "start IS NULL",
@@ -374,7 +439,8 @@ class _Session:
     # -- judging -------------------------------------------------------------------
 
     def _key_outcomes(self) -> dict[int, Outcome] | None:
-        """Each key's outcome, by the key's hash; None if two keys share a hash.
+        """Each key's outcome, by the key's hash; None if two keys share a hash, or if a
+        representative is no longer on its line (`_representatives`).
 
         Each row of `keyed` holds its key's hash ``kh``, so that no join is
         needed to find a row's outcome. A key's representative is its first row.
@@ -386,19 +452,9 @@ class _Session:
                          "min(kh2) = max(kh2) AS one FROM keyed GROUP BY kh")
         if self._scalar("SELECT count(*) FROM keys WHERE NOT one"):
             return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
-        # The representatives' texts, from `src`, which is then dropped.
-        raw = ", ".join(f"s.{sql_ident(n)}" for n in (*VALUE_FIELDS,
-                                                      *map(fact_column, self.facts)))
-        # No row after the last representative is one: a filter on a column of
-        # `src` (in input order) lets the scan skip the row groups that follow it.
-        last = self._scalar("SELECT max(rep) FROM keys")
-        within = (f"s.line <= {last & ((1 << 40) - 1)}" if len(self.paths) == 1
-                  else f"s.fi <= {last >> 40}")
-        found = self.con.execute(
-            f"SELECT k.kh, s.fi, s.line, s.fam, s.id, s.party, s.workload, s.provider, "
-            f"s.region, {raw} FROM src s JOIN keys k ON (s.fi::BIGINT << 40) + s.line = k.rep "
-            f"WHERE {within}").fetchall()
-        self.con.execute("DROP TABLE src")
+        found = self._representatives()
+        if found is None:
+            return None  # a file changed while it was checked: the reader reads it anew
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
@@ -423,6 +479,47 @@ class _Session:
             result = ct.evaluate(deployment, self.as_of)
             outcomes[int(kh)] = (result.verdict, result.not_covered, result.findings)
         return outcomes
+
+    def _representatives(self) -> list[tuple[Any, ...]] | None:
+        """Each key's hash and its representative's texts, read as `src` reads them: ``kh``,
+        ``fi``, ``line``, ``fam``, then each name, value and fact column's text.
+
+        The lines of a CSV or JSON Lines file that hold representatives (found
+        by `read_lines`) are copied to a file of the temporary directory, which
+        the file's own SELECT reads: a scan of a few lines, not of the file.
+        Parquet files are scanned. None if a line is no longer in its file.
+        """
+        raw = ", ".join(sql_ident(n) for n in (*NAME_FIELDS, *VALUE_FIELDS,
+                                                *map(fact_column, self.facts)))
+        wanted: dict[int, list[int]] = {}
+        keyed: dict[tuple[int, int], int] = {}
+        for rep, kh in self.con.execute("SELECT rep, kh FROM keys ORDER BY rep").fetchall():
+            fi, line = int(rep) >> 40, int(rep) & _LINE
+            wanted.setdefault(fi, []).append(line)
+            keyed[(fi, line)] = int(kh)
+        found: list[tuple[Any, ...]] = []
+        for fi, lines in wanted.items():
+            kind = self.formats[fi]
+            if kind == "parquet":
+                rows = self.con.execute(
+                    f"SELECT line, fam, {raw} FROM ({self._select(fi, self.paths[fi])}) "
+                    f"WHERE line IN (SELECT rep & {_LINE} FROM keys WHERE rep >> 40 = {fi})"
+                ).fetchall()
+                numbers = {int(row[0]): int(row[0]) for row in rows}
+            else:
+                header = kind == "csv"  # the header, then the rows (from line 2)
+                texts = read_lines(self.paths[fi], [1] * header + lines)
+                if len(texts) != len(lines) + header:
+                    return None
+                part = Path(self.temp) / f"representatives-{fi}{Path(self.paths[fi]).suffix}"
+                part.write_bytes(b"".join(text + b"\n" for text in texts))
+                rows = self.con.execute(
+                    f"SELECT line, fam, {raw} FROM ({self._select(fi, str(part))})").fetchall()
+                numbers = {index + 1 + header: line for index, line in enumerate(lines)}
+            for line, family, *given in rows:
+                at = numbers[int(line)]
+                found.append((keyed[(fi, at)], fi, at, family, *given))
+        return found if len(found) == len(keyed) else None
 
     def _results(self, outcomes: dict[int, Outcome]) -> Iterator[DeploymentResult]:
         cursor = self.con.cursor()
@@ -469,36 +566,3 @@ class _Session:
                 cursor.close()
             return book.results()
         return results
-
-
-class _Hashing:
-    """Each file's sha256, lines (None for Parquet; no sha256 for a line too long) and
-    colons (JSON Lines; else 0), read in a thread of their own.
-
-    The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
-    does not wait for it to read the files to their end.
-    """
-
-    def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
-        self._found: list[tuple[str | None, int | None, int]] = []
-        self._failed: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
-                                        name="dealcheck-hashing")
-        self._thread.start()
-
-    def _read(self, paths: Sequence[str], formats: Sequence[str]) -> None:
-        from dealcheck.scenario.read import sha256_lines_and_count
-
-        try:
-            for path, kind in zip(paths, formats, strict=True):
-                self._found.append((file_sha256(path), None, 0) if kind == "parquet"
-                                   else sha256_lines_and_count(path, b":" if kind == "jsonl"
-                                                               else b""))
-        except BaseException as error:  # handed to `result`
-            self._failed = error
-
-    def result(self) -> list[tuple[str | None, int | None, int]]:
-        self._thread.join()
-        if self._failed is not None:
-            raise self._failed
-        return self._found

@@ -318,13 +318,16 @@ class Template:
     @classmethod
     def of(cls, renderer: RowsRenderer, stand_in: DeploymentResult) -> Template:
         text = renderer.row(stand_in)
-        ident = json.dumps(_STAND_IN_ID)
+        ident, day_text, line_text = _STAND_IN_TEXTS
         at = text.index(ident)
-        day = text.index(_STAND_IN_DAY.isoformat(), at)
-        line = text.rindex(str(_STAND_IN_LINE))
+        day = text.index(day_text, at)
+        line = text.rindex(line_text)
         # INVARIANT: each stand-in is written once, in this order.
-        if not at < day < line or text.count(ident) != 1 or text.count(str(_STAND_IN_LINE)) != 1:
+        if not at < day < line or text.count(ident) != 1 or text.count(line_text) != 1:
             raise AssertionError(f"a row's template is not cut as expected: {text!r}")
-        return cls((text[:at], text[at + len(ident):day],
-                    text[day + len(_STAND_IN_DAY.isoformat()):line],
-                    text[line + len(str(_STAND_IN_LINE)):]))
+        return cls((text[:at], text[at + len(ident):day], text[day + len(day_text):line],
+                    text[line + len(line_text):]))
+
+
+#: The stand-ins as a row's text writes them: the id (JSON), the date, the line.
+_STAND_IN_TEXTS = (json.dumps(_STAND_IN_ID), _STAND_IN_DAY.isoformat(), str(_STAND_IN_LINE))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -23,7 +24,7 @@ from dealcheck.scenario.validate import FIELDS, REQUIRED_FIELDS
 if TYPE_CHECKING:
     import duckdb as duckdb_module
 
-__all__ = ["FACT_PREFIX", "ParquetCells", "SourceSql", "parquet_cells"]
+__all__ = ["FACT_PREFIX", "Hashing", "ParquetCells", "SourceSql", "parquet_cells", "read_lines"]
 
 #: CSV columns holding facts are named ``facts.NAME`` (as the CSV reader reads them).
 FACT_PREFIX = "facts."
@@ -241,16 +242,47 @@ class SourceSql:
             parts.append(f"{self._held(name, text, 'json')} AS {sql_ident(name)}")
             bad.append(f"coalesce(NOT {string_or_bool}, false)")
 
-    def keys_match(self, index: int, path: str) -> bool:
+    def keys_match(self, path: str, found: int) -> bool:
         """Whether the JSON Lines file's lines and their facts have, over the file, as
-        many keys as `src` found fields and facts (``nk``, see `select_jsonl`)."""
+        many keys as its rows' fields and facts found (`found`: the sum of ``nk``, see
+        `select_jsonl`)."""
         keys = self.con.execute(
             "SELECT coalesce(sum(len(json_keys(j)) "
             "+ coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
             f"FROM read_ndjson_objects({sql_string(path)}) t(j)").fetchone()
-        found = self.con.execute("SELECT coalesce(sum(nk), 0) "
-                                 f"FROM src WHERE fi = {index}").fetchone()
-        return keys is not None and found is not None and tuple(keys) == tuple(found)
+        return keys is not None and int(keys[0]) == found
+
+
+def read_lines(path: str, wanted: Sequence[int], block_bytes: int = 1 << 20) -> list[bytes]:
+    """The lines of a file numbered `wanted` (from 1, ascending), without their line breaks.
+
+    The file is read in blocks; only a block that ends a wanted line is cut
+    into lines. A number past the file's last line is not found.
+    """
+    found: list[bytes] = []
+    numbers = iter(wanted)
+    target = next(numbers, None)
+    line = 1  # the number of the line that `carry` begins
+    carry = b""
+    with open(path, "rb") as stream:
+        while target is not None:
+            block = stream.read(block_bytes)
+            if not block:
+                if carry and target == line:
+                    found.append(carry)  # the last line, without a line break
+                break
+            data = carry + block
+            ends = data.count(b"\n")  # lines `line` ... `line + ends - 1` end here
+            if target >= line + ends:
+                carry = data[data.rfind(b"\n") + 1:] if ends else data
+            else:
+                lines = data.split(b"\n")
+                while target is not None and target < line + ends:
+                    found.append(lines[target - line])
+                    target = next(numbers, None)
+                carry = lines[-1]
+            line += ends
+    return found
 
 
 def insert_rows(con: duckdb_module.DuckDBPyConnection, table: str, types: Sequence[str],
@@ -327,3 +359,35 @@ def file_sha256(path: str) -> str:
             digest.update(block)
     return digest.hexdigest()
 
+
+class Hashing:
+    """Each file's sha256, lines (None for Parquet; no sha256 for a line too long) and
+    colons (JSON Lines; else 0), read in a thread of their own.
+
+    The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
+    does not wait for it to read the files to their end.
+    """
+
+    def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        self._found: list[tuple[str | None, int | None, int]] = []
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
+                                        name="dealcheck-hashing")
+        self._thread.start()
+
+    def _read(self, paths: Sequence[str], formats: Sequence[str]) -> None:
+        from dealcheck.scenario.read import sha256_lines_and_count
+
+        try:
+            for path, kind in zip(paths, formats, strict=True):
+                self._found.append((file_sha256(path), None, 0) if kind == "parquet"
+                                   else sha256_lines_and_count(path, b":" if kind == "jsonl"
+                                                               else b""))
+        except BaseException as error:  # handed to `result`
+            self._failed = error
+
+    def result(self) -> list[tuple[str | None, int | None, int]]:
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        return self._found

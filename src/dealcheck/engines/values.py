@@ -11,7 +11,7 @@ hash (`ValueJudge.lookup`), or, failing both, by a join.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -54,15 +54,17 @@ class ValueJudge:
         self.validator = DeploymentValidator(vocabulary)
         self.values: dict[str, Values] = {}
 
-    def judge_all(self) -> None:
-        """Judge each distinct text of dates, quantities and facts once; tables ``v_<field>``."""
+    def judge_all(self, texts: Mapping[str, Iterable[tuple[str, str]]]) -> None:
+        """Judge each distinct text of dates, quantities and facts once; tables ``v_<field>``.
+
+        Args:
+            texts: each value field's distinct (family, text) pairs, by the field's
+                column name (``start``, ``fact:NAME``...); a field not given has none.
+        """
         for name in (*VALUE_FIELDS, *map(fact_column, self.facts)):
             values = self.values[name] = Values()
-            texts = self.con.execute(
-                f"SELECT DISTINCT fam, {sql_ident(name)} FROM src "
-                f"WHERE {sql_ident(name)} IS NOT NULL").fetchall()
             rows: list[tuple[object, ...]] = []
-            for family, text in texts:
+            for family, text in texts.get(name, ()):
                 value = self.judge(name, str(family), str(text))
                 values.found[(str(family), str(text))] = value
                 rows.append((family, text, *sql_value(value)))

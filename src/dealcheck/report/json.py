@@ -27,6 +27,7 @@ from dealcheck.report.output import (
     FilePart,
     RenderedRows,
     ReportMeta,
+    RowTexts,
     TextSpool,
     stream_report,
 )
@@ -327,15 +328,16 @@ class JsonRows:
     adds the comma where a run does not start the array).
     """
 
-    __slots__ = ("_text",)
+    __slots__ = ("_texts",)
 
     joiner = ","
 
     def __init__(self) -> None:
-        self._text = DeploymentText(_ITEM_INDENT)
+        text = DeploymentText(_ITEM_INDENT)
+        self._texts = RowTexts(lambda result: "\n" + _ITEM_INDENT + text(result))
 
     def row(self, result: DeploymentResult) -> str:
-        return "\n" + _ITEM_INDENT + self._text(result)
+        return self._texts(result)
 
 
 class JsonStreamRenderer:

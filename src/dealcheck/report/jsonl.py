@@ -23,6 +23,7 @@ from dealcheck.checker.results import (
 )
 from dealcheck.io_text import FilePart
 from dealcheck.report.json import JsonValue, aggregate_to_dict, deployment_to_dict, summary_to_dict
+from dealcheck.report.output import RowTexts
 
 __all__ = ["JsonlRows", "JsonlStreamRenderer", "line"]
 
@@ -42,12 +43,15 @@ def line(value: JsonValue) -> str:
 class JsonlRows:
     """The deployment lines of `--format jsonl`, for an engine that renders rows in bulk."""
 
-    __slots__ = ()
+    __slots__ = ("_texts",)
 
     joiner = ""
 
+    def __init__(self) -> None:
+        self._texts = RowTexts(lambda result: line(deployment_to_dict(result)))
+
     def row(self, result: DeploymentResult) -> str:
-        return line(deployment_to_dict(result))
+        return self._texts(result)
 
 
 class JsonlStreamRenderer:

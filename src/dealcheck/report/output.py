@@ -23,6 +23,7 @@ from dealcheck.checker.results import (
     Verdict,
 )
 from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic, write_chunk
+from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.report.html import HtmlContext
@@ -35,6 +36,7 @@ __all__ = [
     "OutputFile",
     "RenderedRows",
     "ReportMeta",
+    "RowTexts",
     "RowsRenderer",
     "StreamingRenderer",
     "SummaryCounter",
@@ -49,9 +51,6 @@ __all__ = [
     "write_atomic_chunks",
 ]
 
-#: The values `dealcheck check --format` accepts (`make_renderer`).
-REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "parquet", "junit", "sarif",
-                                   "markdown", "html")
 
 #: The values `--fail-on` accepts, weakest last.
 FAIL_ON_CHOICES: tuple[str, ...] = ("violation", "undetermined")
@@ -143,6 +142,33 @@ class StreamingRenderer(Protocol):
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
+
+
+class RowTexts:
+    """A `RowsRenderer.row` that makes each distinct result's text once.
+
+    An engine renders one row per distinct key (`engines.render`), and keys'
+    outcomes repeat: a few dozen texts for thousands of keys. Results that
+    are equal (`source` included) have the same text: each is its own key.
+    """
+
+    __slots__ = ("_made", "_render")
+
+    #: Texts kept before the memo starts again.
+    LIMIT = 4096
+
+    def __init__(self, render: Callable[[DeploymentResult], str]) -> None:
+        self._render = render
+        self._made: dict[tuple[DeploymentResult, object], str] = {}
+
+    def __call__(self, result: DeploymentResult) -> str:
+        key = (result, result.source)
+        text = self._made.get(key)
+        if text is None:
+            if len(self._made) >= self.LIMIT:
+                self._made.clear()
+            text = self._made[key] = self._render(result)
+        return text
 
 
 def rows_renderer(format: str) -> Callable[[], RowsRenderer] | None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Iterable
 
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -26,14 +24,10 @@ from dealcheck.checker.results import (
 )
 from dealcheck.dsl.escape import printable
 
-__all__ = ["render_text", "text_report", "with_progress", "write_text"]
-
-T = TypeVar("T")
+__all__ = ["render_text", "text_report", "write_text"]
 
 #: Width of text output that is not going to a terminal, so golden files stay stable.
 DEFAULT_WIDTH = 100
-#: Inputs shorter than this finish before a progress bar is worth drawing.
-PROGRESS_MIN_TOTAL = 1000
 #: Not-covered deployments named one by one before the rest are counted.
 _NOT_COVERED_SHOWN = 20
 
@@ -269,55 +263,3 @@ def render_text(
     write_text(report, console, version=version)
     # Trailing spaces from table padding are invisible and make golden files brittle.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
-
-
-def with_progress(
-    iterable: Iterable[T],
-    total: int | None,
-    enabled: bool,
-    *,
-    description: str = "checking",
-    min_total: int = PROGRESS_MIN_TOTAL,
-    console: Console | None = None,
-    size: Callable[[T], int] | None = None,
-) -> Iterator[T]:
-    """Yield the items of `iterable`, drawing a progress bar on stderr while they pass.
-
-    The bar appears only when `enabled`, the console (stderr by default) is a terminal and
-    the input is long (`total` unknown, or at least `min_total`); otherwise the items pass
-    straight through. The bar is removed when the iteration ends.
-
-    Args:
-        iterable: the items, for example deployments being checked.
-        total: how many items there are, if known.
-        enabled: the caller's switch (e.g. only for `--format text`).
-        description: the label before the bar.
-        min_total: below this total no bar is drawn.
-        console: where to draw; stderr if omitted.
-        size: how far each item moves the bar (1 if omitted): a run of
-            deployments judged elsewhere counts as its deployments.
-
-    Returns:
-        An iterator over the same items in the same order.
-    """
-    if not enabled or (total is not None and total < min_total):
-        yield from iterable
-        return
-    out = console if console is not None else Console(stderr=True)
-    if not out.is_terminal:
-        yield from iterable
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=out, transient=True) as progress:
-        if size is None:
-            yield from progress.track(iterable, total=total, description=description)
-            return
-        task = progress.add_task(description, total=total)
-        for item in iterable:
-            yield item
-            progress.advance(task, size(item))
