@@ -91,3 +91,23 @@ def test_few_rows_are_written_in_one_part(tmp_path: Path, opened: list[bool],
     assert _report(tmp_path, "duckdb", "jsonl", 2, files, True) == _report(
         tmp_path, "python", "jsonl", 2, files, True)
     assert (opened, written) == ([True], [1])  # under `SPLIT_ROWS`: one part
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize(("shape", "order"), [
+    ("one", "shuffled"), ("two", "shuffled"), ("single", "shuffled"), ("two", "no slots")])
+def test_joined_rows_written_in_parts_make_the_python_engines_report(
+        tmp_path: Path, parts: list[list[int]], opened: list[bool],
+        monkeypatch: pytest.MonkeyPatch, fmt: str, shape: str, order: str) -> None:
+    # The rows are joined with their templates, then sorted, each part its own: when
+    # `keyed` does not hold them in order (its parts cut at quantiles of `rn`), or when
+    # its keys find no slots (cut at offsets of a scan).
+    if order == "shuffled":
+        monkeypatch.setattr(render, "_in_order", lambda con: False)
+    else:
+        monkeypatch.setattr(render, "_slotted", lambda numbered: None)
+    files = _inventories(tmp_path, shape)
+    reference = _report(tmp_path, "python", fmt, 2, files, True)
+    assert _report(tmp_path, "duckdb", fmt, 2, files, True) == reference
+    assert opened == [True] and len(parts) == 1 and len(parts[0]) == 2
+    assert all(parts[0]) == (shape != "single")

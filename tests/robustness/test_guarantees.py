@@ -201,7 +201,7 @@ _STOP_WHILE_WRITING = """
     import json, multiprocessing, os, time
     import dealcheck.report.output as output
 
-    def stream_report(renderer, meta, deployments, aggregates, counter=None):
+    def stream_report(renderer, meta, deployments, aggregates, counter=None, **options):
         next(iter(deployments))
         ready = os.environ["DEALCHECK_TEST_READY"]
         with open(ready + ".part", "w") as out:

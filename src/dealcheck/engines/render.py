@@ -134,11 +134,11 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
         end = -1 if found is None or found[0] is None else int(found[0])
         text += f", CASE WHEN k.rn = {end} THEN '' ELSE {sql_string(joiner)} END"
     text += ")"
-    slotted = _slotted(numbered) if _in_order(con) else None
-    # Parts by ranges of `rn`, written at once: the slotted rows read `keyed` in its
-    # order, each part its own row groups; the joined rows are sorted once, in one part.
-    bounds = _bounds(con, total, _threads(con)) if slotted is not None else []
-    rows = slotted or _joined(con, numbered)
+    in_order = _in_order(con)
+    rows = (_slotted(numbered) if in_order else None) or _joined(con, numbered)
+    # Parts by ranges of `rn`, written at once: each part of rows in order reads its own
+    # row groups of `keyed`; each of joined rows, a sort of its own rows.
+    bounds = _bounds(con, total, _threads(con), in_order)
     files = _write_parts(con, f"SELECT {text} FROM ({rows}) k", bounds, directory,
                          leading=joiner is not None)
     compliant, violation, undetermined, not_covered = counts
@@ -170,15 +170,20 @@ def _threads(con: duckdb_module.DuckDBPyConnection) -> int:
     return 1 if found is None else max(1, int(found[0]))
 
 
-def _bounds(con: duckdb_module.DuckDBPyConnection, total: int, threads: int) -> list[int]:
+def _bounds(con: duckdb_module.DuckDBPyConnection, total: int, threads: int,
+            in_order: bool) -> list[int]:
     """Where each part of the rows but the first begins (an ``rn``): as many parts as
     `threads`, of as many rows each, when there are `SPLIT_ROWS` rows or more.
 
-    ``keyed`` holds its rows in input order (`_in_order`), so the row at an
-    offset of a scan is that of the input.
+    When ``keyed`` holds its rows in input order (`in_order`), the row at an
+    offset of a scan is that of the input; else quantiles of ``rn`` find them.
     """
     if threads < 2 or total < SPLIT_ROWS:
         return []
+    if not in_order:
+        shares = ", ".join(f"{part / threads!r}" for part in range(1, threads))
+        found = con.execute(f"SELECT quantile_disc(rn, [{shares}]) FROM keyed").fetchone()
+        return [] if found is None else [int(rn) for rn in found[0]]
     bounds: list[int] = []
     for part in range(1, threads):
         found = con.execute(f"SELECT rn FROM keyed LIMIT 1 OFFSET {part * total // threads}"
@@ -240,20 +245,25 @@ def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:
 
 def _slotted(numbered: Sequence[tuple[int, int, int, int, int, int]]) -> str | None:
     """The rows of ``keyed`` in their order, each with its template's numbers (``i0`` …
-    ``i3``) read from list literals at its key's slot (`Slots`); None if none is found."""
+    ``i3``) read from a list literal at its key's slot (`Slots`); None if none is found.
+
+    The four numbers are packed in one integer of the list, which each row
+    reads once: a list literal is copied for each chunk of rows that reads it.
+    """
     found = Slots.of(sorted({kh for kh, *_ in numbered}))
-    if found is None:
+    bits = max((max(t[2:]) for t in numbered), default=0).bit_length()
+    if found is None or 4 * bits > 62:
         return None
     files = max(fi for _, fi, *_ in numbered) + 1
-    # Every place of the lists is filled: a slot no key has reads the first texts.
-    places = [[1] * (found.size * files) for _ in range(4)]
+    # Every place of the list is filled: a slot no key has reads the first texts.
+    place = [sum(1 << (bits * n) for n in range(4))] * (found.size * files)
     for kh, fi, *parts in numbered:
-        index = found.slot(kh) * files + fi
-        for place, part in zip(places, parts, strict=True):
-            place[index] = part
+        place[found.slot(kh) * files + fi] = sum(part << (bits * n)
+                                                 for n, part in enumerate(parts))
     at = f"(({found.sql('kh')}) - 1) * {files} + fi + 1"
-    numbers = ", ".join(f"{int_list(place)}[{at}] AS i{n}" for n, place in enumerate(places))
-    return f"SELECT rn, id, day, line, {numbers} FROM keyed"
+    numbers = ", ".join(f"(p >> {bits * n}) & {(1 << bits) - 1} AS i{n}" for n in range(4))
+    return (f"SELECT rn, id, day, line, {numbers} FROM "
+            f"(SELECT rn, id, day, line, {int_list(place)}[{at}] AS p FROM keyed)")
 
 
 def _joined(con: duckdb_module.DuckDBPyConnection,
