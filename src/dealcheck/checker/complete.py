@@ -302,6 +302,7 @@ def with_values(d: Deployment, assignment: Iterable[tuple[str, object]]) -> Depl
                           d.capacity, value, d.facts if facts is None else facts, d.source)
 
 
+#: The deployment fields, by a name of this module (`with_values` reads it for every name).
 _FIELDS = m.DEPLOYMENT_FIELDS
 
 
