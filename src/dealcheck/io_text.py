@@ -133,9 +133,11 @@ def write_chunk(handle: IO[str], chunk: str | FilePart) -> None:
         handle.write(chunk)
     elif _takes_bytes(handle):
         handle.flush()
-        chunk.copy_to(handle.fileno())
-        # The text layer's idea of where the file ends, brought up to date.
-        handle.seek(0, os.SEEK_END)
+        fd = handle.fileno()
+        chunk.copy_to(fd)
+        # The text layer's idea of where it writes, brought up to date (not the end: a
+        # file opened to read and write may hold more).
+        handle.seek(os.lseek(fd, 0, os.SEEK_CUR))
     else:
         for text in chunk.texts():
             handle.write(text)

@@ -112,6 +112,17 @@ def test_a_file_opened_to_append_takes_a_part(tmp_path: Path, part: FilePart,
     assert target.read_text(encoding="utf-8") == f"before\n[{ROWS}]"
 
 
+def test_a_file_opened_to_read_and_write_takes_a_part_where_it_writes(
+        tmp_path: Path, part: FilePart, no_texts: None) -> None:
+    target = tmp_path / "longer.txt"
+    target.write_text("x" * 100, encoding="utf-8")
+    with open(target, "r+", encoding="utf-8", newline="") as handle:
+        for chunk in ("[", part, "]", "!"):
+            write_chunk(handle, chunk)
+    written = f"[{ROWS}]!".encode()
+    assert target.read_bytes() == written + b"x" * (100 - len(written))
+
+
 @pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
 def test_an_output_of_another_encoding_takes_a_parts_text(tmp_path: Path, part: FilePart,
                                                           encoding: str) -> None:
