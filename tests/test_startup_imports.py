@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "microsoft-openai"
 
@@ -63,3 +65,17 @@ def test_a_json_report_of_a_scenario_loads_no_other_format_or_command(tmp_path: 
                  "dealcheck.report.text", "dealcheck.rules.lint", "dealcheck.analysis.diff",
                  "dealcheck.analysis.findings", "dealcheck.scenario.infra_map",
                  "dealcheck.scenario.infra_read", "dealcheck.engines.duckdb") == []
+
+
+@pytest.mark.slow  # DuckDB's start in a fresh process: about 1-2 s on a busy machine
+def test_a_duckdb_check_to_json_lines_loads_no_text_report(tmp_path: Path) -> None:
+    # The inventories of millions: the start-up is on the critical path of the whole run.
+    code, modules = loaded_by("check", str(EXAMPLE / "terms.deal"), str(EXAMPLE / "inventory.csv"),
+                              "--engine", "duckdb", "--format", "jsonl",
+                              "-o", str(tmp_path / "report.jsonl"))
+    assert code == 1  # the inventory holds a violation
+    assert among(modules, "duckdb", "sqlglot", "dealcheck.engines.duckdb") == [
+        "dealcheck.engines.duckdb", "duckdb", "sqlglot"]
+    assert among(modules, "rich", "jinja2", "pydantic", "ruamel", "hypothesis",
+                 "dealcheck.report.text", "dealcheck.rules.lint", "dealcheck.analysis.diff",
+                 "dealcheck.scenario.infra_map") == []
