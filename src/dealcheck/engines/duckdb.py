@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -80,7 +79,7 @@ from dealcheck.engines.sources import (
     sql_ident,
     undeclared,
 )
-from dealcheck.engines.values import ValueJudge
+from dealcheck.engines.values import ValueJudge, json_value
 from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
@@ -464,7 +463,7 @@ class _Session:
             for name, text in zip(names, given[5:], strict=True):
                 if text is None:
                     continue
-                value = json.loads(text, parse_float=Decimal) if family == "json" else text
+                value = json_value(text) if family == "json" else text
                 if name in VALUE_FIELDS:
                     row[name] = value
                 else:

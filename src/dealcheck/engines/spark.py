@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import tempfile
 import uuid
@@ -45,7 +44,7 @@ from dealcheck.engines.formats import file_format
 from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
 from dealcheck.engines.sources import NAME_FIELDS, VALUE_FIELDS, file_sha256, undeclared
 from dealcheck.engines.spark_read import SparkSources
-from dealcheck.engines.values import ValueJudge, Values, cell, sql_value
+from dealcheck.engines.values import ValueJudge, Values, cell, json_value, sql_value
 from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
@@ -468,7 +467,7 @@ class _SparkCheck:
             for name, text in zip(names, given[5:], strict=True):
                 if text is None:
                     continue
-                value = json.loads(text, parse_float=Decimal) if family == "json" else text
+                value = json_value(text) if family == "json" else text
                 (row if name in VALUE_FIELDS else facts)[name] = value
             if facts:
                 row["facts"] = facts

@@ -29,7 +29,7 @@ from dealcheck.scenario.validate import DeploymentValidator
 if TYPE_CHECKING:
     import duckdb as duckdb_module
 
-__all__ = ["INVALID", "ValueJudge", "Values", "cell"]
+__all__ = ["INVALID", "ValueJudge", "Values", "cell", "json_value"]
 
 
 @dataclass(slots=True)
@@ -39,6 +39,10 @@ class Values:
     #: (family, text) -> the value (None: absent), or `INVALID`.
     found: dict[tuple[str, str], object] = field(default_factory=dict)
 
+
+#: A JSON text's value, numbers with a fraction as `Decimal` (as the JSON reader reads
+#: them): one decoder, made once (`json.loads` with `parse_float` makes one a call).
+json_value: Callable[[str], Any] = json.JSONDecoder(parse_float=Decimal).decode
 
 #: What a text the scenario reader refuses stands for.
 INVALID: Any = object()
@@ -162,7 +166,7 @@ class ValueJudge:
         fact = name.removeprefix("fact:") if name.startswith("fact:") else None
         given: dict[str, object] = {}
         if family == "json":
-            raw: object = json.loads(text, parse_float=Decimal)
+            raw: object = json_value(text)
         else:
             raw = text
         if fact is not None:
