@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_engine_duckdb import MSFT, _engine_reads, _sample_records, write_csv, write_jsonl
+from test_engine_duckdb import (
+    MSFT,
+    _engine_reads,
+    _sample_records,
+    _terms,
+    write_csv,
+    write_jsonl,
+)
 
+from dealcheck.checker.results import DeploymentResult
 from dealcheck.engines import duckdb as engine
 from dealcheck.engines.sources import read_lines
+from dealcheck.engines.values import ValueJudge
 from helpers import run_dealcheck
 
 
@@ -53,12 +63,31 @@ def test_rows_of_several_files_keep_their_lines(tmp_path: Path) -> None:
     assert reports[0] == reports[1]
 
 
-def test_rows_numbered_out_of_order_go_to_the_python_reader(
+def test_rows_typed_by_a_join_are_numbered_by_their_lines(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write_jsonl(tmp_path / "a.jsonl", _sample_records(30, seed=3))
-    assert _engine_reads(MSFT, path)
-    monkeypatch.setattr(engine._Session, "_ordered", lambda self: {0: 1})
-    assert not _engine_reads(MSFT, path)
+    """A join keeps no order: when a text's value is joined (no slots found), each row's
+    line is read from the file, and the report is still the Python engine's."""
+    records = _sample_records(300, seed=19)
+    first = write_jsonl(tmp_path / "a.jsonl", records[:200])
+    second = write_csv(tmp_path / "b.csv", records[200:])
+    monkeypatch.setattr(ValueJudge, "lookup", lambda *args, **kwargs: None)
+    joined: list[bool] = []
+    keyed = engine._Session._keyed
+
+    def spy(self: engine._Session, *args: Any) -> int:
+        found = keyed(self, *args)
+        joined.append(self.joined)
+        return found
+
+    monkeypatch.setattr(engine._Session, "_keyed", spy)
+    with engine.duckdb_run(_terms(MSFT), [first, second], None) as run:
+        assert run is not None
+        results = list(run.results)
+    assert joined == [True]
+    located = [(Path(r.source.file).name, r.source.line) for r in results
+               if isinstance(r, DeploymentResult)]
+    assert located == [("a.jsonl", n) for n in range(1, 201)] + [
+        ("b.csv", n) for n in range(2, 102)]
 
 
 def test_a_representative_no_longer_in_its_file_goes_to_the_python_reader(
@@ -84,3 +113,17 @@ def test_representatives_of_files_with_a_bom_or_crlf_read_as_the_python_engine_s
     assert (reports[1].returncode, reports[1].stdout, reports[1].stderr) == (
         reports[0].returncode, reports[0].stdout, reports[0].stderr)
     assert json.loads(reports[0].stdout)["deployments"] or not reads
+
+
+def test_a_blank_line_hands_the_file_back_after_keyed_is_written(tmp_path: Path) -> None:
+    """Rows are numbered before the file's lines are counted: a blank line shifts every
+    row after it from its line, and the file then goes to the Python reader."""
+    records = _sample_records(60, seed=17)
+    path = write_jsonl(tmp_path / "a.jsonl", records)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[:30], "\n", *lines[30:]]), encoding="utf-8")
+    assert not _engine_reads(MSFT, path)
+    reports = [run_dealcheck("check", MSFT, path, "--format", "json", "--engine", name,
+                             cwd=tmp_path) for name in ("python", "duckdb")]
+    assert (reports[1].returncode, reports[1].stdout, reports[1].stderr) == (
+        reports[0].returncode, reports[0].stdout, reports[0].stderr)

@@ -24,7 +24,8 @@ dates, quantities and facts are judged, `engines.values`.
 For valid rows, a second scan of ``src`` writes the table ``keyed``: each
 row's key, computed in SQL by the evaluation plan (`engines.plan`), is kept
 as its hash. The table is written in parallel and in input order, so a
-row's line is found from its place in it (checked). One row per distinct
+row's line is found from its place in it (unless the query joins, which
+keeps no order: then lines are read). One row per distinct
 key, its representative, is read again from its line (`read_lines`) and
 judged by the compiled evaluators (the reference evaluator behind them
 builds the findings); each row finds its key's outcome by the hash, in input
@@ -99,8 +100,6 @@ MEMORY_LIMIT = "256MB"
 _EPOCH = dt.date(1970, 1, 1)
 #: A row's number ``rn`` is its file's index, shifted, plus its line: the line's bits.
 _LINE = (1 << 40) - 1
-#: A sum over a file's rows that depends on their order: each id's hash times its line.
-_ORDER = "sum(line::HUGEINT * hash(id))"
 _ONE = Decimal(1)
 
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
@@ -166,8 +165,6 @@ class _Survey(NamedTuple):
     texts: dict[str, set[tuple[str, str]]]
     #: The distinct (party, workload) of the rows.
     pairs: set[tuple[str | None, str | None]]
-    #: Of each file, a sum that depends on the order of its rows (`_ORDER`).
-    order: dict[int, int]
 
 
 class _Session:
@@ -189,29 +186,27 @@ class _Session:
         self.sql = SourceSql(con, self.vocabulary, world_cells(self.world))
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
-        #: The JSON Lines files whose lines' keys are each checked (`SourceSql.select_jsonl`).
-        self.precise: set[int] = set()
-        self.survey = _Survey({}, {}, {}, set(), {})
+        self.survey = _Survey({}, {}, {}, set())
+        #: Whether `keyed` is written by a query that joins (`_typed_rows`).
+        self.joined = False
 
     # -- reading -----------------------------------------------------------------
 
     def open(self) -> CheckRun | None:
         from dealcheck.checker.files import CheckRun
 
-        read = self._read()
-        if read is None:
+        total = self._read()
+        if total is None:
             return None
-        sources, total = read
         self.judge.judge_all(self.survey.texts)
         book = AggregateBook(self.terms.compiled(), self.as_of)
         plan = self._plan()
         if self._keyed(plan, book) != total or self._scalar(
                 "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
             return None  # a row not valid, or ids given twice: the reader explains
-        if self._ordered() != self.survey.order:  # pragma: no cover - DuckDB keeps the order
-            return None  # rows not numbered as their lines: the reader checks them
         outcomes = self._key_outcomes()
-        if outcomes is None:
+        sources = self._sources(self.hashing.result())
+        if outcomes is None or sources is None:
             return None
         meta = ReportMeta(SourceRef(self.terms.path, self.terms.sha256), tuple(sources),
                           self.as_of, facts=written_facts(self.world))
@@ -220,59 +215,57 @@ class _Session:
             else render_rows(self.con, self.paths, outcomes, self.rows(), self.temp))
         return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
-    def _read(self) -> tuple[list[SourceRef], int] | None:
-        """The view `src` of the files' rows (`_survey`); the files, and how many rows they hold.
+    def _read(self) -> int | None:
+        """The view `src` of the files' rows (`_survey`), and how many rows they hold.
 
-        None if a file is not one the engine reads, or its lines are not its
-        rows one for one (then line numbers would not be rows' numbers), or
-        there are no rows or too many.
+        None if a file is not one the engine reads, or there are no rows or too many.
         """
         kinds = [BULK_FORMATS.get(Path(path).suffix.lower()) for path in self.paths]
         if any(kind is None or not Path(path).is_file()
                for kind, path in zip(kinds, self.paths, strict=True)):
             return None
         self.formats = [str(kind) for kind in kinds]
-        # The files' hashes and lines are read in a thread while DuckDB reads the files.
-        hashing = Hashing(self.paths, self.formats)
         for index, path in enumerate(self.paths):
             if self._select(index, path) is None:
                 return None
-        survey = self._survey()
-        found = hashing.result()
-        if any(sha256 is None for sha256, _, _ in found):
-            return None  # a line over the limit: the reader says so
-        sources = [SourceRef(path, str(sha256))
-                   for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
-        # A JSON Lines file whose lines hold no key but those read has as many colons
-        # as keys (see `SourceSql.select_jsonl`); else each line's keys are counted.
-        self.precise = {i for i, path in enumerate(self.paths)
-                        if self.formats[i] == "jsonl" and survey.keys.get(i) != found[i][2]
-                        and not self.sql.keys_match(path, survey.keys.get(i) or 0)}
-        if self.precise:
-            survey = self._survey()
-        # Line numbers are row numbers only when every line is a row: blank
-        # lines, records across lines, skipped rows go to the Python reader.
-        for fi, (kind, (_, lines, _)) in enumerate(zip(self.formats, found, strict=True)):
-            if lines is not None and survey.rows.get(fi, 0) != lines - (kind == "csv"):
-                return None
-        total = sum(survey.rows.values())
+        # The files' hashes, lines and colons are read in a thread while DuckDB reads the
+        # files (`_sources` checks them once the keys are judged).
+        self.hashing = Hashing(self.paths, self.formats)
+        self.survey = self._survey()
+        total = sum(self.survey.rows.values())
         if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
             return None  # an empty file, or too many rows: the reader's diagnostics
-        self.survey = survey
-        return sources, total
+        return total
+
+    def _sources(self, found: Sequence[tuple[str | None, int | None, int]]
+                 ) -> list[SourceRef] | None:
+        """The files as the report names them, given what `Hashing` found in each; None
+        if `src` may not have read them as the Python reader does.
+
+        Line numbers are row numbers only when every line is a row: blank lines,
+        records across lines, skipped rows and a line over the limit go to the
+        Python reader. A JSON Lines file whose lines hold no key but those read
+        has as many colons as keys (see `SourceSql.select_jsonl`); else each
+        line's keys are counted, then, if they differ, checked one by one.
+        """
+        if any(sha256 is None for sha256, _, _ in found):
+            return None  # a line over the limit: the reader says so
+        for fi, (kind, (_, lines, colons)) in enumerate(zip(self.formats, found, strict=True)):
+            if lines is not None and self.survey.rows.get(fi, 0) != lines - (kind == "csv"):
+                return None
+            keys, path = self.survey.keys.get(fi), self.paths[fi]
+            if kind == "jsonl" and keys != colons and not self.sql.keys_match(
+                    path, keys or 0) and self._scalar(
+                    f"SELECT count(*) FROM ({self.sql.select_jsonl(fi, path, precise=True)}) "
+                    "WHERE bad"):
+                return None  # a key that is not read, or one given twice
+        return [SourceRef(path, str(sha256))
+                for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
 
     def _select(self, index: int, path: str) -> str | None:
         """The SELECT of the rows of file `index`, read from `path` (the file, or some of
         its lines), as `src` reads them; None if the engine does not read it."""
-        kind = self.formats[index]
-        if kind == "jsonl":
-            return self.sql.select_jsonl(index, path, precise=index in self.precise)
-        return self.sql.select(index, path, kind)
-
-    def _ordered(self) -> dict[int, int]:
-        """Each file's `_Survey.order`, of the rows of `keyed` as it numbers them."""
-        return {int(fi): int(order) for fi, order in self.con.execute(
-            f"SELECT fi, {_ORDER} FROM keyed GROUP BY fi").fetchall()}
+        return self.sql.select(index, path, self.formats[index])
 
     def _survey(self) -> _Survey:
         """The view `src` of every file's rows, each cell as text (`SourceSql`), and, in
@@ -286,12 +279,13 @@ class _Session:
         names = (*VALUE_FIELDS, *map(fact_column, self.facts))
         texts = ", ".join(f"list(DISTINCT {sql_ident(n)}) FILTER (WHERE {sql_ident(n)} "
                           "IS NOT NULL)" for n in names)
-        survey = _Survey({}, {}, {name: set() for name in names}, set(), {})
-        for fi, rows, order, keys, pairs, *found in self.con.execute(
-                f"SELECT fi, count(*), {_ORDER}, sum(nk), list(DISTINCT [party, workload]), "
-                f"{texts} FROM src GROUP BY fi").fetchall():
+        survey = _Survey({}, {}, {name: set() for name in names}, set())
+        # No row's line is read: numbering rows (WITH ORDINALITY) would read the files
+        # on one thread.
+        for fi, rows, keys, pairs, *found in self.con.execute(
+                f"SELECT fi, count(*), sum(nk), list(DISTINCT [party, workload]), {texts} "
+                "FROM src GROUP BY fi").fetchall():
             survey.rows[int(fi)] = int(rows)
-            survey.order[int(fi)] = int(order)
             if keys is not None:
                 survey.keys[int(fi)] = int(keys)
             survey.pairs.update((p, w) for p, w in pairs)
@@ -346,9 +340,11 @@ class _Session:
         carry = [n for n in names if n in kept or n == "bad"]
         dropped = [*key, *(sql_ident(n) for n in carry
                            if n not in ("id", "start") and not n.startswith("raw:"))]
-        # No row number is read from `src` (WITH ORDINALITY would make DuckDB write the
-        # table on one thread): a row's number is found from its place, ``rowid``, in a
-        # table written, in parallel, in input order (`_in_input_order` checks it).
+        # Unless the query joins, no row's line is read from `src` (WITH ORDINALITY would
+        # make DuckDB write the table on one thread): a row's line is found from its
+        # place, ``rowid``, in the table, which DuckDB writes in parallel and in input
+        # order (a SELECT, WHERE and UNION ALL of one table function keep the order of
+        # its rows, and a table the order of their insertion). A join keeps no order.
         self.con.execute(f"CREATE TABLE keyed_rows AS SELECT * EXCLUDE ({', '.join(dropped)}), "
                          f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2"
                          + "".join(", " + flag for flag in flags)
@@ -363,10 +359,12 @@ class _Session:
         for fi, kind in enumerate(self.formats):
             shifts.append(f"WHEN {fi} THEN {1 + (kind == 'csv') - before}")
             before += self.survey.rows.get(fi, 0)
+        numbered = ("keyed_rows" if self.joined else
+                    f"(SELECT * REPLACE (rn + rowid + CASE rn >> 40 {' '.join(shifts)} "
+                    "END AS rn) FROM keyed_rows)")
         self.con.execute(f"CREATE VIEW keyed AS SELECT *, (rn >> 40)::INTEGER AS fi, "
-                         f"rn & {_LINE} AS line, CASE rn >> 40 {families} END AS fam FROM "
-                         f"(SELECT * REPLACE (rn + rowid + CASE rn >> 40 {' '.join(shifts)} "
-                         "END AS rn) FROM keyed_rows)")
+                         f"rn & {_LINE} AS line, CASE rn >> 40 {families} END AS fam "
+                         f"FROM {numbered}")
         return self._scalar("SELECT count(*) FROM keyed_rows")
 
     def _typed_rows(self) -> list[str]:
@@ -380,8 +378,9 @@ class _Session:
         joins: list[str] = []
         slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
         inner = ["s.*"]
-        # `rn` is the file's part of the row's number: `_keyed` adds the line.
-        columns = ["(fi::BIGINT << 40) AS rn", "fi AS fi", "fam AS fam",
+        # `rn` is the file's part of the row's number: `_keyed` adds the line, unless
+        # the query joins (then the line is read, see `_keyed`).
+        columns = ["rn", "fi AS fi", "fam AS fam",
                    *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
         bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
                "start IS NULL",
@@ -425,6 +424,9 @@ class _Session:
             else:
                 columns.append(f"{value} AS {text}")
             typed[name] = value
+        self.joined = bool(joins)
+        columns[0] = ("(fi::BIGINT << 40) + line AS rn" if self.joined
+                      else "(fi::BIGINT << 40) AS rn")
         if self.judge.values["end"].found:  # end before start
             bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
@@ -473,8 +475,8 @@ class _Session:
             if row.get("region") is None:
                 row.pop("region", None)
             deployment = self.judge.build(str(family), row, int(line), self.paths[int(fi)])
-            if deployment is None:  # pragma: no cover - the row was found valid
-                raise AssertionError(f"row {line} of {self.paths[int(fi)]} no longer valid")
+            if deployment is None:
+                return None  # not the row found valid: lines that are not rows (`_sources`)
             result = ct.evaluate(deployment, self.as_of)
             outcomes[int(kh)] = (result.verdict, result.not_covered, result.findings)
         return outcomes
