@@ -441,7 +441,8 @@ class _Session:
 
     def _key_outcomes(self) -> dict[int, Outcome] | None:
         """Each key's outcome, by the key's hash; None if two keys share a hash, or if a
-        representative is no longer on its line (`_representatives`).
+        representative's line does not hold it (a file changed, or its lines are not
+        its rows: `_sources` then hands it back too).
 
         Each row of `keyed` holds its key's hash ``kh``, so that no join is
         needed to find a row's outcome. A key's representative is its first row.
@@ -455,7 +456,7 @@ class _Session:
             return None  # pragma: no cover - 64-bit hashes of a few thousand keys collide
         found = self._representatives()
         if found is None:
-            return None  # a file changed while it was checked: the reader reads it anew
+            return None  # a line gone (a file changed, or lines that are not rows)
         ct = self.terms.compiled()
         outcomes: dict[int, Outcome] = {}
         names = (*VALUE_FIELDS, *self.facts)
