@@ -98,7 +98,9 @@ def test_a_representative_no_longer_in_its_file_goes_to_the_python_reader(
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "csv"])
-@pytest.mark.parametrize(("bom", "newline"), [(False, "\r\n"), (True, "\n"), (True, "\r\n")])
+@pytest.mark.parametrize(("bom", "newline"), [
+    pytest.param(False, "\r\n", marks=pytest.mark.slow),
+    pytest.param(True, "\n", marks=pytest.mark.slow), (True, "\r\n")])
 def test_representatives_of_files_with_a_bom_or_crlf_read_as_the_python_engine_says(
         tmp_path: Path, kind: str, bom: bool, newline: str) -> None:
     """Each representative's line is copied as it is: its line break and a byte order

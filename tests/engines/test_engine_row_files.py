@@ -53,7 +53,8 @@ def _report(tmp_path: Path, engine: str, fmt: str, jobs: int, files: list[Path],
     return out.read_bytes() if to_file else done.stdout.encode("utf-8")
 
 
-@pytest.mark.parametrize("to_file", [True, False], ids=["file", "stdout"])
+@pytest.mark.parametrize("to_file", [True, pytest.param(False, marks=pytest.mark.slow)],
+                         ids=["file", "stdout"])
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 @pytest.mark.parametrize(("shape", "jobs", "expected"), [
     ("one", 1, "one part"),
@@ -95,7 +96,8 @@ def test_few_rows_are_written_in_one_part(tmp_path: Path, opened: list[bool],
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 @pytest.mark.parametrize(("shape", "order"), [
-    ("one", "shuffled"), ("two", "shuffled"), ("single", "shuffled"), ("two", "no slots")])
+    pytest.param("one", "shuffled", marks=pytest.mark.slow), ("two", "shuffled"),
+    pytest.param("single", "shuffled", marks=pytest.mark.slow), ("two", "no slots")])
 def test_joined_rows_written_in_parts_make_the_python_engines_report(
         tmp_path: Path, parts: list[list[int]], opened: list[bool],
         monkeypatch: pytest.MonkeyPatch, fmt: str, shape: str, order: str) -> None:
