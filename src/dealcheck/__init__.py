@@ -23,28 +23,27 @@ The package facade only chains the stages::
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dealcheck._version import __version__
+from dealcheck.checker.results import (
+    AggregateResult,
+    AggregateVerdict,
+    DeploymentResult,
+    Finding,
+    Outcome,
+    Verdict,
+)
+from dealcheck.dsl.ast import Document
+from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
 from dealcheck.engines import Engine
+from dealcheck.scenario.model import Deployment, Scenario
+from dealcheck.terms import Agreements, Report, Terms
 
 if TYPE_CHECKING:
     from dealcheck.analysis.diff import Diff
-    from dealcheck.checker.results import (
-        AggregateResult,
-        AggregateVerdict,
-        DeploymentResult,
-        Finding,
-        Outcome,
-        Verdict,
-    )
-    from dealcheck.dsl.ast import Document
-    from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity
-    from dealcheck.scenario.model import Deployment, Scenario
-    from dealcheck.terms import Agreements, Report, Terms
 
 __all__ = [
     "AggregateResult", "AggregateVerdict", "Agreements", "Deployment", "DeploymentResult",
@@ -53,33 +52,6 @@ __all__ = [
     "Terms", "Verdict", "__version__", "analyze", "check_files", "diff", "load", "load_all",
     "load_scenario", "loads", "parse",
 ]
-
-#: The facade's types, each imported from its module on first use: a command
-#: that needs none of them (``dealcheck --version``, ``--help``) never builds
-#: the classes of the AST, the terms and the results.
-_TYPES = {
-    **dict.fromkeys(("AggregateResult", "AggregateVerdict", "DeploymentResult", "Finding",
-                     "Outcome", "Verdict"), "dealcheck.checker.results"),
-    "Document": "dealcheck.dsl.ast",
-    **dict.fromkeys(("Diagnostic", "DiagnosticsError", "Severity"), "dealcheck.dsl.diagnostics"),
-    **dict.fromkeys(("Deployment", "Scenario"), "dealcheck.scenario.model"),
-    **dict.fromkeys(("Agreements", "Report", "Terms"), "dealcheck.terms"),
-}
-
-
-def __getattr__(name: str) -> object:
-    """`dealcheck.Terms` and the facade's other types, imported when first asked for."""
-    module = _TYPES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_TYPES})
-
 
 def parse(text: str, file: str = "<terms>") -> Document:
     """Parse terms source into its AST; raises `DiagnosticsError` on syntax errors."""
