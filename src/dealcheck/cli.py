@@ -31,7 +31,7 @@ from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from dealcheck.checker.files import CheckRun
-    from dealcheck.io_text import FilePart
+    from dealcheck.io_text import PipedText
     from dealcheck.report.output import RenderedRows
     from dealcheck.rules.model import Vocabulary
     from dealcheck.scenario.load import InfraText
@@ -285,7 +285,7 @@ def _report_sink(fmt: str, output: str | None, fail_on: str,
     return write_report
 
 
-def _emit(chunks: Iterable[str | FilePart], write: Callable[[str | FilePart], object],
+def _emit(chunks: Iterable[str | PipedText], write: Callable[[str | PipedText], object],
           hold: Callable[[], bool]) -> None:
     """Write the report's chunks, holding back those that come while `hold()` is true.
 

@@ -7,8 +7,10 @@ import contextlib
 import errno
 import os
 import secrets
+import select
 import signal
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -73,52 +75,114 @@ def _reason(exc: OSError) -> str:
 
 # ---------------------------------------------------------------- writing
 
+#: The bytes of a pipe's buffer, and of each block read from it (Linux's largest by default).
+_PIPE_BYTES = 1 << 20
+
 
 @dataclass(frozen=True, slots=True)
-class FilePart:
-    """The first `length` bytes of the file `path`: UTF-8 text that a writer may copy as it is.
+class PipedText:
+    """UTF-8 text that `produce` writes to the file it is given, less its last `trim` bytes,
+    written only when a writer asks for it (`copy_to`, `texts`).
 
-    Rows an engine wrote to files of its own (`dealcheck.checker.results.RenderedRows`)
-    reach a report's file as bytes (`write_chunk`), not decoded and encoded again.
+    Rows an engine renders in bulk (`dealcheck.checker.results.RenderedRows`)
+    go so from the engine to the report: `produce` writes them to a named
+    pipe in `directory`, in a thread of its own, while the writer takes each
+    block from the pipe. They are written once, where they belong, and never
+    held whole on disk or in memory. Elsewhere than on Linux, they go through
+    a file of `directory` instead.
     """
 
-    path: str
-    length: int
+    produce: Callable[[str], object]
+    directory: str
+    trim: int = 0
 
-    def texts(self, chunk_bytes: int = 1 << 16) -> Iterator[str]:
-        """The text, `chunk_bytes` at a time."""
+    def texts(self) -> Iterator[str]:
+        """The text, a block at a time."""
         decoder = codecs.getincrementaldecoder("utf-8")()
-        left = self.length
-        with open(self.path, "rb") as data:
-            while left > 0:
-                chunk = data.read(min(chunk_bytes, left))
-                if not chunk:
-                    raise OSError(f"{self.path} ends before its {self.length} bytes")
-                left -= len(chunk)
-                yield decoder.decode(chunk, final=left <= 0)
+        for block in self._blocks():
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
 
-    def copy_to(self, fd: int, block_bytes: int = 1 << 18) -> None:
-        """Write the bytes to `fd`, at its offset, read `block_bytes` at a time into one buffer.
+    def copy_to(self, fd: int) -> None:
+        """Write the bytes to `fd`, at its offset, as they come."""
+        for block in self._blocks():
+            while block:
+                block = block[os.write(fd, block):]
 
-        Faster than the kernel's own copies between files (``copy_file_range``,
-        ``sendfile``), which move a page at a time, and than decoding the text
-        and encoding it again.
-        """
-        buffer = memoryview(bytearray(block_bytes))
-        left = self.length
-        with open(self.path, "rb", buffering=0) as source:
-            while left > 0:
-                read = source.readinto(buffer[:min(block_bytes, left)])
-                if not read:
-                    raise OSError(f"{self.path} ends before its {self.length} bytes")
-                left -= read
-                block = buffer[:read]
-                while block:
-                    block = block[os.write(fd, block):]
+    def _blocks(self) -> Iterator[memoryview]:
+        """The bytes in blocks, less the last `trim`; each block is valid until the next."""
+        trim = self.trim
+        held = b""  # the last `trim` bytes so far, not yet given
+        for block in self._produced():
+            if not trim:
+                yield block
+                continue
+            if len(block) < trim:
+                whole = held + bytes(block)
+                held, block = whole[len(whole) - trim:], memoryview(whole[:len(whole) - trim])
+            else:
+                if held:
+                    yield memoryview(held)
+                held, block = bytes(block[len(block) - trim:]), block[:len(block) - trim]
+            if block:
+                yield block
+        if len(held) < trim:
+            raise OSError(f"the text ends before its last {trim} bytes")
+
+    def _produced(self, block_bytes: int = _PIPE_BYTES) -> Iterator[memoryview]:
+        """What `produce` writes, through a named pipe (or a file, where there are none)."""
+        path = os.path.join(self.directory, f"piped-{secrets.token_hex(8)}")
+        # Linux's pipes tell a reader that no writer came yet from one that left (`poll`).
+        if sys.platform != "linux":  # pragma: no cover - CI runs on Linux
+            self.produce(path)
+            try:
+                with open(path, "rb") as data:
+                    while block := data.read(block_bytes):
+                        yield memoryview(block)
+            finally:
+                os.unlink(path)
+            return
+        os.mkfifo(path, 0o600)
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self.produce(path)
+            except BaseException as exc:
+                failed.append(exc)
+
+        # Opened before the producer starts, without waiting for a writer: the producer's
+        # own opening then finds a reader, and a producer that fails before it opens the
+        # pipe cannot leave the reader waiting.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        producer = threading.Thread(target=run, name="dealcheck-piped-text", daemon=True)
+        try:
+            with contextlib.suppress(OSError, ImportError, AttributeError):
+                import fcntl  # a larger pipe: fewer switches (Linux)
+
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, block_bytes)
+            producer.start()
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            # Until the producer opens the pipe, a read finds no writer: it would end at once.
+            while not poller.poll(100) and producer.is_alive():
+                pass
+            if poller.poll(0):
+                os.set_blocking(fd, True)
+                buffer = memoryview(bytearray(block_bytes))
+                while read := os.readv(fd, [buffer]):
+                    yield buffer[:read]
+        finally:
+            # Closed first: a producer still writing (the writer failed) gets an error.
+            os.close(fd)
+            producer.join()
+            os.unlink(path)
+        if failed:
+            raise failed[0]
 
 
-def texts(chunks: Iterable[str | FilePart]) -> Iterator[str]:
-    """The text of chunks of which some may be `FilePart`s."""
+def texts(chunks: Iterable[str | PipedText]) -> Iterator[str]:
+    """The text of chunks of which some may be `PipedText`s."""
     for chunk in chunks:
         if isinstance(chunk, str):
             yield chunk
@@ -126,8 +190,8 @@ def texts(chunks: Iterable[str | FilePart]) -> Iterator[str]:
             yield from chunk.texts()
 
 
-def write_chunk(handle: IO[str], chunk: str | FilePart) -> None:
-    """Write text, or a `FilePart`: its bytes copied when `handle` is a regular file that
+def write_chunk(handle: IO[str], chunk: str | PipedText) -> None:
+    """Write text, or a `PipedText`: its bytes copied when `handle` is a regular file that
     writes its text as UTF-8 as it is, else its text."""
     if isinstance(chunk, str):
         handle.write(chunk)
@@ -236,7 +300,7 @@ class OutputFile:
         self._open = open_handle
         self._handle: IO[str] | None = None
 
-    def write(self, text: str | FilePart) -> None:
+    def write(self, text: str | PipedText) -> None:
         try:
             if self._handle is None:
                 self._handle = self._open()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
 from dealcheck._version import __version__
-from dealcheck.io_text import FilePart
+from dealcheck.io_text import PipedText
 from dealcheck.scenario.model import SourceLocation
 
 
@@ -406,8 +406,8 @@ class RenderedRows:
     Their text is what the renderer's own `deployment` steps would have
     written for them: each row's `RowsRenderer.row`, joined by
     `RowsRenderer.joiner`; the counts feed the summary. It is `text`, then
-    the bytes of each of `files` in turn (UTF-8), which the engine wrote and
-    keeps until the check ends: `pieces` gives it all.
+    the bytes of each of `files` in turn (UTF-8), which the engine writes when
+    a writer takes them, until the check ends: `pieces` gives it all.
     """
 
     text: str
@@ -416,16 +416,16 @@ class RenderedRows:
     violation: int
     undetermined: int
     not_covered: int
-    files: tuple[FilePart, ...] = ()
+    files: tuple[PipedText, ...] = ()
 
-    def pieces(self) -> Iterator[str | FilePart]:
-        """The rows' text, in pieces: `text`, then each file that holds some.
+    def pieces(self) -> Iterator[str | PipedText]:
+        """The rows' text, in pieces: `text`, then `files`.
 
-        A writer copies a file's bytes, or writes its text (`io_text.write_chunk`).
+        A writer copies their bytes, or writes their text (`io_text.write_chunk`).
         """
         if self.text:
             yield self.text
-        yield from (part for part in self.files if part.length)
+        yield from self.files
 
 
 class RowsRenderer(Protocol):

@@ -6,10 +6,10 @@ line (`Template`), into the table ``tpl``; SQL fills in each row's template.
 No result object is built per row, nor its text in Python.
 
 When the rows are lines (JSON Lines: each row ends with a line break; the
-JSON report: each begins with one), ``COPY`` writes them all, in input
-order, to files of the engine's temporary directory, one by range of rows
-and thread, at once; the report takes those files' bytes as they are
-(`RenderedRows.files`). Otherwise (or for more than `MOST_LISTED` distinct
+JSON report: each begins with one), one ``COPY`` writes them all, in input
+order, when the report asks for them: into a named pipe, from which the
+report takes their bytes as they come (`io_text.PipedText`). They are
+written once, in the report. Otherwise (or for more than `MOST_LISTED` distinct
 texts of a template's part) runs of `RENDER_RUN` rows are fetched as lists
 of texts, which Python joins.
 """
@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +26,7 @@ from dealcheck.checker.codegen import Outcome
 from dealcheck.checker.results import DeploymentResult, RenderedRows, RowsRenderer, Verdict
 from dealcheck.engines.slots import Slots, int_list
 from dealcheck.engines.sources import insert_rows, sql_string
-from dealcheck.io_text import FilePart
+from dealcheck.io_text import PipedText
 from dealcheck.scenario.model import SourceLocation
 
 if TYPE_CHECKING:
@@ -48,8 +46,6 @@ _STAND_IN_LINE = 987_654_321_987
 RENDER_RUN = 16384
 #: The most distinct texts of a template's part for rows written by ``COPY``.
 MOST_LISTED = 8192
-#: The fewest rows written in parts at once, one by thread (`_bounds`): fewer go in one.
-SPLIT_ROWS = 1 << 16
 
 # INVARIANT: ids hold no control character (the engine's id pattern): JSON escapes only
 # `\` and `"` in them, and writes the rest as it is (`ensure_ascii=False`).
@@ -103,8 +99,8 @@ def render_rows(con: duckdb_module.DuckDBPyConnection, paths: Sequence[str],
 def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcome],
                templates: Sequence[tuple[object, ...]], joiner: str | None,
                directory: str) -> RenderedRows:
-    """All rows as lines, by ``COPY`` to files (see the module); `joiner`, when the rows
-    begin with a line break, ends every row but the last.
+    """All rows as lines, written by one ``COPY`` when the report takes them (see the
+    module); `joiner`, when the rows begin with a line break, ends every row but the last.
 
     Each part of a row's template is read from a list literal of its distinct
     texts (few: outcomes repeat) at the number the row's template gives it
@@ -136,101 +132,39 @@ def _file_rows(con: duckdb_module.DuckDBPyConnection, outcomes: dict[int, Outcom
     text += ")"
     in_order = _in_order(con)
     rows = (_slotted(numbered) if in_order else None) or _joined(con, numbered)
-    # Parts by ranges of `rn`, written at once: each part of rows in order reads its own
-    # row groups of `keyed`; each of joined rows, a sort of its own rows.
-    bounds = _bounds(con, total, _threads(con), in_order)
-    files = _write_parts(con, f"SELECT {text} FROM ({rows}) k", bounds, directory,
-                         leading=joiner is not None)
+    query = f"SELECT {text} FROM ({rows}) k"
     compliant, violation, undetermined, not_covered = counts
+    # The rows that begin with a line break are written without it, each followed by
+    # one: the last has one too many.
+    piped = PipedText(_copy(con, query), directory, trim=int(joiner is not None))
     return RenderedRows("" if joiner is None else "\n", total, compliant, violation,
-                        undetermined, not_covered, files=files)
+                        undetermined, not_covered, files=(piped,) if total else ())
 
 
-def _write_parts(con: duckdb_module.DuckDBPyConnection, query: str, bounds: Sequence[int],
-                 directory: str, *, leading: bool) -> tuple[FilePart, ...]:
-    """The rows of `query` (of ``k.rn``), a line each, in files by the ranges `bounds` cut.
+def _copy(con: duckdb_module.DuckDBPyConnection, query: str) -> Callable[[str], None]:
+    """What writes the rows of `query` to a file, a line each, in their order, by ``COPY``.
 
-    `leading`: the rows begin with a line break, which the files lack; the
-    last part that holds rows ends with one too many, which it leaves out.
+    One thread writes them: DuckDB's writer keeps the order of rows that
+    threads write in parallel at several times the cost of writing them in one.
     """
-    paths = [os.path.join(directory, f"rows-{n}.txt") for n in range(len(bounds) + 1)]
-    # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
-    # control characters): each row's text as it is, then a line break.
-    _copy_at_once(con, [f"COPY ({query}{_range(bounds, n)}) TO {sql_string(path)} (FORMAT "
-                        "csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', "
-                        "NEW_LINE '\\n')" for n, path in enumerate(paths)])
-    sizes = [os.path.getsize(path) for path in paths]
-    if leading and any(sizes):
-        sizes[max(n for n, size in enumerate(sizes) if size)] -= 1
-    return tuple(map(FilePart, paths, sizes))
-
-
-def _threads(con: duckdb_module.DuckDBPyConnection) -> int:
-    found = con.execute("SELECT current_setting('threads')").fetchone()
-    return 1 if found is None else max(1, int(found[0]))
-
-
-def _bounds(con: duckdb_module.DuckDBPyConnection, total: int, threads: int,
-            in_order: bool) -> list[int]:
-    """Where each part of the rows but the first begins (an ``rn``): as many parts as
-    `threads`, of as many rows each, when there are `SPLIT_ROWS` rows or more.
-
-    When ``keyed`` holds its rows in input order (`in_order`), the row at an
-    offset of a scan is that of the input; else quantiles of ``rn`` find them.
-    """
-    if threads < 2 or total < SPLIT_ROWS:
-        return []
-    if not in_order:
-        shares = ", ".join(f"{part / threads!r}" for part in range(1, threads))
-        found = con.execute(f"SELECT quantile_disc(rn, [{shares}]) FROM keyed").fetchone()
-        return [] if found is None else [int(rn) for rn in found[0]]
-    bounds: list[int] = []
-    for part in range(1, threads):
-        found = con.execute(f"SELECT rn FROM keyed LIMIT 1 OFFSET {part * total // threads}"
-                            ).fetchone()
-        if found is not None:
-            bounds.append(int(found[0]))
-    return bounds
-
-
-def _range(bounds: Sequence[int], part: int) -> str:
-    """The condition on ``k.rn`` of the `part`-th range that `bounds` cut."""
-    tests = ([f"k.rn >= {bounds[part - 1]}"] if part else []) + (
-        [f"k.rn < {bounds[part]}"] if part < len(bounds) else [])
-    return f" WHERE {' AND '.join(tests)}" if tests else ""
-
-
-def _copy_at_once(con: duckdb_module.DuckDBPyConnection, queries: Sequence[str]) -> None:
-    """Run `queries` (``COPY``s) at once, each on one thread of its own.
-
-    DuckDB's writer keeps the order of rows that threads write in parallel at
-    several times the cost of writing them in one: each ``COPY`` runs with one
-    thread (``threads`` is the database's setting, which every cursor shares),
-    and the parts run side by side, on cursors of their own.
-    """
-    threads = _threads(con)
-    con.execute("SET threads = 1")
-    try:
-        if len(queries) == 1:
-            con.execute(queries[0])
-            return
-        cursors = [con.cursor() for _ in queries]
+    def produce(path: str) -> None:
+        cursor = con.cursor()
         try:
-            with ThreadPoolExecutor(len(queries)) as pool:
-                futures = [pool.submit(cursor.execute, query)
-                           for cursor, query in zip(cursors, queries, strict=True)]
-                try:
-                    for future in futures:
-                        future.result()
-                except BaseException:
-                    for cursor in cursors:
-                        cursor.interrupt()
-                    raise
+            found = cursor.execute("SELECT current_setting('threads')").fetchone()
+            threads = 1 if found is None else int(found[0])
+            # `threads` is the database's setting: no other query runs meanwhile.
+            cursor.execute("SET threads = 1")
+            try:
+                # One column, no quotes, no escapes, a delimiter no row holds (JSON escapes
+                # control characters): each row's text as it is, then a line break.
+                cursor.execute(f"COPY ({query}) TO {sql_string(path)} (FORMAT csv, HEADER "
+                               "false, QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n', "
+                               "USE_TMP_FILE false)")
+            finally:
+                cursor.execute(f"SET threads = {threads}")
         finally:
-            for cursor in cursors:
-                cursor.close()
-    finally:
-        con.execute(f"SET threads = {threads}")
+            cursor.close()
+    return produce
 
 
 def _in_order(con: duckdb_module.DuckDBPyConnection) -> bool:

@@ -24,7 +24,7 @@ from dealcheck.checker.results import (
 from dealcheck.report.output import (
     DEFAULT_SPOOL_CHARS,
     AggregatesSource,
-    FilePart,
+    PipedText,
     RenderedRows,
     ReportMeta,
     RowTexts,
@@ -404,7 +404,7 @@ class JsonStreamRenderer:
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
-    ) -> Iterator[str | FilePart]:
+    ) -> Iterator[str | PipedText]:
         if self._meta is None or self._spool is None:
             raise RuntimeError("renderer ended before it began")
         self._flush()

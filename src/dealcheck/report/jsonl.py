@@ -21,7 +21,7 @@ from dealcheck.checker.results import (
     full_summary,
     report_verdict,
 )
-from dealcheck.io_text import FilePart
+from dealcheck.io_text import PipedText
 from dealcheck.report.json import JsonValue, aggregate_to_dict, deployment_to_dict, summary_to_dict
 from dealcheck.report.output import RowTexts
 
@@ -72,7 +72,7 @@ class JsonlStreamRenderer:
         self._pending = []
         return ("".join(pending),)
 
-    def rendered(self, rows: RenderedRows) -> Iterable[str | FilePart]:
+    def rendered(self, rows: RenderedRows) -> Iterable[str | PipedText]:
         """Take deployment lines that a `JsonlRows` rendered, as `deployment` takes one."""
         return itertools.chain(self._flush(), rows.pieces())
 

@@ -22,7 +22,7 @@ from dealcheck.checker.results import (
     RowsRenderer,
     Verdict,
 )
-from dealcheck.io_text import FilePart, OutputFile, atomic_writer, texts, write_atomic, write_chunk
+from dealcheck.io_text import OutputFile, PipedText, atomic_writer, texts, write_atomic, write_chunk
 from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -32,8 +32,8 @@ __all__ = [
     "FAIL_ON_CHOICES",
     "REPORT_FORMATS",
     "AccumulatingRenderer",
-    "FilePart",
     "OutputFile",
+    "PipedText",
     "RenderedRows",
     "ReportMeta",
     "RowTexts",
@@ -129,7 +129,7 @@ class StreamingRenderer(Protocol):
     with the aggregates (known only after every deployment was seen) and the summary.
     Concatenating everything the three steps return gives the whole document. A renderer
     that takes rows an engine rendered (`rendered`) hands on the files that hold them
-    (`FilePart`), from `rendered` or `end`.
+    (`PipedText`), from `rendered` or `end`.
     """
 
     def begin(self, meta: ReportMeta) -> Iterable[str]: ...
@@ -138,7 +138,7 @@ class StreamingRenderer(Protocol):
 
     def end(
         self, aggregates: Sequence[AggregateResult], summary: Mapping[str, int]
-    ) -> Iterable[str | FilePart]: ...
+    ) -> Iterable[str | PipedText]: ...
 
 
 AggregatesSource = Sequence[AggregateResult] | Callable[[], Sequence[AggregateResult]]
@@ -202,7 +202,7 @@ def stream_report(
     renderer: StreamingRenderer, meta: ReportMeta,
     deployments: Iterable[DeploymentResult | RenderedRows], aggregates: AggregatesSource,
     counter: SummaryCounter | None = None, *, files: bool,
-) -> Iterator[str | FilePart]: ...
+) -> Iterator[str | PipedText]: ...
 
 
 def stream_report(
@@ -213,7 +213,7 @@ def stream_report(
     counter: SummaryCounter | None = None,
     *,
     files: bool = False,
-) -> Iterator[str] | Iterator[str | FilePart]:
+) -> Iterator[str] | Iterator[str | PipedText]:
     """Drive a streaming renderer over deployments that arrive one by one.
 
     Args:
@@ -227,7 +227,7 @@ def stream_report(
         counter: where to count the verdicts for the summary, for a caller that
             needs them too (a new one if omitted).
         files: hand on the files of rows an engine rendered as they are
-            (`FilePart`), for a writer that copies their bytes
+            (`PipedText`), for a writer that copies their bytes
             (`io_text.write_chunk`); else their text.
 
     Returns:
@@ -240,11 +240,11 @@ def stream_report(
 
 def _stream(renderer: StreamingRenderer, meta: ReportMeta,
             deployments: Iterable[DeploymentResult | RenderedRows],
-            aggregates: AggregatesSource, counter: SummaryCounter) -> Iterator[str | FilePart]:
+            aggregates: AggregatesSource, counter: SummaryCounter) -> Iterator[str | PipedText]:
     yield from renderer.begin(meta)
     for result in deployments:
         if isinstance(result, RenderedRows):
-            take: Callable[[RenderedRows], Iterable[str | FilePart]] | None = getattr(
+            take: Callable[[RenderedRows], Iterable[str | PipedText]] | None = getattr(
                 renderer, "rendered", None)
             if take is None:
                 raise TypeError(f"{type(renderer).__name__} takes no rows rendered elsewhere")
@@ -386,7 +386,7 @@ class TextSpool:
             max_size=max_chars, mode="w+", encoding="utf-8", newline=""
         )
 
-    def write(self, text: str | FilePart) -> None:
+    def write(self, text: str | PipedText) -> None:
         for piece in texts((text,)):
             self._file.write(piece)
 
@@ -406,18 +406,18 @@ class TextSpool:
 # --------------------------------------------------------------------------- writing
 
 
-def standard_output(encoding: str = "utf-8") -> Callable[[str | FilePart], None]:
+def standard_output(encoding: str = "utf-8") -> Callable[[str | PipedText], None]:
     """What writes a report's chunks to standard output (as it is when each is written).
 
     UTF-8 text goes to the text layer (`write_chunk`: a file takes a
-    `FilePart`'s bytes); in another `encoding` (Parquet's bytes, a character
+    `PipedText`'s bytes); in another `encoding` (Parquet's bytes, a character
     each), the chunks' bytes go under it, which is flushed first.
     """
     if encoding == "utf-8":
         return lambda chunk: write_chunk(sys.stdout, chunk)
     sys.stdout.flush()
 
-    def write(chunk: str | FilePart) -> None:
+    def write(chunk: str | PipedText) -> None:
         for text in texts((chunk,)):
             sys.stdout.buffer.write(text.encode(encoding))
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from dealcheck.checker.results import AggregateResult, DeploymentResult, RenderedRows, ReportMeta
-from dealcheck.io_text import FilePart, write_chunk
+from dealcheck.io_text import PipedText, write_chunk
 from dealcheck.report.jsonl import JsonlRows
 
 __all__ = ["COLUMNS", "ParquetStreamRenderer"]
@@ -62,7 +62,7 @@ class ParquetStreamRenderer:
                            encoding="utf-8", newline="")
         return ()
 
-    def _write(self, text: str | FilePart) -> None:
+    def _write(self, text: str | PipedText) -> None:
         if self._spool is None:
             raise RuntimeError("renderer got deployments before it began")
         write_chunk(self._spool, text)

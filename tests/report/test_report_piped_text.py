@@ -1,5 +1,6 @@
-"""Rows an engine wrote to files reach a report as bytes where the output is a regular file
-(`io_text.write_chunk`), as text elsewhere: the report is the same either way."""
+"""Rows an engine writes as the report takes them (`io_text.PipedText`, through a named pipe)
+reach a report as bytes where the output is a regular file (`io_text.write_chunk`), as text
+elsewhere: the report is the same either way, and a failure on either side ends both."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from dealcheck.io_text import FilePart, atomic_writer, write_chunk
+from dealcheck.io_text import PipedText, atomic_writer, write_chunk
 from helpers import run_dealcheck
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,41 +26,61 @@ INVENTORY = ROOT / "examples" / "microsoft-openai" / "inventory.csv"
 
 #: Rows' text with characters of several bytes, then bytes that are not part of it.
 ROWS = '{"id":"é-1"}\n{"id":"日本-2"}\n{"id":"🙂"}\n'
+JUNK = "\n,not the rows'"
+
+
+def producing(data: bytes, pieces: int = 3) -> Callable[[str], None]:
+    """What writes `data` to the file it is given, in `pieces` writes."""
+
+    def produce(path: str) -> None:
+        with open(path, "wb", buffering=0) as out:
+            step = max(1, len(data) // pieces)
+            for at in range(0, len(data), step):
+                out.write(data[at:at + step])
+
+    return produce
 
 
 @pytest.fixture
-def part(tmp_path: Path) -> FilePart:
-    path = tmp_path / "rows.txt"
-    data = ROWS.encode("utf-8")
-    path.write_bytes(data + b"\n,not the rows'")
-    return FilePart(str(path), len(data))
+def pipes(tmp_path: Path) -> Path:
+    """Where the parts' pipes go: empty again once each part is read."""
+    where = tmp_path / "pipes"
+    where.mkdir()
+    return where
+
+
+@pytest.fixture
+def part(pipes: Path) -> PipedText:
+    return PipedText(producing((ROWS + JUNK).encode("utf-8")), str(pipes),
+                     trim=len(JUNK.encode("utf-8")))
 
 
 @pytest.fixture
 def no_texts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A part's text may not be read: its bytes must be copied."""
 
-    def refuse(self: FilePart, chunk_bytes: int = 0) -> Iterator[str]:
+    def refuse(self: PipedText) -> Iterator[str]:
         raise AssertionError("the part was decoded")
 
-    monkeypatch.setattr(FilePart, "texts", refuse)
+    monkeypatch.setattr(PipedText, "texts", refuse)
 
 
-def _write(target: Path, part: FilePart) -> None:
+def _write(target: Path, part: PipedText) -> None:
     with atomic_writer(target) as out:
         for chunk in ("[", part, "]"):
             out.write(chunk)
 
 
-def test_a_report_file_takes_a_parts_bytes(tmp_path: Path, part: FilePart,
+def test_a_report_file_takes_a_parts_bytes(tmp_path: Path, part: PipedText, pipes: Path,
                                             no_texts: None) -> None:
     target = tmp_path / "report.txt"
     _write(target, part)
     assert target.read_text(encoding="utf-8") == f"[{ROWS}]"
+    assert not list(pipes.iterdir())  # the pipe is gone
 
 
-def test_a_part_goes_in_blocks_and_short_writes(
-        tmp_path: Path, part: FilePart, no_texts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_part_goes_in_short_writes(tmp_path: Path, part: PipedText, no_texts: None,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     write = os.write
     sizes: list[int] = []
 
@@ -66,43 +88,97 @@ def test_a_part_goes_in_blocks_and_short_writes(
         sizes.append(len(data))
         return write(fd, bytes(data[:3]))  # three bytes at most, as a full pipe may take
 
-    copy_to = FilePart.copy_to
-    monkeypatch.setattr(FilePart, "copy_to", lambda self, fd: copy_to(self, fd, 16))
     monkeypatch.setattr(os, "write", short)
     target = tmp_path / "report.txt"
     _write(target, part)
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == f"[{ROWS}]"
-    assert max(sizes) == 16 and len(sizes) > part.length // 3
+    assert len(sizes) > len(ROWS.encode("utf-8")) // 3
 
 
-def test_a_write_that_fails_is_an_error(tmp_path: Path, part: FilePart,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("blocks", [
+    [b"ab", b"c", b"", b"d\n"], [b"abcd\n"], [b"a", b"b", b"c", b"d", b"\n"],
+    [b"abc", b"d\n"], [b"abcd", b"\n"]])
+def test_the_last_bytes_are_left_out_across_blocks(blocks: list[bytes], pipes: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PipedText, "_produced",
+                        lambda self: (memoryview(block) for block in blocks))
+    given = PipedText(producing(b""), str(pipes), trim=2)
+    assert "".join(given.texts()) == "abc"
+    assert "".join(PipedText(producing(b""), str(pipes)).texts()) == "abcd\n"  # no trim
+    too_short = PipedText(producing(b""), str(pipes), trim=len(b"".join(blocks)) + 1)
+    with pytest.raises(OSError, match="ends before its last"):
+        "".join(too_short.texts())
+
+
+def test_a_producer_that_fails_before_it_writes_is_an_error(pipes: Path) -> None:
+    def fail(path: str) -> None:
+        raise RuntimeError("no rows today")
+
+    with pytest.raises(RuntimeError, match="no rows today"):
+        "".join(PipedText(fail, str(pipes)).texts())
+    assert not list(pipes.iterdir())
+
+
+def test_a_producer_that_fails_midway_is_an_error(tmp_path: Path, pipes: Path) -> None:
+    def fail(path: str) -> None:
+        with open(path, "wb", buffering=0) as out:
+            out.write(b"x" * (3 << 20))  # more than the pipe holds
+        raise RuntimeError("cut short")
+
+    target = tmp_path / "report.txt"
+    target.write_text("before", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="cut short"):
+        _write(target, PipedText(fail, str(pipes)))
+    assert target.read_text(encoding="utf-8") == "before"
+    assert not list(pipes.iterdir())
+
+
+def test_a_producer_that_writes_nothing_gives_no_text(pipes: Path) -> None:
+    assert "".join(PipedText(producing(b""), str(pipes)).texts()) == ""
+
+
+def test_a_producer_slow_to_open_its_pipe_is_waited_for(pipes: Path) -> None:
+    def slow(path: str) -> None:
+        time.sleep(0.3)  # the reader polls meanwhile: no writer yet is not the end
+        producing(ROWS.encode("utf-8"))(path)
+
+    assert "".join(PipedText(slow, str(pipes)).texts()) == ROWS
+
+
+def test_a_write_that_fails_is_an_error_and_stops_the_producer(
+        tmp_path: Path, pipes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dealcheck.dsl.diagnostics import DiagnosticsError
 
     def full(fd: int, data: bytes | memoryview) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    ended: list[str] = []
+
+    def endless(path: str) -> None:
+        try:
+            with open(path, "wb", buffering=0) as out:
+                while True:  # until its reader goes
+                    out.write(b"x" * 65536)
+        except OSError as exc:
+            ended.append(errno.errorcode[exc.errno or 0])
+            raise
+
     target = tmp_path / "report.txt"
     target.write_text("before", encoding="utf-8")
     monkeypatch.setattr(os, "write", full)
     with pytest.raises(DiagnosticsError) as raised:
-        _write(target, part)
+        _write(target, PipedText(endless, str(pipes)))
     monkeypatch.undo()
     assert [d.code for d in raised.value.diagnostics] == ["DC904"]
     assert "cannot write" in str(raised.value) and "no space left" in str(raised.value)
     assert target.read_text(encoding="utf-8") == "before"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt", "rows.txt"]
+    assert ended == ["EPIPE"]  # the producer was stopped, not left waiting
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipes", "report.txt"]
+    assert not list(pipes.iterdir())
 
 
-def test_a_part_shorter_than_said_is_an_error(tmp_path: Path, part: FilePart) -> None:
-    short = FilePart(part.path, part.length + 100)
-    with open(tmp_path / "out.txt", "w", encoding="utf-8") as handle, \
-            pytest.raises(OSError, match="ends before"):
-        write_chunk(handle, short)
-
-
-def test_a_file_opened_to_append_takes_a_part(tmp_path: Path, part: FilePart,
+def test_a_file_opened_to_append_takes_a_part(tmp_path: Path, part: PipedText,
                                               no_texts: None) -> None:
     target = tmp_path / "log.txt"
     target.write_text("before\n", encoding="utf-8")
@@ -113,7 +189,7 @@ def test_a_file_opened_to_append_takes_a_part(tmp_path: Path, part: FilePart,
 
 
 def test_a_file_opened_to_read_and_write_takes_a_part_where_it_writes(
-        tmp_path: Path, part: FilePart, no_texts: None) -> None:
+        tmp_path: Path, part: PipedText, no_texts: None) -> None:
     target = tmp_path / "longer.txt"
     target.write_text("x" * 100, encoding="utf-8")
     with open(target, "r+", encoding="utf-8", newline="") as handle:
@@ -124,9 +200,9 @@ def test_a_file_opened_to_read_and_write_takes_a_part_where_it_writes(
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
-def test_an_output_of_another_encoding_takes_a_parts_text(tmp_path: Path, part: FilePart,
+def test_an_output_of_another_encoding_takes_a_parts_text(tmp_path: Path, part: PipedText,
                                                           encoding: str) -> None:
-    part = FilePart(part.path, len('{"id":"é-1"}\n'.encode()))
+    part = PipedText(producing('{"id":"é-1"}\n'.encode()), part.directory)
     target = tmp_path / "out.txt"
     with open(target, "w", encoding=encoding, newline="") as handle:
         write_chunk(handle, "[")
@@ -134,7 +210,7 @@ def test_an_output_of_another_encoding_takes_a_parts_text(tmp_path: Path, part: 
     assert target.read_bytes() == '[{"id":"é-1"}\n'.encode(encoding)
 
 
-def test_a_pipe_takes_a_parts_text(part: FilePart) -> None:
+def test_a_pipe_takes_a_parts_text(part: PipedText) -> None:
     read, write = os.pipe()
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(os.fdopen(read, "rb").read()))
@@ -146,7 +222,7 @@ def test_a_pipe_takes_a_parts_text(part: FilePart) -> None:
     assert got == [f"[{ROWS}]".encode()]
 
 
-def test_a_spool_takes_a_parts_text(part: FilePart) -> None:
+def test_a_spool_takes_a_parts_text(part: PipedText) -> None:
     from dealcheck.report.output import TextSpool
 
     spool = TextSpool(max_chars=8)
@@ -156,12 +232,12 @@ def test_a_spool_takes_a_parts_text(part: FilePart) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
-def test_standard_output_takes_chunks_in_its_encoding(tmp_path: Path, part: FilePart,
+def test_standard_output_takes_chunks_in_its_encoding(tmp_path: Path, part: PipedText,
                                                       encoding: str) -> None:
     from dealcheck.report.output import standard_output
 
     target = tmp_path / "out"
-    part = FilePart(part.path, len('{"id":"é-1"}\n'.encode()))
+    part = PipedText(producing('{"id":"é-1"}\n'.encode()), part.directory)
     with open(target, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
         handle.write("<")
         write = standard_output(encoding)
@@ -186,13 +262,13 @@ def _to_stdout_file(path: Path, *args: str | Path) -> int:
 def test_a_report_on_standard_output_is_the_report_file(tmp_path: Path, fmt: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     copied: list[int] = []
-    copy_to = FilePart.copy_to
+    copy_to = PipedText.copy_to
 
-    def spy(self: FilePart, fd: int) -> None:
-        copied.append(self.length)
+    def spy(self: PipedText, fd: int) -> None:
+        copied.append(fd)
         copy_to(self, fd)
 
-    monkeypatch.setattr(FilePart, "copy_to", spy)
+    monkeypatch.setattr(PipedText, "copy_to", spy)
     args = ("check", TERMS, INVENTORY, "--format", fmt)
     reference = run_dealcheck(*args, "--engine", "python", cwd=tmp_path)
     assert not copied  # the Python engine hands on text
