@@ -173,9 +173,15 @@ class PipedText:
                 while read := os.readv(fd, [buffer]):
                     yield buffer[:read]
         finally:
-            # Closed first: a producer still writing (the writer failed) gets an error.
+            # Closed first: a producer still writing (the writer failed) gets an error. One
+            # yet to open the pipe (the reader was interrupted) waits for a reader: one
+            # comes and goes until it ends, as its writes then fail.
             os.close(fd)
-            producer.join()
+            while producer.is_alive():
+                producer.join(0.05)
+                if producer.is_alive():
+                    with contextlib.suppress(OSError):
+                        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
             os.unlink(path)
         if failed:
             raise failed[0]

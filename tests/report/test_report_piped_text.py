@@ -146,6 +146,34 @@ def test_a_producer_slow_to_open_its_pipe_is_waited_for(pipes: Path) -> None:
     assert "".join(PipedText(slow, str(pipes)).texts()) == ROWS
 
 
+def test_a_reader_interrupted_before_the_producer_opens_its_pipe_stops_it(
+        pipes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import select
+
+    ended: list[str] = []
+
+    def late(path: str) -> None:
+        time.sleep(0.3)  # the reader is interrupted meanwhile
+        try:
+            producing(b"x" * (3 << 20))(path)
+        except OSError as exc:
+            ended.append(errno.errorcode[exc.errno or 0])
+            raise
+
+    class Interrupted:
+        def register(self, fd: int, events: int) -> None:
+            pass
+
+        def poll(self, timeout: int) -> list[tuple[int, int]]:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(select, "poll", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        "".join(PipedText(late, str(pipes)).texts())
+    assert ended == ["EPIPE"]  # it opened the pipe, then found no reader: not left waiting
+    assert not list(pipes.iterdir())
+
+
 def test_a_write_that_fails_is_an_error_and_stops_the_producer(
         tmp_path: Path, pipes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dealcheck.dsl.diagnostics import DiagnosticsError
