@@ -606,3 +606,21 @@ def test_a_carriage_return_alone_in_csv_reads_as_the_python_engine_says(tmp_path
     assert python.returncode == duck.returncode == 2, duck.stderr
     assert "carriage return" in python.stderr
     assert duck.stderr == python.stderr
+
+
+def test_quantities_of_more_than_28_digits_read_as_the_python_engine_says(
+        tmp_path: Path, opened: list[bool]) -> None:
+    # 1.5T GW is 1.5E+21 W: 31 digits with the columns' 9 decimals, beyond the default
+    # decimal context (an internal error, once); 10**29 USD does not fit the columns.
+    records = _sample_records(40, seed=3)
+    records[0].update(party="OpenAI", provider="Azure", start="2025-11-01",
+                      value="99999999999999999999999999999 USD")
+    records[1]["capacity"] = "1.5T GW"
+    path = write_csv(tmp_path / "big.csv", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    records[0]["value"] = "100000000000000000000000000000 USD"
+    path = write_csv(tmp_path / "bigger.csv", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert opened == [True, False]
