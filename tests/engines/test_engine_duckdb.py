@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 import dealcheck
+from dealcheck.engines import duckdb as duckdb_engine
 from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
 from dealcheck.scenario.read import load_scenario
 from helpers import run_dealcheck
@@ -624,3 +625,75 @@ def test_quantities_of_more_than_28_digits_read_as_the_python_engine_says(
     python, duck = _reports(MSFT, path, tmp_path)
     assert duck == python
     assert opened == [True, False]
+
+
+# ---------------------------------------------------------------- one scan, or two
+
+
+def _canonical_records() -> list[dict[str, Any]]:
+    """Sample rows whose texts are all canonical: dates, `825M USD`, capacities, booleans."""
+    records = _sample_records(200, seed=23)
+    for number, record in enumerate(records):
+        if number % 3 == 0:
+            record["capacity"] = ("300 MW", "1.5 GW", "4608 GPU", "0.25k GPUs")[number % 4]
+        if number % 7 == 0:
+            record["end"] = "2031-12-31"
+        if number % 11 == 0:
+            record.update(party="OpenAI", provider="Azure", start="2025-11-03",
+                          value=f"{number}.5B USD")
+    return records
+
+
+def _surveys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows each survey of the run found (`_Session._survey`: the two-scan path)."""
+    found: list[int] = []
+    survey = duckdb_engine._Session._survey
+
+    def spy(self: duckdb_engine._Session) -> Any:
+        surveyed = survey(self)
+        found.append(sum(surveyed.rows.values()))
+        return surveyed
+
+    monkeypatch.setattr(duckdb_engine._Session, "_survey", spy)
+    return found
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_canonical_texts_are_checked_in_one_scan(tmp_path: Path, kind: str,
+                                                 opened: list[bool],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    surveys = _surveys(monkeypatch)
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}",
+                                                           _canonical_records())
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert json.loads(duck)["aggregates"][0]["total"] != "0 USD"
+    assert opened == [True]
+    assert surveys == []  # no survey: one scan
+
+
+@pytest.mark.parametrize(("kind", "field", "text"), [
+    ("csv", "start", " 2025-11-03"),  # the CSV reader trims a cell
+    ("csv", "fact", "True"),
+    ("jsonl", "value", "825,000,000 USD"),
+    ("jsonl", "value", "1_000M  USD"),
+    ("csv", "capacity", "300MW"),
+])
+def test_a_text_not_in_canonical_form_is_judged_after_a_survey(
+        tmp_path: Path, kind: str, field: str, text: str, opened: list[bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One valid text that the canonical scan does not convert: the table it wrote is
+    dropped, and the texts are surveyed and judged, as the Python reader judges them."""
+    surveys = _surveys(monkeypatch)
+    records = _canonical_records()
+    row = records[77]
+    row.update(party="OpenAI", provider="Azure", start="2025-11-03")
+    if field == "fact":
+        row["facts"] = {**row.get("facts", {}), "microsoft_consent": text}
+    else:
+        row[field] = text
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert opened == [True]
+    assert surveys == [len(records)]
