@@ -182,6 +182,7 @@ def test_a_text_converted_without_judging_is_the_readers_value(
     ("capacity", '"1.5 GW"', (Decimal(15 * 10**8), "power")),
     ("capacity", "4608 GPUs", (Decimal(4608), "count")),
     ("capacity", "1.000000001T GW", (Decimal("1000000001000000000000"), "power")),
+    ("capacity", "12345678.5T GW", (Decimal("12345678500000000000000000000"), "power")),
     ("fact:draw", "12.5", (Decimal("12500000"), "power")),
     ("fact:share", '"0.000000001"', (Decimal("1E-9"), "")),
     ("fact:pods", "3 TPU", (Decimal(3), "TPU")),
@@ -202,6 +203,7 @@ def test_canonical_texts_convert(canonical: ValueJudge, name: str, text: str,
     ("value", "825,000,000 USD"), ("value", "825M  USD"), ("value", "1_000 USD"),
     ("value", "825 MW"), ("value", "825"), ("value", "1.0000000001 USD"),
     ("value", "100000000000000000000000000000 USD"), ("capacity", "300MW"),
+    ("capacity", "123456789T GW"),  # 30 digits before the point
     ("fact:share", "5 MW"), ("fact:ok", "True"), ("fact:ok", '"true"'),
     ("fact:kind", " alpha"), ("fact:kind", '"gamma"'),
 ])

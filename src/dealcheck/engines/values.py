@@ -204,15 +204,16 @@ class ValueJudge:
             return (f"CASE {of} " + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(str(v))}"
                                              for k, v in values.items()) + " END")
 
-        # The amount is its digits with the point moved right by the multiplier's and
-        # the unit's exponents (21 at most): the decimals, padded with zeros, give the
-        # digits moved before the point and 9 decimals after it. Read exactly (more
-        # than 29 digits before the point: NULL).
+        # The amount: the number (its decimals read as `0.<digits>0`, exactly), times ten
+        # to the multiplier's and the unit's exponents (21 at most), once there is room
+        # for it: 29 digits at most before the point (else NULL).
         shift = (f"(({case(multipliers, f'({at}).m')})::INT "
                  f"+ ({case(exponents, f'({at}).u')})::INT)")
-        padded = f"rpad(({at}).f, 30, '0')"
-        amount = (f"TRY_CAST(({at}).i || substr({padded}, 1, {shift}) || '.' || "
-                  f"substr({padded}, {shift} + 1, 9) AS DECIMAL(38, 9))")
+        powers = " ".join(f"WHEN {n} THEN {10 ** n}::DECIMAL(38, 0)"
+                          for n in sorted({m + u for m in multipliers.values()
+                                           for u in exponents.values()}))
+        amount = (f"CASE WHEN len(({at}).i) + {shift} <= 29 THEN (({at}).i::DECIMAL(38, 9) "
+                  f"+ ('0.' || ({at}).f || '0')::DECIMAL(38, 9)) * (CASE {shift} {powers} END) END")
         ceiling = limits.MAX_QUANTITY.value()
         if ceiling < 10 ** 29:  # DECIMAL(38, 9) holds less than 10 ** 29
             amount = f"CASE WHEN {amount} <= {ceiling} THEN {amount} END"
