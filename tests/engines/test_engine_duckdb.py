@@ -672,19 +672,30 @@ def test_canonical_texts_are_checked_in_one_scan(tmp_path: Path, kind: str,
     assert surveys == []  # no survey: one scan
 
 
+@pytest.mark.parametrize("probe", [2048, 50])
 @pytest.mark.parametrize(("kind", "field", "text"), [
     ("csv", "start", " 2025-11-03"),  # the CSV reader trims a cell
-    ("csv", "fact", "True"),
+    ("csv", "fact", " true"),
     ("jsonl", "value", "825,000,000 USD"),
     ("jsonl", "value", "1_000M  USD"),
     ("csv", "capacity", "300MW"),
 ])
 def test_a_text_not_in_canonical_form_is_judged_after_a_survey(
-        tmp_path: Path, kind: str, field: str, text: str, opened: list[bool],
+        tmp_path: Path, kind: str, field: str, text: str, probe: int, opened: list[bool],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """One valid text that the canonical scan does not convert: the table it wrote is
-    dropped, and the texts are surveyed and judged, as the Python reader judges them."""
+    """One valid text that the canonical scan does not convert (on row 78: in the rows
+    probed first, or past them, then once every row is typed): the texts are surveyed
+    and judged, as the Python reader judges them."""
     surveys = _surveys(monkeypatch)
+    monkeypatch.setattr(duckdb_engine, "PROBE_ROWS", probe)
+    probed: list[bool] = []
+    probe_ = duckdb_engine._Session._probe
+
+    def spy(self: duckdb_engine._Session) -> bool:
+        probed.append(probe_(self))
+        return probed[-1]
+
+    monkeypatch.setattr(duckdb_engine._Session, "_probe", spy)
     records = _canonical_records()
     row = records[77]
     row.update(party="OpenAI", provider="Azure", start="2025-11-03")
@@ -697,3 +708,4 @@ def test_a_text_not_in_canonical_form_is_judged_after_a_survey(
     assert duck == python
     assert opened == [True]
     assert surveys == [len(records)]
+    assert probed == [probe < 78]

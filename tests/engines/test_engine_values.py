@@ -112,7 +112,8 @@ _TEXTS: dict[str, st.SearchStrategy[str]] = {
                   st.sampled_from(["", ".5", ".000000001", ".0000000001", ".123456789"]),
                   st.sampled_from(["", "k", "M", "B", "T"]),
                   st.sampled_from(["", "USD", "EUR", "W", "GW", "GPU", "TPU", "cases"]))),
-    "bool": st.sampled_from(["true", "false", "True", "FALSE", "1", "yes", " true", ""]),
+    "bool": st.sampled_from(["true", "false", "True", "FALSE", "tRUE", "False", "1", "yes",
+                             " true", ""]),
     "name": st.sampled_from(["alpha", "beta_2", "Alpha", " alpha", "alpha ", "gamma", ""]),
 }
 _FIELDS = {"start": "date", "end": "date", "fact:due": "date", "capacity": "quantity",
@@ -188,6 +189,8 @@ def test_a_text_converted_without_judging_is_the_readers_value(
     ("fact:pods", "3 TPU", (Decimal(3), "TPU")),
     ("fact:ok", "true", True),
     ("fact:ok", "false", False),
+    ("fact:ok", "TRUE", True),
+    ("fact:ok", "False", False),
     ("fact:kind", '"beta_2"', "beta_2"),
 ])
 def test_canonical_texts_convert(canonical: ValueJudge, name: str, text: str,
@@ -204,7 +207,8 @@ def test_canonical_texts_convert(canonical: ValueJudge, name: str, text: str,
     ("value", "825 MW"), ("value", "825"), ("value", "1.0000000001 USD"),
     ("value", "100000000000000000000000000000 USD"), ("capacity", "300MW"),
     ("capacity", "123456789T GW"),  # 30 digits before the point
-    ("fact:share", "5 MW"), ("fact:ok", "True"), ("fact:ok", '"true"'),
+    ("fact:share", "5 MW"), ("fact:ok", "tRUE"), ("fact:ok", '"true"'),
+    ("fact:ok", '"True"'), ("fact:ok", " true"),
     ("fact:kind", " alpha"), ("fact:kind", '"gamma"'),
 ])
 def test_other_texts_are_left_to_the_reader(canonical: ValueJudge, name: str, text: str) -> None:

@@ -8,10 +8,11 @@ into a table. First, one scan of it writes the table ``keyed`` (below)
 with no text judged beforehand (`_Session._canonical`): each text of a
 date, quantity or fact is converted in SQL only if written in a canonical
 form (``2025-01-05``, ``true``, ``825M USD``: `ValueJudge.strict`), whose
-conversion agrees with the scenario reader's. Each file's rows are then
-counted in the table, and only the texts of the quantities aggregates sum
-are judged, from it. If any text is not in canonical form, or any row not
-valid, the table is dropped and two scans follow: one (`_Session._survey`)
+conversion agrees with the scenario reader's (its first rows, typed so
+first, must be: `PROBE_ROWS`). Each file's rows are then counted in the
+table, and only the texts of the quantities aggregates sum are judged,
+from it. If any text is not in canonical form, or any row not valid, the
+table is dropped and two scans follow: one (`_Session._survey`)
 counts each file's rows and finds the distinct texts that need the
 scenario reader's rules — dates, quantities, facts. Those are few and
 repeat: each is judged once by `DeploymentValidator`, and each row finds
@@ -110,6 +111,9 @@ _EPOCH = dt.date(1970, 1, 1)
 #: A row's number ``rn`` is its file's index, shifted, plus its line: the line's bits.
 _LINE = (1 << 40) - 1
 _ONE = Decimal(1)
+
+#: How many rows are typed first (`_Session._probe`), before all are, in one scan.
+PROBE_ROWS = 2048
 
 #: A printable ASCII id with no space at either end (other ids: the Python reader decides).
 _ID_PATTERN = "[!-~]([ -~]*[!-~])?"
@@ -368,6 +372,9 @@ class _Session:
         text not canonical), or if there are no rows or too many.
         """
         names = self._typed_rows(strict)
+        if strict and not self._probe():
+            self.con.execute("DROP VIEW rows")
+            return None
         key = [sql_ident(name) for name, _ in plan.key()]
         kept = {"id"}
         flags: list[str] = []
@@ -425,6 +432,13 @@ class _Session:
                          f"rn & {_LINE} AS line, CASE rn >> 40 {families} END AS fam "
                          f"FROM {numbered}")
         return self._scalar("SELECT count(*) FROM keyed_rows")
+
+    def _probe(self) -> bool:
+        """Whether the first rows of the view `rows` (`PROBE_ROWS` of them) are all valid: a
+        file whose texts are not in canonical form is most often so from its first rows,
+        and then the scan of every row is spared."""
+        return not self._scalar(f"SELECT count(*) FROM (SELECT bad FROM rows LIMIT {PROBE_ROWS}) "
+                                "WHERE bad")
 
     def _typed_rows(self, strict: bool = False) -> list[str]:
         """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.

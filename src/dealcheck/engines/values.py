@@ -147,7 +147,8 @@ class ValueJudge:
         The canonical forms are those whose conversion in SQL gives, for every text
         it converts, the value the scenario reader gives (tests check it against
         `judge` on generated texts): a date ``YYYY-MM-DD`` that SQL writes back
-        the same, ``true`` or ``false`` (a JSON boolean), a declared name of an
+        the same, ``true`` or ``false`` (a JSON boolean; in CSV, also ``True``,
+        ``FALSE``...), a declared name of an
         enumerated fact, a quantity ``<digits>[.<digits>][k|M|B|T] <unit>`` of a
         unit the reader accepts for the field (``<digits>...`` alone if it takes
         a default unit), exactly as DECIMAL(38, 9) and within `limits.MAX_QUANTITY`.
@@ -160,8 +161,11 @@ class ValueJudge:
             day = f"TRY_CAST({inner} AS DATE)"
             return None, f"(CASE WHEN CAST({day} AS VARCHAR) = {inner} THEN {day} END)", \
                 "NULL::VARCHAR"
-        if kind == "BOOLEAN":  # a JSON boolean's text is its literal
-            return None, f"(CASE {text} WHEN 'true' THEN true WHEN 'false' THEN false END)", \
+        if kind == "BOOLEAN":  # a JSON boolean's text is its literal; a CSV cell, any case
+            cased = (f"CASE WHEN {family} = 'json' THEN {text} "
+                     f"WHEN {text} IN ('True', 'TRUE', 'False', 'FALSE') THEN lower({text}) "
+                     f"ELSE {text} END")
+            return None, f"(CASE {cased} WHEN 'true' THEN true WHEN 'false' THEN false END)", \
                 "NULL::VARCHAR"
         if kind == "VARCHAR":
             members = self.vocabulary.facts[name.removeprefix("fact:")].type.values
