@@ -28,7 +28,8 @@ located, exactly as ``--engine python`` does. Parquet, which the Python
 reader does not read, is then read row by row (`engines.parquet`).
 
 How each file is read as rows of text is `engines.sources`; how the texts of
-dates, quantities and facts are judged, `engines.values`.
+dates, quantities and facts are judged, `engines.values`; how each row is
+typed (the view ``rows``), `engines.rows`.
 
 The table ``keyed`` holds the valid rows: each row's key, computed in SQL
 by the evaluation plan (`engines.plan`), is kept as its hash (the plan is
@@ -78,8 +79,9 @@ from dealcheck.checker.results import (
 )
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
-from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
+from dealcheck.engines.plan import EvaluationPlan, fact_column
 from dealcheck.engines.render import render_rows
+from dealcheck.engines.rows import typed_rows
 from dealcheck.engines.sources import (
     BATCH,
     NAME_FIELDS,
@@ -88,13 +90,11 @@ from dealcheck.engines.sources import (
     SourceSql,
     read_lines,
     sql_ident,
-    undeclared,
 )
 from dealcheck.engines.values import ValueJudge, json_value
 from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
-from dealcheck.scenario.validate import REQUIRED_FIELDS
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -115,8 +115,6 @@ _ONE = Decimal(1)
 #: How many rows are typed first (`_Session._probe`), before all are, in one scan.
 PROBE_ROWS = 2048
 
-#: A printable ASCII id with no space at either end (other ids: the Python reader decides).
-_ID_PATTERN = "[!-~]([ -~]*[!-~])?"
 
 
 @contextlib.contextmanager
@@ -201,7 +199,7 @@ class _Session:
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
         self.survey = _Survey({}, {}, {}, set())
-        #: Whether `keyed` is written by a query that joins (`_typed_rows`).
+        #: Whether `keyed` is written by a query that joins (`engines.rows.typed_rows`).
         self.joined = False
 
     # -- reading -----------------------------------------------------------------
@@ -366,12 +364,12 @@ class _Session:
         kept (a row is many of them), but a second hash of them, ``kh2``, which
         `_key_outcomes` compares within each ``kh``.
 
-        `strict`: the texts are typed only if in canonical form (`_typed_rows`), and
+        `strict`: the texts are typed only if in canonical form (`typed_rows`), and
         the table holds every row, with ``bad`` and ``nk``, which count each file's
         rows and keys (`_Survey`). None (and no table) if a row is not valid (or a
         text not canonical), or if there are no rows or too many.
         """
-        names = self._typed_rows(strict)
+        names, self.joined = typed_rows(self.con, self.judge, strict)
         if strict and not self._probe():
             self.con.execute("DROP VIEW rows")
             return None
@@ -439,91 +437,6 @@ class _Session:
         and then the scan of every row is spared."""
         return not self._scalar(f"SELECT count(*) FROM (SELECT bad FROM rows LIMIT {PROBE_ROWS}) "
                                 "WHERE bad")
-
-    def _typed_rows(self, strict: bool = False) -> list[str]:
-        """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
-
-        Each text's value is found once, in an inner query (``t:NAME``, with
-        ``d:NAME`` its dimension and ``ok:NAME`` whether it is valid, when
-        joined), which the columns and `bad` then read. Returns its columns' names.
-
-        The texts are typed as the judged texts say (`ValueJudge.direct`,
-        `ValueJudge.lookup`, a join) or, `strict`, without any: only texts in
-        canonical form are typed (`ValueJudge.strict`), any other is `bad`.
-        """
-        vocabulary = self.vocabulary
-        joins: list[str] = []
-        slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
-        inner = ["s.*"]
-        # `rn` is the file's part of the row's number: `_keyed` adds the line, unless
-        # the query joins (then the line is read, see `_keyed`).
-        columns = ["rn", "fi AS fi", "fam AS fam", "nk AS nk",
-                   *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
-        bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
-               "start IS NULL",
-               f"NOT regexp_full_match(id, '{_ID_PATTERN}')",
-               undeclared("party", vocabulary.parties),
-               undeclared("workload", vocabulary.workloads),
-               undeclared("provider", vocabulary.providers),
-               f"coalesce({undeclared('region', vocabulary.regions)}, false)"]
-        typed: dict[str, str] = {}
-        for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
-            text = sql_ident(name)
-            if name in ("capacity", "value"):  # the texts of quantities aggregates sum
-                columns.append(f"{text} AS {sql_ident('raw:' + name)}")
-            found = {} if strict else self.judge.values[name].found
-            direct = self.judge.direct(name, f"s.{text}", "s.fam") if found else None
-            value, dim = sql_ident("t:" + name), sql_ident("d:" + name)
-            canonical = (self.judge.strict(name, f"s.{text}", "s.fam",
-                                           "s." + sql_ident("at:" + name)) if strict else None)
-            if canonical is not None:  # texts in canonical form: no join
-                first, converted, dimension = canonical
-                if first is not None:
-                    slotted.append(f"{first} AS {sql_ident('at:' + name)}")
-                inner += [f"{converted} AS {value}", f"{dimension} AS {dim}"]
-                bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
-            elif strict:  # no text is in canonical form
-                value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
-                bad.append(f"({text} IS NOT NULL)")
-            elif direct is not None:  # converted in SQL: no join
-                inner.append(f"{direct} AS {value}")
-                bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
-                dim = "NULL::VARCHAR"
-            elif found:
-                ok, at = sql_ident("ok:" + name), sql_ident("at:" + name)
-                looked = self.judge.lookup(name, f"s.{text}", "s.fam", f"s.{at}")
-                if looked is None:  # a join (which does not keep the rows' order)
-                    alias = f"v{number}"
-                    joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON "
-                                 f"{alias}.fam = s.fam AND {alias}.raw = s.{text}")
-                    looked = ("NULL", f"{alias}.v", f"{alias}.dim", f"{alias}.ok")
-                slotted.append(f"{looked[0]} AS {at}")
-                inner += [f"{looked[1]} AS {value}", f"{looked[2]} AS {dim}",
-                          f"{looked[3]} AS {ok}"]
-                bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
-            else:  # no row gives it: no join
-                value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
-            if name in ("capacity", "value"):
-                columns += [f"{value} AS {sql_ident(name + '_amount')}",
-                            f"{dim} AS {sql_ident(name + '_dim')}"]
-            elif name.startswith("fact:"):
-                columns.append(f"{value} AS {text}")
-                columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
-            else:
-                columns.append(f"{value} AS {text}")
-            typed[name] = value
-        self.joined = bool(joins)
-        columns[0] = ("(fi::BIGINT << 40) + line AS rn" if self.joined
-                      else "(fi::BIGINT << 40) AS rn")
-        if strict or self.judge.values["end"].found:  # end before start
-            bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
-        columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
-        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM (SELECT "
-                         f"{', '.join(inner)} FROM (SELECT {', '.join(slotted)} FROM src s) s "
-                         f"{' '.join(joins)})")
-        # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
-        return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
-                        for c in columns[1:])]
 
     # -- judging -------------------------------------------------------------------
 
