@@ -709,3 +709,71 @@ def test_a_text_not_in_canonical_form_is_judged_after_a_survey(
     assert opened == [True]
     assert surveys == [len(records)]
     assert probed == [probe < 78]
+
+
+#: Terms reading a fact of every kind, capacities and values, and summing both.
+EVERY_KIND = """agreement "Every kind of text" effective 2025-01-01
+
+party OpenAI, Microsoft
+provider Azure operated by Microsoft
+provider OCI operated by OpenAI
+
+workload api, training
+
+region US, EU
+
+unit TPU
+unit EUR: money
+fact pods: number TPU
+fact draw: number MW
+fact share: number
+fact signed: date
+fact consent: bool
+fact customer: one of commercial, government
+
+clause pods_cap:
+  OpenAI runs training outside EU only if pods <= 64 TPU and signed >= 2025-03-01 and draw < 1.5 GW
+clause shared:
+  OpenAI runs api off Azure only if share >= 0.5 or consent or customer = government
+clause capacity_total:
+  total capacity of deployments by OpenAI reaches 2 GW
+clause value_total:
+  total value of deployments by OpenAI on Azure reaches 1B USD
+"""
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_texts_of_every_kind_in_canonical_form_are_checked_in_one_scan(
+        tmp_path: Path, kind: str, opened: list[bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    surveys = _surveys(monkeypatch)
+    terms = tmp_path / "terms.deal"
+    terms.write_text(EVERY_KIND, encoding="utf-8")
+    rng = random.Random(5)
+    records: list[dict[str, Any]] = []
+    for number in range(150):
+        record: dict[str, Any] = {
+            "id": f"r{number}", "party": rng.choice(["OpenAI", "Microsoft"]),
+            "workload": rng.choice(["api", "training"]), "provider": rng.choice(["Azure", "OCI"]),
+            "region": rng.choice(["US", "EU", None]),
+            "start": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"}
+        if rng.random() < 0.5:
+            record["capacity"] = rng.choice(["300 MW", "1.5 GW", "64 GPU", "0.5k W", "7 GPUs"])
+        if rng.random() < 0.5:
+            record["value"] = rng.choice(["825M USD", "1.25B USD", "3 EUR", "0.000000001 USD"])
+        facts = {"pods": rng.choice(["64", "65 TPU", "1.5k"]), "draw": rng.choice(["1499", "2 GW"]),
+                 "share": rng.choice(["0.5", "0.499999999"]),
+                 "signed": rng.choice(["2025-02-28", "2025-03-01"]),
+                 "consent": rng.choice([True, False]),
+                 "customer": rng.choice(["commercial", "government"])}
+        record["facts"] = {k: v for k, v in facts.items() if rng.random() < 0.6}
+        records.append({k: v for k, v in record.items() if v is not None})
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}", records)
+    python, duck = _reports(terms, path, tmp_path)
+    assert duck == python
+    report = json.loads(duck)
+    assert {d["verdict"] for d in report["deployments"]} == {
+        "compliant", "violation", "undetermined"}
+    assert all(a["total"][0] != "0" for a in report["aggregates"])
+    assert opened == [True]
+    assert surveys == []
