@@ -116,7 +116,6 @@ _ONE = Decimal(1)
 PROBE_ROWS = 2048
 
 
-
 @contextlib.contextmanager
 def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
                jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
