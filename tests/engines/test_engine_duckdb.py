@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 import dealcheck
+from dealcheck.engines import duckdb as duckdb_engine
 from dealcheck.engines.duckdb import duckdb_run, reads_with_duckdb
 from dealcheck.scenario.read import load_scenario
 from helpers import run_dealcheck
@@ -606,3 +607,173 @@ def test_a_carriage_return_alone_in_csv_reads_as_the_python_engine_says(tmp_path
     assert python.returncode == duck.returncode == 2, duck.stderr
     assert "carriage return" in python.stderr
     assert duck.stderr == python.stderr
+
+
+def test_quantities_of_more_than_28_digits_read_as_the_python_engine_says(
+        tmp_path: Path, opened: list[bool]) -> None:
+    # 1.5T GW is 1.5E+21 W: 31 digits with the columns' 9 decimals, beyond the default
+    # decimal context (an internal error, once); 10**29 USD does not fit the columns.
+    records = _sample_records(40, seed=3)
+    records[0].update(party="OpenAI", provider="Azure", start="2025-11-01",
+                      value="99999999999999999999999999999 USD")
+    records[1]["capacity"] = "1.5T GW"
+    path = write_csv(tmp_path / "big.csv", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    records[0]["value"] = "100000000000000000000000000000 USD"
+    path = write_csv(tmp_path / "bigger.csv", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert opened == [True, False]
+
+
+# ---------------------------------------------------------------- one scan, or two
+
+
+def _canonical_records() -> list[dict[str, Any]]:
+    """Sample rows whose texts are all canonical: dates, `825M USD`, capacities, booleans."""
+    records = _sample_records(200, seed=23)
+    for number, record in enumerate(records):
+        if number % 3 == 0:
+            record["capacity"] = ("300 MW", "1.5 GW", "4608 GPU", "0.25k GPUs")[number % 4]
+        if number % 7 == 0:
+            record["end"] = "2031-12-31"
+        if number % 11 == 0:
+            record.update(party="OpenAI", provider="Azure", start="2025-11-03",
+                          value=f"{number}.5B USD")
+    return records
+
+
+def _surveys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows each survey of the run found (`_Session._survey`: the two-scan path)."""
+    found: list[int] = []
+    survey = duckdb_engine._Session._survey
+
+    def spy(self: duckdb_engine._Session) -> Any:
+        surveyed = survey(self)
+        found.append(sum(surveyed.rows.values()))
+        return surveyed
+
+    monkeypatch.setattr(duckdb_engine._Session, "_survey", spy)
+    return found
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_canonical_texts_are_checked_in_one_scan(tmp_path: Path, kind: str,
+                                                 opened: list[bool],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    surveys = _surveys(monkeypatch)
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}",
+                                                           _canonical_records())
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert json.loads(duck)["aggregates"][0]["total"] != "0 USD"
+    assert opened == [True]
+    assert surveys == []  # no survey: one scan
+
+
+@pytest.mark.parametrize("probe", [2048, 50])
+@pytest.mark.parametrize(("kind", "field", "text"), [
+    ("csv", "start", " 2025-11-03"),  # the CSV reader trims a cell
+    ("csv", "fact", " true"),
+    ("jsonl", "value", "825,000,000 USD"),
+    ("jsonl", "value", "1_000M  USD"),
+    ("csv", "capacity", "300MW"),
+])
+def test_a_text_not_in_canonical_form_is_judged_after_a_survey(
+        tmp_path: Path, kind: str, field: str, text: str, probe: int, opened: list[bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One valid text that the canonical scan does not convert (on row 78: in the rows
+    probed first, or past them, then once every row is typed): the texts are surveyed
+    and judged, as the Python reader judges them."""
+    surveys = _surveys(monkeypatch)
+    monkeypatch.setattr(duckdb_engine, "PROBE_ROWS", probe)
+    probed: list[bool] = []
+    probe_ = duckdb_engine._Session._probe
+
+    def spy(self: duckdb_engine._Session) -> bool:
+        probed.append(probe_(self))
+        return probed[-1]
+
+    monkeypatch.setattr(duckdb_engine._Session, "_probe", spy)
+    records = _canonical_records()
+    row = records[77]
+    row.update(party="OpenAI", provider="Azure", start="2025-11-03")
+    if field == "fact":
+        row["facts"] = {**row.get("facts", {}), "microsoft_consent": text}
+    else:
+        row[field] = text
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}", records)
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert duck == python
+    assert opened == [True]
+    assert surveys == [len(records)]
+    assert probed == [probe < 78]
+
+
+#: Terms reading a fact of every kind, capacities and values, and summing both.
+EVERY_KIND = """agreement "Every kind of text" effective 2025-01-01
+
+party OpenAI, Microsoft
+provider Azure operated by Microsoft
+provider OCI operated by OpenAI
+
+workload api, training
+
+region US, EU
+
+unit TPU
+unit EUR: money
+fact pods: number TPU
+fact draw: number MW
+fact share: number
+fact signed: date
+fact consent: bool
+fact customer: one of commercial, government
+
+clause pods_cap:
+  OpenAI runs training outside EU only if pods <= 64 TPU and signed >= 2025-03-01 and draw < 1.5 GW
+clause shared:
+  OpenAI runs api off Azure only if share >= 0.5 or consent or customer = government
+clause capacity_total:
+  total capacity of deployments by OpenAI reaches 2 GW
+clause value_total:
+  total value of deployments by OpenAI on Azure reaches 1B USD
+"""
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_texts_of_every_kind_in_canonical_form_are_checked_in_one_scan(
+        tmp_path: Path, kind: str, opened: list[bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    surveys = _surveys(monkeypatch)
+    terms = tmp_path / "terms.deal"
+    terms.write_text(EVERY_KIND, encoding="utf-8")
+    rng = random.Random(5)
+    records: list[dict[str, Any]] = []
+    for number in range(150):
+        record: dict[str, Any] = {
+            "id": f"r{number}", "party": rng.choice(["OpenAI", "Microsoft"]),
+            "workload": rng.choice(["api", "training"]), "provider": rng.choice(["Azure", "OCI"]),
+            "region": rng.choice(["US", "EU", None]),
+            "start": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"}
+        if rng.random() < 0.5:
+            record["capacity"] = rng.choice(["300 MW", "1.5 GW", "64 GPU", "0.5k W", "7 GPUs"])
+        if rng.random() < 0.5:
+            record["value"] = rng.choice(["825M USD", "1.25B USD", "3 EUR", "0.000000001 USD"])
+        facts = {"pods": rng.choice(["64", "65 TPU", "1.5k"]), "draw": rng.choice(["1499", "2 GW"]),
+                 "share": rng.choice(["0.5", "0.499999999"]),
+                 "signed": rng.choice(["2025-02-28", "2025-03-01"]),
+                 "consent": rng.choice([True, False]),
+                 "customer": rng.choice(["commercial", "government"])}
+        record["facts"] = {k: v for k, v in facts.items() if rng.random() < 0.6}
+        records.append({k: v for k, v in record.items() if v is not None})
+    path = (write_jsonl if kind == "jsonl" else write_csv)(tmp_path / f"a.{kind}", records)
+    python, duck = _reports(terms, path, tmp_path)
+    assert duck == python
+    report = json.loads(duck)
+    assert {d["verdict"] for d in report["deployments"]} == {
+        "compliant", "violation", "undetermined"}
+    assert all(a["total"][0] != "0" for a in report["aggregates"])
+    assert opened == [True]
+    assert surveys == []

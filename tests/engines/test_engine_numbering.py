@@ -70,12 +70,14 @@ def test_rows_typed_by_a_join_are_numbered_by_their_lines(
     records = _sample_records(300, seed=19)
     first = write_jsonl(tmp_path / "a.jsonl", records[:200])
     second = write_csv(tmp_path / "b.csv", records[200:])
+    # The texts are judged first (no canonical scan), then typed by a join.
+    monkeypatch.setattr(engine._Session, "_canonical", lambda *args: None)
     monkeypatch.setattr(ValueJudge, "lookup", lambda *args, **kwargs: None)
     joined: list[bool] = []
     keyed = engine._Session._keyed
 
-    def spy(self: engine._Session, *args: Any) -> int:
-        found = keyed(self, *args)
+    def spy(self: engine._Session, *args: Any, **kwargs: Any) -> int | None:
+        found = keyed(self, *args, **kwargs)
         joined.append(self.joined)
         return found
 

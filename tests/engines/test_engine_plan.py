@@ -14,7 +14,7 @@ import sqlglot
 import dealcheck
 from dealcheck.checker.codegen import key_shape
 from dealcheck.checker.logic import compile_condition
-from dealcheck.engines.plan import EvaluationPlan, fact_column
+from dealcheck.engines.plan import EvaluationPlan, decimal_fits, fact_column
 from dealcheck.rules import model as m
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import Deployment
@@ -131,3 +131,13 @@ def test_one_plan_renders_in_each_dialect(dialect: str) -> None:
     names = [e.alias_or_name for e in parsed.expressions]
     assert names[:3] == ["rn", "id", "day"]
     assert "k_epoch" in names and any(n.startswith("k_atom") for n in names)
+
+
+@pytest.mark.parametrize(("amount", "fits"), [
+    ("99999999999999999999999999999.999999999", True), ("1.5E+21", True), ("1E+28", True),
+    ("1E+29", False), ("-1E+29", False), ("1E-9", True), ("1E-10", False), ("0.5E-9", False),
+])
+def test_an_amount_fits_the_decimal_columns_to_their_last_digit(amount: str, fits: bool) -> None:
+    # Within the 28 digits of the default context, `abs` rounded 10**29 - 1 up to 10**29
+    # and `quantize` raised for 1.5E+21 (a quantity of `1.5T GW`).
+    assert decimal_fits(Decimal(amount)) is fits

@@ -4,12 +4,21 @@
 DuckDB, every cell as text (nothing is guessed), and validates them in SQL:
 the shape of each row, declared names, ids (printable, unique across the
 files, by a GROUP BY). The files are read by a view, ``src``, never copied
-into a table: one scan of it (`_Session._survey`) counts each file's rows
-and finds the distinct texts that need the scenario reader's rules —
-dates, quantities, facts. Those are few and repeat: each is judged once by
-`DeploymentValidator`, and each row finds its text's verdict by an SQL
-conversion checked against them, or in list literals at the slot of the
-text's hash (`engines.slots`), without a join. A JSON Lines file is read
+into a table. First, one scan of it writes the table ``keyed`` (below)
+with no text judged beforehand (`_Session._canonical`): each text of a
+date, quantity or fact is converted in SQL only if written in a canonical
+form (``2025-01-05``, ``true``, ``825M USD``: `ValueJudge.strict`), whose
+conversion agrees with the scenario reader's (its first rows, typed so
+first, must be: `PROBE_ROWS`). Each file's rows are then counted in the
+table, and only the texts of the quantities aggregates sum are judged,
+from it. If any text is not in canonical form, or any row not valid, the
+table is dropped and two scans follow: one (`_Session._survey`)
+counts each file's rows and finds the distinct texts that need the
+scenario reader's rules — dates, quantities, facts. Those are few and
+repeat: each is judged once by `DeploymentValidator`, and each row finds
+its text's verdict by an SQL conversion checked against them, or in list
+literals at the slot of the text's hash (`engines.slots`), without a join;
+the second scan writes ``keyed``. A JSON Lines file is read
 with declared columns, which would drop other keys in silence: its colons,
 counted while it is hashed, must be as many as the fields and facts read
 (else each line's keys are counted, see `SourceSql.select_jsonl`). A row
@@ -19,11 +28,13 @@ located, exactly as ``--engine python`` does. Parquet, which the Python
 reader does not read, is then read row by row (`engines.parquet`).
 
 How each file is read as rows of text is `engines.sources`; how the texts of
-dates, quantities and facts are judged, `engines.values`.
+dates, quantities and facts are judged, `engines.values`; how each row is
+typed (the view ``rows``), `engines.rows`.
 
-For valid rows, a second scan of ``src`` writes the table ``keyed``: each
-row's key, computed in SQL by the evaluation plan (`engines.plan`), is kept
-as its hash. The table is written in parallel and in input order, so a
+The table ``keyed`` holds the valid rows: each row's key, computed in SQL
+by the evaluation plan (`engines.plan`), is kept as its hash (the plan is
+for the (party, workload) pairs the survey found, or, with no survey, for
+every declared one). The table is written in parallel and in input order, so a
 row's line is found from its place in it (unless the query joins, which
 keeps no order: then lines are read). One row per distinct
 key, its representative, is read again from its line (`read_lines`) and
@@ -48,7 +59,7 @@ import contextlib
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -68,8 +79,9 @@ from dealcheck.checker.results import (
 )
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
-from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
+from dealcheck.engines.plan import EvaluationPlan, fact_column
 from dealcheck.engines.render import render_rows
+from dealcheck.engines.rows import typed_rows
 from dealcheck.engines.sources import (
     BATCH,
     NAME_FIELDS,
@@ -78,13 +90,11 @@ from dealcheck.engines.sources import (
     SourceSql,
     read_lines,
     sql_ident,
-    undeclared,
 )
 from dealcheck.engines.values import ValueJudge, json_value
 from dealcheck.engines.world import world_cells
 from dealcheck.rules.units import Quantity
 from dealcheck.scenario.model import FactValue, SourceLocation, written_facts
-from dealcheck.scenario.validate import REQUIRED_FIELDS
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -102,8 +112,8 @@ _EPOCH = dt.date(1970, 1, 1)
 _LINE = (1 << 40) - 1
 _ONE = Decimal(1)
 
-#: A printable ASCII id with no space at either end (other ids: the Python reader decides).
-_ID_PATTERN = "[!-~]([ -~]*[!-~])?"
+#: How many rows are typed first (`_Session._probe`), before all are, in one scan.
+PROBE_ROWS = 2048
 
 
 @contextlib.contextmanager
@@ -155,7 +165,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
 
 
 class _Survey(NamedTuple):
-    """What one scan of `src` finds (`_Session._survey`)."""
+    """What one scan of `src` finds (`_Session._survey`); with no survey, the rows and
+    keys counted in the table written (`_Session._keyed`), and no texts or pairs."""
 
     #: Each file's rows, by its index.
     rows: dict[int, int]
@@ -187,7 +198,7 @@ class _Session:
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
         self.survey = _Survey({}, {}, {}, set())
-        #: Whether `keyed` is written by a query that joins (`_typed_rows`).
+        #: Whether `keyed` is written by a query that joins (`engines.rows.typed_rows`).
         self.joined = False
 
     # -- reading -----------------------------------------------------------------
@@ -195,15 +206,24 @@ class _Session:
     def open(self) -> CheckRun | None:
         from dealcheck.checker.files import CheckRun
 
-        total = self._read()
-        if total is None:
+        if not self._read():
             return None
-        self.judge.judge_all(self.survey.texts)
         book = AggregateBook(self.terms.compiled(), self.as_of)
-        plan = self._plan()
-        if self._keyed(plan, book) != total or self._scalar(
+        found = self._canonical(book)
+        if found is None:  # a text not in canonical form, or a row not valid: two scans
+            self.survey = self._survey()
+            total = sum(self.survey.rows.values())
+            if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
+                return None  # an empty file, or too many rows: the reader's diagnostics
+            self.judge.judge_all(self.survey.texts)
+            plan = self._plan(self.survey.pairs)
+            if self._keyed(plan, book) != total:
+                return None  # a row not valid: the reader explains
+        else:
+            plan, total = found
+        if self._scalar(
                 "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
-            return None  # a row not valid, or ids given twice: the reader explains
+            return None  # ids given twice: the reader explains
         outcomes = self._key_outcomes()
         sources = self._sources(self.hashing.result())
         if outcomes is None or sources is None:
@@ -215,27 +235,53 @@ class _Session:
             else render_rows(self.con, self.paths, outcomes, self.rows(), self.temp))
         return CheckRun(meta, results, self._aggregates(plan, book), False, total)
 
-    def _read(self) -> int | None:
-        """The view `src` of the files' rows (`_survey`), and how many rows they hold.
+    def _read(self) -> bool:
+        """The view `src` of every file's rows, each cell as text (`SourceSql`); False if
+        a file is not one the engine reads.
 
-        None if a file is not one the engine reads, or there are no rows or too many.
+        `src` is a view, read again by each query on it: the files' rows are
+        never held, as text, in a table.
         """
         kinds = [BULK_FORMATS.get(Path(path).suffix.lower()) for path in self.paths]
         if any(kind is None or not Path(path).is_file()
                for kind, path in zip(kinds, self.paths, strict=True)):
-            return None
+            return False
         self.formats = [str(kind) for kind in kinds]
-        for index, path in enumerate(self.paths):
-            if self._select(index, path) is None:
-                return None
+        selects = [self._select(index, path) for index, path in enumerate(self.paths)]
+        if any(select is None for select in selects):
+            return False
+        self.con.execute("CREATE OR REPLACE VIEW src AS " + " UNION ALL ".join(map(str, selects)))
         # The files' hashes, lines and colons are read in a thread while DuckDB reads the
         # files (`_sources` checks them once the keys are judged).
         self.hashing = Hashing(self.paths, self.formats)
-        self.survey = self._survey()
-        total = sum(self.survey.rows.values())
-        if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
-            return None  # an empty file, or too many rows: the reader's diagnostics
-        return total
+        return True
+
+    def _canonical(self, book: AggregateBook) -> tuple[EvaluationPlan, int] | None:
+        """The plan and the table ``keyed`` of every row, written in one scan of `src` if
+        each text of a date, quantity or fact is in canonical form (`ValueJudge.strict`)
+        and each row valid; and how many rows the files hold. None (nothing written)
+        otherwise, or if there are no rows or too many.
+
+        No text is judged first: the plan is for every declared (party, workload).
+        Each file's rows and keys (`_Survey`) are counted in the table, and the texts
+        of the quantities the aggregates sum are judged from it.
+        """
+        vocabulary = self.vocabulary
+        plan = self._plan((p, w) for p in vocabulary.parties for w in vocabulary.workloads)
+        total = self._keyed(plan, book, strict=True)
+        if total is None:
+            return None
+        texts: dict[str, set[tuple[str, str]]] = {name: set() for name in ("capacity", "value")}
+        for name in texts:
+            raw = sql_ident("raw:" + name)
+            if raw.strip('"') in self._columns("keyed_rows"):
+                texts[name].update(self.con.execute(
+                    f"SELECT DISTINCT fam, {raw} FROM keyed WHERE {raw} IS NOT NULL").fetchall())
+        self.judge.judge_all(texts)
+        return plan, total
+
+    def _columns(self, table: str) -> list[str]:
+        return [str(d[0]) for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
     def _sources(self, found: Sequence[tuple[str | None, int | None, int]]
                  ) -> list[SourceRef] | None:
@@ -268,14 +314,7 @@ class _Session:
         return self.sql.select(index, path, self.formats[index])
 
     def _survey(self) -> _Survey:
-        """The view `src` of every file's rows, each cell as text (`SourceSql`), and, in
-        one scan of it, what the check needs before it types them (`_Survey`).
-
-        `src` is a view, read again by each query on it: the files' rows are
-        never held, as text, in a table.
-        """
-        selects = [str(self._select(i, path)) for i, path in enumerate(self.paths)]
-        self.con.execute("CREATE OR REPLACE VIEW src AS " + " UNION ALL ".join(selects))
+        """What the check needs before it types the rows of `src` (`_Survey`), in one scan."""
         names = (*VALUE_FIELDS, *map(fact_column, self.facts))
         texts = ", ".join(f"list(DISTINCT {sql_ident(n)}) FILTER (WHERE {sql_ident(n)} "
                           "IS NOT NULL)" for n in names)
@@ -299,16 +338,17 @@ class _Session:
         return 0 if found is None or found[0] is None else int(found[0])
 
 
-    def _plan(self) -> EvaluationPlan:
-        """The evaluation plan for the (party, workload) pairs of the rows (declared ones)."""
+    def _plan(self, given: Iterable[tuple[str | None, str | None]]) -> EvaluationPlan:
+        """The evaluation plan for the (party, workload) pairs `given` (the declared ones)."""
         vocabulary = self.vocabulary
-        pairs = sorted((p, w) for p, w in self.survey.pairs
+        pairs = sorted((p, w) for p, w in given
                        if p in vocabulary.parties and w in vocabulary.workloads)
         return EvaluationPlan(self.terms.compiled(), {n: f.type for n, f in
                                                       vocabulary.facts.items()},
                               self.as_of, pairs)
 
-    def _keyed(self, plan: EvaluationPlan, book: AggregateBook) -> int:
+    def _keyed(self, plan: EvaluationPlan, book: AggregateBook,
+               strict: bool = False) -> int | None:
         """The view `keyed` of the valid rows, in one query over `src`: each row's
         ``rn``, ``fi``, ``line``, ``fam``, ``id``, ``day``, its key's hash ``kh``,
         and what the aggregates read (``start``, the texts of their quantities and,
@@ -322,8 +362,16 @@ class _Session:
         holds: fewer than `src` if some are not valid. The key's columns are not
         kept (a row is many of them), but a second hash of them, ``kh2``, which
         `_key_outcomes` compares within each ``kh``.
+
+        `strict`: the texts are typed only if in canonical form (`typed_rows`), and
+        the table holds every row, with ``bad`` and ``nk``, which count each file's
+        rows and keys (`_Survey`). None (and no table) if a row is not valid (or a
+        text not canonical), or if there are no rows or too many.
         """
-        names = self._typed_rows()
+        names, self.joined = typed_rows(self.con, self.judge, strict)
+        if strict and not self._probe():
+            self.con.execute("DROP VIEW rows")
+            return None
         key = [sql_ident(name) for name, _ in plan.key()]
         kept = {"id"}
         flags: list[str] = []
@@ -337,9 +385,10 @@ class _Session:
                          f"AS s{sighting.index}")
             if sighting.measure is not None:
                 kept.add("raw:" + sighting.measure)
-        carry = [n for n in names if n in kept or n == "bad"]
-        dropped = [*key, *(sql_ident(n) for n in carry
-                           if n not in ("id", "start") and not n.startswith("raw:"))]
+        counted = ("bad", "nk") if strict else ()  # kept in the table
+        carry = [n for n in names if n in kept or n == "bad" or n in counted]
+        dropped = [*key, *(sql_ident(n) for n in carry if n not in ("id", "start", *counted)
+                           and not n.startswith("raw:"))]
         # Unless the query joins, no row's line is read from `src` (WITH ORDINALITY would
         # make DuckDB write the table on one thread): a row's line is found from its
         # place, ``rowid``, in the table, which DuckDB writes in parallel and in input
@@ -349,8 +398,22 @@ class _Session:
                          f"hash({', '.join(key)}) AS kh, hash({', '.join(reversed(key))}) AS kh2"
                          + "".join(", " + flag for flag in flags)
                          + " FROM (" + plan.select("rows", "duckdb", carry=carry)
-                         + ") WHERE NOT bad")
+                         + (")" if strict else ") WHERE NOT bad"))
         self.con.execute("DROP VIEW rows")
+        if strict:
+            survey = _Survey({}, {}, {}, set())
+            found = self.con.execute(
+                "SELECT (rn >> 40)::INTEGER, count(*), sum(nk), bool_or(bad) "
+                "FROM keyed_rows GROUP BY ALL").fetchall()
+            for fi, rows, keys, _ in found:
+                survey.rows[int(fi)] = int(rows)
+                if keys is not None:
+                    survey.keys[int(fi)] = int(keys)
+            total = sum(survey.rows.values())
+            if any(bad for *_, bad in found) or not 0 < total <= limits.MAX_DEPLOYMENTS.value():
+                self.con.execute("DROP TABLE keyed_rows")
+                return None
+            self.survey = survey
         families = " ".join(f"WHEN {fi} THEN '{'json' if kind == 'jsonl' else 'text'}'"
                             for fi, kind in enumerate(self.formats))
         # The rows of file `fi` follow those of the files before it; its first is on
@@ -367,75 +430,12 @@ class _Session:
                          f"FROM {numbered}")
         return self._scalar("SELECT count(*) FROM keyed_rows")
 
-    def _typed_rows(self) -> list[str]:
-        """The view `rows`: every row typed (`engines.plan.RowColumns`), and `bad` if not valid.
-
-        Each text's value is found once, in an inner query (``t:NAME``, with
-        ``d:NAME`` its dimension and ``ok:NAME`` whether it is valid, when
-        joined), which the columns and `bad` then read. Returns its columns' names.
-        """
-        vocabulary = self.vocabulary
-        joins: list[str] = []
-        slotted = ["*"]  # each text's slot (`ValueJudge.lookup`), computed first
-        inner = ["s.*"]
-        # `rn` is the file's part of the row's number: `_keyed` adds the line, unless
-        # the query joins (then the line is read, see `_keyed`).
-        columns = ["rn", "fi AS fi", "fam AS fam",
-                   *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
-        bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
-               "start IS NULL",
-               f"NOT regexp_full_match(id, '{_ID_PATTERN}')",
-               undeclared("party", vocabulary.parties),
-               undeclared("workload", vocabulary.workloads),
-               undeclared("provider", vocabulary.providers),
-               f"coalesce({undeclared('region', vocabulary.regions)}, false)"]
-        typed: dict[str, str] = {}
-        for number, name in enumerate((*VALUE_FIELDS, *map(fact_column, self.facts))):
-            text = sql_ident(name)
-            if name in ("capacity", "value"):  # the texts of quantities aggregates sum
-                columns.append(f"{text} AS {sql_ident('raw:' + name)}")
-            found = self.judge.values[name].found
-            direct = self.judge.direct(name, f"s.{text}", "s.fam") if found else None
-            value, dim = sql_ident("t:" + name), sql_ident("d:" + name)
-            if direct is not None:  # converted in SQL: no join
-                inner.append(f"{direct} AS {value}")
-                bad.append(f"({text} IS NOT NULL AND {value} IS NULL)")
-                dim = "NULL::VARCHAR"
-            elif found:
-                ok, at = sql_ident("ok:" + name), sql_ident("at:" + name)
-                looked = self.judge.lookup(name, f"s.{text}", "s.fam", f"s.{at}")
-                if looked is None:  # a join (which does not keep the rows' order)
-                    alias = f"v{number}"
-                    joins.append(f"LEFT JOIN {sql_ident('v_' + name)} {alias} ON "
-                                 f"{alias}.fam = s.fam AND {alias}.raw = s.{text}")
-                    looked = ("NULL", f"{alias}.v", f"{alias}.dim", f"{alias}.ok")
-                slotted.append(f"{looked[0]} AS {at}")
-                inner += [f"{looked[1]} AS {value}", f"{looked[2]} AS {dim}",
-                          f"{looked[3]} AS {ok}"]
-                bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
-            else:  # no row gives it: no join
-                value, dim = f"NULL::{self.judge.sql_type(name)}", "NULL::VARCHAR"
-            if name in ("capacity", "value"):
-                columns += [f"{value} AS {sql_ident(name + '_amount')}",
-                            f"{dim} AS {sql_ident(name + '_dim')}"]
-            elif name.startswith("fact:"):
-                columns.append(f"{value} AS {text}")
-                columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
-            else:
-                columns.append(f"{value} AS {text}")
-            typed[name] = value
-        self.joined = bool(joins)
-        columns[0] = ("(fi::BIGINT << 40) + line AS rn" if self.joined
-                      else "(fi::BIGINT << 40) AS rn")
-        if self.judge.values["end"].found:  # end before start
-            bad.append(f"coalesce({typed['end']} < {typed['start']}, false)")
-        columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
-        self.con.execute(f"CREATE VIEW rows AS SELECT {', '.join(columns)} FROM (SELECT "
-                         f"{', '.join(inner)} FROM (SELECT {', '.join(slotted)} FROM src s) s "
-                         f"{' '.join(joins)})")
-        # INVARIANT: each column ends with its name, quoted (`sql_ident`) but `rn`.
-        return ["rn", *(c.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')
-                        for c in columns[1:])]
+    def _probe(self) -> bool:
+        """Whether the first rows of the view `rows` (`PROBE_ROWS` of them) are all valid: a
+        file whose texts are not in canonical form is most often so from its first rows,
+        and then the scan of every row is spared."""
+        return not self._scalar(f"SELECT count(*) FROM (SELECT bad FROM rows LIMIT {PROBE_ROWS}) "
+                                "WHERE bad")
 
     # -- judging -------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from sqlglot import exp
 
@@ -398,7 +398,15 @@ def _unless_null(value: exp.Expr, then: exp.Expr) -> exp.Expr:
     return exp.Case().when(exp.Is(this=value, expression=exp.null()), exp.null()).else_(then)
 
 
+#: Room for the 38 digits of DECIMAL(38, 9) (the default context keeps 28).
+_DECIMAL_38 = Context(prec=38)
+
+
 def decimal_fits(amount: Decimal) -> bool:
-    """Whether an amount is held exactly by the plan's decimal columns (DECIMAL(38, 9))."""
-    return (amount.is_finite() and abs(amount) < Decimal(10) ** 29
-            and amount == amount.quantize(Decimal("1e-9")))
+    """Whether an amount is held exactly by the plan's decimal columns (DECIMAL(38, 9)).
+
+    >>> decimal_fits(Decimal("99999999999999999999999999999.5")), decimal_fits(Decimal("1e29"))
+    (True, False)
+    """
+    return (amount.is_finite() and amount.copy_abs() < 10 ** 29
+            and amount == amount.quantize(Decimal("1e-9"), context=_DECIMAL_38))

@@ -6,6 +6,12 @@ judges each distinct (family, text) of a field once with
 table ``v_<field>``, which each row reads by an SQL conversion checked
 against it (`ValueJudge.direct`), in list literals at the slot of its text's
 hash (`ValueJudge.lookup`), or, failing both, by a join.
+
+Without judging any text, `ValueJudge.strict` converts in SQL only the
+texts written in a canonical form (``2025-01-05``, ``true``, a declared
+name, ``825M USD``), whose conversion agrees with the reader's, and leaves
+the others NULL: rows whose texts all convert so need no survey of the
+distinct texts (`engines.duckdb`).
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from dealcheck import limits
 from dealcheck.dsl.span import Span
 from dealcheck.engines.plan import decimal_fits, fact_column
 from dealcheck.engines.slots import Slots
 from dealcheck.engines.sources import VALUE_FIELDS, insert_rows, sql_ident, sql_string
 from dealcheck.rules import model as m
-from dealcheck.rules.units import Quantity
+from dealcheck.rules.units import MULTIPLIERS, Quantity
 from dealcheck.scenario.model import Deployment
 from dealcheck.scenario.tree import Entry, Map, Scalar
 from dealcheck.scenario.validate import DeploymentValidator
@@ -129,6 +136,93 @@ class ValueJudge:
                 f"CASE WHEN {held} THEN {listed(4, kind)}[{at}] END",
                 f"CASE WHEN {held} THEN {listed(5, 'VARCHAR')}[{at}] END",
                 f"CASE WHEN {held} THEN {listed(3, 'BOOLEAN')}[{at}] END")
+
+    def strict(self, name: str, text: str, family: str,
+               at: str) -> tuple[str | None, str, str] | None:
+        """SQL expressions of the value and dimension of `text` (a cell of field `name`, of
+        `family`) when it is written in a canonical form, else NULL: what to compute
+        first as column `at` (None: nothing), then, reading it, the value and the
+        dimension. None when the field has no canonical form (no text of it converts).
+
+        The canonical forms are those whose conversion in SQL gives, for every text
+        it converts, the value the scenario reader gives (tests check it against
+        `judge` on generated texts): a date ``YYYY-MM-DD`` that SQL writes back
+        the same, ``true`` or ``false`` (a JSON boolean; in CSV, also ``True``,
+        ``FALSE``...), a declared name of an
+        enumerated fact, a quantity ``<digits>[.<digits>][k|M|B|T] <unit>`` of a
+        unit the reader accepts for the field (``<digits>...`` alone if it takes
+        a default unit), exactly as DECIMAL(38, 9) and within `limits.MAX_QUANTITY`.
+        A JSON text is a string without escapes; a CSV cell is not trimmed.
+        """
+        kind = self.sql_type(name)
+        inner = (f"(CASE WHEN {family} = 'json' THEN CASE WHEN starts_with({text}, '\"') AND NOT "
+                 f"contains({text}, '\\') THEN {text}[2:-2] END ELSE {text} END)")
+        if kind == "DATE":
+            day = f"TRY_CAST({inner} AS DATE)"
+            return None, f"(CASE WHEN CAST({day} AS VARCHAR) = {inner} THEN {day} END)", \
+                "NULL::VARCHAR"
+        if kind == "BOOLEAN":  # a JSON boolean's text is its literal; a CSV cell, any case
+            cased = (f"CASE WHEN {family} = 'json' THEN {text} "
+                     f"WHEN {text} IN ('True', 'TRUE', 'False', 'FALSE') THEN lower({text}) "
+                     f"ELSE {text} END")
+            return None, f"(CASE {cased} WHEN 'true' THEN true WHEN 'false' THEN false END)", \
+                "NULL::VARCHAR"
+        if kind == "VARCHAR":
+            members = self.vocabulary.facts[name.removeprefix("fact:")].type.values
+            if not members:
+                return None
+            listed = ", ".join(sql_string(str(v)) for v in members)
+            return None, f"(CASE WHEN {inner} IN ({listed}) THEN {inner} END)", "NULL::VARCHAR"
+        return self._strict_quantity(name, inner, at)
+
+    def _strict_quantity(self, name: str, inner: str,
+                         at: str) -> tuple[str | None, str, str] | None:
+        """`strict` for a quantity, given the text inside any quotes, `inner`."""
+        # Each unit's factor and dimension as the reader finds them for this field ('':
+        # no unit): a unit it refuses here, or whose factor is not a power of ten, is
+        # not converted.
+        exponents: dict[str, int] = {}
+        dimensions: dict[str, str] = {}
+        for unit in ("", *self.vocabulary.units.units):
+            found = self.judge(name, "text", f"1 {unit}".strip())
+            if not isinstance(found, Quantity):
+                continue
+            sign, digits, exponent = found.amount.normalize().as_tuple()
+            if sign or digits != (1,) or not isinstance(exponent, int) or exponent < 0:
+                continue
+            written = f" {unit}" if unit else ""
+            exponents[written], dimensions[written] = exponent, found.dimension
+        if not exponents:
+            return None
+        multipliers: dict[str, int] = {}
+        for suffix, factor in MULTIPLIERS.items():
+            exponent = factor.normalize().as_tuple().exponent
+            assert isinstance(exponent, int)  # INVARIANT: powers of ten
+            multipliers[suffix] = exponent
+        suffixes = "".join(m for m in multipliers if m)
+        # Unmatched, every part is '' (and `i` is never empty when matched).
+        parts = (f"regexp_extract({inner}, '^([0-9]{{1,29}})(?:\\.([0-9]{{1,9}}))?"
+                 f"([{suffixes}]?)( [A-Za-z][A-Za-z0-9_]*)?$', ['i', 'f', 'm', 'u'])")
+
+        def case(values: Mapping[str, object], of: str) -> str:
+            return (f"CASE {of} " + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(str(v))}"
+                                             for k, v in values.items()) + " END")
+
+        # The amount: the number (its decimals read as `0.<digits>0`, exactly), times ten
+        # to the multiplier's and the unit's exponents (21 at most), once there is room
+        # for it: 29 digits at most before the point (else NULL).
+        shift = (f"(({case(multipliers, f'({at}).m')})::INT "
+                 f"+ ({case(exponents, f'({at}).u')})::INT)")
+        powers = " ".join(f"WHEN {n} THEN {10 ** n}::DECIMAL(38, 0)"
+                          for n in sorted({m + u for m in multipliers.values()
+                                           for u in exponents.values()}))
+        amount = (f"CASE WHEN len(({at}).i) + {shift} <= 29 THEN (({at}).i::DECIMAL(38, 9) "
+                  f"+ ('0.' || ({at}).f || '0')::DECIMAL(38, 9)) * (CASE {shift} {powers} END) END")
+        ceiling = limits.MAX_QUANTITY.value()
+        if ceiling < 10 ** 29:  # DECIMAL(38, 9) holds less than 10 ** 29
+            amount = f"CASE WHEN {amount} <= {ceiling} THEN {amount} END"
+        return parts, f"(CASE WHEN ({at}).i <> '' THEN {amount} END)", case(dimensions,
+                                                                            f"({at}).u")
 
     @staticmethod
     def _conversion(kind: str) -> Callable[[str, str], str] | None:
