@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -94,6 +95,28 @@ def test_a_part_goes_in_short_writes(tmp_path: Path, part: PipedText, no_texts: 
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == f"[{ROWS}]"
     assert len(sizes) > len(ROWS.encode("utf-8")) // 3
+
+
+def test_a_part_is_sent_to_disk_as_it_is_written(tmp_path: Path, pipes: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from dealcheck import io_text
+
+    advised: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(io_text, "_WRITE_BACK_BYTES", 1000)
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: advised.append(
+        (offset, length, advice)), raising=False)
+    data = bytes(range(256)) * 40  # 10,240 bytes, in blocks of a few thousand
+    target = tmp_path / "report.bin"
+    with open(target, "wb") as out:
+        out.write(b"head")
+        out.flush()
+        PipedText(producing(data, pieces=7), str(pipes)).copy_to(out.fileno())
+    assert target.read_bytes() == b"head" + data
+    # From the part's first byte, each range after the one before, none under the bound.
+    assert advised and advised[0][0] == 4
+    assert all(a + n == b for (a, n, _), (b, _, _) in itertools.pairwise(advised))
+    assert all(n >= 1000 and advice == os.POSIX_FADV_DONTNEED for _, n, advice in advised)
+    assert advised[-1][0] + advised[-1][1] > len(data) + 4 - 1000
 
 
 @pytest.mark.parametrize("blocks", [
