@@ -136,7 +136,9 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
             own value holds them (`engines.world`).
 
     Raises:
-        DiagnosticsError: located in Parquet files, for every problem found in their rows.
+        DiagnosticsError: for every problem found in the files' rows, located: by the
+            Python reader in CSV and JSON Lines files, as ``--engine python`` does
+            (when the engine found a row it refuses), and in Parquet files.
     """
     import duckdb
 
@@ -157,6 +159,12 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
                 # The Python reader does not read Parquet: its rows are read here.
                 run = explain_parquet(terms, session.paths, as_of, con, session.judge.validator,
                                       session.world)
+            if run is None and session.refused:
+                # A row the reader refuses: it reads the files only to say why, at once
+                # (it would otherwise check them first, then read them again to explain).
+                from dealcheck.scenario.read import open_scenarios
+
+                open_scenarios(session.paths, terms.vocabulary, facts=session.world)
             yield run
         finally:
             con.close()
@@ -200,6 +208,8 @@ class _Session:
         self.survey = _Survey({}, {}, {}, set())
         #: Whether `keyed` is written by a query that joins (`engines.rows.typed_rows`).
         self.joined = False
+        #: Whether a row was found that the scenario reader refuses (`open` gave None).
+        self.refused = False
 
     # -- reading -----------------------------------------------------------------
 
@@ -213,16 +223,19 @@ class _Session:
         if found is None:  # a text not in canonical form, or a row not valid: two scans
             self.survey = self._survey()
             total = sum(self.survey.rows.values())
-            if total == 0 or total > limits.MAX_DEPLOYMENTS.value():
+            self.refused = total > limits.MAX_DEPLOYMENTS.value()
+            if total == 0 or self.refused:
                 return None  # an empty file, or too many rows: the reader's diagnostics
             self.judge.judge_all(self.survey.texts)
             plan = self._plan(self.survey.pairs)
-            if self._keyed(plan, book) != total:
+            self.refused = self._keyed(plan, book) != total
+            if self.refused:
                 return None  # a row not valid: the reader explains
         else:
             plan, total = found
-        if self._scalar(
-                "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"):
+        self.refused = bool(self._scalar(
+            "SELECT count(*) FROM (SELECT id FROM keyed GROUP BY id HAVING count(*) > 1)"))
+        if self.refused:
             return None  # ids given twice: the reader explains
         outcomes = self._key_outcomes()
         sources = self._sources(self.hashing.result())
@@ -295,6 +308,7 @@ class _Session:
         line's keys are counted, then, if they differ, checked one by one.
         """
         if any(sha256 is None for sha256, _, _ in found):
+            self.refused = True
             return None  # a line over the limit: the reader says so
         for fi, (kind, (_, lines, colons)) in enumerate(zip(self.formats, found, strict=True)):
             if lines is not None and self.survey.rows.get(fi, 0) != lines - (kind == "csv"):
@@ -304,6 +318,7 @@ class _Session:
                     path, keys or 0) and self._scalar(
                     f"SELECT count(*) FROM ({self.sql.select_jsonl(fi, path, precise=True)}) "
                     "WHERE bad"):
+                self.refused = True
                 return None  # a key that is not read, or one given twice
         return [SourceRef(path, str(sha256))
                 for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
