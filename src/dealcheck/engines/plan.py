@@ -19,7 +19,7 @@ more.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
@@ -41,6 +41,7 @@ __all__ = [
     "fact_column",
     "fact_dimension_column",
     "literal",
+    "typed_columns",
 ]
 
 #: The key's state of an atom whose field or fact is present but cannot decide it (the
@@ -73,6 +74,19 @@ def fact_column(name: str) -> str:
 def fact_dimension_column(name: str) -> str:
     """The column holding the dimension of a number fact's quantity."""
     return f"fact:{name}:dim"
+
+
+def typed_columns(name: str, value: str, dimension: str,
+                  ident: Callable[[str], str]) -> list[str]:
+    """The SELECT items of `RowColumns` that hold the typed text of the value field or fact
+    column `name` (``start``, ``capacity``, ``fact:NAME``), given the SQL of its value and
+    of its quantity's dimension; `ident` quotes a column's name in the dialect."""
+    if name in ("capacity", "value"):
+        return [f"{value} AS {ident(name + '_amount')}", f"{dimension} AS {ident(name + '_dim')}"]
+    if name.startswith("fact:"):
+        return [f"{value} AS {ident(name)}",
+                f"{dimension} AS {ident(fact_dimension_column(name[5:]))}"]
+    return [f"{value} AS {ident(name)}"]
 
 
 @dataclass(frozen=True, slots=True)

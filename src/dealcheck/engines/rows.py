@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dealcheck.engines.plan import fact_column, fact_dimension_column
+from dealcheck.engines.plan import fact_column, typed_columns
 from dealcheck.engines.sources import NAME_FIELDS, VALUE_FIELDS, sql_ident, undeclared
 from dealcheck.engines.values import ValueJudge
 from dealcheck.scenario.validate import REQUIRED_FIELDS
@@ -89,14 +89,7 @@ def typed_rows(con: duckdb_module.DuckDBPyConnection, judge: ValueJudge,
             bad.append(f"({text} IS NOT NULL AND {ok} IS NOT TRUE)")
         else:  # no row gives it: no join
             value, dim = f"NULL::{judge.sql_type(name)}", "NULL::VARCHAR"
-        if name in ("capacity", "value"):
-            columns += [f"{value} AS {sql_ident(name + '_amount')}",
-                        f"{dim} AS {sql_ident(name + '_dim')}"]
-        elif name.startswith("fact:"):
-            columns.append(f"{value} AS {text}")
-            columns.append(f"{dim} AS {sql_ident(fact_dimension_column(name[5:]))}")
-        else:
-            columns.append(f"{value} AS {text}")
+        columns += typed_columns(name, value, dim, sql_ident)
         typed[name] = value
     joined = bool(joins)
     columns[0] = ("(fi::BIGINT << 40) + line AS rn" if joined

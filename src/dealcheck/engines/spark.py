@@ -41,7 +41,7 @@ from dealcheck.checker.results import AggregateResult, DeploymentResult, ReportM
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, error
 from dealcheck.dsl.span import Span
 from dealcheck.engines.formats import file_format
-from dealcheck.engines.plan import EvaluationPlan, fact_column, fact_dimension_column
+from dealcheck.engines.plan import EvaluationPlan, fact_column, typed_columns
 from dealcheck.engines.sources import NAME_FIELDS, VALUE_FIELDS, file_sha256, undeclared
 from dealcheck.engines.spark_read import SparkSources
 from dealcheck.engines.values import ValueJudge, Values, cell, json_value, sql_value
@@ -376,14 +376,7 @@ class _SparkCheck:
                 value, dim = f"{alias}.v", f"{alias}.dim"
             else:  # no row gives it: no join
                 value, dim = f"CAST(NULL AS {kind})", "CAST(NULL AS STRING)"
-            if name in ("capacity", "value"):
-                columns += [f"{value} AS {_ident(name + '_amount')}",
-                            f"{dim} AS {_ident(name + '_dim')}"]
-            elif name.startswith("fact:"):
-                columns.append(f"{value} AS {_ident(name)}")
-                columns.append(f"{dim} AS {_ident(fact_dimension_column(name[5:]))}")
-            else:
-                columns.append(f"{value} AS {_ident(name)}")
+            columns += typed_columns(name, value, dim, _ident)
         if self.values["end"].found:
             bad.append("coalesce(v1.v < v0.v, false)")  # end before start
         columns.append("(" + " OR ".join(f"coalesce({b}, true)" for b in bad) + ") AS bad")
