@@ -103,6 +103,31 @@ def test_dc001_empty_file_expects_the_agreement_header() -> None:
     assert (d.span.line, d.span.column) == (1, 1)
 
 
+@pytest.mark.parametrize("lead", ["", "# The terms.\n# From public statements.\n\n"])
+def test_dc001_a_broken_agreement_header_is_the_one_error(lead: str) -> None:
+    # Without the header every item after it is unexpected: only the header is reported,
+    # whether comments come before it or not.
+    text = lead + HEADER.replace("effective", "efective")
+    _, diagnostics = dealcheck.analyze(text, FILE, warnings=False)
+    line = lead.count("\n") + 1
+    assert_diagnostics(diagnostics, [
+        E("DC001").message("unexpected `efective`")
+        .help("did you mean `effective`? (expected `effective`)")
+        .at(line, 18).underline("efective").build()], text)
+
+
+@pytest.mark.parametrize("lead", ["", "# The terms.\n\n"])
+def test_dc001_each_broken_item_after_the_header_is_reported(lead: str) -> None:
+    body = ("clause c1:\n  Acme runs api only onn Azure\n"
+            "clause c2:\n  Zed runs training only on AWS\n"
+            "clause c3:\n  Acme runs training only in Mars Azure\n")
+    text = lead + HEADER + body
+    _, diagnostics = dealcheck.analyze(text, FILE, warnings=False)
+    shift = lead.count("\n")
+    assert [(d.code, d.span.line) for d in diagnostics] == [
+        ("DC001", 10 + shift), ("DC001", 14 + shift)]
+
+
 def test_dc001_unexpected_end_of_block() -> None:
     check('clause c1:\n  source "a quote but no rule"\nparty Other\n',
           E("DC001").message("unexpected end of block")

@@ -236,16 +236,19 @@ def _parse_with_recovery(text: str, file: str) -> ParseResult:
         except _SyntaxProblem as problem:
             diagnostics.append(problem.diagnostic)
             start, end = _enclosing_item(work, problem.anchor)
-            if start in blanked or (start == 0 and not _starts_with_agreement(work)):
+            header = _first_item(work)
+            if start in blanked or (start <= header and not _starts_with_agreement(work)):
                 # Nothing left to blank that would help: stop at what we have.
+                return ParseResult(None, diagnostics, frozenset(broken))
+            if start <= header:
+                # The agreement header is broken: every item after it would be found
+                # unexpected without it, so nothing more is said.
                 return ParseResult(None, diagnostics, frozenset(broken))
             blanked.add(start)
             chunk = work[start:end]
             broken.update(_IDENT.findall(chunk.split("\n", 1)[0]))
             broken.update(_CLAUSE_ID.findall(chunk))
             work = work[:start] + _blank(work[start:end]) + work[end:]
-            if start == 0:
-                return ParseResult(None, diagnostics, frozenset(broken))
             continue
         if diagnostics:
             return ParseResult(document, diagnostics, frozenset(broken))
@@ -261,8 +264,16 @@ def _blank(chunk: str) -> str:
     return _NOT_A_LINE_BREAK.sub(lambda m: " " * len(m.group()), chunk)
 
 
+def _first_item(text: str) -> int:
+    """Where the first top-level item starts, after blank and comment lines (the text's end
+    if there is none)."""
+    found = _TOP_LEVEL_START.search(text)
+    return len(text) if found is None else found.start()
+
+
 def _starts_with_agreement(text: str) -> bool:
-    return text.lstrip().startswith("agreement")
+    """Whether the first top-level item is the agreement header."""
+    return text.startswith("agreement", _first_item(text))
 
 
 def _enclosing_item(text: str, offset: int) -> tuple[int, int]:
@@ -275,11 +286,12 @@ def _enclosing_item(text: str, offset: int) -> tuple[int, int]:
         else:
             end = m.start()
             break
-    if start == 0 and _starts_with_agreement(text):
+    header = _first_item(text)
+    if start == header and _starts_with_agreement(text):
         # The agreement header is a single line; never blank the items after it.
-        first_nl = text.find("\n")
-        if first_nl != -1 and offset > first_nl:
-            start = first_nl + 1
+        line_end = text.find("\n", header)
+        if line_end != -1 and offset > line_end:
+            start = line_end + 1
     return start, end
 
 
