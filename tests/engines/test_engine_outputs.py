@@ -141,7 +141,13 @@ def test_parquet_of_no_findings_keeps_its_columns(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_bad_row_leaves_the_previous_output_as_it_was(tmp_path: Path, fmt: str,
-                                                        engine: str) -> None:
+                                                        engine: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    temp = tmp_path / "temp"  # the temporary files of the check: none is left
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     records = _boundary_records(MSFT)
     records[30]["start"] = "2025-02-30"
     path = write_jsonl(tmp_path / "bad.jsonl", records)
@@ -152,7 +158,8 @@ def test_a_bad_row_leaves_the_previous_output_as_it_was(tmp_path: Path, fmt: str
     assert done.returncode == 2
     assert "bad.jsonl:31:" in done.stderr and "invalid date `2025-02-30`" in done.stderr
     assert out.read_bytes() == b"before"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", out.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", out.name, "temp"]
+    assert not list(temp.iterdir())
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ as text whose `encoding` (latin-1) gives each byte back unchanged.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -53,12 +52,13 @@ class ParquetStreamRenderer:
 
     def __init__(self) -> None:
         self._rows = JsonlRows()
-        self._directory: str | None = None
+        # Removed by `end`, or when the renderer is dropped unfinished (a check withdrawn).
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
         self._spool: IO[str] | None = None
 
     def begin(self, meta: ReportMeta) -> Iterable[str]:
-        self._directory = tempfile.mkdtemp(prefix="dealcheck-parquet-")
-        self._spool = open(Path(self._directory, "rows.jsonl"), "w",  # noqa: SIM115 - in end
+        self._directory = tempfile.TemporaryDirectory(prefix="dealcheck-parquet-")
+        self._spool = open(Path(self._directory.name, "rows.jsonl"), "w",  # noqa: SIM115
                            encoding="utf-8", newline="")
         return ()
 
@@ -82,10 +82,11 @@ class ParquetStreamRenderer:
     ) -> Iterator[str]:
         if self._spool is None or self._directory is None:
             raise RuntimeError("renderer ended before it began")
-        directory, spool = self._directory, self._spool
+        temp, spool = self._directory, self._spool
         self._spool = self._directory = None
         try:
             spool.close()
+            directory = temp.name
             target = Path(directory, "report.parquet")
             _convert(Path(directory, "rows.jsonl"), target, directory)
             with target.open("rb") as data:
@@ -93,7 +94,7 @@ class ParquetStreamRenderer:
                     yield chunk.decode("latin-1")
         finally:
             spool.close()
-            shutil.rmtree(directory, ignore_errors=True)
+            temp.cleanup()
 
 
 def _convert(rows: Path, target: Path, temp: str) -> None:
