@@ -13,9 +13,7 @@ import datetime as dt
 import io
 import json
 import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -27,6 +25,7 @@ from dealcheck.cli_import import import_group, infra_options, infra_reader, show
 from dealcheck.dsl.diagnostics import Diagnostic, DiagnosticsError, Severity, iter_text
 from dealcheck.dsl.escape import printable, quote
 from dealcheck.engines import ENGINES
+from dealcheck.interrupts import Terminated, signals_raise
 from dealcheck.report import REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -49,10 +48,6 @@ class Failure(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C (exit 143)."""
 
 
 def _color(stream: Any) -> bool:
@@ -518,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns (and, as a console script, exits with) the exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        with _sigterm_raises():
+        with signals_raise():
             cli.main(args=list(argv) if argv is not None else None, prog_name="dealcheck",
                      standalone_mode=False)
     except Failure as exc:
@@ -567,30 +562,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _exit(code: int) -> int:
     return code
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM (what CI sends on cancel) into `Terminated` while the command runs.
-
-    The exception unwinds like Ctrl-C's `KeyboardInterrupt`: worker processes,
-    their spool and a half-written report are removed on the way out. A second
-    SIGTERM during that cleanup is ignored. Only the main thread can set
-    signal handlers: elsewhere (an embedding application) nothing changes.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover
