@@ -793,3 +793,20 @@ def test_texts_of_every_kind_in_canonical_form_are_checked_in_one_scan(
     assert all(a["total"][0] != "0" for a in report["aggregates"])
     assert opened == [True]
     assert surveys == []
+
+
+def test_more_rows_than_the_limit_are_refused_after_one_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[bool]) -> None:
+    from dealcheck.checker import files
+
+    monkeypatch.setenv("DEALCHECK_MAX_DEPLOYMENTS", "30")
+    path = write_jsonl(tmp_path / "many.jsonl", _sample_records(40, seed=9))
+    python = run_dealcheck("check", MSFT, path, "--engine", "python", cwd=tmp_path)
+    scans: list[str] = []
+    monkeypatch.setattr(duckdb_engine._Session, "_survey",
+                        lambda self: scans.append("survey") or pytest.fail("surveyed"))
+    monkeypatch.setattr(files, "_run", lambda *args: pytest.fail("checked by the reader"))
+    duck = run_dealcheck("check", MSFT, path, "--engine", "duckdb", cwd=tmp_path)
+    assert opened == [False] and not scans
+    assert "DC907" in python.stderr and "more than 30 deployments" in python.stderr
+    assert (duck.returncode, duck.stdout, duck.stderr) == (2, python.stdout, python.stderr)

@@ -220,6 +220,8 @@ class _Session:
             return None
         book = AggregateBook(self.terms.compiled(), self.as_of)
         found = self._canonical(book)
+        if found is None and self.refused:
+            return None  # too many rows: the reader's diagnostics
         if found is None:  # a text not in canonical form, or a row not valid: two scans
             self.survey = self._survey()
             total = sum(self.survey.rows.values())
@@ -425,7 +427,9 @@ class _Session:
                 if keys is not None:
                     survey.keys[int(fi)] = int(keys)
             total = sum(survey.rows.values())
-            if any(bad for *_, bad in found) or not 0 < total <= limits.MAX_DEPLOYMENTS.value():
+            # More rows than the limit: the reader refuses the files whatever their texts.
+            self.refused = total > limits.MAX_DEPLOYMENTS.value()
+            if any(bad for *_, bad in found) or total == 0 or self.refused:
                 self.con.execute("DROP TABLE keyed_rows")
                 return None
             self.survey = survey
