@@ -33,7 +33,7 @@ HEADINGS = {
     "bench_stages.py": ["Where the time goes: reading a JSON Lines inventory"],
     "bench_diagnostics.py": ["Diagnostics of hostile inputs"],
     "bench_bounds.py": ["Bounded cost of inputs within the limits"],
-    "bench_row_files.py": ["Report rows: COPY in parts", "the parts end to end and the one file"],
+    "bench_row_files.py": ["Report rows: through a pipe", "the piped rows and the file's"],
     "bench_startup.py": ["Start-up: fresh processes of dealcheck",
                          "over the floor: dealcheck --version"],
     "bench_keys.py": ["Keys: judging each distinct key and rendering its row's template",
