@@ -211,6 +211,31 @@ def test_boundary_inventory_gives_the_same_report(tmp_path: Path, kind: str,
     assert duck == python
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_texts_found_in_their_lists_give_the_same_report(
+        tmp_path: Path, kind: str, opened: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    # No text converted in SQL: every date, quantity and fact is found at its slot in
+    # list literals of the judged texts (`ValueJudge.lookup`), each of its own type.
+    from dealcheck.engines import values
+
+    found: list[str] = []
+    lookup = values.ValueJudge.lookup
+
+    def spy(self: values.ValueJudge, name: str, *args: str) -> Any:
+        found.append(name)
+        return lookup(self, name, *args)
+
+    monkeypatch.setattr(values.ValueJudge, "strict", lambda self, *args: None)
+    monkeypatch.setattr(values.ValueJudge, "direct", lambda self, *args: None)
+    monkeypatch.setattr(values.ValueJudge, "lookup", spy)
+    path = tmp_path / f"bounds.{kind}"
+    (write_jsonl if kind == "jsonl" else write_csv)(path, _boundary_records(MSFT))
+    python, duck = _reports(MSFT, path, tmp_path)
+    assert opened == [True]
+    assert {"start", "value", "fact:rofr_declined"} <= set(found)
+    assert duck == python
+
+
 @pytest.mark.slow
 def test_generated_inventory_in_two_files_gives_the_same_report(tmp_path: Path) -> None:
     records = _sample_records(4000, seed=7)
@@ -259,6 +284,7 @@ def test_parquet_inventory_gives_the_jsonl_report(tmp_path: Path) -> None:
 BAD_ROWS: dict[str, tuple[str, object]] = {
     "undeclared party": ("party", "OpenAl"),
     "malformed date": ("start", "2025-13-01"),
+    "a year after 9999": ("start", "10000-01-01"),
     "malformed quantity": ("value", "12 USDX"),
     "wrong fact type": ("facts", {"rofr_declined": "yes"}),
     "undeclared fact": ("facts", {"rofr_declinde": True}),

@@ -103,7 +103,8 @@ _DATE = r"\A ?[0-9]{1,5}-[0-9]{1,2}-[0-9]{1,2}( |T00:00)?\Z"
 #: Texts near each field's canonical form, as a CSV cell would hold them.
 _TEXTS: dict[str, st.SearchStrategy[str]] = {
     "date": st.one_of(st.dates().map(dt.date.isoformat), st.from_regex(_DATE),
-                      st.sampled_from(["0000-01-01", "2024-02-29", "2025-02-29", "2025-1-5",
+                      st.sampled_from(["0000-01-01", "10000-01-01", "2024-02-29", "2025-02-29",
+                                       "2025-1-5",
                                        "2025/01/05", "+2025-01-05", "20250105"])),
     "quantity": st.one_of(
         st.from_regex(_QUANTITY),
@@ -202,7 +203,8 @@ def test_canonical_texts_convert(canonical: ValueJudge, name: str, text: str,
 
 @pytest.mark.parametrize(("name", "text"), [
     ("start", " 2025-01-05"), ("start", "2025-1-5"), ("start", '"2025-01-05 "'),
-    ("start", "0000-01-01"), ("start", '"2025\\u002d01-05"'),
+    ("start", "0000-01-01"), ("start", '"2025\\u002d01-05"'), ("start", "10000-01-01"),
+    ("fact:due", '"10000-01-01"'),
     ("value", "825,000,000 USD"), ("value", "825M  USD"), ("value", "1_000 USD"),
     ("value", "825 MW"), ("value", "825"), ("value", "1.0000000001 USD"),
     ("value", "100000000000000000000000000000 USD"), ("capacity", "300MW"),

@@ -123,7 +123,7 @@ class ValueJudge:
 
         def listed(column: int, kind: str) -> str:
             items = ("NULL" if row[column] is None else
-                     sql_string(str(row[column])) if kind == "VARCHAR" else
+                     sql_string(str(row[column])) if kind in ("VARCHAR", "DATE") else
                      ("true" if row[column] else "false") if kind == "BOOLEAN" else
                      format(row[column], "f") for row in places)
             return f"([{', '.join(items)}]::{kind}[])"
@@ -146,9 +146,9 @@ class ValueJudge:
 
         The canonical forms are those whose conversion in SQL gives, for every text
         it converts, the value the scenario reader gives (tests check it against
-        `judge` on generated texts): a date ``YYYY-MM-DD`` that SQL writes back
-        the same, ``true`` or ``false`` (a JSON boolean; in CSV, also ``True``,
-        ``FALSE``...), a declared name of an
+        `judge` on generated texts): a date ``YYYY-MM-DD`` (a year of four
+        digits) that SQL writes back the same, ``true`` or ``false`` (a JSON
+        boolean; in CSV, also ``True``, ``FALSE``...), a declared name of an
         enumerated fact, a quantity ``<digits>[.<digits>][k|M|B|T] <unit>`` of a
         unit the reader accepts for the field (``<digits>...`` alone if it takes
         a default unit), exactly as DECIMAL(38, 9) and within `limits.MAX_QUANTITY`.
@@ -158,9 +158,11 @@ class ValueJudge:
         inner = (f"(CASE WHEN {family} = 'json' THEN CASE WHEN starts_with({text}, '\"') AND NOT "
                  f"contains({text}, '\\') THEN {text}[2:-2] END ELSE {text} END)")
         if kind == "DATE":
+            # Ten characters: SQL writes the years after 9999 back as they are, but the
+            # reader, as Python's dates, knows none.
             day = f"TRY_CAST({inner} AS DATE)"
-            return None, f"(CASE WHEN CAST({day} AS VARCHAR) = {inner} THEN {day} END)", \
-                "NULL::VARCHAR"
+            return None, (f"(CASE WHEN length({inner}) = 10 AND CAST({day} AS VARCHAR) = {inner} "
+                          f"THEN {day} END)"), "NULL::VARCHAR"
         if kind == "BOOLEAN":  # a JSON boolean's text is its literal; a CSV cell, any case
             cased = (f"CASE WHEN {family} = 'json' THEN {text} "
                      f"WHEN {text} IN ('True', 'TRUE', 'False', 'FALSE') THEN lower({text}) "
