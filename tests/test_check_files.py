@@ -51,6 +51,30 @@ def test_a_csv_file_is_checked_row_by_row(tmp_path: Path, jobs: int) -> None:
     assert report.verdict_of("azure-api") is dealcheck.Verdict.COMPLIANT
 
 
+@pytest.mark.parametrize(("args", "threads"), [((), 3), (("--jobs", "1"), 1),
+                                               (("-j", "2"), 2)])
+def test_the_duckdb_engine_runs_a_thread_a_core_unless_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: tuple[str, ...], threads: int) -> None:
+    import duckdb
+
+    from dealcheck.engines import duckdb as duckdb_engine
+
+    connect, seen = duckdb.connect, []
+
+    def spy(*given: object, **config: dict[str, object]) -> object:
+        seen.append(config["config"]["threads"])
+        return connect(*given, **config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    monkeypatch.setattr(duckdb_engine, "usable_cores", lambda: 3)
+    rows = tmp_path / "deals.csv"
+    rows.write_text(HEADER + "aws-api,OpenAI,api,AWS,US,2025-11-03,commercial\n", "utf-8")
+    assert main(["check", str(TERMS), str(rows), *args]) == 1
+    assert "violation aws-api" in capsys.readouterr().out
+    assert seen == [threads]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_bad_row_is_a_located_diagnostic_with_its_source(tmp_path: Path, jobs: int) -> None:
     rows = tmp_path / "deals.csv"

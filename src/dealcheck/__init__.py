@@ -170,7 +170,7 @@ def load_scenario(path: str | Path, terms: Terms) -> Scenario:
 
 def check_files(terms_path: str | Path | Sequence[str | Path],
                 scenario_paths: Sequence[str | Path], *,
-                as_of: dt.date | str | None = None, jobs: int = 1,
+                as_of: dt.date | str | None = None, jobs: int | None = None,
                 engine: Engine = "auto", facts: Mapping[str, object] | None = None) -> Report:
     """Check the deployments of scenario files against a ``.deal`` file, as `dealcheck check` does.
 
@@ -182,7 +182,8 @@ def check_files(terms_path: str | Path | Sequence[str | Path],
             extension; ids must be unique across them.
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
             judges each deployment on its start, each aggregate at the end of its window.
-        jobs: DuckDB's threads (the python engine reads in this process).
+        jobs: DuckDB's threads, by default one a core (the python engine reads in this
+            process).
         engine: what reads and checks the bulk files, as ``dealcheck check
             --engine``: ``"auto"`` (the default) and ``"duckdb"`` read CSV, JSON
             Lines and Parquet with DuckDB, ``"python"`` with the reference reader

@@ -156,7 +156,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "instead of standard output. FILE must not be an input.")
 @click.option("--fail-on", type=click.Choice(["violation", "undetermined"]), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this level.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              show_default="a thread a core",
               help="Threads of the DuckDB engine (bulk files); the python engine runs in "
                    "one process.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
@@ -171,7 +172,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @infra_options
 @_error_format
 def check(terms: str, scenarios: tuple[str, ...], as_of: str | None, fmt: str,
-          output: str | None, fail_on: str, jobs: int, engine: str, spark_master: str | None,
+          output: str | None, fail_on: str, jobs: int | None, engine: str, spark_master: str | None,
           facts: tuple[str, ...], map_path: str | None, start: str | None,
           error_format: str) -> None:
     """Check the deployments of SCENARIO files against TERMS.

@@ -77,7 +77,7 @@ class CheckRun:
 
 def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
                      sink: Callable[[CheckRun], S], *, as_of: dt.date | str | None = None,
-                     jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
+                     jobs: int | None = None, rows: Callable[[], RowsRenderer] | None = None,
                      engine: str = "python", facts: Mapping[str, FactValue] | None = None,
                      spark_master: str | None = None, infra: InfraText | None = None) -> S:
     """Judge the deployments of scenario files against `terms`; what `sink` makes of the run.
@@ -89,7 +89,8 @@ def check_files_into(terms: ReadyTerms, scenario_paths: Sequence[str | Path],
             was withdrawn (`PiecesRejected`).
         as_of: the evaluation date (a date, ``YYYY-MM-DD`` or ``today``); None
             judges each deployment on its start, each aggregate at the end of its window.
-        jobs: the DuckDB engine's threads (the Python reader runs in this process).
+        jobs: the DuckDB engine's threads, by default one a core (the Python reader runs
+            in this process).
         rows: how the sink's format renders one row
             (`dealcheck.report.output.rows_renderer`): the DuckDB engine then
             renders the rows in bulk, each distinct outcome once.

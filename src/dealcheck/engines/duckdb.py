@@ -50,7 +50,7 @@ plan's `Sighting`, a flag of the table ``keyed``), in input order;
 
 Memory: the database is in memory, and DuckDB works within `MEMORY_LIMIT`:
 beyond it, its tables and queries spill to a temporary directory, removed
-after the check. ``jobs`` is its thread count.
+after the check. ``jobs`` is its thread count (by default, one a core).
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ from dealcheck.checker.results import (
     RowsRenderer,
     SourceRef,
 )
+from dealcheck.engines import usable_cores
 from dealcheck.engines.formats import BULK_FORMATS, reads_with_duckdb
 from dealcheck.engines.parquet import explain_parquet
 from dealcheck.engines.plan import EvaluationPlan, fact_column
@@ -118,7 +119,7 @@ PROBE_ROWS = 2048
 
 @contextlib.contextmanager
 def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | None,
-               jobs: int = 1, rows: Callable[[], RowsRenderer] | None = None,
+               jobs: int | None = None, rows: Callable[[], RowsRenderer] | None = None,
                facts: Mapping[str, FactValue] | None = None) -> Iterator[CheckRun | None]:
     """The check of bulk scenario files as a `CheckRun`, or None: read them with the Python reader.
 
@@ -129,7 +130,7 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
         terms: the terms.
         paths: CSV, JSON Lines or Parquet files (see `reads_with_duckdb`).
         as_of: the evaluation date; None judges each deployment on its start.
-        jobs: DuckDB's threads.
+        jobs: DuckDB's threads; None: one a core (`usable_cores`).
         rows: how the report's format renders a row: the run's results are
             then `RenderedRows`, rendered in SQL (`engines.render`).
         facts: the facts of the whole check (``--fact``): each row without its
@@ -146,8 +147,8 @@ def duckdb_run(terms: ReadyTerms, paths: Sequence[str | Path], as_of: dt.date | 
     try:
         # In memory: tables and queries that outgrow `MEMORY_LIMIT` spill to `temp`.
         con = duckdb.connect(":memory:", config={
-            "threads": max(1, jobs), "memory_limit": MEMORY_LIMIT, "temp_directory": temp,
-            "preserve_insertion_order": True})
+            "threads": max(1, jobs or usable_cores()), "memory_limit": MEMORY_LIMIT,
+            "temp_directory": temp, "preserve_insertion_order": True})
         try:
             session = _Session(terms, [str(p) for p in paths], as_of, con, rows, facts,
                                temp)
