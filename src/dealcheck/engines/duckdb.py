@@ -21,7 +21,9 @@ literals at the slot of the text's hash (`engines.slots`), without a join;
 the second scan writes ``keyed``. A JSON Lines file is read
 with declared columns, which would drop other keys in silence: its colons,
 counted while it is hashed, must be as many as the fields and facts read
-(else each line's keys are counted, see `SourceSql.select_jsonl`). A row
+(else each line's keys are counted, see `SourceSql.select_jsonl`), and its
+commas those between them (DuckDB's JSON reader takes a comma after an
+object's last member, which is not JSON; else each line is looked at). A row
 that is not plainly valid makes the engine step aside (`duckdb_run` gives
 None): the Python reader then reads the files and reports every problem,
 located, exactly as ``--engine python`` does. Parquet, which the Python
@@ -181,6 +183,8 @@ class _Survey(NamedTuple):
     rows: dict[int, int]
     #: The keys found in each JSON Lines file's rows (the sum of ``nk``).
     keys: dict[int, int]
+    #: The rows of each JSON Lines file whose facts hold any (the count of ``nf``).
+    faceted: dict[int, int]
     #: Each value column's distinct (family, text), by its name (``start``, ``fact:NAME``).
     texts: dict[str, set[tuple[str, str]]]
     #: The distinct (party, workload) of the rows.
@@ -206,7 +210,7 @@ class _Session:
         self.sql = SourceSql(con, self.vocabulary, world_cells(self.world))
         self.judge = ValueJudge(con, self.vocabulary)
         self.formats: list[str] = []
-        self.survey = _Survey({}, {}, {}, set())
+        self.survey = _Survey({}, {}, {}, {}, set())
         #: Whether `keyed` is written by a query that joins (`engines.rows.typed_rows`).
         self.joined = False
         #: Whether a row was found that the scenario reader refuses (`open` gave None).
@@ -299,7 +303,7 @@ class _Session:
     def _columns(self, table: str) -> list[str]:
         return [str(d[0]) for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
-    def _sources(self, found: Sequence[tuple[str | None, int | None, int]]
+    def _sources(self, found: Sequence[tuple[str | None, int | None, tuple[int, ...]]]
                  ) -> list[SourceRef] | None:
         """The files as the report names them, given what `Hashing` found in each; None
         if `src` may not have read them as the Python reader does.
@@ -307,22 +311,20 @@ class _Session:
         Line numbers are row numbers only when every line is a row: blank lines,
         records across lines, skipped rows and a line over the limit go to the
         Python reader. A JSON Lines file whose lines hold no key but those read
-        has as many colons as keys (see `SourceSql.select_jsonl`); else each
-        line's keys are counted, then, if they differ, checked one by one.
+        holds what its rows read (`SourceSql.jsonl_as_read`).
         """
         if any(sha256 is None for sha256, _, _ in found):
             self.refused = True
             return None  # a line over the limit: the reader says so
-        for fi, (kind, (_, lines, colons)) in enumerate(zip(self.formats, found, strict=True)):
-            if lines is not None and self.survey.rows.get(fi, 0) != lines - (kind == "csv"):
+        for fi, (kind, (_, lines, counted)) in enumerate(zip(self.formats, found, strict=True)):
+            rows = self.survey.rows.get(fi, 0)
+            if lines is not None and rows != lines - (kind == "csv"):
                 return None
-            keys, path = self.survey.keys.get(fi), self.paths[fi]
-            if kind == "jsonl" and keys != colons and not self.sql.keys_match(
-                    path, keys or 0) and self._scalar(
-                    f"SELECT count(*) FROM ({self.sql.select_jsonl(fi, path, precise=True)}) "
-                    "WHERE bad"):
+            if kind == "jsonl" and not self.sql.jsonl_as_read(
+                    fi, self.paths[fi], rows, self.survey.keys.get(fi, 0),
+                    self.survey.faceted.get(fi, 0), counted):
                 self.refused = True
-                return None  # a key that is not read, or one given twice
+                return None  # a key not read or given twice, a comma before `}`: the reader
         return [SourceRef(path, str(sha256))
                 for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
 
@@ -336,15 +338,16 @@ class _Session:
         names = (*VALUE_FIELDS, *map(fact_column, self.facts))
         texts = ", ".join(f"list(DISTINCT {sql_ident(n)}) FILTER (WHERE {sql_ident(n)} "
                           "IS NOT NULL)" for n in names)
-        survey = _Survey({}, {}, {name: set() for name in names}, set())
+        survey = _Survey({}, {}, {}, {name: set() for name in names}, set())
         # No row's line is read: numbering rows (WITH ORDINALITY) would read the files
         # on one thread.
-        for fi, rows, keys, pairs, *found in self.con.execute(
-                f"SELECT fi, count(*), sum(nk), list(DISTINCT [party, workload]), {texts} "
-                "FROM src GROUP BY fi").fetchall():
+        for fi, rows, keys, faceted, pairs, *found in self.con.execute(
+                "SELECT fi, count(*), sum(nk), count(*) FILTER (WHERE nf), "
+                f"list(DISTINCT [party, workload]), {texts} FROM src GROUP BY fi").fetchall():
             survey.rows[int(fi)] = int(rows)
             if keys is not None:
                 survey.keys[int(fi)] = int(keys)
+                survey.faceted[int(fi)] = int(faceted)
             survey.pairs.update((p, w) for p, w in pairs)
             family = "json" if self.formats[int(fi)] == "jsonl" else "text"
             for name, distinct in zip(names, found, strict=True):
@@ -403,7 +406,7 @@ class _Session:
                          f"AS s{sighting.index}")
             if sighting.measure is not None:
                 kept.add("raw:" + sighting.measure)
-        counted = ("bad", "nk") if strict else ()  # kept in the table
+        counted = ("bad", "nk", "nf") if strict else ()  # kept in the table
         carry = [n for n in names if n in kept or n == "bad" or n in counted]
         dropped = [*key, *(sql_ident(n) for n in carry if n not in ("id", "start", *counted)
                            and not n.startswith("raw:"))]
@@ -419,14 +422,15 @@ class _Session:
                          + (")" if strict else ") WHERE NOT bad"))
         self.con.execute("DROP VIEW rows")
         if strict:
-            survey = _Survey({}, {}, {}, set())
+            survey = _Survey({}, {}, {}, {}, set())
             found = self.con.execute(
-                "SELECT (rn >> 40)::INTEGER, count(*), sum(nk), bool_or(bad) "
-                "FROM keyed_rows GROUP BY ALL").fetchall()
-            for fi, rows, keys, _ in found:
+                "SELECT (rn >> 40)::INTEGER, count(*), sum(nk), count(*) FILTER (WHERE nf), "
+                "bool_or(bad) FROM keyed_rows GROUP BY ALL").fetchall()
+            for fi, rows, keys, faceted, _ in found:
                 survey.rows[int(fi)] = int(rows)
                 if keys is not None:
                     survey.keys[int(fi)] = int(keys)
+                    survey.faceted[int(fi)] = int(faceted)
             total = sum(survey.rows.values())
             # More rows than the limit: the reader refuses the files whatever their texts.
             self.refused = total > limits.MAX_DEPLOYMENTS.value()

@@ -43,7 +43,7 @@ def typed_rows(con: duckdb_module.DuckDBPyConnection, judge: ValueJudge,
     inner = ["s.*"]
     # `rn` is the file's part of the row's number: `_Session._keyed` (`engines.duckdb`) adds the
     # line, unless the query joins (then the line is read).
-    columns = ["rn", "fi AS fi", "fam AS fam", "nk AS nk",
+    columns = ["rn", "fi AS fi", "fam AS fam", "nk AS nk", "nf AS nf",
                *(f"{sql_ident(n)} AS {sql_ident(n)}" for n in NAME_FIELDS)]
     bad = ["bad", *(f"{sql_ident(n)} IS NULL" for n in REQUIRED_FIELDS if n != "start"),
            "start IS NULL",

@@ -146,7 +146,7 @@ class SourceSql:
         # A cell holding control characters (a tab, a line break) is the reader's to judge.
         odd = [f"coalesce(regexp_matches({c}, '[\\x00-\\x1f\\x7f]'), false)" for c in cells]
         parts.append("(" + (" OR ".join(odd) or "false") + ") AS bad")
-        parts.append("NULL::UTINYINT AS nk")
+        parts.append("NULL::UTINYINT AS nk, NULL::BOOLEAN AS nf")
         return f"SELECT {', '.join(parts)} FROM {source} WITH ORDINALITY"
 
     def select_jsonl(self, index: int, path: str, precise: bool = False) -> str:
@@ -158,9 +158,15 @@ class SourceSql:
         has at least as many, the sums over the file are equal only if each
         line's are. The file's colons are compared with them first (each key
         is followed by one: `engines.duckdb`), then, if they differ,
-        `keys_match` counts each line's keys. Otherwise `precise`
+        `keys_and_commas` counts each line's keys. Otherwise `precise`
         reads each line for its keys and, once, for its fields; only a line
         whose counts differ has its keys looked at one by one.
+
+        DuckDB's JSON reader takes a comma after an object's last member, which
+        is not JSON: the file's commas are counted too, and must be those
+        between the members of its objects (``nk``, less one a row, and one
+        more for a row whose facts, ``nf``, hold any). A comma in a string makes
+        them differ too: the Python reader then reads the file.
         """
         if not precise:
             return self.select_jsonl_columns(index, path)
@@ -187,7 +193,7 @@ class SourceSql:
         raw += [(fact_column(f), facts[f]) for f in self.facts]
         self._json_cells([(name, fields[name]) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
-        parts.append("NULL::UTINYINT AS nk")
+        parts.append("NULL::UTINYINT AS nk, NULL::BOOLEAN AS nf")
         facts_of = (f"json_transform(t.facts, {sql_string(facts_structure)})" if self.facts
                     else "NULL")
         return (f"SELECT {', '.join(parts)} FROM (SELECT line, t, k, "
@@ -213,10 +219,14 @@ class SourceSql:
         self._json_cells([(name, sql_ident(name)) for name in NAME_FIELDS], raw, parts, bad)
         parts.append("(" + " OR ".join(bad) + ") AS bad")
         given = [f"({sql_ident(f)} IS NOT NULL)::UTINYINT" for f in FIELDS]
+        facts_given = "false"
         if self.facts:
             given.append("coalesce(" + " + ".join(f"(facts.{sql_ident(f)} IS NOT NULL)::UTINYINT"
                                                   for f in self.facts) + ", 0)")
+            facts_given = "coalesce(" + " OR ".join(f"facts.{sql_ident(f)} IS NOT NULL"
+                                                    for f in self.facts) + ", false)"
         parts.append("(" + " + ".join(given) + ")::UTINYINT AS nk")
+        parts.append(f"{facts_given} AS nf")
         return (f"SELECT {', '.join(parts)} FROM read_json({sql_string(path)}, "
                 "format = 'newline_delimited', records = true, "
                 f"columns = {{{columns}}}) WITH ORDINALITY")
@@ -242,15 +252,53 @@ class SourceSql:
             parts.append(f"{self._held(name, text, 'json')} AS {sql_ident(name)}")
             bad.append(f"coalesce(NOT {string_or_bool}, false)")
 
-    def keys_match(self, path: str, found: int) -> bool:
-        """Whether the JSON Lines file's lines and their facts have, over the file, as
-        many keys as its rows' fields and facts found (`found`: the sum of ``nk``, see
+    def jsonl_as_read(self, index: int, path: str, rows: int, keys: int, faceted: int,
+                      counted: Sequence[int]) -> bool:
+        """Whether the JSON Lines file `index` holds what its `rows` read, as the Python
+        reader reads them (see `select_jsonl`): their `keys` (the sum of ``nk``), as
+        many as its colons, else each line's counted; commas only between them.
+
+        `faceted`: the rows whose facts hold any (``nf``); `counted`: the file's
+        colons and commas (`Hashing`).
+        """
+        colons, commas = counted
+        given, between = ((keys, keys - rows - faceted) if keys == colons
+                          else self.keys_and_commas(path))
+        if commas != between and self.trailing_commas(path):
+            return False
+        if given == keys:
+            return True
+        found = self.con.execute(f"SELECT count(*) FROM ({self.select_jsonl(index, path, True)}) "
+                                 "WHERE bad").fetchone()
+        return found is not None and not found[0]
+
+    def keys_and_commas(self, path: str) -> tuple[int, int]:
+        """The keys of the JSON Lines file's lines and their facts, over the file, and the
+        commas between them: those the file holds if it holds no other (see
         `select_jsonl`)."""
-        keys = self.con.execute(
-            "SELECT coalesce(sum(len(json_keys(j)) "
-            "+ coalesce(len(json_keys(j, '$.facts')), 0)), 0) "
-            f"FROM read_ndjson_objects({sql_string(path)}) t(j)").fetchone()
-        return keys is not None and int(keys[0]) == found
+        found = self.con.execute(
+            "SELECT coalesce(sum(k + f), 0), coalesce(sum(greatest(k - 1, 0) "
+            "+ greatest(f - 1, 0)), 0) FROM (SELECT len(json_keys(j)) AS k, "
+            "coalesce(len(json_keys(j, '$.facts')), 0) AS f "
+            f"FROM read_ndjson_objects({sql_string(path)}) t(j))").fetchone()
+        return (0, 0) if found is None else (int(found[0]), int(found[1]))
+
+
+    def trailing_commas(self, path: str) -> bool:
+        """Whether a line of the JSON Lines file holds a comma outside its strings that only
+        spaces part from a closing brace or bracket, or from the line's end: DuckDB's
+        JSON reader takes one, which is not JSON.
+
+        Each line is read as text; only a line with such a comma anywhere has its
+        strings taken out (each string is one token: quotes inside it are escaped).
+        """
+        found = self.con.execute(
+            f"SELECT count(*) FROM read_csv({sql_string(path)}, columns = {{'l': 'VARCHAR'}}, "
+            "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, "
+            f"max_line_size = {limits.MAX_LINE_BYTES.value() + 2}) "
+            f"WHERE regexp_matches(l, {_TRAILING}) AND regexp_matches(regexp_replace(l, "
+            f"{_STRING}, '', 'g'), {_TRAILING})").fetchone()
+        return found is not None and int(found[0]) > 0
 
 
 def read_lines(path: str, wanted: Sequence[int], block_bytes: int = 1 << 20) -> list[bytes]:
@@ -305,6 +353,12 @@ def sql_string(text: str) -> str:
 
 def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+#: A comma that only spaces part from a closing brace or bracket, or from the line's end.
+_TRAILING = sql_string(r",[ \t\r]*([]}]|$)")
+#: A JSON string.
+_STRING = sql_string(r'"(?:[^"\\]|\\.)*"')
 
 
 def undeclared(column: str, names: Mapping[str, object]) -> str:
@@ -362,14 +416,14 @@ def file_sha256(path: str) -> str:
 
 class Hashing:
     """Each file's sha256, lines (None for Parquet; no sha256 for a line too long) and
-    colons (JSON Lines; else 0), read in a thread of their own.
+    colons and commas (JSON Lines; else none counted), read in a thread of their own.
 
     The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
     does not wait for it to read the files to their end.
     """
 
     def __init__(self, paths: Sequence[str], formats: Sequence[str]) -> None:
-        self._found: list[tuple[str | None, int | None, int]] = []
+        self._found: list[tuple[str | None, int | None, tuple[int, ...]]] = []
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._read, args=(paths, formats), daemon=True,
                                         name="dealcheck-hashing")
@@ -380,13 +434,13 @@ class Hashing:
 
         try:
             for path, kind in zip(paths, formats, strict=True):
-                self._found.append((file_sha256(path), None, 0) if kind == "parquet"
-                                   else sha256_lines_and_count(path, b":" if kind == "jsonl"
+                self._found.append((file_sha256(path), None, ()) if kind == "parquet"
+                                   else sha256_lines_and_count(path, b":," if kind == "jsonl"
                                                                else b""))
         except BaseException as error:  # handed to `result`
             self._failed = error
 
-    def result(self) -> list[tuple[str | None, int | None, int]]:
+    def result(self) -> list[tuple[str | None, int | None, tuple[int, ...]]]:
         self._thread.join()
         if self._failed is not None:
             raise self._failed

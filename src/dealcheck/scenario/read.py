@@ -291,29 +291,31 @@ def sha256_and_lines(path: str) -> tuple[str | None, int]:
     return sha256, lines
 
 
-def sha256_lines_and_count(path: str, byte: bytes) -> tuple[str | None, int, int]:
-    """`sha256_and_lines`, and how many times `byte` occurs in the file (0 for b"").
+def sha256_lines_and_count(path: str, wanted: bytes) -> tuple[str | None, int, tuple[int, ...]]:
+    """`sha256_and_lines`, and how many times each byte of `wanted` occurs in the file.
 
     Read in the same pass: the DuckDB engine counts a JSON Lines file's
-    colons so (each key of an object is followed by one).
+    colons and commas so (each key of an object is followed by a colon, and
+    each but the last by a comma).
     """
     limit = limits.MAX_LINE_BYTES.value()
     digest = hashlib.sha256()
-    lines = count = 0
+    lines = 0
+    counts = [0] * len(wanted)
     run = 0  # bytes since the last line break
     with open(path, "rb") as stream:
         while block := stream.read(min(limit, 1 << 20)):
             digest.update(block)
-            if byte:
-                count += block.count(byte)
+            for at, byte in enumerate(wanted):
+                counts[at] += block.count(byte)
             first = block.find(b"\n")
             if first == -1:
                 run += len(block)
             else:
                 if run + first > limit:
-                    return None, lines, count
+                    return None, lines, tuple(counts)
                 lines += block.count(b"\n")
                 run = len(block) - block.rfind(b"\n") - 1
             if run > limit:
-                return None, lines, count
-    return digest.hexdigest(), lines + (run > 0), count
+                return None, lines, tuple(counts)
+    return digest.hexdigest(), lines + (run > 0), tuple(counts)
