@@ -311,7 +311,8 @@ class _Session:
         Line numbers are row numbers only when every line is a row: blank lines,
         records across lines, skipped rows and a line over the limit go to the
         Python reader. A JSON Lines file whose lines hold no key but those read
-        holds what its rows read (`SourceSql.jsonl_as_read`).
+        holds what its rows read (`SourceSql.jsonl_as_read`); a CSV file's lines, no
+        more cells than its header (`SourceSql.csv_as_read`).
         """
         if any(sha256 is None for sha256, _, _ in found):
             self.refused = True
@@ -325,6 +326,10 @@ class _Session:
                     self.survey.faceted.get(fi, 0), counted):
                 self.refused = True
                 return None  # a key not read or given twice, a comma before `}`: the reader
+            if kind == "csv" and lines is not None and not self.sql.csv_as_read(
+                    fi, self.paths[fi], lines, counted):
+                self.refused = True
+                return None  # a row with more cells than the header: the reader says so
         return [SourceRef(path, str(sha256))
                 for path, (sha256, _, _) in zip(self.paths, found, strict=True)]
 

@@ -96,6 +96,8 @@ class SourceSql:
         #: The facts of the whole check (`engines.world.world_cells`): each row that
         #: gives no value of its own reads the fact's cell as its text, or JSON.
         self.world = dict(world or {})
+        #: The cells of each CSV file's header, by the file's index.
+        self.widths: dict[int, int] = {}
 
     def _held(self, column: str, cell: str, family: str) -> str:
         """`cell` (a fact column's), or the check's fact where it is NULL."""
@@ -113,6 +115,7 @@ class SourceSql:
             header = None if names is None else header_fields(names, self.vocabulary)
             if header is None:
                 return None
+            self.widths[index] = len(header)
             source = (f"read_csv({sql_string(path)}, header = false, skip = 1, "
                       "delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
                       "strict_mode = true, null_padding = false, columns = {"
@@ -284,6 +287,23 @@ class SourceSql:
         return (0, 0) if found is None else (int(found[0]), int(found[1]))
 
 
+    def csv_as_read(self, index: int, path: str, lines: int, counted: Sequence[int]) -> bool:
+        """Whether no line of the CSV file `index` has more cells than its header: DuckDB's
+        reader drops empty cells past the last, which the Python reader refuses.
+
+        `counted`: the file's commas (`Hashing`), as many as a line has cells,
+        less one, on each of its `lines`, unless a quoted cell holds some: then
+        each line's commas outside its quotes are counted.
+        """
+        commas = self.widths[index] - 1
+        if counted[0] == commas * lines:
+            return True
+        found = self.con.execute(
+            f"SELECT count(*) FROM {_raw_lines(path)} WHERE {_commas('l')} > {commas} "
+            f"AND {_commas(f'regexp_replace(l, {_QUOTED}, {_EMPTY}, {_ALL})')} > {commas}"
+        ).fetchone()
+        return found is not None and not found[0]
+
     def trailing_commas(self, path: str) -> bool:
         """Whether a line of the JSON Lines file holds a comma outside its strings that only
         spaces part from a closing brace or bracket, or from the line's end: DuckDB's
@@ -293,12 +313,21 @@ class SourceSql:
         strings taken out (each string is one token: quotes inside it are escaped).
         """
         found = self.con.execute(
-            f"SELECT count(*) FROM read_csv({sql_string(path)}, columns = {{'l': 'VARCHAR'}}, "
-            "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, "
-            f"max_line_size = {limits.MAX_LINE_BYTES.value() + 2}) "
-            f"WHERE regexp_matches(l, {_TRAILING}) AND regexp_matches(regexp_replace(l, "
-            f"{_STRING}, '', 'g'), {_TRAILING})").fetchone()
+            f"SELECT count(*) FROM {_raw_lines(path)} WHERE regexp_matches(l, {_TRAILING}) "
+            f"AND regexp_matches(regexp_replace(l, {_STRING}, {_EMPTY}, {_ALL}), {_TRAILING})"
+        ).fetchone()
         return found is not None and int(found[0]) > 0
+
+
+def _raw_lines(path: str) -> str:
+    """The lines of a file, each as it is (``l``), as DuckDB's CSV reader cuts them."""
+    return (f"read_csv({sql_string(path)}, columns = {{'l': 'VARCHAR'}}, header = false, "
+            "delim = '\x01', quote = '', escape = '', auto_detect = false, "
+            f"max_line_size = {limits.MAX_LINE_BYTES.value() + 2})")
+
+
+def _commas(text: str) -> str:
+    return f"(length({text}) - length(replace({text}, ',', '')))"
 
 
 def read_lines(path: str, wanted: Sequence[int], block_bytes: int = 1 << 20) -> list[bytes]:
@@ -357,8 +386,10 @@ def sql_ident(name: str) -> str:
 
 #: A comma that only spaces part from a closing brace or bracket, or from the line's end.
 _TRAILING = sql_string(r",[ \t\r]*([]}]|$)")
-#: A JSON string.
+#: A JSON string; a quoted CSV cell.
 _STRING = sql_string(r'"(?:[^"\\]|\\.)*"')
+_QUOTED = sql_string(r'"(?:[^"]|"")*"')
+_EMPTY, _ALL = sql_string(""), sql_string("g")
 
 
 def undeclared(column: str, names: Mapping[str, object]) -> str:
@@ -416,7 +447,7 @@ def file_sha256(path: str) -> str:
 
 class Hashing:
     """Each file's sha256, lines (None for Parquet; no sha256 for a line too long) and
-    colons and commas (JSON Lines; else none counted), read in a thread of their own.
+    colons and commas (JSON Lines), or commas (CSV), read in a thread of their own.
 
     The thread is a daemon: a check that stops (an error, Ctrl-C, SIGTERM)
     does not wait for it to read the files to their end.
@@ -436,7 +467,7 @@ class Hashing:
             for path, kind in zip(paths, formats, strict=True):
                 self._found.append((file_sha256(path), None, ()) if kind == "parquet"
                                    else sha256_lines_and_count(path, b":," if kind == "jsonl"
-                                                               else b""))
+                                                               else b","))
         except BaseException as error:  # handed to `result`
             self._failed = error
 
