@@ -310,9 +310,10 @@ class _Session:
 
         Line numbers are row numbers only when every line is a row: blank lines,
         records across lines, skipped rows and a line over the limit go to the
-        Python reader. A JSON Lines file whose lines hold no key but those read
-        holds what its rows read (`SourceSql.jsonl_as_read`); a CSV file's lines, no
-        more cells than its header (`SourceSql.csv_as_read`).
+        Python reader. A JSON Lines file must hold what its rows read, as JSON
+        (`SourceSql.jsonl_as_read`: no key but those read, no comma after an
+        object's last member); each line of a CSV file, no more cells than its
+        header (`SourceSql.csv_as_read`).
         """
         if any(sha256 is None for sha256, _, _ in found):
             self.refused = True
