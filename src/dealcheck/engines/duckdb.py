@@ -326,7 +326,7 @@ class _Session:
                     fi, self.paths[fi], rows, self.survey.keys.get(fi, 0),
                     self.survey.faceted.get(fi, 0), counted):
                 self.refused = True
-                return None  # a key not read or given twice, a comma before `}`: the reader
+                return None  # a key not read, one given twice, a comma before `}`
             if kind == "csv" and lines is not None and not self.sql.csv_as_read(
                     fi, self.paths[fi], lines, counted):
                 self.refused = True

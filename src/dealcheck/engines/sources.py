@@ -286,7 +286,6 @@ class SourceSql:
             f"FROM read_ndjson_objects({sql_string(path)}) t(j))").fetchone()
         return (0, 0) if found is None else (int(found[0]), int(found[1]))
 
-
     def csv_as_read(self, index: int, path: str, lines: int, counted: Sequence[int]) -> bool:
         """Whether no line of the CSV file `index` has more cells than its header: DuckDB's
         reader drops empty cells past the last, which the Python reader refuses.
