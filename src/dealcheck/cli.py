@@ -167,7 +167,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "`spark` (pip install 'dealcheck[spark]').")
 @click.option("--spark-master", metavar="URL",
               help="With `--engine spark`: the Spark master, e.g. `spark://host:7077` "
-                   "(default: local mode, `local[2]`).")
+                   "(default: local mode, a thread a core, `local[*]`).")
 @_fact_option
 @infra_options
 @_error_format

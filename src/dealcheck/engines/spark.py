@@ -62,8 +62,8 @@ __all__ = ["DEFAULT_MASTER", "SPARK_INSTALL", "SPARK_UNAVAILABLE", "check_datafr
 
 #: What installs the engine.
 SPARK_INSTALL = "pip install 'dealcheck[spark]'"
-#: Where Spark runs without `--spark-master`: in this process's JVM, on two threads.
-DEFAULT_MASTER = "local[2]"
+#: Where Spark runs without `--spark-master`: in this process's JVM, a thread a core.
+DEFAULT_MASTER = "local[*]"
 #: The code of the diagnostic for a Spark that cannot be had (not installed, no Java).
 SPARK_UNAVAILABLE = "DC911"
 #: Where a DataFrame's rows are located in diagnostics (their line: the row's number).
