@@ -876,8 +876,34 @@ def test_json_syntax_error(tmp_path: Path, vocabulary: Vocabulary) -> None:
         tmp_path,
         vocabulary,
         "s.json",
-        '{"deployments": [\n  {"id": "a",}\n]}\n',
-        Expected("DC310", 2, 14, "invalid JSON: expecting property name enclosed in double quotes"),
+        '{"deployments": [\n  {"id": "a" ,}\n]}\n',
+        Expected("DC310", 2, 14, "invalid JSON: a comma after the last member of an object",
+                 help="remove the comma: JSON allows none there"),
+    )
+
+
+def test_json_comma_after_the_last_item_of_an_array(tmp_path: Path,
+                                                    vocabulary: Vocabulary) -> None:
+    check(
+        tmp_path,
+        vocabulary,
+        "s.json",
+        '{"deployments": [\n  {"id": "a"},\n\n]}\n',
+        Expected("DC310", 2, 14, "invalid JSON: a comma after the last item of an array",
+                 help="remove the comma: JSON allows none there"),
+    )
+    # The help applied: the file is JSON (its deployment then lacks its fields).
+    fixed = write(tmp_path, "fixed.json", '{"deployments": [\n  {"id": "a"}\n\n]}\n')
+    assert "DC310" not in {d.code for d in diagnostics_of(fixed, vocabulary)}
+
+
+def test_json_missing_member_after_a_comma(tmp_path: Path, vocabulary: Vocabulary) -> None:
+    check(
+        tmp_path,
+        vocabulary,
+        "s.json",
+        '{"deployments": [\n  {"id": "a", 1}\n]}\n',
+        Expected("DC310", 2, 15, "invalid JSON: expecting property name enclosed in double quotes"),
     )
 
 

@@ -195,6 +195,13 @@ def parse_json(
 
 
 def _syntax_error(message: str, index: LineIndex, offset: int, text: str) -> Diagnostic:
+    before = text[:offset].rstrip()
+    if text[offset:offset + 1] in ("}", "]") and before.endswith(","):
+        # The error is found at the bracket; the mistake is the comma before it.
+        last = "member of an object" if text[offset] == "}" else "item of an array"
+        return error(errors.MALFORMED_FILE, f"invalid JSON: a comma after the last {last}",
+                     index.span(len(before) - 1, len(before)),
+                     help="remove the comma: JSON allows none there")
     # At the end of the text, point just after the last character rather than
     # at a line past the end that has no source to show.
     offset = min(offset, len(text.rstrip()))
