@@ -1151,6 +1151,21 @@ b,OpenAI,api,AWS
     )
 
 
+@pytest.mark.parametrize(("tail", "help"), [
+    (",", "remove the empty cell at the end of the row, with its comma"),
+    (',"",', "remove the 2 empty cells at the end of the row, with their commas"),
+])
+def test_csv_empty_cells_past_the_last(tmp_path: Path, vocabulary: Vocabulary, tail: str,
+                                       help: str) -> None:
+    header = "id,party,workload,provider,start\n"
+    check(tmp_path, vocabulary, "s.csv", header + "a,OpenAI,api,AWS,2025-01-01" + tail + "\n",
+          Expected("DC311", 2, 1, "row has " + str(5 + tail.count(",")) + " cells, the header "
+                   "has 5", help=help))
+    # The help applied: the row is read.
+    fixed = write(tmp_path, "fixed.csv", header + "a,OpenAI,api,AWS,2025-01-01\n")
+    assert load_scenario(fixed, vocabulary).deployments[0].id == "a"
+
+
 def test_csv_unnamed_column(tmp_path: Path, vocabulary: Vocabulary) -> None:
     check(
         tmp_path,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -308,9 +308,7 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
                         errors.WRONG_SHAPE,
                         f"row has {len(cells)} cells, the header has {len(header.columns)}",
                         feed.row_span(),
-                        help='quote cells that contain commas: `"4,608 GPU"`'
-                        if len(cells) > len(header.columns)
-                        else "leave a cell empty for an absent value, but keep its comma",
+                        help=_shape_help(cells, len(header.columns)),
                     )
                 ],
             )
@@ -334,6 +332,17 @@ def read_csv_rows(lines: Iterable[bytes], file: str, vocabulary: Vocabulary) -> 
                 )
             ],
         )
+
+
+def _shape_help(cells: Sequence[str], columns: int) -> str:
+    """The help for a CSV row of other than `columns` cells."""
+    if len(cells) < columns:
+        return "leave a cell empty for an absent value, but keep its comma"
+    extra = len(cells) - columns
+    if not any(cell.strip() for cell in cells[columns:]):
+        return ("remove the empty cell at the end of the row, with its comma" if extra == 1
+                else f"remove the {extra} empty cells at the end of the row, with their commas")
+    return 'quote cells that contain commas: `"4,608 GPU"`'
 
 
 def _csv_error(exc: csv.Error, feed: _LineFeed) -> Diagnostic:
